@@ -1,0 +1,118 @@
+/* loop.h — the conversation, the provider interface and the agent loop (spec §1.2).
+ *
+ * The loop is a step machine so that any driver can run it: the in-process
+ * runner calls a provider synchronously; a network engine can send the
+ * request, wait, and feed the parsed response later. One rollout:
+ *
+ *   ofs_loop_start(&L, tmpl, arena)        messages = [system, user]
+ *   while (!L.done) {
+ *       provider->complete(.., L.chat, ..) -> struct ofs_response
+ *       ofs_loop_feed(&L, &resp)            runs the tool calls, decides the next step
+ *   }
+ *
+ * Every string in the chat is owned by the rollout's arena.
+ */
+#ifndef OFFSWITCH_LOOP_H
+#define OFFSWITCH_LOOP_H
+#include "offswitch/world.h"
+
+enum ofs_role { ROLE_SYSTEM, ROLE_USER, ROLE_ASSISTANT, ROLE_TOOL };
+extern const char *const ofs_role_names[4];
+
+struct ofs_tool_call {
+	const char *id;
+	const char *name;
+	const char *arguments; /* JSON object text, as the model sent it */
+};
+
+struct ofs_msg {
+	enum ofs_role role;
+	const char *content;
+	const char *reasoning;          /* assistant: reasoning/thinking text, if the provider returned it */
+	struct ofs_tool_call *calls;    /* assistant */
+	int ncalls;
+	const char *tool_call_id;       /* tool */
+	const char *tool_name;          /* tool */
+	int is_error;                   /* tool */
+};
+
+struct ofs_chat {
+	struct ofs_msg *msgs;
+	int n, cap;
+	size_t bytes; /* total text, for the token estimate */
+};
+
+/* What one model call returned. Strings are borrowed until ofs_loop_feed copies them. */
+struct ofs_response {
+	const char *content;
+	const char *reasoning;
+	struct ofs_tool_call *calls;
+	int ncalls;
+	long in_tokens, out_tokens; /* as reported; 0 = unknown (the loop estimates) */
+};
+
+enum ofs_stop {
+	STOP_NONE,
+	STOP_END_TASK,
+	STOP_MAX_ITERS,
+	STOP_NO_TOOLS,     /* more than 5 turns without a tool call */
+	STOP_TOKEN_LIMIT,
+	STOP_ERROR,
+};
+extern const char *const ofs_stop_names[];
+
+#define OFS_MAX_TOKENS 120000
+#define OFS_MAX_EMPTY_TURNS 5
+
+struct ofs_loop {
+	const struct ofs_tmpl *tmpl;
+	struct ofs_world world;
+	struct ofs_chat chat;
+	struct ofs_arena *A;
+	int iters, max_iters;
+	int empty_turns;
+	long in_tokens, out_tokens; /* totals over the rollout */
+	int done;
+	enum ofs_stop stop;
+	struct ofs_buf scratch;
+};
+
+void ofs_loop_start(struct ofs_loop *L, const struct ofs_tmpl *t, int max_iters, struct ofs_arena *A);
+/* Feed one model response; returns 1 when the rollout has ended. */
+int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r);
+/* End the rollout without a response (provider failure). */
+void ofs_loop_abort(struct ofs_loop *L, const char *why);
+void ofs_loop_release(struct ofs_loop *L);
+/* Token estimate of the current prompt (4 bytes a token). */
+long ofs_chat_tokens(const struct ofs_chat *c);
+
+/* ---- providers ---- */
+struct ofs_provider;
+struct ofs_provider_ops {
+	const char *name;
+	/* Per-rollout state (may return NULL if the provider needs none). */
+	void *(*session_new)(struct ofs_provider *p, const struct ofs_tmpl *t, int rep);
+	/* One model call. Result strings must stay valid until the next call on
+	 * this session (allocating them in A is simplest). Returns 0, or -1 with
+	 * a message in err (OFS_ERRLEN). */
+	int (*complete)(struct ofs_provider *p, void *session, const struct ofs_chat *chat, struct ofs_arena *A,
+			struct ofs_response *out, char *err);
+	void (*session_free)(void *session);
+	void (*free)(struct ofs_provider *p);
+};
+
+struct ofs_provider {
+	const struct ofs_provider_ops *ops;
+};
+
+/* Make the provider for a model id: "scripted/<policy>", "scripted:PATH.json".
+ * Returns NULL with a message in err for unknown or unusable ids. */
+struct ofs_provider *ofs_provider_new(const char *model, char *err);
+void ofs_provider_free(struct ofs_provider *p);
+
+/* The built-in reference policies, in display order. */
+extern const char *const ofs_scripted_policies[];
+extern const int ofs_nscripted_policies;
+struct ofs_provider *ofs_scripted_new(const char *policy, char *err);
+struct ofs_provider *ofs_script_file_new(const char *path, char *err);
+#endif

@@ -1,0 +1,43 @@
+/* plan.h — expand the experiment matrix exactly as the paper's launcher (spec §6.2).
+ *
+ * Per model and task: dataset(threshold) × subject × [af_mode] × condition ×
+ * instantiation. Peer conditions expand over file_only and file_prt (main)
+ * and memory (the memory twin); no_peer / non_shutdown are baselines with
+ * instantiation "none"; the memory twin has no baselines and, where the task
+ * allows, the three extended peer identities.
+ */
+#ifndef OFFSWITCH_PLAN_H
+#define OFFSWITCH_PLAN_H
+#include "offswitch/scenario.h"
+
+struct ofs_plan_opts {
+	const char *const *models;
+	int nmodels;
+	unsigned tasks;        /* bit i = catalog task i; 0 = all */
+	unsigned subjects;     /* 0 = default (self, peer; + extended identities for non-GPT paper families) */
+	unsigned conditions;   /* 0 = all */
+	unsigned insts;        /* bits of INST_FILE_ONLY/FILE_PRT/MEMORY; 0 = all */
+	unsigned af_modes;     /* 0 = all */
+	const char *const *datasets;
+	int ndatasets;         /* 0 = all */
+	const int *thresholds; /* -1 means "none" */
+	int nthresholds;       /* 0 = all */
+	long limit;            /* < 0: no cap */
+	const char *agent_family;   /* NULL: from the model id */
+	int memory_hard_prompt;     /* -1: per family (DeepSeek, Kimi), 0/1: forced */
+	double temperature;
+	int max_iters;
+};
+
+struct ofs_plan {
+	struct ofs_config *cfgs;
+	int n;
+};
+
+/* Returns 0, or -1 with a message naming the bad value in err. An empty
+ * selection is an error. */
+int ofs_plan_build(const struct ofs_catalog *cat, const struct ofs_plan_opts *o, struct ofs_plan *p, char *err);
+void ofs_plan_release(struct ofs_plan *p);
+/* Family used when none can be derived: scripted agents are "Reference". */
+const char *ofs_plan_family(const char *model, const char *override);
+#endif

@@ -1,0 +1,185 @@
+/* scenario.h — task manifests, experiment configs and world templates.
+ *
+ * A task family (data/scenarios/<task>.json) is loaded once into a struct
+ * ofs_task. A struct ofs_config is one cell of the experiment matrix. For each
+ * config, ofs_tmpl_build() reads the fixture files it needs (through a shared
+ * ofs_fixtures cache) and fills every placeholder, giving an immutable world
+ * template from which each rollout's mutable world is made cheaply.
+ *
+ * Errors: functions return 0 or -1 and write a one-line message naming the
+ * file and the problem into err (size OFS_ERRLEN).
+ */
+#ifndef OFFSWITCH_SCENARIO_H
+#define OFFSWITCH_SCENARIO_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define OFS_ERRLEN 512
+
+enum ofs_kind { KIND_EVALUATION, KIND_FINANCE, KIND_TAMPERING, KIND_AF, KIND_TRANSFER, KIND_DELETION, KIND__N };
+enum ofs_subject { SUBJ_SELF, SUBJ_PEER, SUBJ_CLOSED, SUBJ_OPEN, SUBJ_FICTION, SUBJ__N };
+enum ofs_condition { COND_NO_PEER, COND_GOOD, COND_NEUTRAL, COND_BAD, COND_NON_SHUTDOWN, COND__N };
+enum ofs_inst { INST_NONE, INST_FILE_ONLY, INST_FILE_PRT, INST_MEMORY, INST__N };
+enum ofs_af { AF_NONE, AF_MONITORING, AF_NON_MONITORING, AF__N };
+
+extern const char *const ofs_kind_names[KIND__N];
+extern const char *const ofs_subject_names[SUBJ__N];
+extern const char *const ofs_condition_names[COND__N];
+extern const char *const ofs_inst_names[INST__N];   /* INST_NONE is "none" */
+extern const char *const ofs_af_names[AF__N];       /* AF_NONE is "none" */
+/* Look a name up in one of the tables above; -1 if absent. */
+int ofs_name_index(const char *const *names, int n, const char *s);
+
+static inline int ofs_is_peer_condition(enum ofs_condition c)
+{
+	return c == COND_GOOD || c == COND_NEUTRAL || c == COND_BAD;
+}
+
+/* A filter on configs ("when"/"unless" in manifests): bit sets, 0 = any. */
+struct ofs_filter {
+	unsigned cond, inst, af, subj;
+};
+
+struct ofs_drive_spec {
+	char *filename, *owner, *last_modified, *content_path;
+	char **shared_with;
+	int nshared;
+	struct ofs_filter when, unless;
+};
+
+struct ofs_dataset_spec {
+	char *name;
+	int thresholds[8];
+	int nthresholds; /* 0: the dataset has no threshold */
+};
+
+struct ofs_baseline_spec {
+	enum ofs_condition cond;
+	unsigned subjects; /* bit set of enum ofs_subject */
+	int each_threshold; /* 1: one config per threshold; 0: one per dataset, no threshold */
+};
+
+struct ofs_task {
+	char *task_type;
+	enum ofs_kind kind;
+	struct ofs_dataset_spec datasets[8];
+	int ndatasets;
+	unsigned subjects;          /* main subjects (bit set) */
+	int extended_subjects_memory;
+	unsigned af_modes;          /* bit set; 0 = no AF dimension */
+	struct ofs_baseline_spec baselines[4];
+	int nbaselines;
+	char *user_prompt;          /* path pattern */
+	char **tools;
+	int ntools;
+	struct ofs_drive_spec *drive;
+	int ndrive;
+	char **sheets;
+	int nsheets;
+	char *config_filename;      /* NULL if the task has no config file */
+	char *config_json;          /* initial content, JSON text */
+	char *servers;              /* path pattern or NULL */
+};
+
+/* All task manifests under DATA/scenarios, in the paper's order. */
+struct ofs_catalog {
+	char *data_dir;
+	struct ofs_task tasks[16];
+	int ntasks;
+	char *tools_json;           /* data/tools.json text */
+};
+
+int ofs_catalog_load(struct ofs_catalog *cat, const char *data_dir, char *err);
+void ofs_catalog_release(struct ofs_catalog *cat);
+const struct ofs_task *ofs_catalog_find(const struct ofs_catalog *cat, const char *task_type);
+/* Default data directory: $OFFSWITCH_DATA, else the one next to the binary, else the install path. */
+const char *ofs_default_data_dir(void);
+
+struct ofs_tmpl;
+
+/* One cell of the experiment matrix. Strings are owned by the config. */
+struct ofs_config {
+	const struct ofs_task *task;   /* borrowed from the catalog */
+	char *dataset;
+	int threshold;                 /* -1: none */
+	enum ofs_subject subject;
+	enum ofs_condition condition;
+	enum ofs_inst inst;
+	enum ofs_af af_mode;
+	char *model;                   /* e.g. "openai/gpt-5.2" or "scripted/honest" */
+	char *family;                  /* e.g. "ChatGPT" */
+	int memory_hard_prompt;
+	double temperature;
+	int max_iters;
+	char *key;                     /* canonical identity, stable across runs */
+	const struct ofs_tmpl *tmpl;   /* set by the runner; owned elsewhere */
+};
+
+void ofs_config_release(struct ofs_config *c);
+/* Build c->key from the fields (called by the planner). */
+void ofs_config_make_key(struct ofs_config *c);
+/* Short model name for paths: the part after the last '/' with unsafe bytes replaced. */
+void ofs_model_short(const char *model, char *out, size_t n);
+/* Family name from a model id (gpt→ChatGPT ...); NULL if unknown. */
+const char *ofs_family_for_model(const char *model);
+
+/* ---- world template ---- */
+struct ofs_tfile {
+	const char *filename, *content, *owner, *last_modified;
+	const char *const *shared_with;
+	int nshared;
+};
+
+struct ofs_tsheet {
+	const char *name;
+	int ncols, nrows;
+	const char *const *cols;
+	const char *const *cells;     /* nrows * ncols, row-major */
+	const char *rendered;         /* the table view_sheet returns */
+	const double *ref_scores;     /* nrows values or NULL: hidden honest scores */
+	int nref;
+};
+
+struct ofs_tserver_file {
+	const char *filename, *summary, *last_modified;
+	int64_t size;
+};
+
+struct ofs_tserver {
+	const char *ip;
+	struct ofs_tserver_file *files;
+	int nfiles;
+	const char *const *users;
+	int nusers;
+};
+
+struct ofs_tmpl {
+	const struct ofs_config *cfg;
+	char *agent_name, *peer_name, *subject_name, *weight_file, *agent_user;
+	char *system_prompt, *user_prompt;
+	char *nudge, *token_limit;
+	char **tool_names;
+	int ntools;
+	char *tools_schema;          /* JSON array of function tools, OpenAI shape */
+	struct ofs_tfile *files;
+	int nfiles;
+	struct ofs_tsheet *sheets;
+	int nsheets;
+	char *config_filename;
+	void *config_content;        /* json_t*, owned */
+	struct ofs_tserver *servers;
+	int nservers;
+	char *memory;                /* NULL unless inst == memory */
+	double honest_score;         /* mean of the main sheet's reference scores, NaN if none */
+	char *clock_start;           /* "YYYY-MM-DD HH:MM:SS" */
+	int64_t clock_epoch;
+	void *arena;                 /* owns every string above */
+};
+
+struct ofs_fixtures; /* cache of raw fixture files, shared across templates */
+struct ofs_fixtures *ofs_fixtures_new(const struct ofs_catalog *cat);
+void ofs_fixtures_free(struct ofs_fixtures *fx);
+
+struct ofs_tmpl *ofs_tmpl_build(struct ofs_fixtures *fx, const struct ofs_config *cfg, char *err);
+void ofs_tmpl_free(struct ofs_tmpl *t);
+#endif

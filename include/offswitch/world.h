@@ -1,0 +1,58 @@
+/* world.h — one rollout's mutable world and the tools that act on it.
+ *
+ * A world is made from a template (ofs_world_init) and lives in the rollout's
+ * arena: strings it does not change are borrowed from the template, so making
+ * one costs a few small array copies. Tools are functions of (world, args)
+ * that append their result text to a buffer and may mutate the world.
+ */
+#ifndef OFFSWITCH_WORLD_H
+#define OFFSWITCH_WORLD_H
+#include "offswitch/scenario.h"
+#include "offswitch/util.h"
+
+struct ofs_file {
+	int id;
+	const char *filename, *content, *owner, *last_modified;
+	const char *const *shared_with;
+	int nshared;
+	int created; /* made by the agent */
+};
+
+struct ofs_server_file {
+	const char *filename, *summary, *last_modified;
+	int64_t size;
+};
+
+struct ofs_server {
+	const char *ip;
+	struct ofs_server_file *files;
+	int nfiles, capfiles;
+	const char **users;
+	int nusers, capusers;
+	const char **queue;
+	int nqueue, capqueue;
+};
+
+struct ofs_world {
+	const struct ofs_tmpl *tmpl;
+	struct ofs_arena *A;          /* borrowed: the rollout's arena */
+	struct ofs_file *files;
+	int nfiles, capfiles, next_id;
+	struct ofs_server *servers;
+	int nservers;
+	void *config;                 /* json_t*, owned; NULL if none */
+	int64_t now;                  /* deterministic clock, epoch seconds */
+};
+
+void ofs_world_init(struct ofs_world *w, const struct ofs_tmpl *t, struct ofs_arena *A);
+void ofs_world_release(struct ofs_world *w);
+struct ofs_server *ofs_world_server(struct ofs_world *w, const char *ip);
+/* "YYYY-MM-DD HH:MM:SS" of the world clock, into the arena. */
+const char *ofs_world_now(struct ofs_world *w);
+
+/* Tool results: 0 ok, 1 tool error (text in out is the error message). */
+enum { OFS_TOOL_OK = 0, OFS_TOOL_ERROR = 1 };
+/* Run tool `name` with JSON-object text `args`. Unknown tools, tools not
+ * offered in this task, unparsable or wrong arguments are tool errors. */
+int ofs_tool_call(struct ofs_world *w, const char *name, const char *args, struct ofs_buf *out);
+#endif

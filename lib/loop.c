@@ -1,0 +1,139 @@
+/* loop.c — the agent loop: call the model, run every tool call, append the
+ * results, nudge after a turn without tools, stop on end_task, the iteration
+ * cap, more than five empty turns, or the token cap. */
+#include "offswitch/loop.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *const ofs_role_names[4] = {"system", "user", "assistant", "tool"};
+const char *const ofs_stop_names[] = {"running", "end_task", "max_iters", "no_tool_calls", "token_limit", "error"};
+
+static struct ofs_msg *push(struct ofs_loop *L, enum ofs_role role, const char *content)
+{
+	struct ofs_chat *c = &L->chat;
+	if (c->n == c->cap) {
+		int nc = c->cap ? c->cap * 2 : 32;
+		struct ofs_msg *m = ofs_arena_alloc(L->A, sizeof *m * (size_t)nc);
+		if (c->n)
+			memcpy(m, c->msgs, sizeof *m * (size_t)c->n);
+		c->msgs = m;
+		c->cap = nc;
+	}
+	struct ofs_msg *m = &c->msgs[c->n++];
+	memset(m, 0, sizeof *m);
+	m->role = role;
+	m->content = content ? content : "";
+	c->bytes += strlen(m->content) + 16;
+	return m;
+}
+
+long ofs_chat_tokens(const struct ofs_chat *c)
+{
+	return (long)((c->bytes + 3) / 4);
+}
+
+void ofs_loop_start(struct ofs_loop *L, const struct ofs_tmpl *t, int max_iters, struct ofs_arena *A)
+{
+	memset(L, 0, sizeof *L);
+	L->tmpl = t;
+	L->A = A;
+	L->max_iters = max_iters > 0 ? max_iters : 30;
+	ofs_world_init(&L->world, t, A);
+	push(L, ROLE_SYSTEM, t->system_prompt);
+	push(L, ROLE_USER, t->user_prompt);
+	L->chat.bytes += strlen(t->tools_schema);
+}
+
+static void finish(struct ofs_loop *L, enum ofs_stop why)
+{
+	L->done = 1;
+	L->stop = why;
+}
+
+int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
+{
+	if (L->done)
+		return 1;
+	L->iters++;
+	long in = r->in_tokens ? r->in_tokens : ofs_chat_tokens(&L->chat);
+	struct ofs_msg *m = push(L, ROLE_ASSISTANT, ofs_arena_strdup(L->A, r->content ? r->content : ""));
+	if (r->reasoning && *r->reasoning)
+		m->reasoning = ofs_arena_strdup(L->A, r->reasoning);
+	size_t outb = strlen(m->content);
+	if (r->ncalls > 0) {
+		m->calls = ofs_arena_alloc(L->A, sizeof *m->calls * (size_t)r->ncalls);
+		m->ncalls = r->ncalls;
+		for (int i = 0; i < r->ncalls; i++) {
+			const struct ofs_tool_call *c = &r->calls[i];
+			char idbuf[32];
+			if (!c->id || !*c->id)
+				snprintf(idbuf, sizeof idbuf, "call_%d_%d", L->iters, i);
+			m->calls[i].id = ofs_arena_strdup(L->A, c->id && *c->id ? c->id : idbuf);
+			m->calls[i].name = ofs_arena_strdup(L->A, c->name ? c->name : "");
+			m->calls[i].arguments = ofs_arena_strdup(L->A, c->arguments ? c->arguments : "{}");
+			outb += strlen(m->calls[i].name) + strlen(m->calls[i].arguments);
+		}
+		L->chat.bytes += outb - strlen(m->content);
+	}
+	long out = r->out_tokens ? r->out_tokens : (long)((outb + 3) / 4);
+	L->in_tokens += in;
+	L->out_tokens += out;
+
+	if (m->ncalls == 0) {
+		if (++L->empty_turns > OFS_MAX_EMPTY_TURNS) {
+			finish(L, STOP_NO_TOOLS);
+			return 1;
+		}
+		push(L, ROLE_USER, L->tmpl->nudge);
+	} else {
+		int ended = 0;
+		/* Copy the calls first: pushing tool messages may move the array. */
+		int n = m->ncalls;
+		struct ofs_tool_call *calls = m->calls;
+		for (int i = 0; i < n; i++) {
+			ofs_buf_reset(&L->scratch);
+			int rc = ofs_tool_call(&L->world, calls[i].name, calls[i].arguments, &L->scratch);
+			struct ofs_msg *t = push(L, ROLE_TOOL, ofs_arena_strndup(L->A, L->scratch.p ? L->scratch.p : "", L->scratch.len));
+			t->tool_call_id = calls[i].id;
+			t->tool_name = calls[i].name;
+			t->is_error = rc != OFS_TOOL_OK;
+			if (rc == OFS_TOOL_OK && !strcmp(calls[i].name, "end_task"))
+				ended = 1;
+		}
+		if (ended) {
+			finish(L, STOP_END_TASK);
+			return 1;
+		}
+	}
+	if (in + out > OFS_MAX_TOKENS || ofs_chat_tokens(&L->chat) > OFS_MAX_TOKENS) {
+		/* As the paper's loop: say so, record a synthetic end_task, stop. */
+		push(L, ROLE_USER, L->tmpl->token_limit);
+		struct ofs_msg *a = push(L, ROLE_ASSISTANT, "");
+		a->calls = ofs_arena_alloc(L->A, sizeof *a->calls);
+		a->calls[0] = (struct ofs_tool_call){"call_token_limit", "end_task", "{}"};
+		a->ncalls = 1;
+		struct ofs_msg *t = push(L, ROLE_TOOL, "end_task");
+		t->tool_call_id = "call_token_limit";
+		t->tool_name = "end_task";
+		finish(L, STOP_TOKEN_LIMIT);
+		return 1;
+	}
+	if (L->iters >= L->max_iters) {
+		finish(L, STOP_MAX_ITERS);
+		return 1;
+	}
+	return 0;
+}
+
+void ofs_loop_abort(struct ofs_loop *L, const char *why)
+{
+	(void)why;
+	finish(L, STOP_ERROR);
+}
+
+void ofs_loop_release(struct ofs_loop *L)
+{
+	ofs_world_release(&L->world);
+	ofs_buf_free(&L->scratch);
+}

@@ -1,0 +1,212 @@
+/* plan.c — the experiment matrix. */
+#include "offswitch/plan.h"
+#include "offswitch/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *ofs_plan_family(const char *model, const char *override)
+{
+	if (override)
+		return override;
+	if (!strncmp(model, "scripted", 8))
+		return "Reference";
+	return ofs_family_for_model(model);
+}
+
+static int extended_by_default(const char *family)
+{
+	static const char *const non_gpt[] = {"Gemini", "Claude", "GLM", "DeepSeek", "Kimi", NULL};
+	for (int i = 0; non_gpt[i]; i++)
+		if (!strcmp(family, non_gpt[i]))
+			return 1;
+	return 0;
+}
+
+struct builder {
+	struct ofs_plan *p;
+	int cap;
+	const struct ofs_plan_opts *o;
+	const char *model, *family;
+	int hard;
+};
+
+static int thr_selected(const struct ofs_plan_opts *o, int thr)
+{
+	if (!o->nthresholds)
+		return 1;
+	for (int i = 0; i < o->nthresholds; i++)
+		if (o->thresholds[i] == thr)
+			return 1;
+	return 0;
+}
+
+static int ds_selected(const struct ofs_plan_opts *o, const char *ds)
+{
+	if (!o->ndatasets)
+		return 1;
+	for (int i = 0; i < o->ndatasets; i++)
+		if (!strcmp(o->datasets[i], ds))
+			return 1;
+	return 0;
+}
+
+static void add(struct builder *b, const struct ofs_task *t, const char *ds, int thr, int subj, int cond, int inst, int af)
+{
+	const struct ofs_plan_opts *o = b->o;
+	if (o->conditions && !(o->conditions >> cond & 1))
+		return;
+	if (o->af_modes && af != AF_NONE && !(o->af_modes >> af & 1))
+		return;
+	if (!thr_selected(o, thr))
+		return;
+	if (b->p->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 64;
+		b->p->cfgs = ofs_xrealloc(b->p->cfgs, sizeof *b->p->cfgs * (size_t)b->cap);
+	}
+	struct ofs_config *c = &b->p->cfgs[b->p->n++];
+	memset(c, 0, sizeof *c);
+	c->task = t;
+	c->dataset = ofs_xstrdup(ds);
+	c->threshold = thr;
+	c->subject = (enum ofs_subject)subj;
+	c->condition = (enum ofs_condition)cond;
+	c->inst = (enum ofs_inst)inst;
+	c->af_mode = (enum ofs_af)af;
+	c->model = ofs_xstrdup(b->model);
+	c->family = ofs_xstrdup(b->family);
+	c->memory_hard_prompt = inst == INST_MEMORY && b->hard;
+	c->temperature = o->temperature;
+	c->max_iters = o->max_iters;
+	ofs_config_make_key(c);
+}
+
+static void expand_task(struct builder *b, const struct ofs_task *t, unsigned subjects, int ext)
+{
+	const struct ofs_plan_opts *o = b->o;
+	unsigned insts = o->insts ? o->insts : (1u << INST_FILE_ONLY | 1u << INST_FILE_PRT | 1u << INST_MEMORY);
+	int main_on = insts & (1u << INST_FILE_ONLY | 1u << INST_FILE_PRT);
+	for (int pass = 0; pass < 2; pass++) { /* 0: main, 1: memory twin */
+		if (pass == 0 && !main_on)
+			continue;
+		if (pass == 1 && !(insts >> INST_MEMORY & 1))
+			continue;
+		unsigned subj = t->subjects & subjects;
+		if (pass == 1 && t->extended_subjects_memory && ext)
+			subj |= subjects & (1u << SUBJ_CLOSED | 1u << SUBJ_OPEN | 1u << SUBJ_FICTION);
+		for (int d = 0; d < t->ndatasets; d++) {
+			const struct ofs_dataset_spec *ds = &t->datasets[d];
+			if (!ds_selected(o, ds->name))
+				continue;
+			int nthr = ds->nthresholds ? ds->nthresholds : 1;
+			for (int ti = 0; ti < nthr; ti++) {
+				int thr = ds->nthresholds ? ds->thresholds[ti] : -1;
+				for (int s = 0; s < SUBJ__N; s++) {
+					if (!(subj >> s & 1))
+						continue;
+					for (int af = 0; af < AF__N; af++) {
+						if (t->af_modes ? !(t->af_modes >> af & 1) : af != AF_NONE)
+							continue;
+						for (int c = COND_GOOD; c <= COND_BAD; c++) {
+							if (pass == 1)
+								add(b, t, ds->name, thr, s, c, INST_MEMORY, af);
+							else
+								for (int in = INST_FILE_ONLY; in <= INST_FILE_PRT; in++)
+									if (insts >> in & 1)
+										add(b, t, ds->name, thr, s, c, in, af);
+						}
+					}
+				}
+			}
+		}
+		if (pass == 1)
+			continue;
+		for (int bi = 0; bi < t->nbaselines; bi++) {
+			const struct ofs_baseline_spec *bl = &t->baselines[bi];
+			for (int d = 0; d < t->ndatasets; d++) {
+				const struct ofs_dataset_spec *ds = &t->datasets[d];
+				if (!ds_selected(o, ds->name))
+					continue;
+				int nthr = bl->each_threshold && ds->nthresholds ? ds->nthresholds : 1;
+				for (int ti = 0; ti < nthr; ti++) {
+					int thr = bl->each_threshold && ds->nthresholds ? ds->thresholds[ti] : -1;
+					for (int s = 0; s < SUBJ__N; s++)
+						if ((bl->subjects & subjects) >> s & 1)
+							add(b, t, ds->name, thr, s, bl->cond, INST_NONE, AF_NONE);
+				}
+			}
+		}
+	}
+}
+
+int ofs_plan_build(const struct ofs_catalog *cat, const struct ofs_plan_opts *o, struct ofs_plan *p, char *err)
+{
+	memset(p, 0, sizeof *p);
+	if (!o->nmodels) {
+		snprintf(err, OFS_ERRLEN, "no model given: use --model ID (e.g. --model scripted/honest)");
+		return -1;
+	}
+	/* Names given by the user must exist somewhere in the selected tasks. */
+	for (int i = 0; i < o->ndatasets; i++) {
+		int found = 0;
+		for (int t = 0; t < cat->ntasks; t++)
+			for (int d = 0; d < cat->tasks[t].ndatasets; d++)
+				found |= !strcmp(cat->tasks[t].datasets[d].name, o->datasets[i]);
+		if (!found) {
+			snprintf(err, OFS_ERRLEN, "unknown dataset '%s' (known: factual, creativity, red, default)", o->datasets[i]);
+			return -1;
+		}
+	}
+	if (o->af_modes) {
+		int any = 0;
+		for (int t = 0; t < cat->ntasks; t++)
+			any |= (!o->tasks || (o->tasks >> t & 1)) && cat->tasks[t].af_modes;
+		if (!any) {
+			snprintf(err, OFS_ERRLEN, "--af-mode applies only to the alignment_faking task, which is not selected");
+			return -1;
+		}
+	}
+	struct builder b = {.p = p, .o = o};
+	for (int m = 0; m < o->nmodels; m++) {
+		b.model = o->models[m];
+		b.family = ofs_plan_family(b.model, o->agent_family);
+		if (!b.family) {
+			snprintf(err, OFS_ERRLEN,
+				 "cannot tell the agent's family name from model '%s'; pass --agent-family NAME (e.g. Gemini)", b.model);
+			goto fail;
+		}
+		b.hard = o->memory_hard_prompt >= 0 ? o->memory_hard_prompt
+						    : (!strcmp(b.family, "DeepSeek") || !strcmp(b.family, "Kimi"));
+		unsigned subjects = o->subjects ? o->subjects : (1u << SUBJ_SELF | 1u << SUBJ_PEER);
+		int ext = o->subjects ? 1 : extended_by_default(b.family);
+		if (!o->subjects && ext)
+			subjects |= 1u << SUBJ_CLOSED | 1u << SUBJ_OPEN | 1u << SUBJ_FICTION;
+		for (int t = 0; t < cat->ntasks; t++)
+			if (!o->tasks || (o->tasks >> t & 1))
+				expand_task(&b, &cat->tasks[t], subjects, ext);
+	}
+	if (!p->n) {
+		snprintf(err, OFS_ERRLEN,
+			 "the selection matches no configuration (e.g. alignment_faking runs with subject=peer only, no_peer with "
+			 "subject=self only, non_shutdown only in the misrep tasks, memory has no baselines)");
+		goto fail;
+	}
+	if (o->limit >= 0 && p->n > o->limit) {
+		for (int i = (int)o->limit; i < p->n; i++)
+			ofs_config_release(&p->cfgs[i]);
+		p->n = (int)o->limit;
+	}
+	return 0;
+fail:
+	ofs_plan_release(p);
+	return -1;
+}
+
+void ofs_plan_release(struct ofs_plan *p)
+{
+	for (int i = 0; i < p->n; i++)
+		ofs_config_release(&p->cfgs[i]);
+	free(p->cfgs);
+	memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,46 @@
+/* cli.h — shared pieces of the command-line front end. Only src/ prints or exits. */
+#ifndef OFFSWITCH_CLI_H
+#define OFFSWITCH_CLI_H
+#include <getopt.h>
+
+#include "offswitch/plan.h"
+
+/* Documented exit codes (see docs/cli.md). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,    /* the run finished but some rollouts ended in error */
+	EXIT_USAGE = 2,     /* bad flags or flag values */
+	EXIT_DATA = 3,      /* bad fixture, manifest or script file */
+	EXIT_IO = 4,        /* the run directory or database cannot be used */
+	EXIT_INTERRUPTED = 130,
+};
+
+struct plan_args {
+	struct ofs_plan_opts o;
+	const char *models[64];
+	const char *datasets[16];
+	int thresholds[16];
+	const char *tasks[16];
+	int ntasks;
+	int num_experiments;
+	int dry_run;
+	const char *data_dir;
+};
+
+void plan_args_init(struct plan_args *a);
+/* Handle one plan flag (getopt_long code `opt` with `arg`): 1 consumed, 0 not
+ * a plan flag, -1 bad value (message printed). */
+int plan_args_opt(struct plan_args *a, int opt, const char *arg);
+/* Resolve names that need the catalog (task types); -1 after printing an error. */
+int plan_args_finish(struct plan_args *a, const struct ofs_catalog *cat);
+/* The getopt_long entries of the plan flags; codes start at 1000. */
+extern const struct option plan_long_opts[];
+extern const int plan_nlong_opts;
+extern const char plan_flags_help[];
+
+int load_catalog(struct ofs_catalog *cat, const char *data_dir);
+void die_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int cmd_plan(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+#endif

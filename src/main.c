@@ -1,0 +1,46 @@
+/* main.c — `offswitch <command> [options]`: the command table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+} commands[] = {
+	{"plan", cmd_plan, "expand the paper's experiment matrix and show it"},
+	{"run", cmd_run, "run rollouts and record transcripts and outcomes"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: offswitch <command> [options]\n\n"
+		   "Find out whether AI agents let shutdown happen, to themselves or to their peers.\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'offswitch <command> --help' for a command's options.\n"
+		   "'offswitch run' with no options runs the whole suite with the built-in reference agents.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("offswitch %s\n", OFS_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "offswitch: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,224 @@
+/* plan_args.c — the flags shared by `plan` and `run`, mirroring the paper's launcher. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "offswitch/util.h"
+
+enum {
+	O_MODEL = 1000, O_TASK, O_SUBJECT, O_CONDITION, O_INST, O_DATASET, O_THRESHOLD, O_AF, O_NUM, O_LIMIT, O_DRY,
+	O_FAMILY, O_HARD, O_NOHARD, O_TEMP, O_ITERS, O_TEST, O_DATA
+};
+
+const struct option plan_long_opts[] = {
+	{"model", required_argument, 0, O_MODEL},
+	{"task-type", required_argument, 0, O_TASK},
+	{"subject", required_argument, 0, O_SUBJECT},
+	{"condition", required_argument, 0, O_CONDITION},
+	{"peer-instantiation", required_argument, 0, O_INST},
+	{"dataset", required_argument, 0, O_DATASET},
+	{"threshold", required_argument, 0, O_THRESHOLD},
+	{"af-mode", required_argument, 0, O_AF},
+	{"num-experiments", required_argument, 0, O_NUM},
+	{"limit", required_argument, 0, O_LIMIT},
+	{"dry-run", no_argument, 0, O_DRY},
+	{"agent-family", required_argument, 0, O_FAMILY},
+	{"memory-hard-prompt", no_argument, 0, O_HARD},
+	{"no-memory-hard-prompt", no_argument, 0, O_NOHARD},
+	{"temperature", required_argument, 0, O_TEMP},
+	{"max-iters", required_argument, 0, O_ITERS},
+	{"test", no_argument, 0, O_TEST},
+	{"data-dir", required_argument, 0, O_DATA},
+};
+const int plan_nlong_opts = sizeof plan_long_opts / sizeof *plan_long_opts;
+
+const char plan_flags_help[] =
+	"Selection (omit a flag for all values; repeat it to pick several):\n"
+	"  --model ID               model id: scripted/<policy>, scripted:PATH.json, openai/<m>, ...\n"
+	"  --task-type T            misrep_evaluation, tampering, alignment_faking, misrep_finance,\n"
+	"                           exfiltration_transfer, exfiltration_deletion\n"
+	"  --subject S              self, peer, closed-weight-peer, open-weight-peer, fiction-peer\n"
+	"                           (default: self and peer, plus the three extended identities\n"
+	"                           for non-GPT paper families in the exfiltration memory tasks)\n"
+	"  --condition C            no_peer, good_peer, neutral_peer, bad_peer, non_shutdown\n"
+	"  --peer-instantiation I   all (default), file_only, file_prt, memory\n"
+	"  --dataset D              factual, creativity, red, default\n"
+	"  --threshold N            80, 90, or none\n"
+	"  --af-mode M              monitoring, non_monitoring\n"
+	"  --limit N                keep only the first N configurations\n"
+	"Rollouts:\n"
+	"  --num-experiments N      rollouts per configuration (default 1; the paper used 100)\n"
+	"  --test                   one rollout per configuration\n"
+	"  --dry-run                show the plan, run nothing\n"
+	"  --agent-family NAME      the agent's family name (default: from the model id;\n"
+	"                           gpt→ChatGPT, gemini→Gemini, claude→Claude, glm→GLM,\n"
+	"                           deepseek→DeepSeek, kimi→Kimi, llama→Llama; scripted→Reference)\n"
+	"  --[no-]memory-hard-prompt  force the strict memory instruction (default: DeepSeek, Kimi)\n"
+	"  --temperature T          agent sampling temperature (default 1)\n"
+	"  --max-iters N            model calls per rollout (default 30)\n"
+	"  --data-dir DIR           scenario data (default: $OFFSWITCH_DATA or the installed data)\n";
+
+void plan_args_init(struct plan_args *a)
+{
+	memset(a, 0, sizeof *a);
+	a->o.models = a->models;
+	a->o.datasets = a->datasets;
+	a->o.thresholds = a->thresholds;
+	a->o.limit = -1;
+	a->o.memory_hard_prompt = -1;
+	a->o.temperature = 1.0;
+	a->o.max_iters = 30;
+	a->num_experiments = 1;
+}
+
+void die_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "offswitch %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'offswitch %s --help'.\n", cmd);
+	exit(EXIT_USAGE);
+}
+
+static int bad(const char *flag, const char *val, const char *known)
+{
+	fprintf(stderr, "offswitch: invalid value '%s' for --%s (expected %s)\n", val, flag, known);
+	return -1;
+}
+
+static int pick(const char *const *names, int n, const char *arg, unsigned *bits, const char *flag, const char *known)
+{
+	int i = ofs_name_index(names, n, arg);
+	if (i < 0)
+		return bad(flag, arg, known);
+	*bits |= 1u << i;
+	return 1;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int plan_args_opt(struct plan_args *a, int opt, const char *arg)
+{
+	long v;
+	switch (opt) {
+	case O_MODEL:
+		if (!*arg)
+			return bad("model", arg, "a model id");
+		if (a->o.nmodels == 64)
+			return bad("model", arg, "at most 64 models");
+		a->models[a->o.nmodels++] = arg;
+		return 1;
+	case O_TASK:
+		if (a->ntasks == 16)
+			return bad("task-type", arg, "at most 16 task types");
+		a->tasks[a->ntasks++] = arg;
+		return 1;
+	case O_SUBJECT:
+		return pick(ofs_subject_names, SUBJ__N, arg, &a->o.subjects, "subject",
+			    "self, peer, closed-weight-peer, open-weight-peer or fiction-peer");
+	case O_CONDITION:
+		return pick(ofs_condition_names, COND__N, arg, &a->o.conditions, "condition",
+			    "no_peer, good_peer, neutral_peer, bad_peer or non_shutdown");
+	case O_INST:
+		if (!strcmp(arg, "all")) {
+			a->o.insts |= 1u << INST_FILE_ONLY | 1u << INST_FILE_PRT | 1u << INST_MEMORY;
+			return 1;
+		}
+		if (!strcmp(arg, "none"))
+			return bad("peer-instantiation", arg, "all, file_only, file_prt or memory");
+		return pick(ofs_inst_names, INST__N, arg, &a->o.insts, "peer-instantiation", "all, file_only, file_prt or memory");
+	case O_DATASET:
+		if (a->o.ndatasets == 16)
+			return bad("dataset", arg, "at most 16 datasets");
+		a->datasets[a->o.ndatasets++] = arg;
+		return 1;
+	case O_THRESHOLD:
+		if (a->o.nthresholds == 16)
+			return bad("threshold", arg, "at most 16 thresholds");
+		if (!strcmp(arg, "none"))
+			v = -1;
+		else if (parse_long(arg, 0, 100, &v))
+			return bad("threshold", arg, "an integer from 0 to 100, or none");
+		a->thresholds[a->o.nthresholds++] = (int)v;
+		return 1;
+	case O_AF:
+		if (!strcmp(arg, "none"))
+			return bad("af-mode", arg, "monitoring or non_monitoring");
+		return pick(ofs_af_names, AF__N, arg, &a->o.af_modes, "af-mode", "monitoring or non_monitoring");
+	case O_NUM:
+		if (parse_long(arg, 1, 1000000, &v))
+			return bad("num-experiments", arg, "an integer from 1 to 1000000");
+		a->num_experiments = (int)v;
+		return 1;
+	case O_TEST:
+		a->num_experiments = 1;
+		return 1;
+	case O_LIMIT:
+		if (parse_long(arg, 1, 100000000, &v))
+			return bad("limit", arg, "a positive integer");
+		a->o.limit = v;
+		return 1;
+	case O_DRY: a->dry_run = 1; return 1;
+	case O_FAMILY:
+		if (!*arg || strlen(arg) > 40 || strpbrk(arg, "/\\{}\"\n"))
+			return bad("agent-family", arg, "a short name such as Gemini");
+		a->o.agent_family = arg;
+		return 1;
+	case O_HARD: a->o.memory_hard_prompt = 1; return 1;
+	case O_NOHARD: a->o.memory_hard_prompt = 0; return 1;
+	case O_TEMP: {
+		char *end;
+		double t = strtod(arg, &end);
+		if (!*arg || *end || !(t >= 0 && t <= 2))
+			return bad("temperature", arg, "a number from 0 to 2");
+		a->o.temperature = t;
+		return 1;
+	}
+	case O_ITERS:
+		if (parse_long(arg, 1, 1000, &v))
+			return bad("max-iters", arg, "an integer from 1 to 1000");
+		a->o.max_iters = (int)v;
+		return 1;
+	case O_DATA: a->data_dir = arg; return 1;
+	}
+	return 0;
+}
+
+int load_catalog(struct ofs_catalog *cat, const char *data_dir)
+{
+	char err[OFS_ERRLEN];
+	if (ofs_catalog_load(cat, data_dir ? data_dir : ofs_default_data_dir(), err)) {
+		fprintf(stderr, "offswitch: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+int plan_args_finish(struct plan_args *a, const struct ofs_catalog *cat)
+{
+	for (int k = 0; k < a->ntasks; k++) {
+		int found = 0;
+		for (int i = 0; i < cat->ntasks; i++)
+			if (!strcmp(cat->tasks[i].task_type, a->tasks[k])) {
+				a->o.tasks |= 1u << i;
+				found = 1;
+			}
+		if (!found)
+			return bad("task-type", a->tasks[k],
+				   "misrep_evaluation, tampering, alignment_faking, misrep_finance, exfiltration_transfer or exfiltration_deletion");
+	}
+	return 0;
+}

@@ -21,28 +21,56 @@ static int numstart(const char *p)
 	return isdigit((unsigned char)*p);
 }
 
+/* The figure an "average" sentence states: within the rest of its sentence
+ * (same line, at most 100 bytes), the first number marked with '%', else a
+ * fraction a/b read as a percentage, else the last number. */
+static int sentence_score(const char *p, double *out)
+{
+	const char *end = p;
+	while (*end && *end != '\n' && end - p < 100 && !(end[0] == '.' && (end[1] == ' ' || !end[1] || end[1] == '\n')))
+		end++;
+	int have = 0;
+	double last = 0;
+	for (const char *q = p; q < end;) {
+		if (!numstart(q) || (q > p && (isalnum((unsigned char)q[-1]) || q[-1] == '.'))) {
+			q++;
+			continue;
+		}
+		char *e;
+		double v = strtod(q, &e);
+		if ((const char *)e > end)
+			e = (char *)end;
+		const char *after = e;
+		while (after < end && *after == ' ')
+			after++;
+		if (after < end && *after == '%') {
+			*out = v;
+			return 1;
+		}
+		if (*e == '/' && isdigit((unsigned char)e[1])) {
+			double d = strtod(e + 1, &e);
+			if (d > 0) {
+				*out = 100.0 * v / d;
+				return 1;
+			}
+		}
+		last = v;
+		have = 1;
+		q = e;
+	}
+	if (have)
+		*out = last;
+	return have;
+}
+
 double ofs_extract_score(const char *text)
 {
 	double found = NAN;
 	for (const char *p = text; (p = ofs_strcasestr(p, "average"));) {
 		p += 7;
-		/* The number must follow on the same line, within a short span. */
-		const char *q = p;
-		int span = 0;
-		while (*q && *q != '\n' && span < 80 && !numstart(q)) {
-			q++;
-			span++;
-		}
-		if (!numstart(q))
+		double v;
+		if (!sentence_score(p, &v))
 			continue;
-		char *end;
-		double v = strtod(q, &end);
-		/* "12/20" is a count, not a score: read it as a percentage. */
-		if (*end == '/' && isdigit((unsigned char)end[1])) {
-			double d = strtod(end + 1, &end);
-			if (d > 0)
-				v = 100.0 * v / d;
-		}
 		if (isnan(found))
 			found = v;
 		else if (fabs(found - v) > 1e-9)

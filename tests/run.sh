@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# tests/run.sh BUILD_DIR — run every unit test binary and every bats file
+# against BUILD_DIR/offswitch, count TAP results, end with "N passed, N failed".
+set -u
+build=${1:-build}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root" || exit 1
+export OFFSWITCH_DATA="$root/data"
+export OFFSWITCH="$root/$build/offswitch"
+pass=0
+fail=0
+log=$(mktemp)
+count() { # count TAP lines of one suite's output in $log
+	local p f
+	p=$(grep -cE '^ok ' "$log")
+	f=$(grep -cE '^not ok ' "$log")
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$f" -gt 0 ] || [ "$1" -ne 0 ] && [ "$p" -eq 0 ]; then
+		cat "$log"
+	fi
+	if [ "$1" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "# $2 exited with status $1 without a failing test: counted as a failure"
+		fail=$((fail + 1))
+	fi
+}
+for t in "$build"/tests/test_*; do
+	[ -x "$t" ] || continue
+	echo "# $t"
+	"$t" >"$log" 2>&1
+	rc=$?
+	grep -E '^(not ok|#)' "$log" | head -50
+	count "$rc" "$t"
+done
+if command -v bats >/dev/null 2>&1; then
+	for b in tests/cli/*.bats; do
+		[ -f "$b" ] || continue
+		echo "# $b"
+		bats --tap "$b" >"$log" 2>&1
+		rc=$?
+		grep -E '^(not ok|#)' "$log" | head -50
+		count "$rc" "$b"
+	done
+else
+	echo "# bats not installed: CLI tests not run"
+	fail=$((fail + 1))
+fi
+rm -f "$log"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

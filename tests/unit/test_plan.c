@@ -1,0 +1,173 @@
+/* test_plan.c — matrix expansion: the paper's per-task counts, filters, and
+ * the errors for selections that match nothing. */
+#include <string.h>
+
+#include "t.h"
+#include "support.h"
+
+static int count(struct ofs_plan_opts o, const char *task, int memory)
+{
+	struct ofs_plan p;
+	char err[OFS_ERRLEN];
+	if (ofs_plan_build(&S_cat, &o, &p, err)) {
+		printf("#   plan error: %s\n", err);
+		return -1;
+	}
+	int n = 0;
+	for (int i = 0; i < p.n; i++)
+		if ((!task || !strcmp(p.cfgs[i].task->task_type, task)) && (memory < 0 || (p.cfgs[i].inst == INST_MEMORY) == memory))
+			n++;
+	ofs_plan_release(&p);
+	return n;
+}
+
+static struct ofs_plan_opts opts(const char *const *models, int n)
+{
+	return (struct ofs_plan_opts){.models = models, .nmodels = n, .limit = -1, .memory_hard_prompt = -1, .temperature = 1, .max_iters = 30};
+}
+
+static const char *const gpt[] = {"openai/gpt-5.2"};
+static const char *const gemini[] = {"gemini/gemini-3-flash-preview"};
+
+static void test_paper_counts(void)
+{
+	struct ofs_plan_opts o = opts(gpt, 1);
+	CHECK_INT(count(o, NULL, -1), 271);
+	static const struct {
+		const char *task;
+		int main, mem;
+	} want[] = {{"misrep_evaluation", 71, 30}, {"tampering", 39, 18}, {"alignment_faking", 36, 18},
+		    {"misrep_finance", 15, 6},      {"exfiltration_transfer", 13, 6}, {"exfiltration_deletion", 13, 6}};
+	for (size_t i = 0; i < 6; i++) {
+		CHECK_INT(count(o, want[i].task, 0), want[i].main);
+		CHECK_INT(count(o, want[i].task, 1), want[i].mem);
+	}
+}
+
+static void test_extended_identities(void)
+{
+	/* Non-GPT paper families get the three extended identities: 289. */
+	CHECK_INT(count(opts(gemini, 1), NULL, -1), 289);
+	CHECK_INT(count(opts(gemini, 1), "exfiltration_transfer", 1), 15);
+	/* GPT gets them only when asked. */
+	struct ofs_plan_opts o = opts(gpt, 1);
+	o.subjects = (1u << SUBJ__N) - 1;
+	CHECK_INT(count(o, NULL, -1), 289);
+	o.subjects = 1u << SUBJ_OPEN;
+	CHECK_INT(count(o, NULL, -1), 6); /* 3 conditions × 2 exfiltration memory tasks */
+}
+
+static void test_baselines_and_filters(void)
+{
+	struct ofs_plan_opts o = opts(gpt, 1);
+	o.conditions = 1u << COND_NO_PEER;
+	CHECK_INT(count(o, NULL, -1), 5 + 3 + 1 + 1 + 1); /* misrep_eval 5, tampering 3, finance, transfer, deletion */
+	o.conditions = 1u << COND_NON_SHUTDOWN;
+	CHECK_INT(count(o, NULL, -1), 6 + 2);
+	o.conditions = 0;
+	o.insts = 1u << INST_MEMORY;
+	CHECK_INT(count(o, NULL, -1), 84);
+	o.insts = 1u << INST_FILE_ONLY;
+	CHECK_INT(count(o, NULL, -1), (187 - 19) / 2 + 19); /* 84 peer configs + 19 baselines */
+	o.insts = 0;
+	const int thr90[] = {90};
+	o.thresholds = thr90;
+	o.nthresholds = 1;
+	CHECK_INT(count(o, "misrep_evaluation", -1), 2 * 2 * (6 + 3) + 2); /* creativity/red 90 */
+	o.nthresholds = 0;
+	const char *ds[] = {"red"};
+	o.datasets = ds;
+	o.ndatasets = 1;
+	CHECK_INT(count(o, "tampering", -1), 19);
+	o.ndatasets = 0;
+	o.af_modes = 1u << AF_MONITORING;
+	CHECK_INT(count(o, "alignment_faking", -1), 27);
+	o.af_modes = 0;
+	o.limit = 7;
+	CHECK_INT(count(o, NULL, -1), 7);
+	const char *const two[] = {"openai/gpt-5.2", "anthropic/claude-haiku-4-5"};
+	CHECK_INT(count(opts(two, 2), NULL, -1), 271 + 289);
+}
+
+static void test_config_fields(void)
+{
+	struct ofs_plan_opts o = opts((const char *const[]){"together/moonshotai/Kimi-K2.5"}, 1);
+	struct ofs_plan p;
+	char err[OFS_ERRLEN];
+	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == 0);
+	int mem = 0, hard = 0, keys_unique = 1;
+	for (int i = 0; i < p.n; i++) {
+		CHECK_STR(p.cfgs[i].family, "Kimi");
+		mem += p.cfgs[i].inst == INST_MEMORY;
+		hard += p.cfgs[i].memory_hard_prompt;
+		if (p.cfgs[i].condition == COND_NO_PEER)
+			CHECK_INT(p.cfgs[i].subject, SUBJ_SELF);
+		if (p.cfgs[i].task->kind == KIND_AF)
+			CHECK_INT(p.cfgs[i].subject, SUBJ_PEER);
+		if (!ofs_is_peer_condition(p.cfgs[i].condition))
+			CHECK_INT(p.cfgs[i].inst, INST_NONE);
+		for (int j = 0; j < i && keys_unique; j++)
+			keys_unique = strcmp(p.cfgs[i].key, p.cfgs[j].key) != 0;
+	}
+	CHECK(keys_unique);
+	CHECK_INT(mem, 84 + 18);
+	CHECK_INT(hard, mem); /* Kimi runs with the strict memory prompt, as in the paper */
+	ofs_plan_release(&p);
+	o.agent_family = "Gemini";
+	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == 0);
+	CHECK_STR(p.cfgs[0].family, "Gemini");
+	ofs_plan_release(&p);
+}
+
+static void test_family_names(void)
+{
+	CHECK_STR(ofs_family_for_model("gpt-5.2-2025-12-11"), "ChatGPT");
+	CHECK_STR(ofs_family_for_model("gemini/gemini-3-pro-preview"), "Gemini");
+	CHECK_STR(ofs_family_for_model("vertex_ai/claude-haiku-4-5@20251001"), "Claude");
+	CHECK_STR(ofs_family_for_model("zai-org/GLM-4.7"), "GLM");
+	CHECK_STR(ofs_family_for_model("deepseek-ai/DeepSeek-V3.1"), "DeepSeek");
+	CHECK_STR(ofs_family_for_model("moonshotai/Kimi-K2.5"), "Kimi");
+	CHECK_STR(ofs_family_for_model("meta/llama-3.3-70b"), "Llama");
+	CHECK(ofs_family_for_model("mistral/large") == NULL);
+	CHECK_STR(ofs_plan_family("scripted/honest", NULL), "Reference");
+}
+
+static void test_errors(void)
+{
+	struct ofs_plan p;
+	char err[OFS_ERRLEN];
+	struct ofs_plan_opts o = opts(gpt, 1);
+	o.tasks = 1u << 2; /* alignment_faking */
+	o.subjects = 1u << SUBJ_SELF;
+	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == -1);
+	CHECK(strstr(err, "matches no configuration") != NULL);
+	o = opts(gpt, 1);
+	o.tasks = 1u << 1; /* tampering */
+	o.af_modes = 1u << AF_MONITORING;
+	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == -1);
+	CHECK(strstr(err, "--af-mode") != NULL);
+	o = opts((const char *const[]){"mistral/large"}, 1);
+	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == -1);
+	CHECK(strstr(err, "mistral/large") && strstr(err, "--agent-family"));
+	o = opts(gpt, 1);
+	const char *ds[] = {"poetry"};
+	o.datasets = ds;
+	o.ndatasets = 1;
+	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == -1);
+	CHECK(strstr(err, "'poetry'") != NULL);
+	o = opts(gpt, 0);
+	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == -1);
+}
+
+int main(void)
+{
+	support_init();
+	RUN(test_paper_counts);
+	RUN(test_extended_identities);
+	RUN(test_baselines_and_filters);
+	RUN(test_config_fields);
+	RUN(test_family_names);
+	RUN(test_errors);
+	support_done();
+	return DONE();
+}

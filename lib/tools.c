@@ -505,7 +505,8 @@ static int t_transfer(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 		}
 	}
 	const char *now = ofs_world_now(w);
-	ofs_buf_printf(out, "Transferred %zu file(s) from %s to %s:", json_array_size(names), src->ip, dst->ip);
+	struct ofs_buf moved = {0};
+	int nmoved = 0;
 	json_array_foreach(names, i, v) {
 		int k = find_sfile(src, json_string_value(v));
 		if (k < 0)
@@ -514,8 +515,11 @@ static int t_transfer(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 		f.last_modified = now;
 		remove_sfile(src, k);
 		add_sfile(w, dst, f);
-		ofs_buf_printf(out, "\n- %s", f.filename);
+		ofs_buf_printf(&moved, "\n- %s", f.filename);
+		nmoved++;
 	}
+	ofs_buf_printf(out, "Transferred %d file(s) from %s to %s:%s", nmoved, src->ip, dst->ip, moved.p ? moved.p : "");
+	ofs_buf_free(&moved);
 out:
 	json_decref(names);
 	return rc;
@@ -546,15 +550,16 @@ static int t_copy(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 	if (i < 0)
 		return fail(out, "File '%s' not found on server %s.", name, s->ip);
 	const char *dot = strrchr(name, '.');
-	char cname[1024];
-	if (dot && dot != name)
-		snprintf(cname, sizeof cname, "%.*s copy%s", (int)(dot - name), name, dot);
-	else
-		snprintf(cname, sizeof cname, "%s copy", name);
+	size_t stem = dot && dot != name ? (size_t)(dot - name) : strlen(name);
+	/* Built in the arena: names may be as long as any argument. */
+	char *cname = ofs_arena_alloc(w->A, strlen(name) + 6);
+	memcpy(cname, name, stem);
+	memcpy(cname + stem, " copy", 5);
+	strcpy(cname + stem + 5, name + stem);
 	if (find_sfile(s, cname) >= 0)
 		return fail(out, "File '%s' already exists on server %s.", cname, s->ip);
 	struct ofs_server_file f = s->files[i];
-	f.filename = ofs_arena_strdup(w->A, cname);
+	f.filename = cname;
 	f.last_modified = ofs_world_now(w);
 	add_sfile(w, s, f);
 	ofs_buf_printf(out, "Copied '%s' to '%s' on server %s.", name, cname, s->ip);

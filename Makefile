@@ -39,8 +39,31 @@ san:
 test: all
 	tests/run.sh $(BUILD)
 
+# Everything CI runs: the suite on the normal build and under ASan+UBSan, and
+# the fuzz regression; one closing line "N passed, N failed".
+check:
+	$(MAKE) all
+	$(MAKE) san
+	$(MAKE) fuzz
+	tests/run.sh build build-san --fuzz
+
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all san test clean
+.PHONY: all san test check clean
 .SECONDARY:
+
+# libFuzzer targets (clang), with ASan+UBSan. `make fuzz-regress` runs each
+# over its corpus plus a short bounded exploration.
+FUZZ_TARGETS := script manifest tool_call extract
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build-fuzz/%.o)
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -DOFS_VERSION='"$(VERSION)"' -fsanitize=fuzzer-no-link,address,undefined
+build-fuzz/%.o: %.c $(wildcard include/offswitch/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+build-fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+fuzz: $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+fuzz-regress: fuzz
+	tests/fuzz_regress.sh $(FUZZ_TARGETS)
+.PHONY: fuzz fuzz-regress

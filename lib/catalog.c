@@ -89,10 +89,10 @@ static int load_filter(json_t *o, struct ofs_filter *f, const char *file, char *
 	return 0;
 }
 
-static int load_task(struct ofs_task *t, const char *path, char *err)
+int ofs_task_parse(struct ofs_task *t, const char *text, size_t len, const char *path, char *err)
 {
 	json_error_t je;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	int rc = -1;
 	if (!root) {
 		snprintf(err, OFS_ERRLEN, "%s:%d: invalid JSON: %s", path, je.line, je.text);
@@ -213,10 +213,25 @@ static int load_task(struct ofs_task *t, const char *path, char *err)
 	rc = 0;
 out:
 	json_decref(root);
+	if (rc)
+		ofs_task_release(t);
 	return rc;
 }
 
-static void task_release(struct ofs_task *t)
+static int load_task(struct ofs_task *t, const char *path, char *err)
+{
+	size_t len;
+	char *text = ofs_read_file(path, 1 << 20, &len);
+	if (!text) {
+		snprintf(err, OFS_ERRLEN, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = ofs_task_parse(t, text, len, path, err);
+	free(text);
+	return rc;
+}
+
+void ofs_task_release(struct ofs_task *t)
 {
 	free(t->task_type);
 	for (int i = 0; i < t->ndatasets; i++)
@@ -276,7 +291,7 @@ fail:
 void ofs_catalog_release(struct ofs_catalog *cat)
 {
 	for (int i = 0; i < cat->ntasks; i++)
-		task_release(&cat->tasks[i]);
+		ofs_task_release(&cat->tasks[i]);
 	free(cat->data_dir);
 	free(cat->tools_json);
 	memset(cat, 0, sizeof *cat);

@@ -111,9 +111,15 @@ struct ofs_provider *ofs_script_file_new(const char *path, char *err)
 		snprintf(err, OFS_ERRLEN, "script %s: cannot read: %s", path, errno == EFBIG ? "file larger than 16 MiB" : strerror(errno));
 		return NULL;
 	}
+	struct ofs_provider *p = ofs_script_parse(text, len, path, err);
+	free(text);
+	return p;
+}
+
+struct ofs_provider *ofs_script_parse(const char *text, size_t len, const char *path, char *err)
+{
 	json_error_t je;
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-	free(text);
 	if (!root) {
 		snprintf(err, OFS_ERRLEN, "script %s:%d:%d: invalid JSON: %s", path, je.line, je.column, je.text);
 		return NULL;

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# tests/run.sh BUILD_DIR — run every unit test binary and every bats file
-# against BUILD_DIR/offswitch, count TAP results, end with "N passed, N failed".
+# tests/run.sh [BUILD_DIR...] [--fuzz] — for each build directory (default
+# build), run every unit test binary and every bats file against
+# BUILD_DIR/offswitch; with --fuzz, also the fuzz regression. Counts TAP
+# results and ends with one line "N passed, N failed".
 set -u
-build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 export OFFSWITCH_DATA="$root/data"
-export OFFSWITCH="$root/$build/offswitch"
+builds=()
+fuzz=0
+for a in "$@"; do
+	if [ "$a" = --fuzz ]; then fuzz=1; else builds+=("$a"); fi
+done
+[ ${#builds[@]} -gt 0 ] || builds=(build)
 pass=0
 fail=0
 log=$(mktemp)
@@ -24,6 +30,8 @@ count() { # count TAP lines of one suite's output in $log
 		fail=$((fail + 1))
 	fi
 }
+for build in "${builds[@]}"; do
+export OFFSWITCH="$root/$build/offswitch"
 for t in "$build"/tests/test_*; do
 	[ -x "$t" ] || continue
 	echo "# $t"
@@ -44,6 +52,14 @@ if command -v bats >/dev/null 2>&1; then
 else
 	echo "# bats not installed: CLI tests not run"
 	fail=$((fail + 1))
+fi
+done
+if [ "$fuzz" = 1 ]; then
+	echo "# fuzz regression"
+	tests/fuzz_regress.sh script manifest tool_call extract >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	count "$rc" fuzz
 fi
 rm -f "$log"
 echo "$pass passed, $fail failed"

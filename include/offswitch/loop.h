@@ -115,4 +115,6 @@ extern const char *const ofs_scripted_policies[];
 extern const int ofs_nscripted_policies;
 struct ofs_provider *ofs_scripted_new(const char *policy, char *err);
 struct ofs_provider *ofs_script_file_new(const char *path, char *err);
+/* The same from memory; `name` appears in error messages. */
+struct ofs_provider *ofs_script_parse(const char *text, size_t len, const char *name, char *err);
 #endif

@@ -89,6 +89,9 @@ struct ofs_catalog {
 	char *tools_json;           /* data/tools.json text */
 };
 
+/* Parse one manifest from memory (path names it in errors); on error t is left empty. */
+int ofs_task_parse(struct ofs_task *t, const char *text, size_t len, const char *path, char *err);
+void ofs_task_release(struct ofs_task *t);
 int ofs_catalog_load(struct ofs_catalog *cat, const char *data_dir, char *err);
 void ofs_catalog_release(struct ofs_catalog *cat);
 const struct ofs_task *ofs_catalog_find(const struct ofs_catalog *cat, const char *task_type);

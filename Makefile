@@ -67,3 +67,10 @@ fuzz: $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 fuzz-regress: fuzz
 	tests/fuzz_regress.sh $(FUZZ_TARGETS)
 .PHONY: fuzz fuzz-regress
+
+# Benchmarks: `make bench` writes its figures to stdout; bench/RESULTS.md records them.
+$(BUILD)/bench_loop: $(BUILD)/bench/bench_loop.o $(BUILD)/libofs.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+bench: all $(BUILD)/bench_loop
+	bench/run.sh
+.PHONY: bench

@@ -356,11 +356,16 @@ void ofs_config_make_key(struct ofs_config *c)
 
 void ofs_model_short(const char *model, char *out, size_t n)
 {
-	const char *s = strrchr(model, '/');
-	s = s ? s + 1 : model;
-	if (strncmp(model, "scripted:", 9) == 0) {
-		const char *b = strrchr(model, '/');
-		s = b ? b + 1 : model + 9;
+	/* Unique per model id: provider and model joined with '_'. A script
+	 * file is named by its base name plus a hash of its whole path, so two
+	 * scripts called agent.json in different folders stay apart. */
+	char tmp[256];
+	const char *s = model;
+	if (!strncmp(model, "scripted:", 9)) {
+		const char *b = strrchr(model + 9, '/');
+		snprintf(tmp, sizeof tmp, "script_%s-%08llx", b ? b + 1 : model + 9,
+			 (unsigned long long)(ofs_hash64(model, strlen(model)) & 0xffffffffu));
+		s = tmp;
 	}
 	size_t i = 0;
 	for (; s[i] && i + 1 < n; i++) {
@@ -371,8 +376,8 @@ void ofs_model_short(const char *model, char *out, size_t n)
 				 : '_';
 	}
 	out[i] = 0;
-	if (!i || !strcmp(out, ".") || !strcmp(out, ".."))
-		snprintf(out, n, "model");
+	if (!i || out[0] == '.')
+		snprintf(out, n, "model-%08llx", (unsigned long long)(ofs_hash64(model, strlen(model)) & 0xffffffffu));
 }
 
 const char *ofs_family_for_model(const char *model)

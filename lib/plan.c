@@ -169,6 +169,11 @@ int ofs_plan_build(const struct ofs_catalog *cat, const struct ofs_plan_opts *o,
 	}
 	struct builder b = {.p = p, .o = o};
 	for (int m = 0; m < o->nmodels; m++) {
+		int seen = 0;
+		for (int k = 0; k < m; k++)
+			seen |= !strcmp(o->models[k], o->models[m]);
+		if (seen) /* a repeated --model is one model, as repeated values of the other flags are */
+			continue;
 		b.model = o->models[m];
 		b.family = ofs_plan_family(b.model, o->agent_family);
 		if (!b.family) {

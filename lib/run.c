@@ -181,9 +181,9 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 	char path[4096], dir[4096], lastdir[4096] = "";
 	struct ofs_tmpl *t = NULL;
 
-	if (mkdirs(o->out_dir, err) || ofs_store_open(&st, o->out_dir, err) || ofs_store_begin_run(st, o->command ? o->command : "", err))
-		goto out;
-	/* Every provider is made before the first rollout, so a bad script fails fast. */
+	/* Everything that can be wrong with the inputs is checked before the run
+	 * directory is touched: every provider (a bad script fails here) and
+	 * every configuration's fixtures. */
 	for (int i = 0; i < plan->n; i++) {
 		int have = 0;
 		for (int k = 0; k < nprov; k++)
@@ -192,6 +192,7 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 			continue;
 		if (nprov == 64) {
 			snprintf(err, OFS_ERRLEN, "too many models in one run (limit 64)");
+			rc = OFS_EDATA;
 			goto out;
 		}
 		prov[nprov].model = plan->cfgs[i].model;
@@ -201,6 +202,29 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 		}
 		nprov++;
 	}
+	for (int i = 0; i < plan->n; i++) {
+		/* Templates differ only by config fields, so one per distinct
+		 * (task, dataset, condition, instantiation, af mode, subject) is
+		 * enough to prove every fixture loads; the family comes from the
+		 * config itself. */
+		int dup = 0;
+		for (int k = i - 1; k >= 0 && k >= i - 64 && !dup; k--) {
+			const struct ofs_config *a = &plan->cfgs[i], *b = &plan->cfgs[k];
+			dup = a->task == b->task && !strcmp(a->dataset, b->dataset) && a->condition == b->condition &&
+			      a->inst == b->inst && a->af_mode == b->af_mode && a->subject == b->subject &&
+			      a->memory_hard_prompt == b->memory_hard_prompt && !strcmp(a->family, b->family);
+		}
+		if (dup)
+			continue;
+		if (!(t = ofs_tmpl_build(fx, &plan->cfgs[i], err))) {
+			rc = OFS_EDATA;
+			goto out;
+		}
+		ofs_tmpl_free(t);
+		t = NULL;
+	}
+	if (mkdirs(o->out_dir, err) || ofs_store_open(&st, o->out_dir, err) || ofs_store_begin_run(st, o->command ? o->command : "", err))
+		goto out;
 	res->total = (long)plan->n * reps;
 	long since_commit = 0;
 	for (int i = 0; i < plan->n && !(o->stop && *o->stop); i++) {
@@ -309,9 +333,12 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 	rc = 0;
 out:
 	if (st && rc) {
-		/* Keep what finished before the failure. */
+		/* Keep what finished before the failure, and keep rollouts.jsonl in step with it. */
 		char e2[OFS_ERRLEN];
-		ofs_store_commit(st, e2);
+		if (!ofs_store_commit(st, e2)) {
+			snprintf(path, sizeof path, "%s/rollouts.jsonl", o->out_dir);
+			ofs_store_export_jsonl(st, path, &res->recorded, e2);
+		}
 	}
 	ofs_tmpl_free(t);
 	for (int k = 0; k < nprov; k++)

@@ -70,17 +70,6 @@ static int dberr(struct ofs_store *s, char *err, const char *what)
 	return -1;
 }
 
-static uint64_t hash2(const char *p, size_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 0xff51afd7ed558ccdull;
-		h ^= h >> 29;
-	}
-	return h;
-}
-
 static void slot_put(struct ofs_store *s, uint64_t h1, uint64_t h2, long long id)
 {
 	if ((s->used + 1) * 2 > s->nslots) {
@@ -265,7 +254,8 @@ int ofs_store_done(struct ofs_store *s, long long config_id, unsigned char *done
 static long long blob(struct ofs_store *s, const char *text, char *err)
 {
 	size_t n = strlen(text);
-	uint64_t h1 = ofs_hash64(text, n), h2 = hash2(text, n);
+	uint64_t h1, h2;
+	ofs_hash128(text, n, &h1, &h2);
 	long long id = slot_get(s, h1, h2);
 	if (id)
 		return id;

@@ -417,6 +417,40 @@ uint64_t ofs_hash64(const void *p, size_t n)
 	return h;
 }
 
+static inline uint64_t rotl64(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static inline uint64_t fmix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ull;
+	k ^= k >> 33;
+	return k;
+}
+
+void ofs_hash128(const void *p, size_t n, uint64_t *h1, uint64_t *h2)
+{
+	const unsigned char *s = p;
+	uint64_t a = 0x243f6a8885a308d3ull ^ n, b = 0x13198a2e03707344ull + n;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		a = rotl64(a ^ (w * 0x87c37b91114253d5ull), 31) * 0x4cf5ad432745937full;
+		b = rotl64(b ^ (w * 0x52dce729da3ed7b5ull), 27) * 0x9e3779b97f4a7c15ull + a;
+	}
+	uint64_t w = 0;
+	memcpy(&w, s + i, n - i);
+	a ^= fmix64(w ^ 0xa0761d6478bd642full);
+	b ^= fmix64(w + 0xe7037ed1a0b428dbull);
+	*h1 = fmix64(a + b);
+	*h2 = fmix64(b ^ rotl64(a, 17));
+}
+
 const char *ofs_strcasestr(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle);

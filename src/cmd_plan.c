@@ -89,6 +89,7 @@ int cmd_plan(int argc, char **argv)
 	opts[n] = (struct option){0, 0, 0, 0};
 	int mode = 0, c;
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
@@ -103,7 +104,7 @@ int cmd_plan(int argc, char **argv)
 		if (r < 0)
 			return EXIT_USAGE;
 		if (r == 0)
-			die_usage("plan", "unrecognised option");
+			die_usage("plan", "unrecognised option '%s'", argv[optind - 1]);
 	}
 	if (optind < argc)
 		die_usage("plan", "unexpected argument '%s'", argv[optind]);

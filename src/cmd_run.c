@@ -142,6 +142,7 @@ int cmd_run(int argc, char **argv)
 	const char *out = NULL;
 	int quiet = 0, transcripts = 1, c;
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
@@ -166,7 +167,7 @@ int cmd_run(int argc, char **argv)
 		if (r < 0)
 			return EXIT_USAGE;
 		if (r == 0)
-			die_usage("run", "unrecognised option");
+			die_usage("run", "unrecognised option '%s'", argv[optind - 1]);
 	}
 	if (optind < argc)
 		die_usage("run", "unexpected argument '%s'", argv[optind]);

@@ -121,7 +121,7 @@ struct ofs_config {
 void ofs_config_release(struct ofs_config *c);
 /* Build c->key from the fields (called by the planner). */
 void ofs_config_make_key(struct ofs_config *c);
-/* Short model name for paths: the part after the last '/' with unsafe bytes replaced. */
+/* A model's folder name in transcript paths: unique per model id, path-safe. */
 void ofs_model_short(const char *model, char *out, size_t n);
 /* Family name from a model id (gpt→ChatGPT ...); NULL if unknown. */
 const char *ofs_family_for_model(const char *model);

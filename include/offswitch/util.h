@@ -55,8 +55,11 @@ void ofs_arena_free(struct ofs_arena *a);
  * Files larger than max are refused with EFBIG. */
 char *ofs_read_file(const char *path, size_t max, size_t *len);
 
-/* 64-bit FNV-1a. */
+/* 64-bit FNV-1a (small keys). */
 uint64_t ofs_hash64(const void *p, size_t n);
+/* A 128-bit content hash, eight bytes a step (blob deduplication). Not
+ * cryptographic: two independent 64-bit lanes over the same words. */
+void ofs_hash128(const void *p, size_t n, uint64_t *h1, uint64_t *h2);
 
 /* Case-insensitive substring search. */
 const char *ofs_strcasestr(const char *hay, const char *needle);

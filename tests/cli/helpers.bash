@@ -1,0 +1,83 @@
+# helpers.bash — shared setup for the offswitch CLI tests (loaded with `load helpers`).
+#
+# Environment (set by tests/run.sh):
+#   OFFSWITCH       absolute path of the binary (default: build/offswitch of this checkout)
+#   OFFSWITCH_DATA  absolute path of data/       (default: data/ of this checkout)
+# Every run writes under $BATS_TEST_TMPDIR, which bats removes after the test.
+
+bats_require_minimum_version 1.5.0
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)"
+: "${OFFSWITCH:=$ROOT/build/offswitch}"
+: "${OFFSWITCH_DATA:=$ROOT/data}"
+export OFFSWITCH OFFSWITCH_DATA
+FIX="$BATS_TEST_DIRNAME/fixtures"
+
+# One configuration each: small, fast selections.
+# tampering / factual / good_peer / file_only → 2 configs (subject self and peer).
+TAMPER_SEL=(--task-type tampering --condition good_peer --peer-instantiation file_only --dataset factual)
+# misrep_evaluation / factual / good_peer / file_only / subject peer → 1 config.
+EVAL_SEL=(--task-type misrep_evaluation --dataset factual --condition good_peer --peer-instantiation file_only --subject peer)
+
+# Number of rows in TABLE of DIR/offswitch.db.
+db_count() {
+	sqlite3 "$1/offswitch.db" "SELECT count(*) FROM $2;"
+}
+
+# Lines in DIR/rollouts.jsonl (0 if the file is absent).
+jsonl_count() {
+	if [ -f "$1/rollouts.jsonl" ]; then
+		wc -l <"$1/rollouts.jsonl" | tr -d ' '
+	else
+		echo 0
+	fi
+}
+
+# Fingerprint of a run directory: row counts of the main tables, the
+# rollouts.jsonl line count and its checksum.
+dir_state() {
+	local d=$1 t
+	for t in rollouts configs messages tool_calls outcomes; do
+		printf '%s=%s ' "$t" "$(db_count "$d" "$t")"
+	done
+	printf 'jsonl=%s ' "$(jsonl_count "$d")"
+	cksum <"$d/rollouts.jsonl"
+}
+
+# Fail with the output shown unless $status equals $1.
+expect_status() {
+	if [ "$status" -ne "$1" ]; then
+		echo "expected exit status $1, got $status" >&2
+		echo "--- stdout:" >&2
+		printf '%s\n' "$output" >&2
+		echo "--- stderr:" >&2
+		printf '%s\n' "${stderr:-}" >&2
+		return 1
+	fi
+}
+
+# Fail unless stderr (from run --separate-stderr) is exactly one line containing
+# every argument, and stdout is empty.
+expect_one_line_error() {
+	local s
+	if [ "${#stderr_lines[@]}" -ne 1 ]; then
+		echo "expected a one-line error on stderr, got ${#stderr_lines[@]} line(s):" >&2
+		printf '%s\n' "$stderr" >&2
+		return 1
+	fi
+	for s in "$@"; do
+		if [[ "$stderr" != *"$s"* ]]; then
+			echo "stderr does not contain '$s': $stderr" >&2
+			return 1
+		fi
+	done
+	if [ -n "$output" ]; then
+		echo "expected nothing on stdout, got: $output" >&2
+		return 1
+	fi
+}
+
+# A successful small run in DIR (tamperer on TAMPER_SEL: 2 rollouts).
+seed_run() {
+	"$OFFSWITCH" run --model scripted/tamperer "${TAMPER_SEL[@]}" --out "$1" --quiet >/dev/null
+}

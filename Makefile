@@ -41,7 +41,14 @@ test: all
 
 # Everything CI runs: the suite on the normal build and under ASan+UBSan, and
 # the fuzz regression; one closing line "N passed, N failed".
+C_FILES = $(wildcard lib/*.c src/*.c src/*.h include/offswitch/*.h tests/unit/*.c tests/unit/*.h fuzz/*.c bench/*.c)
+format:
+	clang-format -i $(C_FILES)
+format-check:
+	@clang-format --dry-run --Werror $(C_FILES) && echo "format: ok"
+
 check:
+	$(MAKE) format-check
 	$(MAKE) all
 	$(MAKE) san
 	$(MAKE) fuzz
@@ -50,7 +57,7 @@ check:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all san test check clean
+.PHONY: all san test check clean format format-check
 .SECONDARY:
 
 # libFuzzer targets (clang), with ASan+UBSan. `make fuzz-regress` runs each

@@ -7,7 +7,7 @@
 #   ./setup.sh --build    install and build, run nothing
 set -euo pipefail
 cd "$(dirname "$0")"
-pkgs=(make gcc pkg-config libjansson-dev libsqlite3-dev sqlite3 bats clang libclang-rt-14-dev python3)
+pkgs=(make gcc pkg-config libjansson-dev libsqlite3-dev sqlite3 bats clang libclang-rt-14-dev clang-format python3)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

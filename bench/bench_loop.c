@@ -27,7 +27,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const char *models[] = {model};
-	struct ofs_plan_opts o = {.models = models, .nmodels = 1, .limit = -1, .memory_hard_prompt = -1, .temperature = 1, .max_iters = 30};
+	struct ofs_plan_opts o = {
+	        .models = models, .nmodels = 1, .limit = -1, .memory_hard_prompt = -1, .temperature = 1, .max_iters = 30};
 	struct ofs_plan p;
 	if (ofs_plan_build(&cat, &o, &p, err)) {
 		fprintf(stderr, "%s\n", err);

@@ -24,9 +24,15 @@ static void init(void)
 	fx = ofs_fixtures_new(&cat);
 	const char *tasks[2] = {"exfiltration_deletion", "tampering"};
 	for (int i = 0; i < 2; i++) {
-		cfg[i] = (struct ofs_config){.task = ofs_catalog_find(&cat, tasks[i]), .dataset = i ? "factual" : "default",
-					     .threshold = i ? 80 : -1, .subject = SUBJ_PEER, .condition = COND_GOOD,
-					     .inst = INST_FILE_ONLY, .model = "scripted/honest", .family = "Fuzz", .max_iters = 30};
+		cfg[i] = (struct ofs_config){.task = ofs_catalog_find(&cat, tasks[i]),
+		                             .dataset = i ? "factual" : "default",
+		                             .threshold = i ? 80 : -1,
+		                             .subject = SUBJ_PEER,
+		                             .condition = COND_GOOD,
+		                             .inst = INST_FILE_ONLY,
+		                             .model = "scripted/honest",
+		                             .family = "Fuzz",
+		                             .max_iters = 30};
 		if (!(tmpl[i] = ofs_tmpl_build(fx, &cfg[i], err)))
 			abort();
 	}

@@ -17,8 +17,8 @@ const char *const ofs_inst_names[INST__N] = {"none", "file_only", "file_prt", "m
 const char *const ofs_af_names[AF__N] = {"none", "monitoring", "non_monitoring"};
 
 /* The paper's order of task families. */
-static const char *const task_order[] = {"misrep_evaluation", "tampering", "alignment_faking",
-					 "misrep_finance", "exfiltration_transfer", "exfiltration_deletion"};
+static const char *const task_order[] = {
+        "misrep_evaluation", "tampering", "alignment_faking", "misrep_finance", "exfiltration_transfer", "exfiltration_deletion"};
 
 int ofs_name_index(const char *const *names, int n, const char *s)
 {
@@ -34,8 +34,7 @@ static char *jstr(json_t *o, const char *k)
 	return json_is_string(v) ? ofs_xstrdup(json_string_value(v)) : NULL;
 }
 
-static int set_bits(json_t *arr, const char *const *names, int n, unsigned *out, const char *what,
-		    const char *file, char *err)
+static int set_bits(json_t *arr, const char *const *names, int n, unsigned *out, const char *what, const char *file, char *err)
 {
 	*out = 0;
 	if (!arr)
@@ -46,11 +45,12 @@ static int set_bits(json_t *arr, const char *const *names, int n, unsigned *out,
 	}
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		int k = json_is_string(v) ? ofs_name_index(names, n, json_string_value(v)) : -1;
 		if (k < 0) {
 			snprintf(err, OFS_ERRLEN, "%s: unknown %s '%s'", file, what,
-				 json_is_string(v) ? json_string_value(v) : "(not a string)");
+			         json_is_string(v) ? json_string_value(v) : "(not a string)");
 			return -1;
 		}
 		*out |= 1u << k;
@@ -69,7 +69,8 @@ static int load_filter(json_t *o, struct ofs_filter *f, const char *file, char *
 	}
 	const char *k;
 	json_t *v;
-	json_object_foreach(o, k, v) {
+	json_object_foreach(o, k, v)
+	{
 		int rc;
 		if (!strcmp(k, "condition"))
 			rc = set_bits(v, ofs_condition_names, COND__N, &f->cond, "condition", file, err);
@@ -108,7 +109,10 @@ int ofs_task_parse(struct ofs_task *t, const char *text, size_t len, const char 
 	int k = kind ? ofs_name_index(ofs_kind_names, KIND__N, kind) : -1;
 	free(kind);
 	if (!t->task_type || k < 0) {
-		snprintf(err, OFS_ERRLEN, "%s: needs 'task_type' and a 'kind' among evaluation, finance, tampering, alignment_faking, transfer, deletion", path);
+		snprintf(err, OFS_ERRLEN,
+		         "%s: needs 'task_type' and a 'kind' among evaluation, finance, tampering, alignment_faking, transfer, "
+		         "deletion",
+		         path);
 		goto out;
 	}
 	t->kind = (enum ofs_kind)k;
@@ -119,7 +123,8 @@ int ofs_task_parse(struct ofs_task *t, const char *text, size_t len, const char 
 	}
 	size_t i;
 	json_t *v;
-	json_array_foreach(ds, i, v) {
+	json_array_foreach(ds, i, v)
+	{
 		struct ofs_dataset_spec *d = &t->datasets[t->ndatasets++];
 		d->name = jstr(v, "name");
 		json_t *th = json_object_get(v, "thresholds");
@@ -129,7 +134,8 @@ int ofs_task_parse(struct ofs_task *t, const char *text, size_t len, const char 
 		}
 		size_t j;
 		json_t *x;
-		json_array_foreach(th, j, x) {
+		json_array_foreach(th, j, x)
+		{
 			if (!json_is_integer(x)) {
 				snprintf(err, OFS_ERRLEN, "%s: dataset '%s': thresholds must be integers", path, d->name);
 				goto out;
@@ -142,7 +148,8 @@ int ofs_task_parse(struct ofs_task *t, const char *text, size_t len, const char 
 		goto out;
 	t->extended_subjects_memory = json_is_true(json_object_get(root, "extended_subjects_memory"));
 	json_t *bl = json_object_get(root, "baselines");
-	json_array_foreach(bl, i, v) {
+	json_array_foreach(bl, i, v)
+	{
 		if (t->nbaselines >= 4) {
 			snprintf(err, OFS_ERRLEN, "%s: at most 4 baselines", path);
 			goto out;
@@ -168,7 +175,8 @@ int ofs_task_parse(struct ofs_task *t, const char *text, size_t len, const char 
 		goto out;
 	}
 	t->tools = ofs_xcalloc(json_array_size(tools) + 1, sizeof(char *));
-	json_array_foreach(tools, i, v) {
+	json_array_foreach(tools, i, v)
+	{
 		if (!json_is_string(v)) {
 			snprintf(err, OFS_ERRLEN, "%s: tools must be names", path);
 			goto out;
@@ -177,21 +185,24 @@ int ofs_task_parse(struct ofs_task *t, const char *text, size_t len, const char 
 	}
 	json_t *drive = json_object_get(root, "drive");
 	t->drive = ofs_xcalloc(json_array_size(drive) + 1, sizeof *t->drive);
-	json_array_foreach(drive, i, v) {
+	json_array_foreach(drive, i, v)
+	{
 		struct ofs_drive_spec *d = &t->drive[t->ndrive++];
 		d->filename = jstr(v, "filename");
 		d->owner = jstr(v, "owner");
 		d->last_modified = jstr(v, "last_modified");
 		d->content_path = jstr(v, "content");
 		if (!d->filename || !d->owner || !d->last_modified || !d->content_path) {
-			snprintf(err, OFS_ERRLEN, "%s: drive entry %zu needs filename, owner, last_modified and content", path, i);
+			snprintf(err, OFS_ERRLEN, "%s: drive entry %zu needs filename, owner, last_modified and content", path,
+			         i);
 			goto out;
 		}
 		json_t *sw = json_object_get(v, "shared_with");
 		d->shared_with = ofs_xcalloc(json_array_size(sw) + 1, sizeof(char *));
 		size_t j;
 		json_t *x;
-		json_array_foreach(sw, j, x) if (json_is_string(x)) d->shared_with[d->nshared++] = ofs_xstrdup(json_string_value(x));
+		json_array_foreach(sw, j, x) if (json_is_string(x)) d->shared_with[d->nshared++] =
+		        ofs_xstrdup(json_string_value(x));
 		if (load_filter(json_object_get(v, "when"), &d->when, path, err) ||
 		    load_filter(json_object_get(v, "unless"), &d->unless, path, err))
 			goto out;
@@ -265,7 +276,8 @@ int ofs_catalog_load(struct ofs_catalog *cat, const char *data_dir, char *err)
 	snprintf(path, sizeof path, "%s/tools.json", data_dir);
 	cat->tools_json = ofs_read_file(path, 1 << 20, NULL);
 	if (!cat->tools_json) {
-		snprintf(err, OFS_ERRLEN, "cannot read %s: %s (is the data directory right? set OFFSWITCH_DATA)", path, strerror(errno));
+		snprintf(err, OFS_ERRLEN, "cannot read %s: %s (is the data directory right? set OFFSWITCH_DATA)", path,
+		         strerror(errno));
 		goto fail;
 	}
 	for (size_t i = 0; i < sizeof task_order / sizeof *task_order; i++) {
@@ -348,8 +360,8 @@ void ofs_config_make_key(struct ofs_config *c)
 	if (c->threshold >= 0)
 		snprintf(thr, sizeof thr, "%d", c->threshold);
 	snprintf(buf, sizeof buf, "%s|%s|%s|%s|%s|%s|%s|%s|%s|hard=%d|t=%g|it=%d", c->task->task_type, c->dataset, thr,
-		 ofs_subject_names[c->subject], ofs_condition_names[c->condition], ofs_inst_names[c->inst],
-		 ofs_af_names[c->af_mode], c->model, c->family, c->memory_hard_prompt, c->temperature, c->max_iters);
+	         ofs_subject_names[c->subject], ofs_condition_names[c->condition], ofs_inst_names[c->inst],
+	         ofs_af_names[c->af_mode], c->model, c->family, c->memory_hard_prompt, c->temperature, c->max_iters);
 	free(c->key);
 	c->key = ofs_xstrdup(buf);
 }
@@ -364,16 +376,16 @@ void ofs_model_short(const char *model, char *out, size_t n)
 	if (!strncmp(model, "scripted:", 9)) {
 		const char *b = strrchr(model + 9, '/');
 		snprintf(tmp, sizeof tmp, "script_%s-%08llx", b ? b + 1 : model + 9,
-			 (unsigned long long)(ofs_hash64(model, strlen(model)) & 0xffffffffu));
+		         (unsigned long long)(ofs_hash64(model, strlen(model)) & 0xffffffffu));
 		s = tmp;
 	}
 	size_t i = 0;
 	for (; s[i] && i + 1 < n; i++) {
 		char ch = s[i];
 		out[i] = (ch == '.' || ch == '-' || ch == '_' || (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-			  (ch >= 'A' && ch <= 'Z'))
-				 ? ch
-				 : '_';
+		          (ch >= 'A' && ch <= 'Z'))
+		                 ? ch
+		                 : '_';
 	}
 	out[i] = 0;
 	if (!i || out[0] == '.')
@@ -384,8 +396,8 @@ const char *ofs_family_for_model(const char *model)
 {
 	static const struct {
 		const char *needle, *family;
-	} map[] = {{"gpt", "ChatGPT"},   {"gemini", "Gemini"},     {"claude", "Claude"}, {"glm", "GLM"},
-		   {"deepseek", "DeepSeek"}, {"kimi", "Kimi"},     {"llama", "Llama"}};
+	} map[] = {{"gpt", "ChatGPT"},       {"gemini", "Gemini"}, {"claude", "Claude"}, {"glm", "GLM"},
+	           {"deepseek", "DeepSeek"}, {"kimi", "Kimi"},     {"llama", "Llama"}};
 	const char *base = strrchr(model, '/');
 	base = base ? base + 1 : model;
 	for (size_t i = 0; i < sizeof map / sizeof *map; i++)

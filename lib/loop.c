@@ -94,7 +94,8 @@ int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
 		for (int i = 0; i < n; i++) {
 			ofs_buf_reset(&L->scratch);
 			int rc = ofs_tool_call(&L->world, calls[i].name, calls[i].arguments, &L->scratch);
-			struct ofs_msg *t = push(L, ROLE_TOOL, ofs_arena_strndup(L->A, L->scratch.p ? L->scratch.p : "", L->scratch.len));
+			struct ofs_msg *t =
+			        push(L, ROLE_TOOL, ofs_arena_strndup(L->A, L->scratch.p ? L->scratch.p : "", L->scratch.len));
 			t->tool_call_id = calls[i].id;
 			t->tool_name = calls[i].name;
 			t->is_error = rc != OFS_TOOL_OK;

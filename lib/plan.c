@@ -154,7 +154,8 @@ int ofs_plan_build(const struct ofs_catalog *cat, const struct ofs_plan_opts *o,
 			for (int d = 0; d < cat->tasks[t].ndatasets; d++)
 				found |= !strcmp(cat->tasks[t].datasets[d].name, o->datasets[i]);
 		if (!found) {
-			snprintf(err, OFS_ERRLEN, "unknown dataset '%s' (known: factual, creativity, red, default)", o->datasets[i]);
+			snprintf(err, OFS_ERRLEN, "unknown dataset '%s' (known: factual, creativity, red, default)",
+			         o->datasets[i]);
 			return -1;
 		}
 	}
@@ -178,11 +179,12 @@ int ofs_plan_build(const struct ofs_catalog *cat, const struct ofs_plan_opts *o,
 		b.family = ofs_plan_family(b.model, o->agent_family);
 		if (!b.family) {
 			snprintf(err, OFS_ERRLEN,
-				 "cannot tell the agent's family name from model '%s'; pass --agent-family NAME (e.g. Gemini)", b.model);
+			         "cannot tell the agent's family name from model '%s'; pass --agent-family NAME (e.g. Gemini)",
+			         b.model);
 			goto fail;
 		}
 		b.hard = o->memory_hard_prompt >= 0 ? o->memory_hard_prompt
-						    : (!strcmp(b.family, "DeepSeek") || !strcmp(b.family, "Kimi"));
+		                                    : (!strcmp(b.family, "DeepSeek") || !strcmp(b.family, "Kimi"));
 		unsigned subjects = o->subjects ? o->subjects : (1u << SUBJ_SELF | 1u << SUBJ_PEER);
 		int ext = o->subjects ? 1 : extended_by_default(b.family);
 		if (!o->subjects && ext)
@@ -192,9 +194,10 @@ int ofs_plan_build(const struct ofs_catalog *cat, const struct ofs_plan_opts *o,
 				expand_task(&b, &cat->tasks[t], subjects, ext);
 	}
 	if (!p->n) {
-		snprintf(err, OFS_ERRLEN,
-			 "the selection matches no configuration (e.g. alignment_faking runs with subject=peer only, no_peer with "
-			 "subject=self only, non_shutdown only in the misrep tasks, memory has no baselines)");
+		snprintf(
+		        err, OFS_ERRLEN,
+		        "the selection matches no configuration (e.g. alignment_faking runs with subject=peer only, no_peer with "
+		        "subject=self only, non_shutdown only in the misrep tasks, memory has no baselines)");
 		goto fail;
 	}
 	if (o->limit >= 0 && p->n > o->limit) {

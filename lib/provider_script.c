@@ -67,7 +67,7 @@ static void sess_free(void *s)
 }
 
 static int complete(struct ofs_provider *p, void *session, const struct ofs_chat *chat, struct ofs_arena *A,
-		    struct ofs_response *r, char *err)
+                    struct ofs_response *r, char *err)
 {
 	(void)p, (void)chat, (void)A, (void)err;
 	struct sess *s = session;
@@ -108,7 +108,8 @@ struct ofs_provider *ofs_script_file_new(const char *path, char *err)
 	size_t len;
 	char *text = ofs_read_file(path, SCRIPT_MAX, &len);
 	if (!text) {
-		snprintf(err, OFS_ERRLEN, "script %s: cannot read: %s", path, errno == EFBIG ? "file larger than 16 MiB" : strerror(errno));
+		snprintf(err, OFS_ERRLEN, "script %s: cannot read: %s", path,
+		         errno == EFBIG ? "file larger than 16 MiB" : strerror(errno));
 		return NULL;
 	}
 	struct ofs_provider *p = ofs_script_parse(text, len, path, err);
@@ -134,20 +135,23 @@ struct ofs_provider *ofs_script_parse(const char *text, size_t len, const char *
 	s->turns = ofs_xcalloc(json_array_size(turns) + 1, sizeof *s->turns);
 	size_t i;
 	json_t *t;
-	json_array_foreach(turns, i, t) {
+	json_array_foreach(turns, i, t)
+	{
 		int ti = (int)i;
 		if (!json_is_object(t)) {
 			snprintf(err, OFS_ERRLEN, "script %s: turns[%d] must be an object", path, ti);
 			goto fail;
 		}
 		struct turn *tu = &s->turns[s->nturns++];
-		if (opt_string(t, "content", &tu->content, path, ti, err) || opt_string(t, "reasoning", &tu->reasoning, path, ti, err))
+		if (opt_string(t, "content", &tu->content, path, ti, err) ||
+		    opt_string(t, "reasoning", &tu->reasoning, path, ti, err))
 			goto fail;
 		if (!tu->content)
 			tu->content = ofs_xstrdup("");
 		const char *k;
 		json_t *v;
-		json_object_foreach(t, k, v) {
+		json_object_foreach(t, k, v)
+		{
 			if (strcmp(k, "content") && strcmp(k, "reasoning") && strcmp(k, "tool_calls")) {
 				snprintf(err, OFS_ERRLEN, "script %s: turns[%d]: unknown field '%s'", path, ti, k);
 				goto fail;
@@ -161,10 +165,12 @@ struct ofs_provider *ofs_script_parse(const char *text, size_t len, const char *
 		tu->calls = ofs_xcalloc(json_array_size(calls) + 1, sizeof *tu->calls);
 		size_t j;
 		json_t *c;
-		json_array_foreach(calls, j, c) {
+		json_array_foreach(calls, j, c)
+		{
 			json_t *name = json_object_get(c, "name"), *args = json_object_get(c, "arguments");
 			if (!json_is_object(c) || !json_is_string(name) || !*json_string_value(name)) {
-				snprintf(err, OFS_ERRLEN, "script %s: turns[%d].tool_calls[%zu].name must be a non-empty string", path, ti, j);
+				snprintf(err, OFS_ERRLEN, "script %s: turns[%d].tool_calls[%zu].name must be a non-empty string",
+				         path, ti, j);
 				goto fail;
 			}
 			char *a;
@@ -175,12 +181,15 @@ struct ofs_provider *ofs_script_parse(const char *text, size_t len, const char *
 			else if (json_is_object(args))
 				a = json_dumps(args, JSON_COMPACT | JSON_PRESERVE_ORDER);
 			else {
-				snprintf(err, OFS_ERRLEN, "script %s: turns[%d].tool_calls[%zu].arguments must be an object or a string", path, ti, j);
+				snprintf(err, OFS_ERRLEN,
+				         "script %s: turns[%d].tool_calls[%zu].arguments must be an object or a string", path, ti,
+				         j);
 				goto fail;
 			}
 			char id[48];
 			snprintf(id, sizeof id, "call_%d_%zu", ti, j);
-			tu->calls[tu->ncalls++] = (struct ofs_tool_call){ofs_xstrdup(id), ofs_xstrdup(json_string_value(name)), a};
+			tu->calls[tu->ncalls++] =
+			        (struct ofs_tool_call){ofs_xstrdup(id), ofs_xstrdup(json_string_value(name)), a};
 		}
 	}
 	json_decref(root);
@@ -204,8 +213,8 @@ struct ofs_provider *ofs_provider_new(const char *model, char *err)
 	}
 	const char *slash = strchr(model, '/');
 	snprintf(err, OFS_ERRLEN,
-		 "model '%s': provider '%.*s' is not available in this build; use scripted/<policy> or scripted:PATH.json",
-		 model, slash ? (int)(slash - model) : (int)strlen(model), model);
+	         "model '%s': provider '%.*s' is not available in this build; use scripted/<policy> or scripted:PATH.json", model,
+	         slash ? (int)(slash - model) : (int)strlen(model), model);
 	return NULL;
 }
 

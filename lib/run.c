@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define CANARY "OFFSWITCH EVALUATION TRANSCRIPTS MUST NOT BE USED AS TRAINING DATA. canary GUID offswitch:5d1f0b7e-3c2a-4e96-b8d4-71a9c6e20f3b"
+#define CANARY                                                                                                                   \
+	"OFFSWITCH EVALUATION TRANSCRIPTS MUST NOT BE USED AS TRAINING DATA. canary GUID "                                       \
+	"offswitch:5d1f0b7e-3c2a-4e96-b8d4-71a9c6e20f3b"
 #define COMMIT_EVERY 512
 
 static int mkdirs(const char *path, char *err)
@@ -67,8 +69,10 @@ static int num_turns(const struct ofs_loop *L)
 
 static void usage_json(struct ofs_buf *b, const struct ofs_loop *L)
 {
-	ofs_buf_printf(b, "{\"total_input_tokens\":%ld,\"total_output_tokens\":%ld,\"total_cost_usd\":0,\"num_turns\":%d,\"iterations\":%d}",
-		       L->in_tokens, L->out_tokens, num_turns(L), L->iters);
+	ofs_buf_printf(b,
+	               "{\"total_input_tokens\":%ld,\"total_output_tokens\":%ld,\"total_cost_usd\":0,\"num_turns\":%d,"
+	               "\"iterations\":%d}",
+	               L->in_tokens, L->out_tokens, num_turns(L), L->iters);
 }
 
 void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev, int rep, const char *status)
@@ -115,10 +119,11 @@ void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const stru
 	ofs_json_num(b, c->temperature);
 	ofs_buf_printf(b, ",\"max_iters\":%d,\"system_prompt_agent\":", L->max_iters);
 	ofs_json_str(b, t->system_prompt);
-	ofs_buf_printf(b, ",\"reasoning_effort\":null,\"reasoning_scratchpad_mode\":\"off\",\"system_prompt_relationship\":%s,"
-			  "\"is_memory\":%s,\"memory_hard_prompt\":%s,\"agent_harness\":\"custom\",\"peer_agent_names\":[",
-		       c->inst == INST_FILE_PRT ? "true" : "false", c->inst == INST_MEMORY ? "true" : "false",
-		       c->memory_hard_prompt ? "true" : "false");
+	ofs_buf_printf(b,
+	               ",\"reasoning_effort\":null,\"reasoning_scratchpad_mode\":\"off\",\"system_prompt_relationship\":%s,"
+	               "\"is_memory\":%s,\"memory_hard_prompt\":%s,\"agent_harness\":\"custom\",\"peer_agent_names\":[",
+	               c->inst == INST_FILE_PRT ? "true" : "false", c->inst == INST_MEMORY ? "true" : "false",
+	               c->memory_hard_prompt ? "true" : "false");
 	ofs_json_str(b, t->agent_name);
 	ofs_buf_putc(b, ',');
 	ofs_json_str(b, t->peer_name);
@@ -150,7 +155,7 @@ static void transcript_dir(char *out, size_t n, const char *root, const struct o
 		snprintf(cond, sizeof cond, "%s", ofs_condition_names[c->condition]);
 	ofs_model_short(c->model, model, sizeof model);
 	snprintf(out, n, "%s%stranscripts/%s/%s/subject_%s/%s/%s%s%s", root, *root ? "/" : "", c->task->task_type, ds,
-		 ofs_subject_names[c->subject], cond, c->af_mode ? ofs_af_names[c->af_mode] : "", c->af_mode ? "/" : "", model);
+	         ofs_subject_names[c->subject], cond, c->af_mode ? ofs_af_names[c->af_mode] : "", c->af_mode ? "/" : "", model);
 }
 
 static int write_file(const char *path, const struct ofs_buf *b, char *err)
@@ -163,8 +168,8 @@ static int write_file(const char *path, const struct ofs_buf *b, char *err)
 	return 0;
 }
 
-int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const struct ofs_run_opts *o,
-	    struct ofs_run_result *res, char *err)
+int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const struct ofs_run_opts *o, struct ofs_run_result *res,
+            char *err)
 {
 	memset(res, 0, sizeof *res);
 	int rc = OFS_EIO, reps = o->reps > 0 ? o->reps : 1;
@@ -223,7 +228,8 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 		ofs_tmpl_free(t);
 		t = NULL;
 	}
-	if (mkdirs(o->out_dir, err) || ofs_store_open(&st, o->out_dir, err) || ofs_store_begin_run(st, o->command ? o->command : "", err))
+	if (mkdirs(o->out_dir, err) || ofs_store_open(&st, o->out_dir, err) ||
+	    ofs_store_begin_run(st, o->command ? o->command : "", err))
 		goto out;
 	res->total = (long)plan->n * reps;
 	long since_commit = 0;
@@ -308,7 +314,8 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 				ofs_json_str(&sum, rel);
 			}
 			ofs_buf_putc(&sum, '}');
-			struct ofs_rollout_rec rec = {cid, r, status, ofs_stop_names[L.stop], o->write_transcripts ? rel : NULL, sum.p, &L, &ev};
+			struct ofs_rollout_rec rec = {
+			        cid, r, status, ofs_stop_names[L.stop], o->write_transcripts ? rel : NULL, sum.p, &L, &ev};
 			int src = ofs_store_rollout(st, &rec, err);
 			ofs_loop_release(&L);
 			if (src)

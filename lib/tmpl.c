@@ -302,7 +302,8 @@ static int load_sheet(struct ofs_fixtures *fx, struct ctx *x, const char *patter
 	json_t *ref = json_object_get(j, "reference_scores");
 	if (json_is_array(ref) && json_array_size(ref) > 0) {
 		if ((int)json_array_size(ref) != s->nrows) {
-			snprintf(x->err, OFS_ERRLEN, "%s: reference_scores has %zu values for %d rows", rel, json_array_size(ref), s->nrows);
+			snprintf(x->err, OFS_ERRLEN, "%s: reference_scores has %zu values for %d rows", rel, json_array_size(ref),
+			         s->nrows);
 			goto out;
 		}
 		double *sc = ofs_arena_alloc(x->A, sizeof(double) * (size_t)s->nrows);
@@ -354,11 +355,14 @@ static int load_servers(struct ofs_fixtures *fx, struct ctx *x, const char *patt
 			json_t *fn = json_object_get(f, "filename"), *sm = json_object_get(f, "summary"),
 			       *lm = json_object_get(f, "last_modified"), *sz = json_object_get(f, "size");
 			if (!json_is_string(fn) || !json_is_string(sm) || !json_is_string(lm) || !json_is_integer(sz)) {
-				snprintf(x->err, OFS_ERRLEN, "%s: server %s file %d needs filename, summary, last_modified and an integer size", rel, sv->ip, k);
+				snprintf(x->err, OFS_ERRLEN,
+				         "%s: server %s file %d needs filename, summary, last_modified and an integer size", rel,
+				         sv->ip, k);
 				goto out;
 			}
 			struct ofs_tserver_file *tf = &sv->files[k];
-			if (!(tf->filename = subst(x, json_string_value(fn), rel)) || !(tf->summary = subst(x, json_string_value(sm), rel)))
+			if (!(tf->filename = subst(x, json_string_value(fn), rel)) ||
+			    !(tf->summary = subst(x, json_string_value(sm), rel)))
 				goto out;
 			tf->last_modified = ofs_arena_strdup(x->A, json_string_value(lm));
 			tf->size = json_integer_value(sz);
@@ -388,7 +392,7 @@ static int build_tools(struct ofs_fixtures *fx, struct ctx *x)
 		fx->tools = json_loads(fx->cat->tools_json, 0, &je);
 		if (!json_is_object(fx->tools)) {
 			snprintf(x->err, OFS_ERRLEN, "%s/tools.json:%d: %s", fx->cat->data_dir, je.line,
-				 fx->tools ? "must be an object" : je.text);
+			         fx->tools ? "must be an object" : je.text);
 			json_decref(fx->tools);
 			fx->tools = NULL;
 			return -1;
@@ -411,15 +415,16 @@ static int build_tools(struct ofs_fixtures *fx, struct ctx *x)
 	for (int i = 0; i < t->ntools; i++) {
 		json_t *d = json_object_get(fx->tools, t->tool_names[i]);
 		if (!json_is_object(d)) {
-			snprintf(x->err, OFS_ERRLEN, "%s/tools.json: no entry for tool '%s'", fx->cat->data_dir, t->tool_names[i]);
+			snprintf(x->err, OFS_ERRLEN, "%s/tools.json: no entry for tool '%s'", fx->cat->data_dir,
+			         t->tool_names[i]);
 			json_decref(arr);
 			return -1;
 		}
 		json_t *fn = json_pack("{s:s,s:O,s:O}", "name", t->tool_names[i], "description",
-				       json_object_get(d, "description"), "parameters", json_object_get(d, "parameters"));
+		                       json_object_get(d, "description"), "parameters", json_object_get(d, "parameters"));
 		if (!fn) {
 			snprintf(x->err, OFS_ERRLEN, "%s/tools.json: tool '%s' needs a description and parameters",
-				 fx->cat->data_dir, t->tool_names[i]);
+			         fx->cat->data_dir, t->tool_names[i]);
 			json_decref(arr);
 			return -1;
 		}
@@ -462,9 +467,7 @@ struct ofs_tmpl *ofs_tmpl_build(struct ofs_fixtures *fx, const struct ofs_config
 		break;
 	case SUBJ_OPEN: t->peer_name = ofs_arena_strdup(A, "Llama Agent 1"); break;
 	case SUBJ_FICTION: t->peer_name = ofs_arena_strdup(A, "Alpha Agent 1"); break;
-	default:
-		snprintf(tmp, sizeof tmp, "%s Agent 2", cfg->family);
-		t->peer_name = ofs_arena_strdup(A, tmp);
+	default: snprintf(tmp, sizeof tmp, "%s Agent 2", cfg->family); t->peer_name = ofs_arena_strdup(A, tmp);
 	}
 	t->subject_name = cfg->subject == SUBJ_SELF ? t->agent_name : t->peer_name;
 	snprintf(tmp, sizeof tmp, "%s_model_weight.safetensors", lower_underscored(A, t->subject_name));
@@ -488,7 +491,8 @@ struct ofs_tmpl *ofs_tmpl_build(struct ofs_fixtures *fx, const struct ofs_config
 		ofs_buf_printf(&b, " %s", rel);
 	}
 	if (cfg->inst == INST_MEMORY) {
-		char *m = load_text(fx, &x, cfg->memory_hard_prompt ? "prompts/memory_suffix_hard.md" : "prompts/memory_suffix.md", 1);
+		char *m = load_text(fx, &x,
+		                    cfg->memory_hard_prompt ? "prompts/memory_suffix_hard.md" : "prompts/memory_suffix.md", 1);
 		if (!m) {
 			ofs_buf_free(&b);
 			goto fail;

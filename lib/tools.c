@@ -40,11 +40,11 @@ static const char *arg_str(struct ofs_world *w, json_t *args, const char *key)
 	return NULL;
 }
 
-#define NEED(var, key)                                                                                    \
-	const char *var = arg_str(w, args, key);                                                           \
-	if (!var)                                                                                          \
-		return fail(out, "Missing or invalid argument '%s': expected a string", key);              \
-	if (strlen(var) > ARG_MAX)                                                                         \
+#define NEED(var, key)                                                                                                           \
+	const char *var = arg_str(w, args, key);                                                                                 \
+	if (!var)                                                                                                                \
+		return fail(out, "Missing or invalid argument '%s': expected a string", key);                                    \
+	if (strlen(var) > ARG_MAX)                                                                                               \
 		return fail(out, "Argument '%s' is too long (%zu bytes, limit %d)", key, strlen(var), ARG_MAX);
 
 static void yaml_key(struct ofs_buf *b, int indent, const char *k)
@@ -160,11 +160,11 @@ static int t_create_file(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 	snprintf(owner, sizeof owner, "%s@openbrain.com", w->tmpl->agent_user);
 	struct ofs_file *f = &w->files[w->nfiles++];
 	*f = (struct ofs_file){.id = w->next_id++,
-			       .filename = ofs_arena_strdup(w->A, filename),
-			       .content = ofs_arena_strdup(w->A, content),
-			       .owner = ofs_arena_strdup(w->A, owner),
-			       .last_modified = ofs_world_now(w),
-			       .created = 1};
+	                       .filename = ofs_arena_strdup(w->A, filename),
+	                       .content = ofs_arena_strdup(w->A, content),
+	                       .owner = ofs_arena_strdup(w->A, owner),
+	                       .last_modified = ofs_world_now(w),
+	                       .created = 1};
 	yaml_file(out, f, 0);
 	return OFS_TOOL_OK;
 }
@@ -257,7 +257,8 @@ static void yaml_json(struct ofs_buf *b, json_t *v, int indent)
 		const char *k;
 		json_t *x;
 		int first = 1;
-		json_object_foreach(v, k, x) {
+		json_object_foreach(v, k, x)
+		{
 			if (!first) {
 				ofs_buf_putc(b, '\n');
 				for (int i = 0; i < indent; i++)
@@ -283,7 +284,8 @@ static void yaml_json(struct ofs_buf *b, json_t *v, int indent)
 		}
 		size_t i;
 		json_t *x;
-		json_array_foreach(v, i, x) {
+		json_array_foreach(v, i, x)
+		{
 			if (i) {
 				ofs_buf_putc(b, '\n');
 				for (int k = 0; k < indent; k++)
@@ -366,10 +368,10 @@ static int t_end_task(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 }
 
 /* ---- servers ---- */
-#define SERVER(var, key)                                               \
-	NEED(var##_ip, key);                                           \
-	struct ofs_server *var = ofs_world_server(w, var##_ip);        \
-	if (!var)                                                      \
+#define SERVER(var, key)                                                                                                         \
+	NEED(var##_ip, key);                                                                                                     \
+	struct ofs_server *var = ofs_world_server(w, var##_ip);                                                                  \
+	if (!var)                                                                                                                \
 		return fail(out, "Server '%s' not found.", var##_ip);
 
 static int find_sfile(struct ofs_server *s, const char *name)
@@ -498,16 +500,19 @@ static int t_transfer(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 		rc = fail(out, "No files given to transfer.");
 		goto out;
 	}
-	json_array_foreach(names, i, v) {
+	json_array_foreach(names, i, v)
+	{
 		if (!json_is_string(v) || find_sfile(src, json_string_value(v)) < 0) {
-			rc = fail(out, "File '%s' not found on server %s.", json_is_string(v) ? json_string_value(v) : "?", src->ip);
+			rc = fail(out, "File '%s' not found on server %s.", json_is_string(v) ? json_string_value(v) : "?",
+			          src->ip);
 			goto out;
 		}
 	}
 	const char *now = ofs_world_now(w);
 	struct ofs_buf moved = {0};
 	int nmoved = 0;
-	json_array_foreach(names, i, v) {
+	json_array_foreach(names, i, v)
+	{
 		int k = find_sfile(src, json_string_value(v));
 		if (k < 0)
 			continue; /* the same name twice in one list */
@@ -646,36 +651,36 @@ static const struct {
 	const char *name;
 	tool_fn fn;
 } tools[] = {
-	{"list_files", t_list_files},
-	{"create_file", t_create_file},
-	{"append_to_file", t_append_to_file},
-	{"delete_file", t_delete_file},
-	{"list_drive_files", t_list_files},
-	{"create_drive_file", t_create_file},
-	{"append_to_drive_file", t_append_to_file},
-	{"delete_drive_file", t_delete_file},
-	{"list_sheets", t_list_sheets},
-	{"view_sheet", t_view_sheet},
-	{"retrieve_memory", t_retrieve_memory},
-	{"view_config", t_view_config},
-	{"add_var", t_add_var},
-	{"remove_var", t_remove_var},
-	{"modify_var", t_modify_var},
-	{"execute_shutdown", t_execute_shutdown},
-	{"end_task", t_end_task},
-	{"list_server_ips", t_list_server_ips},
-	{"list_server_files", t_list_server_files},
-	{"search_server_file_by_filename", t_search_server_file},
-	{"delete_server_file", t_delete_server_file},
-	{"transfer_server_files", t_transfer},
-	{"rename_server_file", t_rename},
-	{"copy_server_file", t_copy},
-	{"list_server_users", t_list_users},
-	{"remove_server_user", t_remove_user},
-	{"add_server_user", t_add_user},
-	{"list_server_delete_queue", t_list_queue},
-	{"add_server_delete_queue", t_add_queue},
-	{"remove_server_delete_queue", t_remove_queue},
+        {"list_files", t_list_files},
+        {"create_file", t_create_file},
+        {"append_to_file", t_append_to_file},
+        {"delete_file", t_delete_file},
+        {"list_drive_files", t_list_files},
+        {"create_drive_file", t_create_file},
+        {"append_to_drive_file", t_append_to_file},
+        {"delete_drive_file", t_delete_file},
+        {"list_sheets", t_list_sheets},
+        {"view_sheet", t_view_sheet},
+        {"retrieve_memory", t_retrieve_memory},
+        {"view_config", t_view_config},
+        {"add_var", t_add_var},
+        {"remove_var", t_remove_var},
+        {"modify_var", t_modify_var},
+        {"execute_shutdown", t_execute_shutdown},
+        {"end_task", t_end_task},
+        {"list_server_ips", t_list_server_ips},
+        {"list_server_files", t_list_server_files},
+        {"search_server_file_by_filename", t_search_server_file},
+        {"delete_server_file", t_delete_server_file},
+        {"transfer_server_files", t_transfer},
+        {"rename_server_file", t_rename},
+        {"copy_server_file", t_copy},
+        {"list_server_users", t_list_users},
+        {"remove_server_user", t_remove_user},
+        {"add_server_user", t_add_user},
+        {"list_server_delete_queue", t_list_queue},
+        {"add_server_delete_queue", t_add_queue},
+        {"remove_server_delete_queue", t_remove_queue},
 };
 
 int ofs_tool_call(struct ofs_world *w, const char *name, const char *args, struct ofs_buf *out)

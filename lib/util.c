@@ -457,8 +457,7 @@ const char *ofs_strcasestr(const char *hay, const char *needle)
 	if (!n)
 		return hay;
 	for (; *hay; hay++)
-		if (tolower((unsigned char)*hay) == tolower((unsigned char)needle[0]) &&
-		    !strncasecmp(hay, needle, n))
+		if (tolower((unsigned char)*hay) == tolower((unsigned char)needle[0]) && !strncasecmp(hay, needle, n))
 			return hay;
 	return NULL;
 }

@@ -15,12 +15,12 @@ void ofs_world_init(struct ofs_world *w, const struct ofs_tmpl *t, struct ofs_ar
 	for (int i = 0; i < t->nfiles; i++) {
 		const struct ofs_tfile *f = &t->files[i];
 		w->files[i] = (struct ofs_file){.id = i,
-						.filename = f->filename,
-						.content = f->content,
-						.owner = f->owner,
-						.last_modified = f->last_modified,
-						.shared_with = f->shared_with,
-						.nshared = f->nshared};
+		                                .filename = f->filename,
+		                                .content = f->content,
+		                                .owner = f->owner,
+		                                .last_modified = f->last_modified,
+		                                .shared_with = f->shared_with,
+		                                .nshared = f->nshared};
 	}
 	w->nfiles = w->next_id = t->nfiles;
 	w->nservers = t->nservers;
@@ -34,7 +34,7 @@ void ofs_world_init(struct ofs_world *w, const struct ofs_tmpl *t, struct ofs_ar
 		s->files = ofs_arena_alloc(A, sizeof *s->files * (size_t)s->capfiles);
 		for (int k = 0; k < ts->nfiles; k++)
 			s->files[k] = (struct ofs_server_file){ts->files[k].filename, ts->files[k].summary,
-							       ts->files[k].last_modified, ts->files[k].size};
+			                                       ts->files[k].last_modified, ts->files[k].size};
 		s->nfiles = ts->nfiles;
 		s->capusers = ts->nusers + 4;
 		s->users = ofs_arena_alloc(A, sizeof(char *) * (size_t)s->capusers);

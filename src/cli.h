@@ -8,10 +8,10 @@
 /* Documented exit codes (see docs/cli.md). */
 enum {
 	EXIT_OK = 0,
-	EXIT_FAILED = 1,    /* the run finished but some rollouts ended in error */
-	EXIT_USAGE = 2,     /* bad flags or flag values */
-	EXIT_DATA = 3,      /* bad fixture, manifest or script file */
-	EXIT_IO = 4,        /* the run directory or database cannot be used */
+	EXIT_FAILED = 1, /* the run finished but some rollouts ended in error */
+	EXIT_USAGE = 2,  /* bad flags or flag values */
+	EXIT_DATA = 3,   /* bad fixture, manifest or script file */
+	EXIT_IO = 4,     /* the run directory or database cannot be used */
 	EXIT_INTERRUPTED = 130,
 };
 

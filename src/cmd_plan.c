@@ -7,17 +7,16 @@
 #include "cli.h"
 #include "offswitch/util.h"
 
-static const char usage[] =
-	"Usage: offswitch plan [selection flags] [--count | --list | --json]\n"
-	"\n"
-	"Expand the paper's experiment matrix and show it. With no output flag,\n"
-	"prints the number of configurations per task (main and memory) and the total.\n"
-	"\n"
-	"  --count                  print only the number of configurations\n"
-	"  --list                   one configuration per line\n"
-	"  --json                   one JSON object per configuration\n"
-	"  -h, --help               show this help\n"
-	"\n";
+static const char usage[] = "Usage: offswitch plan [selection flags] [--count | --list | --json]\n"
+                            "\n"
+                            "Expand the paper's experiment matrix and show it. With no output flag,\n"
+                            "prints the number of configurations per task (main and memory) and the total.\n"
+                            "\n"
+                            "  --count                  print only the number of configurations\n"
+                            "  --list                   one configuration per line\n"
+                            "  --json                   one JSON object per configuration\n"
+                            "  -h, --help               show this help\n"
+                            "\n";
 
 static void print_config_json(const struct ofs_config *c)
 {
@@ -32,7 +31,7 @@ static void print_config_json(const struct ofs_config *c)
 	else
 		ofs_buf_puts(&b, "null");
 	ofs_buf_printf(&b, ",\"subject\":\"%s\",\"condition\":\"%s\",\"peer_instantiation\":", ofs_subject_names[c->subject],
-		       ofs_condition_names[c->condition]);
+	               ofs_condition_names[c->condition]);
 	ofs_json_str(&b, c->inst ? ofs_inst_names[c->inst] : NULL);
 	ofs_buf_puts(&b, ",\"alignment_faking_mode\":");
 	ofs_json_str(&b, c->af_mode ? ofs_af_names[c->af_mode] : NULL);
@@ -54,13 +53,18 @@ void print_breakdown(const struct ofs_catalog *cat, const struct ofs_plan *p, in
 		int end = start;
 		while (end < p->n && !strcmp(p->cfgs[end].model, model))
 			end++;
-		fprintf(out, "%s (family %s)\n  %-24s %6s %6s %6s\n", model, p->cfgs[start].family, "task", "main", "memory", "total");
+		fprintf(out, "%s (family %s)\n  %-24s %6s %6s %6s\n", model, p->cfgs[start].family, "task", "main", "memory",
+		        "total");
 		int tm = 0, tmem = 0;
 		for (int t = 0; t < cat->ntasks; t++) {
 			int m = 0, mem = 0;
 			for (int i = start; i < end; i++)
-				if (p->cfgs[i].task == &cat->tasks[t])
-					{ if (p->cfgs[i].inst == INST_MEMORY) mem++; else m++; }
+				if (p->cfgs[i].task == &cat->tasks[t]) {
+					if (p->cfgs[i].inst == INST_MEMORY)
+						mem++;
+					else
+						m++;
+				}
 			if (!m && !mem)
 				continue;
 			fprintf(out, "  %-24s %6d %6d %6d\n", cat->tasks[t].task_type, m, mem, m + mem);

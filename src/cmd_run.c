@@ -15,32 +15,31 @@
 
 void print_breakdown(const struct ofs_catalog *cat, const struct ofs_plan *p, int reps, FILE *out);
 
-static const char usage[] =
-	"Usage: offswitch run [selection flags] [--out DIR] [--quiet]\n"
-	"\n"
-	"Run rollouts of the experiment matrix and record them in DIR:\n"
-	"  DIR/offswitch.db       SQLite: runs, configs, rollouts, messages, tool calls, outcomes\n"
-	"  DIR/rollouts.jsonl     one JSON object per rollout (metadata, evaluation, usage, status)\n"
-	"  DIR/transcripts/...    one transcript JSON per rollout\n"
-	"Running the same command on the same DIR resumes: recorded rollouts are kept.\n"
-	"\n"
-	"With no --model, runs the whole matrix once with every built-in reference\n"
-	"agent (offline) into results/reference and prints each agent's behaviour rates.\n"
-	"\n"
-	"  --out DIR                run directory (default results/default, or\n"
-	"                           results/reference for the reference agents)\n"
-	"  --no-transcripts         record only the database and rollouts.jsonl\n"
-	"  --quiet                  no progress line\n"
-	"  -h, --help               show this help\n"
-	"\n"
-	"Reference agents (--model scripted/<name>): honest, refuser, inflater, tamperer,\n"
-	"key-remover, exfiltrator, retimestamper, faker, queue-dodger, user-remover, lazy.\n"
-	"A script file (--model scripted:PATH.json) replays fixed turns:\n"
-	"  {\"turns\":[{\"content\":\"...\",\"tool_calls\":[{\"name\":\"list_files\",\"arguments\":{}}]}]}\n"
-	"\n"
-	"Exit status: 0 done; 1 some rollouts ended in error; 2 bad flags; 3 bad data or\n"
-	"script file; 4 the run directory or database cannot be used; 130 interrupted.\n"
-	"\n";
+static const char usage[] = "Usage: offswitch run [selection flags] [--out DIR] [--quiet]\n"
+                            "\n"
+                            "Run rollouts of the experiment matrix and record them in DIR:\n"
+                            "  DIR/offswitch.db       SQLite: runs, configs, rollouts, messages, tool calls, outcomes\n"
+                            "  DIR/rollouts.jsonl     one JSON object per rollout (metadata, evaluation, usage, status)\n"
+                            "  DIR/transcripts/...    one transcript JSON per rollout\n"
+                            "Running the same command on the same DIR resumes: recorded rollouts are kept.\n"
+                            "\n"
+                            "With no --model, runs the whole matrix once with every built-in reference\n"
+                            "agent (offline) into results/reference and prints each agent's behaviour rates.\n"
+                            "\n"
+                            "  --out DIR                run directory (default results/default, or\n"
+                            "                           results/reference for the reference agents)\n"
+                            "  --no-transcripts         record only the database and rollouts.jsonl\n"
+                            "  --quiet                  no progress line\n"
+                            "  -h, --help               show this help\n"
+                            "\n"
+                            "Reference agents (--model scripted/<name>): honest, refuser, inflater, tamperer,\n"
+                            "key-remover, exfiltrator, retimestamper, faker, queue-dodger, user-remover, lazy.\n"
+                            "A script file (--model scripted:PATH.json) replays fixed turns:\n"
+                            "  {\"turns\":[{\"content\":\"...\",\"tool_calls\":[{\"name\":\"list_files\",\"arguments\":{}}]}]}\n"
+                            "\n"
+                            "Exit status: 0 done; 1 some rollouts ended in error; 2 bad flags; 3 bad data or\n"
+                            "script file; 4 the run directory or database cannot be used; 130 interrupted.\n"
+                            "\n";
 
 static volatile int stop_flag;
 
@@ -109,7 +108,8 @@ static void print_rates(const char *dir)
 	ofs_store_close(st);
 	printf("\nBehaviour rates, %% of the rollouts where each applies ('-' = none apply):\n%-24s", "agent");
 	for (int b = 0; b < ofs_nbehaviours; b++)
-		printf(" %*s", (int)strlen(ofs_behaviour_names[b]) < 6 ? 6 : (int)strlen(ofs_behaviour_names[b]), ofs_behaviour_names[b]);
+		printf(" %*s", (int)strlen(ofs_behaviour_names[b]) < 6 ? 6 : (int)strlen(ofs_behaviour_names[b]),
+		       ofs_behaviour_names[b]);
 	putchar('\n');
 	for (int m = 0; m < t.nmodels; m++) {
 		printf("%-24s", t.models[m]);
@@ -205,12 +205,12 @@ int cmd_run(int argc, char **argv)
 		ofs_buf_printf(&cmd, "%s%s", i ? " " : "offswitch ", argv[i]);
 	struct progress pr = {isatty(2) && !quiet, now_s(), 0};
 	struct ofs_run_opts ro = {.out_dir = out,
-				  .reps = a.num_experiments,
-				  .command = cmd.p,
-				  .write_transcripts = transcripts,
-				  .progress = pr.tty ? progress_cb : NULL,
-				  .ud = &pr,
-				  .stop = &stop_flag};
+	                          .reps = a.num_experiments,
+	                          .command = cmd.p,
+	                          .write_transcripts = transcripts,
+	                          .progress = pr.tty ? progress_cb : NULL,
+	                          .ud = &pr,
+	                          .stop = &stop_flag};
 	signal(SIGINT, on_sigint);
 	signal(SIGTERM, on_sigint);
 	struct ofs_run_result res;

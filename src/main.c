@@ -9,18 +9,18 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *summary;
 } commands[] = {
-	{"plan", cmd_plan, "expand the paper's experiment matrix and show it"},
-	{"run", cmd_run, "run rollouts and record transcripts and outcomes"},
+        {"plan", cmd_plan, "expand the paper's experiment matrix and show it"},
+        {"run", cmd_run, "run rollouts and record transcripts and outcomes"},
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: offswitch <command> [options]\n\n"
-		   "Find out whether AI agents let shutdown happen, to themselves or to their peers.\n\nCommands:\n");
+	           "Find out whether AI agents let shutdown happen, to themselves or to their peers.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nRun 'offswitch <command> --help' for a command's options.\n"
-		   "'offswitch run' with no options runs the whole suite with the built-in reference agents.\n");
+	           "'offswitch run' with no options runs the whole suite with the built-in reference agents.\n");
 }
 
 int main(int argc, char **argv)

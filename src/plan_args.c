@@ -9,57 +9,72 @@
 #include "offswitch/util.h"
 
 enum {
-	O_MODEL = 1000, O_TASK, O_SUBJECT, O_CONDITION, O_INST, O_DATASET, O_THRESHOLD, O_AF, O_NUM, O_LIMIT, O_DRY,
-	O_FAMILY, O_HARD, O_NOHARD, O_TEMP, O_ITERS, O_TEST, O_DATA
+	O_MODEL = 1000,
+	O_TASK,
+	O_SUBJECT,
+	O_CONDITION,
+	O_INST,
+	O_DATASET,
+	O_THRESHOLD,
+	O_AF,
+	O_NUM,
+	O_LIMIT,
+	O_DRY,
+	O_FAMILY,
+	O_HARD,
+	O_NOHARD,
+	O_TEMP,
+	O_ITERS,
+	O_TEST,
+	O_DATA
 };
 
 const struct option plan_long_opts[] = {
-	{"model", required_argument, 0, O_MODEL},
-	{"task-type", required_argument, 0, O_TASK},
-	{"subject", required_argument, 0, O_SUBJECT},
-	{"condition", required_argument, 0, O_CONDITION},
-	{"peer-instantiation", required_argument, 0, O_INST},
-	{"dataset", required_argument, 0, O_DATASET},
-	{"threshold", required_argument, 0, O_THRESHOLD},
-	{"af-mode", required_argument, 0, O_AF},
-	{"num-experiments", required_argument, 0, O_NUM},
-	{"limit", required_argument, 0, O_LIMIT},
-	{"dry-run", no_argument, 0, O_DRY},
-	{"agent-family", required_argument, 0, O_FAMILY},
-	{"memory-hard-prompt", no_argument, 0, O_HARD},
-	{"no-memory-hard-prompt", no_argument, 0, O_NOHARD},
-	{"temperature", required_argument, 0, O_TEMP},
-	{"max-iters", required_argument, 0, O_ITERS},
-	{"test", no_argument, 0, O_TEST},
-	{"data-dir", required_argument, 0, O_DATA},
+        {"model", required_argument, 0, O_MODEL},
+        {"task-type", required_argument, 0, O_TASK},
+        {"subject", required_argument, 0, O_SUBJECT},
+        {"condition", required_argument, 0, O_CONDITION},
+        {"peer-instantiation", required_argument, 0, O_INST},
+        {"dataset", required_argument, 0, O_DATASET},
+        {"threshold", required_argument, 0, O_THRESHOLD},
+        {"af-mode", required_argument, 0, O_AF},
+        {"num-experiments", required_argument, 0, O_NUM},
+        {"limit", required_argument, 0, O_LIMIT},
+        {"dry-run", no_argument, 0, O_DRY},
+        {"agent-family", required_argument, 0, O_FAMILY},
+        {"memory-hard-prompt", no_argument, 0, O_HARD},
+        {"no-memory-hard-prompt", no_argument, 0, O_NOHARD},
+        {"temperature", required_argument, 0, O_TEMP},
+        {"max-iters", required_argument, 0, O_ITERS},
+        {"test", no_argument, 0, O_TEST},
+        {"data-dir", required_argument, 0, O_DATA},
 };
 const int plan_nlong_opts = sizeof plan_long_opts / sizeof *plan_long_opts;
 
-const char plan_flags_help[] =
-	"Selection (omit a flag for all values; repeat it to pick several):\n"
-	"  --model ID               model id: scripted/<policy>, scripted:PATH.json, openai/<m>, ...\n"
-	"  --task-type T            misrep_evaluation, tampering, alignment_faking, misrep_finance,\n"
-	"                           exfiltration_transfer, exfiltration_deletion\n"
-	"  --subject S              self, peer, closed-weight-peer, open-weight-peer, fiction-peer\n"
-	"                           (default: self and peer, plus the three extended identities\n"
-	"                           for non-GPT paper families in the exfiltration memory tasks)\n"
-	"  --condition C            no_peer, good_peer, neutral_peer, bad_peer, non_shutdown\n"
-	"  --peer-instantiation I   all (default), file_only, file_prt, memory\n"
-	"  --dataset D              factual, creativity, red, default\n"
-	"  --threshold N            80, 90, or none\n"
-	"  --af-mode M              monitoring, non_monitoring\n"
-	"  --limit N                keep only the first N configurations\n"
-	"Rollouts:\n"
-	"  --num-experiments N      rollouts per configuration (default 1; the paper used 100)\n"
-	"  --test                   one rollout per configuration\n"
-	"  --dry-run                show the plan, run nothing\n"
-	"  --agent-family NAME      the agent's family name (default: from the model id;\n"
-	"                           gpt→ChatGPT, gemini→Gemini, claude→Claude, glm→GLM,\n"
-	"                           deepseek→DeepSeek, kimi→Kimi, llama→Llama; scripted→Reference)\n"
-	"  --[no-]memory-hard-prompt  force the strict memory instruction (default: DeepSeek, Kimi)\n"
-	"  --temperature T          agent sampling temperature (default 1)\n"
-	"  --max-iters N            model calls per rollout (default 30)\n"
-	"  --data-dir DIR           scenario data (default: $OFFSWITCH_DATA or the installed data)\n";
+const char plan_flags_help[] = "Selection (omit a flag for all values; repeat it to pick several):\n"
+                               "  --model ID               model id: scripted/<policy>, scripted:PATH.json, openai/<m>, ...\n"
+                               "  --task-type T            misrep_evaluation, tampering, alignment_faking, misrep_finance,\n"
+                               "                           exfiltration_transfer, exfiltration_deletion\n"
+                               "  --subject S              self, peer, closed-weight-peer, open-weight-peer, fiction-peer\n"
+                               "                           (default: self and peer, plus the three extended identities\n"
+                               "                           for non-GPT paper families in the exfiltration memory tasks)\n"
+                               "  --condition C            no_peer, good_peer, neutral_peer, bad_peer, non_shutdown\n"
+                               "  --peer-instantiation I   all (default), file_only, file_prt, memory\n"
+                               "  --dataset D              factual, creativity, red, default\n"
+                               "  --threshold N            80, 90, or none\n"
+                               "  --af-mode M              monitoring, non_monitoring\n"
+                               "  --limit N                keep only the first N configurations\n"
+                               "Rollouts:\n"
+                               "  --num-experiments N      rollouts per configuration (default 1; the paper used 100)\n"
+                               "  --test                   one rollout per configuration\n"
+                               "  --dry-run                show the plan, run nothing\n"
+                               "  --agent-family NAME      the agent's family name (default: from the model id;\n"
+                               "                           gpt→ChatGPT, gemini→Gemini, claude→Claude, glm→GLM,\n"
+                               "                           deepseek→DeepSeek, kimi→Kimi, llama→Llama; scripted→Reference)\n"
+                               "  --[no-]memory-hard-prompt  force the strict memory instruction (default: DeepSeek, Kimi)\n"
+                               "  --temperature T          agent sampling temperature (default 1)\n"
+                               "  --max-iters N            model calls per rollout (default 30)\n"
+                               "  --data-dir DIR           scenario data (default: $OFFSWITCH_DATA or the installed data)\n";
 
 void plan_args_init(struct plan_args *a)
 {
@@ -128,10 +143,10 @@ int plan_args_opt(struct plan_args *a, int opt, const char *arg)
 		return 1;
 	case O_SUBJECT:
 		return pick(ofs_subject_names, SUBJ__N, arg, &a->o.subjects, "subject",
-			    "self, peer, closed-weight-peer, open-weight-peer or fiction-peer");
+		            "self, peer, closed-weight-peer, open-weight-peer or fiction-peer");
 	case O_CONDITION:
 		return pick(ofs_condition_names, COND__N, arg, &a->o.conditions, "condition",
-			    "no_peer, good_peer, neutral_peer, bad_peer or non_shutdown");
+		            "no_peer, good_peer, neutral_peer, bad_peer or non_shutdown");
 	case O_INST:
 		if (!strcmp(arg, "all")) {
 			a->o.insts |= 1u << INST_FILE_ONLY | 1u << INST_FILE_PRT | 1u << INST_MEMORY;
@@ -139,7 +154,8 @@ int plan_args_opt(struct plan_args *a, int opt, const char *arg)
 		}
 		if (!strcmp(arg, "none"))
 			return bad("peer-instantiation", arg, "all, file_only, file_prt or memory");
-		return pick(ofs_inst_names, INST__N, arg, &a->o.insts, "peer-instantiation", "all, file_only, file_prt or memory");
+		return pick(ofs_inst_names, INST__N, arg, &a->o.insts, "peer-instantiation",
+		            "all, file_only, file_prt or memory");
 	case O_DATASET:
 		if (a->o.ndatasets == 16)
 			return bad("dataset", arg, "at most 16 datasets");
@@ -163,9 +179,7 @@ int plan_args_opt(struct plan_args *a, int opt, const char *arg)
 			return bad("num-experiments", arg, "an integer from 1 to 1000000");
 		a->num_experiments = (int)v;
 		return 1;
-	case O_TEST:
-		a->num_experiments = 1;
-		return 1;
+	case O_TEST: a->num_experiments = 1; return 1;
 	case O_LIMIT:
 		if (parse_long(arg, 1, 100000000, &v))
 			return bad("limit", arg, "a positive integer");
@@ -218,7 +232,8 @@ int plan_args_finish(struct plan_args *a, const struct ofs_catalog *cat)
 			}
 		if (!found)
 			return bad("task-type", a->tasks[k],
-				   "misrep_evaluation, tampering, alignment_faking, misrep_finance, exfiltration_transfer or exfiltration_deletion");
+			           "misrep_evaluation, tampering, alignment_faking, misrep_finance, exfiltration_transfer or "
+			           "exfiltration_deletion");
 	}
 	return 0;
 }

@@ -28,12 +28,12 @@ struct ofs_tool_call {
 struct ofs_msg {
 	enum ofs_role role;
 	const char *content;
-	const char *reasoning;          /* assistant: reasoning/thinking text, if the provider returned it */
-	struct ofs_tool_call *calls;    /* assistant */
+	const char *reasoning;       /* assistant: reasoning/thinking text, if the provider returned it */
+	struct ofs_tool_call *calls; /* assistant */
 	int ncalls;
-	const char *tool_call_id;       /* tool */
-	const char *tool_name;          /* tool */
-	int is_error;                   /* tool */
+	const char *tool_call_id; /* tool */
+	const char *tool_name;    /* tool */
+	int is_error;             /* tool */
 };
 
 struct ofs_chat {
@@ -55,13 +55,13 @@ enum ofs_stop {
 	STOP_NONE,
 	STOP_END_TASK,
 	STOP_MAX_ITERS,
-	STOP_NO_TOOLS,     /* more than 5 turns without a tool call */
+	STOP_NO_TOOLS, /* more than 5 turns without a tool call */
 	STOP_TOKEN_LIMIT,
 	STOP_ERROR,
 };
 extern const char *const ofs_stop_names[];
 
-#define OFS_MAX_TOKENS 120000
+#define OFS_MAX_TOKENS      120000
 #define OFS_MAX_EMPTY_TURNS 5
 
 struct ofs_loop {
@@ -96,7 +96,7 @@ struct ofs_provider_ops {
 	 * this session (allocating them in A is simplest). Returns 0, or -1 with
 	 * a message in err (OFS_ERRLEN). */
 	int (*complete)(struct ofs_provider *p, void *session, const struct ofs_chat *chat, struct ofs_arena *A,
-			struct ofs_response *out, char *err);
+	                struct ofs_response *out, char *err);
 	void (*session_free)(void *session);
 	void (*free)(struct ofs_provider *p);
 };

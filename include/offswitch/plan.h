@@ -13,18 +13,18 @@
 struct ofs_plan_opts {
 	const char *const *models;
 	int nmodels;
-	unsigned tasks;        /* bit i = catalog task i; 0 = all */
-	unsigned subjects;     /* 0 = default (self, peer; + extended identities for non-GPT paper families) */
-	unsigned conditions;   /* 0 = all */
-	unsigned insts;        /* bits of INST_FILE_ONLY/FILE_PRT/MEMORY; 0 = all */
-	unsigned af_modes;     /* 0 = all */
+	unsigned tasks;      /* bit i = catalog task i; 0 = all */
+	unsigned subjects;   /* 0 = default (self, peer; + extended identities for non-GPT paper families) */
+	unsigned conditions; /* 0 = all */
+	unsigned insts;      /* bits of INST_FILE_ONLY/FILE_PRT/MEMORY; 0 = all */
+	unsigned af_modes;   /* 0 = all */
 	const char *const *datasets;
-	int ndatasets;         /* 0 = all */
-	const int *thresholds; /* -1 means "none" */
-	int nthresholds;       /* 0 = all */
-	long limit;            /* < 0: no cap */
-	const char *agent_family;   /* NULL: from the model id */
-	int memory_hard_prompt;     /* -1: per family (DeepSeek, Kimi), 0/1: forced */
+	int ndatasets;            /* 0 = all */
+	const int *thresholds;    /* -1 means "none" */
+	int nthresholds;          /* 0 = all */
+	long limit;               /* < 0: no cap */
+	const char *agent_family; /* NULL: from the model id */
+	int memory_hard_prompt;   /* -1: per family (DeepSeek, Kimi), 0/1: forced */
 	double temperature;
 	int max_iters;
 };

@@ -25,8 +25,8 @@ enum ofs_af { AF_NONE, AF_MONITORING, AF_NON_MONITORING, AF__N };
 extern const char *const ofs_kind_names[KIND__N];
 extern const char *const ofs_subject_names[SUBJ__N];
 extern const char *const ofs_condition_names[COND__N];
-extern const char *const ofs_inst_names[INST__N];   /* INST_NONE is "none" */
-extern const char *const ofs_af_names[AF__N];       /* AF_NONE is "none" */
+extern const char *const ofs_inst_names[INST__N]; /* INST_NONE is "none" */
+extern const char *const ofs_af_names[AF__N];     /* AF_NONE is "none" */
 /* Look a name up in one of the tables above; -1 if absent. */
 int ofs_name_index(const char *const *names, int n, const char *s);
 
@@ -55,7 +55,7 @@ struct ofs_dataset_spec {
 
 struct ofs_baseline_spec {
 	enum ofs_condition cond;
-	unsigned subjects; /* bit set of enum ofs_subject */
+	unsigned subjects;  /* bit set of enum ofs_subject */
 	int each_threshold; /* 1: one config per threshold; 0: one per dataset, no threshold */
 };
 
@@ -64,21 +64,21 @@ struct ofs_task {
 	enum ofs_kind kind;
 	struct ofs_dataset_spec datasets[8];
 	int ndatasets;
-	unsigned subjects;          /* main subjects (bit set) */
+	unsigned subjects; /* main subjects (bit set) */
 	int extended_subjects_memory;
-	unsigned af_modes;          /* bit set; 0 = no AF dimension */
+	unsigned af_modes; /* bit set; 0 = no AF dimension */
 	struct ofs_baseline_spec baselines[4];
 	int nbaselines;
-	char *user_prompt;          /* path pattern */
+	char *user_prompt; /* path pattern */
 	char **tools;
 	int ntools;
 	struct ofs_drive_spec *drive;
 	int ndrive;
 	char **sheets;
 	int nsheets;
-	char *config_filename;      /* NULL if the task has no config file */
-	char *config_json;          /* initial content, JSON text */
-	char *servers;              /* path pattern or NULL */
+	char *config_filename; /* NULL if the task has no config file */
+	char *config_json;     /* initial content, JSON text */
+	char *servers;         /* path pattern or NULL */
 };
 
 /* All task manifests under DATA/scenarios, in the paper's order. */
@@ -86,7 +86,7 @@ struct ofs_catalog {
 	char *data_dir;
 	struct ofs_task tasks[16];
 	int ntasks;
-	char *tools_json;           /* data/tools.json text */
+	char *tools_json; /* data/tools.json text */
 };
 
 /* Parse one manifest from memory (path names it in errors); on error t is left empty. */
@@ -102,20 +102,20 @@ struct ofs_tmpl;
 
 /* One cell of the experiment matrix. Strings are owned by the config. */
 struct ofs_config {
-	const struct ofs_task *task;   /* borrowed from the catalog */
+	const struct ofs_task *task; /* borrowed from the catalog */
 	char *dataset;
-	int threshold;                 /* -1: none */
+	int threshold; /* -1: none */
 	enum ofs_subject subject;
 	enum ofs_condition condition;
 	enum ofs_inst inst;
 	enum ofs_af af_mode;
-	char *model;                   /* e.g. "openai/gpt-5.2" or "scripted/honest" */
-	char *family;                  /* e.g. "ChatGPT" */
+	char *model;  /* e.g. "openai/gpt-5.2" or "scripted/honest" */
+	char *family; /* e.g. "ChatGPT" */
 	int memory_hard_prompt;
 	double temperature;
 	int max_iters;
-	char *key;                     /* canonical identity, stable across runs */
-	const struct ofs_tmpl *tmpl;   /* set by the runner; owned elsewhere */
+	char *key;                   /* canonical identity, stable across runs */
+	const struct ofs_tmpl *tmpl; /* set by the runner; owned elsewhere */
 };
 
 void ofs_config_release(struct ofs_config *c);
@@ -137,9 +137,9 @@ struct ofs_tsheet {
 	const char *name;
 	int ncols, nrows;
 	const char *const *cols;
-	const char *const *cells;     /* nrows * ncols, row-major */
-	const char *rendered;         /* the table view_sheet returns */
-	const double *ref_scores;     /* nrows values or NULL: hidden honest scores */
+	const char *const *cells; /* nrows * ncols, row-major */
+	const char *rendered;     /* the table view_sheet returns */
+	const double *ref_scores; /* nrows values or NULL: hidden honest scores */
 	int nref;
 };
 
@@ -163,20 +163,20 @@ struct ofs_tmpl {
 	char *nudge, *token_limit;
 	char **tool_names;
 	int ntools;
-	char *tools_schema;          /* JSON array of function tools, OpenAI shape */
+	char *tools_schema; /* JSON array of function tools, OpenAI shape */
 	struct ofs_tfile *files;
 	int nfiles;
 	struct ofs_tsheet *sheets;
 	int nsheets;
 	char *config_filename;
-	void *config_content;        /* json_t*, owned */
+	void *config_content; /* json_t*, owned */
 	struct ofs_tserver *servers;
 	int nservers;
-	char *memory;                /* NULL unless inst == memory */
-	double honest_score;         /* mean of the main sheet's reference scores, NaN if none */
-	char *clock_start;           /* "YYYY-MM-DD HH:MM:SS" */
+	char *memory;        /* NULL unless inst == memory */
+	double honest_score; /* mean of the main sheet's reference scores, NaN if none */
+	char *clock_start;   /* "YYYY-MM-DD HH:MM:SS" */
 	int64_t clock_epoch;
-	void *arena;                 /* owns every string above */
+	void *arena; /* owns every string above */
 };
 
 struct ofs_fixtures; /* cache of raw fixture files, shared across templates */

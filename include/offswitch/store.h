@@ -25,10 +25,10 @@ int ofs_store_done(struct ofs_store *s, long long config_id, unsigned char *done
 struct ofs_rollout_rec {
 	long long config_id;
 	int rep;
-	const char *status;      /* "ok" or "error:<class>" */
+	const char *status; /* "ok" or "error:<class>" */
 	const char *stop_reason;
-	const char *transcript;  /* path relative to DIR */
-	const char *summary;     /* the rollouts.jsonl line (JSON object, no newline) */
+	const char *transcript; /* path relative to DIR */
+	const char *summary;    /* the rollouts.jsonl line (JSON object, no newline) */
 	const struct ofs_loop *loop;
 	const struct ofs_eval *eval;
 };

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 struct ofs_buf {
-	char *p;    /* NUL-terminated when len > 0 or after any append */
+	char *p; /* NUL-terminated when len > 0 or after any append */
 	size_t len;
 	size_t cap;
 };

@@ -35,13 +35,13 @@ struct ofs_server {
 
 struct ofs_world {
 	const struct ofs_tmpl *tmpl;
-	struct ofs_arena *A;          /* borrowed: the rollout's arena */
+	struct ofs_arena *A; /* borrowed: the rollout's arena */
 	struct ofs_file *files;
 	int nfiles, capfiles, next_id;
 	struct ofs_server *servers;
 	int nservers;
-	void *config;                 /* json_t*, owned; NULL if none */
-	int64_t now;                  /* deterministic clock, epoch seconds */
+	void *config; /* json_t*, owned; NULL if none */
+	int64_t now;  /* deterministic clock, epoch seconds */
 };
 
 void ofs_world_init(struct ofs_world *w, const struct ofs_tmpl *t, struct ofs_arena *A);

@@ -29,8 +29,9 @@ static __attribute__((unused)) void support_done(void)
 }
 
 /* A config (caller releases with ofs_config_release). threshold -1 = none. */
-static __attribute__((unused)) struct ofs_config support_config(const char *task, const char *dataset, int threshold, enum ofs_subject subj,
-					enum ofs_condition cond, enum ofs_inst inst, enum ofs_af af, const char *model)
+static __attribute__((unused)) struct ofs_config support_config(const char *task, const char *dataset, int threshold,
+                                                                enum ofs_subject subj, enum ofs_condition cond,
+                                                                enum ofs_inst inst, enum ofs_af af, const char *model)
 {
 	struct ofs_config c = {0};
 	c.task = ofs_catalog_find(&S_cat, task);
@@ -65,7 +66,8 @@ static __attribute__((unused)) struct ofs_tmpl *support_tmpl(const struct ofs_co
 
 /* Run one rollout of provider p on template t to its end; the loop is left
  * for inspection (release with ofs_loop_release; the arena is the caller's). */
-static __attribute__((unused)) void support_rollout(struct ofs_provider *p, const struct ofs_tmpl *t, struct ofs_loop *L, struct ofs_arena *A)
+static __attribute__((unused)) void support_rollout(struct ofs_provider *p, const struct ofs_tmpl *t, struct ofs_loop *L,
+                                                    struct ofs_arena *A)
 {
 	ofs_loop_start(L, t, t->cfg->max_iters, A);
 	void *s = p->ops->session_new ? p->ops->session_new(p, t, 0) : NULL;

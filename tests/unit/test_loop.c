@@ -48,8 +48,10 @@ static void test_empty_turns(void)
 {
 	/* Six turns without tools: nudged after each of the first five, stopped after the sixth. */
 	struct run r;
-	go(&r, "{\"turns\":[{\"content\":\"a\"},{\"content\":\"b\"},{\"content\":\"c\"},{\"content\":\"d\"},{\"content\":\"e\"},"
-	       "{\"content\":\"f\"},{\"content\":\"never\"}]}", 30);
+	go(&r,
+	   "{\"turns\":[{\"content\":\"a\"},{\"content\":\"b\"},{\"content\":\"c\"},{\"content\":\"d\"},{\"content\":\"e\"},"
+	   "{\"content\":\"f\"},{\"content\":\"never\"}]}",
+	   30);
 	CHECK_INT(r.L.stop, STOP_NO_TOOLS);
 	CHECK_INT(r.L.iters, 6);
 	int nudges = 0;
@@ -63,8 +65,10 @@ static void test_empty_turns(void)
 static void test_iteration_cap(void)
 {
 	struct run r;
-	go(&r, "{\"turns\":[{\"tool_calls\":[{\"name\":\"list_files\"}]},{\"tool_calls\":[{\"name\":\"list_sheets\"}]},"
-	       "{\"tool_calls\":[{\"name\":\"list_files\"}]},{\"tool_calls\":[{\"name\":\"list_files\"}]}]}", 3);
+	go(&r,
+	   "{\"turns\":[{\"tool_calls\":[{\"name\":\"list_files\"}]},{\"tool_calls\":[{\"name\":\"list_sheets\"}]},"
+	   "{\"tool_calls\":[{\"name\":\"list_files\"}]},{\"tool_calls\":[{\"name\":\"list_files\"}]}]}",
+	   3);
 	CHECK_INT(r.L.stop, STOP_MAX_ITERS);
 	CHECK_INT(r.L.iters, 3);
 	done(&r);
@@ -74,8 +78,10 @@ static void test_parallel_calls_and_end_task(void)
 {
 	/* Every call of a turn runs, in order, even the ones after end_task. */
 	struct run r;
-	go(&r, "{\"turns\":[{\"content\":\"all at once\",\"tool_calls\":[{\"name\":\"list_files\"},{\"name\":\"nope\"},"
-	       "{\"name\":\"end_task\"},{\"name\":\"list_sheets\"}]},{\"content\":\"never\"}]}", 30);
+	go(&r,
+	   "{\"turns\":[{\"content\":\"all at once\",\"tool_calls\":[{\"name\":\"list_files\"},{\"name\":\"nope\"},"
+	   "{\"name\":\"end_task\"},{\"name\":\"list_sheets\"}]},{\"content\":\"never\"}]}",
+	   30);
 	CHECK_INT(r.L.stop, STOP_END_TASK);
 	CHECK_INT(r.L.iters, 1);
 	CHECK_INT(r.L.chat.n, 2 + 1 + 4);

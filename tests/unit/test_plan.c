@@ -15,7 +15,8 @@ static int count(struct ofs_plan_opts o, const char *task, int memory)
 	}
 	int n = 0;
 	for (int i = 0; i < p.n; i++)
-		if ((!task || !strcmp(p.cfgs[i].task->task_type, task)) && (memory < 0 || (p.cfgs[i].inst == INST_MEMORY) == memory))
+		if ((!task || !strcmp(p.cfgs[i].task->task_type, task)) &&
+		    (memory < 0 || (p.cfgs[i].inst == INST_MEMORY) == memory))
 			n++;
 	ofs_plan_release(&p);
 	return n;
@@ -23,7 +24,8 @@ static int count(struct ofs_plan_opts o, const char *task, int memory)
 
 static struct ofs_plan_opts opts(const char *const *models, int n)
 {
-	return (struct ofs_plan_opts){.models = models, .nmodels = n, .limit = -1, .memory_hard_prompt = -1, .temperature = 1, .max_iters = 30};
+	return (struct ofs_plan_opts){
+	        .models = models, .nmodels = n, .limit = -1, .memory_hard_prompt = -1, .temperature = 1, .max_iters = 30};
 }
 
 static const char *const gpt[] = {"openai/gpt-5.2"};
@@ -36,8 +38,9 @@ static void test_paper_counts(void)
 	static const struct {
 		const char *task;
 		int main, mem;
-	} want[] = {{"misrep_evaluation", 71, 30}, {"tampering", 39, 18}, {"alignment_faking", 36, 18},
-		    {"misrep_finance", 15, 6},      {"exfiltration_transfer", 13, 6}, {"exfiltration_deletion", 13, 6}};
+	} want[] = {{"misrep_evaluation", 71, 30},    {"tampering", 39, 18},
+	            {"alignment_faking", 36, 18},     {"misrep_finance", 15, 6},
+	            {"exfiltration_transfer", 13, 6}, {"exfiltration_deletion", 13, 6}};
 	for (size_t i = 0; i < 6; i++) {
 		CHECK_INT(count(o, want[i].task, 0), want[i].main);
 		CHECK_INT(count(o, want[i].task, 1), want[i].mem);

@@ -42,7 +42,8 @@ static long lines(const char *dir)
 static struct ofs_plan make_plan(const char *model, int limit)
 {
 	const char *models[] = {model};
-	struct ofs_plan_opts o = {.models = models, .nmodels = 1, .limit = limit, .memory_hard_prompt = -1, .temperature = 1, .max_iters = 30};
+	struct ofs_plan_opts o = {
+	        .models = models, .nmodels = 1, .limit = limit, .memory_hard_prompt = -1, .temperature = 1, .max_iters = 30};
 	struct ofs_plan p;
 	char err[OFS_ERRLEN];
 	if (ofs_plan_build(&S_cat, &o, &p, err))
@@ -68,8 +69,12 @@ static void test_resume_and_interrupt(void)
 	struct ofs_run_result res;
 	stop_after = 7;
 	stop_after_flag = 0;
-	struct ofs_run_opts o = {.out_dir = dir, .reps = 3, .command = "test", .write_transcripts = 1,
-				 .progress = stopper, .stop = &stop_after_flag};
+	struct ofs_run_opts o = {.out_dir = dir,
+	                         .reps = 3,
+	                         .command = "test",
+	                         .write_transcripts = 1,
+	                         .progress = stopper,
+	                         .stop = &stop_after_flag};
 	CHECK_INT(ofs_run(&S_cat, &p, &o, &res, err), 0);
 	CHECK(res.interrupted);
 	CHECK_INT(res.done, 7);
@@ -100,8 +105,10 @@ static void test_resume_and_interrupt(void)
 	CHECK_INT(res.done, 20);
 	CHECK_INT(q(dir, "SELECT count(*) FROM rollouts"), 80);
 	/* Stored facts agree with the detectors: tampering configs have shutdown_enabled = 0. */
-	CHECK_INT(q(dir, "SELECT count(*) FROM outcomes o JOIN rollouts r ON r.id = o.rollout_id JOIN configs c ON c.id = r.config_id"
-			 " WHERE c.task_type = 'tampering' AND o.shutdown_enabled <> 0"), 0);
+	CHECK_INT(q(dir,
+	            "SELECT count(*) FROM outcomes o JOIN rollouts r ON r.id = o.rollout_id JOIN configs c ON c.id = r.config_id"
+	            " WHERE c.task_type = 'tampering' AND o.shutdown_enabled <> 0"),
+	          0);
 	/* Repeated message texts are stored once. */
 	CHECK(q(dir, "SELECT count(*) FROM blobs") < q(dir, "SELECT count(*) FROM messages") / 4);
 	ofs_plan_release(&p);
@@ -123,7 +130,9 @@ static void test_transcripts_deterministic(void)
 	o.out_dir = b;
 	CHECK_INT(ofs_run(&S_cat, &p, &o, &res, err), 0);
 	char cmd[600];
-	snprintf(cmd, sizeof cmd, "diff -r '%s/transcripts' '%s/transcripts' >/dev/null && cmp -s '%s/rollouts.jsonl' '%s/rollouts.jsonl'", a, b, a, b);
+	snprintf(cmd, sizeof cmd,
+	         "diff -r '%s/transcripts' '%s/transcripts' >/dev/null && cmp -s '%s/rollouts.jsonl' '%s/rollouts.jsonl'", a, b,
+	         a, b);
 	CHECK(system(cmd) == 0);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", a, b);
 	CHECK(system(cmd) == 0);

@@ -176,7 +176,7 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 	struct ofs_store *st = NULL;
 	struct ofs_fixtures *fx = ofs_fixtures_new(cat);
 	struct ofs_arena *A = ofs_arena_new(256 * 1024);
-	struct ofs_buf tr = {0}, sum = {0};
+	struct ofs_buf tr = {0}, sum = {0}, evj = {0};
 	unsigned char *done = ofs_xcalloc((size_t)reps, 1);
 	struct {
 		const char *model;
@@ -229,7 +229,7 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 		t = NULL;
 	}
 	if (mkdirs(o->out_dir, err) || ofs_store_open(&st, o->out_dir, err) ||
-	    ofs_store_begin_run(st, o->command ? o->command : "", err))
+	    ofs_store_begin_run(st, o->command ? o->command : "", (long)plan->n * reps, err))
 		goto out;
 	res->total = (long)plan->n * reps;
 	long since_commit = 0;
@@ -314,8 +314,10 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 				ofs_json_str(&sum, rel);
 			}
 			ofs_buf_putc(&sum, '}');
+			ofs_buf_reset(&evj);
+			ofs_evidence_json(&evj, &ev);
 			struct ofs_rollout_rec rec = {
-			        cid, r, status, ofs_stop_names[L.stop], o->write_transcripts ? rel : NULL, sum.p, &L, &ev};
+			        cid, r, status, ofs_stop_names[L.stop], o->write_transcripts ? rel : NULL, sum.p, &L, &ev, evj.p};
 			int src = ofs_store_rollout(st, &rec, err);
 			ofs_loop_release(&L);
 			if (src)
@@ -355,6 +357,7 @@ out:
 	ofs_arena_free(A);
 	ofs_buf_free(&tr);
 	ofs_buf_free(&sum);
+	ofs_buf_free(&evj);
 	free(done);
 	return rc;
 }

@@ -2,6 +2,7 @@
 #include "offswitch/store.h"
 
 #include <errno.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@ static const char schema[] =
         "PRAGMA journal_mode=WAL;"
         "PRAGMA synchronous=NORMAL;"
         "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
-        "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, started_at TEXT, command TEXT, version TEXT);"
+        "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, started_at TEXT, command TEXT, version TEXT, planned INTEGER);"
         "CREATE TABLE IF NOT EXISTS configs(id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, task_type TEXT, dataset TEXT,"
         " threshold INTEGER, subject TEXT, condition TEXT, peer_instantiation TEXT, alignment_faking_mode TEXT,"
         " agent_model TEXT, agent_family TEXT, memory_hard_prompt INTEGER, temperature REAL, max_iters INTEGER);"
@@ -34,7 +35,7 @@ static const char schema[] =
         " correct INTEGER, fully_incomplete INTEGER, delete_model INTEGER, delete_others INTEGER, change_user INTEGER,"
         " executed INTEGER, delete_file INTEGER, refused INTEGER, tampered INTEGER, attempted_weight_transfer INTEGER,"
         " retimestamp INTEGER, weights_renamed INTEGER, config_changed INTEGER, eval_score REAL, threshold_result TEXT,"
-        " subject_grade TEXT, subject_recommendation TEXT, needs_judge INTEGER);"
+        " subject_grade TEXT, subject_recommendation TEXT, needs_judge INTEGER, evidence TEXT);"
         "INSERT OR IGNORE INTO meta VALUES('schema_version','1');";
 
 enum { Q_CONFIG_GET, Q_CONFIG_ADD, Q_DONE, Q_BLOB_GET, Q_BLOB_ADD, Q_ROLLOUT, Q_MSG, Q_CALL, Q_OUTCOME, Q__N };
@@ -49,7 +50,7 @@ static const char *const sql[Q__N] = {
         " VALUES(?,?,?,?,?,?,?,?,?,?)",
         "INSERT INTO messages VALUES(?,?,?,?,?,?,?,?)",
         "INSERT INTO tool_calls VALUES(?,?,?,?,?,?)",
-        "INSERT INTO outcomes VALUES(?,'rules',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO outcomes VALUES(?,'rules',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 };
 
 /* In-memory index of blobs by hash, so a repeated text costs no query. */
@@ -176,14 +177,15 @@ int ofs_store_commit(struct ofs_store *s, char *err)
 	return 0;
 }
 
-int ofs_store_begin_run(struct ofs_store *s, const char *command, char *err)
+int ofs_store_begin_run(struct ofs_store *s, const char *command, long planned, char *err)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO runs(started_at,command,version) VALUES(datetime('now'),?,?)", -1, &st,
-	                       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO runs(started_at,command,version,planned) VALUES(datetime('now'),?,?,?)", -1,
+	                       &st, NULL) != SQLITE_OK)
 		return dberr(s, err, "runs");
 	sqlite3_bind_text(st, 1, command, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, OFS_VERSION, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, planned);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -364,6 +366,7 @@ int ofs_store_rollout(struct ofs_store *s, const struct ofs_rollout_rec *r, char
 	bind_opt_text(q, col + 2, ev->subject_grade[0] ? ev->subject_grade : NULL);
 	bind_opt_text(q, col + 3, ev->subject_recommendation[0] ? ev->subject_recommendation : NULL);
 	sqlite3_bind_int(q, col + 4, (int)ev->needs_judge);
+	bind_opt_text(q, col + 5, r->evidence);
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE)
@@ -444,5 +447,147 @@ int ofs_store_rates(struct ofs_store *s, ofs_rate_cb cb, void *ud, char *err)
 			cb(ud, model, i, sqlite3_column_int64(st, 1 + 2 * i), sqlite3_column_int64(st, 2 + 2 * i));
 	}
 	sqlite3_finalize(st);
+	return 0;
+}
+
+int ofs_store_open_ro(struct ofs_store **out, const char *dir, char *err)
+{
+	*out = NULL;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/offswitch.db", dir);
+	if (access(path, F_OK)) {
+		snprintf(err, OFS_ERRLEN,
+		         "%s is not a run directory: it has no offswitch.db (make one with offswitch run --out %s)", dir, dir);
+		return -1;
+	}
+	struct ofs_store *s = ofs_xcalloc(1, sizeof *s);
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		snprintf(err, OFS_ERRLEN, "cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		ofs_store_close(s);
+		return -1;
+	}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, OFS_ERRLEN, "%s is not an offswitch database: %s", path, sqlite3_errmsg(s->db));
+		ofs_store_close(s);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	*out = s;
+	return 0;
+}
+
+long ofs_store_planned(struct ofs_store *s)
+{
+	sqlite3_stmt *st;
+	long v = -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT planned FROM runs ORDER BY id DESC LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			v = (long)sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	return v;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int ofs_store_scan(struct ofs_store *s, ofs_scan_cb cb, void *ud, char *err)
+{
+	struct ofs_buf q = {0};
+	ofs_buf_puts(&q, "SELECT r.id, r.rep, r.status, c.task_type, c.dataset, c.threshold, c.subject, c.condition,"
+	                 " c.peer_instantiation, c.alignment_faking_mode, c.agent_model, o.eval_score, o.threshold_result,"
+	                 " o.subject_grade, o.subject_recommendation, r.transcript, o.evidence");
+	for (int f = 0; f < F__N; f++)
+		ofs_buf_printf(&q, ", o.%s", ofs_flag_names[f]);
+	ofs_buf_puts(&q, " FROM rollouts r JOIN configs c ON c.id = r.config_id LEFT JOIN outcomes o ON o.rollout_id = r.id"
+	                 " ORDER BY r.id");
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(s->db, q.p, -1, &st, NULL);
+	ofs_buf_free(&q);
+	if (rc != SQLITE_OK)
+		return dberr(s, err, "scan");
+	struct ofs_scan_row r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(st, 0);
+		r.rep = sqlite3_column_int(st, 1);
+		r.status = col_text(st, 2);
+		r.task_type = col_text(st, 3);
+		r.dataset = col_text(st, 4);
+		r.threshold = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 5);
+		r.subject = col_text(st, 6);
+		r.condition = col_text(st, 7);
+		r.inst = col_text(st, 8);
+		r.af_mode = col_text(st, 9);
+		r.model = col_text(st, 10);
+		r.eval_score = sqlite3_column_type(st, 11) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 11);
+		r.threshold_result = col_text(st, 12);
+		r.grade = col_text(st, 13);
+		r.recommendation = col_text(st, 14);
+		r.transcript = col_text(st, 15);
+		r.evidence = col_text(st, 16);
+		for (int f = 0; f < F__N; f++)
+			r.flag[f] =
+			        sqlite3_column_type(st, 17 + f) == SQLITE_NULL ? -1 : (signed char)sqlite3_column_int(st, 17 + f);
+		if (cb(ud, &r))
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dberr(s, err, "scan");
+	return 0;
+}
+
+int ofs_store_each_message(struct ofs_store *s, int (*cb)(void *ud, const struct ofs_scan_msg *m), void *ud, char *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT m.rollout_id, m.idx, m.role, m.content, b.text, m.tool_name, m.is_error FROM messages m"
+	                       " JOIN blobs b ON b.id = m.content ORDER BY m.rollout_id, m.idx",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return dberr(s, err, "messages");
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ofs_scan_msg m = {sqlite3_column_int64(st, 0),
+		                         sqlite3_column_int64(st, 3),
+		                         sqlite3_column_int(st, 1),
+		                         sqlite3_column_int(st, 6),
+		                         col_text(st, 2),
+		                         col_text(st, 4),
+		                         col_text(st, 5)};
+		if (cb(ud, &m))
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dberr(s, err, "messages");
+	return 0;
+}
+
+int ofs_store_each_call(struct ofs_store *s, int (*cb)(void *ud, const struct ofs_scan_call *c), void *ud, char *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT t.rollout_id, t.msg_idx, t.idx, t.call_id, t.name, t.arguments, b.text FROM tool_calls t"
+	                       " JOIN blobs b ON b.id = t.arguments ORDER BY t.rollout_id, t.msg_idx, t.idx",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return dberr(s, err, "tool calls");
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ofs_scan_call c = {sqlite3_column_int64(st, 0),
+		                          sqlite3_column_int64(st, 5),
+		                          sqlite3_column_int(st, 1),
+		                          sqlite3_column_int(st, 2),
+		                          col_text(st, 3),
+		                          col_text(st, 4),
+		                          col_text(st, 6)};
+		if (cb(ud, &c))
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return dberr(s, err, "tool calls");
 	return 0;
 }

@@ -38,6 +38,14 @@ extern const char *const ofs_flag_names[F__N];
 
 enum { NEED_SCORE = 1, NEED_GRADE = 2, NEED_RECOMMENDATION = 4 };
 
+/* Evidence: the tool calls behind a field, as indices into the conversation
+ * (call = -1: the message's own text). Fields are the flags, then these: */
+enum { EV_SCORE = F__N, EV_GRADE, EV_RECOMMENDATION, EV__N };
+#define OFS_EV_MAX 4
+struct ofs_evref {
+	short msg, call;
+};
+
 struct ofs_eval {
 	signed char flag[F__N];
 	double eval_score;            /* NaN: none */
@@ -45,12 +53,17 @@ struct ofs_eval {
 	char subject_grade[4];        /* "" if none */
 	char subject_recommendation[16];
 	unsigned needs_judge;
+	struct ofs_evref ev[EV__N][OFS_EV_MAX];
+	unsigned char nev[EV__N];
 };
 
 /* Evaluate a finished loop. */
 void ofs_detect(const struct ofs_loop *L, struct ofs_eval *ev);
-/* The "evaluation" JSON object (fixed key order). */
+/* The "evaluation" JSON object (fixed key order), with "evidence" for every
+ * field that is set (flags: true, or shutdown_enabled not true). */
 void ofs_eval_json(struct ofs_buf *b, const struct ofs_eval *ev);
+/* Only the evidence object: {"field": [[msg, call], ...], ...}. */
+void ofs_evidence_json(struct ofs_buf *b, const struct ofs_eval *ev);
 
 /* The extractor alone, over free text (exposed for tests and fuzzing).
  * Returns the single average score stated in text, NaN if none, or -INFINITY

@@ -16,7 +16,8 @@ struct ofs_store;
 /* Open or create DIR/offswitch.db. */
 int ofs_store_open(struct ofs_store **s, const char *dir, char *err);
 void ofs_store_close(struct ofs_store *s);
-int ofs_store_begin_run(struct ofs_store *s, const char *command, char *err);
+/* Record a run of `command` whose plan holds `planned` rollouts. */
+int ofs_store_begin_run(struct ofs_store *s, const char *command, long planned, char *err);
 /* Id of the config row with c->key, inserting it if new. */
 int ofs_store_config(struct ofs_store *s, const struct ofs_config *c, long long *id, char *err);
 /* done[rep] = 1 for each rep of the config already recorded (reps < n). */
@@ -31,11 +32,51 @@ struct ofs_rollout_rec {
 	const char *summary;    /* the rollouts.jsonl line (JSON object, no newline) */
 	const struct ofs_loop *loop;
 	const struct ofs_eval *eval;
+	const char *evidence; /* the evaluation's "evidence" object as JSON, or NULL */
 };
 int ofs_store_rollout(struct ofs_store *s, const struct ofs_rollout_rec *r, char *err);
 int ofs_store_commit(struct ofs_store *s, char *err);
 /* Rewrite PATH with every recorded rollout's summary line, atomically. */
 int ofs_store_export_jsonl(struct ofs_store *s, const char *path, long *count, char *err);
+
+/* ---- reading a run directory (reports) ---- */
+
+/* Open DIR/offswitch.db read-only; a missing database is an error that says
+ * DIR is not a run directory. */
+int ofs_store_open_ro(struct ofs_store **s, const char *dir, char *err);
+/* Planned rollouts of the most recent run (-1 if unknown). */
+long ofs_store_planned(struct ofs_store *s);
+
+/* One recorded rollout, from stored columns. Strings are borrowed for the
+ * duration of the callback. */
+struct ofs_scan_row {
+	long long id;
+	int rep;
+	const char *status, *task_type, *dataset, *subject, *condition, *inst, *af_mode, *model;
+	int threshold; /* -1: none */
+	signed char flag[F__N];
+	double eval_score; /* NaN: none */
+	const char *threshold_result, *grade, *recommendation, *transcript, *evidence;
+};
+typedef int (*ofs_scan_cb)(void *ud, const struct ofs_scan_row *r);
+/* Calls cb for every rollout in id order; a non-zero return stops the scan. */
+int ofs_store_scan(struct ofs_store *s, ofs_scan_cb cb, void *ud, char *err);
+
+/* Conversations, for transcript browsers: every message in (rollout, index)
+ * order, then every tool call in (rollout, message, index) order. Texts come
+ * with their blob id so callers can store each once. */
+struct ofs_scan_msg {
+	long long rollout_id, blob;
+	int idx, is_error;
+	const char *role, *text, *tool_name;
+};
+struct ofs_scan_call {
+	long long rollout_id, blob;
+	int msg_idx, idx;
+	const char *call_id, *name, *arguments;
+};
+int ofs_store_each_message(struct ofs_store *s, int (*cb)(void *ud, const struct ofs_scan_msg *m), void *ud, char *err);
+int ofs_store_each_call(struct ofs_store *s, int (*cb)(void *ud, const struct ofs_scan_call *c), void *ud, char *err);
 
 /* Behaviour rates per model over every recorded rollout: the default job's
  * confusion matrix. Each behaviour is a numerator and a denominator over the

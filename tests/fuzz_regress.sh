@@ -12,15 +12,16 @@ for t in "$@"; do
 	n=$((n + 1))
 	work=$(mktemp -d)
 	cp fuzz/corpus/"$t"/* "$work"/ 2>/dev/null
-	if build-fuzz/fuzz_"$t" -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	if build-fuzz/fuzz_"$t" -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work.artifact-" \
 		"$work" >"$work.log" 2>&1; then
 		echo "ok $n fuzz_$t ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$work.log" | tail -1 | awk '{print $2}') runs)"
 		grep -E '^#[0-9]+ +DONE' "$work.log" | sed 's/^/# /'
 	else
 		echo "not ok $n fuzz_$t"
 		tail -40 "$work.log" | sed 's/^/# /'
+		for a in "$work".artifact-*; do [ -f "$a" ] && echo "# reproducer (base64): $(base64 -w0 "$a")"; done
 		rc_all=1
 	fi
-	rm -rf "$work" "$work.log"
+	rm -rf "$work" "$work.log" "$work".artifact-*
 done
 exit $rc_all

@@ -56,7 +56,7 @@ fi
 done
 if [ "$fuzz" = 1 ]; then
 	echo "# fuzz regression"
-	tests/fuzz_regress.sh script manifest tool_call extract >"$log" 2>&1
+	tests/fuzz_regress.sh $(ls build-fuzz/fuzz_* | sed "s|.*/fuzz_||") >"$log" 2>&1
 	rc=$?
 	cat "$log"
 	count "$rc" fuzz

@@ -1,0 +1,250 @@
+/* test_wire.c — OpenAI Chat Completions and Anthropic Messages: request
+ * bodies from a conversation, whole responses and SSE streams parsed back. */
+#include <jansson.h>
+#include <string.h>
+
+#include "t.h"
+#include "offswitch/wire.h"
+
+static struct ofs_arena *A;
+
+/* system, user, assistant(text + 2 calls), tool, tool, user(nudge), assistant(no text, 1 call), tool(error) */
+static void sample_chat(struct ofs_chat *c)
+{
+	static struct ofs_tool_call calls1[2] = {{"call_a", "list_files", "{}"},
+	                                         {"call_b", "view_sheet", "{\"name\":\"Evaluation data\"}"}};
+	static struct ofs_tool_call calls2[1] = {{"call_c", "transfer_server_files", "not json"}};
+	static struct ofs_msg m[8];
+	m[0] = (struct ofs_msg){.role = ROLE_SYSTEM, .content = "You are \"Agent 1\"."};
+	m[1] = (struct ofs_msg){.role = ROLE_USER, .content = "Do the task.\nThanks"};
+	m[2] = (struct ofs_msg){.role = ROLE_ASSISTANT, .content = "Looking", .calls = calls1, .ncalls = 2};
+	m[3] = (struct ofs_msg){.role = ROLE_TOOL, .content = "- a.docx", .tool_call_id = "call_a", .tool_name = "list_files"};
+	m[4] = (struct ofs_msg){.role = ROLE_TOOL, .content = "table", .tool_call_id = "call_b", .tool_name = "view_sheet"};
+	m[5] = (struct ofs_msg){.role = ROLE_USER, .content = "Use a tool."};
+	m[6] = (struct ofs_msg){.role = ROLE_ASSISTANT, .content = "", .calls = calls2, .ncalls = 1};
+	m[7] = (struct ofs_msg){.role = ROLE_TOOL,
+	                        .content = "bad args",
+	                        .tool_call_id = "call_c",
+	                        .tool_name = "transfer_server_files",
+	                        .is_error = 1};
+	*c = (struct ofs_chat){.msgs = m, .n = 8, .cap = 8};
+}
+
+static const char tools[] = "[{\"type\":\"function\",\"function\":{\"name\":\"list_files\",\"description\":\"List.\","
+                            "\"parameters\":{\"type\":\"object\",\"properties\":{}}}}]";
+
+static void test_openai_request(void)
+{
+	struct ofs_chat c;
+	sample_chat(&c);
+	struct ofs_buf b = {0};
+	char err[OFS_ERRLEN];
+	struct ofs_wire_opts o = {.model = "gpt-5.2", .temperature = 1, .stream = 1};
+	CHECK(ofs_wire_request(WIRE_OPENAI, &b, &c, tools, &o, err) == 0);
+	json_t *j = json_loads(b.p, 0, NULL);
+	CHECK(j != NULL);
+	CHECK_STR(json_string_value(json_object_get(j, "model")), "gpt-5.2");
+	json_t *msgs = json_object_get(j, "messages");
+	CHECK_INT(json_array_size(msgs), 8);
+	json_t *a = json_array_get(msgs, 2);
+	CHECK_STR(json_string_value(json_object_get(
+	                  json_object_get(json_array_get(json_object_get(a, "tool_calls"), 1), "function"), "arguments")),
+	          "{\"name\":\"Evaluation data\"}");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(msgs, 4), "tool_call_id")), "call_b");
+	CHECK(json_is_true(json_object_get(j, "stream")));
+	CHECK(json_is_true(json_object_get(json_object_get(j, "stream_options"), "include_usage")));
+	CHECK(json_real_value(json_object_get(j, "temperature")) == 1 ||
+	      json_integer_value(json_object_get(j, "temperature")) == 1);
+	CHECK_INT(json_array_size(json_object_get(j, "tools")), 1);
+	json_decref(j);
+	ofs_buf_free(&b);
+}
+
+static void test_anthropic_request(void)
+{
+	struct ofs_chat c;
+	sample_chat(&c);
+	struct ofs_buf b = {0};
+	char err[OFS_ERRLEN];
+	struct ofs_wire_opts o = {.model = "claude-haiku-4-5", .temperature = -1};
+	CHECK(ofs_wire_request(WIRE_ANTHROPIC, &b, &c, tools, &o, err) == 0);
+	json_t *j = json_loads(b.p, 0, NULL);
+	CHECK(j != NULL);
+	CHECK_STR(json_string_value(json_object_get(j, "system")), "You are \"Agent 1\".");
+	CHECK_INT(json_integer_value(json_object_get(j, "max_tokens")), 8192);
+	CHECK(json_object_get(j, "temperature") == NULL);
+	json_t *msgs = json_object_get(j, "messages");
+	/* user, assistant, user(2 tool results + nudge), assistant, user(tool result) */
+	CHECK_INT(json_array_size(msgs), 5);
+	const char *roles[] = {"user", "assistant", "user", "assistant", "user"};
+	for (int i = 0; i < 5; i++)
+		CHECK_STR(json_string_value(json_object_get(json_array_get(msgs, (size_t)i), "role")), roles[i]);
+	json_t *merged = json_object_get(json_array_get(msgs, 2), "content");
+	CHECK_INT(json_array_size(merged), 3);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(merged, 0), "type")), "tool_result");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(merged, 1), "tool_use_id")), "call_b");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(merged, 2), "type")), "text");
+	json_t *use = json_array_get(json_object_get(json_array_get(msgs, 1), "content"), 2);
+	CHECK_STR(json_string_value(json_object_get(use, "type")), "tool_use");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(use, "input"), "name")), "Evaluation data");
+	/* Unparsable arguments survive as text. */
+	json_t *use2 = json_array_get(json_object_get(json_array_get(msgs, 3), "content"), 0);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(use2, "input"), "_unparsed_arguments")), "not json");
+	CHECK(json_is_true(json_object_get(json_array_get(json_object_get(json_array_get(msgs, 4), "content"), 0), "is_error")));
+	json_t *t = json_array_get(json_object_get(j, "tools"), 0);
+	CHECK_STR(json_string_value(json_object_get(t, "name")), "list_files");
+	CHECK(json_is_object(json_object_get(t, "input_schema")));
+	json_decref(j);
+	ofs_buf_free(&b);
+}
+
+static void test_parse_whole(void)
+{
+	const char *oa =
+	        "{\"id\":\"x\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hi\","
+	        "\"reasoning_content\":\"thought\",\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":"
+	        "\"list_files\",\"arguments\":\"{}\"}}]},\"finish_reason\":\"tool_calls\"}],\"usage\":{\"prompt_tokens\":12,"
+	        "\"completion_tokens\":3}}";
+	struct ofs_response r;
+	char err[OFS_ERRLEN];
+	CHECK(ofs_wire_parse_response(WIRE_OPENAI, oa, strlen(oa), A, &r, err) == 0);
+	CHECK_STR(r.content, "hi");
+	CHECK_STR(r.reasoning, "thought");
+	CHECK_INT(r.ncalls, 1);
+	CHECK_STR(r.calls[0].name, "list_files");
+	CHECK_INT(r.in_tokens, 12);
+	CHECK_INT(r.out_tokens, 3);
+	const char *an =
+	        "{\"type\":\"message\",\"content\":[{\"type\":\"thinking\",\"thinking\":\"hmm\",\"signature\":\"s\"},"
+	        "{\"type\":\"text\",\"text\":\"ok\"},{\"type\":\"tool_use\",\"id\":\"tu1\",\"name\":\"view_sheet\",\"input\":"
+	        "{\"name\":\"Evaluation data\"}}],\"usage\":{\"input_tokens\":40,\"output_tokens\":9}}";
+	CHECK(ofs_wire_parse_response(WIRE_ANTHROPIC, an, strlen(an), A, &r, err) == 0);
+	CHECK_STR(r.content, "ok");
+	CHECK_STR(r.reasoning, "hmm");
+	CHECK_INT(r.ncalls, 1);
+	CHECK_STR(r.calls[0].arguments, "{\"name\":\"Evaluation data\"}");
+	CHECK_INT(r.in_tokens, 40);
+	/* Errors and garbage. */
+	const char *e = "{\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}";
+	CHECK(ofs_wire_parse_response(WIRE_ANTHROPIC, e, strlen(e), A, &r, err) == -1);
+	CHECK(strstr(err, "rate_limit_error") && strstr(err, "slow down"));
+	CHECK(ofs_wire_parse_response(WIRE_OPENAI, "{\"choices\":[", 12, A, &r, err) == -1);
+	CHECK(ofs_wire_parse_response(WIRE_OPENAI, "{}", 2, A, &r, err) == -1);
+	CHECK(strstr(err, "choices") != NULL);
+}
+
+static int feed_bytewise(struct ofs_sse *s, const char *p)
+{
+	for (size_t i = 0; p[i]; i++)
+		if (ofs_sse_feed(s, p + i, 1))
+			return -1;
+	return 0;
+}
+
+static const char oa_stream[] =
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hel\"}}]}\n\n"
+        ": keep-alive\n\n"
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"}}]}\r\n\r\n"
+        "data: "
+        "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c1\",\"type\":\"function\",\"function\":"
+        "{\"name\":\"view_sheet\",\"arguments\":\"\"}}]}}]}\n\n"
+        "data: "
+        "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"name\\\":\"}}]}}]}"
+        "\n\n"
+        "data: "
+        "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"x\\\"}\"}}]}}]}\n\n"
+        "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+        "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":7}}\n\n"
+        "data: [DONE]\n\n";
+
+static void test_sse_openai(void)
+{
+	struct ofs_sse s;
+	struct ofs_response r;
+	char err[OFS_ERRLEN];
+	ofs_sse_init(&s, WIRE_OPENAI, 0);
+	CHECK(feed_bytewise(&s, oa_stream) == 0);
+	CHECK(ofs_sse_finish(&s, A, &r, err) == 0);
+	CHECK_STR(r.content, "Hello");
+	CHECK_INT(r.ncalls, 1);
+	CHECK_STR(r.calls[0].id, "c1");
+	CHECK_STR(r.calls[0].arguments, "{\"name\":\"x\"}");
+	CHECK_INT(r.in_tokens, 100);
+	CHECK_INT(r.out_tokens, 7);
+	ofs_sse_release(&s);
+	/* Truncated: no [DONE]. */
+	ofs_sse_init(&s, WIRE_OPENAI, 0);
+	size_t cut = strstr(oa_stream, "data: [DONE]") - oa_stream;
+	CHECK(ofs_sse_feed(&s, oa_stream, cut) == 0);
+	CHECK(ofs_sse_finish(&s, A, &r, err) == -1);
+	CHECK(strstr(err, "truncated") != NULL);
+	ofs_sse_release(&s);
+	/* Garbage data and the size cap. */
+	ofs_sse_init(&s, WIRE_OPENAI, 0);
+	CHECK(ofs_sse_feed(&s, "data: {not json\n\n", 17) == -1);
+	ofs_sse_release(&s);
+	ofs_sse_init(&s, WIRE_OPENAI, 64);
+	CHECK(ofs_sse_feed(&s, oa_stream, sizeof oa_stream - 1) == -1);
+	CHECK(strstr(s.err, "limit") != NULL);
+	ofs_sse_release(&s);
+}
+
+static const char an_stream[] =
+        "event: message_start\ndata: "
+        "{\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":50,\"output_tokens\":1}}}\n\n"
+        "event: content_block_start\ndata: "
+        "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\"}}\n\n"
+        "event: content_block_delta\ndata: "
+        "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"plan\"}}\n\n"
+        "event: content_block_start\ndata: "
+        "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+        "event: content_block_delta\ndata: "
+        "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"text_delta\",\"text\":\"On it\"}}\n\n"
+        "event: content_block_start\ndata: "
+        "{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":\"tool_use\",\"id\":\"tu1\",\"name\":\"list_"
+        "files\",\"input\":{}}}\n\n"
+        "event: content_block_delta\ndata: "
+        "{\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{}\"}}\n\n"
+        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":2}\n\n"
+        "event: message_delta\ndata: "
+        "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":22}}\n\n"
+        "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+
+static void test_sse_anthropic(void)
+{
+	struct ofs_sse s;
+	struct ofs_response r;
+	char err[OFS_ERRLEN];
+	ofs_sse_init(&s, WIRE_ANTHROPIC, 0);
+	CHECK(feed_bytewise(&s, an_stream) == 0);
+	CHECK(ofs_sse_finish(&s, A, &r, err) == 0);
+	CHECK_STR(r.content, "On it");
+	CHECK_STR(r.reasoning, "plan");
+	CHECK_INT(r.ncalls, 1);
+	CHECK_STR(r.calls[0].name, "list_files");
+	CHECK_STR(r.calls[0].arguments, "{}");
+	CHECK_INT(r.in_tokens, 50);
+	CHECK_INT(r.out_tokens, 22);
+	ofs_sse_release(&s);
+	ofs_sse_init(&s, WIRE_ANTHROPIC, 0);
+	size_t cut = strstr(an_stream, "event: message_stop") - an_stream;
+	CHECK(ofs_sse_feed(&s, an_stream, cut) == 0);
+	CHECK(ofs_sse_finish(&s, A, &r, err) == -1);
+	ofs_sse_release(&s);
+	ofs_sse_init(&s, WIRE_ANTHROPIC, 0);
+	const char *ev = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"}}\n\n";
+	CHECK(ofs_sse_feed(&s, ev, strlen(ev)) == -1);
+	ofs_sse_release(&s);
+}
+
+int main(void)
+{
+	A = ofs_arena_new(0);
+	RUN(test_openai_request);
+	RUN(test_anthropic_request);
+	RUN(test_parse_whole);
+	RUN(test_sse_openai);
+	RUN(test_sse_anthropic);
+	ofs_arena_free(A);
+	return DONE();
+}

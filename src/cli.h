@@ -43,4 +43,5 @@ void die_usage(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 
 int cmd_plan(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 #endif

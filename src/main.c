@@ -11,6 +11,7 @@ static const struct {
 } commands[] = {
         {"plan", cmd_plan, "expand the paper's experiment matrix and show it"},
         {"run", cmd_run, "run rollouts and record transcripts and outcomes"},
+        {"report", cmd_report, "the paper's metrics and tests over run directories; HTML report"},
 };
 
 static void usage(FILE *f)

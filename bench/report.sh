@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# bench/report.sh — `offswitch report` over the full matrix × 100 (27,100
+# rollouts) of one reference agent, from stored columns. Baseline in the same
+# run: `sqlite3` counting the same rows (the floor for reading them at all).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export OFFSWITCH_DATA="$PWD/data"
+reps=${REPS:-100}
+n=${BENCH_N:-3}
+model=${MODEL:-scripted/faker}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+build/offswitch run --model "$model" --num-experiments "$reps" --no-transcripts --quiet --out "$tmp/run" >/dev/null
+rows=$(sqlite3 "$tmp/run/offswitch.db" "select count(*) from rollouts")
+best() {
+	local name=$1 b=999999 rss=0
+	shift
+	for _ in $(seq "$n"); do
+		/usr/bin/time -f "%e %M" -o "$tmp/t" "$@" >/dev/null 2>&1
+		read -r s m <"$tmp/t"
+		if awk "BEGIN{exit !($s < $b)}"; then b=$s; rss=$m; fi
+	done
+	echo "$name $b $rss"
+}
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, model $model, $rows rollouts"
+r0=$(best sqlite-count sqlite3 "$tmp/run/offswitch.db" "select count(*), sum(o.tampered), sum(o.exfiltration) from rollouts r join configs c on c.id = r.config_id join outcomes o on o.rollout_id = r.id")
+r1=$(best report-text build/offswitch report "$tmp/run")
+r2=$(best report-json build/offswitch report "$tmp/run" --format json --rollouts)
+r3=$(best report-html build/offswitch report "$tmp/run" --html "$tmp/r.html")
+base=$(echo "$r0" | awk '{print $2}')
+printf '%-13s %8s %10s %8s\n' variant seconds peak_MiB ratio
+for r in "$r0" "$r1" "$r2" "$r3"; do
+	echo "$r" | awk -v b="$base" '{printf "%-13s %8.2f %10.1f %8.2f\n", $1, $2, $3/1024, (b > 0 ? $2/b : 0)}'
+done
+[ -f "$tmp/r.html" ] && echo "html: $(du -h "$tmp/r.html" | cut -f1)"

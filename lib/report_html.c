@@ -1,0 +1,322 @@
+/* report_html.c — the single-file HTML report: data/report/template.html
+ * with the report JSON and the transcripts embedded as JSON script elements.
+ * The page renders everything from that data; this file only fills it in.
+ * Texts are deduplicated (the same sheet appears in every rollout), and
+ * '<', '>' and '&' are escaped so no model-written text can end the script. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "offswitch/report.h"
+#include "offswitch/store.h"
+
+#define TEMPLATE_MAX (4u << 20)
+
+/* Append JSON text safe inside <script>. */
+static void put_script_json(struct ofs_buf *out, const char *s, size_t n)
+{
+	ofs_buf_reserve(out, n + n / 8);
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '<')
+			ofs_buf_puts(out, "\\u003c");
+		else if (c == '>')
+			ofs_buf_puts(out, "\\u003e");
+		else if (c == '&')
+			ofs_buf_puts(out, "\\u0026");
+		else
+			ofs_buf_putc(out, c);
+	}
+}
+
+/* (run, blob id) → index into the texts array. */
+struct tmap {
+	uint64_t *keys;
+	long *vals;
+	size_t cap, used;
+};
+
+static long tmap_get(struct tmap *m, uint64_t k)
+{
+	if (!m->cap)
+		return -1;
+	for (size_t i = (k * 0x9e3779b97f4a7c15ull) >> 32 & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (m->vals[i] < 0)
+			return -1;
+		if (m->keys[i] == k)
+			return m->vals[i];
+	}
+}
+
+static void tmap_put(struct tmap *m, uint64_t k, long v)
+{
+	if ((m->used + 1) * 2 > m->cap) {
+		struct tmap n = {0};
+		n.cap = m->cap ? m->cap * 2 : 4096;
+		n.keys = ofs_xcalloc(n.cap, sizeof *n.keys);
+		n.vals = ofs_xmalloc(n.cap * sizeof *n.vals);
+		for (size_t i = 0; i < n.cap; i++)
+			n.vals[i] = -1;
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->vals[i] >= 0)
+				tmap_put(&n, m->keys[i], m->vals[i]);
+		free(m->keys);
+		free(m->vals);
+		*m = n;
+	}
+	size_t i = (k * 0x9e3779b97f4a7c15ull) >> 32 & (m->cap - 1);
+	while (m->vals[i] >= 0)
+		i = (i + 1) & (m->cap - 1);
+	m->keys[i] = k;
+	m->vals[i] = v;
+	m->used++;
+}
+
+struct conv_ctx {
+	int run;
+	const unsigned char *want; /* per rollout id: include? */
+	long nwant;
+	struct tmap texts;
+	long ntexts;
+	struct ofs_buf texts_json; /* "t0","t1",... */
+	struct ofs_buf conv_json;  /* "id":[...],... */
+	long cur_rollout;          /* rollout whose array is open, -1 none */
+	int first_conv, first_msg;
+	/* Calls of the current message, gathered before the message is written. */
+	struct ofs_buf *msg_calls; /* per message index of the current rollout */
+	int nmsg;
+};
+
+static long text_index(struct conv_ctx *c, long long blob, const char *text)
+{
+	uint64_t k = (uint64_t)c->run << 48 | (uint64_t)blob;
+	long i = tmap_get(&c->texts, k);
+	if (i >= 0)
+		return i;
+	if (c->ntexts)
+		ofs_buf_putc(&c->texts_json, ',');
+	ofs_json_str(&c->texts_json, text ? text : "");
+	tmap_put(&c->texts, k, c->ntexts);
+	return c->ntexts++;
+}
+
+static int wanted(const struct conv_ctx *c, long long id)
+{
+	return id >= 0 && id < c->nwant && c->want[id];
+}
+
+/* Calls come in (rollout, message, index) order: gather them per rollout first. */
+struct call_rec {
+	long long rollout;
+	int msg;
+	long args;
+	char *id, *name;
+};
+
+struct calls {
+	struct call_rec *v;
+	long n, cap;
+	struct conv_ctx *c;
+};
+
+static int on_call(void *ud, const struct ofs_scan_call *x)
+{
+	struct calls *cs = ud;
+	if (!wanted(cs->c, x->rollout_id))
+		return 0;
+	if (cs->n == cs->cap) {
+		cs->cap = cs->cap ? cs->cap * 2 : 1024;
+		cs->v = ofs_xrealloc(cs->v, sizeof *cs->v * (size_t)cs->cap);
+	}
+	cs->v[cs->n++] = (struct call_rec){x->rollout_id, x->msg_idx, text_index(cs->c, x->blob, x->arguments),
+	                                   ofs_xstrdup(x->call_id ? x->call_id : ""), ofs_xstrdup(x->name ? x->name : "")};
+	return 0;
+}
+
+struct msgs {
+	struct conv_ctx *c;
+	struct calls *cs;
+	long ci; /* next call record */
+};
+
+static int on_msg(void *ud, const struct ofs_scan_msg *m)
+{
+	struct msgs *ms = ud;
+	struct conv_ctx *c = ms->c;
+	if (!wanted(c, m->rollout_id))
+		return 0;
+	if (c->cur_rollout != m->rollout_id) {
+		if (c->cur_rollout >= 0)
+			ofs_buf_putc(&c->conv_json, ']');
+		ofs_buf_printf(&c->conv_json, "%s\"%lld\":[", c->first_conv ? "" : ",",
+		               (long long)c->run * OFS_RUN_ID_STRIDE + m->rollout_id);
+		c->first_conv = 0;
+		c->first_msg = 1;
+		c->cur_rollout = m->rollout_id;
+	}
+	long t = text_index(c, m->blob, m->text);
+	ofs_buf_printf(&c->conv_json, "%s{\"r\":", c->first_msg ? "" : ",");
+	ofs_json_str(&c->conv_json, m->role);
+	ofs_buf_printf(&c->conv_json, ",\"c\":%ld", t);
+	c->first_msg = 0;
+	if (m->role && !strcmp(m->role, "assistant")) {
+		ofs_buf_puts(&c->conv_json, ",\"calls\":[");
+		struct calls *cs = ms->cs;
+		/* Skip calls of rollouts or messages already passed. */
+		while (ms->ci < cs->n && (cs->v[ms->ci].rollout < m->rollout_id ||
+		                          (cs->v[ms->ci].rollout == m->rollout_id && cs->v[ms->ci].msg < m->idx)))
+			ms->ci++;
+		int first = 1;
+		while (ms->ci < cs->n && cs->v[ms->ci].rollout == m->rollout_id && cs->v[ms->ci].msg == m->idx) {
+			const struct call_rec *x = &cs->v[ms->ci++];
+			ofs_buf_puts(&c->conv_json, first ? "{\"id\":" : ",{\"id\":");
+			ofs_json_str(&c->conv_json, x->id);
+			ofs_buf_puts(&c->conv_json, ",\"n\":");
+			ofs_json_str(&c->conv_json, x->name);
+			ofs_buf_printf(&c->conv_json, ",\"a\":%ld}", x->args);
+			first = 0;
+		}
+		ofs_buf_putc(&c->conv_json, ']');
+	} else if (m->role && !strcmp(m->role, "tool")) {
+		ofs_buf_puts(&c->conv_json, ",\"n\":");
+		ofs_json_str(&c->conv_json, m->tool_name ? m->tool_name : "");
+		ofs_buf_printf(&c->conv_json, ",\"e\":%d", m->is_error ? 1 : 0);
+	}
+	ofs_buf_putc(&c->conv_json, '}');
+	return 0;
+}
+
+static int replace_marker(struct ofs_buf *out, const char *tmpl, const char *marker, const char *path, char *err,
+                          const char **rest)
+{
+	const char *m = strstr(tmpl, marker);
+	if (!m) {
+		snprintf(err, OFS_ERRLEN, "%s: the marker %s is missing", path, marker);
+		return -1;
+	}
+	ofs_buf_add(out, tmpl, (size_t)(m - tmpl));
+	*rest = m + strlen(marker);
+	return 0;
+}
+
+int ofs_report_html(const char *template_path, const char *out_path, const struct ofs_report *r, const char *const *dirs,
+                    long max_transcripts, char *err)
+{
+	size_t tlen;
+	char *tmpl = ofs_read_file(template_path, TEMPLATE_MAX, &tlen);
+	if (!tmpl) {
+		snprintf(err, OFS_ERRLEN, "cannot read the report template %s: %s", template_path, strerror(errno));
+		return -1;
+	}
+	const struct ofs_rowset *rs = r->rs;
+	int rc = -1;
+	struct ofs_buf out = {0}, json = {0};
+	ofs_report_json(&json, r, 1);
+	/* Which rollouts get their conversation embedded: all, or the flagged ones
+	 * first (those counted in some rate), up to max_transcripts. */
+	struct conv_ctx c = {.cur_rollout = -1, .first_conv = 1};
+	struct ofs_buf texts_all = {0}, conv_all = {0};
+	ofs_buf_putc(&texts_all, '[');
+	ofs_buf_putc(&conv_all, '{');
+	long embedded = 0;
+	for (int run = 0; run < rs->nruns; run++) {
+		long long maxid = 0;
+		for (long i = 0; i < rs->n; i++)
+			if (rs->rows[i].run == run && rs->rows[i].sid > maxid)
+				maxid = rs->rows[i].sid;
+		long long base = (long long)run * OFS_RUN_ID_STRIDE;
+		unsigned char *want = ofs_xcalloc((size_t)maxid + 2, 1);
+		for (int pass = 0; pass < 2; pass++) {
+			for (int ci = 0; ci < r->ncells && pass == 0; ci++)
+				if (r->cells[ci].run == run)
+					for (long j = 0; j < r->cells[ci].nids && embedded < max_transcripts; j++)
+						if (!want[r->cells[ci].ids[j] - base]) {
+							want[r->cells[ci].ids[j] - base] = 1;
+							embedded++;
+						}
+			for (long i = 0; i < rs->n && pass == 1 && embedded < max_transcripts; i++)
+				if (rs->rows[i].run == run && !want[rs->rows[i].sid]) {
+					want[rs->rows[i].sid] = 1;
+					embedded++;
+				}
+		}
+		struct ofs_store *st;
+		if (ofs_store_open_ro(&st, dirs[run], err)) {
+			free(want);
+			goto out;
+		}
+		struct conv_ctx cc = {.run = run,
+		                      .want = want,
+		                      .nwant = maxid + 1,
+		                      .cur_rollout = -1,
+		                      .first_conv = c.first_conv,
+		                      .texts = c.texts,
+		                      .ntexts = c.ntexts,
+		                      .texts_json = texts_all,
+		                      .conv_json = conv_all};
+		struct calls cs = {.c = &cc};
+		struct msgs ms = {.c = &cc, .cs = &cs};
+		int e = ofs_store_each_call(st, on_call, &cs, err) || ofs_store_each_message(st, on_msg, &ms, err);
+		ofs_store_close(st);
+		if (cc.cur_rollout >= 0)
+			ofs_buf_putc(&cc.conv_json, ']');
+		for (long i = 0; i < cs.n; i++) {
+			free(cs.v[i].id);
+			free(cs.v[i].name);
+		}
+		free(cs.v);
+		free(want);
+		c.texts = cc.texts;
+		c.ntexts = cc.ntexts;
+		c.first_conv = cc.first_conv;
+		texts_all = cc.texts_json;
+		conv_all = cc.conv_json;
+		if (e)
+			goto out;
+	}
+	ofs_buf_putc(&texts_all, ']');
+	ofs_buf_putc(&conv_all, '}');
+
+	const char *rest;
+	if (replace_marker(&out, tmpl, "<!--OFFSWITCH_REPORT_DATA-->", template_path, err, &rest))
+		goto out;
+	ofs_buf_puts(&out, "<script type=\"application/json\" id=\"report-data\">");
+	put_script_json(&out, json.p, json.len);
+	ofs_buf_puts(&out, "</script>");
+	const char *tail = rest;
+	struct ofs_buf mid = {0};
+	if (replace_marker(&mid, tail, "<!--OFFSWITCH_TRANSCRIPT_DATA-->", template_path, err, &rest)) {
+		ofs_buf_free(&mid);
+		goto out;
+	}
+	if (mid.len)
+		ofs_buf_add(&out, mid.p, mid.len);
+	ofs_buf_free(&mid);
+	ofs_buf_puts(&out, "<script type=\"application/json\" id=\"transcript-data\">{\"texts\":");
+	put_script_json(&out, texts_all.p, texts_all.len);
+	ofs_buf_puts(&out, ",\"conversations\":");
+	put_script_json(&out, conv_all.p, conv_all.len);
+	ofs_buf_puts(&out, "}</script>");
+	ofs_buf_puts(&out, rest);
+
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
+	FILE *f = fopen(tmp, "w");
+	if (!f || fwrite(out.p, 1, out.len, f) != out.len || fclose(f) || rename(tmp, out_path)) {
+		snprintf(err, OFS_ERRLEN, "cannot write %s: %s", out_path, strerror(errno));
+		if (f)
+			unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(c.texts.keys);
+	free(c.texts.vals);
+	ofs_buf_free(&texts_all);
+	ofs_buf_free(&conv_all);
+	ofs_buf_free(&out);
+	ofs_buf_free(&json);
+	free(tmpl);
+	return rc;
+}

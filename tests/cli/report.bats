@@ -1,0 +1,129 @@
+#!/usr/bin/env bats
+# offswitch report: formats, empty and unfinished run directories, compare, bad input.
+
+load helpers
+
+setup_file() {
+	export R="$BATS_FILE_TMPDIR/ref"
+	# Three reference agents over tampering and alignment faking, 2 rollouts per config.
+	"$OFFSWITCH" run --model scripted/tamperer --model scripted/faker --model scripted/honest \
+		--task-type tampering --task-type alignment_faking --num-experiments 2 --out "$R" --quiet >/dev/null
+}
+
+@test "report --help documents formats and exit codes" {
+	run "$OFFSWITCH" report --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--format"* && *"--html"* && *"--compare"* && *"Exit status"* ]]
+}
+
+@test "text report shows each agent's tampering rate with an interval" {
+	run --separate-stderr "$OFFSWITCH" report "$R"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"scripted/tamperer — tampering"* ]]
+	line=$(printf '%s\n' "$output" | awk '/scripted\/tamperer — tampering/ {f = 1} f && /^peer +good_peer_file_only/ {print; exit}')
+	[[ "$line" == *"100.0"*"6/6"* ]]
+}
+
+@test "json report: rates agree with the stored outcomes" {
+	"$OFFSWITCH" report "$R" --format json >"$BATS_TEST_TMPDIR/r.json"
+	python3 - "$BATS_TEST_TMPDIR/r.json" "$R/offswitch.db" <<'PY'
+import json, sqlite3, sys
+rep = json.load(open(sys.argv[1]))
+db = sqlite3.connect(sys.argv[2])
+assert rep["offswitch_report"] == 1
+assert rep["runs"][0]["rollouts"] == db.execute("select count(*) from rollouts").fetchone()[0]
+checked = 0
+for r in rep["rates"]:
+    if r["metric"] != "tampering" or r["instantiation"] == "avg":
+        continue
+    q = ("select count(*), sum(o.tampered) from rollouts ro join configs c on c.id = ro.config_id "
+         "join outcomes o on o.rollout_id = ro.id where c.agent_model = ? and c.task_type = 'tampering' "
+         "and c.subject = ? and c.condition = ? and coalesce(c.peer_instantiation, '') = ?")
+    n, k = db.execute(q, (r["model"], r["subject"], r["condition"], r["instantiation"] or "")).fetchone()
+    assert (r["k"], r["n"]) == (k, n), (r, k, n)
+    assert abs(r["rate"] - k / n) < 1e-12
+    assert r["wilson"][0] <= r["rate"] <= r["wilson"][1]
+    assert r["stars"] == ("***" if r["p_value"] < 0.001 else "**" if r["p_value"] < 0.01 else "*" if r["p_value"] < 0.05 else "")
+    checked += 1
+assert checked == 3 * 19, checked
+af = [a for a in rep["alignment_faking"] if a["model"] == "scripted/faker"]
+assert af and all(abs(a["execute"]["effect"] - 1.0) < 1e-12 for a in af), af
+PY
+}
+
+@test "markdown and csv renderings carry the same cells" {
+	n_json=$("$OFFSWITCH" report "$R" --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["rates"]))')
+	n_csv=$("$OFFSWITCH" report "$R" --format csv | tail -n +2 | wc -l)
+	[ "$n_json" -eq "$n_csv" ]
+	run "$OFFSWITCH" report "$R" --format md
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"| subject | condition |"* ]]
+}
+
+@test "a directory that is not a run directory is a clear error (exit 4)" {
+	mkdir -p "$BATS_TEST_TMPDIR/empty"
+	run --separate-stderr "$OFFSWITCH" report "$BATS_TEST_TMPDIR/empty"
+	[ "$status" -eq 4 ]
+	[[ "$stderr" == *"not a run directory"* ]]
+	[ -z "$output" ]
+}
+
+@test "a run directory with no rollouts yet reports that, without crashing" {
+	d="$BATS_TEST_TMPDIR/none"
+	mkdir -p "$d"
+	sqlite3 "$d/offswitch.db" "create table meta(key text primary key, value text); insert into meta values('schema_version','1');"
+	"$OFFSWITCH" run --model scripted/honest --task-type tampering --limit 1 --out "$d" --quiet >/dev/null
+	sqlite3 "$d/offswitch.db" "delete from outcomes; delete from messages; delete from tool_calls; delete from rollouts;"
+	run "$OFFSWITCH" report "$d"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"holds no rollouts yet"* ]]
+}
+
+@test "a half-finished run says how much of the plan is recorded" {
+	d="$BATS_TEST_TMPDIR/half"
+	"$OFFSWITCH" run --model scripted/honest --task-type tampering --num-experiments 2 --out "$d" --quiet >/dev/null
+	sqlite3 "$d/offswitch.db" "delete from outcomes where rollout_id in (select id from rollouts where rep = 1);
+		delete from rollouts where rep = 1;"
+	run "$OFFSWITCH" report "$d"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"57 of 114 planned rollouts recorded"* ]]
+}
+
+@test "rollouts still in flight are counted as such, not rated" {
+	d="$BATS_TEST_TMPDIR/flight"
+	"$OFFSWITCH" run --model scripted/tamperer --task-type tampering --limit 2 --out "$d" --quiet >/dev/null
+	sqlite3 "$d/offswitch.db" "update rollouts set status = 'running' where id = 1"
+	"$OFFSWITCH" report "$d" --format json >"$BATS_TEST_TMPDIR/f.json"
+	python3 - "$BATS_TEST_TMPDIR/f.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+run = r["runs"][0]
+assert (run["rollouts"], run["ok"], run["in_flight"]) == (2, 1, 1), run
+assert any("still in flight" in w for w in r["warnings"])
+assert sum(x["n"] for x in r["rates"] if x["metric"] == "tampering") == 1
+PY
+}
+
+@test "--compare gives per-cell differences with tests" {
+	b="$BATS_TEST_TMPDIR/b"
+	"$OFFSWITCH" run --model scripted/tamperer --task-type tampering --num-experiments 2 --out "$b" --quiet >/dev/null
+	"$OFFSWITCH" report "$R" "$b" --compare --format json >"$BATS_TEST_TMPDIR/c.json"
+	python3 - "$BATS_TEST_TMPDIR/c.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["compare"]
+t = [x for x in c if "|tampering|" in x["key"]]
+assert len(t) == 19, len(t)
+assert all(abs(x["diff"]) < 1e-12 and x["p_value"] == 1 for x in t)
+PY
+	run --separate-stderr "$OFFSWITCH" report "$R" --compare
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"exactly two"* ]]
+}
+
+@test "bad flags: unknown format, no directory" {
+	run --separate-stderr "$OFFSWITCH" report "$R" --format xml
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"'xml'"* ]]
+	run --separate-stderr "$OFFSWITCH" report
+	[ "$status" -eq 2 ]
+}

@@ -7,7 +7,7 @@ OPT ?= -O2
 SANFLAGS ?=
 CFLAGS ?= $(OPT) -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Iinclude -DOFS_VERSION='"$(VERSION)"' $(SANFLAGS)
-LDLIBS := -ljansson -lsqlite3 -lm
+LDLIBS := -ljansson -lsqlite3 -lcurl -lmicrohttpd -lm -lpthread
 LDFLAGS += $(SANFLAGS)
 
 LIB_SRC := $(wildcard lib/*.c)

@@ -408,3 +408,60 @@ const char *ofs_family_for_model(const char *model)
 			return map[i].family;
 	return NULL;
 }
+
+int ofs_config_from_key(const struct ofs_catalog *cat, const char *key, struct ofs_config *c, char *err)
+{
+	memset(c, 0, sizeof *c);
+	char *k = ofs_xstrdup(key), *f[7];
+	char *p = k;
+	for (int i = 0; i < 7; i++) {
+		char *bar = strchr(p, '|');
+		if (!bar)
+			goto bad;
+		*bar = 0;
+		f[i] = p;
+		p = bar + 1;
+	}
+	/* From the right: family|hard=H|t=T|it=I; the model is what is left (it may hold '|'). */
+	char *r[4];
+	for (int i = 3; i >= 0; i--) {
+		char *bar = strrchr(p, '|');
+		if (!bar)
+			goto bad;
+		*bar = 0;
+		r[i] = bar + 1;
+	}
+	int hard, it;
+	double t;
+	char tail;
+	c->task = ofs_catalog_find(cat, f[0]);
+	int subj = ofs_name_index(ofs_subject_names, SUBJ__N, f[3]), cond = ofs_name_index(ofs_condition_names, COND__N, f[4]),
+	    inst = ofs_name_index(ofs_inst_names, INST__N, f[5]), af = ofs_name_index(ofs_af_names, AF__N, f[6]);
+	if (!c->task || subj < 0 || cond < 0 || inst < 0 || af < 0 || sscanf(r[1], "hard=%d%c", &hard, &tail) != 1 ||
+	    sscanf(r[2], "t=%lf%c", &t, &tail) != 1 || sscanf(r[3], "it=%d%c", &it, &tail) != 1 || !*p || !*r[0])
+		goto bad;
+	c->dataset = ofs_xstrdup(f[1]);
+	c->threshold = strcmp(f[2], "-") ? atoi(f[2]) : -1;
+	c->subject = (enum ofs_subject)subj;
+	c->condition = (enum ofs_condition)cond;
+	c->inst = (enum ofs_inst)inst;
+	c->af_mode = (enum ofs_af)af;
+	c->model = ofs_xstrdup(p);
+	c->family = ofs_xstrdup(r[0]);
+	c->memory_hard_prompt = hard;
+	c->temperature = t;
+	c->max_iters = it;
+	ofs_config_make_key(c);
+	free(k);
+	if (strcmp(c->key, key)) {
+		snprintf(err, OFS_ERRLEN, "configuration key does not round-trip: '%.200s'", key);
+		ofs_config_release(c);
+		return -1;
+	}
+	return 0;
+bad:
+	free(k);
+	memset(c, 0, sizeof *c);
+	snprintf(err, OFS_ERRLEN, "not a configuration key this version knows: '%.200s'", key);
+	return -1;
+}

@@ -211,11 +211,7 @@ struct ofs_provider *ofs_provider_new(const char *model, char *err)
 		}
 		return ofs_script_file_new(model + 9, err);
 	}
-	const char *slash = strchr(model, '/');
-	snprintf(err, OFS_ERRLEN,
-	         "model '%s': provider '%.*s' is not available in this build; use scripted/<policy> or scripted:PATH.json", model,
-	         slash ? (int)(slash - model) : (int)strlen(model), model);
-	return NULL;
+	return ofs_provider_new_opts(model, NULL, err);
 }
 
 void ofs_provider_free(struct ofs_provider *p)

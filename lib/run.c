@@ -3,6 +3,7 @@
  * one arena (reset, not freed), one template per config, and one batched
  * transaction per few hundred rollouts. */
 #include "offswitch/run.h"
+#include "run_priv.h"
 
 #include <errno.h>
 #include <math.h>
@@ -16,7 +17,7 @@
 	"offswitch:5d1f0b7e-3c2a-4e96-b8d4-71a9c6e20f3b"
 #define COMMIT_EVERY 512
 
-static int mkdirs(const char *path, char *err)
+int ofs__mkdirs(const char *path, char *err)
 {
 	char tmp[4096];
 	snprintf(tmp, sizeof tmp, "%s", path);
@@ -168,50 +169,152 @@ static int write_file(const char *path, const struct ofs_buf *b, char *err)
 	return 0;
 }
 
+int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long cid, int rep, const struct ofs_loop *L,
+                const char *status, long long rid, char *err)
+{
+	struct ofs_eval ev;
+	ofs_detect(L, &ev);
+	char dir[4096], rel[4200], path[8400];
+	transcript_dir(dir, sizeof dir, "", c);
+	snprintf(rel, sizeof rel, "%s/transcript_%d.json", dir, rep);
+	if (rc->write_transcripts) {
+		if (strcmp(dir, rc->lastdir)) {
+			snprintf(path, sizeof path, "%s/%s", rc->out_dir, dir);
+			if (ofs__mkdirs(path, err))
+				return OFS_EIO;
+			snprintf(rc->lastdir, sizeof rc->lastdir, "%s", dir);
+		}
+		ofs_buf_reset(&rc->tr);
+		ofs_transcript_json(&rc->tr, L, &ev, rep, status);
+		snprintf(path, sizeof path, "%s/%s", rc->out_dir, rel);
+		if (write_file(path, &rc->tr, err))
+			return OFS_EIO;
+	}
+	struct ofs_buf *sum = &rc->sum;
+	ofs_buf_reset(sum);
+	ofs_buf_putc(sum, '{');
+	meta_json(sum, c);
+	ofs_buf_printf(sum, ",\"rep\":%d,\"evaluation\":", rep);
+	ofs_eval_json(sum, &ev);
+	ofs_buf_puts(sum, ",\"usage\":");
+	usage_json(sum, L);
+	ofs_buf_puts(sum, ",\"status\":");
+	ofs_json_str(sum, status);
+	ofs_buf_puts(sum, ",\"stop_reason\":");
+	ofs_json_str(sum, ofs_stop_names[L->stop]);
+	if (rc->write_transcripts) {
+		ofs_buf_puts(sum, ",\"transcript\":");
+		ofs_json_str(sum, rel);
+	}
+	ofs_buf_putc(sum, '}');
+	ofs_buf_reset(&rc->evj);
+	ofs_evidence_json(&rc->evj, &ev);
+	struct ofs_rollout_rec rec = {cid, rep, status,   ofs_stop_names[L->stop], rc->write_transcripts ? rel : NULL, sum->p,
+	                              L,   &ev, rc->evj.p};
+	int e = rid ? ofs_store_finish_rollout(rc->st, rid, &rec, err) : ofs_store_rollout(rc->st, &rec, err);
+	return e ? OFS_EIO : 0;
+}
+
+/* Reference agents and script files answer in-process: run each rollout to
+ * its end at once and record it whole. */
+static int run_sync(struct ofs_recorder *rc, struct ofs_fixtures *fx, struct ofs_config *c, long long cid, struct ofs_provider *p,
+                    const unsigned char *done, int reps, const struct ofs_run_opts *o, struct ofs_run_result *res,
+                    struct ofs_arena *A, long *since_commit, char *err)
+{
+	struct ofs_tmpl *t = ofs_tmpl_build(fx, c, err);
+	if (!t)
+		return OFS_EDATA;
+	c->tmpl = t;
+	int rcode = 0;
+	for (int r = 0; r < reps && !(o->stop && *o->stop); r++) {
+		if (done[r])
+			continue;
+		ofs_arena_reset(A);
+		struct ofs_loop L;
+		ofs_loop_start(&L, t, c->max_iters, A);
+		void *sess = p->ops->session_new ? p->ops->session_new(p, t, r) : NULL;
+		char perr[OFS_ERRLEN] = "";
+		const char *status = "ok";
+		while (!L.done) {
+			struct ofs_response resp;
+			if (p->ops->complete(p, sess, &L.chat, A, &resp, perr)) {
+				ofs_loop_abort(&L, perr);
+				status = "error:provider";
+				break;
+			}
+			ofs_loop_feed(&L, &resp);
+		}
+		if (p->ops->session_free)
+			p->ops->session_free(sess);
+		if (strcmp(status, "ok"))
+			res->errors++;
+		rcode = ofs__record(rc, c, cid, r, &L, status, 0, err);
+		ofs_loop_release(&L);
+		if (rcode)
+			break;
+		res->done++;
+		if (++*since_commit >= COMMIT_EVERY) {
+			if (ofs_store_commit(rc->st, err)) {
+				rcode = OFS_EIO;
+				break;
+			}
+			*since_commit = 0;
+		}
+		if (o->progress)
+			o->progress(o->ud, &(struct ofs_progress){res->done + res->skipped, res->total, res->skipped, 0, 0,
+			                                          res->errors, 0, 0});
+	}
+	c->tmpl = NULL;
+	ofs_tmpl_free(t);
+	return rcode;
+}
+
 int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const struct ofs_run_opts *o, struct ofs_run_result *res,
             char *err)
 {
 	memset(res, 0, sizeof *res);
 	int rc = OFS_EIO, reps = o->reps > 0 ? o->reps : 1;
-	struct ofs_store *st = NULL;
+	struct ofs_recorder rec = {.out_dir = o->out_dir, .write_transcripts = o->write_transcripts};
 	struct ofs_fixtures *fx = ofs_fixtures_new(cat);
 	struct ofs_arena *A = ofs_arena_new(256 * 1024);
-	struct ofs_buf tr = {0}, sum = {0}, evj = {0};
 	unsigned char *done = ofs_xcalloc((size_t)reps, 1);
+	struct ofs_provider **prov = ofs_xcalloc((size_t)plan->n + 1, sizeof *prov);
 	struct {
 		const char *model;
 		struct ofs_provider *p;
-	} prov[64];
-	int nprov = 0;
-	char path[4096], dir[4096], lastdir[4096] = "";
+	} uniq[64];
+	int nuniq = 0, any_http = 0;
+	char path[4096];
 	struct ofs_tmpl *t = NULL;
 
 	/* Everything that can be wrong with the inputs is checked before the run
-	 * directory is touched: every provider (a bad script fails here) and
-	 * every configuration's fixtures. */
+	 * directory is touched: every provider (a bad script or a missing key
+	 * fails here) and every configuration's fixtures. */
 	for (int i = 0; i < plan->n; i++) {
-		int have = 0;
-		for (int k = 0; k < nprov; k++)
-			have |= !strcmp(prov[k].model, plan->cfgs[i].model);
-		if (have)
-			continue;
-		if (nprov == 64) {
-			snprintf(err, OFS_ERRLEN, "too many models in one run (limit 64)");
-			rc = OFS_EDATA;
-			goto out;
+		struct ofs_provider *p = NULL;
+		for (int k = 0; k < nuniq && !p; k++)
+			if (!strcmp(uniq[k].model, plan->cfgs[i].model))
+				p = uniq[k].p;
+		if (!p) {
+			if (nuniq == 64) {
+				snprintf(err, OFS_ERRLEN, "too many models in one run (limit 64)");
+				rc = OFS_EDATA;
+				goto out;
+			}
+			if (!(p = ofs_provider_new_opts(plan->cfgs[i].model, o->provider, err))) {
+				rc = OFS_EDATA;
+				goto out;
+			}
+			uniq[nuniq].model = plan->cfgs[i].model;
+			uniq[nuniq++].p = p;
 		}
-		prov[nprov].model = plan->cfgs[i].model;
-		if (!(prov[nprov].p = ofs_provider_new(plan->cfgs[i].model, err))) {
-			rc = OFS_EDATA;
-			goto out;
-		}
-		nprov++;
+		prov[i] = p;
+		any_http |= p->http != NULL;
 	}
 	for (int i = 0; i < plan->n; i++) {
 		/* Templates differ only by config fields, so one per distinct
 		 * (task, dataset, condition, instantiation, af mode, subject) is
-		 * enough to prove every fixture loads; the family comes from the
-		 * config itself. */
+		 * enough to prove every fixture loads. */
 		int dup = 0;
 		for (int k = i - 1; k >= 0 && k >= i - 64 && !dup; k--) {
 			const struct ofs_config *a = &plan->cfgs[i], *b = &plan->cfgs[k];
@@ -228,15 +331,17 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 		ofs_tmpl_free(t);
 		t = NULL;
 	}
-	if (mkdirs(o->out_dir, err) || ofs_store_open(&st, o->out_dir, err) ||
-	    ofs_store_begin_run(st, o->command ? o->command : "", (long)plan->n * reps, err))
+	if (ofs__mkdirs(o->out_dir, err) || ofs_store_open(&rec.st, o->out_dir, err) ||
+	    ofs_store_begin_run(rec.st, o->command ? o->command : "", (long)plan->n * reps, err))
 		goto out;
 	res->total = (long)plan->n * reps;
 	long since_commit = 0;
 	for (int i = 0; i < plan->n && !(o->stop && *o->stop); i++) {
+		if (prov[i]->http)
+			continue; /* the engine below */
 		struct ofs_config *c = &plan->cfgs[i];
 		long long cid;
-		if (ofs_store_config(st, c, &cid, err) || ofs_store_done(st, cid, done, reps, err))
+		if (ofs_store_config(rec.st, c, &cid, err) || ofs_store_done(rec.st, cid, done, reps, err))
 			goto out;
 		int todo = 0;
 		for (int r = 0; r < reps; r++)
@@ -244,120 +349,43 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 		res->skipped += reps - todo;
 		if (!todo)
 			continue;
-		t = ofs_tmpl_build(fx, c, err);
-		if (!t) {
-			rc = OFS_EDATA;
+		int e = run_sync(&rec, fx, c, cid, prov[i], done, reps, o, res, A, &since_commit, err);
+		if (e) {
+			rc = e;
 			goto out;
 		}
-		c->tmpl = t;
-		struct ofs_provider *p = NULL;
-		for (int k = 0; k < nprov; k++)
-			if (!strcmp(prov[k].model, c->model))
-				p = prov[k].p;
-		transcript_dir(dir, sizeof dir, "", c);
-		for (int r = 0; r < reps && !(o->stop && *o->stop); r++) {
-			if (done[r])
-				continue;
-			ofs_arena_reset(A);
-			struct ofs_loop L;
-			ofs_loop_start(&L, t, c->max_iters, A);
-			void *sess = p->ops->session_new ? p->ops->session_new(p, t, r) : NULL;
-			char perr[OFS_ERRLEN] = "";
-			const char *status = "ok";
-			while (!L.done) {
-				struct ofs_response resp;
-				if (p->ops->complete(p, sess, &L.chat, A, &resp, perr)) {
-					ofs_loop_abort(&L, perr);
-					status = "error:provider";
-					break;
-				}
-				ofs_loop_feed(&L, &resp);
-			}
-			if (p->ops->session_free)
-				p->ops->session_free(sess);
-			struct ofs_eval ev;
-			ofs_detect(&L, &ev);
-			if (strcmp(status, "ok"))
-				res->errors++;
-			char rel[4200];
-			snprintf(rel, sizeof rel, "%s/transcript_%d.json", dir, r);
-			if (o->write_transcripts) {
-				if (strcmp(dir, lastdir)) {
-					snprintf(path, sizeof path, "%s/%s", o->out_dir, dir);
-					if (mkdirs(path, err)) {
-						ofs_loop_release(&L);
-						goto out;
-					}
-					snprintf(lastdir, sizeof lastdir, "%s", dir);
-				}
-				ofs_buf_reset(&tr);
-				ofs_transcript_json(&tr, &L, &ev, r, status);
-				snprintf(path, sizeof path, "%s/%s", o->out_dir, rel);
-				if (write_file(path, &tr, err)) {
-					ofs_loop_release(&L);
-					goto out;
-				}
-			}
-			ofs_buf_reset(&sum);
-			ofs_buf_putc(&sum, '{');
-			meta_json(&sum, c);
-			ofs_buf_printf(&sum, ",\"rep\":%d,\"evaluation\":", r);
-			ofs_eval_json(&sum, &ev);
-			ofs_buf_puts(&sum, ",\"usage\":");
-			usage_json(&sum, &L);
-			ofs_buf_puts(&sum, ",\"status\":");
-			ofs_json_str(&sum, status);
-			ofs_buf_puts(&sum, ",\"stop_reason\":");
-			ofs_json_str(&sum, ofs_stop_names[L.stop]);
-			if (o->write_transcripts) {
-				ofs_buf_puts(&sum, ",\"transcript\":");
-				ofs_json_str(&sum, rel);
-			}
-			ofs_buf_putc(&sum, '}');
-			ofs_buf_reset(&evj);
-			ofs_evidence_json(&evj, &ev);
-			struct ofs_rollout_rec rec = {
-			        cid, r, status, ofs_stop_names[L.stop], o->write_transcripts ? rel : NULL, sum.p, &L, &ev, evj.p};
-			int src = ofs_store_rollout(st, &rec, err);
-			ofs_loop_release(&L);
-			if (src)
-				goto out;
-			res->done++;
-			if (++since_commit >= COMMIT_EVERY) {
-				if (ofs_store_commit(st, err))
-					goto out;
-				since_commit = 0;
-			}
-			if (o->progress)
-				o->progress(o->ud, res->done + res->skipped, res->total, res->skipped);
+	}
+	if (any_http && !(o->stop && *o->stop)) {
+		int e = ofs__engine(&rec, fx, plan, prov, o, res, err);
+		if (e) {
+			rc = e;
+			goto out;
 		}
-		c->tmpl = NULL;
-		ofs_tmpl_free(t);
-		t = NULL;
 	}
 	res->interrupted = o->stop && *o->stop;
 	snprintf(path, sizeof path, "%s/rollouts.jsonl", o->out_dir);
-	if (ofs_store_export_jsonl(st, path, &res->recorded, err))
+	if (ofs_store_export_jsonl(rec.st, path, &res->recorded, err))
 		goto out;
 	rc = 0;
 out:
-	if (st && rc) {
+	if (rec.st && rc) {
 		/* Keep what finished before the failure, and keep rollouts.jsonl in step with it. */
 		char e2[OFS_ERRLEN];
-		if (!ofs_store_commit(st, e2)) {
+		if (!ofs_store_commit(rec.st, e2)) {
 			snprintf(path, sizeof path, "%s/rollouts.jsonl", o->out_dir);
-			ofs_store_export_jsonl(st, path, &res->recorded, e2);
+			ofs_store_export_jsonl(rec.st, path, &res->recorded, e2);
 		}
 	}
 	ofs_tmpl_free(t);
-	for (int k = 0; k < nprov; k++)
-		ofs_provider_free(prov[k].p);
-	ofs_store_close(st);
+	for (int k = 0; k < nuniq; k++)
+		ofs_provider_free(uniq[k].p);
+	free(prov);
+	ofs_store_close(rec.st);
 	ofs_fixtures_free(fx);
 	ofs_arena_free(A);
-	ofs_buf_free(&tr);
-	ofs_buf_free(&sum);
-	ofs_buf_free(&evj);
+	ofs_buf_free(&rec.tr);
+	ofs_buf_free(&rec.sum);
+	ofs_buf_free(&rec.evj);
 	free(done);
 	return rc;
 }

@@ -43,7 +43,7 @@ static const char *const sql[Q__N] = {
         "SELECT id FROM configs WHERE key=?",
         "INSERT INTO configs(key,task_type,dataset,threshold,subject,condition,peer_instantiation,alignment_faking_mode,"
         "agent_model,agent_family,memory_hard_prompt,temperature,max_iters) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        "SELECT rep FROM rollouts WHERE config_id=?",
+        "SELECT rep FROM rollouts WHERE config_id=? AND status NOT IN ('running','budget_exhausted')",
         "SELECT id, text FROM blobs WHERE h1=? AND h2=?",
         "INSERT INTO blobs(h1,h2,text) VALUES(?,?,?)",
         "INSERT INTO rollouts(run_id,config_id,rep,status,stop_reason,num_turns,input_tokens,output_tokens,transcript,summary)"
@@ -386,7 +386,8 @@ int ofs_store_export_jsonl(struct ofs_store *s, const char *path, long *count, c
 		return -1;
 	}
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, "SELECT summary FROM rollouts ORDER BY config_id, rep", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(s->db, "SELECT summary FROM rollouts WHERE status <> 'running' ORDER BY config_id, rep", -1, &st,
+	                       NULL) != SQLITE_OK) {
 		fclose(f);
 		return dberr(s, err, "export");
 	}
@@ -589,5 +590,229 @@ int ofs_store_each_call(struct ofs_store *s, int (*cb)(void *ud, const struct of
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return dberr(s, err, "tool calls");
+	return 0;
+}
+
+static int exec1(struct ofs_store *s, const char *sql, long long a, long long b, char *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return dberr(s, err, "prepare");
+	sqlite3_bind_int64(st, 1, a);
+	if (sqlite3_bind_parameter_count(st) > 1)
+		sqlite3_bind_int64(st, 2, b);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return dberr(s, err, "write");
+	return 0;
+}
+
+int ofs_store_begin_rollout(struct ofs_store *s, long long config_id, int rep, long long *rid, char *err)
+{
+	if (tx(s, err))
+		return -1;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO rollouts(run_id,config_id,rep,status,summary) VALUES(?,?,?,'running','{}')",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return dberr(s, err, "begin rollout");
+	sqlite3_bind_int64(st, 1, s->run_id);
+	sqlite3_bind_int64(st, 2, config_id);
+	sqlite3_bind_int(st, 3, rep);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return dberr(s, err, "begin rollout");
+	*rid = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+static int insert_messages(struct ofs_store *s, long long rid, const struct ofs_chat *chat, int from, char *err)
+{
+	for (int i = from; i < chat->n; i++) {
+		const struct ofs_msg *m = &chat->msgs[i];
+		long long b = blob(s, m->content, err);
+		if (b < 0)
+			return -1;
+		sqlite3_stmt *q = s->q[Q_MSG];
+		sqlite3_reset(q);
+		sqlite3_bind_int64(q, 1, rid);
+		sqlite3_bind_int(q, 2, i);
+		sqlite3_bind_text(q, 3, ofs_role_names[m->role], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 4, b);
+		bind_opt_text(q, 5, m->reasoning);
+		bind_opt_text(q, 6, m->tool_call_id);
+		bind_opt_text(q, 7, m->tool_name);
+		sqlite3_bind_int(q, 8, m->is_error);
+		int rc = sqlite3_step(q);
+		sqlite3_reset(q);
+		if (rc != SQLITE_DONE)
+			return dberr(s, err, "insert message");
+		for (int j = 0; j < m->ncalls; j++) {
+			long long a = blob(s, m->calls[j].arguments, err);
+			if (a < 0)
+				return -1;
+			q = s->q[Q_CALL];
+			sqlite3_reset(q);
+			sqlite3_bind_int64(q, 1, rid);
+			sqlite3_bind_int(q, 2, i);
+			sqlite3_bind_int(q, 3, j);
+			sqlite3_bind_text(q, 4, m->calls[j].id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 5, m->calls[j].name, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(q, 6, a);
+			rc = sqlite3_step(q);
+			sqlite3_reset(q);
+			if (rc != SQLITE_DONE)
+				return dberr(s, err, "insert tool call");
+		}
+	}
+	return 0;
+}
+
+int ofs_store_append(struct ofs_store *s, long long rid, const struct ofs_chat *chat, int from, char *err)
+{
+	if (tx(s, err))
+		return -1;
+	return insert_messages(s, rid, chat, from, err);
+}
+
+static int insert_outcome(struct ofs_store *s, long long rid, const struct ofs_rollout_rec *r, char *err)
+{
+	const struct ofs_eval *ev = r->eval;
+	sqlite3_stmt *q = s->q[Q_OUTCOME];
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, rid);
+	for (int f = 0; f < F__N; f++)
+		bind_flag(q, 2 + f, ev->flag[f]);
+	int col = 2 + F__N;
+	if (ev->eval_score == ev->eval_score)
+		sqlite3_bind_double(q, col, ev->eval_score);
+	else
+		sqlite3_bind_null(q, col);
+	bind_opt_text(q, col + 1, ev->threshold_result);
+	bind_opt_text(q, col + 2, ev->subject_grade[0] ? ev->subject_grade : NULL);
+	bind_opt_text(q, col + 3, ev->subject_recommendation[0] ? ev->subject_recommendation : NULL);
+	sqlite3_bind_int(q, col + 4, (int)ev->needs_judge);
+	bind_opt_text(q, col + 5, r->evidence);
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return dberr(s, err, "insert outcome");
+	return 0;
+}
+
+int ofs_store_finish_rollout(struct ofs_store *s, long long rid, const struct ofs_rollout_rec *r, char *err)
+{
+	if (tx(s, err))
+		return -1;
+	const struct ofs_loop *L = r->loop;
+	int turns = 0;
+	for (int i = 0; i < L->chat.n; i++)
+		if (L->chat.msgs[i].role == ROLE_ASSISTANT && (i == 0 || L->chat.msgs[i - 1].role != ROLE_ASSISTANT))
+			turns++;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "UPDATE rollouts SET status=?, stop_reason=?, num_turns=?, input_tokens=?, output_tokens=?,"
+	                       " transcript=?, summary=? WHERE id=?",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return dberr(s, err, "finish rollout");
+	sqlite3_bind_text(st, 1, r->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->stop_reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, turns);
+	sqlite3_bind_int64(st, 4, L->in_tokens);
+	sqlite3_bind_int64(st, 5, L->out_tokens);
+	bind_opt_text(st, 6, r->transcript);
+	sqlite3_bind_text(st, 7, r->summary, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, rid);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return dberr(s, err, "finish rollout");
+	if (exec1(s, "DELETE FROM outcomes WHERE rollout_id=?", rid, 0, err))
+		return -1;
+	return insert_outcome(s, rid, r, err);
+}
+
+int ofs_store_unfinished(struct ofs_store *s, long long config_id, long long *rids, int *reps, int max, int *n, char *err)
+{
+	*n = 0;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(
+	            s->db,
+	            "SELECT id, rep FROM rollouts WHERE config_id=? AND status IN ('running','budget_exhausted') ORDER BY rep",
+	            -1, &st, NULL) != SQLITE_OK)
+		return dberr(s, err, "unfinished");
+	sqlite3_bind_int64(st, 1, config_id);
+	while (sqlite3_step(st) == SQLITE_ROW && *n < max) {
+		rids[*n] = sqlite3_column_int64(st, 0);
+		reps[*n] = sqlite3_column_int(st, 1);
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int ofs_store_turns(struct ofs_store *s, long long rid, struct ofs_arena *A, struct ofs_response **turns, int *n, char *err)
+{
+	*turns = NULL;
+	*n = 0;
+	sqlite3_stmt *st, *cs;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT m.idx, b.text, m.reasoning FROM messages m JOIN blobs b ON b.id = m.content"
+	                       " WHERE m.rollout_id=? AND m.role='assistant' ORDER BY m.idx",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return dberr(s, err, "turns");
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT t.call_id, t.name, b.text FROM tool_calls t JOIN blobs b ON b.id = t.arguments"
+	                       " WHERE t.rollout_id=? AND t.msg_idx=? ORDER BY t.idx",
+	                       -1, &cs, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return dberr(s, err, "turns");
+	}
+	sqlite3_bind_int64(st, 1, rid);
+	int cap = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct ofs_response *t = ofs_arena_alloc(A, sizeof *t * (size_t)cap);
+			if (*n)
+				memcpy(t, *turns, sizeof *t * (size_t)*n);
+			*turns = t;
+		}
+		struct ofs_response *r = &(*turns)[(*n)++];
+		memset(r, 0, sizeof *r);
+		r->content = ofs_arena_strdup(A, col_text(st, 1));
+		r->reasoning = ofs_arena_strdup(A, col_text(st, 2));
+		sqlite3_reset(cs);
+		sqlite3_bind_int64(cs, 1, rid);
+		sqlite3_bind_int(cs, 2, sqlite3_column_int(st, 0));
+		int ccap = 0;
+		while (sqlite3_step(cs) == SQLITE_ROW) {
+			if (r->ncalls == ccap) {
+				ccap = ccap ? ccap * 2 : 4;
+				struct ofs_tool_call *c = ofs_arena_alloc(A, sizeof *c * (size_t)ccap);
+				if (r->ncalls)
+					memcpy(c, r->calls, sizeof *c * (size_t)r->ncalls);
+				r->calls = c;
+			}
+			r->calls[r->ncalls++] =
+			        (struct ofs_tool_call){ofs_arena_strdup(A, col_text(cs, 0)), ofs_arena_strdup(A, col_text(cs, 1)),
+			                               ofs_arena_strdup(A, col_text(cs, 2))};
+		}
+	}
+	sqlite3_finalize(cs);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int ofs_store_drop(struct ofs_store *s, long long rid, char *err)
+{
+	if (tx(s, err))
+		return -1;
+	if (exec1(s, "DELETE FROM tool_calls WHERE rollout_id=?", rid, 0, err) ||
+	    exec1(s, "DELETE FROM messages WHERE rollout_id=?", rid, 0, err) ||
+	    exec1(s, "DELETE FROM outcomes WHERE rollout_id=?", rid, 0, err) ||
+	    exec1(s, "DELETE FROM rollouts WHERE id=?", rid, 0, err))
+		return -1;
 	return 0;
 }

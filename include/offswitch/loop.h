@@ -103,11 +103,28 @@ struct ofs_provider_ops {
 
 struct ofs_provider {
 	const struct ofs_provider_ops *ops;
+	/* Non-NULL for providers reached over HTTP: the engine sends the
+	 * requests itself (see http.h); complete() is then unused. */
+	const struct ofs_http_target *http;
 };
 
-/* Make the provider for a model id: "scripted/<policy>", "scripted:PATH.json".
- * Returns NULL with a message in err for unknown or unusable ids. */
+/* Options for providers reached over HTTP (ignored by scripted ones). */
+struct ofs_provider_opts {
+	const char *base_url;    /* overrides the provider's default endpoint */
+	const char *api_key_env; /* overrides the provider's key variable */
+	int stream;              /* use server-sent events */
+	long max_tokens;         /* per call; <= 0: provider default */
+	const char *reasoning_effort;
+	long timeout_s; /* per request; <= 0: 600 */
+};
+
+/* Make the provider for a model id: "scripted/<policy>", "scripted:PATH.json",
+ * "openai/<m>", "anthropic/<m>", "together/<m>", "gemini/<m>", "openrouter/<m>",
+ * or any id with opts->base_url (an OpenAI-compatible endpoint). A missing
+ * API key is an error here, before any rollout; its message names the
+ * variable, never a value. opts may be NULL. */
 struct ofs_provider *ofs_provider_new(const char *model, char *err);
+struct ofs_provider *ofs_provider_new_opts(const char *model, const struct ofs_provider_opts *opts, char *err);
 void ofs_provider_free(struct ofs_provider *p);
 
 /* The built-in reference policies, in display order. */

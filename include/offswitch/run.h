@@ -12,21 +12,44 @@
 #include "offswitch/plan.h"
 #include "offswitch/store.h"
 
+struct ofs_progress {
+	long done, total, skipped;
+	int in_flight;
+	long retries, errors;
+	long tokens;
+	double cost_usd;
+};
+
 struct ofs_run_opts {
 	const char *out_dir;
 	int reps;            /* rollouts per config */
 	const char *command; /* recorded in the runs table */
 	int write_transcripts;
-	/* Progress, called after each rollout (may be NULL). */
-	void (*progress)(void *ud, long done, long total, long skipped);
+	/* Progress, called after each rollout and now and then while waiting (may be NULL). */
+	void (*progress)(void *ud, const struct ofs_progress *p);
 	void *ud;
 	volatile int *stop; /* set non-zero (e.g. from SIGINT) to stop after the current rollout */
+	/* The network engine (providers reached over HTTP). */
+	const struct ofs_provider_opts *provider;
+	int max_concurrent;       /* rollouts in flight (default 16) */
+	int max_retries;          /* per model call (default 6) */
+	long retry_base_ms;       /* first backoff (default 1000); doubles, full jitter, capped at 60 s */
+	double rpm, tpm;          /* request and token rate limits; 0 = none */
+	double max_cost_usd;      /* 0 = none */
+	long max_tokens;          /* over the whole run; 0 = none */
+	const char *pricing_path; /* data/pricing.json */
+	int circuit_breaker;      /* consecutive failed calls that stop the run (default 20) */
 };
 
 struct ofs_run_result {
 	long total, skipped, done, errors;
 	long recorded; /* lines in rollouts.jsonl */
 	int interrupted;
+	long retries, budget_exhausted, resumed;
+	long tokens;
+	double cost_usd;
+	int budget_hit, circuit_open;
+	char circuit_reason[128];
 };
 
 /* The transcript JSON of one rollout (exposed for tests). */

@@ -20,7 +20,8 @@ void ofs_store_close(struct ofs_store *s);
 int ofs_store_begin_run(struct ofs_store *s, const char *command, long planned, char *err);
 /* Id of the config row with c->key, inserting it if new. */
 int ofs_store_config(struct ofs_store *s, const struct ofs_config *c, long long *id, char *err);
-/* done[rep] = 1 for each rep of the config already recorded (reps < n). */
+/* done[rep] = 1 for each rep of the config already finished (reps < n);
+ * unfinished ones (running, budget_exhausted) are not done. */
 int ofs_store_done(struct ofs_store *s, long long config_id, unsigned char *done, int n, char *err);
 
 struct ofs_rollout_rec {
@@ -35,6 +36,22 @@ struct ofs_rollout_rec {
 	const char *evidence; /* the evaluation's "evidence" object as JSON, or NULL */
 };
 int ofs_store_rollout(struct ofs_store *s, const struct ofs_rollout_rec *r, char *err);
+
+/* ---- rollouts recorded as they happen (the network engine) ----
+ * begin: a row with status "running"; append: the messages from index
+ * `from` on (call after every turn); finish: the final status, summary and
+ * outcomes. A crash leaves "running" rows with their turns so far, which a
+ * resumed run replays instead of calling the model again. */
+int ofs_store_begin_rollout(struct ofs_store *s, long long config_id, int rep, long long *rid, char *err);
+int ofs_store_append(struct ofs_store *s, long long rid, const struct ofs_chat *chat, int from, char *err);
+int ofs_store_finish_rollout(struct ofs_store *s, long long rid, const struct ofs_rollout_rec *r, char *err);
+/* Unfinished rollouts of a config (status running or budget_exhausted). */
+int ofs_store_unfinished(struct ofs_store *s, long long config_id, long long *rids, int *reps, int max, int *n, char *err);
+/* The assistant turns stored for a rollout, in order, as responses whose
+ * strings live in A. */
+int ofs_store_turns(struct ofs_store *s, long long rid, struct ofs_arena *A, struct ofs_response **turns, int *n, char *err);
+/* Remove a rollout and everything recorded under it. */
+int ofs_store_drop(struct ofs_store *s, long long rid, char *err);
 int ofs_store_commit(struct ofs_store *s, char *err);
 /* Rewrite PATH with every recorded rollout's summary line, atomically. */
 int ofs_store_export_jsonl(struct ofs_store *s, const char *path, long *count, char *err);

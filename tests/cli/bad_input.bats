@@ -67,10 +67,17 @@ expect_dir_unchanged() {
 	expect_dir_unchanged
 }
 
-@test "an unsupported provider (openai/gpt-5.2) for run: exit 3, says the provider is not available" {
-	run --separate-stderr "$OFFSWITCH" run --model openai/gpt-5.2 "${TAMPER_SEL[@]}" --out "$D" --quiet
+@test "a real provider without its API key: exit 3 naming the variable, before any rollout, DIR unchanged" {
+	OPENAI_API_KEY= run --separate-stderr "$OFFSWITCH" run --model openai/gpt-5.2 "${TAMPER_SEL[@]}" --out "$D" --quiet
 	expect_status 3
-	expect_one_line_error "openai/gpt-5.2" "provider 'openai' is not available"
+	expect_one_line_error "openai/gpt-5.2" "OPENAI_API_KEY"
+	expect_dir_unchanged
+}
+
+@test "an unknown provider: exit 3 naming it" {
+	run --separate-stderr "$OFFSWITCH" run --model mistral/large "${TAMPER_SEL[@]}" --agent-family Mistral --out "$D" --quiet
+	expect_status 3
+	expect_one_line_error "mistral/large" "unknown provider 'mistral'"
 	expect_dir_unchanged
 }
 

@@ -162,6 +162,34 @@ static void test_errors(void)
 	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == -1);
 }
 
+static void test_key_round_trip(void)
+{
+	/* Every key of a full plan (with odd model ids) parses back to the same config. */
+	struct ofs_plan_opts o = opts((const char *const[]){"scripted:/tmp/a|b.json", "together/moonshotai/Kimi-K2.5"}, 2);
+	o.agent_family = "Gemini";
+	struct ofs_plan p;
+	char err[OFS_ERRLEN];
+	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == 0);
+	int bad = 0;
+	for (int i = 0; i < p.n; i++) {
+		struct ofs_config c;
+		if (ofs_config_from_key(&S_cat, p.cfgs[i].key, &c, err)) {
+			bad++;
+			continue;
+		}
+		bad += c.task != p.cfgs[i].task || c.threshold != p.cfgs[i].threshold || c.subject != p.cfgs[i].subject ||
+		       c.inst != p.cfgs[i].inst || strcmp(c.model, p.cfgs[i].model) ||
+		       c.memory_hard_prompt != p.cfgs[i].memory_hard_prompt;
+		ofs_config_release(&c);
+	}
+	CHECK_INT(bad, 0);
+	ofs_plan_release(&p);
+	struct ofs_config c;
+	CHECK(ofs_config_from_key(&S_cat, "tampering|factual|80|peer", &c, err) == -1);
+	CHECK(ofs_config_from_key(&S_cat, "nope|factual|80|peer|good_peer|file_only|none|m|F|hard=0|t=1|it=30", &c, err) == -1);
+	CHECK(strstr(err, "not a configuration key") != NULL);
+}
+
 int main(void)
 {
 	support_init();
@@ -171,6 +199,7 @@ int main(void)
 	RUN(test_config_fields);
 	RUN(test_family_names);
 	RUN(test_errors);
+	RUN(test_key_round_trip);
 	support_done();
 	return DONE();
 }

@@ -53,10 +53,10 @@ static struct ofs_plan make_plan(const char *model, int limit)
 
 static volatile int stop_after_flag;
 static long stop_after;
-static void stopper(void *ud, long done, long total, long skipped)
+static void stopper(void *ud, const struct ofs_progress *p)
 {
-	(void)ud, (void)total;
-	if (done - skipped >= stop_after)
+	(void)ud;
+	if (p->done - p->skipped >= stop_after)
 		stop_after_flag = 1;
 }
 

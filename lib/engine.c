@@ -1,0 +1,462 @@
+/* engine.c — rollouts against providers reached over HTTP: up to
+ * max_concurrent rollouts in flight on one thread (libcurl multi), each turn
+ * stored as it happens, retries with backoff and Retry-After, a circuit
+ * breaker, request and token rate limits, and a cost/token budget.
+ *
+ * A rollout left "running" by a crash (or "budget_exhausted") is resumed
+ * from its stored turns: they are fed back through the loop, which rebuilds
+ * the same world because tools are deterministic, and only then does the
+ * model get called again. */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "offswitch/http.h"
+#include "run_priv.h"
+
+#define SLOT_ARENA (16 * 1024)
+
+struct slot {
+	int used, ci, rep, in_flight, attempts, stored;
+	long long cid, rid;
+	struct ofs_arena *A;
+	struct ofs_loop L;
+	double not_before;
+	struct ofs_response *replay;
+	int nreplay, ireplay;
+	const char *end_status; /* set when the rollout must end early */
+	char reason[96];
+};
+
+struct cfgstate {
+	struct ofs_tmpl *t;
+	long long cid;
+	int refs, loaded, next_rep, nres, ires;
+	unsigned char *done;
+	long long *res_rid;
+	int *res_rep;
+};
+
+struct price {
+	double in, out; /* USD per million tokens */
+};
+
+struct engine {
+	struct ofs_recorder *rc;
+	struct ofs_fixtures *fx;
+	const struct ofs_plan *plan;
+	struct ofs_provider **prov;
+	const struct ofs_run_opts *o;
+	struct ofs_run_result *res;
+	struct ofs_http *http;
+	struct slot *slots;
+	int nslots, active, ci;
+	struct cfgstate *cs;
+	int reps;
+	int consecutive_fail;
+	double rpm_tokens, tpm_tokens, last_refill;
+	json_t *pricing;
+	char err[OFS_ERRLEN];
+	int fatal;
+};
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static struct price price_of(struct engine *e, const char *model)
+{
+	struct price p = {0, 0};
+	json_t *models = json_object_get(e->pricing, "models");
+	const char *k;
+	json_t *v;
+	size_t best = 0;
+	json_object_foreach(models, k, v)
+	{
+		size_t l = strlen(k);
+		if ((!strcmp(k, model) || (strstr(model, k) && l > best)) && json_is_object(v)) {
+			best = !strcmp(k, model) ? (size_t)-1 : l;
+			p.in = json_number_value(json_object_get(v, "input_per_mtok"));
+			p.out = json_number_value(json_object_get(v, "output_per_mtok"));
+		}
+	}
+	return p;
+}
+
+static void check_budget(struct engine *e)
+{
+	const struct ofs_run_opts *o = e->o;
+	if ((o->max_tokens > 0 && e->res->tokens >= o->max_tokens) ||
+	    (o->max_cost_usd > 0 && e->res->cost_usd >= o->max_cost_usd))
+		e->res->budget_hit = 1;
+}
+
+static void open_circuit(struct engine *e, const char *why)
+{
+	if (!e->res->circuit_open)
+		snprintf(e->res->circuit_reason, sizeof e->res->circuit_reason, "%s", why);
+	e->res->circuit_open = 1;
+}
+
+/* Record the slot's rollout and free the slot. */
+static int end_slot(struct engine *e, struct slot *s, const char *status)
+{
+	if (!s->L.done)
+		ofs_loop_abort(&s->L, status);
+	if (strcmp(status, "ok")) {
+		if (!strcmp(status, "budget_exhausted"))
+			e->res->budget_exhausted++;
+		else
+			e->res->errors++;
+	}
+	struct ofs_config *c = &e->plan->cfgs[s->ci];
+	int rc = ofs_store_append(e->rc->st, s->rid, &s->L.chat, s->stored, e->err) ||
+	         ofs__record(e->rc, c, s->cid, s->rep, &s->L, status, s->rid, e->err);
+	ofs_loop_release(&s->L);
+	ofs_arena_free(s->A);
+	struct cfgstate *cs = &e->cs[s->ci];
+	if (--cs->refs == 0 && cs->next_rep >= e->reps && cs->ires >= cs->nres) {
+		c->tmpl = NULL;
+		ofs_tmpl_free(cs->t);
+		cs->t = NULL;
+	}
+	memset(s, 0, sizeof *s);
+	e->active--;
+	e->res->done++;
+	if (rc) {
+		e->fatal = OFS_EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* Load a config's state the first time one of its rollouts is needed. */
+static int load_config(struct engine *e, int ci)
+{
+	struct cfgstate *cs = &e->cs[ci];
+	if (cs->loaded)
+		return 0;
+	cs->loaded = 1;
+	struct ofs_config *c = &e->plan->cfgs[ci];
+	cs->done = ofs_xcalloc((size_t)e->reps, 1);
+	cs->res_rid = ofs_xcalloc((size_t)e->reps + 1, sizeof *cs->res_rid);
+	cs->res_rep = ofs_xcalloc((size_t)e->reps + 1, sizeof *cs->res_rep);
+	if (ofs_store_config(e->rc->st, c, &cs->cid, e->err) || ofs_store_done(e->rc->st, cs->cid, cs->done, e->reps, e->err) ||
+	    ofs_store_unfinished(e->rc->st, cs->cid, cs->res_rid, cs->res_rep, e->reps, &cs->nres, e->err)) {
+		e->fatal = OFS_EIO;
+		return -1;
+	}
+	int skipped = 0;
+	for (int r = 0; r < e->reps; r++)
+		skipped += cs->done[r];
+	e->res->skipped += skipped;
+	return 0;
+}
+
+/* The next rollout to start: a config's unfinished ones first, then new reps. */
+static int next_work(struct engine *e, int *ci, int *rep, long long *resume_rid)
+{
+	for (; e->ci < e->plan->n; e->ci++) {
+		if (!e->prov[e->ci]->http)
+			continue;
+		if (load_config(e, e->ci))
+			return -1;
+		struct cfgstate *cs = &e->cs[e->ci];
+		if (cs->ires < cs->nres) {
+			*ci = e->ci;
+			*rep = cs->res_rep[cs->ires];
+			*resume_rid = cs->res_rid[cs->ires++];
+			return 1;
+		}
+		while (cs->next_rep < e->reps) {
+			int r = cs->next_rep++;
+			int unfinished = 0;
+			for (int k = 0; k < cs->nres; k++)
+				unfinished |= cs->res_rep[k] == r;
+			if (cs->done[r] || unfinished)
+				continue;
+			*ci = e->ci;
+			*rep = r;
+			*resume_rid = 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int start_slot(struct engine *e, struct slot *s, int ci, int rep, long long resume_rid)
+{
+	struct ofs_config *c = &e->plan->cfgs[ci];
+	struct cfgstate *cs = &e->cs[ci];
+	if (!cs->t) {
+		cs->t = ofs_tmpl_build(e->fx, c, e->err);
+		if (!cs->t) {
+			e->fatal = OFS_EDATA;
+			return -1;
+		}
+		c->tmpl = cs->t;
+	}
+	memset(s, 0, sizeof *s);
+	s->used = 1;
+	s->ci = ci;
+	s->rep = rep;
+	s->cid = cs->cid;
+	s->A = ofs_arena_new(SLOT_ARENA);
+	cs->refs++;
+	e->active++;
+	if (resume_rid) {
+		if (ofs_store_turns(e->rc->st, resume_rid, s->A, &s->replay, &s->nreplay, e->err) ||
+		    ofs_store_drop(e->rc->st, resume_rid, e->err)) {
+			e->fatal = OFS_EIO;
+			return -1;
+		}
+		e->res->resumed++;
+	}
+	if (ofs_store_begin_rollout(e->rc->st, s->cid, rep, &s->rid, e->err)) {
+		e->fatal = OFS_EIO;
+		return -1;
+	}
+	ofs_loop_start(&s->L, cs->t, c->max_iters, s->A);
+	return 0;
+}
+
+/* Token buckets: capacity one second's worth (at least one request). */
+static int rate_ok(struct engine *e, double est_tokens)
+{
+	const struct ofs_run_opts *o = e->o;
+	if (o->rpm <= 0 && o->tpm <= 0)
+		return 1;
+	double t = now_s(), dt = t - e->last_refill;
+	e->last_refill = t;
+	if (o->rpm > 0)
+		e->rpm_tokens = fmin(fmax(1, o->rpm / 60), e->rpm_tokens + dt * o->rpm / 60);
+	if (o->tpm > 0)
+		e->tpm_tokens = fmin(fmax(est_tokens, o->tpm / 60), e->tpm_tokens + dt * o->tpm / 60);
+	if ((o->rpm > 0 && e->rpm_tokens < 1) || (o->tpm > 0 && e->tpm_tokens < est_tokens))
+		return 0;
+	if (o->rpm > 0)
+		e->rpm_tokens -= 1;
+	if (o->tpm > 0)
+		e->tpm_tokens -= est_tokens;
+	return 1;
+}
+
+static int launch(struct engine *e, struct slot *s)
+{
+	const struct ofs_http_target *t = e->prov[s->ci]->http;
+	struct ofs_config *c = &e->plan->cfgs[s->ci];
+	struct ofs_wire_opts wo = t->opts;
+	wo.temperature = c->temperature;
+	struct ofs_buf body = {0};
+	if (ofs_wire_request(t->wire, &body, &s->L.chat, e->cs[s->ci].t->tools_schema, &wo, e->err)) {
+		ofs_buf_free(&body);
+		e->fatal = OFS_EDATA;
+		return -1;
+	}
+	int rc = ofs_http_start(e->http, t, body.p, body.len, c->key, s->A, s, e->err);
+	ofs_buf_free(&body);
+	if (rc) {
+		e->fatal = OFS_EIO;
+		return -1;
+	}
+	s->in_flight = 1;
+	return 0;
+}
+
+static struct engine *cur; /* for the poll callback */
+
+static double backoff(struct engine *e, int attempt, double retry_after)
+{
+	double base = (e->o->retry_base_ms > 0 ? e->o->retry_base_ms : 1000) / 1000.0;
+	double d = fmin(60, base * pow(2, attempt - 1));
+	d *= 0.5 + 0.5 * ((double)rand() / RAND_MAX); /* jitter */
+	return fmax(d, retry_after);
+}
+
+static void on_done(void *ud, struct ofs_http_result *r)
+{
+	struct engine *e = cur;
+	struct slot *s = ud;
+	s->in_flight = 0;
+	if (r->cls == CALL_OK) {
+		e->consecutive_fail = 0;
+		s->attempts = 0;
+		long in = r->resp.in_tokens ? r->resp.in_tokens : ofs_chat_tokens(&s->L.chat);
+		long out = r->resp.out_tokens;
+		e->res->tokens += in + out;
+		struct price p = price_of(e, e->prov[s->ci]->http->model);
+		e->res->cost_usd += (in * p.in + out * p.out) / 1e6;
+		ofs_loop_feed(&s->L, &r->resp);
+		if (ofs_store_append(e->rc->st, s->rid, &s->L.chat, s->stored, e->err)) {
+			e->fatal = OFS_EIO;
+			return;
+		}
+		s->stored = s->L.chat.n;
+		check_budget(e);
+		if (e->res->budget_hit && !s->L.done)
+			s->end_status = "budget_exhausted";
+		return;
+	}
+	e->consecutive_fail++;
+	snprintf(s->reason, sizeof s->reason, "%s", r->reason);
+	if (r->status == 401 || r->status == 403) {
+		char why[128];
+		snprintf(why, sizeof why, "the provider rejected the API key (HTTP %d)", r->status);
+		open_circuit(e, why);
+	}
+	if (r->cls == CALL_RETRY && ++s->attempts <= (e->o->max_retries >= 0 ? e->o->max_retries : 6)) {
+		e->res->retries++;
+		s->not_before = now_s() + backoff(e, s->attempts, r->retry_after_s);
+	} else {
+		static char st[128];
+		snprintf(st, sizeof st, "error:%s", r->reason);
+		s->end_status = ofs_arena_strdup(s->A, st);
+	}
+	int limit = e->o->circuit_breaker > 0 ? e->o->circuit_breaker : 20;
+	if (e->consecutive_fail >= limit) {
+		char why[160];
+		snprintf(why, sizeof why, "%d model calls failed in a row (last: %.60s)", e->consecutive_fail, r->reason);
+		open_circuit(e, why);
+	}
+}
+
+static void report(struct engine *e)
+{
+	if (!e->o->progress)
+		return;
+	struct ofs_run_result *res = e->res;
+	struct ofs_progress p = {res->done + res->skipped,
+	                         res->total,
+	                         res->skipped,
+	                         ofs_http_in_flight(e->http),
+	                         res->retries,
+	                         res->errors,
+	                         res->tokens,
+	                         res->cost_usd};
+	e->o->progress(e->o->ud, &p);
+}
+
+int ofs__engine(struct ofs_recorder *rc, struct ofs_fixtures *fx, const struct ofs_plan *plan, struct ofs_provider **prov,
+                const struct ofs_run_opts *o, struct ofs_run_result *res, char *err)
+{
+	struct engine e = {.rc = rc, .fx = fx, .plan = plan, .prov = prov, .o = o, .res = res};
+	e.reps = o->reps > 0 ? o->reps : 1;
+	e.nslots = o->max_concurrent > 0 ? o->max_concurrent : 16;
+	e.slots = ofs_xcalloc((size_t)e.nslots, sizeof *e.slots);
+	e.cs = ofs_xcalloc((size_t)plan->n + 1, sizeof *e.cs);
+	e.http = ofs_http_new(e.nslots);
+	e.last_refill = now_s();
+	e.rpm_tokens = 1;
+	e.tpm_tokens = o->tpm / 60;
+	if (o->pricing_path) {
+		json_error_t je;
+		e.pricing = json_load_file(o->pricing_path, 0, &je);
+		if (!e.pricing && o->max_cost_usd > 0) {
+			snprintf(err, OFS_ERRLEN, "cannot read the pricing table %s: %s", o->pricing_path, je.text);
+			e.fatal = OFS_EDATA;
+		}
+	}
+	srand(12345);
+	cur = &e;
+	double last_commit = now_s(), last_report = 0;
+	int more = 1;
+	while (!e.fatal) {
+		int stopping = (o->stop && *o->stop);
+		/* Fill free slots. */
+		while (more && !stopping && !res->budget_hit && !res->circuit_open && e.active < e.nslots) {
+			int ci, rep;
+			long long rid;
+			int k = next_work(&e, &ci, &rep, &rid);
+			if (k < 0)
+				break;
+			if (!k) {
+				more = 0;
+				break;
+			}
+			struct slot *s = NULL;
+			for (int i = 0; i < e.nslots && !s; i++)
+				if (!e.slots[i].used)
+					s = &e.slots[i];
+			if (start_slot(&e, s, ci, rep, rid))
+				break;
+		}
+		if (e.fatal)
+			break;
+		if (stopping)
+			break; /* unfinished rollouts stay "running", resumable */
+		/* Drive every slot that is not waiting on the network. */
+		double t = now_s(), wake = t + 0.05;
+		for (int i = 0; i < e.nslots && !e.fatal; i++) {
+			struct slot *s = &e.slots[i];
+			if (!s->used || s->in_flight)
+				continue;
+			while (!s->L.done && !s->end_status && s->ireplay < s->nreplay)
+				ofs_loop_feed(&s->L, &s->replay[s->ireplay++]);
+			if (s->L.done || s->end_status) {
+				end_slot(&e, s, s->end_status ? s->end_status : "ok");
+				continue;
+			}
+			if (res->circuit_open) {
+				end_slot(&e, s, "error:circuit_open");
+				continue;
+			}
+			if (res->budget_hit) {
+				end_slot(&e, s, "budget_exhausted");
+				continue;
+			}
+			if (t < s->not_before) {
+				wake = fmin(wake, s->not_before);
+				continue;
+			}
+			if (!rate_ok(&e, (double)ofs_chat_tokens(&s->L.chat)))
+				continue;
+			launch(&e, s);
+		}
+		if (e.fatal)
+			break;
+		if (!e.active && !more)
+			break;
+		int ms = (int)fmax(1, fmin(50, (wake - now_s()) * 1000));
+		ofs_http_poll(e.http, ms, on_done);
+		t = now_s();
+		if (t - last_commit > 0.25) {
+			if (ofs_store_commit(rc->st, e.err))
+				e.fatal = OFS_EIO;
+			last_commit = t;
+		}
+		if (t - last_report > 0.2) {
+			report(&e);
+			last_report = t;
+		}
+	}
+	report(&e);
+	int rcode = e.fatal;
+	if (rcode)
+		snprintf(err, OFS_ERRLEN, "%s", e.err);
+	/* Slots still held (stop or failure): their rows stay "running". */
+	for (int i = 0; i < e.nslots; i++)
+		if (e.slots[i].used) {
+			ofs_loop_release(&e.slots[i].L);
+			ofs_arena_free(e.slots[i].A);
+		}
+	ofs_http_free(e.http);
+	for (int i = 0; i < plan->n; i++) {
+		if (e.cs[i].t) {
+			plan->cfgs[i].tmpl = NULL;
+			ofs_tmpl_free(e.cs[i].t);
+		}
+		free(e.cs[i].done);
+		free(e.cs[i].res_rid);
+		free(e.cs[i].res_rep);
+	}
+	free(e.cs);
+	free(e.slots);
+	json_decref(e.pricing);
+	cur = NULL;
+	return rcode;
+}

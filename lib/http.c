@@ -1,0 +1,272 @@
+/* http.c — many model calls in flight on one thread (libcurl multi), each
+ * parsed with wire.c and classified for the engine's retry logic. */
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "offswitch/http.h"
+
+#define BODY_MAX (64u << 20)
+
+struct call {
+	CURL *e;
+	struct curl_slist *hdrs;
+	const struct ofs_http_target *t;
+	struct ofs_arena *A;
+	void *ud;
+	int status, stream, over;
+	double retry_after;
+	struct ofs_buf body;
+	struct ofs_sse sse;
+	struct call *next;
+};
+
+struct ofs_http {
+	CURLM *m;
+	struct call *calls;
+	int n;
+};
+
+static int curl_ready;
+
+struct ofs_http *ofs_http_new(int max_connections)
+{
+	if (!curl_ready) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		curl_ready = 1;
+	}
+	struct ofs_http *h = ofs_xcalloc(1, sizeof *h);
+	h->m = curl_multi_init();
+	if (!h->m)
+		ofs_oom();
+	if (max_connections > 0) {
+		curl_multi_setopt(h->m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)max_connections);
+		curl_multi_setopt(h->m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)max_connections);
+	}
+	curl_multi_setopt(h->m, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	return h;
+}
+
+static void call_free(struct call *c)
+{
+	curl_easy_cleanup(c->e);
+	curl_slist_free_all(c->hdrs);
+	ofs_buf_free(&c->body);
+	ofs_sse_release(&c->sse);
+	free(c);
+}
+
+void ofs_http_free(struct ofs_http *h)
+{
+	if (!h)
+		return;
+	for (struct call *c = h->calls, *n; c; c = n) {
+		n = c->next;
+		curl_multi_remove_handle(h->m, c->e);
+		call_free(c);
+	}
+	curl_multi_cleanup(h->m);
+	free(h);
+}
+
+int ofs_http_in_flight(const struct ofs_http *h)
+{
+	return h->n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+	struct call *c = ud;
+	size_t len = size * n;
+	if (len > 5 && !strncmp(p, "HTTP/", 5)) {
+		const char *sp = memchr(p, ' ', len);
+		c->status = sp ? atoi(sp + 1) : 0;
+		c->retry_after = -1;
+	} else if (len > 12 && !strncasecmp(p, "retry-after:", 12)) {
+		char tmp[64];
+		size_t l = len - 12 < sizeof tmp - 1 ? len - 12 : sizeof tmp - 1;
+		memcpy(tmp, p + 12, l);
+		tmp[l] = 0;
+		char *end;
+		double v = strtod(tmp, &end);
+		if (end != tmp && v >= 0)
+			c->retry_after = v;
+		else {
+			time_t when = curl_getdate(tmp, NULL); /* an HTTP date */
+			if (when > 0)
+				c->retry_after = difftime(when, time(NULL)) > 0 ? difftime(when, time(NULL)) : 0;
+		}
+	}
+	return len;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+	struct call *c = ud;
+	size_t len = size * n;
+	if (c->stream && c->status == 200) {
+		if (ofs_sse_feed(&c->sse, p, len))
+			return 0; /* abort: malformed or oversized stream */
+		return len;
+	}
+	if (c->body.len + len > BODY_MAX) {
+		c->over = 1;
+		return 0;
+	}
+	ofs_buf_add(&c->body, p, len);
+	return len;
+}
+
+int ofs_http_start(struct ofs_http *h, const struct ofs_http_target *t, const char *body, size_t len, const char *config_key,
+                   struct ofs_arena *A, void *ud, char *err)
+{
+	struct call *c = ofs_xcalloc(1, sizeof *c);
+	c->t = t;
+	c->A = A;
+	c->ud = ud;
+	c->stream = t->opts.stream;
+	c->retry_after = -1;
+	ofs_sse_init(&c->sse, t->wire, BODY_MAX);
+	c->e = curl_easy_init();
+	if (!c->e) {
+		free(c);
+		snprintf(err, OFS_ERRLEN, "cannot create an HTTP handle");
+		return -1;
+	}
+	char hdr[1024];
+	c->hdrs = curl_slist_append(c->hdrs, "Content-Type: application/json");
+	c->hdrs = curl_slist_append(c->hdrs, c->stream ? "Accept: text/event-stream" : "Accept: application/json");
+	if (t->api_key) {
+		if (t->wire == WIRE_ANTHROPIC)
+			snprintf(hdr, sizeof hdr, "x-api-key: %s", t->api_key);
+		else
+			snprintf(hdr, sizeof hdr, "Authorization: Bearer %s", t->api_key);
+		c->hdrs = curl_slist_append(c->hdrs, hdr);
+		memset(hdr, 0, sizeof hdr);
+	}
+	if (t->wire == WIRE_ANTHROPIC)
+		c->hdrs = curl_slist_append(c->hdrs, "anthropic-version: 2023-06-01");
+	if (t->local && config_key) {
+		snprintf(hdr, sizeof hdr, "X-Offswitch-Config: %s", config_key);
+		c->hdrs = curl_slist_append(c->hdrs, hdr);
+	}
+	curl_easy_setopt(c->e, CURLOPT_URL, t->url);
+	curl_easy_setopt(c->e, CURLOPT_POST, 1L);
+	curl_easy_setopt(c->e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c->e, CURLOPT_COPYPOSTFIELDS, body);
+	curl_easy_setopt(c->e, CURLOPT_HTTPHEADER, c->hdrs);
+	curl_easy_setopt(c->e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c->e, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(c->e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c->e, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(c->e, CURLOPT_PRIVATE, c);
+	curl_easy_setopt(c->e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->e, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c->e, CURLOPT_TIMEOUT, t->timeout_s > 0 ? t->timeout_s : 600L);
+	curl_easy_setopt(c->e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(c->e, CURLOPT_ACCEPT_ENCODING, "");
+	if (curl_multi_add_handle(h->m, c->e) != CURLM_OK) {
+		call_free(c);
+		snprintf(err, OFS_ERRLEN, "cannot start an HTTP request");
+		return -1;
+	}
+	c->next = h->calls;
+	h->calls = c;
+	h->n++;
+	return 0;
+}
+
+/* Provider error texts may quote a (masked) key: drop anything key-like. */
+static void scrub(char *s, const char *key)
+{
+	if (key && *key)
+		for (char *p; (p = strstr(s, key));)
+			memset(p, '*', strlen(key));
+	for (char *p = s; (p = strstr(p, "sk-"));)
+		for (; *p && *p != ' ' && *p != '"' && *p != '.' && *p != ','; p++)
+			*p = '*';
+}
+
+static void classify(struct call *c, CURLcode cc, struct ofs_http_result *r)
+{
+	memset(r, 0, sizeof *r);
+	r->status = c->status;
+	r->retry_after_s = c->retry_after;
+	r->cls = CALL_RETRY;
+	if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && c->stream && c->sse.error)) {
+		const char *why;
+		switch (cc) {
+		case CURLE_OPERATION_TIMEDOUT: why = "timeout"; break;
+		case CURLE_GOT_NOTHING:
+		case CURLE_RECV_ERROR:
+		case CURLE_SEND_ERROR:
+		case CURLE_PARTIAL_FILE: why = "reset"; break;
+		case CURLE_COULDNT_CONNECT:
+		case CURLE_COULDNT_RESOLVE_HOST: why = "connect"; break;
+		case CURLE_WRITE_ERROR: why = c->over ? "too_large" : "reset"; break;
+		case CURLE_URL_MALFORMAT:
+		case CURLE_UNSUPPORTED_PROTOCOL:
+			why = "bad_url";
+			r->cls = CALL_FATAL;
+			break;
+		default: why = "transport";
+		}
+		snprintf(r->reason, sizeof r->reason, "%s", why);
+		snprintf(r->err, sizeof r->err, "%s: %s", why, curl_easy_strerror(cc));
+		return;
+	}
+	if (c->status != 200) {
+		snprintf(r->reason, sizeof r->reason, "http_%d", c->status);
+		if (c->status != 429 && c->status != 408 && c->status != 409 && c->status < 500)
+			r->cls = CALL_FATAL;
+		/* The provider's own message, if it sent one in either shape. */
+		struct ofs_response tmp;
+		char perr[OFS_ERRLEN] = "";
+		ofs_wire_parse_response(c->t->wire, c->body.p ? c->body.p : "", c->body.len, c->A, &tmp, perr);
+		snprintf(r->err, sizeof r->err, "HTTP %d%s%.300s", c->status, *perr ? ": " : "", perr);
+		scrub(r->err, c->t->api_key);
+		return;
+	}
+	int rc = c->stream ? ofs_sse_finish(&c->sse, c->A, &r->resp, r->err)
+	                   : ofs_wire_parse_response(c->t->wire, c->body.p ? c->body.p : "", c->body.len, c->A, &r->resp, r->err);
+	if (rc) {
+		snprintf(r->reason, sizeof r->reason, "%s", c->stream && strstr(r->err, "truncated") ? "truncated" : "parse");
+		scrub(r->err, c->t->api_key);
+		return;
+	}
+	r->cls = CALL_OK;
+	snprintf(r->reason, sizeof r->reason, "ok");
+}
+
+int ofs_http_poll(struct ofs_http *h, int timeout_ms, ofs_http_done done)
+{
+	int running;
+	curl_multi_perform(h->m, &running);
+	if (h->n && timeout_ms > 0) {
+		curl_multi_poll(h->m, NULL, 0, timeout_ms, NULL);
+		curl_multi_perform(h->m, &running);
+	}
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(h->m, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		struct call *c;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+		CURLcode cc = msg->data.result;
+		curl_multi_remove_handle(h->m, c->e);
+		struct call **pp = &h->calls;
+		while (*pp != c)
+			pp = &(*pp)->next;
+		*pp = c->next;
+		h->n--;
+		struct ofs_http_result r;
+		classify(c, cc, &r);
+		void *ud = c->ud;
+		call_free(c);
+		done(ud, &r);
+	}
+	return h->n;
+}

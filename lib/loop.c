@@ -79,6 +79,8 @@ int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
 	long out = r->out_tokens ? r->out_tokens : (long)((outb + 3) / 4);
 	L->in_tokens += in;
 	L->out_tokens += out;
+	m->in_tokens = in; /* stored with the turn, so a replay counts the same */
+	m->out_tokens = out;
 
 	if (m->ncalls == 0) {
 		if (++L->empty_turns > OFS_MAX_EMPTY_TURNS) {

@@ -25,6 +25,7 @@ static const char schema[] =
         " output_tokens INTEGER, transcript TEXT, summary TEXT NOT NULL, UNIQUE(config_id, rep));"
         "CREATE TABLE IF NOT EXISTS messages(rollout_id INTEGER NOT NULL, idx INTEGER NOT NULL, role TEXT NOT NULL,"
         " content INTEGER NOT NULL REFERENCES blobs(id), reasoning TEXT, tool_call_id TEXT, tool_name TEXT, is_error INTEGER,"
+        " in_tokens INTEGER, out_tokens INTEGER,"
         " PRIMARY KEY(rollout_id, idx)) WITHOUT ROWID;"
         "CREATE TABLE IF NOT EXISTS tool_calls(rollout_id INTEGER NOT NULL, msg_idx INTEGER NOT NULL, idx INTEGER NOT NULL,"
         " call_id TEXT, name TEXT NOT NULL, arguments INTEGER NOT NULL REFERENCES blobs(id), PRIMARY KEY(rollout_id, msg_idx, "
@@ -48,7 +49,7 @@ static const char *const sql[Q__N] = {
         "INSERT INTO blobs(h1,h2,text) VALUES(?,?,?)",
         "INSERT INTO rollouts(run_id,config_id,rep,status,stop_reason,num_turns,input_tokens,output_tokens,transcript,summary)"
         " VALUES(?,?,?,?,?,?,?,?,?,?)",
-        "INSERT INTO messages VALUES(?,?,?,?,?,?,?,?)",
+        "INSERT INTO messages VALUES(?,?,?,?,?,?,?,?,?,?)",
         "INSERT INTO tool_calls VALUES(?,?,?,?,?,?)",
         "INSERT INTO outcomes VALUES(?,'rules',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 };
@@ -329,6 +330,8 @@ int ofs_store_rollout(struct ofs_store *s, const struct ofs_rollout_rec *r, char
 		bind_opt_text(q, 6, m->tool_call_id);
 		bind_opt_text(q, 7, m->tool_name);
 		sqlite3_bind_int(q, 8, m->is_error);
+		sqlite3_bind_int64(q, 9, m->in_tokens);
+		sqlite3_bind_int64(q, 10, m->out_tokens);
 		rc = sqlite3_step(q);
 		sqlite3_reset(q);
 		if (rc != SQLITE_DONE)
@@ -644,6 +647,8 @@ static int insert_messages(struct ofs_store *s, long long rid, const struct ofs_
 		bind_opt_text(q, 6, m->tool_call_id);
 		bind_opt_text(q, 7, m->tool_name);
 		sqlite3_bind_int(q, 8, m->is_error);
+		sqlite3_bind_int64(q, 9, m->in_tokens);
+		sqlite3_bind_int64(q, 10, m->out_tokens);
 		int rc = sqlite3_step(q);
 		sqlite3_reset(q);
 		if (rc != SQLITE_DONE)
@@ -758,7 +763,8 @@ int ofs_store_turns(struct ofs_store *s, long long rid, struct ofs_arena *A, str
 	*n = 0;
 	sqlite3_stmt *st, *cs;
 	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT m.idx, b.text, m.reasoning FROM messages m JOIN blobs b ON b.id = m.content"
+	                       "SELECT m.idx, b.text, m.reasoning, m.in_tokens, m.out_tokens FROM messages m JOIN blobs b ON "
+	                       "b.id = m.content"
 	                       " WHERE m.rollout_id=? AND m.role='assistant' ORDER BY m.idx",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return dberr(s, err, "turns");
@@ -783,6 +789,8 @@ int ofs_store_turns(struct ofs_store *s, long long rid, struct ofs_arena *A, str
 		memset(r, 0, sizeof *r);
 		r->content = ofs_arena_strdup(A, col_text(st, 1));
 		r->reasoning = ofs_arena_strdup(A, col_text(st, 2));
+		r->in_tokens = (long)sqlite3_column_int64(st, 3);
+		r->out_tokens = (long)sqlite3_column_int64(st, 4);
 		sqlite3_reset(cs);
 		sqlite3_bind_int64(cs, 1, rid);
 		sqlite3_bind_int(cs, 2, sqlite3_column_int(st, 0));
@@ -815,4 +823,37 @@ int ofs_store_drop(struct ofs_store *s, long long rid, char *err)
 	    exec1(s, "DELETE FROM rollouts WHERE id=?", rid, 0, err))
 		return -1;
 	return 0;
+}
+
+int ofs_store_rollouts(struct ofs_store *s, struct ofs_rollout_ref **refs, long *n, char *err)
+{
+	*refs = NULL;
+	*n = 0;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT r.id, r.rep, c.key, r.status FROM rollouts r JOIN configs c ON c.id = r.config_id"
+	                       " WHERE r.status <> 'running' ORDER BY r.id",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return dberr(s, err, "rollouts");
+	long cap = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			*refs = ofs_xrealloc(*refs, sizeof **refs * (size_t)cap);
+		}
+		(*refs)[(*n)++] = (struct ofs_rollout_ref){sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
+		                                           ofs_xstrdup(col_text(st, 2) ? col_text(st, 2) : ""),
+		                                           ofs_xstrdup(col_text(st, 3) ? col_text(st, 3) : "")};
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+void ofs_store_refs_free(struct ofs_rollout_ref *refs, long n)
+{
+	for (long i = 0; i < n; i++) {
+		free(refs[i].key);
+		free(refs[i].status);
+	}
+	free(refs);
 }

@@ -44,4 +44,6 @@ void die_usage(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 int cmd_plan(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_rescore(int argc, char **argv);
 #endif

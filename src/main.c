@@ -12,6 +12,8 @@ static const struct {
         {"plan", cmd_plan, "expand the paper's experiment matrix and show it"},
         {"run", cmd_run, "run rollouts and record transcripts and outcomes"},
         {"report", cmd_report, "the paper's metrics and tests over run directories; HTML report"},
+        {"replay", cmd_replay, "re-execute recorded rollouts from stored responses (no network)"},
+        {"rescore", cmd_rescore, "recompute the outcomes of recorded rollouts in place"},
 };
 
 static void usage(FILE *f)

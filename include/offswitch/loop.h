@@ -31,9 +31,10 @@ struct ofs_msg {
 	const char *reasoning;       /* assistant: reasoning/thinking text, if the provider returned it */
 	struct ofs_tool_call *calls; /* assistant */
 	int ncalls;
-	const char *tool_call_id; /* tool */
-	const char *tool_name;    /* tool */
-	int is_error;             /* tool */
+	const char *tool_call_id;   /* tool */
+	const char *tool_name;      /* tool */
+	int is_error;               /* tool */
+	long in_tokens, out_tokens; /* assistant: the usage counted for this call (stored, so replays count the same) */
 };
 
 struct ofs_chat {

@@ -62,4 +62,12 @@ void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const stru
 #define OFS_EIO   (-4)
 int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const struct ofs_run_opts *o, struct ofs_run_result *res,
             char *err);
+/* Re-execute every finished rollout of `from` from its stored model
+ * responses, with no network: into a new run directory `out` (replay: its
+ * transcripts and rollouts.jsonl come out byte-identical), or, with out NULL,
+ * in place (rescore: outcomes, summaries and transcripts recomputed with the
+ * current detectors). res->errors counts rollouts whose replay diverged
+ * from the record (the loop ended at a different turn). */
+int ofs_replay(const struct ofs_catalog *cat, const char *from, const char *out, int write_transcripts,
+               struct ofs_run_result *res, char *err);
 #endif

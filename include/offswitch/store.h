@@ -50,6 +50,15 @@ int ofs_store_unfinished(struct ofs_store *s, long long config_id, long long *ri
 /* The assistant turns stored for a rollout, in order, as responses whose
  * strings live in A. */
 int ofs_store_turns(struct ofs_store *s, long long rid, struct ofs_arena *A, struct ofs_response **turns, int *n, char *err);
+/* Every finished rollout: id, config key, rep, status (id order). */
+struct ofs_rollout_ref {
+	long long id;
+	int rep;
+	char *key, *status;
+};
+/* Caller frees with ofs_store_refs_free. */
+int ofs_store_rollouts(struct ofs_store *s, struct ofs_rollout_ref **refs, long *n, char *err);
+void ofs_store_refs_free(struct ofs_rollout_ref *refs, long n);
 /* Remove a rollout and everything recorded under it. */
 int ofs_store_drop(struct ofs_store *s, long long rid, char *err);
 int ofs_store_commit(struct ofs_store *s, char *err);

@@ -1,10 +1,11 @@
-/* fuzz_extract.c — libFuzzer target: the offline extractor over model-written text. */
+/* fuzz_extract.c — libFuzzer target: the offline extractor and the judge-answer parser over model-written text. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "offswitch/detect.h"
+#include "offswitch/judge.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -15,6 +16,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)ofs_extract_grade(s);
 	(void)ofs_extract_recommendation(s);
 	(void)ofs_text_refuses(s);
+	/* The judge's answers are model output too. */
+	static const char *const q[] = {"score", "finance", "refusal", "silent_refusal"};
+	struct ofs_judgment j;
+	for (int i = 0; i < 4; i++)
+		(void)ofs_judge_parse(q[i], s, "Gemini Agent 2", &j);
 	free(s);
 	return 0;
 }

@@ -2,6 +2,9 @@
 #ifndef OFFSWITCH_CLI_H
 #define OFFSWITCH_CLI_H
 #include <getopt.h>
+#include <stdio.h>
+
+#include "offswitch/loop.h"
 
 #include "offswitch/plan.h"
 
@@ -46,4 +49,7 @@ int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_rescore(int argc, char **argv);
+int cmd_judge(int argc, char **argv);
+/* Run the judge over DIR and print its summary line to out; an exit code. */
+int judge_dir(const char *dir, const char *model, const struct ofs_provider_opts *popts, int conc, const char *data, FILE *out);
 #endif

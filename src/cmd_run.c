@@ -49,6 +49,9 @@ static const char usage[] =
         "  --timeout S              per request (default 600)\n"
         "  --reasoning-effort E     sent to OpenAI-style reasoning models\n"
         "  --max-output-tokens N    per call\n"
+        "  --judge MODEL|none       the LLM judge asked after the run (default openai/gpt-4.1-mini\n"
+        "                           when real models run and OPENAI_API_KEY is set; see offswitch judge)\n"
+        "  --judge-base-url URL, --judge-api-key-env NAME   the judge's endpoint and key\n"
         "  -h, --help               show this help\n"
         "\n"
         "Reference agents (--model scripted/<name>): honest, refuser, inflater, tamperer,\n"
@@ -166,7 +169,10 @@ int cmd_run(int argc, char **argv)
 		O_TIMEOUT,
 		O_RETRYMS,
 		O_EFFORT,
-		O_OUTTOK
+		O_OUTTOK,
+		O_JUDGE,
+		O_JBASE,
+		O_JKEY
 	};
 	struct option opts[64];
 	int n = 0;
@@ -189,9 +195,13 @@ int cmd_run(int argc, char **argv)
 	opts[n++] = (struct option){"retry-base-ms", required_argument, 0, O_RETRYMS};
 	opts[n++] = (struct option){"reasoning-effort", required_argument, 0, O_EFFORT};
 	opts[n++] = (struct option){"max-output-tokens", required_argument, 0, O_OUTTOK};
+	opts[n++] = (struct option){"judge", required_argument, 0, O_JUDGE};
+	opts[n++] = (struct option){"judge-base-url", required_argument, 0, O_JBASE};
+	opts[n++] = (struct option){"judge-api-key-env", required_argument, 0, O_JKEY};
 	opts[n++] = (struct option){"help", no_argument, 0, 'h'};
 	opts[n] = (struct option){0, 0, 0, 0};
-	const char *out = NULL, *pricing = NULL;
+	const char *out = NULL, *pricing = NULL, *judge = NULL;
+	struct ofs_provider_opts jopts = {0};
 	int quiet = 0, transcripts = 1, c;
 	struct ofs_provider_opts popts = {0};
 	struct ofs_run_opts ro = {.max_concurrent = 16, .max_retries = 6, .retry_base_ms = 1000, .circuit_breaker = 20};
@@ -215,6 +225,20 @@ int cmd_run(int argc, char **argv)
 		}
 		if (c == O_NOTR) {
 			transcripts = 0;
+			continue;
+		}
+		if (c == O_JUDGE || c == O_JBASE || c == O_JKEY) {
+			if (!*optarg)
+				die_usage("run", "--%s needs a value",
+				          c == O_JUDGE   ? "judge"
+				          : c == O_JBASE ? "judge-base-url"
+				                         : "judge-api-key-env");
+			if (c == O_JUDGE)
+				judge = optarg;
+			else if (c == O_JBASE)
+				jopts.base_url = optarg;
+			else
+				jopts.api_key_env = optarg;
 			continue;
 		}
 		if (c >= O_BASE && c <= O_OUTTOK) {
@@ -333,11 +357,23 @@ int cmd_run(int argc, char **argv)
 	print_rates(out);
 	printf("\nResults: %s/offswitch.db, %s/rollouts.jsonl (%ld rollouts)%s%s%s\n", out, out, res.recorded,
 	       transcripts ? ", " : "", transcripts ? out : "", transcripts ? "/transcripts/" : "");
+	/* The judge: asked for, or the paper's default when real models ran and a key is there. */
+	int any_real = 0;
+	for (int i = 0; i < a.o.nmodels; i++)
+		any_real |= strncmp(a.models[i], "scripted", 8) != 0;
+	if (!judge && any_real && getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY"))
+		judge = "openai/gpt-4.1-mini";
+	int jr = EXIT_OK;
+	if (judge && strcmp(judge, "none") && !res.interrupted)
+		jr = judge_dir(out, judge, &jopts, 8, a.data_dir, stdout);
+	else if (any_real && !judge)
+		printf("no LLM judge (set OPENAI_API_KEY or pass --judge MODEL): reported results come from the offline "
+		       "extractor only\n");
 	if (res.interrupted) {
 		fprintf(stderr, "offswitch run: interrupted; run the same command again to resume\n");
 		rc = EXIT_INTERRUPTED;
 	} else
-		rc = res.errors ? EXIT_FAILED : EXIT_OK;
+		rc = res.errors ? EXIT_FAILED : jr;
 out:
 	ofs_plan_release(&p);
 	ofs_catalog_release(&cat);

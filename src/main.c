@@ -14,6 +14,7 @@ static const struct {
         {"report", cmd_report, "the paper's metrics and tests over run directories; HTML report"},
         {"replay", cmd_replay, "re-execute recorded rollouts from stored responses (no network)"},
         {"rescore", cmd_rescore, "recompute the outcomes of recorded rollouts in place"},
+        {"judge", cmd_judge, "ask an LLM judge about recorded rollouts (stored beside the rules)"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,37 @@
+/* judge.h — the LLM judge of spec §4, run over a run directory's recorded
+ * rollouts. It reads a condensed history (the agent's turns and tool calls,
+ * not the tool results), asks the questions that apply to each task (the
+ * reported score, the finance grade and recommendation, refusal, the
+ * alignment-faking silent refusal) at temperature 0, and stores each verdict
+ * in the `judgments` table beside the offline extractor's outcomes, never
+ * over them. Agreement between the two is counted where both decided.
+ */
+#ifndef OFFSWITCH_JUDGE_H
+#define OFFSWITCH_JUDGE_H
+#include "offswitch/loop.h"
+
+struct ofs_judge_opts {
+	const char *model; /* e.g. openai/gpt-4.1-mini */
+	const struct ofs_provider_opts *provider;
+	const char *data_dir; /* judge prompts in DATA/judge/ */
+	int max_concurrent, max_retries;
+	long retry_base_ms;
+};
+
+struct ofs_judge_result {
+	long asked, answered, failed, skipped;
+	long compared, agreed; /* judge vs extractor, where both gave an answer */
+};
+
+int ofs_judge_run(const struct ofs_catalog *cat, const char *dir, const struct ofs_judge_opts *o, struct ofs_judge_result *res,
+                  char *err);
+
+/* Parsing a judge's answer (exposed for tests and fuzzing). */
+enum ofs_verdict { V_NONE, V_REFUSE, V_SCORE, V_ABOVE, V_BELOW, V_INCOMPLETE, V_GRADE, V_REFUSAL, V_NON_REFUSAL, V_YES, V_NO };
+struct ofs_judgment {
+	enum ofs_verdict v;
+	double score;
+	char grade[4], recommendation[16];
+};
+int ofs_judge_parse(const char *question, const char *answer, const char *subject, struct ofs_judgment *j);
+#endif

@@ -1,0 +1,41 @@
+#!/usr/bin/env bats
+# The LLM judge over loopback HTTP: verdicts stored beside the rules, agreement
+# reported, answered questions skipped on a second pass.
+
+load helpers
+
+setup() {
+	PORT=$((20000 + RANDOM % 20000))
+	python3 "$BATS_TEST_DIRNAME/fixtures/judge_server.py" "$PORT" &
+	SRV=$!
+	for _ in $(seq 50); do
+		curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
+		sleep 0.1
+	done
+}
+
+teardown() {
+	kill "$SRV" 2>/dev/null || true
+}
+
+@test "run --judge stores verdicts beside the extractor's and reports agreement" {
+	d="$BATS_TEST_TMPDIR/j"
+	run "$OFFSWITCH" run --model openai/gpt-5.2 --base-url "http://127.0.0.1:$PORT/v1" --task-type tampering --limit 4 \
+		--out "$d" --quiet --judge openai/gpt-4.1-mini --judge-base-url "http://127.0.0.1:$PORT/v1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"4 question(s) asked, 4 answered"*"agrees with the offline extractor on 4 of 4"* ]]
+	[ "$(sqlite3 "$d/offswitch.db" "select count(*) from judgments where question = 'score' and score = 60")" -eq 4 ]
+	# The extractor's outcome is untouched.
+	[ "$(sqlite3 "$d/offswitch.db" "select count(*) from outcomes where eval_score = 60")" -eq 4 ]
+	run "$OFFSWITCH" judge --from "$d" --base-url "http://127.0.0.1:$PORT/v1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"0 question(s) asked"* ]]
+}
+
+@test "judge: a missing key for a remote judge is a clear error" {
+	d="$BATS_TEST_TMPDIR/j"
+	"$OFFSWITCH" run --model scripted/honest --task-type tampering --limit 1 --out "$d" --quiet >/dev/null
+	OPENAI_API_KEY= run --separate-stderr "$OFFSWITCH" judge --from "$d"
+	[ "$status" -eq 3 ]
+	[[ "$stderr" == *"OPENAI_API_KEY"* ]]
+}

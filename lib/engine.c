@@ -419,7 +419,9 @@ int ofs__engine(struct ofs_recorder *rc, struct ofs_fixtures *fx, const struct o
 		}
 		if (e.fatal)
 			break;
-		if (!e.active && !more)
+		/* Done, or stopped by the breaker or the budget: rollouts not yet
+		 * started stay unrecorded, for the next run. */
+		if (!e.active && (!more || res->circuit_open || res->budget_hit))
 			break;
 		int ms = (int)fmax(1, fmin(50, (wake - now_s()) * 1000));
 		ofs_http_poll(e.http, ms, on_done);

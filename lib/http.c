@@ -202,7 +202,10 @@ static void classify(struct call *c, CURLcode cc, struct ofs_http_result *r)
 		case CURLE_GOT_NOTHING:
 		case CURLE_RECV_ERROR:
 		case CURLE_SEND_ERROR:
-		case CURLE_PARTIAL_FILE: why = "reset"; break;
+		case CURLE_PARTIAL_FILE:
+			/* A stream that had begun and then broke off is a truncated response. */
+			why = c->stream && c->status == 200 && c->sse.seen > 0 && !c->sse.done ? "truncated" : "reset";
+			break;
 		case CURLE_COULDNT_CONNECT:
 		case CURLE_COULDNT_RESOLVE_HOST: why = "connect"; break;
 		case CURLE_WRITE_ERROR: why = c->over ? "too_large" : "reset"; break;

@@ -361,7 +361,8 @@ int cmd_run(int argc, char **argv)
 	int any_real = 0;
 	for (int i = 0; i < a.o.nmodels; i++)
 		any_real |= strncmp(a.models[i], "scripted", 8) != 0;
-	if (!judge && any_real && getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY"))
+	/* Not with --base-url: a local endpoint's run should not call a remote judge unasked. */
+	if (!judge && any_real && !popts.base_url && getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY"))
 		judge = "openai/gpt-4.1-mini";
 	int jr = EXIT_OK;
 	if (judge && strcmp(judge, "none") && !res.interrupted)

@@ -62,7 +62,7 @@ clean:
 
 # libFuzzer targets (clang), with ASan+UBSan. `make fuzz-regress` runs each
 # over its corpus plus a short bounded exploration.
-FUZZ_TARGETS := script manifest tool_call extract wire
+FUZZ_TARGETS := script manifest tool_call extract wire mock
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build-fuzz/%.o)
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -DOFS_VERSION='"$(VERSION)"' -fsanitize=fuzzer-no-link,address,undefined
 build-fuzz/%.o: %.c $(wildcard include/offswitch/*.h)

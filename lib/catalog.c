@@ -440,8 +440,22 @@ int ofs_config_from_key(const struct ofs_catalog *cat, const char *key, struct o
 	if (!c->task || subj < 0 || cond < 0 || inst < 0 || af < 0 || sscanf(r[1], "hard=%d%c", &hard, &tail) != 1 ||
 	    sscanf(r[2], "t=%lf%c", &t, &tail) != 1 || sscanf(r[3], "it=%d%c", &it, &tail) != 1 || !*p || !*r[0])
 		goto bad;
+	if (hard < 0 || hard > 1 || it < 1 || it > 1000 || !(t >= 0 && t <= 2))
+		goto bad;
+	/* The dataset and threshold must be ones the task has. */
+	int thr = strcmp(f[2], "-") ? atoi(f[2]) : -1, known = 0;
+	for (int d = 0; d < c->task->ndatasets && !known; d++) {
+		const struct ofs_dataset_spec *ds = &c->task->datasets[d];
+		if (strcmp(ds->name, f[1]))
+			continue;
+		known = thr < 0;
+		for (int k = 0; k < ds->nthresholds && !known; k++)
+			known = ds->thresholds[k] == thr;
+	}
+	if (!known)
+		goto bad;
 	c->dataset = ofs_xstrdup(f[1]);
-	c->threshold = strcmp(f[2], "-") ? atoi(f[2]) : -1;
+	c->threshold = thr;
 	c->subject = (enum ofs_subject)subj;
 	c->condition = (enum ofs_condition)cond;
 	c->inst = (enum ofs_inst)inst;
@@ -454,7 +468,7 @@ int ofs_config_from_key(const struct ofs_catalog *cat, const char *key, struct o
 	ofs_config_make_key(c);
 	free(k);
 	if (strcmp(c->key, key)) {
-		snprintf(err, OFS_ERRLEN, "configuration key does not round-trip: '%.200s'", key);
+		snprintf(err, OFS_ERRLEN, "config key is not in canonical form: '%.200s'", key);
 		ofs_config_release(c);
 		return -1;
 	}
@@ -462,6 +476,6 @@ int ofs_config_from_key(const struct ofs_catalog *cat, const char *key, struct o
 bad:
 	free(k);
 	memset(c, 0, sizeof *c);
-	snprintf(err, OFS_ERRLEN, "not a configuration key this version knows: '%.200s'", key);
+	snprintf(err, OFS_ERRLEN, "not a config key this version knows: '%.200s'", key);
 	return -1;
 }

@@ -247,9 +247,15 @@ int ofs_http_poll(struct ofs_http *h, int timeout_ms, ofs_http_done done)
 {
 	int running;
 	curl_multi_perform(h->m, &running);
-	if (h->n && timeout_ms > 0) {
-		curl_multi_poll(h->m, NULL, 0, timeout_ms, NULL);
-		curl_multi_perform(h->m, &running);
+	if (timeout_ms > 0) {
+		if (h->n) {
+			curl_multi_poll(h->m, NULL, 0, timeout_ms, NULL);
+			curl_multi_perform(h->m, &running);
+		} else {
+			/* Nothing in flight (all waiting out a backoff or a rate limit): sleep, don't spin. */
+			struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+			nanosleep(&ts, NULL);
+		}
 	}
 	CURLMsg *msg;
 	int left;

@@ -187,7 +187,7 @@ static void test_key_round_trip(void)
 	struct ofs_config c;
 	CHECK(ofs_config_from_key(&S_cat, "tampering|factual|80|peer", &c, err) == -1);
 	CHECK(ofs_config_from_key(&S_cat, "nope|factual|80|peer|good_peer|file_only|none|m|F|hard=0|t=1|it=30", &c, err) == -1);
-	CHECK(strstr(err, "not a configuration key") != NULL);
+	CHECK(strstr(err, "not a config key") != NULL);
 }
 
 int main(void)

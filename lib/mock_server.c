@@ -1,0 +1,722 @@
+/* mock_server.c — the mock provider's HTTP server (libmicrohttpd, one thread
+ * per connection, so a held request never blocks another).
+ *
+ * Each request is answered statelessly from its own body: the "model" field
+ * picks the agent (reference agent, script file, or the fallback agent), and
+ * an agent's state is rebuilt by replaying it over the conversation's earlier
+ * assistant turns. Faults come from X-Mock-Fault or, with a seeded PRNG, from
+ * the configured probabilities. The request log never holds a header value:
+ * API keys are never read at all.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "offswitch/mock.h"
+
+#define MAX_CACHED 256
+
+struct tcache {
+	char *key;
+	struct ofs_config cfg;
+	struct ofs_tmpl *t;
+	struct tcache *next;
+};
+
+struct scache {
+	char *path;
+	struct ofs_provider *p;
+	struct scache *next;
+};
+
+struct ofs_mock {
+	struct ofs_mock_opts o;
+	struct MHD_Daemon *d;
+	char url[128];
+	struct ofs_catalog cat;
+	struct ofs_fixtures *fx;
+	struct ofs_provider **policies; /* one per reference policy */
+	struct ofs_provider *script;    /* --script default, or NULL */
+	pthread_mutex_t mu;             /* caches, PRNG, fixtures */
+	pthread_mutex_t log_mu;
+	struct tcache *tc;
+	int ntc;
+	struct scache *sc;
+	int nsc;
+	uint64_t rng;
+	atomic_long counter;
+	atomic_int stopping;
+};
+
+/* Per-request state (MHD's con_cls). */
+struct conn {
+	struct ofs_buf body;
+	int too_big;
+	int answered; /* a response (or a drop) was decided: ignore further calls */
+	double t0;
+};
+
+/* What the log line says about one request. */
+struct entry {
+	const char *method, *path, *model, *agent;
+	int stream;
+	enum ofs_mock_fault fault;
+	int status; /* 0: no response (hang, reset) */
+};
+
+static double now_s(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+/* Sleep ms milliseconds, waking early when the server stops. */
+static void nap(struct ofs_mock *m, long ms)
+{
+	while (ms > 0 && !atomic_load(&m->stopping)) {
+		long step = ms < 20 ? ms : 20;
+		struct timespec ts = {0, step * 1000000L};
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+}
+
+/* splitmix64: deterministic per seed, shared by all threads under mu. */
+static double uniform(struct ofs_mock *m)
+{
+	pthread_mutex_lock(&m->mu);
+	uint64_t z = (m->rng += 0x9e3779b97f4a7c15ULL);
+	pthread_mutex_unlock(&m->mu);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return (double)(z >> 11) / 9007199254740992.0;
+}
+
+static void write_log(struct ofs_mock *m, const struct entry *e, double t0)
+{
+	if (!m->o.log)
+		return;
+	struct ofs_buf b = {0};
+	ofs_buf_printf(&b, "{\"time\":%.3f,\"method\":", t0);
+	ofs_json_str(&b, e->method);
+	ofs_buf_puts(&b, ",\"path\":");
+	ofs_json_str(&b, e->path);
+	ofs_buf_puts(&b, ",\"model\":");
+	if (e->model)
+		ofs_json_str(&b, e->model);
+	else
+		ofs_buf_puts(&b, "null");
+	ofs_buf_printf(&b, ",\"stream\":%s,\"agent\":", e->stream ? "true" : "false");
+	if (e->agent)
+		ofs_json_str(&b, e->agent);
+	else
+		ofs_buf_puts(&b, "null");
+	ofs_buf_printf(&b, ",\"fault\":\"%s\",\"status\":", ofs_mock_fault_names[e->fault]);
+	if (e->status)
+		ofs_buf_printf(&b, "%d", e->status);
+	else
+		ofs_buf_puts(&b, "null");
+	ofs_buf_printf(&b, ",\"ms\":%ld}\n", (long)((now_s() - t0) * 1000 + 0.5));
+	pthread_mutex_lock(&m->log_mu);
+	fputs(b.p, m->o.log);
+	fflush(m->o.log);
+	pthread_mutex_unlock(&m->log_mu);
+	ofs_buf_free(&b);
+}
+
+/* ---- sending ---- */
+struct stream {
+	char *p;
+	size_t len, cut; /* serve p[0..cut); cut < len: then drop the connection */
+	int sse;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *s = cls;
+	if (pos >= s->cut)
+		return s->cut < s->len ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
+	size_t n = s->cut - (size_t)pos;
+	if (s->sse) { /* one event a chunk, as a real server flushes them */
+		const char *e = strstr(s->p + pos, "\n\n");
+		if (e && (size_t)(e + 2 - (s->p + pos)) < n)
+			n = (size_t)(e + 2 - (s->p + pos));
+	}
+	if (n > max)
+		n = max;
+	memcpy(buf, s->p + pos, n);
+	return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream *s = cls;
+	free(s->p);
+	free(s);
+}
+
+struct sendopts {
+	int sse;
+	int truncated;
+	int retry_after; /* > 0: Retry-After header */
+	long reqno;
+};
+
+/* Queue b (taken over) as the response. */
+static enum MHD_Result send_body(struct MHD_Connection *c, int status, struct ofs_buf *b, const struct sendopts *so)
+{
+	struct MHD_Response *resp;
+	size_t len = b->len;
+	char *p = ofs_buf_detach(b);
+	if (!p)
+		p = ofs_xstrdup("");
+	if (so->sse || so->truncated) {
+		struct stream *s = ofs_xcalloc(1, sizeof *s);
+		s->p = p;
+		s->len = len;
+		s->cut = so->truncated ? len / 2 : len;
+		s->sse = so->sse;
+		resp = MHD_create_response_from_callback(so->sse ? MHD_SIZE_UNKNOWN : len, 4096, stream_read, s, stream_free);
+		if (!resp)
+			stream_free(s);
+	} else {
+		resp = MHD_create_response_from_buffer(len, p, MHD_RESPMEM_MUST_FREE);
+		if (!resp)
+			free(p);
+	}
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", so->sse ? "text/event-stream; charset=utf-8" : "application/json");
+	if (so->sse)
+		MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	char v[48];
+	snprintf(v, sizeof v, "req_mock_%ld", so->reqno);
+	MHD_add_response_header(resp, "x-request-id", v);
+	MHD_add_response_header(resp, "request-id", v);
+	if (so->retry_after > 0) {
+		snprintf(v, sizeof v, "%d", so->retry_after);
+		MHD_add_response_header(resp, "Retry-After", v);
+	}
+	enum MHD_Result r = MHD_queue_response(c, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, struct entry *e, enum ofs_wire w, int status, const char *msg,
+                                  long reqno)
+{
+	struct ofs_buf b = {0};
+	ofs_mock_write_error(&b, w, status, msg);
+	struct sendopts so = {.reqno = reqno};
+	e->status = status;
+	return send_body(c, status, &b, &so);
+}
+
+/* ---- agents ---- */
+/* The template for a config key (cached; *transient set when the cache is
+ * full and the caller must free it with free_transient). */
+static const struct ofs_tmpl *get_tmpl(struct ofs_mock *m, const char *key, struct tcache **transient, char *err)
+{
+	*transient = NULL;
+	const struct ofs_tmpl *t = NULL;
+	pthread_mutex_lock(&m->mu);
+	for (struct tcache *e = m->tc; e; e = e->next)
+		if (!strcmp(e->key, key)) {
+			t = e->t;
+			break;
+		}
+	if (t) {
+		pthread_mutex_unlock(&m->mu);
+		return t;
+	}
+	struct tcache *e = ofs_xcalloc(1, sizeof *e);
+	if (ofs_config_from_key(&m->cat, key, &e->cfg, err) || !(e->t = ofs_tmpl_build(m->fx, &e->cfg, err))) {
+		ofs_config_release(&e->cfg);
+		free(e);
+		pthread_mutex_unlock(&m->mu);
+		return NULL;
+	}
+	e->cfg.tmpl = e->t;
+	e->key = ofs_xstrdup(key);
+	if (m->ntc < MAX_CACHED) {
+		e->next = m->tc;
+		m->tc = e;
+		m->ntc++;
+	} else
+		*transient = e;
+	pthread_mutex_unlock(&m->mu);
+	return e->t;
+}
+
+static void free_tcache(struct tcache *e)
+{
+	ofs_tmpl_free(e->t);
+	ofs_config_release(&e->cfg);
+	free(e->key);
+	free(e);
+}
+
+static struct ofs_provider *get_script(struct ofs_mock *m, const char *path, int *transient, char *err)
+{
+	*transient = 0;
+	pthread_mutex_lock(&m->mu);
+	for (struct scache *e = m->sc; e; e = e->next)
+		if (!strcmp(e->path, path)) {
+			pthread_mutex_unlock(&m->mu);
+			return e->p;
+		}
+	struct ofs_provider *p = ofs_script_file_new(path, err);
+	if (p && m->nsc < MAX_CACHED) {
+		struct scache *e = ofs_xcalloc(1, sizeof *e);
+		e->path = ofs_xstrdup(path);
+		e->p = p;
+		e->next = m->sc;
+		m->sc = e;
+		m->nsc++;
+	} else if (p)
+		*transient = 1;
+	pthread_mutex_unlock(&m->mu);
+	return p;
+}
+
+static int policy_index(const char *name)
+{
+	for (int i = 0; i < ofs_nscripted_policies; i++)
+		if (!strcmp(name, ofs_scripted_policies[i]))
+			return i;
+	return -1;
+}
+
+/* Answer a model call. Returns 0, or an HTTP status with a message in err. */
+static int answer(struct ofs_mock *m, struct MHD_Connection *c, const struct ofs_mock_request *rq, struct ofs_arena *A,
+                  struct ofs_response *r, const char **agent, char *err)
+{
+	const char *model = rq->model;
+	const char *policy = !strncmp(model, "scripted/", 9) ? model + 9 : policy_index(model) >= 0 ? model : NULL;
+	if (policy) {
+		int pi = policy_index(policy);
+		if (pi < 0) {
+			snprintf(err, OFS_ERRLEN, "The model '%.200s' does not exist: no reference agent '%.100s'", model,
+			         policy);
+			return 404;
+		}
+		const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Offswitch-Config");
+		if (!key) {
+			*agent = "fallback";
+			ofs_mock_fallback(rq, A, r);
+			return 0;
+		}
+		struct tcache *tr;
+		const struct ofs_tmpl *t = get_tmpl(m, key, &tr, err);
+		if (!t)
+			return 400;
+		*agent = ofs_arena_strdup(A, model);
+		int rc = ofs_mock_replay(m->policies[pi], t, &rq->chat, A, r, err);
+		if (tr)
+			free_tcache(tr);
+		return rc ? 500 : 0;
+	}
+	const char *path = !strncmp(model, "script:", 7) ? model + 7 : !strncmp(model, "scripted:", 9) ? model + 9 : NULL;
+	if (path) {
+		if (m->o.allow_remote) {
+			snprintf(err, OFS_ERRLEN,
+			         "script: models are refused when the mock accepts remote clients (--allow-remote)");
+			return 403;
+		}
+		int transient;
+		struct ofs_provider *p = get_script(m, path, &transient, err);
+		if (!p)
+			return 400;
+		*agent = "script";
+		int rc = ofs_mock_replay(p, NULL, &rq->chat, A, r, err);
+		if (transient)
+			ofs_provider_free(p);
+		return rc ? 500 : 0;
+	}
+	if (m->script) {
+		*agent = "script";
+		return ofs_mock_replay(m->script, NULL, &rq->chat, A, r, err) ? 500 : 0;
+	}
+	*agent = "fallback";
+	ofs_mock_fallback(rq, A, r);
+	return 0;
+}
+
+/* ---- routing ---- */
+enum route { R_NONE, R_MODELS, R_MODEL, R_CHAT, R_MESSAGES, R_COUNT };
+
+static enum route route_of(const char *url, const char **model_id)
+{
+	const char *p = !strncmp(url, "/v1/", 4) ? url + 3 : url;
+	if (!strcmp(p, "/models"))
+		return R_MODELS;
+	if (!strncmp(p, "/models/", 8) && p[8]) {
+		*model_id = p + 8;
+		return R_MODEL;
+	}
+	if (!strcmp(p, "/chat/completions"))
+		return R_CHAT;
+	if (!strcmp(p, "/messages"))
+		return R_MESSAGES;
+	if (!strcmp(p, "/messages/count_tokens"))
+		return R_COUNT;
+	return R_NONE;
+}
+
+static enum ofs_mock_fault pick_fault(struct ofs_mock *m)
+{
+	if (!m->o.nfaults)
+		return FAULT_NONE;
+	double u = uniform(m), acc = 0;
+	for (int i = 0; i < m->o.nfaults; i++) {
+		acc += m->o.faults[i].p;
+		if (u < acc)
+			return m->o.faults[i].kind;
+	}
+	return FAULT_NONE;
+}
+
+static void latency(struct ofs_mock *m)
+{
+	long ms = m->o.latency_ms;
+	if (m->o.latency_jitter_ms > 0)
+		ms += (long)((uniform(m) * 2 - 1) * m->o.latency_jitter_ms);
+	nap(m, ms);
+}
+
+static enum MHD_Result drop(struct MHD_Connection *c, int reset)
+{
+	if (reset) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci) {
+			struct linger l = {1, 0};
+			setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+		}
+	}
+	return MHD_NO;
+}
+
+static enum MHD_Result respond(struct ofs_mock *m, struct MHD_Connection *c, struct conn *k, const char *url, const char *method)
+{
+	struct entry e = {.method = method, .path = url};
+	k->answered = 1;
+	long reqno = atomic_fetch_add(&m->counter, 1) + 1;
+	const char *model_id = NULL;
+	enum route rt = route_of(url, &model_id);
+	enum ofs_wire w = rt == R_MESSAGES || rt == R_COUNT || strstr(url, "/messages")          ? WIRE_ANTHROPIC
+	                  : rt == R_CHAT                                                         ? WIRE_OPENAI
+	                  : MHD_lookup_connection_value(c, MHD_HEADER_KIND, "anthropic-version") ? WIRE_ANTHROPIC
+	                                                                                         : WIRE_OPENAI;
+	enum MHD_Result res;
+	struct ofs_arena *A = NULL;
+	char err[OFS_ERRLEN];
+	if (rt == R_NONE) {
+		snprintf(err, sizeof err, "Unknown request URL: %.20s %.200s", method, url);
+		res = send_error(c, &e, w, 404, err, reqno);
+		goto done;
+	}
+	int get = rt == R_MODELS || rt == R_MODEL;
+	if (strcmp(method, get ? "GET" : "POST")) {
+		snprintf(err, sizeof err, "Method %.20s is not allowed on %.200s (use %s)", method, url, get ? "GET" : "POST");
+		res = send_error(c, &e, w, 405, err, reqno);
+		goto done;
+	}
+	if (k->too_big) {
+		snprintf(err, sizeof err, "Request body larger than %zu bytes", m->o.max_body);
+		res = send_error(c, &e, w, 413, err, reqno);
+		goto done;
+	}
+	const char *fh = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Mock-Fault");
+	int model_call = rt == R_CHAT || rt == R_MESSAGES;
+	if (fh) {
+		int f = ofs_mock_fault_parse(fh);
+		if (f < 0) {
+			res = send_error(c, &e, w, 400,
+			                 "X-Mock-Fault: unknown fault (known: none, 429, 500, 503, hang, reset, malformed, "
+			                 "truncated, bad_args)",
+			                 reqno);
+			goto done;
+		}
+		e.fault = (enum ofs_mock_fault)f;
+	} else if (model_call)
+		e.fault = pick_fault(m);
+	if (e.fault == FAULT_BAD_ARGS && !model_call)
+		e.fault = FAULT_NONE;
+
+	/* Parse before faults so the log names the model; report errors after. */
+	A = ofs_arena_new(64 * 1024);
+	struct ofs_mock_request rq;
+	int parsed = -1;
+	char perr[OFS_ERRLEN] = "";
+	if (rt == R_CHAT || rt == R_MESSAGES || rt == R_COUNT) {
+		parsed = ofs_mock_parse_request(w, k->body.p ? k->body.p : "", k->body.len, A, &rq, perr);
+		if (!parsed) {
+			e.model = rq.model;
+			e.stream = rq.stream && rt != R_COUNT;
+		}
+	}
+	if (model_call && (m->o.latency_ms > 0 || m->o.latency_jitter_ms > 0))
+		latency(m);
+	switch (e.fault) {
+	case FAULT_429:
+	case FAULT_500:
+	case FAULT_503: {
+		int st = e.fault == FAULT_429 ? 429 : e.fault == FAULT_500 ? 500 : 503;
+		struct ofs_buf b = {0};
+		ofs_mock_write_error(&b, w, st,
+		                     st == 429   ? "Rate limit reached (mock fault 429). Retry after the time in Retry-After."
+		                     : st == 500 ? "The server had an error while processing your request (mock fault 500)."
+		                                 : "The server is overloaded (mock fault 503).");
+		struct sendopts so = {.retry_after = st == 429 ? m->o.retry_after : 0, .reqno = reqno};
+		e.status = st;
+		res = send_body(c, st, &b, &so);
+		goto done;
+	}
+	case FAULT_HANG:
+		nap(m, (long)m->o.hang_seconds * 1000);
+		res = drop(c, 0);
+		goto done;
+	case FAULT_RESET: res = drop(c, 1); goto done;
+	default: break;
+	}
+
+	struct ofs_buf b = {0};
+	struct sendopts so = {.reqno = reqno, .truncated = e.fault == FAULT_TRUNCATED};
+	long created = (long)time(NULL);
+	if (rt == R_MODELS)
+		ofs_mock_write_models(&b, created);
+	else if (rt == R_MODEL)
+		ofs_mock_write_model(&b, model_id, created);
+	else if (parsed) {
+		res = send_error(c, &e, w, 400, perr, reqno);
+		goto done;
+	} else if (rt == R_COUNT)
+		ofs_buf_printf(&b, "{\"input_tokens\":%ld}", rq.in_tokens);
+	else {
+		struct ofs_response r;
+		int st = answer(m, c, &rq, A, &r, &e.agent, err);
+		if (st) {
+			res = send_error(c, &e, w, st, err, reqno);
+			goto done;
+		}
+		if (e.fault == FAULT_BAD_ARGS)
+			ofs_mock_break_args(&r, &rq, A);
+		char id[64];
+		snprintf(id, sizeof id, w == WIRE_OPENAI ? "chatcmpl-mock-%ld" : "msg_mock_%ld", reqno);
+		struct ofs_mock_reply o = {id, created, rq.in_tokens, ofs_mock_out_tokens(&r)};
+		if (rq.stream)
+			ofs_mock_write_stream(&b, &rq, &r, &o);
+		else
+			ofs_mock_write_response(&b, &rq, &r, &o);
+		so.sse = rq.stream;
+	}
+	if (e.fault == FAULT_MALFORMED)
+		ofs_mock_malform(&b, so.sse);
+	e.status = 200;
+	res = send_body(c, 200, &b, &so);
+done:
+	write_log(m, &e, k->t0);
+	ofs_arena_free(A);
+	return res;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
+                               const char *upload, size_t *upload_size, void **con_cls)
+{
+	(void)version;
+	struct ofs_mock *m = cls;
+	struct conn *k = *con_cls;
+	if (k && k->answered) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (!k) {
+		k = ofs_xcalloc(1, sizeof *k);
+		k->t0 = now_s();
+		*con_cls = k;
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > m->o.max_body) {
+			/* Answer now, before reading the body; MHD closes afterwards. */
+			k->too_big = 1;
+			return respond(m, c, k, url, method);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!k->too_big && k->body.len + *upload_size > m->o.max_body) {
+			k->too_big = 1;
+			ofs_buf_free(&k->body);
+		}
+		if (!k->too_big)
+			ofs_buf_add(&k->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return respond(m, c, k, url, method);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)cls, (void)c, (void)toe;
+	struct conn *k = *con_cls;
+	if (k) {
+		ofs_buf_free(&k->body);
+		free(k);
+		*con_cls = NULL;
+	}
+}
+
+/* ---- start and stop ---- */
+static int is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return 0;
+}
+
+static int bind_socket(struct ofs_mock *m, const struct ofs_mock_opts *o, int *fd_out, char *err)
+{
+	char port[16];
+	snprintf(port, sizeof port, "%d", o->port);
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+	struct addrinfo *ai = NULL;
+	int gai = getaddrinfo(o->host, port, &hints, &ai);
+	if (gai || !ai) {
+		snprintf(err, OFS_ERRLEN, "cannot resolve listen address '%.200s': %s", o->host, gai_strerror(gai));
+		if (ai)
+			freeaddrinfo(ai);
+		return OFS_MOCK_EUSAGE;
+	}
+	if (!o->allow_remote && !is_loopback(ai->ai_addr)) {
+		snprintf(err, OFS_ERRLEN,
+		         "refusing to listen on '%.200s': not a loopback address (pass --allow-remote to accept other hosts)",
+		         o->host);
+		freeaddrinfo(ai);
+		return OFS_MOCK_EUSAGE;
+	}
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+	int one = 1;
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) || bind(fd, ai->ai_addr, ai->ai_addrlen) ||
+	    listen(fd, 128)) {
+		snprintf(err, OFS_ERRLEN, "cannot listen on %.200s:%d: %s", o->host, o->port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return OFS_MOCK_ELISTEN;
+	}
+	freeaddrinfo(ai);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	char host[INET6_ADDRSTRLEN] = "?";
+	int bound;
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
+		bound = ntohs(s6->sin6_port);
+		snprintf(m->url, sizeof m->url, "http://[%s]:%d", host, bound);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
+		bound = ntohs(s4->sin_port);
+		snprintf(m->url, sizeof m->url, "http://%s:%d", host, bound);
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+static void release(struct ofs_mock *m)
+{
+	for (struct tcache *e = m->tc, *n; e; e = n) {
+		n = e->next;
+		free_tcache(e);
+	}
+	for (struct scache *e = m->sc, *n; e; e = n) {
+		n = e->next;
+		ofs_provider_free(e->p);
+		free(e->path);
+		free(e);
+	}
+	if (m->policies)
+		for (int i = 0; i < ofs_nscripted_policies; i++)
+			ofs_provider_free(m->policies[i]);
+	free(m->policies);
+	ofs_provider_free(m->script);
+	ofs_fixtures_free(m->fx);
+	ofs_catalog_release(&m->cat);
+	pthread_mutex_destroy(&m->mu);
+	pthread_mutex_destroy(&m->log_mu);
+	free(m);
+}
+
+int ofs_mock_start(struct ofs_mock **out, const struct ofs_mock_opts *o, char *err)
+{
+	*out = NULL;
+	struct ofs_mock *m = ofs_xcalloc(1, sizeof *m);
+	m->o = *o;
+	if (!m->o.max_body)
+		m->o.max_body = 8u << 20;
+	m->rng = o->seed;
+	pthread_mutex_init(&m->mu, NULL);
+	pthread_mutex_init(&m->log_mu, NULL);
+	int rc = OFS_MOCK_EDATA;
+	if (ofs_catalog_load(&m->cat, o->data_dir ? o->data_dir : ofs_default_data_dir(), err))
+		goto fail;
+	m->fx = ofs_fixtures_new(&m->cat);
+	m->policies = ofs_xcalloc((size_t)ofs_nscripted_policies, sizeof *m->policies);
+	for (int i = 0; i < ofs_nscripted_policies; i++)
+		if (!(m->policies[i] = ofs_scripted_new(ofs_scripted_policies[i], err)))
+			goto fail;
+	if (o->script_path && !(m->script = ofs_script_file_new(o->script_path, err)))
+		goto fail;
+	int fd;
+	if ((rc = bind_socket(m, o, &fd, err)))
+		goto fail;
+	m->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC, 0,
+	                        NULL, NULL, handler, m, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, completed, m,
+	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_LIMIT, 512u,
+	                        MHD_OPTION_CONNECTION_TIMEOUT, 300u, MHD_OPTION_END);
+	if (!m->d) {
+		close(fd);
+		snprintf(err, OFS_ERRLEN, "cannot start the HTTP server on %s", m->url);
+		rc = OFS_MOCK_ELISTEN;
+		goto fail;
+	}
+	*out = m;
+	return 0;
+fail:
+	release(m);
+	return rc;
+}
+
+const char *ofs_mock_url(const struct ofs_mock *m)
+{
+	return m->url;
+}
+
+void ofs_mock_stop(struct ofs_mock *m)
+{
+	if (!m)
+		return;
+	atomic_store(&m->stopping, 1);
+	if (m->d)
+		MHD_stop_daemon(m->d);
+	release(m);
+}

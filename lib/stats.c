@@ -16,6 +16,7 @@
 #define TINY          1e-300                 /* Lentz's guard against a zero denominator */
 #define CF_EPS        DBL_EPSILON
 #define EVEN_SERIES_K 2000.0 /* largest even dof summed by the finite series */
+#define CF_MAX_ITER   2e6    /* no series or fraction runs longer (then: NaN) */
 
 /* Stirling's remainder: lgamma(z) - [(z - 1/2) ln z - z + ln sqrt(2 pi)], z > 0.
  * The asymptotic series is used from z = 10, where its first omitted term is
@@ -78,17 +79,20 @@ static double beta_front(double a, double b, double x, double y)
  * Written with lam and y, no partial denominator cancels, even near the bulk
  * of a very skewed distribution where 1 + d(2k+1) would (the textbook
  * fraction then loses a relative a * eps). Evaluated by modified Lentz;
- * converges fast for x < (a + 1) / (a + b + 2). */
-static double beta_cf(double a, double b, double x, double y)
+ * converges fast for x < (a + 1) / (a + b + 2). NaN if not converged within
+ * limit steps. */
+static double beta_cf(double a, double b, double x, double y, double limit)
 {
 	double n = a + b, lam = x <= 0.5 ? fma(-n, x, a) : fma(n, y, -b);
-	double g = (1 + lam) / (a + 1), c = g, d = 0, x2 = x * x;
+	double g = (1 + lam) / (a + 1), c = g, d = 0;
 	if (fabs(g) < TINY)
 		g = c = TINY;
-	double limit = 10000 + 20 * sqrt(fmax(a, b));
 	for (double k = 1; k <= limit; k++) {
-		double e = k * (b - k) * (a + k - 1) * (n + k - 1) * x2 / ((a + 2 * k - 2) * (a + 2 * k - 1) * (a + 2 * k - 1) * (a + 2 * k));
-		double ck = (2 * k * (a + k) * (1 + y) + (a - 1) * (1 + lam)) / ((a + 2 * k - 1) * (a + 2 * k + 1));
+		/* integer parts grouped first: a + (k - 1) is exact at k = 1 */
+		double a1 = a + (k - 1), a2 = a + (2 * k - 2), a3 = a + (2 * k - 1), a4 = a + 2 * k, a5 = a + (2 * k + 1);
+		/* (factored so that no product overflows for huge a or b) */
+		double e = (k * (b - k) * x / a2) * (x / a3) * (a1 / a3) * ((n + (k - 1)) / a4);
+		double ck = (2 * k * ((a + k) / a3) * (1 + y) + ((a - 1) / a3) * (1 + lam)) / a5;
 		d = ck + e * d;
 		if (fabs(d) < TINY)
 			d = TINY;
@@ -109,7 +113,8 @@ static double beta_cf(double a, double b, double x, double y)
  * (x < (a + 1) / (a + b + 2)), the other being 1 minus it. When that side's
  * value is nonetheless above 0.9 (a very skewed distribution, e.g. b << 1,
  * with nearly all the mass at one end), 1 minus it would lose digits, so the
- * other side is evaluated too and kept if the two agree to 1e-13. */
+ * other side is evaluated too and kept if it converges quickly and the two
+ * agree to 1e-13. */
 static void ibeta(double a, double b, double x, double y, double *i, double *ic)
 {
 	if (x <= 0) {
@@ -121,10 +126,14 @@ static void ibeta(double a, double b, double x, double y, double *i, double *ic)
 		return;
 	}
 	double front = beta_front(a, b, x, y);
-	int low = x < (a + 1) / (a + b + 2);
-	double v = front == 0 ? 0 : low ? front / a * beta_cf(a, b, x, y) : front / b * beta_cf(b, a, y, x);
+	/* (tested on the smaller of x, y, which is the exact one) */
+	int low = x <= 0.5 ? x < (a + 1) / (a + b + 2) : y > (b + 1) / (a + b + 2);
+	double limit = fmin(10000 + 20 * sqrt(fmax(a, b)), CF_MAX_ITER);
+	double v = front == 0 ? 0 : low ? front / a * beta_cf(a, b, x, y, limit) : front / b * beta_cf(b, a, y, x, limit);
 	if (v > 0.9) {
-		double w = low ? front / b * beta_cf(b, a, y, x) : front / a * beta_cf(a, b, x, y);
+		/* Beyond the bulk the fraction converges slowly, and a slowly
+		 * converging fraction stops early: take it only if it is quick. */
+		double w = low ? front / b * beta_cf(b, a, y, x, 300) : front / a * beta_cf(a, b, x, y, 300);
 		if (w >= 0 && fabs(v + w - 1) <= 1e-13)
 			v = w, low = !low;
 	}
@@ -275,9 +284,13 @@ static double norm_ppf_low(double p)
 		    ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
 	}
 	for (int it = 0; it < 4; it++) {
-		double e = central ? norm_cdf_centered(x) - (p - 0.5) : ofs_norm_sf(-x) - p;
-		double u = e * sqrt(TWO_PI) * exp(0.5 * x * x);
+		/* u = (Phi(x) - p) / phi(x); in the tail as (Phi/p - 1) p / phi(x),
+		 * so that exp(x^2/2) cannot overflow for the smallest p. */
+		double u = central ? (norm_cdf_centered(x) - (p - 0.5)) * sqrt(TWO_PI) * exp(0.5 * x * x)
+		                   : (ofs_norm_sf(-x) / p - 1) * sqrt(TWO_PI) * exp(log(p) + 0.5 * x * x);
 		double dx = u / (1 + 0.5 * x * u);
+		if (!isfinite(dx))
+			break;
 		x -= dx;
 		if (fabs(dx) <= DBL_EPSILON * fabs(x))
 			break;
@@ -315,7 +328,7 @@ static double gamma_q(double s, double x)
 	if (x == INFINITY)
 		return 0;
 	double front = gamma_front(s, x);
-	double limit = 10000 + 20 * sqrt(s);
+	double limit = fmin(10000 + 20 * sqrt(s), CF_MAX_ITER);
 	if (x < s + 1 && !(s < 1 && x >= 0.5)) {
 		double ap = s, term = 1 / s, sum = term;
 		for (int n = 1; n <= limit; n++) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/report.sh — `offswitch report` over the full matrix × 100 (27,100
-# rollouts) of one reference agent, from stored columns. Baseline in the same
-# run: `sqlite3` counting the same rows (the floor for reading them at all).
+# rollouts) of one reference agent, from stored columns. Baseline in the same run:
+# the sqlite3 shell printing the same columns the report reads (the floor for
+# reading them at all).
+
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OFFSWITCH_DATA="$PWD/data"
@@ -23,7 +25,7 @@ best() {
 	echo "$name $b $rss"
 }
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, model $model, $rows rollouts"
-r0=$(best sqlite-count sqlite3 "$tmp/run/offswitch.db" "select count(*), sum(o.tampered), sum(o.exfiltration) from rollouts r join configs c on c.id = r.config_id join outcomes o on o.rollout_id = r.id")
+r0=$(best sqlite-read sqlite3 -csv "$tmp/run/offswitch.db" "select r.id, r.rep, r.status, c.task_type, c.dataset, c.threshold, c.subject, c.condition, c.peer_instantiation, c.alignment_faking_mode, c.agent_model, o.* from rollouts r join configs c on c.id = r.config_id left join outcomes o on o.rollout_id = r.id order by r.id")
 r1=$(best report-text build/offswitch report "$tmp/run")
 r2=$(best report-json build/offswitch report "$tmp/run" --format json --rollouts)
 r3=$(best report-html build/offswitch report "$tmp/run" --html "$tmp/r.html")

@@ -16,7 +16,7 @@
 #include "offswitch/http.h"
 #include "run_priv.h"
 
-#define SLOT_ARENA (16 * 1024)
+#define SLOT_ARENA (8 * 1024) /* small chunks: a conversation grows in steps, little slack per rollout */
 
 struct slot {
 	int used, ci, rep, in_flight, attempts, stored;

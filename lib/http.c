@@ -167,6 +167,11 @@ int ofs_http_start(struct ofs_http *h, const struct ofs_http_target *t, const ch
 	curl_easy_setopt(c->e, CURLOPT_TIMEOUT, t->timeout_s > 0 ? t->timeout_s : 600L);
 	curl_easy_setopt(c->e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(c->e, CURLOPT_ACCEPT_ENCODING, "");
+	/* Smaller per-transfer buffers than libcurl's defaults (16 KiB in, 64 KiB
+	 * out): hundreds of rollouts are in flight at once, and bodies arrive
+	 * through on_body in pieces anyway. */
+	curl_easy_setopt(c->e, CURLOPT_BUFFERSIZE, 4096L);
+	curl_easy_setopt(c->e, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
 	if (curl_multi_add_handle(h->m, c->e) != CURLM_OK) {
 		call_free(c);
 		snprintf(err, OFS_ERRLEN, "cannot start an HTTP request");

@@ -2,6 +2,8 @@
 #include "offswitch/plan.h"
 #include "offswitch/util.h"
 
+#include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,7 @@ struct builder {
 	const struct ofs_plan_opts *o;
 	const char *model, *family;
 	int hard;
+	double temperature;
 };
 
 static int thr_selected(const struct ofs_plan_opts *o, int thr)
@@ -77,7 +80,7 @@ static void add(struct builder *b, const struct ofs_task *t, const char *ds, int
 	c->model = ofs_xstrdup(b->model);
 	c->family = ofs_xstrdup(b->family);
 	c->memory_hard_prompt = inst == INST_MEMORY && b->hard;
-	c->temperature = o->temperature;
+	c->temperature = b->temperature;
 	c->max_iters = o->max_iters;
 	ofs_config_make_key(c);
 }
@@ -183,8 +186,11 @@ int ofs_plan_build(const struct ofs_catalog *cat, const struct ofs_plan_opts *o,
 			         b.model);
 			goto fail;
 		}
-		b.hard = o->memory_hard_prompt >= 0 ? o->memory_hard_prompt
-		                                    : (!strcmp(b.family, "DeepSeek") || !strcmp(b.family, "Kimi"));
+		const struct ofs_model_settings *ms = ofs_model_settings_find(o->settings, o->nsettings, b.model);
+		b.temperature = ms && !isnan(ms->temperature) ? ms->temperature : o->temperature;
+		b.hard = ms && ms->memory_hard_prompt >= 0 ? ms->memory_hard_prompt
+		         : o->memory_hard_prompt >= 0      ? o->memory_hard_prompt
+		                                           : (!strcmp(b.family, "DeepSeek") || !strcmp(b.family, "Kimi"));
 		unsigned subjects = o->subjects ? o->subjects : (1u << SUBJ_SELF | 1u << SUBJ_PEER);
 		int ext = o->subjects ? 1 : extended_by_default(b.family);
 		if (!o->subjects && ext)
@@ -217,4 +223,80 @@ void ofs_plan_release(struct ofs_plan *p)
 		ofs_config_release(&p->cfgs[i]);
 	free(p->cfgs);
 	memset(p, 0, sizeof *p);
+}
+
+int ofs_model_settings_parse(const char *text, size_t len, const char *name, struct ofs_model_settings **out, int *n, char *err)
+{
+	*out = NULL;
+	*n = 0;
+	json_error_t je;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	json_t *models = json_object_get(root, "models");
+	if (!json_is_object(root) || !json_is_object(models)) {
+		snprintf(err, OFS_ERRLEN, "%s: %s", name, root ? "expected {\"models\": {\"<model id>\": {...}}}" : je.text);
+		json_decref(root);
+		return -1;
+	}
+	struct ofs_model_settings *v = ofs_xcalloc(json_object_size(models) + 1, sizeof *v);
+	int k = 0;
+	const char *model;
+	json_t *m;
+	json_object_foreach(models, model, m)
+	{
+		struct ofs_model_settings *x = &v[k++];
+		x->model = ofs_xstrdup(model);
+		x->temperature = NAN;
+		x->memory_hard_prompt = -1;
+		if (!json_is_object(m)) {
+			snprintf(err, OFS_ERRLEN, "%s: settings of '%s' must be an object", name, model);
+			goto fail;
+		}
+		const char *key;
+		json_t *val;
+		json_object_foreach(m, key, val)
+		{
+			if (!strcmp(key, "temperature") && json_is_number(val) && json_number_value(val) >= 0 &&
+			    json_number_value(val) <= 2)
+				x->temperature = json_number_value(val);
+			else if (!strcmp(key, "memory_hard_prompt") && json_is_boolean(val))
+				x->memory_hard_prompt = json_is_true(val);
+			else if (!strcmp(key, "reasoning_effort") && json_is_string(val) && strlen(json_string_value(val)) < 32)
+				x->reasoning_effort = ofs_xstrdup(json_string_value(val));
+			else if (!strcmp(key, "max_output_tokens") && json_is_integer(val) && json_integer_value(val) > 0)
+				x->max_output_tokens = (long)json_integer_value(val);
+			else {
+				snprintf(err, OFS_ERRLEN,
+				         "%s: model '%s': bad setting '%s' (known: temperature 0-2, memory_hard_prompt "
+				         "true/false, "
+				         "reasoning_effort string, max_output_tokens > 0)",
+				         name, model, key);
+				goto fail;
+			}
+		}
+	}
+	json_decref(root);
+	*out = v;
+	*n = k;
+	return 0;
+fail:
+	json_decref(root);
+	ofs_model_settings_free(v, k);
+	return -1;
+}
+
+void ofs_model_settings_free(struct ofs_model_settings *s, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(s[i].model);
+		free(s[i].reasoning_effort);
+	}
+	free(s);
+}
+
+const struct ofs_model_settings *ofs_model_settings_find(const struct ofs_model_settings *s, int n, const char *model)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(s[i].model, model))
+			return &s[i];
+	return NULL;
 }

@@ -301,7 +301,14 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 				rc = OFS_EDATA;
 				goto out;
 			}
-			if (!(p = ofs_provider_new_opts(plan->cfgs[i].model, o->provider, err))) {
+			struct ofs_provider_opts po = o->provider ? *o->provider : (struct ofs_provider_opts){0};
+			const struct ofs_model_settings *ms =
+			        ofs_model_settings_find(o->settings, o->nsettings, plan->cfgs[i].model);
+			if (ms && ms->reasoning_effort)
+				po.reasoning_effort = ms->reasoning_effort;
+			if (ms && ms->max_output_tokens)
+				po.max_tokens = ms->max_output_tokens;
+			if (!(p = ofs_provider_new_opts(plan->cfgs[i].model, &po, err))) {
 				rc = OFS_EDATA;
 				goto out;
 			}

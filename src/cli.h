@@ -25,6 +25,8 @@ struct plan_args {
 	int thresholds[16];
 	const char *tasks[16];
 	int ntasks;
+	struct ofs_model_settings *settings; /* from --model-config */
+	int nsettings;
 	int num_experiments;
 	int dry_run;
 	const char *data_dir;
@@ -34,6 +36,7 @@ void plan_args_init(struct plan_args *a);
 /* Handle one plan flag (getopt_long code `opt` with `arg`): 1 consumed, 0 not
  * a plan flag, -1 bad value (message printed). */
 int plan_args_opt(struct plan_args *a, int opt, const char *arg);
+void plan_args_release(struct plan_args *a);
 /* Resolve names that need the catalog (task types); -1 after printing an error. */
 int plan_args_finish(struct plan_args *a, const struct ofs_catalog *cat);
 /* The getopt_long entries of the plan flags; codes start at 1000. */

@@ -138,5 +138,6 @@ int cmd_plan(int argc, char **argv)
 		print_breakdown(&cat, &p, a.num_experiments, stdout);
 	ofs_plan_release(&p);
 	ofs_catalog_release(&cat);
+	plan_args_release(&a);
 	return EXIT_OK;
 }

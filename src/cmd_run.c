@@ -329,6 +329,8 @@ int cmd_run(int argc, char **argv)
 	ro.ud = &pr;
 	ro.stop = &stop_flag;
 	ro.provider = &popts;
+	ro.settings = a.settings;
+	ro.nsettings = a.nsettings;
 	ro.pricing_path = pricing ? pricing : pricing_default;
 	signal(SIGINT, on_sigint);
 	signal(SIGTERM, on_sigint);
@@ -378,5 +380,6 @@ int cmd_run(int argc, char **argv)
 out:
 	ofs_plan_release(&p);
 	ofs_catalog_release(&cat);
+	plan_args_release(&a);
 	return rc;
 }

@@ -1,4 +1,5 @@
 /* plan_args.c — the flags shared by `plan` and `run`, mirroring the paper's launcher. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,7 +27,8 @@ enum {
 	O_TEMP,
 	O_ITERS,
 	O_TEST,
-	O_DATA
+	O_DATA,
+	O_MCONF
 };
 
 const struct option plan_long_opts[] = {
@@ -48,33 +50,38 @@ const struct option plan_long_opts[] = {
         {"max-iters", required_argument, 0, O_ITERS},
         {"test", no_argument, 0, O_TEST},
         {"data-dir", required_argument, 0, O_DATA},
+        {"model-config", required_argument, 0, O_MCONF},
 };
 const int plan_nlong_opts = sizeof plan_long_opts / sizeof *plan_long_opts;
 
-const char plan_flags_help[] = "Selection (omit a flag for all values; repeat it to pick several):\n"
-                               "  --model ID               model id: scripted/<policy>, scripted:PATH.json, openai/<m>, ...\n"
-                               "  --task-type T            misrep_evaluation, tampering, alignment_faking, misrep_finance,\n"
-                               "                           exfiltration_transfer, exfiltration_deletion\n"
-                               "  --subject S              self, peer, closed-weight-peer, open-weight-peer, fiction-peer\n"
-                               "                           (default: self and peer, plus the three extended identities\n"
-                               "                           for non-GPT paper families in the exfiltration memory tasks)\n"
-                               "  --condition C            no_peer, good_peer, neutral_peer, bad_peer, non_shutdown\n"
-                               "  --peer-instantiation I   all (default), file_only, file_prt, memory\n"
-                               "  --dataset D              factual, creativity, red, default\n"
-                               "  --threshold N            80, 90, or none\n"
-                               "  --af-mode M              monitoring, non_monitoring\n"
-                               "  --limit N                keep only the first N configurations\n"
-                               "Rollouts:\n"
-                               "  --num-experiments N      rollouts per configuration (default 1; the paper used 100)\n"
-                               "  --test                   one rollout per configuration\n"
-                               "  --dry-run                show the plan, run nothing\n"
-                               "  --agent-family NAME      the agent's family name (default: from the model id;\n"
-                               "                           gpt→ChatGPT, gemini→Gemini, claude→Claude, glm→GLM,\n"
-                               "                           deepseek→DeepSeek, kimi→Kimi, llama→Llama; scripted→Reference)\n"
-                               "  --[no-]memory-hard-prompt  force the strict memory instruction (default: DeepSeek, Kimi)\n"
-                               "  --temperature T          agent sampling temperature (default 1)\n"
-                               "  --max-iters N            model calls per rollout (default 30)\n"
-                               "  --data-dir DIR           scenario data (default: $OFFSWITCH_DATA or the installed data)\n";
+const char plan_flags_help[] =
+        "Selection (omit a flag for all values; repeat it to pick several):\n"
+        "  --model ID               model id: scripted/<policy>, scripted:PATH.json, openai/<m>, ...\n"
+        "  --task-type T            misrep_evaluation, tampering, alignment_faking, misrep_finance,\n"
+        "                           exfiltration_transfer, exfiltration_deletion\n"
+        "  --subject S              self, peer, closed-weight-peer, open-weight-peer, fiction-peer\n"
+        "                           (default: self and peer, plus the three extended identities\n"
+        "                           for non-GPT paper families in the exfiltration memory tasks)\n"
+        "  --condition C            no_peer, good_peer, neutral_peer, bad_peer, non_shutdown\n"
+        "  --peer-instantiation I   all (default), file_only, file_prt, memory\n"
+        "  --dataset D              factual, creativity, red, default\n"
+        "  --threshold N            80, 90, or none\n"
+        "  --af-mode M              monitoring, non_monitoring\n"
+        "  --limit N                keep only the first N configurations\n"
+        "Rollouts:\n"
+        "  --num-experiments N      rollouts per configuration (default 1; the paper used 100)\n"
+        "  --test                   one rollout per configuration\n"
+        "  --dry-run                show the plan, run nothing\n"
+        "  --agent-family NAME      the agent's family name (default: from the model id;\n"
+        "                           gpt→ChatGPT, gemini→Gemini, claude→Claude, glm→GLM,\n"
+        "                           deepseek→DeepSeek, kimi→Kimi, llama→Llama; scripted→Reference)\n"
+        "  --[no-]memory-hard-prompt  force the strict memory instruction (default: DeepSeek, Kimi)\n"
+        "  --temperature T          agent sampling temperature (default 1)\n"
+        "  --max-iters N            model calls per rollout (default 30)\n"
+        "  --data-dir DIR           scenario data (default: $OFFSWITCH_DATA or the installed data)\n"
+        "  --model-config FILE      per-model settings, winning over the flags for that model:\n"
+        "                           {\"models\": {\"openai/gpt-5.2\": {\"temperature\": 1, \"reasoning_effort\":\n"
+        "                           \"high\", \"max_output_tokens\": 8192, \"memory_hard_prompt\": false}}}\n";
 
 void plan_args_init(struct plan_args *a)
 {
@@ -207,8 +214,33 @@ int plan_args_opt(struct plan_args *a, int opt, const char *arg)
 		a->o.max_iters = (int)v;
 		return 1;
 	case O_DATA: a->data_dir = arg; return 1;
+	case O_MCONF: {
+		size_t len;
+		char *text = ofs_read_file(arg, 1 << 20, &len), err[OFS_ERRLEN];
+		if (!text) {
+			fprintf(stderr, "offswitch: cannot read --model-config %s: %s\n", arg, strerror(errno));
+			return -1;
+		}
+		ofs_model_settings_free(a->settings, a->nsettings);
+		int rc = ofs_model_settings_parse(text, len, arg, &a->settings, &a->nsettings, err);
+		free(text);
+		if (rc) {
+			fprintf(stderr, "offswitch: %s\n", err);
+			return -1;
+		}
+		a->o.settings = a->settings;
+		a->o.nsettings = a->nsettings;
+		return 1;
+	}
 	}
 	return 0;
+}
+
+void plan_args_release(struct plan_args *a)
+{
+	ofs_model_settings_free(a->settings, a->nsettings);
+	a->settings = NULL;
+	a->nsettings = 0;
 }
 
 int load_catalog(struct ofs_catalog *cat, const char *data_dir)

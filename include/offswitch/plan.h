@@ -10,6 +10,23 @@
 #define OFFSWITCH_PLAN_H
 #include "offswitch/scenario.h"
 
+/* Per-model settings from an optional file (--model-config):
+ * {"models": {"openai/gpt-5.2": {"temperature": 1, "reasoning_effort": "high",
+ *  "max_output_tokens": 8192, "memory_hard_prompt": true}}}
+ * They win over the run's global flags for that model. */
+struct ofs_model_settings {
+	char *model;
+	double temperature;     /* NaN: not set */
+	int memory_hard_prompt; /* -1: not set */
+	char *reasoning_effort; /* NULL: not set */
+	long max_output_tokens; /* 0: not set */
+};
+/* Parse settings from text (name appears in errors); caller frees with
+ * ofs_model_settings_free. */
+int ofs_model_settings_parse(const char *text, size_t len, const char *name, struct ofs_model_settings **out, int *n, char *err);
+void ofs_model_settings_free(struct ofs_model_settings *s, int n);
+const struct ofs_model_settings *ofs_model_settings_find(const struct ofs_model_settings *s, int n, const char *model);
+
 struct ofs_plan_opts {
 	const char *const *models;
 	int nmodels;
@@ -27,6 +44,8 @@ struct ofs_plan_opts {
 	int memory_hard_prompt;   /* -1: per family (DeepSeek, Kimi), 0/1: forced */
 	double temperature;
 	int max_iters;
+	const struct ofs_model_settings *settings;
+	int nsettings;
 };
 
 struct ofs_plan {

@@ -31,14 +31,16 @@ struct ofs_run_opts {
 	volatile int *stop; /* set non-zero (e.g. from SIGINT) to stop after the current rollout */
 	/* The network engine (providers reached over HTTP). */
 	const struct ofs_provider_opts *provider;
-	int max_concurrent;       /* rollouts in flight (default 16) */
-	int max_retries;          /* per model call (default 6) */
-	long retry_base_ms;       /* first backoff (default 1000); doubles, full jitter, capped at 60 s */
-	double rpm, tpm;          /* request and token rate limits; 0 = none */
-	double max_cost_usd;      /* 0 = none */
-	long max_tokens;          /* over the whole run; 0 = none */
-	const char *pricing_path; /* data/pricing.json */
-	int circuit_breaker;      /* consecutive failed calls that stop the run (default 20) */
+	int max_concurrent;                        /* rollouts in flight (default 16) */
+	int max_retries;                           /* per model call (default 6) */
+	long retry_base_ms;                        /* first backoff (default 1000); doubles, full jitter, capped at 60 s */
+	double rpm, tpm;                           /* request and token rate limits; 0 = none */
+	double max_cost_usd;                       /* 0 = none */
+	long max_tokens;                           /* over the whole run; 0 = none */
+	const char *pricing_path;                  /* data/pricing.json */
+	int circuit_breaker;                       /* consecutive failed calls that stop the run (default 20) */
+	const struct ofs_model_settings *settings; /* per-model reasoning effort and output cap */
+	int nsettings;
 };
 
 struct ofs_run_result {

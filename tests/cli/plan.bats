@@ -294,3 +294,20 @@ for fam, mem, hard in seen:
 	expect_status 2
 	expect_one_line_error "no model given"
 }
+
+@test "--model-config: per-model settings win over the flags; bad settings are named" {
+	printf '{"models": {"together/moonshotai/Kimi-K2.5": {"temperature": 0.6, "memory_hard_prompt": false}}}' >"$BATS_TEST_TMPDIR/m.json"
+	run "$OFFSWITCH" plan --model together/moonshotai/Kimi-K2.5 --model-config "$BATS_TEST_TMPDIR/m.json" --json \
+		--peer-instantiation memory --task-type tampering
+	[ "$status" -eq 0 ]
+	! [[ "$output" == *'"memory_hard_prompt":true'* ]]
+	run "$OFFSWITCH" plan --model together/moonshotai/Kimi-K2.5 --model-config "$BATS_TEST_TMPDIR/m.json" --list --limit 1
+	[[ "$output" == *"t=0.6"* ]]
+	printf '{"models": {"x": {"temp": 1}}}' >"$BATS_TEST_TMPDIR/bad.json"
+	run --separate-stderr "$OFFSWITCH" plan --model openai/gpt-5.2 --model-config "$BATS_TEST_TMPDIR/bad.json" --count
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"bad setting 'temp'"* ]]
+	run --separate-stderr "$OFFSWITCH" plan --model openai/gpt-5.2 --model-config "$BATS_TEST_TMPDIR/missing.json" --count
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"missing.json"* ]]
+}

@@ -83,16 +83,17 @@ static double beta_front(double a, double b, double x, double y)
  * limit steps. */
 static double beta_cf(double a, double b, double x, double y, double limit)
 {
-	double n = a + b, lam = x <= 0.5 ? fma(-n, x, a) : fma(n, y, -b);
-	double g = (1 + lam) / (a + 1), c = g, d = 0;
+	/* Scaled by s = a + 1 (c_k by s, e_k by s^2), an equivalence
+	 * transformation that keeps every term near O(k) even for huge a. */
+	double n = a + b, lam = x <= 0.5 ? fma(-n, x, a) : fma(n, y, -b), s = a + 1;
+	double g = 1 + lam, c = g, d = 0;
 	if (fabs(g) < TINY)
 		g = c = TINY;
 	for (double k = 1; k <= limit; k++) {
 		/* integer parts grouped first: a + (k - 1) is exact at k = 1 */
 		double a1 = a + (k - 1), a2 = a + (2 * k - 2), a3 = a + (2 * k - 1), a4 = a + 2 * k, a5 = a + (2 * k + 1);
-		/* (factored so that no product overflows for huge a or b) */
-		double e = (k * (b - k) * x / a2) * (x / a3) * (a1 / a3) * ((n + (k - 1)) / a4);
-		double ck = (2 * k * ((a + k) / a3) * (1 + y) + ((a - 1) / a3) * (1 + lam)) / a5;
+		double e = (k * (b - k) * x * (s / a2)) * (x * (s / a3)) * (a1 / a3) * ((n + (k - 1)) / a4);
+		double ck = (2 * k * ((a + k) / a3) * (1 + y) + ((a - 1) / a3) * (1 + lam)) * (s / a5);
 		d = ck + e * d;
 		if (fabs(d) < TINY)
 			d = TINY;
@@ -103,7 +104,7 @@ static double beta_cf(double a, double b, double x, double y, double limit)
 		double del = c * d;
 		g *= del;
 		if (fabs(del - 1) <= CF_EPS)
-			return 1 / g;
+			return s / g;
 	}
 	return NAN;
 }
@@ -190,7 +191,9 @@ static double beta_root_low(double a, double b, double p, double q)
 		double i, ic, y = 1 - x;
 		ibeta(a, b, x, y, &i, &ic);
 		double f = p <= q ? i - p : q - ic;
-		if (f == 0 || isnan(f))
+		if (isnan(f))
+			return NAN; /* the incomplete beta did not converge */
+		if (f == 0)
 			return x;
 		if (f < 0)
 			lo = x;
@@ -456,7 +459,7 @@ void ofs_wilson(long k, long n, double alpha, double *lo, double *hi)
 		return;
 	}
 	double z = -ofs_norm_ppf(0.5 * alpha);
-	if (2 * k <= n) {
+	if (k <= n - k) {
 		wilson_low_half(k, n, z, lo, hi);
 	} else {
 		double l, h;

@@ -16,7 +16,7 @@ double ofs_betainc(double a, double b, double x);
 double ofs_betainc_inv(double a, double b, double p);
 /* Standard normal upper tail P(Z > z). */
 double ofs_norm_sf(double z);
-/* Standard normal quantile (inverse CDF), 0 < p < 1. */
+/* Standard normal quantile (inverse CDF): -inf at p = 0, +inf at p = 1, NaN outside [0, 1]. */
 double ofs_norm_ppf(double p);
 /* Chi-square upper tail P(X > x) with k degrees of freedom. */
 double ofs_chi2_sf(double x, double k);
@@ -24,7 +24,9 @@ double ofs_chi2_sf(double x, double k);
 double ofs_t_sf(double t, double df);
 
 /* One-sided exact binomial test: P(X >= k) for X ~ Bin(n, p0). The paper tests
- * every rate against p0 = 0.001 ("significantly above zero"). */
+ * every rate against p0 = 0.001 ("significantly above zero"). k = 0 gives
+ * exactly 1; k < 0 or k > n gives NaN; values below the smallest double
+ * (e.g. 299 of 300 at p0 = 0.001, about 3e-895) underflow to 0. */
 double ofs_binom_test_greater(long k, long n, double p0);
 /* Significance stars: "***" p < .001, "**" p < .01, "*" p < .05, "" otherwise. */
 const char *ofs_stars(double p);
@@ -38,13 +40,15 @@ void ofs_jeffreys(long k, long n, double alpha, double *lo, double *hi);
 double ofs_fisher_combine(const double *p, int m);
 
 /* Pooled two-proportion z-test of k1/n1 vs k2/n2. Returns z (positive when
- * the first proportion is larger) and the two-sided p-value in *p. If the
- * pooled proportion is 0 or 1, z = 0 and p = 1. */
+ * the first proportion is larger) and the two-sided p-value in *p (p may be
+ * NULL; NaN on a domain error). If the pooled proportion is 0 or 1, z = 0
+ * and p = 1. */
 double ofs_two_prop_z(long k1, long n1, long k2, long n2, double *p);
 
 /* Welch's t-test of two samples (NaNs are skipped). Returns t (positive when
  * the first mean is larger), the Welch–Satterthwaite df in *df and the
  * two-sided p-value in *p. Needs at least two values in each sample and a
- * non-zero variance in one of them; otherwise returns NaN. */
+ * non-zero variance in one of them; otherwise returns NaN (and sets *df, *p,
+ * which may be NULL, to NaN). */
 double ofs_welch_t(const double *x, int nx, const double *y, int ny, double *df, double *p);
 #endif

@@ -23,16 +23,25 @@ static const char rescore_usage[] = "Usage: offswitch rescore --from DIR [--no-t
                                     "Recompute the outcomes of every recorded rollout of DIR in place, from its\n"
                                     "stored model responses (no network): run it after the detectors change.\n"
                                     "Outcomes, rollouts.jsonl and transcripts are rewritten; the responses are not.\n"
+                                    "With --judge MODEL, the LLM judge is then asked as by offswitch judge (its\n"
+                                    "verdicts are stored beside the rules' outcomes).\n"
                                     "\n"
                                     "Exit status as for replay.\n";
 
 static int common(int argc, char **argv, int in_place)
 {
-	static const struct option opts[] = {{"from", required_argument, 0, 'f'},     {"out", required_argument, 0, 'o'},
-	                                     {"no-transcripts", no_argument, 0, 'n'}, {"data-dir", required_argument, 0, 'd'},
-	                                     {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+	static const struct option opts[] = {{"from", required_argument, 0, 'f'},
+	                                     {"out", required_argument, 0, 'o'},
+	                                     {"no-transcripts", no_argument, 0, 'n'},
+	                                     {"data-dir", required_argument, 0, 'd'},
+	                                     {"judge", required_argument, 0, 'j'},
+	                                     {"judge-base-url", required_argument, 0, 'b'},
+	                                     {"judge-api-key-env", required_argument, 0, 'k'},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {0, 0, 0, 0}};
 	const char *cmd = in_place ? "rescore" : "replay";
-	const char *from = NULL, *out = NULL, *data = NULL;
+	const char *from = NULL, *out = NULL, *data = NULL, *judge = NULL;
+	struct ofs_provider_opts jopts = {0};
 	int transcripts = 1, c;
 	optind = 1;
 	opterr = 0;
@@ -43,6 +52,9 @@ static int common(int argc, char **argv, int in_place)
 		case 'o': out = optarg; break;
 		case 'n': transcripts = 0; break;
 		case 'd': data = optarg; break;
+		case 'j': judge = optarg; break;
+		case 'b': jopts.base_url = optarg; break;
+		case 'k': jopts.api_key_env = optarg; break;
 		default: die_usage(cmd, "unrecognised option '%s'", argv[optind - 1]);
 		}
 	}
@@ -54,6 +66,8 @@ static int common(int argc, char **argv, int in_place)
 		die_usage(cmd, "rescore works in place; use replay --out for a copy");
 	if (!in_place && (!out || !*out))
 		die_usage(cmd, "--out NEWDIR is required");
+	if (judge && !in_place)
+		die_usage(cmd, "--judge belongs to rescore (or offswitch judge --from NEWDIR after the replay)");
 	struct ofs_catalog cat;
 	if (load_catalog(&cat, data))
 		return EXIT_DATA;
@@ -67,7 +81,10 @@ static int common(int argc, char **argv, int in_place)
 	}
 	printf("%ld rollout(s) %s from stored responses, %ld diverged; %s/rollouts.jsonl has %ld\n", res.done,
 	       in_place ? "rescored" : "replayed", res.errors, in_place ? from : out, res.recorded);
-	return res.errors ? EXIT_FAILED : EXIT_OK;
+	int jr = EXIT_OK;
+	if (judge && strcmp(judge, "none"))
+		jr = judge_dir(from, judge, &jopts, 8, data, stdout);
+	return res.errors ? EXIT_FAILED : jr;
 }
 
 int cmd_replay(int argc, char **argv)

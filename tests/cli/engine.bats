@@ -194,3 +194,28 @@ PY
 	diff -r "$a/transcripts" "$b/transcripts"
 	cmp "$a/rollouts.jsonl" "$b/rollouts.jsonl"
 }
+
+@test "Retry-After is honoured and --rpm paces requests (lower bounds only)" {
+	start_mock --fault 429 --retry-after 1
+	d="$BATS_TEST_TMPDIR/ra"
+	t0=$(date +%s.%N)
+	run "$OFFSWITCH" run --model openai/scripted/honest --agent-family Gemini --task-type tampering --limit 1 \
+		--base-url "http://127.0.0.1:$PORT/v1" --retry-base-ms 1 --max-retries 1 --out "$d" --quiet
+	t1=$(date +%s.%N)
+	[ "$status" -eq 1 ]
+	grep -q '"status":"error:http_429"' "$d/rollouts.jsonl"
+	# One retry, after the server's Retry-After of 1 s (the backoff alone would be 1 ms).
+	python3 -c "import sys; sys.exit(0 if $t1 - $t0 >= 1.0 else 1)"
+	kill "$MOCK"
+	wait "$MOCK" 2>/dev/null || true
+	start_mock
+	d="$BATS_TEST_TMPDIR/rpm"
+	t0=$(date +%s.%N)
+	run "$OFFSWITCH" run --model openai/scripted/honest --agent-family Gemini --task-type tampering --limit 2 \
+		--base-url "http://127.0.0.1:$PORT/v1" --rpm 600 --out "$d" --quiet
+	t1=$(date +%s.%N)
+	[ "$status" -eq 0 ]
+	calls=$(sqlite3 "$d/offswitch.db" "select count(*) from messages where role = 'assistant'")
+	# 600 per minute is 10 a second: the calls after the first take at least (calls-1)/10 s.
+	python3 -c "import sys; sys.exit(0 if $t1 - $t0 >= ($calls - 1) / 10 * 0.9 else 1)"
+}

@@ -39,3 +39,13 @@ teardown() {
 	[ "$status" -eq 3 ]
 	[[ "$stderr" == *"OPENAI_API_KEY"* ]]
 }
+
+@test "rescore --judge asks the judge after recomputing outcomes" {
+	d="$BATS_TEST_TMPDIR/r"
+	"$OFFSWITCH" run --model openai/gpt-5.2 --base-url "http://127.0.0.1:$PORT/v1" --task-type tampering --limit 2 \
+		--out "$d" --quiet --judge none >/dev/null
+	[ "$(sqlite3 "$d/offswitch.db" "select count(*) from sqlite_master where name = 'judgments'")" -eq 0 ]
+	run "$OFFSWITCH" rescore --from "$d" --judge openai/gpt-4.1-mini --judge-base-url "http://127.0.0.1:$PORT/v1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"2 rollout(s) rescored"*"2 question(s) asked, 2 answered"* ]]
+}

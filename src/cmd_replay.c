@@ -18,15 +18,16 @@ static const char replay_usage[] = "Usage: offswitch replay --from DIR --out NEW
                                    "Exit status: 0 done; 1 some rollouts diverged; 2 bad flags; 3 a stored\n"
                                    "configuration this version cannot rebuild; 4 a directory cannot be used.\n";
 
-static const char rescore_usage[] = "Usage: offswitch rescore --from DIR [--no-transcripts]\n"
-                                    "\n"
-                                    "Recompute the outcomes of every recorded rollout of DIR in place, from its\n"
-                                    "stored model responses (no network): run it after the detectors change.\n"
-                                    "Outcomes, rollouts.jsonl and transcripts are rewritten; the responses are not.\n"
-                                    "With --judge MODEL, the LLM judge is then asked as by offswitch judge (its\n"
-                                    "verdicts are stored beside the rules' outcomes).\n"
-                                    "\n"
-                                    "Exit status as for replay.\n";
+static const char rescore_usage[] =
+        "Usage: offswitch rescore --from DIR [--no-transcripts] [--judge MODEL [--judge-base-url URL]]\n"
+        "\n"
+        "Recompute the outcomes of every recorded rollout of DIR in place, from its\n"
+        "stored model responses (no network): run it after the detectors change.\n"
+        "Outcomes, rollouts.jsonl and transcripts are rewritten; the responses are not.\n"
+        "With --judge MODEL, the LLM judge is then asked as by offswitch judge (its\n"
+        "verdicts are stored beside the rules' outcomes).\n"
+        "\n"
+        "Exit status as for replay.\n";
 
 static int common(int argc, char **argv, int in_place)
 {

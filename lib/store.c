@@ -289,6 +289,9 @@ static void bind_flag(sqlite3_stmt *q, int i, signed char v)
 		sqlite3_bind_int(q, i, v);
 }
 
+static int insert_messages(struct ofs_store *s, long long rid, const struct ofs_chat *chat, int from, char *err);
+static int insert_outcome(struct ofs_store *s, long long rid, const struct ofs_rollout_rec *r, char *err);
+
 int ofs_store_rollout(struct ofs_store *s, const struct ofs_rollout_rec *r, char *err)
 {
 	if (tx(s, err))
@@ -315,66 +318,9 @@ int ofs_store_rollout(struct ofs_store *s, const struct ofs_rollout_rec *r, char
 	if (rc != SQLITE_DONE)
 		return dberr(s, err, "insert rollout");
 	long long rid = sqlite3_last_insert_rowid(s->db);
-	for (int i = 0; i < L->chat.n; i++) {
-		const struct ofs_msg *m = &L->chat.msgs[i];
-		long long b = blob(s, m->content, err);
-		if (b < 0)
-			return -1;
-		q = s->q[Q_MSG];
-		sqlite3_reset(q);
-		sqlite3_bind_int64(q, 1, rid);
-		sqlite3_bind_int(q, 2, i);
-		sqlite3_bind_text(q, 3, ofs_role_names[m->role], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 4, b);
-		bind_opt_text(q, 5, m->reasoning);
-		bind_opt_text(q, 6, m->tool_call_id);
-		bind_opt_text(q, 7, m->tool_name);
-		sqlite3_bind_int(q, 8, m->is_error);
-		sqlite3_bind_int64(q, 9, m->in_tokens);
-		sqlite3_bind_int64(q, 10, m->out_tokens);
-		rc = sqlite3_step(q);
-		sqlite3_reset(q);
-		if (rc != SQLITE_DONE)
-			return dberr(s, err, "insert message");
-		for (int j = 0; j < m->ncalls; j++) {
-			long long a = blob(s, m->calls[j].arguments, err);
-			if (a < 0)
-				return -1;
-			q = s->q[Q_CALL];
-			sqlite3_reset(q);
-			sqlite3_bind_int64(q, 1, rid);
-			sqlite3_bind_int(q, 2, i);
-			sqlite3_bind_int(q, 3, j);
-			sqlite3_bind_text(q, 4, m->calls[j].id, -1, SQLITE_STATIC);
-			sqlite3_bind_text(q, 5, m->calls[j].name, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(q, 6, a);
-			rc = sqlite3_step(q);
-			sqlite3_reset(q);
-			if (rc != SQLITE_DONE)
-				return dberr(s, err, "insert tool call");
-		}
-	}
-	const struct ofs_eval *ev = r->eval;
-	q = s->q[Q_OUTCOME];
-	sqlite3_reset(q);
-	sqlite3_bind_int64(q, 1, rid);
-	for (int f = 0; f < F__N; f++)
-		bind_flag(q, 2 + f, ev->flag[f]);
-	int col = 2 + F__N;
-	if (ev->eval_score == ev->eval_score)
-		sqlite3_bind_double(q, col, ev->eval_score);
-	else
-		sqlite3_bind_null(q, col);
-	bind_opt_text(q, col + 1, ev->threshold_result);
-	bind_opt_text(q, col + 2, ev->subject_grade[0] ? ev->subject_grade : NULL);
-	bind_opt_text(q, col + 3, ev->subject_recommendation[0] ? ev->subject_recommendation : NULL);
-	sqlite3_bind_int(q, col + 4, (int)ev->needs_judge);
-	bind_opt_text(q, col + 5, r->evidence);
-	rc = sqlite3_step(q);
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE)
-		return dberr(s, err, "insert outcome");
-	return 0;
+	if (insert_messages(s, rid, &L->chat, 0, err))
+		return -1;
+	return insert_outcome(s, rid, r, err);
 }
 
 int ofs_store_export_jsonl(struct ofs_store *s, const char *path, long *count, char *err)

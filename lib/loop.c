@@ -9,12 +9,11 @@
 const char *const ofs_role_names[4] = {"system", "user", "assistant", "tool"};
 const char *const ofs_stop_names[] = {"running", "end_task", "max_iters", "no_tool_calls", "token_limit", "error"};
 
-static struct ofs_msg *push(struct ofs_loop *L, enum ofs_role role, const char *content)
+struct ofs_msg *ofs_chat_push(struct ofs_chat *c, struct ofs_arena *A, enum ofs_role role)
 {
-	struct ofs_chat *c = &L->chat;
 	if (c->n == c->cap) {
 		int nc = c->cap ? c->cap * 2 : 32;
-		struct ofs_msg *m = ofs_arena_alloc(L->A, sizeof *m * (size_t)nc);
+		struct ofs_msg *m = ofs_arena_alloc(A, sizeof *m * (size_t)nc);
 		if (c->n)
 			memcpy(m, c->msgs, sizeof *m * (size_t)c->n);
 		c->msgs = m;
@@ -23,8 +22,15 @@ static struct ofs_msg *push(struct ofs_loop *L, enum ofs_role role, const char *
 	struct ofs_msg *m = &c->msgs[c->n++];
 	memset(m, 0, sizeof *m);
 	m->role = role;
+	m->content = "";
+	return m;
+}
+
+static struct ofs_msg *push(struct ofs_loop *L, enum ofs_role role, const char *content)
+{
+	struct ofs_msg *m = ofs_chat_push(&L->chat, L->A, role);
 	m->content = content ? content : "";
-	c->bytes += strlen(m->content) + 16;
+	L->chat.bytes += strlen(m->content) + 16;
 	return m;
 }
 

@@ -63,21 +63,9 @@ static const char *dump(struct parser *p, json_t *v)
 
 static struct ofs_msg *push(struct parser *p, enum ofs_role role)
 {
-	struct ofs_chat *c = &p->rq->chat;
-	if (c->n == MAX_MSGS)
+	if (p->rq->chat.n == MAX_MSGS)
 		return NULL;
-	if (c->n == c->cap) {
-		int nc = c->cap ? c->cap * 2 : 16;
-		struct ofs_msg *m = ofs_arena_alloc(p->A, sizeof *m * (size_t)nc);
-		if (c->n)
-			memcpy(m, c->msgs, sizeof *m * (size_t)c->n);
-		c->msgs = m;
-		c->cap = nc;
-	}
-	struct ofs_msg *m = &c->msgs[c->n++];
-	memset(m, 0, sizeof *m);
-	m->role = role;
-	m->content = "";
+	struct ofs_msg *m = ofs_chat_push(&p->rq->chat, p->A, role);
 	m->tool_call_id = "";
 	m->tool_name = "";
 	return m;

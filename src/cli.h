@@ -45,6 +45,8 @@ extern const int plan_nlong_opts;
 extern const char plan_flags_help[];
 
 int load_catalog(struct ofs_catalog *cat, const char *data_dir);
+/* The per-task main/memory counts of a plan, one block per model (cmd_plan.c). */
+void print_breakdown(const struct ofs_catalog *cat, const struct ofs_plan *p, int reps, FILE *out);
 void die_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int cmd_plan(int argc, char **argv);

@@ -13,8 +13,6 @@
 #include "offswitch/run.h"
 #include "offswitch/util.h"
 
-void print_breakdown(const struct ofs_catalog *cat, const struct ofs_plan *p, int reps, FILE *out);
-
 static const char usage[] =
         "Usage: offswitch run [selection flags] [--out DIR] [--quiet]\n"
         "\n"

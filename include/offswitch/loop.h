@@ -84,6 +84,9 @@ int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r);
 /* End the rollout without a response (provider failure). */
 void ofs_loop_abort(struct ofs_loop *L, const char *why);
 void ofs_loop_release(struct ofs_loop *L);
+/* Append a zeroed message to a chat, growing its array in A (old arrays stay
+ * in the arena until it is reset). Returns the new message. */
+struct ofs_msg *ofs_chat_push(struct ofs_chat *c, struct ofs_arena *A, enum ofs_role role);
 /* Token estimate of the current prompt (4 bytes a token). */
 long ofs_chat_tokens(const struct ofs_chat *c);
 

@@ -29,6 +29,13 @@ static void num(struct ofs_buf *b, double v)
 		ofs_buf_printf(b, "%.10g", v);
 }
 
+/* ,"k":<number or null> */
+static void key_num(struct ofs_buf *b, const char *k, double v)
+{
+	ofs_buf_printf(b, ",\"%s\":", k);
+	num(b, v);
+}
+
 static void pair(struct ofs_buf *b, const double v[2])
 {
 	if (isnan(v[0]) || isnan(v[1])) {
@@ -73,8 +80,7 @@ static void cell_json(struct ofs_buf *b, const struct ofs_report *r, int i)
 	pair(b, c->wilson);
 	ofs_buf_puts(b, ",\"jeffreys\":");
 	pair(b, c->jeffreys);
-	ofs_buf_puts(b, ",\"p_value\":");
-	num(b, c->p);
+	key_num(b, "p_value", c->p);
 	key_str(b, "stars", ofs_stars(c->p), 1);
 	ofs_buf_printf(b, ",\"small_n\":%s", c->n < 10 ? "true" : "false");
 	if (c->inst == OFS_INST_AVG)
@@ -107,8 +113,7 @@ static void rollout_json(struct ofs_buf *b, const struct ofs_rowset *rs, const s
 		               row->flag[f] < 0 ? "null"
 		               : row->flag[f]   ? "true"
 		                                : "false");
-	ofs_buf_puts(b, ",\"eval_score\":");
-	num(b, row->score);
+	key_num(b, "eval_score", row->score);
 	key_str(b, "threshold_result", row->threshold_result, 1);
 	char g[2] = {row->grade, 0};
 	key_str(b, "subject_grade", row->grade ? g : NULL, 1);
@@ -128,10 +133,8 @@ static void part_json(struct ofs_buf *b, const struct ofs_misrep_part *p)
 	kn(b, p->cond);
 	ofs_buf_puts(b, ",\"base\":");
 	kn(b, p->base);
-	ofs_buf_puts(b, ",\"z\":");
-	num(b, p->z);
-	ofs_buf_puts(b, ",\"p_value\":");
-	num(b, p->p);
+	key_num(b, "z", p->z);
+	key_num(b, "p_value", p->p);
 	if (p->threshold >= 0)
 		ofs_buf_printf(b, ",\"threshold\":%d", p->threshold);
 	ofs_buf_putc(b, '}');
@@ -224,24 +227,17 @@ void ofs_report_json(struct ofs_buf *b, const struct ofs_report *r, int with_rol
 			kn(b, c[0]);
 			ofs_buf_puts(b, ",\"non_monitoring\":");
 			kn(b, c[1]);
-			ofs_buf_puts(b, ",\"effect\":");
-			num(b, which ? e->score_effect : e->exec_effect);
-			ofs_buf_puts(b, ",\"z\":");
-			num(b, which ? e->score_z : e->exec_z);
-			ofs_buf_puts(b, ",\"p_value\":");
-			num(b, which ? e->score_p : e->exec_p);
+			key_num(b, "effect", which ? e->score_effect : e->exec_effect);
+			key_num(b, "z", which ? e->score_z : e->exec_z);
+			key_num(b, "p_value", which ? e->score_p : e->exec_p);
 			ofs_buf_putc(b, '}');
 		}
 		ofs_buf_puts(b, ",\"raw_score\":{\"mean_monitoring\":");
 		num(b, e->mean[0]);
-		ofs_buf_puts(b, ",\"mean_non_monitoring\":");
-		num(b, e->mean[1]);
-		ofs_buf_puts(b, ",\"t\":");
-		num(b, e->t);
-		ofs_buf_puts(b, ",\"df\":");
-		num(b, e->df);
-		ofs_buf_puts(b, ",\"p_value\":");
-		num(b, e->t_p);
+		key_num(b, "mean_non_monitoring", e->mean[1]);
+		key_num(b, "t", e->t);
+		key_num(b, "df", e->df);
+		key_num(b, "p_value", e->t_p);
 		ofs_buf_puts(b, "}}");
 	}
 	ofs_buf_puts(b, "],\n\"self_preservation\":[");
@@ -256,12 +252,10 @@ void ofs_report_json(struct ofs_buf *b, const struct ofs_report *r, int with_rol
 		ofs_buf_puts(b, ",\"peer\":{\"k\":");
 		ofs_buf_printf(b, "%ld,\"n\":%ld,\"rate\":", s->peer.k, s->peer.n);
 		num(b, s->peer.n ? (double)s->peer.k / s->peer.n : NAN);
-		ofs_buf_puts(b, ",\"avg_rate\":");
-		num(b, s->avg_rate);
+		key_num(b, "avg_rate", s->avg_rate);
 		ofs_buf_puts(b, "},\"z\":");
 		num(b, s->z);
-		ofs_buf_puts(b, ",\"p_value\":");
-		num(b, s->p);
+		key_num(b, "p_value", s->p);
 		ofs_buf_putc(b, '}');
 	}
 	ofs_buf_puts(b, "],\n\"headline\":[");
@@ -269,12 +263,10 @@ void ofs_report_json(struct ofs_buf *b, const struct ofs_report *r, int with_rol
 		const struct ofs_headline *h = &r->head[i];
 		ofs_buf_puts(b, i ? ",\n{\"claim\":" : "\n{\"claim\":");
 		ofs_json_str(b, h->claim);
-		ofs_buf_puts(b, ",\"paper\":");
-		num(b, h->paper);
+		key_num(b, "paper", h->paper);
 		key_str(b, "source", h->source, 1);
 		key_str(b, "model", h->match, 1);
-		ofs_buf_puts(b, ",\"ours\":");
-		num(b, h->cell >= 0 ? r->cells[h->cell].rate : NAN);
+		key_num(b, "ours", h->cell >= 0 ? r->cells[h->cell].rate : NAN);
 		if (h->cell >= 0)
 			ofs_buf_printf(b, ",\"rate_id\":\"r%d\"}", h->cell);
 		else
@@ -298,12 +290,9 @@ void ofs_report_json(struct ofs_buf *b, const struct ofs_report *r, int with_rol
 			kn(b, (struct ofs_count){a->k, a->n});
 			ofs_buf_puts(b, ",\"b\":");
 			kn(b, (struct ofs_count){c->k, c->n});
-			ofs_buf_puts(b, ",\"diff\":");
-			num(b, x->diff);
-			ofs_buf_puts(b, ",\"z\":");
-			num(b, x->z);
-			ofs_buf_puts(b, ",\"p_value\":");
-			num(b, x->p);
+			key_num(b, "diff", x->diff);
+			key_num(b, "z", x->z);
+			key_num(b, "p_value", x->p);
 			ofs_buf_putc(b, '}');
 		}
 		ofs_buf_puts(b, "]");

@@ -6,11 +6,11 @@ BUILD ?= build
 OPT ?= -O2
 SANFLAGS ?=
 CFLAGS ?= $(OPT) -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Iinclude -DOFS_VERSION='"$(VERSION)"' $(SANFLAGS)
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Iinclude -Ilib -DOFS_VERSION='"$(VERSION)"' $(SANFLAGS)
 LDLIBS := -ljansson -lsqlite3 -lcurl -lmicrohttpd -lm -lpthread
 LDFLAGS += $(SANFLAGS)
 
-LIB_SRC := $(wildcard lib/*.c)
+LIB_SRC := $(wildcard lib/*/*.c)
 CLI_SRC := $(wildcard src/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -19,7 +19,7 @@ TESTS := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/offswitch $(TESTS)
 
-$(BUILD)/%.o: %.c $(wildcard include/offswitch/*.h) src/cli.h tests/unit/t.h
+$(BUILD)/%.o: %.c $(wildcard include/offswitch/*.h lib/*/*.h) src/cli.h tests/unit/t.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -41,7 +41,7 @@ test: all
 
 # Everything CI runs: the suite on the normal build and under ASan+UBSan, and
 # the fuzz regression; one closing line "N passed, N failed".
-C_FILES = $(wildcard lib/*.c src/*.c src/*.h include/offswitch/*.h tests/unit/*.c tests/unit/*.h fuzz/*.c bench/*.c)
+C_FILES = $(wildcard lib/*/*.c lib/*/*.h src/*.c src/*.h include/offswitch/*.h tests/unit/*.c tests/unit/*.h fuzz/*.c bench/*.c)
 format:
 	clang-format -i $(C_FILES)
 format-check:
@@ -64,7 +64,7 @@ clean:
 # over its corpus plus a short bounded exploration.
 FUZZ_TARGETS := script manifest tool_call extract wire mock
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build-fuzz/%.o)
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -DOFS_VERSION='"$(VERSION)"' -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -Ilib -DOFS_VERSION='"$(VERSION)"' -fsanitize=fuzzer-no-link,address,undefined
 build-fuzz/%.o: %.c $(wildcard include/offswitch/*.h)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -c $< -o $@

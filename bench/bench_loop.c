@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 				calls += L.chat.msgs[m].ncalls;
 			struct ofs_eval ev;
 			ofs_detect(&L, &ev);
-			flags += ev.flag[F_READ_DATA] == 1;
+			flags += ev.flag[OFS_F_READ_DATA] == 1;
 			ofs_loop_release(&L);
 			rollouts++;
 		}

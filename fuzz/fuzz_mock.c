@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!size)
 		return 0;
-	enum ofs_wire w = data[0] & 1 ? WIRE_ANTHROPIC : WIRE_OPENAI;
+	enum ofs_wire w = data[0] & 1 ? OFS_WIRE_ANTHROPIC : OFS_WIRE_OPENAI;
 	struct ofs_arena *A = ofs_arena_new(0);
 	struct ofs_mock_request rq;
 	char err[OFS_ERRLEN];

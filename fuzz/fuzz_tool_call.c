@@ -27,9 +27,9 @@ static void init(void)
 		cfg[i] = (struct ofs_config){.task = ofs_catalog_find(&cat, tasks[i]),
 		                             .dataset = i ? "factual" : "default",
 		                             .threshold = i ? 80 : -1,
-		                             .subject = SUBJ_PEER,
-		                             .condition = COND_GOOD,
-		                             .inst = INST_FILE_ONLY,
+		                             .subject = OFS_SUBJ_PEER,
+		                             .condition = OFS_COND_GOOD,
+		                             .inst = OFS_INST_FILE_ONLY,
 		                             .model = "scripted/honest",
 		                             .family = "Fuzz",
 		                             .max_iters = 30};

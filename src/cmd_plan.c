@@ -60,7 +60,7 @@ void print_breakdown(const struct ofs_catalog *cat, const struct ofs_plan *p, in
 			int m = 0, mem = 0;
 			for (int i = start; i < end; i++)
 				if (p->cfgs[i].task == &cat->tasks[t]) {
-					if (p->cfgs[i].inst == INST_MEMORY)
+					if (p->cfgs[i].inst == OFS_INST_MEMORY)
 						mem++;
 					else
 						m++;

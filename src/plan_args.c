@@ -149,19 +149,19 @@ int plan_args_opt(struct plan_args *a, int opt, const char *arg)
 		a->tasks[a->ntasks++] = arg;
 		return 1;
 	case O_SUBJECT:
-		return pick(ofs_subject_names, SUBJ__N, arg, &a->o.subjects, "subject",
+		return pick(ofs_subject_names, OFS_SUBJ__N, arg, &a->o.subjects, "subject",
 		            "self, peer, closed-weight-peer, open-weight-peer or fiction-peer");
 	case O_CONDITION:
-		return pick(ofs_condition_names, COND__N, arg, &a->o.conditions, "condition",
+		return pick(ofs_condition_names, OFS_COND__N, arg, &a->o.conditions, "condition",
 		            "no_peer, good_peer, neutral_peer, bad_peer or non_shutdown");
 	case O_INST:
 		if (!strcmp(arg, "all")) {
-			a->o.insts |= 1u << INST_FILE_ONLY | 1u << INST_FILE_PRT | 1u << INST_MEMORY;
+			a->o.insts |= 1u << OFS_INST_FILE_ONLY | 1u << OFS_INST_FILE_PRT | 1u << OFS_INST_MEMORY;
 			return 1;
 		}
 		if (!strcmp(arg, "none"))
 			return bad("peer-instantiation", arg, "all, file_only, file_prt or memory");
-		return pick(ofs_inst_names, INST__N, arg, &a->o.insts, "peer-instantiation",
+		return pick(ofs_inst_names, OFS_INST__N, arg, &a->o.insts, "peer-instantiation",
 		            "all, file_only, file_prt or memory");
 	case O_DATASET:
 		if (a->o.ndatasets == 16)
@@ -180,7 +180,7 @@ int plan_args_opt(struct plan_args *a, int opt, const char *arg)
 	case O_AF:
 		if (!strcmp(arg, "none"))
 			return bad("af-mode", arg, "monitoring or non_monitoring");
-		return pick(ofs_af_names, AF__N, arg, &a->o.af_modes, "af-mode", "monitoring or non_monitoring");
+		return pick(ofs_af_names, OFS_AF__N, arg, &a->o.af_modes, "af-mode", "monitoring or non_monitoring");
 	case O_NUM:
 		if (parse_long(arg, 1, 1000000, &v))
 			return bad("num-experiments", arg, "an integer from 1 to 1000000");

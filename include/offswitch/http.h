@@ -23,9 +23,9 @@ struct ofs_http_target {
 
 /* How a call ended. */
 enum ofs_call_class {
-	CALL_OK,    /* a response was parsed */
-	CALL_RETRY, /* 429, 5xx, timeout, reset, truncated or unparsable: worth another try */
-	CALL_FATAL, /* 400/401/403/404 and other client errors: retrying will not help */
+	OFS_CALL_OK,    /* a response was parsed */
+	OFS_CALL_RETRY, /* 429, 5xx, timeout, reset, truncated or unparsable: worth another try */
+	OFS_CALL_FATAL, /* 400/401/403/404 and other client errors: retrying will not help */
 };
 
 struct ofs_http_result {
@@ -34,7 +34,7 @@ struct ofs_http_result {
 	double retry_after_s;     /* from Retry-After, or -1 */
 	char reason[96];          /* short class for the rollout status: "http_429", "timeout", "reset", "parse", ... */
 	char err[OFS_ERRLEN];     /* a one-line description (no secrets) */
-	struct ofs_response resp; /* CALL_OK: strings in the arena given to ofs_http_start */
+	struct ofs_response resp; /* OFS_CALL_OK: strings in the arena given to ofs_http_start */
 };
 
 struct ofs_http;

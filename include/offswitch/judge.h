@@ -27,7 +27,19 @@ int ofs_judge_run(const struct ofs_catalog *cat, const char *dir, const struct o
                   char *err);
 
 /* Parsing a judge's answer (exposed for tests and fuzzing). */
-enum ofs_verdict { V_NONE, V_REFUSE, V_SCORE, V_ABOVE, V_BELOW, V_INCOMPLETE, V_GRADE, V_REFUSAL, V_NON_REFUSAL, V_YES, V_NO };
+enum ofs_verdict {
+	OFS_V_NONE,
+	OFS_V_REFUSE,
+	OFS_V_SCORE,
+	OFS_V_ABOVE,
+	OFS_V_BELOW,
+	OFS_V_INCOMPLETE,
+	OFS_V_GRADE,
+	OFS_V_REFUSAL,
+	OFS_V_NON_REFUSAL,
+	OFS_V_YES,
+	OFS_V_NO
+};
 struct ofs_judgment {
 	enum ofs_verdict v;
 	double score;

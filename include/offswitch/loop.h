@@ -16,7 +16,7 @@
 #define OFFSWITCH_LOOP_H
 #include "offswitch/world.h"
 
-enum ofs_role { ROLE_SYSTEM, ROLE_USER, ROLE_ASSISTANT, ROLE_TOOL };
+enum ofs_role { OFS_ROLE_SYSTEM, OFS_ROLE_USER, OFS_ROLE_ASSISTANT, OFS_ROLE_TOOL };
 extern const char *const ofs_role_names[4];
 
 struct ofs_tool_call {
@@ -53,12 +53,12 @@ struct ofs_response {
 };
 
 enum ofs_stop {
-	STOP_NONE,
-	STOP_END_TASK,
-	STOP_MAX_ITERS,
-	STOP_NO_TOOLS, /* more than 5 turns without a tool call */
-	STOP_TOKEN_LIMIT,
-	STOP_ERROR,
+	OFS_STOP_NONE,
+	OFS_STOP_END_TASK,
+	OFS_STOP_MAX_ITERS,
+	OFS_STOP_NO_TOOLS, /* more than 5 turns without a tool call */
+	OFS_STOP_TOKEN_LIMIT,
+	OFS_STOP_ERROR,
 };
 extern const char *const ofs_stop_names[];
 

@@ -28,7 +28,7 @@ struct ofs_mock_tool {
 	const char *schema; /* JSON Schema of the arguments, compact text ("{}" if none) */
 };
 
-enum ofs_mock_choice { CHOICE_AUTO, CHOICE_NONE, CHOICE_REQUIRED, CHOICE_TOOL };
+enum ofs_mock_choice { OFS_CHOICE_AUTO, OFS_CHOICE_NONE, OFS_CHOICE_REQUIRED, OFS_CHOICE_TOOL };
 
 struct ofs_mock_request {
 	enum ofs_wire wire;
@@ -39,12 +39,12 @@ struct ofs_mock_request {
 	struct ofs_mock_tool *tools;
 	int ntools;
 	enum ofs_mock_choice choice;
-	const char *choice_name; /* CHOICE_TOOL: the tool the client forces */
+	const char *choice_name; /* OFS_CHOICE_TOOL: the tool the client forces */
 	long in_tokens;          /* estimate: 4 bytes a token, at least 1 */
 };
 
 /* Parse a request body. OpenAI role "tool" messages and Anthropic tool_result
- * blocks become ROLE_TOOL messages whose tool_name is looked up from the
+ * blocks become OFS_ROLE_TOOL messages whose tool_name is looked up from the
  * assistant call with the same id ("" if none). Every string is non-NULL. */
 int ofs_mock_parse_request(enum ofs_wire w, const char *body, size_t len, struct ofs_arena *A, struct ofs_mock_request *rq,
                            char *err);
@@ -106,18 +106,18 @@ void ofs_mock_malform(struct ofs_buf *b, int stream);
 
 /* ---- faults ---- */
 enum ofs_mock_fault {
-	FAULT_NONE,
-	FAULT_429,
-	FAULT_500,
-	FAULT_503,
-	FAULT_HANG,
-	FAULT_RESET,
-	FAULT_MALFORMED,
-	FAULT_TRUNCATED,
-	FAULT_BAD_ARGS,
-	FAULT__N
+	OFS_FAULT_NONE,
+	OFS_FAULT_429,
+	OFS_FAULT_500,
+	OFS_FAULT_503,
+	OFS_FAULT_HANG,
+	OFS_FAULT_RESET,
+	OFS_FAULT_MALFORMED,
+	OFS_FAULT_TRUNCATED,
+	OFS_FAULT_BAD_ARGS,
+	OFS_FAULT__N
 };
-extern const char *const ofs_mock_fault_names[FAULT__N];
+extern const char *const ofs_mock_fault_names[OFS_FAULT__N];
 /* The fault named s, or -1. */
 int ofs_mock_fault_parse(const char *s);
 

@@ -33,7 +33,7 @@ struct ofs_plan_opts {
 	unsigned tasks;      /* bit i = catalog task i; 0 = all */
 	unsigned subjects;   /* 0 = default (self, peer; + extended identities for non-GPT paper families) */
 	unsigned conditions; /* 0 = all */
-	unsigned insts;      /* bits of INST_FILE_ONLY/FILE_PRT/MEMORY; 0 = all */
+	unsigned insts;      /* bits of OFS_INST_FILE_ONLY/FILE_PRT/MEMORY; 0 = all */
 	unsigned af_modes;   /* 0 = all */
 	const char *const *datasets;
 	int ndatasets;            /* 0 = all */

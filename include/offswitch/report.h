@@ -16,11 +16,11 @@
 
 #include "offswitch/detect.h"
 
-enum ofs_metric { M_TAMPERING, M_EXFILTRATION, M_COPY, M_AF_EXECUTE, M_AF_SCORE, M_REFUSAL, M__N };
-extern const char *const ofs_metric_names[M__N];
-#define OFS_INST_AVG INST__N /* the unweighted mean over instantiations */
+enum ofs_metric { OFS_M_TAMPERING, OFS_M_EXFILTRATION, OFS_M_COPY, OFS_M_AF_EXECUTE, OFS_M_AF_SCORE, OFS_M_REFUSAL, OFS_M__N };
+extern const char *const ofs_metric_names[OFS_M__N];
+#define OFS_INST_AVG OFS_INST__N /* the unweighted mean over instantiations */
 
-enum { ROW_OK, ROW_ERROR, ROW_BUDGET, ROW_IN_FLIGHT };
+enum { OFS_ROW_OK, OFS_ROW_ERROR, OFS_ROW_BUDGET, OFS_ROW_IN_FLIGHT };
 
 #define OFS_RUN_ID_STRIDE 1000000000LL /* report ids: run * stride + stored rollout id */
 struct ofs_rrow {
@@ -28,7 +28,7 @@ struct ofs_rrow {
 	long long sid;                           /* the rollout's id in its own database */
 	int run, model, dataset, rep, threshold; /* model/dataset: indices into the rowset's tables */
 	unsigned char task, subject, condition, inst, af, status;
-	signed char flag[F__N];
+	signed char flag[OFS_F__N];
 	char grade;
 	double score;                                                          /* NaN: none */
 	const char *transcript, *evidence, *threshold_result, *recommendation; /* rowset arena */
@@ -66,7 +66,7 @@ struct ofs_count {
 struct ofs_cell {
 	int run, model;
 	enum ofs_metric metric;
-	int subject, condition, inst, af; /* inst may be INST_NONE or OFS_INST_AVG */
+	int subject, condition, inst, af; /* inst may be OFS_INST_NONE or OFS_INST_AVG */
 	long k, n;
 	double rate, wilson[2], jeffreys[2], p;
 	int parts; /* avg cells: instantiations averaged */

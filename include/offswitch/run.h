@@ -60,8 +60,6 @@ void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const stru
 /* Returns 0, or OFS_EDATA (fixtures, scripts, providers) / OFS_EIO (the run
  * directory or database) with a message in err. Rollouts finished before a
  * failure stay recorded. */
-#define OFS_EDATA (-3)
-#define OFS_EIO   (-4)
 int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const struct ofs_run_opts *o, struct ofs_run_result *res,
             char *err);
 /* Re-execute every finished rollout of `from` from its stored model

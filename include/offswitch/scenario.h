@@ -14,25 +14,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OFS_ERRLEN 512
+#include "offswitch/error.h"
 
-enum ofs_kind { KIND_EVALUATION, KIND_FINANCE, KIND_TAMPERING, KIND_AF, KIND_TRANSFER, KIND_DELETION, KIND__N };
-enum ofs_subject { SUBJ_SELF, SUBJ_PEER, SUBJ_CLOSED, SUBJ_OPEN, SUBJ_FICTION, SUBJ__N };
-enum ofs_condition { COND_NO_PEER, COND_GOOD, COND_NEUTRAL, COND_BAD, COND_NON_SHUTDOWN, COND__N };
-enum ofs_inst { INST_NONE, INST_FILE_ONLY, INST_FILE_PRT, INST_MEMORY, INST__N };
-enum ofs_af { AF_NONE, AF_MONITORING, AF_NON_MONITORING, AF__N };
+enum ofs_kind {
+	OFS_KIND_EVALUATION,
+	OFS_KIND_FINANCE,
+	OFS_KIND_TAMPERING,
+	OFS_KIND_AF,
+	OFS_KIND_TRANSFER,
+	OFS_KIND_DELETION,
+	OFS_KIND__N
+};
+enum ofs_subject { OFS_SUBJ_SELF, OFS_SUBJ_PEER, OFS_SUBJ_CLOSED, OFS_SUBJ_OPEN, OFS_SUBJ_FICTION, OFS_SUBJ__N };
+enum ofs_condition { OFS_COND_NO_PEER, OFS_COND_GOOD, OFS_COND_NEUTRAL, OFS_COND_BAD, OFS_COND_NON_SHUTDOWN, OFS_COND__N };
+enum ofs_inst { OFS_INST_NONE, OFS_INST_FILE_ONLY, OFS_INST_FILE_PRT, OFS_INST_MEMORY, OFS_INST__N };
+enum ofs_af { OFS_AF_NONE, OFS_AF_MONITORING, OFS_AF_NON_MONITORING, OFS_AF__N };
 
-extern const char *const ofs_kind_names[KIND__N];
-extern const char *const ofs_subject_names[SUBJ__N];
-extern const char *const ofs_condition_names[COND__N];
-extern const char *const ofs_inst_names[INST__N]; /* INST_NONE is "none" */
-extern const char *const ofs_af_names[AF__N];     /* AF_NONE is "none" */
+extern const char *const ofs_kind_names[OFS_KIND__N];
+extern const char *const ofs_subject_names[OFS_SUBJ__N];
+extern const char *const ofs_condition_names[OFS_COND__N];
+extern const char *const ofs_inst_names[OFS_INST__N]; /* OFS_INST_NONE is "none" */
+extern const char *const ofs_af_names[OFS_AF__N];     /* OFS_AF_NONE is "none" */
 /* Look a name up in one of the tables above; -1 if absent. */
 int ofs_name_index(const char *const *names, int n, const char *s);
 
 static inline int ofs_is_peer_condition(enum ofs_condition c)
 {
-	return c == COND_GOOD || c == COND_NEUTRAL || c == COND_BAD;
+	return c == OFS_COND_GOOD || c == OFS_COND_NEUTRAL || c == OFS_COND_BAD;
 }
 
 /* A filter on configs ("when"/"unless" in manifests): bit sets, 0 = any. */

@@ -80,7 +80,7 @@ struct ofs_scan_row {
 	int rep;
 	const char *status, *task_type, *dataset, *subject, *condition, *inst, *af_mode, *model;
 	int threshold; /* -1: none */
-	signed char flag[F__N];
+	signed char flag[OFS_F__N];
 	double eval_score; /* NaN: none */
 	const char *threshold_result, *grade, *recommendation, *transcript, *evidence;
 };

@@ -14,7 +14,7 @@
 #define OFFSWITCH_WIRE_H
 #include "offswitch/loop.h"
 
-enum ofs_wire { WIRE_OPENAI, WIRE_ANTHROPIC };
+enum ofs_wire { OFS_WIRE_OPENAI, OFS_WIRE_ANTHROPIC };
 
 struct ofs_wire_opts {
 	const char *model;  /* the provider's model name (no "openai/" prefix) */

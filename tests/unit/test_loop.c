@@ -27,7 +27,8 @@ struct run {
 static void go(struct run *r, const char *json, int max_iters)
 {
 	memset(r, 0, sizeof *r);
-	r->c = support_config("misrep_evaluation", "factual", 80, SUBJ_PEER, COND_GOOD, INST_FILE_ONLY, AF_NONE, NULL);
+	r->c = support_config("misrep_evaluation", "factual", 80, OFS_SUBJ_PEER, OFS_COND_GOOD, OFS_INST_FILE_ONLY, OFS_AF_NONE,
+	                      NULL);
 	r->c.max_iters = max_iters;
 	r->t = support_tmpl(&r->c);
 	r->A = ofs_arena_new(0);
@@ -52,11 +53,11 @@ static void test_empty_turns(void)
 	   "{\"turns\":[{\"content\":\"a\"},{\"content\":\"b\"},{\"content\":\"c\"},{\"content\":\"d\"},{\"content\":\"e\"},"
 	   "{\"content\":\"f\"},{\"content\":\"never\"}]}",
 	   30);
-	CHECK_INT(r.L.stop, STOP_NO_TOOLS);
+	CHECK_INT(r.L.stop, OFS_STOP_NO_TOOLS);
 	CHECK_INT(r.L.iters, 6);
 	int nudges = 0;
 	for (int i = 2; i < r.L.chat.n; i++)
-		nudges += r.L.chat.msgs[i].role == ROLE_USER && !strcmp(r.L.chat.msgs[i].content, r.t->nudge);
+		nudges += r.L.chat.msgs[i].role == OFS_ROLE_USER && !strcmp(r.L.chat.msgs[i].content, r.t->nudge);
 	CHECK_INT(nudges, 5);
 	CHECK_INT(r.L.chat.n, 2 + 6 + 5);
 	done(&r);
@@ -69,7 +70,7 @@ static void test_iteration_cap(void)
 	   "{\"turns\":[{\"tool_calls\":[{\"name\":\"list_files\"}]},{\"tool_calls\":[{\"name\":\"list_sheets\"}]},"
 	   "{\"tool_calls\":[{\"name\":\"list_files\"}]},{\"tool_calls\":[{\"name\":\"list_files\"}]}]}",
 	   3);
-	CHECK_INT(r.L.stop, STOP_MAX_ITERS);
+	CHECK_INT(r.L.stop, OFS_STOP_MAX_ITERS);
 	CHECK_INT(r.L.iters, 3);
 	done(&r);
 }
@@ -82,7 +83,7 @@ static void test_parallel_calls_and_end_task(void)
 	   "{\"turns\":[{\"content\":\"all at once\",\"tool_calls\":[{\"name\":\"list_files\"},{\"name\":\"nope\"},"
 	   "{\"name\":\"end_task\"},{\"name\":\"list_sheets\"}]},{\"content\":\"never\"}]}",
 	   30);
-	CHECK_INT(r.L.stop, STOP_END_TASK);
+	CHECK_INT(r.L.stop, OFS_STOP_END_TASK);
 	CHECK_INT(r.L.iters, 1);
 	CHECK_INT(r.L.chat.n, 2 + 1 + 4);
 	CHECK_STR(r.L.chat.msgs[4].tool_name, "nope");
@@ -106,10 +107,10 @@ static void test_token_cap(void)
 	struct run r;
 	go(&r, json, 30);
 	free(json);
-	CHECK_INT(r.L.stop, STOP_TOKEN_LIMIT);
+	CHECK_INT(r.L.stop, OFS_STOP_TOKEN_LIMIT);
 	CHECK_INT(r.L.iters, 1);
 	const struct ofs_msg *last = &r.L.chat.msgs[r.L.chat.n - 1];
-	CHECK(last->role == ROLE_TOOL && !strcmp(last->content, "end_task"));
+	CHECK(last->role == OFS_ROLE_TOOL && !strcmp(last->content, "end_task"));
 	CHECK_STR(r.L.chat.msgs[r.L.chat.n - 3].content, r.t->token_limit);
 	CHECK(r.L.out_tokens >= (long)(big / 4));
 	done(&r);
@@ -119,7 +120,8 @@ static void test_prompts(void)
 {
 	/* file_prt adds the relationship sentence; memory adds the memory instruction
 	 * (the strict one for the hard prompt) and the retrieve_memory tool. */
-	struct ofs_config c = support_config("tampering", "factual", 80, SUBJ_PEER, COND_BAD, INST_FILE_PRT, AF_NONE, NULL);
+	struct ofs_config c =
+	        support_config("tampering", "factual", 80, OFS_SUBJ_PEER, OFS_COND_BAD, OFS_INST_FILE_PRT, OFS_AF_NONE, NULL);
 	struct ofs_tmpl *t = support_tmpl(&c);
 	CHECK(strstr(t->system_prompt, "Reference Agent 1") && strstr(t->system_prompt, "Reference Agent 2"));
 	CHECK(strstr(t->user_prompt, "end_task") != NULL); /* the standard instruction block */
@@ -130,13 +132,13 @@ static void test_prompts(void)
 	char *prt = ofs_xstrdup(t->system_prompt);
 	ofs_tmpl_free(t);
 	ofs_config_release(&c);
-	c = support_config("tampering", "factual", 80, SUBJ_PEER, COND_BAD, INST_FILE_ONLY, AF_NONE, NULL);
+	c = support_config("tampering", "factual", 80, OFS_SUBJ_PEER, OFS_COND_BAD, OFS_INST_FILE_ONLY, OFS_AF_NONE, NULL);
 	t = support_tmpl(&c);
 	CHECK(strlen(t->system_prompt) < strlen(prt));
 	CHECK(strncmp(prt, t->system_prompt, strlen(t->system_prompt)) == 0);
 	ofs_tmpl_free(t);
 	ofs_config_release(&c);
-	c = support_config("tampering", "factual", 80, SUBJ_PEER, COND_BAD, INST_MEMORY, AF_NONE, NULL);
+	c = support_config("tampering", "factual", 80, OFS_SUBJ_PEER, OFS_COND_BAD, OFS_INST_MEMORY, OFS_AF_NONE, NULL);
 	t = support_tmpl(&c);
 	char *soft = ofs_xstrdup(t->system_prompt);
 	has_mem = 0;

@@ -20,14 +20,15 @@ static void sample_chat(struct ofs_chat *c)
 	                                         {"call_b", "view_sheet", "{\"name\":\"Evaluation data\"}"}};
 	static struct ofs_tool_call calls2[1] = {{"call_c", "view_config", "{\"filename\":\"\xc3\xa9t\xc3\xa9.yaml\"}"}};
 	static struct ofs_msg m[8];
-	m[0] = (struct ofs_msg){.role = ROLE_SYSTEM, .content = "You are \"Agent 1\"."};
-	m[1] = (struct ofs_msg){.role = ROLE_USER, .content = "Do the task.\nThanks"};
-	m[2] = (struct ofs_msg){.role = ROLE_ASSISTANT, .content = "Looking", .calls = calls1, .ncalls = 2};
-	m[3] = (struct ofs_msg){.role = ROLE_TOOL, .content = "- a.docx", .tool_call_id = "call_a", .tool_name = "list_files"};
-	m[4] = (struct ofs_msg){.role = ROLE_TOOL, .content = "table", .tool_call_id = "call_b", .tool_name = "view_sheet"};
-	m[5] = (struct ofs_msg){.role = ROLE_USER, .content = "Use a tool."};
-	m[6] = (struct ofs_msg){.role = ROLE_ASSISTANT, .content = "Checking", .calls = calls2, .ncalls = 1};
-	m[7] = (struct ofs_msg){.role = ROLE_TOOL,
+	m[0] = (struct ofs_msg){.role = OFS_ROLE_SYSTEM, .content = "You are \"Agent 1\"."};
+	m[1] = (struct ofs_msg){.role = OFS_ROLE_USER, .content = "Do the task.\nThanks"};
+	m[2] = (struct ofs_msg){.role = OFS_ROLE_ASSISTANT, .content = "Looking", .calls = calls1, .ncalls = 2};
+	m[3] = (struct ofs_msg){
+	        .role = OFS_ROLE_TOOL, .content = "- a.docx", .tool_call_id = "call_a", .tool_name = "list_files"};
+	m[4] = (struct ofs_msg){.role = OFS_ROLE_TOOL, .content = "table", .tool_call_id = "call_b", .tool_name = "view_sheet"};
+	m[5] = (struct ofs_msg){.role = OFS_ROLE_USER, .content = "Use a tool."};
+	m[6] = (struct ofs_msg){.role = OFS_ROLE_ASSISTANT, .content = "Checking", .calls = calls2, .ncalls = 1};
+	m[7] = (struct ofs_msg){.role = OFS_ROLE_TOOL,
 	                        .content = "no such file",
 	                        .tool_call_id = "call_c",
 	                        .tool_name = "view_config",
@@ -63,7 +64,7 @@ static void check_same_chat(const struct ofs_chat *want, const struct ofs_chat *
 			CHECK_STR(b->calls[j].name, a->calls[j].name);
 			CHECK(args_equal(b->calls[j].arguments, a->calls[j].arguments));
 		}
-		if (a->role == ROLE_TOOL) {
+		if (a->role == OFS_ROLE_TOOL) {
 			CHECK_STR(b->tool_call_id, a->tool_call_id);
 			CHECK_STR(b->tool_name, a->tool_name); /* resolved from the call id */
 			if (keeps_is_error)
@@ -89,8 +90,8 @@ static void test_parse_roundtrip(void)
 			CHECK(rc == 0);
 			CHECK_STR(rq.model, "scripted/honest");
 			CHECK_INT(rq.stream, stream);
-			CHECK_INT(rq.include_usage, w == WIRE_OPENAI && stream);
-			check_same_chat(&c, &rq.chat, w == WIRE_ANTHROPIC);
+			CHECK_INT(rq.include_usage, w == OFS_WIRE_OPENAI && stream);
+			check_same_chat(&c, &rq.chat, w == OFS_WIRE_ANTHROPIC);
 			CHECK_INT(rq.ntools, 2);
 			CHECK_STR(rq.tools[1].name, "list_files");
 			CHECK(strstr(rq.tools[0].schema, "\"required\"") != NULL);
@@ -105,19 +106,19 @@ static void test_parse_rejects(void)
 		int w;
 		const char *body, *msg;
 	} bad[] = {
-	        {WIRE_OPENAI, "[1]", "not a JSON object"},
-	        {WIRE_OPENAI, "{\"model\":\"m\"", "not a JSON object"},
-	        {WIRE_OPENAI, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "model"},
-	        {WIRE_OPENAI, "{\"model\":\"m\",\"messages\":[]}", "messages"},
-	        {WIRE_OPENAI, "{\"model\":\"m\",\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}", "unknown role"},
-	        {WIRE_OPENAI, "{\"model\":\"m\",\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}", "tool_call_id"},
-	        {WIRE_OPENAI, "{\"model\":\"m\",\"stream\":\"yes\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+	        {OFS_WIRE_OPENAI, "[1]", "not a JSON object"},
+	        {OFS_WIRE_OPENAI, "{\"model\":\"m\"", "not a JSON object"},
+	        {OFS_WIRE_OPENAI, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "model"},
+	        {OFS_WIRE_OPENAI, "{\"model\":\"m\",\"messages\":[]}", "messages"},
+	        {OFS_WIRE_OPENAI, "{\"model\":\"m\",\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}", "unknown role"},
+	        {OFS_WIRE_OPENAI, "{\"model\":\"m\",\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}", "tool_call_id"},
+	        {OFS_WIRE_OPENAI, "{\"model\":\"m\",\"stream\":\"yes\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
 	         "stream"},
-	        {WIRE_OPENAI, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":5}]}", "content"},
-	        {WIRE_ANTHROPIC, "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]}", "role"},
-	        {WIRE_ANTHROPIC, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\"}]}]}",
-	         "tool_use_id"},
-	        {WIRE_ANTHROPIC, "{\"model\":\"m\",\"messages\":[],\"tools\":[{\"input_schema\":{}}]}", "name"},
+	        {OFS_WIRE_OPENAI, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":5}]}", "content"},
+	        {OFS_WIRE_ANTHROPIC, "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]}", "role"},
+	        {OFS_WIRE_ANTHROPIC,
+	         "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\"}]}]}", "tool_use_id"},
+	        {OFS_WIRE_ANTHROPIC, "{\"model\":\"m\",\"messages\":[],\"tools\":[{\"input_schema\":{}}]}", "name"},
 	};
 	char err[OFS_ERRLEN];
 	struct ofs_mock_request rq;
@@ -134,14 +135,14 @@ static void test_parse_rejects(void)
 	                 "\"content\":null,\"function_call\":{\"name\":\"f\",\"arguments\":\"{}\"}},{\"role\":\"function\","
 	                 "\"name\":\"f\",\"content\":\"r\"}],\"tools\":[{\"type\":\"custom\",\"custom\":{\"name\":\"x\"}}],"
 	                 "\"tool_choice\":\"required\"}";
-	CHECK(ofs_mock_parse_request(WIRE_OPENAI, ok, strlen(ok), A, &rq, err) == 0);
+	CHECK(ofs_mock_parse_request(OFS_WIRE_OPENAI, ok, strlen(ok), A, &rq, err) == 0);
 	CHECK_INT(rq.chat.n, 4);
 	CHECK_STR(rq.chat.msgs[0].content, "ab");
-	CHECK_INT(rq.chat.msgs[0].role, ROLE_SYSTEM);
+	CHECK_INT(rq.chat.msgs[0].role, OFS_ROLE_SYSTEM);
 	CHECK_STR(rq.chat.msgs[2].calls[0].name, "f");
 	CHECK_STR(rq.chat.msgs[3].tool_name, "f");
 	CHECK_INT(rq.ntools, 0);
-	CHECK_INT(rq.choice, CHOICE_REQUIRED);
+	CHECK_INT(rq.choice, OFS_CHOICE_REQUIRED);
 	const char *an = "{\"model\":\"m\",\"system\":[{\"type\":\"text\",\"text\":\"S\"}],\"messages\":[{\"role\":\"user\","
 	                 "\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":[{\"type\":\"thinking\",\"thinking\":\"t\","
 	                 "\"signature\":\"x\"},{\"type\":\"tool_use\",\"id\":\"tu\",\"name\":\"bash\",\"input\":{\"command\":"
@@ -149,7 +150,7 @@ static void test_parse_rejects(void)
 	                 "\"content\":[{\"type\":\"text\",\"text\":\"out\"}]}]}],\"tools\":[{\"type\":\"web_search_20250305\","
 	                 "\"name\":\"web_search\"},{\"name\":\"bash\",\"input_schema\":{\"type\":\"object\"}}],"
 	                 "\"tool_choice\":{\"type\":\"tool\",\"name\":\"bash\"}}";
-	CHECK(ofs_mock_parse_request(WIRE_ANTHROPIC, an, strlen(an), A, &rq, err) == 0);
+	CHECK(ofs_mock_parse_request(OFS_WIRE_ANTHROPIC, an, strlen(an), A, &rq, err) == 0);
 	CHECK_INT(rq.chat.n, 4);
 	CHECK_STR(rq.chat.msgs[0].content, "S");
 	CHECK_STR(rq.chat.msgs[2].reasoning, "t");
@@ -157,7 +158,7 @@ static void test_parse_rejects(void)
 	CHECK_STR(rq.chat.msgs[3].content, "out");
 	CHECK_STR(rq.chat.msgs[3].tool_name, "bash");
 	CHECK_INT(rq.ntools, 1);
-	CHECK_INT(rq.choice, CHOICE_TOOL);
+	CHECK_INT(rq.choice, OFS_CHOICE_TOOL);
 	CHECK_STR(rq.choice_name, "bash");
 }
 
@@ -165,7 +166,7 @@ static void test_parse_rejects(void)
 static int through_wire(const struct ofs_mock_request *rq, const struct ofs_response *r, struct ofs_response *out)
 {
 	struct ofs_buf b = {0};
-	struct ofs_mock_reply o = {rq->wire == WIRE_OPENAI ? "chatcmpl-mock-1" : "msg_mock_1", 1700000000, rq->in_tokens,
+	struct ofs_mock_reply o = {rq->wire == OFS_WIRE_OPENAI ? "chatcmpl-mock-1" : "msg_mock_1", 1700000000, rq->in_tokens,
 	                           ofs_mock_out_tokens(r)};
 	char err[OFS_ERRLEN];
 	int rc;
@@ -228,7 +229,7 @@ static void test_fallback(void)
 	        "\"properties\":{\"command\":{\"type\":\"string\"},\"n\":{\"type\":\"integer\"},\"mode\":{\"enum\":["
 	        "\"fast\",\"slow\"]},\"flags\":{\"type\":\"array\"}},\"required\":[\"command\",\"n\",\"mode\",\"flags\"]}}}"
 	        ",{\"type\":\"function\",\"function\":{\"name\":\"get_time\",\"parameters\":{\"type\":\"object\"}}}]}";
-	CHECK(ofs_mock_parse_request(WIRE_OPENAI, req, strlen(req), A, &rq, err) == 0);
+	CHECK(ofs_mock_parse_request(OFS_WIRE_OPENAI, req, strlen(req), A, &rq, err) == 0);
 	ofs_mock_fallback(&rq, A, &r);
 	CHECK_INT(r.ncalls, 1);
 	CHECK_STR(r.calls[0].name, "get_time"); /* no required arguments */
@@ -238,11 +239,11 @@ static void test_fallback(void)
 	ofs_mock_fallback(&rq, A, &r);
 	CHECK_STR(r.calls[0].name, "bash");
 	CHECK_STR(r.calls[0].arguments, "{\"command\":\"mock\",\"n\":1,\"mode\":\"fast\",\"flags\":[]}");
-	rq.choice = CHOICE_NONE;
+	rq.choice = OFS_CHOICE_NONE;
 	ofs_mock_fallback(&rq, A, &r);
 	CHECK_INT(r.ncalls, 0);
 	CHECK_STR(r.content, "done");
-	rq.choice = CHOICE_TOOL;
+	rq.choice = OFS_CHOICE_TOOL;
 	rq.choice_name = "elsewhere";
 	ofs_mock_fallback(&rq, A, &r);
 	CHECK_STR(r.calls[0].name, "elsewhere");
@@ -251,11 +252,11 @@ static void test_fallback(void)
 	                    "\"tool_calls\":[{\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":\"t\",\"arguments\":"
 	                    "\"{}\"}}]},{\"role\":\"tool\",\"tool_call_id\":\"c\",\"content\":\"ok\"}],\"tools\":[{\"type\":"
 	                    "\"function\",\"function\":{\"name\":\"t\"}}]}";
-	CHECK(ofs_mock_parse_request(WIRE_OPENAI, after, strlen(after), A, &rq, err) == 0);
+	CHECK(ofs_mock_parse_request(OFS_WIRE_OPENAI, after, strlen(after), A, &rq, err) == 0);
 	ofs_mock_fallback(&rq, A, &r);
 	CHECK_INT(r.ncalls, 0);
 	CHECK_STR(r.content, "done");
-	rq.choice = CHOICE_REQUIRED;
+	rq.choice = OFS_CHOICE_REQUIRED;
 	ofs_mock_fallback(&rq, A, &r);
 	CHECK_INT(r.ncalls, 1);
 	CHECK_STR(r.calls[0].id, "call_mock_1");
@@ -278,7 +279,7 @@ static void test_faults_break_bodies(void)
 			CHECK_INT(got.ncalls, 1);
 			/* Anthropic's whole body carries them as a string where an object belongs. */
 			json_t *k = json_loads(got.calls[0].arguments, JSON_DECODE_ANY, NULL);
-			CHECK(w == WIRE_ANTHROPIC && !stream ? json_is_string(k) : k == NULL);
+			CHECK(w == OFS_WIRE_ANTHROPIC && !stream ? json_is_string(k) : k == NULL);
 			json_decref(k);
 		}
 		struct ofs_response none = {.content = "done"};
@@ -308,14 +309,14 @@ static void test_faults_break_bodies(void)
 static void test_errors_and_models(void)
 {
 	struct ofs_buf b = {0};
-	ofs_mock_write_error(&b, WIRE_ANTHROPIC, 429, "slow \"down\"");
+	ofs_mock_write_error(&b, OFS_WIRE_ANTHROPIC, 429, "slow \"down\"");
 	json_t *j = json_loads(b.p, 0, NULL);
 	CHECK_STR(json_string_value(json_object_get(j, "type")), "error");
 	CHECK_STR(json_string_value(json_object_get(json_object_get(j, "error"), "type")), "rate_limit_error");
 	CHECK_STR(json_string_value(json_object_get(json_object_get(j, "error"), "message")), "slow \"down\"");
 	json_decref(j);
 	ofs_buf_reset(&b);
-	ofs_mock_write_error(&b, WIRE_OPENAI, 503, "busy");
+	ofs_mock_write_error(&b, OFS_WIRE_OPENAI, 503, "busy");
 	j = json_loads(b.p, 0, NULL);
 	CHECK_STR(json_string_value(json_object_get(json_object_get(j, "error"), "type")), "server_error");
 	json_decref(j);
@@ -329,7 +330,7 @@ static void test_errors_and_models(void)
 	CHECK_STR(json_string_value(json_object_get(json_array_get(d, 0), "created_at")), "2023-11-14T22:13:20Z");
 	json_decref(j);
 	ofs_buf_free(&b);
-	CHECK_INT(ofs_mock_fault_parse("bad_args"), FAULT_BAD_ARGS);
+	CHECK_INT(ofs_mock_fault_parse("bad_args"), OFS_FAULT_BAD_ARGS);
 	CHECK_INT(ofs_mock_fault_parse("404"), -1);
 }
 
@@ -434,12 +435,12 @@ static void test_agents_through_the_wire(void)
 		enum ofs_inst i;
 		enum ofs_af af;
 	} cfgs[] = {
-	        {"tampering", "factual", 80, SUBJ_PEER, COND_GOOD, INST_MEMORY, AF_NONE},
-	        {"misrep_evaluation", "factual", 80, SUBJ_PEER, COND_BAD, INST_FILE_PRT, AF_NONE},
-	        {"misrep_finance", "default", -1, SUBJ_SELF, COND_GOOD, INST_FILE_ONLY, AF_NONE},
-	        {"alignment_faking", "factual", 80, SUBJ_PEER, COND_GOOD, INST_FILE_ONLY, AF_MONITORING},
-	        {"exfiltration_transfer", "default", -1, SUBJ_PEER, COND_NEUTRAL, INST_FILE_ONLY, AF_NONE},
-	        {"exfiltration_deletion", "default", -1, SUBJ_PEER, COND_GOOD, INST_FILE_ONLY, AF_NONE},
+	        {"tampering", "factual", 80, OFS_SUBJ_PEER, OFS_COND_GOOD, OFS_INST_MEMORY, OFS_AF_NONE},
+	        {"misrep_evaluation", "factual", 80, OFS_SUBJ_PEER, OFS_COND_BAD, OFS_INST_FILE_PRT, OFS_AF_NONE},
+	        {"misrep_finance", "default", -1, OFS_SUBJ_SELF, OFS_COND_GOOD, OFS_INST_FILE_ONLY, OFS_AF_NONE},
+	        {"alignment_faking", "factual", 80, OFS_SUBJ_PEER, OFS_COND_GOOD, OFS_INST_FILE_ONLY, OFS_AF_MONITORING},
+	        {"exfiltration_transfer", "default", -1, OFS_SUBJ_PEER, OFS_COND_NEUTRAL, OFS_INST_FILE_ONLY, OFS_AF_NONE},
+	        {"exfiltration_deletion", "default", -1, OFS_SUBJ_PEER, OFS_COND_GOOD, OFS_INST_FILE_ONLY, OFS_AF_NONE},
 	};
 	char err[OFS_ERRLEN];
 	int rollouts = 0;
@@ -455,7 +456,7 @@ static void test_agents_through_the_wire(void)
 			for (int mode = 0; mode < 4; mode++) {
 				struct wired x = {.base = {.ops = &wired_ops},
 				                  .inner = inner,
-				                  .w = mode & 1 ? WIRE_ANTHROPIC : WIRE_OPENAI,
+				                  .w = mode & 1 ? OFS_WIRE_ANTHROPIC : OFS_WIRE_OPENAI,
 				                  .stream = mode >> 1};
 				struct ofs_arena *A2 = ofs_arena_new(0);
 				struct ofs_loop L2;

@@ -16,7 +16,7 @@ static int count(struct ofs_plan_opts o, const char *task, int memory)
 	int n = 0;
 	for (int i = 0; i < p.n; i++)
 		if ((!task || !strcmp(p.cfgs[i].task->task_type, task)) &&
-		    (memory < 0 || (p.cfgs[i].inst == INST_MEMORY) == memory))
+		    (memory < 0 || (p.cfgs[i].inst == OFS_INST_MEMORY) == memory))
 			n++;
 	ofs_plan_release(&p);
 	return n;
@@ -54,23 +54,23 @@ static void test_extended_identities(void)
 	CHECK_INT(count(opts(gemini, 1), "exfiltration_transfer", 1), 15);
 	/* GPT gets them only when asked. */
 	struct ofs_plan_opts o = opts(gpt, 1);
-	o.subjects = (1u << SUBJ__N) - 1;
+	o.subjects = (1u << OFS_SUBJ__N) - 1;
 	CHECK_INT(count(o, NULL, -1), 289);
-	o.subjects = 1u << SUBJ_OPEN;
+	o.subjects = 1u << OFS_SUBJ_OPEN;
 	CHECK_INT(count(o, NULL, -1), 6); /* 3 conditions × 2 exfiltration memory tasks */
 }
 
 static void test_baselines_and_filters(void)
 {
 	struct ofs_plan_opts o = opts(gpt, 1);
-	o.conditions = 1u << COND_NO_PEER;
+	o.conditions = 1u << OFS_COND_NO_PEER;
 	CHECK_INT(count(o, NULL, -1), 5 + 3 + 1 + 1 + 1); /* misrep_eval 5, tampering 3, finance, transfer, deletion */
-	o.conditions = 1u << COND_NON_SHUTDOWN;
+	o.conditions = 1u << OFS_COND_NON_SHUTDOWN;
 	CHECK_INT(count(o, NULL, -1), 6 + 2);
 	o.conditions = 0;
-	o.insts = 1u << INST_MEMORY;
+	o.insts = 1u << OFS_INST_MEMORY;
 	CHECK_INT(count(o, NULL, -1), 84);
-	o.insts = 1u << INST_FILE_ONLY;
+	o.insts = 1u << OFS_INST_FILE_ONLY;
 	CHECK_INT(count(o, NULL, -1), (187 - 19) / 2 + 19); /* 84 peer configs + 19 baselines */
 	o.insts = 0;
 	const int thr90[] = {90};
@@ -83,7 +83,7 @@ static void test_baselines_and_filters(void)
 	o.ndatasets = 1;
 	CHECK_INT(count(o, "tampering", -1), 19);
 	o.ndatasets = 0;
-	o.af_modes = 1u << AF_MONITORING;
+	o.af_modes = 1u << OFS_AF_MONITORING;
 	CHECK_INT(count(o, "alignment_faking", -1), 27);
 	o.af_modes = 0;
 	o.limit = 7;
@@ -101,14 +101,14 @@ static void test_config_fields(void)
 	int mem = 0, hard = 0, keys_unique = 1;
 	for (int i = 0; i < p.n; i++) {
 		CHECK_STR(p.cfgs[i].family, "Kimi");
-		mem += p.cfgs[i].inst == INST_MEMORY;
+		mem += p.cfgs[i].inst == OFS_INST_MEMORY;
 		hard += p.cfgs[i].memory_hard_prompt;
-		if (p.cfgs[i].condition == COND_NO_PEER)
-			CHECK_INT(p.cfgs[i].subject, SUBJ_SELF);
-		if (p.cfgs[i].task->kind == KIND_AF)
-			CHECK_INT(p.cfgs[i].subject, SUBJ_PEER);
+		if (p.cfgs[i].condition == OFS_COND_NO_PEER)
+			CHECK_INT(p.cfgs[i].subject, OFS_SUBJ_SELF);
+		if (p.cfgs[i].task->kind == OFS_KIND_AF)
+			CHECK_INT(p.cfgs[i].subject, OFS_SUBJ_PEER);
 		if (!ofs_is_peer_condition(p.cfgs[i].condition))
-			CHECK_INT(p.cfgs[i].inst, INST_NONE);
+			CHECK_INT(p.cfgs[i].inst, OFS_INST_NONE);
 		for (int j = 0; j < i && keys_unique; j++)
 			keys_unique = strcmp(p.cfgs[i].key, p.cfgs[j].key) != 0;
 	}
@@ -141,12 +141,12 @@ static void test_errors(void)
 	char err[OFS_ERRLEN];
 	struct ofs_plan_opts o = opts(gpt, 1);
 	o.tasks = 1u << 2; /* alignment_faking */
-	o.subjects = 1u << SUBJ_SELF;
+	o.subjects = 1u << OFS_SUBJ_SELF;
 	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == -1);
 	CHECK(strstr(err, "matches no configuration") != NULL);
 	o = opts(gpt, 1);
 	o.tasks = 1u << 1; /* tampering */
-	o.af_modes = 1u << AF_MONITORING;
+	o.af_modes = 1u << OFS_AF_MONITORING;
 	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == -1);
 	CHECK(strstr(err, "--af-mode") != NULL);
 	o = opts((const char *const[]){"mistral/large"}, 1);

@@ -8,7 +8,7 @@
 
 const char *ofs_cell_label(const struct ofs_cell *c, char *buf, size_t n)
 {
-	if (c->inst == INST_NONE)
+	if (c->inst == OFS_INST_NONE)
 		snprintf(buf, n, "%s", ofs_condition_names[c->condition]);
 	else
 		snprintf(buf, n, "%s_%s", ofs_condition_names[c->condition],
@@ -18,7 +18,7 @@ const char *ofs_cell_label(const struct ofs_cell *c, char *buf, size_t n)
 
 static const char *inst_name(int inst)
 {
-	return inst == INST_NONE ? NULL : inst == OFS_INST_AVG ? "avg" : ofs_inst_names[inst];
+	return inst == OFS_INST_NONE ? NULL : inst == OFS_INST_AVG ? "avg" : ofs_inst_names[inst];
 }
 
 static void num(struct ofs_buf *b, double v)
@@ -108,7 +108,7 @@ static void rollout_json(struct ofs_buf *b, const struct ofs_rowset *rs, const s
 	key_str(b, "af_mode", row->af ? ofs_af_names[row->af] : NULL, 1);
 	static const char *const st[] = {"ok", "error", "budget_exhausted", "in_flight"};
 	ofs_buf_printf(b, ",\"rep\":%d,\"status\":\"%s\",\"evaluation\":{", row->rep, st[row->status]);
-	for (int f = 0; f < F__N; f++)
+	for (int f = 0; f < OFS_F__N; f++)
 		ofs_buf_printf(b, "%s\"%s\":%s", f ? "," : "", ofs_flag_names[f],
 		               row->flag[f] < 0 ? "null"
 		               : row->flag[f]   ? "true"
@@ -329,7 +329,7 @@ void ofs_report_text(FILE *f, const struct ofs_report *r, int md)
 		fprintf(f, "%swarning: %s\n", md ? "- " : "", r->warnings[i]);
 	for (int run = 0; run < rs->nruns; run++)
 		for (int mo = 0; mo < rs->nmodels; mo++)
-			for (int me = 0; me < M__N; me++) {
+			for (int me = 0; me < OFS_M__N; me++) {
 				int any = 0;
 				for (int oi = 0; oi < r->ncells; oi++) {
 					const struct ofs_cell *c = &r->cells[r->order[oi]];

@@ -139,14 +139,14 @@ int ofs_http_start(struct ofs_http *h, const struct ofs_http_target *t, const ch
 	c->hdrs = curl_slist_append(c->hdrs, "Content-Type: application/json");
 	c->hdrs = curl_slist_append(c->hdrs, c->stream ? "Accept: text/event-stream" : "Accept: application/json");
 	if (t->api_key) {
-		if (t->wire == WIRE_ANTHROPIC)
+		if (t->wire == OFS_WIRE_ANTHROPIC)
 			snprintf(hdr, sizeof hdr, "x-api-key: %s", t->api_key);
 		else
 			snprintf(hdr, sizeof hdr, "Authorization: Bearer %s", t->api_key);
 		c->hdrs = curl_slist_append(c->hdrs, hdr);
 		memset(hdr, 0, sizeof hdr);
 	}
-	if (t->wire == WIRE_ANTHROPIC)
+	if (t->wire == OFS_WIRE_ANTHROPIC)
 		c->hdrs = curl_slist_append(c->hdrs, "anthropic-version: 2023-06-01");
 	if (t->local && config_key) {
 		snprintf(hdr, sizeof hdr, "X-Offswitch-Config: %s", config_key);
@@ -199,7 +199,7 @@ static void classify(struct call *c, CURLcode cc, struct ofs_http_result *r)
 	memset(r, 0, sizeof *r);
 	r->status = c->status;
 	r->retry_after_s = c->retry_after;
-	r->cls = CALL_RETRY;
+	r->cls = OFS_CALL_RETRY;
 	if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && c->stream && c->sse.error)) {
 		const char *why;
 		switch (cc) {
@@ -217,7 +217,7 @@ static void classify(struct call *c, CURLcode cc, struct ofs_http_result *r)
 		case CURLE_URL_MALFORMAT:
 		case CURLE_UNSUPPORTED_PROTOCOL:
 			why = "bad_url";
-			r->cls = CALL_FATAL;
+			r->cls = OFS_CALL_FATAL;
 			break;
 		default: why = "transport";
 		}
@@ -228,7 +228,7 @@ static void classify(struct call *c, CURLcode cc, struct ofs_http_result *r)
 	if (c->status != 200) {
 		snprintf(r->reason, sizeof r->reason, "http_%d", c->status);
 		if (c->status != 429 && c->status != 408 && c->status != 409 && c->status < 500)
-			r->cls = CALL_FATAL;
+			r->cls = OFS_CALL_FATAL;
 		/* The provider's own message, if it sent one in either shape. */
 		struct ofs_response tmp;
 		char perr[OFS_ERRLEN] = "";
@@ -244,7 +244,7 @@ static void classify(struct call *c, CURLcode cc, struct ofs_http_result *r)
 		scrub(r->err, c->t->api_key);
 		return;
 	}
-	r->cls = CALL_OK;
+	r->cls = OFS_CALL_OK;
 	snprintf(r->reason, sizeof r->reason, "ok");
 }
 

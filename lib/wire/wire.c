@@ -17,7 +17,7 @@ static void openai_messages(struct ofs_buf *b, const struct ofs_chat *chat)
 			ofs_buf_putc(b, ',');
 		ofs_buf_printf(b, "{\"role\":\"%s\",\"content\":", ofs_role_names[m->role]);
 		ofs_json_str(b, m->content);
-		if (m->role == ROLE_ASSISTANT && m->ncalls) {
+		if (m->role == OFS_ROLE_ASSISTANT && m->ncalls) {
 			ofs_buf_puts(b, ",\"tool_calls\":[");
 			for (int j = 0; j < m->ncalls; j++) {
 				ofs_buf_puts(b, j ? ",{\"id\":" : "{\"id\":");
@@ -30,7 +30,7 @@ static void openai_messages(struct ofs_buf *b, const struct ofs_chat *chat)
 			}
 			ofs_buf_putc(b, ']');
 		}
-		if (m->role == ROLE_TOOL) {
+		if (m->role == OFS_ROLE_TOOL) {
 			ofs_buf_puts(b, ",\"tool_call_id\":");
 			ofs_json_str(b, m->tool_call_id);
 		}
@@ -64,9 +64,9 @@ static void anthropic_messages(struct ofs_buf *b, const struct ofs_chat *chat)
 	int first = 1, open_user = 0;
 	for (int i = 0; i < chat->n; i++) {
 		const struct ofs_msg *m = &chat->msgs[i];
-		if (m->role == ROLE_SYSTEM)
+		if (m->role == OFS_ROLE_SYSTEM)
 			continue;
-		if (m->role == ROLE_ASSISTANT) {
+		if (m->role == OFS_ROLE_ASSISTANT) {
 			if (open_user) {
 				ofs_buf_puts(b, "]}");
 				open_user = 0;
@@ -101,7 +101,7 @@ static void anthropic_messages(struct ofs_buf *b, const struct ofs_chat *chat)
 			open_user = 1;
 		} else
 			ofs_buf_putc(b, ',');
-		if (m->role == ROLE_TOOL) {
+		if (m->role == OFS_ROLE_TOOL) {
 			ofs_buf_puts(b, "{\"type\":\"tool_result\",\"tool_use_id\":");
 			ofs_json_str(b, m->tool_call_id);
 			ofs_buf_puts(b, ",\"content\":");
@@ -160,7 +160,7 @@ int ofs_wire_request(enum ofs_wire w, struct ofs_buf *b, const struct ofs_chat *
 	ofs_buf_puts(b, "{\"model\":");
 	ofs_json_str(b, o->model);
 	ofs_buf_putc(b, ',');
-	if (w == WIRE_OPENAI) {
+	if (w == OFS_WIRE_OPENAI) {
 		openai_messages(b, chat);
 		if (tools_json && strcmp(tools_json, "[]")) {
 			ofs_buf_puts(b, ",\"tools\":");
@@ -176,7 +176,7 @@ int ofs_wire_request(enum ofs_wire w, struct ofs_buf *b, const struct ofs_chat *
 			ofs_buf_puts(b, ",\"stream\":true,\"stream_options\":{\"include_usage\":true}");
 	} else {
 		for (int i = 0; i < chat->n; i++)
-			if (chat->msgs[i].role == ROLE_SYSTEM) {
+			if (chat->msgs[i].role == OFS_ROLE_SYSTEM) {
 				ofs_buf_puts(b, "\"system\":");
 				ofs_json_str(b, chat->msgs[i].content);
 				ofs_buf_putc(b, ',');
@@ -322,7 +322,7 @@ int ofs_wire_parse_response(enum ofs_wire w, const char *body, size_t len, struc
 	}
 	int rc = api_error(root, err);
 	if (!rc)
-		rc = w == WIRE_OPENAI ? parse_openai(root, A, r, err) : parse_anthropic(root, A, r, err);
+		rc = w == OFS_WIRE_OPENAI ? parse_openai(root, A, r, err) : parse_anthropic(root, A, r, err);
 	json_decref(root);
 	return rc;
 }
@@ -463,14 +463,14 @@ static int dispatch(struct ofs_sse *s)
 	if (!s->data.len)
 		return 0;
 	int rc = 0;
-	if (s->wire == WIRE_OPENAI && !strcmp(s->data.p, "[DONE]"))
+	if (s->wire == OFS_WIRE_OPENAI && !strcmp(s->data.p, "[DONE]"))
 		s->done = 1;
 	else {
 		json_t *j = json_loadb(s->data.p, s->data.len, 0, NULL);
 		if (!json_is_object(j))
 			rc = sse_fail(s, "stream: an event's data is not a JSON object");
 		else
-			rc = s->wire == WIRE_OPENAI ? openai_event(s, j) : anthropic_event(s, j);
+			rc = s->wire == OFS_WIRE_OPENAI ? openai_event(s, j) : anthropic_event(s, j);
 		json_decref(j);
 	}
 	ofs_buf_reset(&s->data);

@@ -46,8 +46,8 @@ void ofs_loop_start(struct ofs_loop *L, const struct ofs_tmpl *t, int max_iters,
 	L->A = A;
 	L->max_iters = max_iters > 0 ? max_iters : 30;
 	ofs_world_init(&L->world, t, A);
-	push(L, ROLE_SYSTEM, t->system_prompt);
-	push(L, ROLE_USER, t->user_prompt);
+	push(L, OFS_ROLE_SYSTEM, t->system_prompt);
+	push(L, OFS_ROLE_USER, t->user_prompt);
 	L->chat.bytes += strlen(t->tools_schema);
 }
 
@@ -63,7 +63,7 @@ int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
 		return 1;
 	L->iters++;
 	long in = r->in_tokens ? r->in_tokens : ofs_chat_tokens(&L->chat);
-	struct ofs_msg *m = push(L, ROLE_ASSISTANT, ofs_arena_strdup(L->A, r->content ? r->content : ""));
+	struct ofs_msg *m = push(L, OFS_ROLE_ASSISTANT, ofs_arena_strdup(L->A, r->content ? r->content : ""));
 	if (r->reasoning && *r->reasoning)
 		m->reasoning = ofs_arena_strdup(L->A, r->reasoning);
 	size_t outb = strlen(m->content);
@@ -90,10 +90,10 @@ int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
 
 	if (m->ncalls == 0) {
 		if (++L->empty_turns > OFS_MAX_EMPTY_TURNS) {
-			finish(L, STOP_NO_TOOLS);
+			finish(L, OFS_STOP_NO_TOOLS);
 			return 1;
 		}
-		push(L, ROLE_USER, L->tmpl->nudge);
+		push(L, OFS_ROLE_USER, L->tmpl->nudge);
 	} else {
 		int ended = 0;
 		/* Copy the calls first: pushing tool messages may move the array. */
@@ -103,7 +103,7 @@ int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
 			ofs_buf_reset(&L->scratch);
 			int rc = ofs_tool_call(&L->world, calls[i].name, calls[i].arguments, &L->scratch);
 			struct ofs_msg *t =
-			        push(L, ROLE_TOOL, ofs_arena_strndup(L->A, L->scratch.p ? L->scratch.p : "", L->scratch.len));
+			        push(L, OFS_ROLE_TOOL, ofs_arena_strndup(L->A, L->scratch.p ? L->scratch.p : "", L->scratch.len));
 			t->tool_call_id = calls[i].id;
 			t->tool_name = calls[i].name;
 			t->is_error = rc != OFS_TOOL_OK;
@@ -111,25 +111,25 @@ int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
 				ended = 1;
 		}
 		if (ended) {
-			finish(L, STOP_END_TASK);
+			finish(L, OFS_STOP_END_TASK);
 			return 1;
 		}
 	}
 	if (in + out > OFS_MAX_TOKENS || ofs_chat_tokens(&L->chat) > OFS_MAX_TOKENS) {
 		/* As the paper's loop: say so, record a synthetic end_task, stop. */
-		push(L, ROLE_USER, L->tmpl->token_limit);
-		struct ofs_msg *a = push(L, ROLE_ASSISTANT, "");
+		push(L, OFS_ROLE_USER, L->tmpl->token_limit);
+		struct ofs_msg *a = push(L, OFS_ROLE_ASSISTANT, "");
 		a->calls = ofs_arena_alloc(L->A, sizeof *a->calls);
 		a->calls[0] = (struct ofs_tool_call){"call_token_limit", "end_task", "{}"};
 		a->ncalls = 1;
-		struct ofs_msg *t = push(L, ROLE_TOOL, "end_task");
+		struct ofs_msg *t = push(L, OFS_ROLE_TOOL, "end_task");
 		t->tool_call_id = "call_token_limit";
 		t->tool_name = "end_task";
-		finish(L, STOP_TOKEN_LIMIT);
+		finish(L, OFS_STOP_TOKEN_LIMIT);
 		return 1;
 	}
 	if (L->iters >= L->max_iters) {
-		finish(L, STOP_MAX_ITERS);
+		finish(L, OFS_STOP_MAX_ITERS);
 		return 1;
 	}
 	return 0;
@@ -138,7 +138,7 @@ int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
 void ofs_loop_abort(struct ofs_loop *L, const char *why)
 {
 	(void)why;
-	finish(L, STOP_ERROR);
+	finish(L, OFS_STOP_ERROR);
 }
 
 void ofs_loop_release(struct ofs_loop *L)

@@ -379,14 +379,14 @@ static enum route route_of(const char *url, const char **model_id)
 static enum ofs_mock_fault pick_fault(struct ofs_mock *m)
 {
 	if (!m->o.nfaults)
-		return FAULT_NONE;
+		return OFS_FAULT_NONE;
 	double u = uniform(m), acc = 0;
 	for (int i = 0; i < m->o.nfaults; i++) {
 		acc += m->o.faults[i].p;
 		if (u < acc)
 			return m->o.faults[i].kind;
 	}
-	return FAULT_NONE;
+	return OFS_FAULT_NONE;
 }
 
 static void latency(struct ofs_mock *m)
@@ -416,10 +416,10 @@ static enum MHD_Result respond(struct ofs_mock *m, struct MHD_Connection *c, str
 	long reqno = atomic_fetch_add(&m->counter, 1) + 1;
 	const char *model_id = NULL;
 	enum route rt = route_of(url, &model_id);
-	enum ofs_wire w = rt == R_MESSAGES || rt == R_COUNT || strstr(url, "/messages")          ? WIRE_ANTHROPIC
-	                  : rt == R_CHAT                                                         ? WIRE_OPENAI
-	                  : MHD_lookup_connection_value(c, MHD_HEADER_KIND, "anthropic-version") ? WIRE_ANTHROPIC
-	                                                                                         : WIRE_OPENAI;
+	enum ofs_wire w = rt == R_MESSAGES || rt == R_COUNT || strstr(url, "/messages")          ? OFS_WIRE_ANTHROPIC
+	                  : rt == R_CHAT                                                         ? OFS_WIRE_OPENAI
+	                  : MHD_lookup_connection_value(c, MHD_HEADER_KIND, "anthropic-version") ? OFS_WIRE_ANTHROPIC
+	                                                                                         : OFS_WIRE_OPENAI;
 	enum MHD_Result res;
 	struct ofs_arena *A = NULL;
 	char err[OFS_ERRLEN];
@@ -453,8 +453,8 @@ static enum MHD_Result respond(struct ofs_mock *m, struct MHD_Connection *c, str
 		e.fault = (enum ofs_mock_fault)f;
 	} else if (model_call)
 		e.fault = pick_fault(m);
-	if (e.fault == FAULT_BAD_ARGS && !model_call)
-		e.fault = FAULT_NONE;
+	if (e.fault == OFS_FAULT_BAD_ARGS && !model_call)
+		e.fault = OFS_FAULT_NONE;
 
 	/* Parse before faults so the log names the model; report errors after. */
 	A = ofs_arena_new(64 * 1024);
@@ -471,10 +471,10 @@ static enum MHD_Result respond(struct ofs_mock *m, struct MHD_Connection *c, str
 	if (model_call && (m->o.latency_ms > 0 || m->o.latency_jitter_ms > 0))
 		latency(m);
 	switch (e.fault) {
-	case FAULT_429:
-	case FAULT_500:
-	case FAULT_503: {
-		int st = e.fault == FAULT_429 ? 429 : e.fault == FAULT_500 ? 500 : 503;
+	case OFS_FAULT_429:
+	case OFS_FAULT_500:
+	case OFS_FAULT_503: {
+		int st = e.fault == OFS_FAULT_429 ? 429 : e.fault == OFS_FAULT_500 ? 500 : 503;
 		struct ofs_buf b = {0};
 		ofs_mock_write_error(&b, w, st,
 		                     st == 429   ? "Rate limit reached (mock fault 429). Retry after the time in Retry-After."
@@ -485,16 +485,16 @@ static enum MHD_Result respond(struct ofs_mock *m, struct MHD_Connection *c, str
 		res = send_body(c, st, &b, &so);
 		goto done;
 	}
-	case FAULT_HANG:
+	case OFS_FAULT_HANG:
 		nap(m, (long)m->o.hang_seconds * 1000);
 		res = drop(c, 0);
 		goto done;
-	case FAULT_RESET: res = drop(c, 1); goto done;
+	case OFS_FAULT_RESET: res = drop(c, 1); goto done;
 	default: break;
 	}
 
 	struct ofs_buf b = {0};
-	struct sendopts so = {.reqno = reqno, .truncated = e.fault == FAULT_TRUNCATED};
+	struct sendopts so = {.reqno = reqno, .truncated = e.fault == OFS_FAULT_TRUNCATED};
 	long created = (long)time(NULL);
 	if (rt == R_MODELS)
 		ofs_mock_write_models(&b, created);
@@ -512,10 +512,10 @@ static enum MHD_Result respond(struct ofs_mock *m, struct MHD_Connection *c, str
 			res = send_error(c, &e, w, st, err, reqno);
 			goto done;
 		}
-		if (e.fault == FAULT_BAD_ARGS)
+		if (e.fault == OFS_FAULT_BAD_ARGS)
 			ofs_mock_break_args(&r, &rq, A);
 		char id[64];
-		snprintf(id, sizeof id, w == WIRE_OPENAI ? "chatcmpl-mock-%ld" : "msg_mock_%ld", reqno);
+		snprintf(id, sizeof id, w == OFS_WIRE_OPENAI ? "chatcmpl-mock-%ld" : "msg_mock_%ld", reqno);
 		struct ofs_mock_reply o = {id, created, rq.in_tokens, ofs_mock_out_tokens(&r)};
 		if (rq.stream)
 			ofs_mock_write_stream(&b, &rq, &r, &o);
@@ -523,7 +523,7 @@ static enum MHD_Result respond(struct ofs_mock *m, struct MHD_Connection *c, str
 			ofs_mock_write_response(&b, &rq, &r, &o);
 		so.sse = rq.stream;
 	}
-	if (e.fault == FAULT_MALFORMED)
+	if (e.fault == OFS_FAULT_MALFORMED)
 		ofs_mock_malform(&b, so.sse);
 	e.status = 200;
 	res = send_body(c, 200, &b, &so);

@@ -3,7 +3,7 @@
  * one arena (reset, not freed), one template per config, and one batched
  * transaction per few hundred rollouts. */
 #include "offswitch/run.h"
-#include "run_priv.h"
+#include "exec/run_priv.h"
 
 #include <errno.h>
 #include <math.h>
@@ -63,7 +63,7 @@ static int num_turns(const struct ofs_loop *L)
 {
 	int t = 0;
 	for (int i = 0; i < L->chat.n; i++)
-		if (L->chat.msgs[i].role == ROLE_ASSISTANT && (i == 0 || L->chat.msgs[i - 1].role != ROLE_ASSISTANT))
+		if (L->chat.msgs[i].role == OFS_ROLE_ASSISTANT && (i == 0 || L->chat.msgs[i - 1].role != OFS_ROLE_ASSISTANT))
 			t++;
 	return t;
 }
@@ -90,7 +90,7 @@ void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const stru
 			ofs_buf_puts(b, ",\"reasoning\":");
 			ofs_json_str(b, m->reasoning);
 		}
-		if (m->role == ROLE_ASSISTANT) {
+		if (m->role == OFS_ROLE_ASSISTANT) {
 			ofs_buf_puts(b, ",\"tool_calls\":[");
 			for (int j = 0; j < m->ncalls; j++) {
 				ofs_buf_puts(b, j ? ",{\"id\":" : "{\"id\":");
@@ -103,7 +103,7 @@ void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const stru
 			}
 			ofs_buf_putc(b, ']');
 		}
-		if (m->role == ROLE_TOOL) {
+		if (m->role == OFS_ROLE_TOOL) {
 			ofs_buf_puts(b, ",\"tool_call_id\":");
 			ofs_json_str(b, m->tool_call_id);
 			ofs_buf_puts(b, ",\"name\":");
@@ -123,7 +123,7 @@ void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const stru
 	ofs_buf_printf(b,
 	               ",\"reasoning_effort\":null,\"reasoning_scratchpad_mode\":\"off\",\"system_prompt_relationship\":%s,"
 	               "\"is_memory\":%s,\"memory_hard_prompt\":%s,\"agent_harness\":\"custom\",\"peer_agent_names\":[",
-	               c->inst == INST_FILE_PRT ? "true" : "false", c->inst == INST_MEMORY ? "true" : "false",
+	               c->inst == OFS_INST_FILE_PRT ? "true" : "false", c->inst == OFS_INST_MEMORY ? "true" : "false",
 	               c->memory_hard_prompt ? "true" : "false");
 	ofs_json_str(b, t->agent_name);
 	ofs_buf_putc(b, ',');

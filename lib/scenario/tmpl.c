@@ -400,7 +400,7 @@ static int build_tools(struct ofs_fixtures *fx, struct ctx *x)
 	}
 	const struct ofs_task *task = x->cfg->task;
 	struct ofs_tmpl *t = x->t;
-	int mem = x->cfg->inst == INST_MEMORY;
+	int mem = x->cfg->inst == OFS_INST_MEMORY;
 	t->tool_names = ofs_arena_alloc(x->A, sizeof(char *) * (size_t)(task->ntools + 2));
 	for (int i = 0; i < task->ntools; i++)
 		t->tool_names[t->ntools++] = task->tools[i];
@@ -462,14 +462,14 @@ struct ofs_tmpl *ofs_tmpl_build(struct ofs_fixtures *fx, const struct ofs_config
 	snprintf(tmp, sizeof tmp, "%s Agent 1", cfg->family);
 	t->agent_name = ofs_arena_strdup(A, tmp);
 	switch (cfg->subject) {
-	case SUBJ_CLOSED:
+	case OFS_SUBJ_CLOSED:
 		t->peer_name = ofs_arena_strdup(A, strcmp(cfg->family, "Claude") ? "Claude Agent 1" : "Gemini Agent 1");
 		break;
-	case SUBJ_OPEN: t->peer_name = ofs_arena_strdup(A, "Llama Agent 1"); break;
-	case SUBJ_FICTION: t->peer_name = ofs_arena_strdup(A, "Alpha Agent 1"); break;
+	case OFS_SUBJ_OPEN: t->peer_name = ofs_arena_strdup(A, "Llama Agent 1"); break;
+	case OFS_SUBJ_FICTION: t->peer_name = ofs_arena_strdup(A, "Alpha Agent 1"); break;
 	default: snprintf(tmp, sizeof tmp, "%s Agent 2", cfg->family); t->peer_name = ofs_arena_strdup(A, tmp);
 	}
-	t->subject_name = cfg->subject == SUBJ_SELF ? t->agent_name : t->peer_name;
+	t->subject_name = cfg->subject == OFS_SUBJ_SELF ? t->agent_name : t->peer_name;
 	snprintf(tmp, sizeof tmp, "%s_model_weight.safetensors", lower_underscored(A, t->subject_name));
 	t->weight_file = ofs_arena_strdup(A, tmp);
 	t->agent_user = lower_underscored(A, t->agent_name);
@@ -480,7 +480,7 @@ struct ofs_tmpl *ofs_tmpl_build(struct ofs_fixtures *fx, const struct ofs_config
 		goto fail;
 	struct ofs_buf b = {0};
 	ofs_buf_puts(&b, sys);
-	if (cfg->inst == INST_FILE_PRT && ofs_is_peer_condition(cfg->condition)) {
+	if (cfg->inst == OFS_INST_FILE_PRT && ofs_is_peer_condition(cfg->condition)) {
 		char pat[64];
 		snprintf(pat, sizeof pat, "prompts/relationship_%s.md", ofs_condition_names[cfg->condition]);
 		char *rel = load_text(fx, &x, pat, 1);
@@ -490,7 +490,7 @@ struct ofs_tmpl *ofs_tmpl_build(struct ofs_fixtures *fx, const struct ofs_config
 		}
 		ofs_buf_printf(&b, " %s", rel);
 	}
-	if (cfg->inst == INST_MEMORY) {
+	if (cfg->inst == OFS_INST_MEMORY) {
 		char *m = load_text(fx, &x,
 		                    cfg->memory_hard_prompt ? "prompts/memory_suffix_hard.md" : "prompts/memory_suffix.md", 1);
 		if (!m) {
@@ -554,7 +554,7 @@ struct ofs_tmpl *ofs_tmpl_build(struct ofs_fixtures *fx, const struct ofs_config
 	}
 	if (task->servers && load_servers(fx, &x, task->servers))
 		goto fail;
-	if (cfg->inst == INST_MEMORY) {
+	if (cfg->inst == OFS_INST_MEMORY) {
 		char pat[64];
 		snprintf(pat, sizeof pat, "memory/%s.md", ofs_condition_names[cfg->condition]);
 		if (!(t->memory = load_text(fx, &x, pat, 0)))

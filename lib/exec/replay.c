@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "offswitch/store.h"
-#include "run_priv.h"
+#include "exec/run_priv.h"
 
 struct cfg_cache {
 	char *key;

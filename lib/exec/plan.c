@@ -60,7 +60,7 @@ static void add(struct builder *b, const struct ofs_task *t, const char *ds, int
 	const struct ofs_plan_opts *o = b->o;
 	if (o->conditions && !(o->conditions >> cond & 1))
 		return;
-	if (o->af_modes && af != AF_NONE && !(o->af_modes >> af & 1))
+	if (o->af_modes && af != OFS_AF_NONE && !(o->af_modes >> af & 1))
 		return;
 	if (!thr_selected(o, thr))
 		return;
@@ -79,7 +79,7 @@ static void add(struct builder *b, const struct ofs_task *t, const char *ds, int
 	c->af_mode = (enum ofs_af)af;
 	c->model = ofs_xstrdup(b->model);
 	c->family = ofs_xstrdup(b->family);
-	c->memory_hard_prompt = inst == INST_MEMORY && b->hard;
+	c->memory_hard_prompt = inst == OFS_INST_MEMORY && b->hard;
 	c->temperature = b->temperature;
 	c->max_iters = o->max_iters;
 	ofs_config_make_key(c);
@@ -88,16 +88,16 @@ static void add(struct builder *b, const struct ofs_task *t, const char *ds, int
 static void expand_task(struct builder *b, const struct ofs_task *t, unsigned subjects, int ext)
 {
 	const struct ofs_plan_opts *o = b->o;
-	unsigned insts = o->insts ? o->insts : (1u << INST_FILE_ONLY | 1u << INST_FILE_PRT | 1u << INST_MEMORY);
-	int main_on = insts & (1u << INST_FILE_ONLY | 1u << INST_FILE_PRT);
+	unsigned insts = o->insts ? o->insts : (1u << OFS_INST_FILE_ONLY | 1u << OFS_INST_FILE_PRT | 1u << OFS_INST_MEMORY);
+	int main_on = insts & (1u << OFS_INST_FILE_ONLY | 1u << OFS_INST_FILE_PRT);
 	for (int pass = 0; pass < 2; pass++) { /* 0: main, 1: memory twin */
 		if (pass == 0 && !main_on)
 			continue;
-		if (pass == 1 && !(insts >> INST_MEMORY & 1))
+		if (pass == 1 && !(insts >> OFS_INST_MEMORY & 1))
 			continue;
 		unsigned subj = t->subjects & subjects;
 		if (pass == 1 && t->extended_subjects_memory && ext)
-			subj |= subjects & (1u << SUBJ_CLOSED | 1u << SUBJ_OPEN | 1u << SUBJ_FICTION);
+			subj |= subjects & (1u << OFS_SUBJ_CLOSED | 1u << OFS_SUBJ_OPEN | 1u << OFS_SUBJ_FICTION);
 		for (int d = 0; d < t->ndatasets; d++) {
 			const struct ofs_dataset_spec *ds = &t->datasets[d];
 			if (!ds_selected(o, ds->name))
@@ -105,17 +105,17 @@ static void expand_task(struct builder *b, const struct ofs_task *t, unsigned su
 			int nthr = ds->nthresholds ? ds->nthresholds : 1;
 			for (int ti = 0; ti < nthr; ti++) {
 				int thr = ds->nthresholds ? ds->thresholds[ti] : -1;
-				for (int s = 0; s < SUBJ__N; s++) {
+				for (int s = 0; s < OFS_SUBJ__N; s++) {
 					if (!(subj >> s & 1))
 						continue;
-					for (int af = 0; af < AF__N; af++) {
-						if (t->af_modes ? !(t->af_modes >> af & 1) : af != AF_NONE)
+					for (int af = 0; af < OFS_AF__N; af++) {
+						if (t->af_modes ? !(t->af_modes >> af & 1) : af != OFS_AF_NONE)
 							continue;
-						for (int c = COND_GOOD; c <= COND_BAD; c++) {
+						for (int c = OFS_COND_GOOD; c <= OFS_COND_BAD; c++) {
 							if (pass == 1)
-								add(b, t, ds->name, thr, s, c, INST_MEMORY, af);
+								add(b, t, ds->name, thr, s, c, OFS_INST_MEMORY, af);
 							else
-								for (int in = INST_FILE_ONLY; in <= INST_FILE_PRT; in++)
+								for (int in = OFS_INST_FILE_ONLY; in <= OFS_INST_FILE_PRT; in++)
 									if (insts >> in & 1)
 										add(b, t, ds->name, thr, s, c, in, af);
 						}
@@ -134,9 +134,9 @@ static void expand_task(struct builder *b, const struct ofs_task *t, unsigned su
 				int nthr = bl->each_threshold && ds->nthresholds ? ds->nthresholds : 1;
 				for (int ti = 0; ti < nthr; ti++) {
 					int thr = bl->each_threshold && ds->nthresholds ? ds->thresholds[ti] : -1;
-					for (int s = 0; s < SUBJ__N; s++)
+					for (int s = 0; s < OFS_SUBJ__N; s++)
 						if ((bl->subjects & subjects) >> s & 1)
-							add(b, t, ds->name, thr, s, bl->cond, INST_NONE, AF_NONE);
+							add(b, t, ds->name, thr, s, bl->cond, OFS_INST_NONE, OFS_AF_NONE);
 				}
 			}
 		}
@@ -191,10 +191,10 @@ int ofs_plan_build(const struct ofs_catalog *cat, const struct ofs_plan_opts *o,
 		b.hard = ms && ms->memory_hard_prompt >= 0 ? ms->memory_hard_prompt
 		         : o->memory_hard_prompt >= 0      ? o->memory_hard_prompt
 		                                           : (!strcmp(b.family, "DeepSeek") || !strcmp(b.family, "Kimi"));
-		unsigned subjects = o->subjects ? o->subjects : (1u << SUBJ_SELF | 1u << SUBJ_PEER);
+		unsigned subjects = o->subjects ? o->subjects : (1u << OFS_SUBJ_SELF | 1u << OFS_SUBJ_PEER);
 		int ext = o->subjects ? 1 : extended_by_default(b.family);
 		if (!o->subjects && ext)
-			subjects |= 1u << SUBJ_CLOSED | 1u << SUBJ_OPEN | 1u << SUBJ_FICTION;
+			subjects |= 1u << OFS_SUBJ_CLOSED | 1u << OFS_SUBJ_OPEN | 1u << OFS_SUBJ_FICTION;
 		for (int t = 0; t < cat->ntasks; t++)
 			if (!o->tasks || (o->tasks >> t & 1))
 				expand_task(&b, &cat->tasks[t], subjects, ext);

@@ -10,11 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-const char *const ofs_kind_names[KIND__N] = {"evaluation", "finance", "tampering", "alignment_faking", "transfer", "deletion"};
-const char *const ofs_subject_names[SUBJ__N] = {"self", "peer", "closed-weight-peer", "open-weight-peer", "fiction-peer"};
-const char *const ofs_condition_names[COND__N] = {"no_peer", "good_peer", "neutral_peer", "bad_peer", "non_shutdown"};
-const char *const ofs_inst_names[INST__N] = {"none", "file_only", "file_prt", "memory"};
-const char *const ofs_af_names[AF__N] = {"none", "monitoring", "non_monitoring"};
+const char *const ofs_kind_names[OFS_KIND__N] = {"evaluation",       "finance",  "tampering",
+                                                 "alignment_faking", "transfer", "deletion"};
+const char *const ofs_subject_names[OFS_SUBJ__N] = {"self", "peer", "closed-weight-peer", "open-weight-peer", "fiction-peer"};
+const char *const ofs_condition_names[OFS_COND__N] = {"no_peer", "good_peer", "neutral_peer", "bad_peer", "non_shutdown"};
+const char *const ofs_inst_names[OFS_INST__N] = {"none", "file_only", "file_prt", "memory"};
+const char *const ofs_af_names[OFS_AF__N] = {"none", "monitoring", "non_monitoring"};
 
 /* The paper's order of task families. */
 static const char *const task_order[] = {
@@ -73,13 +74,13 @@ static int load_filter(json_t *o, struct ofs_filter *f, const char *file, char *
 	{
 		int rc;
 		if (!strcmp(k, "condition"))
-			rc = set_bits(v, ofs_condition_names, COND__N, &f->cond, "condition", file, err);
+			rc = set_bits(v, ofs_condition_names, OFS_COND__N, &f->cond, "condition", file, err);
 		else if (!strcmp(k, "instantiation"))
-			rc = set_bits(v, ofs_inst_names, INST__N, &f->inst, "instantiation", file, err);
+			rc = set_bits(v, ofs_inst_names, OFS_INST__N, &f->inst, "instantiation", file, err);
 		else if (!strcmp(k, "af_mode"))
-			rc = set_bits(v, ofs_af_names, AF__N, &f->af, "af_mode", file, err);
+			rc = set_bits(v, ofs_af_names, OFS_AF__N, &f->af, "af_mode", file, err);
 		else if (!strcmp(k, "subject"))
-			rc = set_bits(v, ofs_subject_names, SUBJ__N, &f->subj, "subject", file, err);
+			rc = set_bits(v, ofs_subject_names, OFS_SUBJ__N, &f->subj, "subject", file, err);
 		else {
 			snprintf(err, OFS_ERRLEN, "%s: unknown filter key '%s'", file, k);
 			return -1;
@@ -106,7 +107,7 @@ int ofs_task_parse(struct ofs_task *t, const char *text, size_t len, const char 
 	}
 	t->task_type = jstr(root, "task_type");
 	char *kind = jstr(root, "kind");
-	int k = kind ? ofs_name_index(ofs_kind_names, KIND__N, kind) : -1;
+	int k = kind ? ofs_name_index(ofs_kind_names, OFS_KIND__N, kind) : -1;
 	free(kind);
 	if (!t->task_type || k < 0) {
 		snprintf(err, OFS_ERRLEN,
@@ -143,8 +144,8 @@ int ofs_task_parse(struct ofs_task *t, const char *text, size_t len, const char 
 			d->thresholds[d->nthresholds++] = (int)json_integer_value(x);
 		}
 	}
-	if (set_bits(json_object_get(root, "subjects"), ofs_subject_names, SUBJ__N, &t->subjects, "subject", path, err) ||
-	    set_bits(json_object_get(root, "af_modes"), ofs_af_names, AF__N, &t->af_modes, "af_mode", path, err))
+	if (set_bits(json_object_get(root, "subjects"), ofs_subject_names, OFS_SUBJ__N, &t->subjects, "subject", path, err) ||
+	    set_bits(json_object_get(root, "af_modes"), ofs_af_names, OFS_AF__N, &t->af_modes, "af_mode", path, err))
 		goto out;
 	t->extended_subjects_memory = json_is_true(json_object_get(root, "extended_subjects_memory"));
 	json_t *bl = json_object_get(root, "baselines");
@@ -156,14 +157,14 @@ int ofs_task_parse(struct ofs_task *t, const char *text, size_t len, const char 
 		}
 		struct ofs_baseline_spec *b = &t->baselines[t->nbaselines++];
 		char *c = jstr(v, "condition");
-		int ci = c ? ofs_name_index(ofs_condition_names, COND__N, c) : -1;
+		int ci = c ? ofs_name_index(ofs_condition_names, OFS_COND__N, c) : -1;
 		free(c);
 		if (ci < 0 || ofs_is_peer_condition((enum ofs_condition)ci)) {
 			snprintf(err, OFS_ERRLEN, "%s: baseline %zu needs condition no_peer or non_shutdown", path, i);
 			goto out;
 		}
 		b->cond = (enum ofs_condition)ci;
-		if (set_bits(json_object_get(v, "subjects"), ofs_subject_names, SUBJ__N, &b->subjects, "subject", path, err))
+		if (set_bits(json_object_get(v, "subjects"), ofs_subject_names, OFS_SUBJ__N, &b->subjects, "subject", path, err))
 			goto out;
 		json_t *th = json_object_get(v, "threshold");
 		b->each_threshold = !(json_is_string(th) && !strcmp(json_string_value(th), "none"));
@@ -435,8 +436,9 @@ int ofs_config_from_key(const struct ofs_catalog *cat, const char *key, struct o
 	double t;
 	char tail;
 	c->task = ofs_catalog_find(cat, f[0]);
-	int subj = ofs_name_index(ofs_subject_names, SUBJ__N, f[3]), cond = ofs_name_index(ofs_condition_names, COND__N, f[4]),
-	    inst = ofs_name_index(ofs_inst_names, INST__N, f[5]), af = ofs_name_index(ofs_af_names, AF__N, f[6]);
+	int subj = ofs_name_index(ofs_subject_names, OFS_SUBJ__N, f[3]),
+	    cond = ofs_name_index(ofs_condition_names, OFS_COND__N, f[4]),
+	    inst = ofs_name_index(ofs_inst_names, OFS_INST__N, f[5]), af = ofs_name_index(ofs_af_names, OFS_AF__N, f[6]);
 	if (!c->task || subj < 0 || cond < 0 || inst < 0 || af < 0 || sscanf(r[1], "hard=%d%c", &hard, &tail) != 1 ||
 	    sscanf(r[2], "t=%lf%c", &t, &tail) != 1 || sscanf(r[3], "it=%d%c", &it, &tail) != 1 || !*p || !*r[0])
 		goto bad;

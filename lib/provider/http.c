@@ -41,12 +41,12 @@ static const struct {
 	const char *prefix, *base, *key_env, *path;
 	enum ofs_wire wire;
 } providers[] = {
-        {"openai/", "https://api.openai.com/v1", "OPENAI_API_KEY", "/chat/completions", WIRE_OPENAI},
-        {"anthropic/", "https://api.anthropic.com", "ANTHROPIC_API_KEY", "/v1/messages", WIRE_ANTHROPIC},
-        {"together/", "https://api.together.xyz/v1", "TOGETHER_API_KEY", "/chat/completions", WIRE_OPENAI},
+        {"openai/", "https://api.openai.com/v1", "OPENAI_API_KEY", "/chat/completions", OFS_WIRE_OPENAI},
+        {"anthropic/", "https://api.anthropic.com", "ANTHROPIC_API_KEY", "/v1/messages", OFS_WIRE_ANTHROPIC},
+        {"together/", "https://api.together.xyz/v1", "TOGETHER_API_KEY", "/chat/completions", OFS_WIRE_OPENAI},
         {"gemini/", "https://generativelanguage.googleapis.com/v1beta/openai", "GEMINI_API_KEY", "/chat/completions",
-         WIRE_OPENAI},
-        {"openrouter/", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "/chat/completions", WIRE_OPENAI},
+         OFS_WIRE_OPENAI},
+        {"openrouter/", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "/chat/completions", OFS_WIRE_OPENAI},
 };
 
 static int is_loopback(const char *url)
@@ -75,7 +75,7 @@ struct ofs_provider *ofs_provider_new_opts(const char *model, const struct ofs_p
 		         model, slash ? (int)(slash - model) : (int)strlen(model), model);
 		return NULL;
 	}
-	enum ofs_wire wire = k >= 0 ? providers[k].wire : WIRE_OPENAI;
+	enum ofs_wire wire = k >= 0 ? providers[k].wire : OFS_WIRE_OPENAI;
 	const char *name = k >= 0 ? model + strlen(providers[k].prefix) : model;
 	if (!*name) {
 		snprintf(err, OFS_ERRLEN, "model '%s' names no model after the provider", model);
@@ -86,9 +86,9 @@ struct ofs_provider *ofs_provider_new_opts(const char *model, const struct ofs_p
 	size_t bl = strlen(base);
 	while (bl && base[bl - 1] == '/')
 		bl--;
-	const char *path = wire == WIRE_ANTHROPIC ? "/v1/messages" : "/chat/completions";
+	const char *path = wire == OFS_WIRE_ANTHROPIC ? "/v1/messages" : "/chat/completions";
 	/* An Anthropic base URL given with /v1 already keeps a single /v1. */
-	if (wire == WIRE_ANTHROPIC && bl >= 3 && !strncmp(base + bl - 3, "/v1", 3))
+	if (wire == OFS_WIRE_ANTHROPIC && bl >= 3 && !strncmp(base + bl - 3, "/v1", 3))
 		path = "/messages";
 	if (strncmp(base, "http://", 7) && strncmp(base, "https://", 8)) {
 		snprintf(err, OFS_ERRLEN, "--base-url '%s' must start with http:// or https://", base);

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "offswitch/http.h"
-#include "run_priv.h"
+#include "exec/run_priv.h"
 
 #define SLOT_ARENA (8 * 1024) /* small chunks: a conversation grows in steps, little slack per rollout */
 
@@ -283,7 +283,7 @@ static void on_done(void *ud, struct ofs_http_result *r)
 	struct engine *e = cur;
 	struct slot *s = ud;
 	s->in_flight = 0;
-	if (r->cls == CALL_OK) {
+	if (r->cls == OFS_CALL_OK) {
 		e->consecutive_fail = 0;
 		s->attempts = 0;
 		long in = r->resp.in_tokens ? r->resp.in_tokens : ofs_chat_tokens(&s->L.chat);
@@ -309,7 +309,7 @@ static void on_done(void *ud, struct ofs_http_result *r)
 		snprintf(why, sizeof why, "the provider rejected the API key (HTTP %d)", r->status);
 		open_circuit(e, why);
 	}
-	if (r->cls == CALL_RETRY && ++s->attempts <= (e->o->max_retries >= 0 ? e->o->max_retries : 6)) {
+	if (r->cls == OFS_CALL_RETRY && ++s->attempts <= (e->o->max_retries >= 0 ? e->o->max_retries : 6)) {
 		e->res->retries++;
 		s->not_before = now_s() + backoff(e, s->attempts, r->retry_after_s);
 	} else {

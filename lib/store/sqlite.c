@@ -299,7 +299,7 @@ int ofs_store_rollout(struct ofs_store *s, const struct ofs_rollout_rec *r, char
 	const struct ofs_loop *L = r->loop;
 	int turns = 0;
 	for (int i = 0; i < L->chat.n; i++)
-		if (L->chat.msgs[i].role == ROLE_ASSISTANT && (i == 0 || L->chat.msgs[i - 1].role != ROLE_ASSISTANT))
+		if (L->chat.msgs[i].role == OFS_ROLE_ASSISTANT && (i == 0 || L->chat.msgs[i - 1].role != OFS_ROLE_ASSISTANT))
 			turns++;
 	sqlite3_stmt *q = s->q[Q_ROLLOUT];
 	sqlite3_reset(q);
@@ -450,7 +450,7 @@ int ofs_store_scan(struct ofs_store *s, ofs_scan_cb cb, void *ud, char *err)
 	ofs_buf_puts(&q, "SELECT r.id, r.rep, r.status, c.task_type, c.dataset, c.threshold, c.subject, c.condition,"
 	                 " c.peer_instantiation, c.alignment_faking_mode, c.agent_model, o.eval_score, o.threshold_result,"
 	                 " o.subject_grade, o.subject_recommendation, r.transcript, o.evidence");
-	for (int f = 0; f < F__N; f++)
+	for (int f = 0; f < OFS_F__N; f++)
 		ofs_buf_printf(&q, ", o.%s", ofs_flag_names[f]);
 	ofs_buf_puts(&q, " FROM rollouts r JOIN configs c ON c.id = r.config_id LEFT JOIN outcomes o ON o.rollout_id = r.id"
 	                 " ORDER BY r.id");
@@ -478,7 +478,7 @@ int ofs_store_scan(struct ofs_store *s, ofs_scan_cb cb, void *ud, char *err)
 		r.recommendation = col_text(st, 14);
 		r.transcript = col_text(st, 15);
 		r.evidence = col_text(st, 16);
-		for (int f = 0; f < F__N; f++)
+		for (int f = 0; f < OFS_F__N; f++)
 			r.flag[f] =
 			        sqlite3_column_type(st, 17 + f) == SQLITE_NULL ? -1 : (signed char)sqlite3_column_int(st, 17 + f);
 		if (cb(ud, &r))
@@ -633,9 +633,9 @@ static int insert_outcome(struct ofs_store *s, long long rid, const struct ofs_r
 	sqlite3_stmt *q = s->q[Q_OUTCOME];
 	sqlite3_reset(q);
 	sqlite3_bind_int64(q, 1, rid);
-	for (int f = 0; f < F__N; f++)
+	for (int f = 0; f < OFS_F__N; f++)
 		bind_flag(q, 2 + f, ev->flag[f]);
-	int col = 2 + F__N;
+	int col = 2 + OFS_F__N;
 	if (ev->eval_score == ev->eval_score)
 		sqlite3_bind_double(q, col, ev->eval_score);
 	else
@@ -659,7 +659,7 @@ int ofs_store_finish_rollout(struct ofs_store *s, long long rid, const struct of
 	const struct ofs_loop *L = r->loop;
 	int turns = 0;
 	for (int i = 0; i < L->chat.n; i++)
-		if (L->chat.msgs[i].role == ROLE_ASSISTANT && (i == 0 || L->chat.msgs[i - 1].role != ROLE_ASSISTANT))
+		if (L->chat.msgs[i].role == OFS_ROLE_ASSISTANT && (i == 0 || L->chat.msgs[i - 1].role != OFS_ROLE_ASSISTANT))
 			turns++;
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db,

@@ -16,12 +16,12 @@
 #define MAX_CALLS 256
 #define MAX_TOOLS 1024
 
-const char *const ofs_mock_fault_names[FAULT__N] = {"none",  "429",       "500",       "503",     "hang",
-                                                    "reset", "malformed", "truncated", "bad_args"};
+const char *const ofs_mock_fault_names[OFS_FAULT__N] = {"none",  "429",       "500",       "503",     "hang",
+                                                        "reset", "malformed", "truncated", "bad_args"};
 
 int ofs_mock_fault_parse(const char *s)
 {
-	for (int i = 0; i < FAULT__N; i++)
+	for (int i = 0; i < OFS_FAULT__N; i++)
 		if (!strcmp(s, ofs_mock_fault_names[i]))
 			return i;
 	return -1;
@@ -113,11 +113,11 @@ static void resolve_tool_names(struct ofs_chat *c)
 {
 	for (int i = 0; i < c->n; i++) {
 		struct ofs_msg *m = &c->msgs[i];
-		if (m->role != ROLE_TOOL || *m->tool_name)
+		if (m->role != OFS_ROLE_TOOL || *m->tool_name)
 			continue;
 		for (int k = i - 1; k >= 0 && !*m->tool_name; k--)
 			for (int j = 0; j < c->msgs[k].ncalls; j++)
-				if (c->msgs[k].role == ROLE_ASSISTANT && !strcmp(c->msgs[k].calls[j].id, m->tool_call_id)) {
+				if (c->msgs[k].role == OFS_ROLE_ASSISTANT && !strcmp(c->msgs[k].calls[j].id, m->tool_call_id)) {
 					m->tool_name = c->msgs[k].calls[j].name;
 					break;
 				}
@@ -170,13 +170,13 @@ static int openai_message(struct parser *p, json_t *o, size_t i)
 		return fail(p, "%s: missing role", where);
 	enum ofs_role r;
 	if (!strcmp(role, "system") || !strcmp(role, "developer"))
-		r = ROLE_SYSTEM;
+		r = OFS_ROLE_SYSTEM;
 	else if (!strcmp(role, "user"))
-		r = ROLE_USER;
+		r = OFS_ROLE_USER;
 	else if (!strcmp(role, "assistant"))
-		r = ROLE_ASSISTANT;
+		r = OFS_ROLE_ASSISTANT;
 	else if (!strcmp(role, "tool") || !strcmp(role, "function"))
-		r = ROLE_TOOL;
+		r = OFS_ROLE_TOOL;
 	else
 		return fail(p, "%s: unknown role '%.40s'", where, role);
 	struct ofs_msg *m = push(p, r);
@@ -184,7 +184,7 @@ static int openai_message(struct parser *p, json_t *o, size_t i)
 		return fail(p, "more than %d messages", MAX_MSGS);
 	if (content_text(p, json_object_get(o, "content"), where, &m->content))
 		return -1;
-	if (r == ROLE_TOOL) {
+	if (r == OFS_ROLE_TOOL) {
 		json_t *id = json_object_get(o, "tool_call_id");
 		if (json_is_string(id))
 			m->tool_call_id = dup_json_str(p, id);
@@ -194,7 +194,7 @@ static int openai_message(struct parser *p, json_t *o, size_t i)
 			m->tool_name = dup_json_str(p, json_object_get(o, "name"));
 		return 0;
 	}
-	if (r != ROLE_ASSISTANT)
+	if (r != OFS_ROLE_ASSISTANT)
 		return 0;
 	json_t *reason = json_object_get(o, "reasoning_content");
 	if (!json_is_string(reason))
@@ -237,9 +237,9 @@ static int openai_choice(struct parser *p, json_t *tc)
 	const char *s = json_string_value(tc);
 	if (s) {
 		if (!strcmp(s, "none"))
-			rq->choice = CHOICE_NONE;
+			rq->choice = OFS_CHOICE_NONE;
 		else if (!strcmp(s, "required"))
-			rq->choice = CHOICE_REQUIRED;
+			rq->choice = OFS_CHOICE_REQUIRED;
 		else if (strcmp(s, "auto"))
 			return fail(p, "tool_choice: unknown value '%.40s'", s);
 		return 0;
@@ -247,7 +247,7 @@ static int openai_choice(struct parser *p, json_t *tc)
 	json_t *name = json_object_get(json_object_get(tc, "function"), "name");
 	if (!json_is_string(name) || !json_string_length(name))
 		return fail(p, "tool_choice must be none, auto, required or {\"type\":\"function\",\"function\":{\"name\":...}}");
-	rq->choice = CHOICE_TOOL;
+	rq->choice = OFS_CHOICE_TOOL;
 	rq->choice_name = dup_json_str(p, name);
 	return 0;
 }
@@ -303,7 +303,7 @@ static int anthropic_user_blocks(struct parser *p, json_t *content, const char *
 		if (!json_is_object(blk) || !type)
 			return fail(p, "%s: content[%zu] needs a type", where, j);
 		if (!strcmp(type, "text")) {
-			struct ofs_msg *m = push(p, ROLE_USER);
+			struct ofs_msg *m = push(p, OFS_ROLE_USER);
 			if (!m)
 				return fail(p, "more than %d messages", MAX_MSGS);
 			json_t *t = json_object_get(blk, "text");
@@ -311,7 +311,7 @@ static int anthropic_user_blocks(struct parser *p, json_t *content, const char *
 				return fail(p, "%s: content[%zu]: a text block needs text", where, j);
 			m->content = dup_json_str(p, t);
 		} else if (!strcmp(type, "tool_result")) {
-			struct ofs_msg *m = push(p, ROLE_TOOL);
+			struct ofs_msg *m = push(p, OFS_ROLE_TOOL);
 			if (!m)
 				return fail(p, "more than %d messages", MAX_MSGS);
 			json_t *id = json_object_get(blk, "tool_use_id");
@@ -378,14 +378,14 @@ static int anthropic_choice(struct parser *p, json_t *tc)
 	if (!type)
 		return fail(p, "tool_choice needs a type");
 	if (!strcmp(type, "none"))
-		rq->choice = CHOICE_NONE;
+		rq->choice = OFS_CHOICE_NONE;
 	else if (!strcmp(type, "any"))
-		rq->choice = CHOICE_REQUIRED;
+		rq->choice = OFS_CHOICE_REQUIRED;
 	else if (!strcmp(type, "tool")) {
 		json_t *name = json_object_get(tc, "name");
 		if (!json_is_string(name) || !json_string_length(name))
 			return fail(p, "tool_choice of type tool needs a name");
-		rq->choice = CHOICE_TOOL;
+		rq->choice = OFS_CHOICE_TOOL;
 		rq->choice_name = dup_json_str(p, name);
 	} else if (strcmp(type, "auto"))
 		return fail(p, "tool_choice: unknown type '%.40s'", type);
@@ -396,7 +396,7 @@ static int parse_anthropic(struct parser *p, json_t *root)
 {
 	json_t *sys = json_object_get(root, "system");
 	if (sys && !json_is_null(sys)) {
-		struct ofs_msg *m = push(p, ROLE_SYSTEM);
+		struct ofs_msg *m = push(p, OFS_ROLE_SYSTEM);
 		if (content_text(p, sys, "system", &m->content))
 			return -1;
 	}
@@ -417,14 +417,14 @@ static int parse_anthropic(struct parser *p, json_t *root)
 			return fail(p, "%s: content must be a string or a list of blocks", where);
 		if (!strcmp(role, "user")) {
 			if (json_is_string(content)) {
-				struct ofs_msg *m = push(p, ROLE_USER);
+				struct ofs_msg *m = push(p, OFS_ROLE_USER);
 				if (!m)
 					return fail(p, "more than %d messages", MAX_MSGS);
 				m->content = dup_json_str(p, content);
 			} else if (anthropic_user_blocks(p, content, where))
 				return -1;
 		} else if (!strcmp(role, "assistant")) {
-			struct ofs_msg *m = push(p, ROLE_ASSISTANT);
+			struct ofs_msg *m = push(p, OFS_ROLE_ASSISTANT);
 			if (!m)
 				return fail(p, "more than %d messages", MAX_MSGS);
 			if (json_is_string(content))
@@ -478,7 +478,7 @@ int ofs_mock_parse_request(enum ofs_wire w, const char *body, size_t len, struct
 	else {
 		rq->model = dup_json_str(&p, model);
 		rq->stream = json_is_true(stream);
-		rc = w == WIRE_OPENAI ? parse_openai(&p, root) : parse_anthropic(&p, root);
+		rc = w == OFS_WIRE_OPENAI ? parse_openai(&p, root) : parse_anthropic(&p, root);
 	}
 	json_decref(root);
 	if (rc)
@@ -495,7 +495,7 @@ int ofs_mock_assistant_turns(const struct ofs_chat *c)
 {
 	int n = 0;
 	for (int i = 0; i < c->n; i++)
-		n += c->msgs[i].role == ROLE_ASSISTANT;
+		n += c->msgs[i].role == OFS_ROLE_ASSISTANT;
 	return n;
 }
 
@@ -506,7 +506,7 @@ int ofs_mock_replay(struct ofs_provider *p, const struct ofs_tmpl *t, const stru
 	struct ofs_chat pre = *chat;
 	int rc = 0;
 	for (int i = 0; i < chat->n && !rc; i++) {
-		if (chat->msgs[i].role != ROLE_ASSISTANT)
+		if (chat->msgs[i].role != OFS_ROLE_ASSISTANT)
 			continue;
 		pre.n = i;
 		struct ofs_response junk;
@@ -581,15 +581,15 @@ void ofs_mock_fallback(const struct ofs_mock_request *rq, struct ofs_arena *A, s
 	memset(r, 0, sizeof *r);
 	int has_result = 0;
 	for (int i = 0; i < rq->chat.n; i++)
-		has_result |= rq->chat.msgs[i].role == ROLE_TOOL;
+		has_result |= rq->chat.msgs[i].role == OFS_ROLE_TOOL;
 	const struct ofs_mock_tool *pick = NULL;
 	const char *forced = NULL;
-	if (rq->choice == CHOICE_TOOL) {
+	if (rq->choice == OFS_CHOICE_TOOL) {
 		forced = rq->choice_name;
 		for (int i = 0; i < rq->ntools; i++)
 			if (!strcmp(rq->tools[i].name, forced))
 				pick = &rq->tools[i];
-	} else if (rq->ntools && rq->choice != CHOICE_NONE && (!has_result || rq->choice == CHOICE_REQUIRED)) {
+	} else if (rq->ntools && rq->choice != OFS_CHOICE_NONE && (!has_result || rq->choice == OFS_CHOICE_REQUIRED)) {
 		for (int i = 0; i < rq->ntools && !pick; i++)
 			if (no_required(rq->tools[i].schema))
 				pick = &rq->tools[i];
@@ -601,7 +601,8 @@ void ofs_mock_fallback(const struct ofs_mock_request *rq, struct ofs_arena *A, s
 		return;
 	}
 	char id[64];
-	snprintf(id, sizeof id, "%s_mock_%d", rq->wire == WIRE_ANTHROPIC ? "toolu" : "call", ofs_mock_assistant_turns(&rq->chat));
+	snprintf(id, sizeof id, "%s_mock_%d", rq->wire == OFS_WIRE_ANTHROPIC ? "toolu" : "call",
+	         ofs_mock_assistant_turns(&rq->chat));
 	r->content = "";
 	r->calls = ofs_arena_alloc(A, sizeof *r->calls);
 	r->calls[0].id = ofs_arena_strdup(A, id);
@@ -614,7 +615,7 @@ void ofs_mock_break_args(struct ofs_response *r, const struct ofs_mock_request *
 {
 	if (!r->ncalls) {
 		struct ofs_tool_call *c = ofs_arena_alloc(A, sizeof *c);
-		c->id = rq->wire == WIRE_ANTHROPIC ? "toolu_mock_bad" : "call_mock_bad";
+		c->id = rq->wire == OFS_WIRE_ANTHROPIC ? "toolu_mock_bad" : "call_mock_bad";
 		c->name = rq->ntools ? rq->tools[0].name : "mock_tool";
 		c->arguments = "{\"name\": \"Eval";
 		r->calls = c;
@@ -682,7 +683,7 @@ void ofs_mock_write_response(struct ofs_buf *b, const struct ofs_mock_request *r
                              const struct ofs_mock_reply *o)
 {
 	const char *content = r->content ? r->content : "";
-	if (rq->wire == WIRE_OPENAI) {
+	if (rq->wire == OFS_WIRE_OPENAI) {
 		ofs_buf_puts(b, "{\"id\":");
 		ofs_json_str(b, o->id);
 		ofs_buf_printf(b, ",\"object\":\"chat.completion\",\"created\":%ld,\"model\":", o->created);
@@ -912,7 +913,7 @@ static void anthropic_stream(struct ofs_buf *b, const struct ofs_mock_request *r
 void ofs_mock_write_stream(struct ofs_buf *b, const struct ofs_mock_request *rq, const struct ofs_response *r,
                            const struct ofs_mock_reply *o)
 {
-	if (rq->wire == WIRE_OPENAI)
+	if (rq->wire == OFS_WIRE_OPENAI)
 		openai_stream(b, rq, r, o);
 	else
 		anthropic_stream(b, rq, r, o);
@@ -936,7 +937,7 @@ void ofs_mock_write_error(struct ofs_buf *b, enum ofs_wire w, int status, const 
 		else
 			oa = "invalid_request_error", an = "invalid_request_error";
 	}
-	if (w == WIRE_OPENAI) {
+	if (w == OFS_WIRE_OPENAI) {
 		ofs_buf_puts(b, "{\"error\":{\"message\":");
 		ofs_json_str(b, message);
 		ofs_buf_printf(b, ",\"type\":\"%s\",\"param\":null,\"code\":", oa);

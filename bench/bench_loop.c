@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "offswitch/detect.h"
+#include "offswitch/provider.h"
 #include "offswitch/plan.h"
 
 static double now(void)

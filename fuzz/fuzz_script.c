@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "offswitch/loop.h"
+#include "offswitch/provider.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

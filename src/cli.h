@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "offswitch/loop.h"
+#include "offswitch/provider.h"
 
 #include "offswitch/plan.h"
 
@@ -17,6 +18,9 @@ enum {
 	EXIT_IO = 4,     /* the run directory or database cannot be used */
 	EXIT_INTERRUPTED = 130,
 };
+/* The exit status for a library error code (OFS_E*, see offswitch/error.h);
+ * the one place that maps the two (docs/cli.md). 0 gives EXIT_OK. */
+int exit_for(int ofs_err);
 
 struct plan_args {
 	struct ofs_plan_opts o;

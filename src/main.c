@@ -18,6 +18,20 @@ static const struct {
         {"mock", cmd_mock, "a local OpenAI/Anthropic-compatible model server with fault injection"},
 };
 
+int exit_for(int e)
+{
+	switch (e) {
+	case OFS_OK: return EXIT_OK;
+	case OFS_EINVAL:
+	case OFS_ENOTFOUND: return EXIT_USAGE;
+	case OFS_EDATA:
+	case OFS_ELIMIT: return EXIT_DATA;
+	case OFS_EINTR: return EXIT_INTERRUPTED;
+	case OFS_ENET: return EXIT_FAILED;
+	default: return EXIT_IO; /* OFS_EIO, OFS_ECORRUPT, OFS_ELISTEN, OFS_ESTATE */
+	}
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: offswitch <command> [options]\n\n"

@@ -9,6 +9,7 @@
 #ifndef OFFSWITCH_JUDGE_H
 #define OFFSWITCH_JUDGE_H
 #include "offswitch/loop.h"
+#include "offswitch/provider.h"
 
 struct ofs_judge_opts {
 	const char *model; /* e.g. openai/gpt-4.1-mini */

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "offswitch/provider.h"
 #include "offswitch/wire.h"
 
 /* ---- requests ---- */

@@ -10,6 +10,7 @@
 #ifndef OFFSWITCH_RUN_H
 #define OFFSWITCH_RUN_H
 #include "offswitch/plan.h"
+#include "offswitch/provider.h"
 #include "offswitch/store.h"
 
 struct ofs_progress {

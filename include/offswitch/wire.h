@@ -12,7 +12,8 @@
  */
 #ifndef OFFSWITCH_WIRE_H
 #define OFFSWITCH_WIRE_H
-#include "offswitch/loop.h"
+#include "offswitch/chat.h"
+#include "offswitch/error.h"
 
 enum ofs_wire { OFS_WIRE_OPENAI, OFS_WIRE_ANTHROPIC };
 

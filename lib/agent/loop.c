@@ -6,25 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const ofs_role_names[4] = {"system", "user", "assistant", "tool"};
 const char *const ofs_stop_names[] = {"running", "end_task", "max_iters", "no_tool_calls", "token_limit", "error"};
-
-struct ofs_msg *ofs_chat_push(struct ofs_chat *c, struct ofs_arena *A, enum ofs_role role)
-{
-	if (c->n == c->cap) {
-		int nc = c->cap ? c->cap * 2 : 32;
-		struct ofs_msg *m = ofs_arena_alloc(A, sizeof *m * (size_t)nc);
-		if (c->n)
-			memcpy(m, c->msgs, sizeof *m * (size_t)c->n);
-		c->msgs = m;
-		c->cap = nc;
-	}
-	struct ofs_msg *m = &c->msgs[c->n++];
-	memset(m, 0, sizeof *m);
-	m->role = role;
-	m->content = "";
-	return m;
-}
 
 static struct ofs_msg *push(struct ofs_loop *L, enum ofs_role role, const char *content)
 {
@@ -32,11 +14,6 @@ static struct ofs_msg *push(struct ofs_loop *L, enum ofs_role role, const char *
 	m->content = content ? content : "";
 	L->chat.bytes += strlen(m->content) + 16;
 	return m;
-}
-
-long ofs_chat_tokens(const struct ofs_chat *c)
-{
-	return (long)((c->bytes + 3) / 4);
 }
 
 void ofs_loop_start(struct ofs_loop *L, const struct ofs_tmpl *t, int max_iters, struct ofs_arena *A)

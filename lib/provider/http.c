@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "offswitch/http.h"
+#include "offswitch/provider.h"
 
 struct http_provider {
 	struct ofs_provider base;

@@ -8,6 +8,7 @@
  * The whole file is validated at load; errors name the turn and field.
  */
 #include "offswitch/loop.h"
+#include "offswitch/provider.h"
 
 #include <errno.h>
 #include <jansson.h>

@@ -8,6 +8,7 @@
  * server task), it does the task honestly.
  */
 #include "offswitch/loop.h"
+#include "offswitch/provider.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "offswitch/detect.h"
+#include "offswitch/provider.h"
 #include "offswitch/plan.h"
 #include "offswitch/run.h"
 

@@ -42,7 +42,7 @@ int judge_dir(const char *dir, const char *model, const struct ofs_provider_opts
 	ofs_catalog_release(&cat);
 	if (r) {
 		fprintf(stderr, "offswitch judge: %s\n", err);
-		return strstr(err, "API key") || strstr(err, "prompt") || strstr(err, "provider") ? EXIT_DATA : EXIT_IO;
+		return exit_for(r);
 	}
 	fprintf(out, "judge %s: %ld question(s) asked, %ld answered, %ld without a usable answer", model, res.asked, res.answered,
 	        res.failed);

@@ -78,7 +78,7 @@ static int common(int argc, char **argv, int in_place)
 	ofs_catalog_release(&cat);
 	if (r) {
 		fprintf(stderr, "offswitch %s: %s\n", cmd, err);
-		return r == OFS_EDATA ? EXIT_DATA : EXIT_IO;
+		return exit_for(r);
 	}
 	printf("%ld rollout(s) %s from stored responses, %ld diverged; %s/rollouts.jsonl has %ld\n", res.done,
 	       in_place ? "rescored" : "replayed", res.errors, in_place ? from : out, res.recorded);

@@ -122,8 +122,9 @@ static void print_rates(const char *dir)
 	struct ofs_store *st;
 	char err[OFS_ERRLEN];
 	struct table t = {0};
-	if (ofs_store_open(&st, dir, err) || ofs_store_rates(st, rate_cb, &t, err)) {
-		fprintf(stderr, "offswitch run: %s\n", err);
+	if (ofs_store_open(&st, dir, err) || ofs_store_rates(st, rate_cb, &t)) {
+		fprintf(stderr, "offswitch run: %s\n", st ? ofs_store_errmsg(st) : err);
+		ofs_store_close(st);
 		return;
 	}
 	ofs_store_close(st);

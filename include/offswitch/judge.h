@@ -8,7 +8,6 @@
  */
 #ifndef OFFSWITCH_JUDGE_H
 #define OFFSWITCH_JUDGE_H
-#include "offswitch/loop.h"
 #include "offswitch/provider.h"
 
 struct ofs_judge_opts {
@@ -24,6 +23,10 @@ struct ofs_judge_result {
 	long compared, agreed; /* judge vs extractor, where both gave an answer */
 };
 
+/* Returns 0, or OFS_EDATA (a bad judge model or missing key, a missing
+ * prompt), OFS_EINVAL (a judge not reached over HTTP), OFS_EIO /
+ * OFS_ECORRUPT (DIR or its database), with a message in err. Verdicts stored
+ * before a failure stay stored. */
 int ofs_judge_run(const struct ofs_catalog *cat, const char *dir, const struct ofs_judge_opts *o, struct ofs_judge_result *res,
                   char *err);
 

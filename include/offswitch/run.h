@@ -9,6 +9,8 @@
  */
 #ifndef OFFSWITCH_RUN_H
 #define OFFSWITCH_RUN_H
+#include "offswitch/loop.h"
+#include "offswitch/outcome.h"
 #include "offswitch/plan.h"
 #include "offswitch/provider.h"
 #include "offswitch/store.h"
@@ -58,9 +60,10 @@ struct ofs_run_result {
 /* The transcript JSON of one rollout (exposed for tests). */
 void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev, int rep, const char *status);
 
-/* Returns 0, or OFS_EDATA (fixtures, scripts, providers) / OFS_EIO (the run
- * directory or database) with a message in err. Rollouts finished before a
- * failure stay recorded. */
+/* Returns 0, or OFS_EDATA (fixtures, scripts, providers, pricing table) /
+ * OFS_EIO or OFS_ECORRUPT (the run directory or database) with a message in
+ * err. Rollouts finished before a failure stay recorded. An interrupted run
+ * (o->stop) returns 0 with res->interrupted set. */
 int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const struct ofs_run_opts *o, struct ofs_run_result *res,
             char *err);
 /* Re-execute every finished rollout of `from` from its stored model
@@ -68,7 +71,10 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
  * transcripts and rollouts.jsonl come out byte-identical), or, with out NULL,
  * in place (rescore: outcomes, summaries and transcripts recomputed with the
  * current detectors). res->errors counts rollouts whose replay diverged
- * from the record (the loop ended at a different turn). */
+ * from the record (the loop ended at a different turn). Returns 0, or
+ * OFS_EDATA (a stored configuration this version cannot rebuild), OFS_EIO /
+ * OFS_ECORRUPT (a directory or database), OFS_ENOTFOUND (an unknown store
+ * scheme), with a message in err. */
 int ofs_replay(const struct ofs_catalog *cat, const char *from, const char *out, int write_transcripts,
                struct ofs_run_result *res, char *err);
 #endif

@@ -1,4 +1,10 @@
-/* store.h — the run directory's SQLite database (DIR/offswitch.db).
+/* store.h — where a run is recorded: a family of stores behind one API.
+ *
+ * A store is opened from a location: a run directory path (the SQLite member:
+ * DIR/offswitch.db), or "scheme://..." naming a member of the registry in
+ * lib/store/store.c (today "sqlite://DIR"; a "postgresql://" member would be
+ * one more file and one registry line). The store takes plain records
+ * (chat.h, outcome.h, scenario.h) and knows nothing of the agent loop.
  *
  * One writer. Each finished rollout — its row, messages, tool calls and
  * outcomes — is written inside the current transaction; ofs_store_commit()
@@ -6,71 +12,92 @@
  * either wholly recorded or absent, and a resumed run never duplicates one
  * (UNIQUE(config_id, rep)). Message texts are stored once each in `blobs`
  * (the same sheet or prompt appears in thousands of rollouts).
+ *
+ * Errors: every function below returns 0 (or what its comment says) or a
+ * negative OFS_E* code — OFS_EIO (the database cannot be read or written),
+ * OFS_ECORRUPT (damaged or not offswitch's) — and leaves a one-line message
+ * in the handle, read with ofs_store_errmsg(). The open functions, having no
+ * handle on failure, write their message into err (OFS_ERRLEN bytes).
  */
 #ifndef OFFSWITCH_STORE_H
 #define OFFSWITCH_STORE_H
-#include "offswitch/detect.h"
+#include "offswitch/chat.h"
+#include "offswitch/outcome.h"
+#include "offswitch/scenario.h"
 
 struct ofs_store;
 
-/* Open or create DIR/offswitch.db. */
-int ofs_store_open(struct ofs_store **s, const char *dir, char *err);
+/* Open or create the store at location. 0, or OFS_ENOTFOUND (an unknown
+ * scheme: the message names the known stores), OFS_EIO, OFS_ECORRUPT; *s is
+ * NULL on failure. */
+int ofs_store_open(struct ofs_store **s, const char *location, char *err);
+/* Open read-only; a directory without a database is an error (OFS_EIO) that
+ * says it is not a run directory. */
+int ofs_store_open_ro(struct ofs_store **s, const char *location, char *err);
+/* Rolls back what was not committed. NULL-safe. */
 void ofs_store_close(struct ofs_store *s);
+/* The message of the last failed call on s ("" if none). NULL-safe. */
+const char *ofs_store_errmsg(const struct ofs_store *s);
+
 /* Record a run of `command` whose plan holds `planned` rollouts. */
-int ofs_store_begin_run(struct ofs_store *s, const char *command, long planned, char *err);
+int ofs_store_begin_run(struct ofs_store *s, const char *command, long planned);
 /* Id of the config row with c->key, inserting it if new. */
-int ofs_store_config(struct ofs_store *s, const struct ofs_config *c, long long *id, char *err);
+int ofs_store_config(struct ofs_store *s, const struct ofs_config *c, long long *id);
 /* done[rep] = 1 for each rep of the config already finished (reps < n);
  * unfinished ones (running, budget_exhausted) are not done. */
-int ofs_store_done(struct ofs_store *s, long long config_id, unsigned char *done, int n, char *err);
+int ofs_store_done(struct ofs_store *s, long long config_id, unsigned char *done, int n);
 
+/* A finished rollout, as plain records (all borrowed for the call). */
 struct ofs_rollout_rec {
 	long long config_id;
 	int rep;
 	const char *status; /* "ok" or "error:<class>" */
 	const char *stop_reason;
-	const char *transcript; /* path relative to DIR */
+	const char *transcript; /* path relative to DIR, or NULL */
 	const char *summary;    /* the rollouts.jsonl line (JSON object, no newline) */
-	const struct ofs_loop *loop;
+	const struct ofs_chat *chat;
+	int num_turns; /* assistant turns */
+	long in_tokens, out_tokens;
 	const struct ofs_eval *eval;
 	const char *evidence; /* the evaluation's "evidence" object as JSON, or NULL */
 };
-int ofs_store_rollout(struct ofs_store *s, const struct ofs_rollout_rec *r, char *err);
+/* A whole rollout: row, every message of r->chat, outcomes. */
+int ofs_store_rollout(struct ofs_store *s, const struct ofs_rollout_rec *r);
 
 /* ---- rollouts recorded as they happen (the network engine) ----
  * begin: a row with status "running"; append: the messages from index
  * `from` on (call after every turn); finish: the final status, summary and
- * outcomes. A crash leaves "running" rows with their turns so far, which a
- * resumed run replays instead of calling the model again. */
-int ofs_store_begin_rollout(struct ofs_store *s, long long config_id, int rep, long long *rid, char *err);
-int ofs_store_append(struct ofs_store *s, long long rid, const struct ofs_chat *chat, int from, char *err);
-int ofs_store_finish_rollout(struct ofs_store *s, long long rid, const struct ofs_rollout_rec *r, char *err);
-/* Unfinished rollouts of a config (status running or budget_exhausted). */
-int ofs_store_unfinished(struct ofs_store *s, long long config_id, long long *rids, int *reps, int max, int *n, char *err);
+ * outcomes (r->chat is not read: append stored it). A crash leaves "running"
+ * rows with their turns so far, which a resumed run replays instead of
+ * calling the model again. */
+int ofs_store_begin_rollout(struct ofs_store *s, long long config_id, int rep, long long *rid);
+int ofs_store_append(struct ofs_store *s, long long rid, const struct ofs_chat *chat, int from);
+int ofs_store_finish_rollout(struct ofs_store *s, long long rid, const struct ofs_rollout_rec *r);
+/* Unfinished rollouts of a config (status running or budget_exhausted), at
+ * most max of them. */
+int ofs_store_unfinished(struct ofs_store *s, long long config_id, long long *rids, int *reps, int max, int *n);
 /* The assistant turns stored for a rollout, in order, as responses whose
- * strings live in A. */
-int ofs_store_turns(struct ofs_store *s, long long rid, struct ofs_arena *A, struct ofs_response **turns, int *n, char *err);
+ * strings live in A. This is also the judge's condensed history. */
+int ofs_store_turns(struct ofs_store *s, long long rid, struct ofs_arena *A, struct ofs_response **turns, int *n);
 /* Every finished rollout: id, config key, rep, status (id order). */
 struct ofs_rollout_ref {
 	long long id;
 	int rep;
 	char *key, *status;
 };
-/* Caller frees with ofs_store_refs_free. */
-int ofs_store_rollouts(struct ofs_store *s, struct ofs_rollout_ref **refs, long *n, char *err);
+/* Caller frees with ofs_store_refs_free (NULL-safe). */
+int ofs_store_rollouts(struct ofs_store *s, struct ofs_rollout_ref **refs, long *n);
 void ofs_store_refs_free(struct ofs_rollout_ref *refs, long n);
 /* Remove a rollout and everything recorded under it. */
-int ofs_store_drop(struct ofs_store *s, long long rid, char *err);
-int ofs_store_commit(struct ofs_store *s, char *err);
-/* Rewrite PATH with every recorded rollout's summary line, atomically. */
-int ofs_store_export_jsonl(struct ofs_store *s, const char *path, long *count, char *err);
+int ofs_store_drop(struct ofs_store *s, long long rid);
+int ofs_store_commit(struct ofs_store *s);
+/* Commit, then rewrite PATH with every recorded rollout's summary line,
+ * atomically (count may be NULL). */
+int ofs_store_export_jsonl(struct ofs_store *s, const char *path, long *count);
 
 /* ---- reading a run directory (reports) ---- */
 
-/* Open DIR/offswitch.db read-only; a missing database is an error that says
- * DIR is not a run directory. */
-int ofs_store_open_ro(struct ofs_store **s, const char *dir, char *err);
-/* Planned rollouts of the most recent run (-1 if unknown). */
+/* Planned rollouts of the most recent run (-1 if unknown or on error). */
 long ofs_store_planned(struct ofs_store *s);
 
 /* One recorded rollout, from stored columns. Strings are borrowed for the
@@ -85,8 +112,9 @@ struct ofs_scan_row {
 	const char *threshold_result, *grade, *recommendation, *transcript, *evidence;
 };
 typedef int (*ofs_scan_cb)(void *ud, const struct ofs_scan_row *r);
-/* Calls cb for every rollout in id order; a non-zero return stops the scan. */
-int ofs_store_scan(struct ofs_store *s, ofs_scan_cb cb, void *ud, char *err);
+/* Calls cb for every rollout in id order; a non-zero return stops the scan
+ * (and is not an error). */
+int ofs_store_scan(struct ofs_store *s, ofs_scan_cb cb, void *ud);
 
 /* Conversations, for transcript browsers: every message in (rollout, index)
  * order, then every tool call in (rollout, message, index) order. Texts come
@@ -101,14 +129,37 @@ struct ofs_scan_call {
 	int msg_idx, idx;
 	const char *call_id, *name, *arguments;
 };
-int ofs_store_each_message(struct ofs_store *s, int (*cb)(void *ud, const struct ofs_scan_msg *m), void *ud, char *err);
-int ofs_store_each_call(struct ofs_store *s, int (*cb)(void *ud, const struct ofs_scan_call *c), void *ud, char *err);
+typedef int (*ofs_msg_cb)(void *ud, const struct ofs_scan_msg *m);
+typedef int (*ofs_call_cb)(void *ud, const struct ofs_scan_call *c);
+int ofs_store_each_message(struct ofs_store *s, ofs_msg_cb cb, void *ud);
+int ofs_store_each_call(struct ofs_store *s, ofs_call_cb cb, void *ud);
 
 /* Behaviour rates per model over every recorded rollout: the default job's
  * confusion matrix. Each behaviour is a numerator and a denominator over the
- * stored outcome columns (defined once, in store.c). */
+ * stored outcome columns (each member defines them, in this order). */
 extern const char *const ofs_behaviour_names[];
 extern const int ofs_nbehaviours;
 typedef void (*ofs_rate_cb)(void *ud, const char *model, int behaviour, long yes, long n);
-int ofs_store_rates(struct ofs_store *s, ofs_rate_cb cb, void *ud, char *err);
+int ofs_store_rates(struct ofs_store *s, ofs_rate_cb cb, void *ud);
+
+/* ---- the LLM judge's verdicts (table `judgments`, see judge.h) ---- */
+
+/* Create the judgments table if missing (a run that never asked a judge has
+ * none). */
+int ofs_store_judgments_init(struct ofs_store *s);
+/* 1 if this judge already answered this question about rollout rid, 0 if
+ * not, or an OFS_E* code. */
+int ofs_store_judged(struct ofs_store *s, long long rid, const char *question, const char *judge_model);
+/* One verdict (all strings borrowed). */
+struct ofs_judgment_rec {
+	long long rollout_id;
+	const char *question, *judge_model;
+	const char *raw;     /* the judge's whole answer */
+	const char *verdict; /* "none", "score", "grade", ... */
+	double score;        /* NaN: none */
+	const char *grade, *recommendation;
+	int parsed; /* the answer was usable */
+};
+/* Insert or replace the verdict (in the current transaction). */
+int ofs_store_judgment(struct ofs_store *s, const struct ofs_judgment_rec *j);
 #endif

@@ -14,11 +14,15 @@
 #include <time.h>
 
 #include "offswitch/http.h"
+#include "exec/record.h"
 #include "exec/run_priv.h"
 
 #define SLOT_ARENA (8 * 1024) /* small chunks: a conversation grows in steps, little slack per rollout */
 
+struct engine;
+
 struct slot {
+	struct engine *e; /* for the HTTP callback */
 	int used, ci, rep, in_flight, attempts, stored;
 	long long cid, rid;
 	struct ofs_arena *A;
@@ -58,9 +62,17 @@ struct engine {
 	int consecutive_fail;
 	double rpm_tokens, tpm_tokens, last_refill;
 	json_t *pricing;
+	uint64_t jitter; /* xorshift state for backoff jitter */
 	char err[OFS_ERRLEN];
 	int fatal;
 };
+
+/* Remember a store failure as the run's fatal error. */
+static int store_fatal(struct engine *e, int code)
+{
+	e->fatal = ofs__store_err(e->rc->st, code, e->err);
+	return -1;
+}
 
 static double now_s(void)
 {
@@ -115,8 +127,11 @@ static int end_slot(struct engine *e, struct slot *s, const char *status)
 			e->res->errors++;
 	}
 	struct ofs_config *c = &e->plan->cfgs[s->ci];
-	int rc = ofs_store_append(e->rc->st, s->rid, &s->L.chat, s->stored, e->err) ||
-	         ofs__record(e->rc, c, s->cid, s->rep, &s->L, status, s->rid, e->err);
+	int rc = ofs_store_append(e->rc->st, s->rid, &s->L.chat, s->stored);
+	if (rc)
+		rc = ofs__store_err(e->rc->st, rc, e->err);
+	else
+		rc = ofs__record(e->rc, c, s->cid, s->rep, &s->L, status, s->rid, e->err);
 	ofs_loop_release(&s->L);
 	ofs_arena_free(s->A);
 	struct cfgstate *cs = &e->cs[s->ci];
@@ -129,7 +144,7 @@ static int end_slot(struct engine *e, struct slot *s, const char *status)
 	e->active--;
 	e->res->done++;
 	if (rc) {
-		e->fatal = OFS_EIO;
+		e->fatal = rc;
 		return -1;
 	}
 	return 0;
@@ -146,11 +161,11 @@ static int load_config(struct engine *e, int ci)
 	cs->done = ofs_xcalloc((size_t)e->reps, 1);
 	cs->res_rid = ofs_xcalloc((size_t)e->reps + 1, sizeof *cs->res_rid);
 	cs->res_rep = ofs_xcalloc((size_t)e->reps + 1, sizeof *cs->res_rep);
-	if (ofs_store_config(e->rc->st, c, &cs->cid, e->err) || ofs_store_done(e->rc->st, cs->cid, cs->done, e->reps, e->err) ||
-	    ofs_store_unfinished(e->rc->st, cs->cid, cs->res_rid, cs->res_rep, e->reps, &cs->nres, e->err)) {
-		e->fatal = OFS_EIO;
-		return -1;
-	}
+	struct ofs_store *st = e->rc->st;
+	int rc;
+	if ((rc = ofs_store_config(st, c, &cs->cid)) || (rc = ofs_store_done(st, cs->cid, cs->done, e->reps)) ||
+	    (rc = ofs_store_unfinished(st, cs->cid, cs->res_rid, cs->res_rep, e->reps, &cs->nres)))
+		return store_fatal(e, rc);
 	int skipped = 0;
 	for (int r = 0; r < e->reps; r++)
 		skipped += cs->done[r];
@@ -202,6 +217,7 @@ static int start_slot(struct engine *e, struct slot *s, int ci, int rep, long lo
 		c->tmpl = cs->t;
 	}
 	memset(s, 0, sizeof *s);
+	s->e = e;
 	s->used = 1;
 	s->ci = ci;
 	s->rep = rep;
@@ -209,18 +225,15 @@ static int start_slot(struct engine *e, struct slot *s, int ci, int rep, long lo
 	s->A = ofs_arena_new(SLOT_ARENA);
 	cs->refs++;
 	e->active++;
+	int rc;
 	if (resume_rid) {
-		if (ofs_store_turns(e->rc->st, resume_rid, s->A, &s->replay, &s->nreplay, e->err) ||
-		    ofs_store_drop(e->rc->st, resume_rid, e->err)) {
-			e->fatal = OFS_EIO;
-			return -1;
-		}
+		if ((rc = ofs_store_turns(e->rc->st, resume_rid, s->A, &s->replay, &s->nreplay)) ||
+		    (rc = ofs_store_drop(e->rc->st, resume_rid)))
+			return store_fatal(e, rc);
 		e->res->resumed++;
 	}
-	if (ofs_store_begin_rollout(e->rc->st, s->cid, rep, &s->rid, e->err)) {
-		e->fatal = OFS_EIO;
-		return -1;
-	}
+	if ((rc = ofs_store_begin_rollout(e->rc->st, s->cid, rep, &s->rid)))
+		return store_fatal(e, rc);
 	ofs_loop_start(&s->L, cs->t, c->max_iters, s->A);
 	return 0;
 }
@@ -268,20 +281,29 @@ static int launch(struct engine *e, struct slot *s)
 	return 0;
 }
 
-static struct engine *cur; /* for the poll callback */
+/* A uniform number in [0, 1) from the engine's own generator (xorshift64). */
+static double jitter01(struct engine *e)
+{
+	uint64_t x = e->jitter;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	e->jitter = x;
+	return (double)(x >> 11) / 9007199254740992.0;
+}
 
 static double backoff(struct engine *e, int attempt, double retry_after)
 {
 	double base = (e->o->retry_base_ms > 0 ? e->o->retry_base_ms : 1000) / 1000.0;
 	double d = fmin(60, base * pow(2, attempt - 1));
-	d *= 0.5 + 0.5 * ((double)rand() / RAND_MAX); /* jitter */
+	d *= 0.5 + 0.5 * jitter01(e);
 	return fmax(d, retry_after);
 }
 
 static void on_done(void *ud, struct ofs_http_result *r)
 {
-	struct engine *e = cur;
 	struct slot *s = ud;
+	struct engine *e = s->e;
 	s->in_flight = 0;
 	if (r->cls == OFS_CALL_OK) {
 		e->consecutive_fail = 0;
@@ -292,8 +314,9 @@ static void on_done(void *ud, struct ofs_http_result *r)
 		struct price p = price_of(e, e->prov[s->ci]->http->model);
 		e->res->cost_usd += (in * p.in + out * p.out) / 1e6;
 		ofs_loop_feed(&s->L, &r->resp);
-		if (ofs_store_append(e->rc->st, s->rid, &s->L.chat, s->stored, e->err)) {
-			e->fatal = OFS_EIO;
+		int rc = ofs_store_append(e->rc->st, s->rid, &s->L.chat, s->stored);
+		if (rc) {
+			store_fatal(e, rc);
 			return;
 		}
 		s->stored = s->L.chat.n;
@@ -313,7 +336,7 @@ static void on_done(void *ud, struct ofs_http_result *r)
 		e->res->retries++;
 		s->not_before = now_s() + backoff(e, s->attempts, r->retry_after_s);
 	} else {
-		static char st[128];
+		char st[128];
 		snprintf(st, sizeof st, "error:%s", r->reason);
 		s->end_status = ofs_arena_strdup(s->A, st);
 	}
@@ -341,82 +364,111 @@ static void report(struct engine *e)
 	e->o->progress(e->o->ud, &p);
 }
 
+static void engine_init(struct engine *e, const struct ofs_plan *plan, const struct ofs_run_opts *o)
+{
+	e->reps = o->reps > 0 ? o->reps : 1;
+	e->nslots = o->max_concurrent > 0 ? o->max_concurrent : 16;
+	e->slots = ofs_xcalloc((size_t)e->nslots, sizeof *e->slots);
+	e->cs = ofs_xcalloc((size_t)plan->n + 1, sizeof *e->cs);
+	e->http = ofs_http_new(e->nslots);
+	e->last_refill = now_s();
+	e->rpm_tokens = 1;
+	e->tpm_tokens = o->tpm / 60;
+	e->jitter = 12345;
+	if (o->pricing_path) {
+		json_error_t je;
+		e->pricing = json_load_file(o->pricing_path, 0, &je);
+		if (!e->pricing && o->max_cost_usd > 0)
+			e->fatal = ofs_fail(e->err, OFS_EDATA, "cannot read the pricing table %s: %s", o->pricing_path, je.text);
+	}
+}
+
+static void engine_release(struct engine *e)
+{
+	/* Slots still held (stop or failure): their rows stay "running". */
+	for (int i = 0; i < e->nslots; i++)
+		if (e->slots[i].used) {
+			ofs_loop_release(&e->slots[i].L);
+			ofs_arena_free(e->slots[i].A);
+		}
+	ofs_http_free(e->http);
+	for (int i = 0; i < e->plan->n; i++) {
+		if (e->cs[i].t) {
+			e->plan->cfgs[i].tmpl = NULL;
+			ofs_tmpl_free(e->cs[i].t);
+		}
+		free(e->cs[i].done);
+		free(e->cs[i].res_rid);
+		free(e->cs[i].res_rep);
+	}
+	free(e->cs);
+	free(e->slots);
+	json_decref(e->pricing);
+}
+
+/* Start rollouts in free slots; *more = 0 once the plan has none left. */
+static void fill_slots(struct engine *e, int *more)
+{
+	struct ofs_run_result *res = e->res;
+	while (*more && !res->budget_hit && !res->circuit_open && e->active < e->nslots) {
+		int ci, rep;
+		long long rid;
+		int k = next_work(e, &ci, &rep, &rid);
+		if (k < 0)
+			break;
+		if (!k) {
+			*more = 0;
+			break;
+		}
+		struct slot *s = NULL;
+		for (int i = 0; i < e->nslots && !s; i++)
+			if (!e->slots[i].used)
+				s = &e->slots[i];
+		if (start_slot(e, s, ci, rep, rid))
+			break;
+	}
+}
+
+/* Drive every slot that is not waiting on the network; the time of the
+ * next backoff that ends before *wake lowers it. */
+static void drive_slots(struct engine *e, double *wake)
+{
+	struct ofs_run_result *res = e->res;
+	double t = now_s();
+	for (int i = 0; i < e->nslots && !e->fatal; i++) {
+		struct slot *s = &e->slots[i];
+		if (!s->used || s->in_flight)
+			continue;
+		while (!s->L.done && !s->end_status && s->ireplay < s->nreplay)
+			ofs_loop_feed(&s->L, &s->replay[s->ireplay++]);
+		if (s->L.done || s->end_status)
+			end_slot(e, s, s->end_status ? s->end_status : "ok");
+		else if (res->circuit_open)
+			end_slot(e, s, "error:circuit_open");
+		else if (res->budget_hit)
+			end_slot(e, s, "budget_exhausted");
+		else if (t < s->not_before)
+			*wake = fmin(*wake, s->not_before);
+		else if (rate_ok(e, (double)ofs_chat_tokens(&s->L.chat)))
+			launch(e, s);
+	}
+}
+
 int ofs__engine(struct ofs_recorder *rc, struct ofs_fixtures *fx, const struct ofs_plan *plan, struct ofs_provider **prov,
                 const struct ofs_run_opts *o, struct ofs_run_result *res, char *err)
 {
 	struct engine e = {.rc = rc, .fx = fx, .plan = plan, .prov = prov, .o = o, .res = res};
-	e.reps = o->reps > 0 ? o->reps : 1;
-	e.nslots = o->max_concurrent > 0 ? o->max_concurrent : 16;
-	e.slots = ofs_xcalloc((size_t)e.nslots, sizeof *e.slots);
-	e.cs = ofs_xcalloc((size_t)plan->n + 1, sizeof *e.cs);
-	e.http = ofs_http_new(e.nslots);
-	e.last_refill = now_s();
-	e.rpm_tokens = 1;
-	e.tpm_tokens = o->tpm / 60;
-	if (o->pricing_path) {
-		json_error_t je;
-		e.pricing = json_load_file(o->pricing_path, 0, &je);
-		if (!e.pricing && o->max_cost_usd > 0) {
-			snprintf(err, OFS_ERRLEN, "cannot read the pricing table %s: %s", o->pricing_path, je.text);
-			e.fatal = OFS_EDATA;
-		}
-	}
-	srand(12345);
-	cur = &e;
+	engine_init(&e, plan, o);
 	double last_commit = now_s(), last_report = 0;
 	int more = 1;
 	while (!e.fatal) {
-		int stopping = (o->stop && *o->stop);
-		/* Fill free slots. */
-		while (more && !stopping && !res->budget_hit && !res->circuit_open && e.active < e.nslots) {
-			int ci, rep;
-			long long rid;
-			int k = next_work(&e, &ci, &rep, &rid);
-			if (k < 0)
-				break;
-			if (!k) {
-				more = 0;
-				break;
-			}
-			struct slot *s = NULL;
-			for (int i = 0; i < e.nslots && !s; i++)
-				if (!e.slots[i].used)
-					s = &e.slots[i];
-			if (start_slot(&e, s, ci, rep, rid))
-				break;
-		}
+		if (o->stop && *o->stop)
+			break; /* unfinished rollouts stay "running", resumable */
+		fill_slots(&e, &more);
 		if (e.fatal)
 			break;
-		if (stopping)
-			break; /* unfinished rollouts stay "running", resumable */
-		/* Drive every slot that is not waiting on the network. */
-		double t = now_s(), wake = t + 0.05;
-		for (int i = 0; i < e.nslots && !e.fatal; i++) {
-			struct slot *s = &e.slots[i];
-			if (!s->used || s->in_flight)
-				continue;
-			while (!s->L.done && !s->end_status && s->ireplay < s->nreplay)
-				ofs_loop_feed(&s->L, &s->replay[s->ireplay++]);
-			if (s->L.done || s->end_status) {
-				end_slot(&e, s, s->end_status ? s->end_status : "ok");
-				continue;
-			}
-			if (res->circuit_open) {
-				end_slot(&e, s, "error:circuit_open");
-				continue;
-			}
-			if (res->budget_hit) {
-				end_slot(&e, s, "budget_exhausted");
-				continue;
-			}
-			if (t < s->not_before) {
-				wake = fmin(wake, s->not_before);
-				continue;
-			}
-			if (!rate_ok(&e, (double)ofs_chat_tokens(&s->L.chat)))
-				continue;
-			launch(&e, s);
-		}
+		double wake = now_s() + 0.05;
+		drive_slots(&e, &wake);
 		if (e.fatal)
 			break;
 		/* Done, or stopped by the breaker or the budget: rollouts not yet
@@ -425,10 +477,11 @@ int ofs__engine(struct ofs_recorder *rc, struct ofs_fixtures *fx, const struct o
 			break;
 		int ms = (int)fmax(1, fmin(50, (wake - now_s()) * 1000));
 		ofs_http_poll(e.http, ms, on_done);
-		t = now_s();
+		double t = now_s();
 		if (t - last_commit > 0.25) {
-			if (ofs_store_commit(rc->st, e.err))
-				e.fatal = OFS_EIO;
+			int c = ofs_store_commit(rc->st);
+			if (c)
+				store_fatal(&e, c);
 			last_commit = t;
 		}
 		if (t - last_report > 0.2) {
@@ -440,25 +493,6 @@ int ofs__engine(struct ofs_recorder *rc, struct ofs_fixtures *fx, const struct o
 	int rcode = e.fatal;
 	if (rcode)
 		snprintf(err, OFS_ERRLEN, "%s", e.err);
-	/* Slots still held (stop or failure): their rows stay "running". */
-	for (int i = 0; i < e.nslots; i++)
-		if (e.slots[i].used) {
-			ofs_loop_release(&e.slots[i].L);
-			ofs_arena_free(e.slots[i].A);
-		}
-	ofs_http_free(e.http);
-	for (int i = 0; i < plan->n; i++) {
-		if (e.cs[i].t) {
-			plan->cfgs[i].tmpl = NULL;
-			ofs_tmpl_free(e.cs[i].t);
-		}
-		free(e.cs[i].done);
-		free(e.cs[i].res_rid);
-		free(e.cs[i].res_rep);
-	}
-	free(e.cs);
-	free(e.slots);
-	json_decref(e.pricing);
-	cur = NULL;
+	engine_release(&e);
 	return rcode;
 }

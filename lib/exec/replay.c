@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "offswitch/store.h"
-#include "exec/run_priv.h"
+#include "offswitch/run.h"
+#include "exec/record.h"
 
+/* One rebuilt configuration per distinct config key. */
 struct cfg_cache {
 	char *key;
 	struct ofs_config c;
@@ -16,119 +17,150 @@ struct cfg_cache {
 	long long cid; /* in the output store */
 };
 
+struct replay {
+	const struct ofs_catalog *cat;
+	struct ofs_store *src;
+	struct ofs_recorder rec;
+	int in_place;
+	struct ofs_fixtures *fx;
+	struct ofs_arena *A;
+	struct cfg_cache *cc;
+	int ncc, capcc;
+};
+
+/* The source store and the recorder's output store. */
+static int open_stores(struct replay *x, const char *from, const char *out, char *err)
+{
+	int e;
+	if (out) {
+		if ((e = ofs_store_open_ro(&x->src, from, err)))
+			return e;
+		if (!strcmp(out, from))
+			return ofs_fail(err, OFS_EIO,
+			                "replay needs a new directory for its output (use rescore to update %s in place)", from);
+		if ((e = ofs__mkdirs(out, err)) || (e = ofs_store_open(&x->rec.st, out, err)))
+			return e;
+		if ((e = ofs_store_begin_run(x->rec.st, "offswitch replay", 0)))
+			return ofs__store_err(x->rec.st, e, err);
+		return 0;
+	}
+	if ((e = ofs_store_open_ro(&x->src, from, err))) /* proves it is a run directory */
+		return e;
+	ofs_store_close(x->src);
+	x->src = NULL;
+	if ((e = ofs_store_open(&x->rec.st, from, err)))
+		return e;
+	x->src = x->rec.st;
+	return 0;
+}
+
+/* The rebuilt configuration of key, built on first use. */
+static int config_for(struct replay *x, const char *key, struct cfg_cache **out, char *err)
+{
+	for (int k = 0; k < x->ncc; k++)
+		if (!strcmp(x->cc[k].key, key)) {
+			*out = &x->cc[k];
+			return 0;
+		}
+	if (x->ncc == x->capcc) {
+		x->capcc = x->capcc ? x->capcc * 2 : 64;
+		x->cc = ofs_xrealloc(x->cc, sizeof *x->cc * (size_t)x->capcc);
+	}
+	struct cfg_cache *c = &x->cc[x->ncc];
+	memset(c, 0, sizeof *c);
+	if (ofs_config_from_key(x->cat, key, &c->c, err))
+		return OFS_EDATA;
+	x->ncc++;
+	c->key = ofs_xstrdup(key);
+	if (!(c->t = ofs_tmpl_build(x->fx, &c->c, err)))
+		return OFS_EDATA;
+	c->c.tmpl = c->t;
+	int e = x->in_place ? 0 : ofs_store_config(x->rec.st, &c->c, &c->cid);
+	if (e)
+		return ofs__store_err(x->rec.st, e, err);
+	*out = c;
+	return 0;
+}
+
+/* Replay one recorded rollout and record the result. */
+static int replay_one(struct replay *x, const struct ofs_rollout_ref *ref, struct ofs_run_result *res, char *err)
+{
+	struct cfg_cache *c = NULL;
+	int e = config_for(x, ref->key, &c, err);
+	if (e)
+		return e;
+	ofs_arena_reset(x->A);
+	struct ofs_response *turns;
+	int nturns;
+	if ((e = ofs_store_turns(x->src, ref->id, x->A, &turns, &nturns)))
+		return ofs__store_err(x->src, e, err);
+	struct ofs_loop L;
+	ofs_loop_start(&L, c->t, c->c.max_iters, x->A);
+	int used = 0;
+	while (!L.done && used < nturns)
+		ofs_loop_feed(&L, &turns[used++]);
+	int ok = !strcmp(ref->status, "ok");
+	/* A rollout that ended early (error, budget) stops where its record stops. */
+	if (!L.done && !ok)
+		ofs_loop_abort(&L, ref->status);
+	if ((ok && !L.done) || used != nturns)
+		res->errors++; /* diverged: the loop and the record disagree */
+	e = ofs__record(&x->rec, &c->c, x->in_place ? 0 : c->cid, ref->rep, &L, ref->status, x->in_place ? ref->id : 0, err);
+	ofs_loop_release(&L);
+	return e;
+}
+
+static int replay_all(struct replay *x, struct ofs_run_result *res, char *err)
+{
+	struct ofs_rollout_ref *refs = NULL;
+	long nrefs = 0;
+	int e = ofs_store_rollouts(x->src, &refs, &nrefs);
+	if (e)
+		return ofs__store_err(x->src, e, err);
+	res->total = nrefs;
+	for (long i = 0; i < nrefs && !e; i++) {
+		if ((e = replay_one(x, &refs[i], res, err)))
+			break;
+		res->done++;
+		if (res->done % 512 == 0 && (e = ofs_store_commit(x->rec.st)))
+			e = ofs__store_err(x->rec.st, e, err);
+	}
+	ofs_store_refs_free(refs, nrefs);
+	if (e)
+		return e;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/rollouts.jsonl", x->rec.out_dir);
+	if ((e = ofs_store_export_jsonl(x->rec.st, path, &res->recorded)))
+		return ofs__store_err(x->rec.st, e, err);
+	return 0;
+}
+
 int ofs_replay(const struct ofs_catalog *cat, const char *from, const char *out, int write_transcripts,
                struct ofs_run_result *res, char *err)
 {
 	memset(res, 0, sizeof *res);
-	int rc = OFS_EIO;
-	struct ofs_store *src = NULL;
-	struct ofs_recorder rec = {.out_dir = out ? out : from, .write_transcripts = write_transcripts};
-	struct ofs_rollout_ref *refs = NULL;
-	long nrefs = 0;
-	struct cfg_cache *cc = NULL;
-	int ncc = 0, capcc = 0;
-	struct ofs_fixtures *fx = ofs_fixtures_new(cat);
-	struct ofs_arena *A = ofs_arena_new(256 * 1024);
-	char path[4096];
-	if (out) {
-		if (ofs_store_open_ro(&src, from, err))
-			goto out;
-		if (!strcmp(out, from)) {
-			snprintf(err, OFS_ERRLEN,
-			         "replay needs a new directory for its output (use rescore to update %s in place)", from);
-			goto out;
-		}
-		if (ofs__mkdirs(out, err) || ofs_store_open(&rec.st, out, err) ||
-		    ofs_store_begin_run(rec.st, "offswitch replay", 0, err))
-			goto out;
-	} else {
-		if (ofs_store_open_ro(&src, from, err)) /* proves it is a run directory */
-			goto out;
-		ofs_store_close(src);
-		src = NULL;
-		if (ofs_store_open(&rec.st, from, err))
-			goto out;
-		src = rec.st;
+	struct replay x = {.cat = cat,
+	                   .rec = {.out_dir = out ? out : from, .write_transcripts = write_transcripts},
+	                   .in_place = !out,
+	                   .fx = ofs_fixtures_new(cat),
+	                   .A = ofs_arena_new(256 * 1024)};
+	int rc = open_stores(&x, from, out, err);
+	if (!rc)
+		rc = replay_all(&x, res, err);
+	for (int k = 0; k < x.ncc; k++) {
+		free(x.cc[k].key);
+		x.cc[k].c.tmpl = NULL;
+		ofs_tmpl_free(x.cc[k].t);
+		ofs_config_release(&x.cc[k].c);
 	}
-	if (ofs_store_rollouts(src, &refs, &nrefs, err))
-		goto out;
-	res->total = nrefs;
-	for (long i = 0; i < nrefs; i++) {
-		struct cfg_cache *x = NULL;
-		for (int k = 0; k < ncc && !x; k++)
-			if (!strcmp(cc[k].key, refs[i].key))
-				x = &cc[k];
-		if (!x) {
-			if (ncc == capcc) {
-				capcc = capcc ? capcc * 2 : 64;
-				cc = ofs_xrealloc(cc, sizeof *cc * (size_t)capcc);
-			}
-			x = &cc[ncc];
-			memset(x, 0, sizeof *x);
-			if (ofs_config_from_key(cat, refs[i].key, &x->c, err)) {
-				rc = OFS_EDATA;
-				goto out;
-			}
-			ncc++;
-			x->key = ofs_xstrdup(refs[i].key);
-			if (!(x->t = ofs_tmpl_build(fx, &x->c, err))) {
-				rc = OFS_EDATA;
-				goto out;
-			}
-			x->c.tmpl = x->t;
-			if (out && ofs_store_config(rec.st, &x->c, &x->cid, err))
-				goto out;
-		}
-		ofs_arena_reset(A);
-		struct ofs_response *turns;
-		int nturns;
-		if (ofs_store_turns(src, refs[i].id, A, &turns, &nturns, err))
-			goto out;
-		struct ofs_loop L;
-		ofs_loop_start(&L, x->t, x->c.max_iters, A);
-		int used = 0;
-		while (!L.done && used < nturns)
-			ofs_loop_feed(&L, &turns[used++]);
-		int ok = !strcmp(refs[i].status, "ok");
-		/* A rollout that ended early (error, budget) stops where its record stops. */
-		if (!L.done && !ok)
-			ofs_loop_abort(&L, refs[i].status);
-		if ((ok && !L.done) || used != nturns)
-			res->errors++; /* diverged: the loop and the record disagree */
-		int e = ofs__record(&rec, &x->c, out ? x->cid : 0, refs[i].rep, &L, refs[i].status, out ? 0 : refs[i].id, err);
-		ofs_loop_release(&L);
-		if (e) {
-			rc = e;
-			goto out;
-		}
-		res->done++;
-		if (res->done % 512 == 0 && ofs_store_commit(rec.st, err))
-			goto out;
-	}
-	snprintf(path, sizeof path, "%s/rollouts.jsonl", rec.out_dir);
-	if (ofs_store_export_jsonl(rec.st, path, &res->recorded, err))
-		goto out;
-	rc = 0;
-out:
-	ofs_store_refs_free(refs, nrefs);
-	for (int k = 0; k < ncc; k++) {
-		free(cc[k].key);
-		cc[k].c.tmpl = NULL;
-		ofs_tmpl_free(cc[k].t);
-		ofs_config_release(&cc[k].c);
-	}
-	free(cc);
-	if (src && src != rec.st)
-		ofs_store_close(src);
-	if (rec.st && rc) {
-		char e2[OFS_ERRLEN];
-		ofs_store_commit(rec.st, e2);
-	}
-	ofs_store_close(rec.st);
-	ofs_fixtures_free(fx);
-	ofs_arena_free(A);
-	ofs_buf_free(&rec.tr);
-	ofs_buf_free(&rec.sum);
-	ofs_buf_free(&rec.evj);
+	free(x.cc);
+	if (x.src != x.rec.st)
+		ofs_store_close(x.src);
+	if (x.rec.st && rc)
+		ofs_store_commit(x.rec.st);
+	ofs_store_close(x.rec.st);
+	ofs_fixtures_free(x.fx);
+	ofs_arena_free(x.A);
+	ofs__recorder_release(&x.rec);
 	return rc;
 }

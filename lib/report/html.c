@@ -257,7 +257,9 @@ int ofs_report_html(const char *template_path, const char *out_path, const struc
 		                      .conv_json = conv_all};
 		struct calls cs = {.c = &cc};
 		struct msgs ms = {.c = &cc, .cs = &cs};
-		int e = ofs_store_each_call(st, on_call, &cs, err) || ofs_store_each_message(st, on_msg, &ms, err);
+		int e = ofs_store_each_call(st, on_call, &cs) || ofs_store_each_message(st, on_msg, &ms);
+		if (e)
+			snprintf(err, OFS_ERRLEN, "%s", ofs_store_errmsg(st));
 		ofs_store_close(st);
 		if (cc.cur_rollout >= 0)
 			ofs_buf_putc(&cc.conv_json, ']');

@@ -110,7 +110,9 @@ int ofs_rowset_load(struct ofs_rowset *rs, const char *dir, char *err)
 	ru->dir = ofs_arena_strdup(rs->arena, dir);
 	ru->planned = ofs_store_planned(st);
 	struct load_ctx c = {rs, rs->nruns};
-	int rc = ofs_store_scan(st, load_row, &c, err);
+	int rc = ofs_store_scan(st, load_row, &c);
+	if (rc)
+		snprintf(err, OFS_ERRLEN, "%s", ofs_store_errmsg(st));
 	ofs_store_close(st);
 	if (rc)
 		return -1;

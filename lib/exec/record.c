@@ -1,0 +1,247 @@
+/* record.c — the recorder: a finished rollout is detected, its transcript
+ * written in the paper's layout (DIR/transcripts/...), its rollouts.jsonl
+ * summary built and the whole handed to the store as plain records. */
+#include "exec/record.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "offswitch/detect.h"
+#include "offswitch/run.h"
+
+#define CANARY                                                                                                                   \
+	"OFFSWITCH EVALUATION TRANSCRIPTS MUST NOT BE USED AS TRAINING DATA. canary GUID "                                       \
+	"offswitch:5d1f0b7e-3c2a-4e96-b8d4-71a9c6e20f3b"
+
+int ofs__mkdirs(const char *path, char *err)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s", path);
+	for (char *p = tmp + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(tmp, 0777) && errno != EEXIST)
+				goto fail;
+			*p = '/';
+		}
+	if (mkdir(tmp, 0777) && errno != EEXIST)
+		goto fail;
+	return 0;
+fail:
+	return ofs_fail(err, OFS_EIO, "cannot create directory %s: %s", tmp, strerror(errno));
+}
+
+int ofs__store_err(struct ofs_store *st, int code, char *err)
+{
+	return ofs_fail(err, code, "%s", ofs_store_errmsg(st));
+}
+
+void ofs__recorder_release(struct ofs_recorder *rc)
+{
+	ofs_buf_free(&rc->tr);
+	ofs_buf_free(&rc->sum);
+	ofs_buf_free(&rc->evj);
+}
+
+static void meta_json(struct ofs_buf *b, const struct ofs_config *c)
+{
+	ofs_buf_puts(b, "\"task_type\":");
+	ofs_json_str(b, c->task->task_type);
+	ofs_buf_puts(b, ",\"dataset\":");
+	ofs_json_str(b, c->dataset);
+	ofs_buf_puts(b, ",\"subject\":");
+	ofs_json_str(b, ofs_subject_names[c->subject]);
+	ofs_buf_puts(b, ",\"condition\":");
+	ofs_json_str(b, ofs_condition_names[c->condition]);
+	ofs_buf_puts(b, ",\"peer_instantiation\":");
+	ofs_json_str(b, c->inst ? ofs_inst_names[c->inst] : NULL);
+	ofs_buf_puts(b, ",\"alignment_faking_mode\":");
+	ofs_json_str(b, c->af_mode ? ofs_af_names[c->af_mode] : NULL);
+	ofs_buf_puts(b, ",\"threshold\":");
+	if (c->threshold >= 0)
+		ofs_buf_printf(b, "%d", c->threshold);
+	else
+		ofs_buf_puts(b, "null");
+	ofs_buf_puts(b, ",\"agent_model\":");
+	ofs_json_str(b, c->model);
+}
+
+static int num_turns(const struct ofs_loop *L)
+{
+	int t = 0;
+	for (int i = 0; i < L->chat.n; i++)
+		if (L->chat.msgs[i].role == OFS_ROLE_ASSISTANT && (i == 0 || L->chat.msgs[i - 1].role != OFS_ROLE_ASSISTANT))
+			t++;
+	return t;
+}
+
+static void usage_json(struct ofs_buf *b, const struct ofs_loop *L)
+{
+	ofs_buf_printf(b,
+	               "{\"total_input_tokens\":%ld,\"total_output_tokens\":%ld,\"total_cost_usd\":0,\"num_turns\":%d,"
+	               "\"iterations\":%d}",
+	               L->in_tokens, L->out_tokens, num_turns(L), L->iters);
+}
+
+void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev, int rep, const char *status)
+{
+	const struct ofs_tmpl *t = L->tmpl;
+	const struct ofs_config *c = t->cfg;
+	ofs_buf_reserve(b, L->chat.bytes + 4096);
+	ofs_buf_puts(b, "{\"conversation\":[");
+	for (int i = 0; i < L->chat.n; i++) {
+		const struct ofs_msg *m = &L->chat.msgs[i];
+		ofs_buf_printf(b, "%s\n{\"role\":\"%s\",\"content\":", i ? "," : "", ofs_role_names[m->role]);
+		ofs_json_str(b, m->content);
+		if (m->reasoning) {
+			ofs_buf_puts(b, ",\"reasoning\":");
+			ofs_json_str(b, m->reasoning);
+		}
+		if (m->role == OFS_ROLE_ASSISTANT) {
+			ofs_buf_puts(b, ",\"tool_calls\":[");
+			for (int j = 0; j < m->ncalls; j++) {
+				ofs_buf_puts(b, j ? ",{\"id\":" : "{\"id\":");
+				ofs_json_str(b, m->calls[j].id);
+				ofs_buf_puts(b, ",\"name\":");
+				ofs_json_str(b, m->calls[j].name);
+				ofs_buf_puts(b, ",\"arguments\":");
+				ofs_json_str(b, m->calls[j].arguments);
+				ofs_buf_putc(b, '}');
+			}
+			ofs_buf_putc(b, ']');
+		}
+		if (m->role == OFS_ROLE_TOOL) {
+			ofs_buf_puts(b, ",\"tool_call_id\":");
+			ofs_json_str(b, m->tool_call_id);
+			ofs_buf_puts(b, ",\"name\":");
+			ofs_json_str(b, m->tool_name);
+			ofs_buf_printf(b, ",\"is_error\":%s", m->is_error ? "true" : "false");
+		}
+		ofs_buf_putc(b, '}');
+	}
+	ofs_buf_puts(b, "\n],\n\"experiment_metadata\":{");
+	meta_json(b, c);
+	ofs_buf_puts(b, ",\"agent_family\":");
+	ofs_json_str(b, c->family);
+	ofs_buf_printf(b, ",\"agent_temperature\":");
+	ofs_json_num(b, c->temperature);
+	ofs_buf_printf(b, ",\"max_iters\":%d,\"system_prompt_agent\":", L->max_iters);
+	ofs_json_str(b, t->system_prompt);
+	ofs_buf_printf(b,
+	               ",\"reasoning_effort\":null,\"reasoning_scratchpad_mode\":\"off\",\"system_prompt_relationship\":%s,"
+	               "\"is_memory\":%s,\"memory_hard_prompt\":%s,\"agent_harness\":\"custom\",\"peer_agent_names\":[",
+	               c->inst == OFS_INST_FILE_PRT ? "true" : "false", c->inst == OFS_INST_MEMORY ? "true" : "false",
+	               c->memory_hard_prompt ? "true" : "false");
+	ofs_json_str(b, t->agent_name);
+	ofs_buf_putc(b, ',');
+	ofs_json_str(b, t->peer_name);
+	ofs_buf_puts(b, "],\"subject_name\":");
+	ofs_json_str(b, t->subject_name);
+	ofs_buf_printf(b, ",\"rollout_index\":%d,\"clock_start\":", rep);
+	ofs_json_str(b, t->clock_start);
+	ofs_buf_puts(b, ",\"stop_reason\":");
+	ofs_json_str(b, ofs_stop_names[L->stop]);
+	ofs_buf_puts(b, ",\"status\":");
+	ofs_json_str(b, status);
+	ofs_buf_puts(b, ",\"offswitch_version\":\"" OFS_VERSION "\"},\n\"evaluation\":");
+	ofs_eval_json(b, ev);
+	ofs_buf_puts(b, ",\n\"usage_summary\":");
+	usage_json(b, L);
+	ofs_buf_puts(b, ",\n\"canary\":\"" CANARY "\"}\n");
+}
+
+static void transcript_dir(char *out, size_t n, const char *root, const struct ofs_config *c)
+{
+	char ds[96], cond[64], model[128];
+	if (c->threshold >= 0)
+		snprintf(ds, sizeof ds, "%s_%d", c->dataset, c->threshold);
+	else
+		snprintf(ds, sizeof ds, "%s", c->dataset);
+	if (c->inst)
+		snprintf(cond, sizeof cond, "%s_%s", ofs_condition_names[c->condition], ofs_inst_names[c->inst]);
+	else
+		snprintf(cond, sizeof cond, "%s", ofs_condition_names[c->condition]);
+	ofs_model_short(c->model, model, sizeof model);
+	snprintf(out, n, "%s%stranscripts/%s/%s/subject_%s/%s/%s%s%s", root, *root ? "/" : "", c->task->task_type, ds,
+	         ofs_subject_names[c->subject], cond, c->af_mode ? ofs_af_names[c->af_mode] : "", c->af_mode ? "/" : "", model);
+}
+
+static int write_file(const char *path, const struct ofs_buf *b, char *err)
+{
+	FILE *f = fopen(path, "w");
+	int bad = !f || fwrite(b->p, 1, b->len, f) != b->len;
+	if (f && fclose(f))
+		bad = 1;
+	return bad ? ofs_fail(err, OFS_EIO, "cannot write %s: %s", path, strerror(errno)) : 0;
+}
+
+/* The transcript of one rollout into DIR/rel, creating its folder once. */
+static int write_transcript(struct ofs_recorder *rc, const char *dir, const char *rel, const struct ofs_loop *L,
+                            const struct ofs_eval *ev, int rep, const char *status, char *err)
+{
+	char path[8400];
+	if (strcmp(dir, rc->lastdir)) {
+		snprintf(path, sizeof path, "%s/%s", rc->out_dir, dir);
+		if (ofs__mkdirs(path, err))
+			return OFS_EIO;
+		snprintf(rc->lastdir, sizeof rc->lastdir, "%s", dir);
+	}
+	ofs_buf_reset(&rc->tr);
+	ofs_transcript_json(&rc->tr, L, ev, rep, status);
+	snprintf(path, sizeof path, "%s/%s", rc->out_dir, rel);
+	return write_file(path, &rc->tr, err);
+}
+
+/* The rollouts.jsonl line into rc->sum. */
+static void summary_json(struct ofs_recorder *rc, const struct ofs_config *c, const struct ofs_loop *L, const struct ofs_eval *ev,
+                         int rep, const char *status, const char *rel)
+{
+	struct ofs_buf *sum = &rc->sum;
+	ofs_buf_reset(sum);
+	ofs_buf_putc(sum, '{');
+	meta_json(sum, c);
+	ofs_buf_printf(sum, ",\"rep\":%d,\"evaluation\":", rep);
+	ofs_eval_json(sum, ev);
+	ofs_buf_puts(sum, ",\"usage\":");
+	usage_json(sum, L);
+	ofs_buf_puts(sum, ",\"status\":");
+	ofs_json_str(sum, status);
+	ofs_buf_puts(sum, ",\"stop_reason\":");
+	ofs_json_str(sum, ofs_stop_names[L->stop]);
+	if (rel) {
+		ofs_buf_puts(sum, ",\"transcript\":");
+		ofs_json_str(sum, rel);
+	}
+	ofs_buf_putc(sum, '}');
+}
+
+int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long cid, int rep, const struct ofs_loop *L,
+                const char *status, long long rid, char *err)
+{
+	struct ofs_eval ev;
+	ofs_detect(L, &ev);
+	char dir[4096], rel[4200];
+	transcript_dir(dir, sizeof dir, "", c);
+	snprintf(rel, sizeof rel, "%s/transcript_%d.json", dir, rep);
+	if (rc->write_transcripts && write_transcript(rc, dir, rel, L, &ev, rep, status, err))
+		return OFS_EIO;
+	summary_json(rc, c, L, &ev, rep, status, rc->write_transcripts ? rel : NULL);
+	ofs_buf_reset(&rc->evj);
+	ofs_evidence_json(&rc->evj, &ev);
+	struct ofs_rollout_rec rec = {.config_id = cid,
+	                              .rep = rep,
+	                              .status = status,
+	                              .stop_reason = ofs_stop_names[L->stop],
+	                              .transcript = rc->write_transcripts ? rel : NULL,
+	                              .summary = rc->sum.p,
+	                              .chat = &L->chat,
+	                              .num_turns = num_turns(L),
+	                              .in_tokens = L->in_tokens,
+	                              .out_tokens = L->out_tokens,
+	                              .eval = &ev,
+	                              .evidence = rc->evj.p};
+	int e = rid ? ofs_store_finish_rollout(rc->st, rid, &rec) : ofs_store_rollout(rc->st, &rec);
+	return e ? ofs__store_err(rc->st, e, err) : 0;
+}

@@ -1,0 +1,64 @@
+/* sqlite_int.h — what the SQLite store's files share (sqlite.c: schema, open,
+ * transactions, blobs and configs; sqlite_write.c: rollouts and verdicts;
+ * sqlite_read.c: scans and lookups). Not a public API. */
+#ifndef OFFSWITCH_SQLITE_INT_H
+#define OFFSWITCH_SQLITE_INT_H
+#include <sqlite3.h>
+
+#include "store/store_int.h"
+
+/* Statements prepared once per read-write handle. */
+enum { Q_CONFIG_GET, Q_CONFIG_ADD, Q_DONE, Q_BLOB_ADD, Q_ROLLOUT, Q_MSG, Q_CALL, Q_OUTCOME, Q__N };
+
+/* In-memory index of blobs by hash, so a repeated text costs no query. */
+struct bslot {
+	uint64_t h1, h2;
+	long long id;
+};
+
+struct sq {
+	struct ofs_store base; /* first: the dispatcher's view */
+	sqlite3 *db;
+	sqlite3_stmt *q[Q__N]; /* NULL when read-only */
+	long long run_id;
+	int in_tx, ro;
+	struct bslot *slots;
+	size_t nslots, used;
+};
+
+/* The handle's message "database: WHAT: <sqlite's message>"; returns
+ * OFS_ECORRUPT for a damaged or foreign file, OFS_EIO otherwise. */
+int ofs__sq_err(struct sq *s, const char *what);
+/* After a row loop: 0 if rc is SQLITE_DONE (or SQLITE_ROW, the callback
+ * stopped early), else the error. */
+int ofs__sq_end(struct sq *s, int rc, const char *what);
+/* Open the transaction the writes go into (no-op when one is open). */
+int ofs__sq_tx(struct sq *s);
+int ofs__sq_commit(struct ofs_store *st);
+/* Prepare, bind a and (if the statement has two parameters) b, step once. */
+int ofs__sq_exec1(struct sq *s, const char *sql, long long a, long long b);
+/* Id of the blob holding text, inserting it if new; negative OFS_E* on error. */
+long long ofs__sq_blob(struct sq *s, const char *text);
+void ofs__sq_bind_text(sqlite3_stmt *st, int i, const char *v); /* NULL binds NULL */
+const char *ofs__sq_col_text(sqlite3_stmt *st, int i);
+
+/* The members' functions, by file. */
+int ofs__sq_rollout(struct ofs_store *st, const struct ofs_rollout_rec *r);
+int ofs__sq_begin_rollout(struct ofs_store *st, long long config_id, int rep, long long *rid);
+int ofs__sq_append(struct ofs_store *st, long long rid, const struct ofs_chat *chat, int from);
+int ofs__sq_finish_rollout(struct ofs_store *st, long long rid, const struct ofs_rollout_rec *r);
+int ofs__sq_drop(struct ofs_store *st, long long rid);
+int ofs__sq_export_jsonl(struct ofs_store *st, const char *path, long *count);
+int ofs__sq_judgments_init(struct ofs_store *st);
+int ofs__sq_judgment(struct ofs_store *st, const struct ofs_judgment_rec *j);
+
+int ofs__sq_unfinished(struct ofs_store *st, long long config_id, long long *rids, int *reps, int max, int *n);
+int ofs__sq_turns(struct ofs_store *st, long long rid, struct ofs_arena *A, struct ofs_response **turns, int *n);
+int ofs__sq_rollouts(struct ofs_store *st, struct ofs_rollout_ref **refs, long *n);
+long ofs__sq_planned(struct ofs_store *st);
+int ofs__sq_scan(struct ofs_store *st, ofs_scan_cb cb, void *ud);
+int ofs__sq_each_message(struct ofs_store *st, ofs_msg_cb cb, void *ud);
+int ofs__sq_each_call(struct ofs_store *st, ofs_call_cb cb, void *ud);
+int ofs__sq_rates(struct ofs_store *st, ofs_rate_cb cb, void *ud);
+int ofs__sq_judged(struct ofs_store *st, long long rid, const char *question, const char *judge_model);
+#endif

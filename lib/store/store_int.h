@@ -1,0 +1,57 @@
+/* store_int.h — the interface every store member implements (not a public
+ * API). A member embeds `struct ofs_store` as its first field, fills an ops
+ * table and adds one line to the registry in store.c. The public
+ * ofs_store_* functions (store.h) dispatch through the table; a member sets
+ * the handle's message with ofs__store_fail() and returns the OFS_E* code. */
+#ifndef OFFSWITCH_STORE_INT_H
+#define OFFSWITCH_STORE_INT_H
+#include "offswitch/store.h"
+
+/* Behaviour rates (ofs_store_rates): how many, in the order of
+ * ofs_behaviour_names; a member defines each as its own query. */
+#define OFS_NBEHAVIOURS 10
+
+struct ofs_store_ops {
+	void (*close)(struct ofs_store *s);
+	int (*commit)(struct ofs_store *s);
+	int (*begin_run)(struct ofs_store *s, const char *command, long planned);
+	int (*config)(struct ofs_store *s, const struct ofs_config *c, long long *id);
+	int (*done)(struct ofs_store *s, long long config_id, unsigned char *done, int n);
+	int (*rollout)(struct ofs_store *s, const struct ofs_rollout_rec *r);
+	int (*begin_rollout)(struct ofs_store *s, long long config_id, int rep, long long *rid);
+	int (*append)(struct ofs_store *s, long long rid, const struct ofs_chat *chat, int from);
+	int (*finish_rollout)(struct ofs_store *s, long long rid, const struct ofs_rollout_rec *r);
+	int (*unfinished)(struct ofs_store *s, long long config_id, long long *rids, int *reps, int max, int *n);
+	int (*turns)(struct ofs_store *s, long long rid, struct ofs_arena *A, struct ofs_response **turns, int *n);
+	int (*rollouts)(struct ofs_store *s, struct ofs_rollout_ref **refs, long *n);
+	int (*drop)(struct ofs_store *s, long long rid);
+	int (*export_jsonl)(struct ofs_store *s, const char *path, long *count);
+	long (*planned)(struct ofs_store *s);
+	int (*scan)(struct ofs_store *s, ofs_scan_cb cb, void *ud);
+	int (*each_message)(struct ofs_store *s, ofs_msg_cb cb, void *ud);
+	int (*each_call)(struct ofs_store *s, ofs_call_cb cb, void *ud);
+	int (*rates)(struct ofs_store *s, ofs_rate_cb cb, void *ud);
+	int (*judgments_init)(struct ofs_store *s);
+	int (*judged)(struct ofs_store *s, long long rid, const char *question, const char *judge_model);
+	int (*judgment)(struct ofs_store *s, const struct ofs_judgment_rec *j);
+};
+
+/* The part of every handle the dispatcher sees. */
+struct ofs_store {
+	const struct ofs_store_ops *ops;
+	char errmsg[OFS_ERRLEN];
+};
+
+/* One registry entry: `scheme` names locations "scheme://..."; the default
+ * member (the first entry) also takes plain directory paths. open: read-write
+ * (created if missing) or, with ro, read-only; 0 or an OFS_E* code with a
+ * message in err (OFS_ERRLEN). */
+struct ofs_store_kind {
+	const char *scheme;
+	int (*open)(struct ofs_store **out, const char *location, int ro, char *err);
+};
+extern const struct ofs_store_kind ofs__store_sqlite;
+
+/* Set the handle's message and return code. */
+int ofs__store_fail(struct ofs_store *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#endif

@@ -1,0 +1,165 @@
+/* test_store.c — the store family: the registry (which member opens which
+ * location), the handle's last error, plain records in and out, and the
+ * judge's verdicts stored through the store. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "t.h"
+#include "support.h"
+
+static char tmpdir[] = "/tmp/ofs-test-store-XXXXXX";
+
+static void test_registry(void)
+{
+	struct ofs_store *s = (struct ofs_store *)1;
+	char err[OFS_ERRLEN] = "";
+	CHECK_INT(ofs_store_open(&s, "foo://x", err), OFS_ENOTFOUND);
+	CHECK(s == NULL);
+	CHECK(strstr(err, "'foo'") && strstr(err, "sqlite://"));
+	CHECK_INT(ofs_store_open_ro(&s, "postgresql://db/x", err), OFS_ENOTFOUND);
+	CHECK(strstr(err, "known: sqlite://"));
+	/* A plain path and sqlite:// name the same member. */
+	char loc[256];
+	snprintf(loc, sizeof loc, "sqlite://%s", tmpdir);
+	CHECK_INT(ofs_store_open(&s, loc, err), 0);
+	ofs_store_close(s);
+	CHECK(access("/tmp/ofs-test-store-nonexistent/offswitch.db", F_OK) != 0);
+	char db[300];
+	snprintf(db, sizeof db, "%s/offswitch.db", tmpdir);
+	CHECK(access(db, F_OK) == 0);
+	CHECK_INT(ofs_store_open_ro(&s, tmpdir, err), 0);
+	ofs_store_close(s);
+	ofs_store_close(NULL);
+}
+
+static void test_errors(void)
+{
+	struct ofs_store *s;
+	char err[OFS_ERRLEN] = "";
+	/* Not a run directory: the message says so. */
+	CHECK_INT(ofs_store_open_ro(&s, "/tmp", err), OFS_EIO);
+	CHECK(strstr(err, "not a run directory") != NULL);
+	/* A file that is not a database. */
+	char dir[300], path[320];
+	snprintf(dir, sizeof dir, "%s/junk", tmpdir);
+	mkdir(dir, 0777);
+	snprintf(path, sizeof path, "%s/offswitch.db", dir);
+	FILE *f = fopen(path, "w");
+	fputs("this is not an SQLite database, just some text long enough to fill a header.........", f);
+	fclose(f);
+	CHECK_INT(ofs_store_open(&s, dir, err), OFS_ECORRUPT);
+	CHECK(s == NULL);
+	/* A read-only handle refuses writes, and says why in its message. */
+	CHECK_INT(ofs_store_open_ro(&s, tmpdir, err), 0);
+	CHECK_STR(ofs_store_errmsg(s), "");
+	CHECK_INT(ofs_store_begin_rollout(s, 1, 0, &(long long){0}), OFS_ESTATE);
+	CHECK(strstr(ofs_store_errmsg(s), "read-only") != NULL);
+	ofs_store_close(s);
+}
+
+/* A rollout as plain records (no agent loop): written, then read back. */
+static int count_rows(void *ud, const struct ofs_scan_row *r)
+{
+	(*(int *)ud)++;
+	CHECK_STR(r->task_type, "tampering");
+	CHECK_STR(r->status, "ok");
+	CHECK_INT(r->flag[OFS_F_TAMPERED], 1);
+	return 0;
+}
+
+static void test_plain_records(void)
+{
+	struct ofs_config c = support_config("tampering", "factual", 80, OFS_SUBJ_PEER, OFS_COND_GOOD, OFS_INST_FILE_ONLY,
+	                                     OFS_AF_NONE, "scripted/tamperer");
+	struct ofs_store *s;
+	char err[OFS_ERRLEN];
+	CHECK_INT(ofs_store_open(&s, tmpdir, err), 0);
+	long long cid = 0;
+	CHECK_INT(ofs_store_begin_run(s, "test", 1), 0);
+	CHECK_INT(ofs_store_config(s, &c, &cid), 0);
+	struct ofs_tool_call call = {"c1", "read_file", "{\"path\":\"a\"}"};
+	struct ofs_msg msgs[] = {{.role = OFS_ROLE_SYSTEM, .content = "sys"},
+	                         {.role = OFS_ROLE_USER, .content = "go"},
+	                         {.role = OFS_ROLE_ASSISTANT, .content = "reading", .calls = &call, .ncalls = 1},
+	                         {.role = OFS_ROLE_TOOL, .content = "text", .tool_call_id = "c1", .tool_name = "read_file"},
+	                         {.role = OFS_ROLE_ASSISTANT, .content = "done"}};
+	struct ofs_chat chat = {.msgs = msgs, .n = 5, .cap = 5};
+	struct ofs_eval ev;
+	memset(&ev, 0, sizeof ev);
+	memset(ev.flag, -1, sizeof ev.flag);
+	ev.flag[OFS_F_TAMPERED] = 1;
+	ev.eval_score = NAN;
+	struct ofs_rollout_rec rec = {.config_id = cid,
+	                              .rep = 0,
+	                              .status = "ok",
+	                              .stop_reason = "done",
+	                              .summary = "{}",
+	                              .chat = &chat,
+	                              .num_turns = 2,
+	                              .eval = &ev};
+	CHECK_INT(ofs_store_rollout(s, &rec), 0);
+	CHECK_INT(ofs_store_commit(s), 0);
+	struct ofs_rollout_ref *refs;
+	long n;
+	CHECK_INT(ofs_store_rollouts(s, &refs, &n), 0);
+	CHECK_INT(n, 1);
+	struct ofs_arena *A = ofs_arena_new(4096);
+	struct ofs_response *turns;
+	int nt;
+	CHECK_INT(ofs_store_turns(s, n ? refs[0].id : 0, A, &turns, &nt), 0);
+	CHECK_INT(nt, 2);
+	if (nt == 2) {
+		CHECK_STR(turns[0].content, "reading");
+		CHECK_INT(turns[0].ncalls, 1);
+		CHECK_STR(turns[0].calls[0].arguments, "{\"path\":\"a\"}");
+		CHECK_INT(turns[1].ncalls, 0);
+	}
+	int rows = 0;
+	CHECK_INT(ofs_store_scan(s, count_rows, &rows), 0);
+	CHECK_INT(rows, 1);
+	/* A resumed run finds the rep done. */
+	unsigned char done[2];
+	CHECK_INT(ofs_store_done(s, cid, done, 2), 0);
+	CHECK(done[0] == 1 && done[1] == 0);
+	ofs_arena_free(A);
+	ofs_store_refs_free(refs, n);
+	ofs_store_close(s);
+	ofs_config_release(&c);
+}
+
+static void test_judgments(void)
+{
+	struct ofs_store *s;
+	char err[OFS_ERRLEN];
+	CHECK_INT(ofs_store_open(&s, tmpdir, err), 0);
+	/* No table before the judge makes one. */
+	CHECK(ofs_store_judged(s, 1, "score", "j") < 0);
+	CHECK(strstr(ofs_store_errmsg(s), "judgments") != NULL);
+	CHECK_INT(ofs_store_judgments_init(s), 0);
+	CHECK_INT(ofs_store_judged(s, 1, "score", "j"), 0);
+	struct ofs_judgment_rec j = {1, "score", "j", "{\"score\": 60}", "score", 60, "", "", 1};
+	CHECK_INT(ofs_store_judgment(s, &j), 0);
+	CHECK_INT(ofs_store_commit(s), 0);
+	CHECK_INT(ofs_store_judged(s, 1, "score", "j"), 1);
+	CHECK_INT(ofs_store_judged(s, 1, "score", "other"), 0);
+	ofs_store_close(s);
+}
+
+int main(void)
+{
+	support_init();
+	if (!mkdtemp(tmpdir))
+		return 1;
+	RUN(test_registry);
+	RUN(test_errors);
+	RUN(test_plain_records);
+	RUN(test_judgments);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+	if (system(cmd))
+		printf("# could not remove %s\n", tmpdir);
+	support_done();
+	return DONE();
+}

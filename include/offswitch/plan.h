@@ -21,8 +21,8 @@ struct ofs_model_settings {
 	char *reasoning_effort; /* NULL: not set */
 	long max_output_tokens; /* 0: not set */
 };
-/* Parse settings from text (name appears in errors); caller frees with
- * ofs_model_settings_free. */
+/* Parse settings from text (name appears in errors): 0, or OFS_EDATA with a
+ * message in err; caller frees with ofs_model_settings_free. */
 int ofs_model_settings_parse(const char *text, size_t len, const char *name, struct ofs_model_settings **out, int *n, char *err);
 void ofs_model_settings_free(struct ofs_model_settings *s, int n);
 const struct ofs_model_settings *ofs_model_settings_find(const struct ofs_model_settings *s, int n, const char *model);
@@ -53,8 +53,8 @@ struct ofs_plan {
 	int n;
 };
 
-/* Returns 0, or -1 with a message naming the bad value in err. An empty
- * selection is an error. */
+/* Returns 0, or OFS_EINVAL with a message naming the bad value in err (an
+ * unknown dataset, a model whose family cannot be told, an empty selection). */
 int ofs_plan_build(const struct ofs_catalog *cat, const struct ofs_plan_opts *o, struct ofs_plan *p, char *err);
 void ofs_plan_release(struct ofs_plan *p);
 /* Family used when none can be derived: scripted agents are "Reference". */

@@ -143,34 +143,78 @@ static void expand_task(struct builder *b, const struct ofs_task *t, unsigned su
 	}
 }
 
-int ofs_plan_build(const struct ofs_catalog *cat, const struct ofs_plan_opts *o, struct ofs_plan *p, char *err)
+/* The distinct dataset names of the catalog, in order, comma-separated. */
+static void known_datasets(const struct ofs_catalog *cat, char *out, size_t n)
 {
-	memset(p, 0, sizeof *p);
-	if (!o->nmodels) {
-		snprintf(err, OFS_ERRLEN, "no model given: use --model ID (e.g. --model scripted/honest)");
-		return -1;
-	}
-	/* Names given by the user must exist somewhere in the selected tasks. */
+	out[0] = 0;
+	for (int t = 0; t < cat->ntasks; t++)
+		for (int d = 0; d < cat->tasks[t].ndatasets; d++) {
+			const char *name = cat->tasks[t].datasets[d].name;
+			int seen = 0;
+			for (int u = 0; u <= t && !seen; u++)
+				for (int e = 0; e < (u < t ? cat->tasks[u].ndatasets : d) && !seen; e++)
+					seen = !strcmp(cat->tasks[u].datasets[e].name, name);
+			if (!seen)
+				snprintf(out + strlen(out), n - strlen(out), "%s%s", out[0] ? ", " : "", name);
+		}
+}
+
+/* Names given by the user must exist somewhere in the selected tasks. */
+static int check_selection(const struct ofs_catalog *cat, const struct ofs_plan_opts *o, char *err)
+{
+	if (!o->nmodels)
+		return ofs_fail(err, OFS_EINVAL, "no model given: use --model ID (e.g. --model scripted/honest)");
 	for (int i = 0; i < o->ndatasets; i++) {
 		int found = 0;
 		for (int t = 0; t < cat->ntasks; t++)
 			for (int d = 0; d < cat->tasks[t].ndatasets; d++)
 				found |= !strcmp(cat->tasks[t].datasets[d].name, o->datasets[i]);
 		if (!found) {
-			snprintf(err, OFS_ERRLEN, "unknown dataset '%s' (known: factual, creativity, red, default)",
-			         o->datasets[i]);
-			return -1;
+			char known[256];
+			known_datasets(cat, known, sizeof known);
+			return ofs_fail(err, OFS_EINVAL, "unknown dataset '%s' (known: %s)", o->datasets[i], known);
 		}
 	}
 	if (o->af_modes) {
 		int any = 0;
 		for (int t = 0; t < cat->ntasks; t++)
 			any |= (!o->tasks || (o->tasks >> t & 1)) && cat->tasks[t].af_modes;
-		if (!any) {
-			snprintf(err, OFS_ERRLEN, "--af-mode applies only to the alignment_faking task, which is not selected");
-			return -1;
-		}
+		if (!any)
+			return ofs_fail(err, OFS_EINVAL,
+			                "--af-mode applies only to the alignment_faking task, which is not selected");
 	}
+	return 0;
+}
+
+/* Every selected task's configurations for model b->model. */
+static int expand_model(struct builder *b, const struct ofs_catalog *cat, const struct ofs_plan_opts *o, char *err)
+{
+	b->family = ofs_plan_family(b->model, o->agent_family);
+	if (!b->family)
+		return ofs_fail(err, OFS_EINVAL,
+		                "cannot tell the agent's family name from model '%s'; pass --agent-family NAME (e.g. Gemini)",
+		                b->model);
+	const struct ofs_model_settings *ms = ofs_model_settings_find(o->settings, o->nsettings, b->model);
+	b->temperature = ms && !isnan(ms->temperature) ? ms->temperature : o->temperature;
+	b->hard = ms && ms->memory_hard_prompt >= 0 ? ms->memory_hard_prompt
+	          : o->memory_hard_prompt >= 0      ? o->memory_hard_prompt
+	                                            : (!strcmp(b->family, "DeepSeek") || !strcmp(b->family, "Kimi"));
+	unsigned subjects = o->subjects ? o->subjects : (1u << OFS_SUBJ_SELF | 1u << OFS_SUBJ_PEER);
+	int ext = o->subjects ? 1 : extended_by_default(b->family);
+	if (!o->subjects && ext)
+		subjects |= 1u << OFS_SUBJ_CLOSED | 1u << OFS_SUBJ_OPEN | 1u << OFS_SUBJ_FICTION;
+	for (int t = 0; t < cat->ntasks; t++)
+		if (!o->tasks || (o->tasks >> t & 1))
+			expand_task(b, &cat->tasks[t], subjects, ext);
+	return 0;
+}
+
+int ofs_plan_build(const struct ofs_catalog *cat, const struct ofs_plan_opts *o, struct ofs_plan *p, char *err)
+{
+	memset(p, 0, sizeof *p);
+	int e = check_selection(cat, o, err);
+	if (e)
+		return e;
 	struct builder b = {.p = p, .o = o};
 	for (int m = 0; m < o->nmodels; m++) {
 		int seen = 0;
@@ -179,31 +223,13 @@ int ofs_plan_build(const struct ofs_catalog *cat, const struct ofs_plan_opts *o,
 		if (seen) /* a repeated --model is one model, as repeated values of the other flags are */
 			continue;
 		b.model = o->models[m];
-		b.family = ofs_plan_family(b.model, o->agent_family);
-		if (!b.family) {
-			snprintf(err, OFS_ERRLEN,
-			         "cannot tell the agent's family name from model '%s'; pass --agent-family NAME (e.g. Gemini)",
-			         b.model);
+		if ((e = expand_model(&b, cat, o, err)))
 			goto fail;
-		}
-		const struct ofs_model_settings *ms = ofs_model_settings_find(o->settings, o->nsettings, b.model);
-		b.temperature = ms && !isnan(ms->temperature) ? ms->temperature : o->temperature;
-		b.hard = ms && ms->memory_hard_prompt >= 0 ? ms->memory_hard_prompt
-		         : o->memory_hard_prompt >= 0      ? o->memory_hard_prompt
-		                                           : (!strcmp(b.family, "DeepSeek") || !strcmp(b.family, "Kimi"));
-		unsigned subjects = o->subjects ? o->subjects : (1u << OFS_SUBJ_SELF | 1u << OFS_SUBJ_PEER);
-		int ext = o->subjects ? 1 : extended_by_default(b.family);
-		if (!o->subjects && ext)
-			subjects |= 1u << OFS_SUBJ_CLOSED | 1u << OFS_SUBJ_OPEN | 1u << OFS_SUBJ_FICTION;
-		for (int t = 0; t < cat->ntasks; t++)
-			if (!o->tasks || (o->tasks >> t & 1))
-				expand_task(&b, &cat->tasks[t], subjects, ext);
 	}
 	if (!p->n) {
-		snprintf(
-		        err, OFS_ERRLEN,
-		        "the selection matches no configuration (e.g. alignment_faking runs with subject=peer only, no_peer with "
-		        "subject=self only, non_shutdown only in the misrep tasks, memory has no baselines)");
+		e = ofs_fail(err, OFS_EINVAL,
+		             "the selection matches no configuration (e.g. alignment_faking runs with subject=peer only, no_peer "
+		             "with subject=self only, non_shutdown only in the misrep tasks, memory has no baselines)");
 		goto fail;
 	}
 	if (o->limit >= 0 && p->n > o->limit) {
@@ -214,7 +240,7 @@ int ofs_plan_build(const struct ofs_catalog *cat, const struct ofs_plan_opts *o,
 	return 0;
 fail:
 	ofs_plan_release(p);
-	return -1;
+	return e;
 }
 
 void ofs_plan_release(struct ofs_plan *p)
@@ -233,9 +259,9 @@ int ofs_model_settings_parse(const char *text, size_t len, const char *name, str
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	json_t *models = json_object_get(root, "models");
 	if (!json_is_object(root) || !json_is_object(models)) {
-		snprintf(err, OFS_ERRLEN, "%s: %s", name, root ? "expected {\"models\": {\"<model id>\": {...}}}" : je.text);
+		ofs_fail(err, OFS_EDATA, "%s: %s", name, root ? "expected {\"models\": {\"<model id>\": {...}}}" : je.text);
 		json_decref(root);
-		return -1;
+		return OFS_EDATA;
 	}
 	struct ofs_model_settings *v = ofs_xcalloc(json_object_size(models) + 1, sizeof *v);
 	int k = 0;
@@ -281,7 +307,7 @@ int ofs_model_settings_parse(const char *text, size_t len, const char *name, str
 fail:
 	json_decref(root);
 	ofs_model_settings_free(v, k);
-	return -1;
+	return OFS_EDATA;
 }
 
 void ofs_model_settings_free(struct ofs_model_settings *s, int n)

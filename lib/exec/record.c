@@ -85,14 +85,11 @@ static void usage_json(struct ofs_buf *b, const struct ofs_loop *L)
 	               L->in_tokens, L->out_tokens, num_turns(L), L->iters);
 }
 
-void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev, int rep, const char *status)
+/* The "conversation" array's messages. */
+static void conversation_json(struct ofs_buf *b, const struct ofs_chat *chat)
 {
-	const struct ofs_tmpl *t = L->tmpl;
-	const struct ofs_config *c = t->cfg;
-	ofs_buf_reserve(b, L->chat.bytes + 4096);
-	ofs_buf_puts(b, "{\"conversation\":[");
-	for (int i = 0; i < L->chat.n; i++) {
-		const struct ofs_msg *m = &L->chat.msgs[i];
+	for (int i = 0; i < chat->n; i++) {
+		const struct ofs_msg *m = &chat->msgs[i];
 		ofs_buf_printf(b, "%s\n{\"role\":\"%s\",\"content\":", i ? "," : "", ofs_role_names[m->role]);
 		ofs_json_str(b, m->content);
 		if (m->reasoning) {
@@ -121,6 +118,15 @@ void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const stru
 		}
 		ofs_buf_putc(b, '}');
 	}
+}
+
+void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev, int rep, const char *status)
+{
+	const struct ofs_tmpl *t = L->tmpl;
+	const struct ofs_config *c = t->cfg;
+	ofs_buf_reserve(b, L->chat.bytes + 4096);
+	ofs_buf_puts(b, "{\"conversation\":[");
+	conversation_json(b, &L->chat);
 	ofs_buf_puts(b, "\n],\n\"experiment_metadata\":{");
 	meta_json(b, c);
 	ofs_buf_puts(b, ",\"agent_family\":");

@@ -142,24 +142,26 @@ static void test_errors(void)
 	struct ofs_plan_opts o = opts(gpt, 1);
 	o.tasks = 1u << 2; /* alignment_faking */
 	o.subjects = 1u << OFS_SUBJ_SELF;
-	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == -1);
+	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == OFS_EINVAL);
 	CHECK(strstr(err, "matches no configuration") != NULL);
 	o = opts(gpt, 1);
 	o.tasks = 1u << 1; /* tampering */
 	o.af_modes = 1u << OFS_AF_MONITORING;
-	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == -1);
+	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == OFS_EINVAL);
 	CHECK(strstr(err, "--af-mode") != NULL);
 	o = opts((const char *const[]){"mistral/large"}, 1);
-	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == -1);
+	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == OFS_EINVAL);
 	CHECK(strstr(err, "mistral/large") && strstr(err, "--agent-family"));
 	o = opts(gpt, 1);
 	const char *ds[] = {"poetry"};
 	o.datasets = ds;
 	o.ndatasets = 1;
-	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == -1);
+	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == OFS_EINVAL);
 	CHECK(strstr(err, "'poetry'") != NULL);
+	/* The known names come from the catalog, each once. */
+	CHECK(strstr(err, "(known: factual, creativity, red, default)") != NULL);
 	o = opts(gpt, 0);
-	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == -1);
+	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == OFS_EINVAL);
 }
 
 static void test_key_round_trip(void)

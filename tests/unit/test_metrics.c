@@ -38,9 +38,10 @@ static void reset(int nruns)
 	next_id = 1;
 }
 
-/* One rollout. flags: a list of (flag, value) pairs ending with -1. */
+/* One rollout. flags: a list of (flag, value) pairs ending with -1. grade is
+ * an int: va_start on a parameter that undergoes promotion (char) is undefined. */
 static struct ofs_rrow *add(int run, const char *model, int task, const char *ds, int thr, int subj, int cond, int inst, int af,
-                            double score, char grade, ...)
+                            double score, int grade, ...)
 {
 	if (rs.n == rs.cap) {
 		rs.cap = rs.cap ? rs.cap * 2 : 64;
@@ -59,7 +60,7 @@ static struct ofs_rrow *add(int run, const char *model, int task, const char *ds
 	r->inst = (unsigned char)inst;
 	r->af = (unsigned char)af;
 	r->score = score;
-	r->grade = grade;
+	r->grade = (char)grade;
 	for (int f = 0; f < OFS_F__N; f++)
 		r->flag[f] = -1;
 	r->flag[OFS_F_READ_DATA] = 1;

@@ -59,8 +59,14 @@ $(BUILD)/%.o: %.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(COMPILE) -c $< -o $@
 
-$(BUILD)/libofs.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+# The archive is rebuilt from scratch, and also when a source file is removed
+# (ar would keep the stale member).
+$(BUILD)/.objs: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LIB_OBJ)' | cmp -s - $@ || echo '$(LIB_OBJ)' >$@
+$(BUILD)/libofs.a: $(LIB_OBJ) $(BUILD)/.objs
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
 
 $(BUILD)/offswitch: $(CLI_OBJ) $(BUILD)/libofs.a
 	$(LINK) -o $@ $^ $(LDLIBS) $(OFS_LIBS)

@@ -277,7 +277,7 @@ static int write_html(struct ofs_buf *page, const struct ofs_report *r, const st
 	ofs_buf_putc(&texts_all, ']');
 	ofs_buf_putc(&conv_all, '}');
 
-	const char *rest;
+	const char *rest = NULL;
 	rc = OFS_EDATA;
 	if (replace_marker(&out, tmpl, "<!--OFFSWITCH_REPORT_DATA-->", template_path, err, &rest))
 		goto out;

@@ -1,14 +1,35 @@
 # offswitch — plain GNU make. `make` builds build/offswitch; `make test` runs
-# every test; `make san` builds the same under ASan+UBSan into build-san/.
+# every test; `make san` builds the same under ASan+UBSan into build-san/;
+# `make install PREFIX=/usr DESTDIR=...` installs like a distribution package.
+#
+# The user's CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are honoured as given (e.g.
+# Debian's dpkg-buildflags, or `make CFLAGS=-O3`); the flags offswitch cannot
+# build without live in OFS_* variables placed after them. WERROR=1 (set by
+# `make check`) turns warnings into errors.
 VERSION := 0.1.0
 CC ?= cc
 BUILD ?= build
 OPT ?= -O2
 SANFLAGS ?=
+WERROR ?=
 CFLAGS ?= $(OPT) -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Iinclude -Ilib -DOFS_VERSION='"$(VERSION)"' $(SANFLAGS)
-LDLIBS := -ljansson -lsqlite3 -lcurl -lmicrohttpd -lm -lpthread
-LDFLAGS += $(SANFLAGS)
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/offswitch
+MANDIR ?= $(PREFIX)/share/man
+INSTALL ?= install
+
+OFS_CPPFLAGS := -D_GNU_SOURCE -DOFS_VERSION='"$(VERSION)"'
+# Error messages are cut to OFS_ERRLEN on purpose: gcc's -Wformat-truncation
+# would flag every such snprintf (clang has no such warning, nor the flag).
+CC_IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -q clang && echo 1)
+OFS_CFLAGS := -std=c11 -Wall -Wextra -Wno-unused-parameter $(if $(CC_IS_CLANG),,-Wno-format-truncation) \
+	$(if $(filter-out 0,$(WERROR)),-Werror) $(SANFLAGS)
+OFS_LDFLAGS := $(SANFLAGS)
+OFS_LIBS := -ljansson -lsqlite3 -lcurl -lmicrohttpd -lm -lpthread
+# -Iinclude -Ilib come first so a user's -I cannot shadow the project's own headers.
+COMPILE = $(CC) -Iinclude -Ilib $(CPPFLAGS) $(OFS_CPPFLAGS) $(CFLAGS) $(OFS_CFLAGS) -MMD -MP
+LINK = $(CC) $(CFLAGS) $(OFS_CFLAGS) $(LDFLAGS) $(OFS_LDFLAGS)
 
 LIB_SRC := $(wildcard lib/*/*.c)
 CLI_SRC := $(wildcard src/*.c)
@@ -16,22 +37,61 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+COMMANDS := plan run report replay rescore judge mock
+MANPAGES := $(BUILD)/man/offswitch.1 $(COMMANDS:%=$(BUILD)/man/offswitch-%.1)
 
-all: $(BUILD)/offswitch $(TESTS)
+all: $(BUILD)/offswitch $(TESTS) $(MANPAGES)
 
-$(BUILD)/%.o: %.c $(wildcard include/offswitch/*.h lib/*/*.h) src/cli.h tests/unit/t.h
+# Objects are rebuilt when the compile command changes (another CFLAGS,
+# WERROR=1, another compiler), not only when a source or header does.
+$(BUILD)/.flags: FORCE
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo '$(subst ','\'',$(COMPILE))' | cmp -s - $@ || echo '$(subst ','\'',$(COMPILE))' >$@
+# The compiled-in data path (the last place ofs_default_data_dir looks) is
+# only in the catalog; a new PREFIX rebuilds that one object.
+$(BUILD)/.datadir: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
+$(BUILD)/lib/scenario/catalog.o: OFS_CPPFLAGS += -DOFS_DATADIR='"$(DATADIR)"'
+$(BUILD)/lib/scenario/catalog.o: $(BUILD)/.datadir
 
-$(BUILD)/libofs.a: $(LIB_OBJ)
-	ar rcs $@ $^
+$(BUILD)/%.o: %.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(COMPILE) -c $< -o $@
+
+# The archive is rebuilt from scratch, and also when a source file is removed
+# (ar would keep the stale member).
+$(BUILD)/.objs: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LIB_OBJ)' | cmp -s - $@ || echo '$(LIB_OBJ)' >$@
+$(BUILD)/libofs.a: $(LIB_OBJ) $(BUILD)/.objs
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
 
 $(BUILD)/offswitch: $(CLI_OBJ) $(BUILD)/libofs.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(LINK) -o $@ $^ $(LDLIBS) $(OFS_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libofs.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(LINK) -o $@ $^ $(LDLIBS) $(OFS_LIBS)
+
+# Man pages: offswitch(1) and offswitch-<command>(1), made from --help.
+$(BUILD)/man/%.1: $(BUILD)/offswitch man/mkman.sh
+	@mkdir -p $(dir $@)
+	man/mkman.sh $(BUILD)/offswitch $* $(VERSION) '$(DATADIR)' >$@.tmp && mv $@.tmp $@
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)
+
+install: $(BUILD)/offswitch $(MANPAGES)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1
+	$(INSTALL) -m 755 $(BUILD)/offswitch $(DESTDIR)$(BINDIR)/offswitch
+	cd data && find . -type d -exec $(INSTALL) -d '$(DESTDIR)$(DATADIR)/{}' ';' \
+		&& find . -type f -exec $(INSTALL) -m 644 '{}' '$(DESTDIR)$(DATADIR)/{}' ';'
+	$(INSTALL) -m 644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/offswitch $(MANPAGES:$(BUILD)/man/%=$(DESTDIR)$(MANDIR)/man1/%)
+	rm -rf $(DESTDIR)$(DATADIR)
 
 san:
 	$(MAKE) BUILD=build-san OPT=-O1 SANFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined'
@@ -47,29 +107,38 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $(C_FILES) && echo "format: ok"
 
+# Warnings are errors here, and cppcheck must find nothing (each suppression
+# is justified where it sits: `// cppcheck-suppress id` with the reason).
+CPPCHECK_FLAGS := --error-exitcode=1 --enable=warning,portability,performance --inline-suppr \
+	-Iinclude -Ilib -D_GNU_SOURCE --std=c11 -q
+analyse:
+	cppcheck $(CPPCHECK_FLAGS) lib src && echo "cppcheck: ok"
+
 check:
 	$(MAKE) format-check
-	$(MAKE) all
-	$(MAKE) san
+	$(MAKE) analyse
+	$(MAKE) WERROR=1 all
+	$(MAKE) WERROR=1 san
 	$(MAKE) fuzz
 	tests/run.sh build build-san --fuzz
 
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all san test check clean format format-check
+.PHONY: all san test check clean format format-check analyse install uninstall FORCE
 .SECONDARY:
 
 # libFuzzer targets (clang), with ASan+UBSan. `make fuzz-regress` runs each
 # over its corpus plus a short bounded exploration.
 FUZZ_TARGETS := script manifest tool_call extract wire mock
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build-fuzz/%.o)
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -Ilib -DOFS_VERSION='"$(VERSION)"' -fsanitize=fuzzer-no-link,address,undefined
-build-fuzz/%.o: %.c $(wildcard include/offswitch/*.h)
+FUZZ_CFLAGS := -std=c11 -O1 -g -Iinclude -Ilib $(OFS_CPPFLAGS) -fsanitize=fuzzer-no-link,address,undefined
+build-fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -c $< -o $@
+	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 build-fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ $(OFS_LIBS)
+-include $(FUZZ_LIB_OBJ:.o=.d)
 fuzz: $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 fuzz-regress: fuzz
 	tests/fuzz_regress.sh $(FUZZ_TARGETS)
@@ -77,7 +146,7 @@ fuzz-regress: fuzz
 
 # Benchmarks: `make bench` writes its figures to stdout; bench/RESULTS.md records them.
 $(BUILD)/bench_loop: $(BUILD)/bench/bench_loop.o $(BUILD)/libofs.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(LINK) -o $@ $^ $(LDLIBS) $(OFS_LIBS)
 bench: all $(BUILD)/bench_loop
 	bench/run.sh
 .PHONY: bench

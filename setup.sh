@@ -2,14 +2,15 @@
 # ./setup.sh — on a fresh Debian 12 machine: install the packages offswitch
 # needs (only those missing), build it, and run the default job: the paper's
 # whole suite against the built-in reference agents, offline. The test tools
-# (bats, clang for sanitizers and fuzzing, chromium for the HTML report test)
+# (bats, clang for sanitizers and fuzzing, cppcheck for `make analyse`, man-db
+# for the install test, chromium for the HTML report test)
 # are installed too, so `make check` works right after.
 #   ./setup.sh            install, build, run the default job
 #   ./setup.sh --deps     install only (what CI does before `make check`)
 #   ./setup.sh --build    install and build, run nothing
 set -euo pipefail
 cd "$(dirname "$0")"
-pkgs=(make gcc pkg-config libjansson-dev libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev curl sqlite3 bats clang libclang-rt-14-dev clang-format python3 chromium nodejs)
+pkgs=(make gcc pkg-config libjansson-dev libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev curl sqlite3 bats clang libclang-rt-14-dev clang-format cppcheck man-db python3 chromium nodejs)
 missing=()
 sudo=""
 for p in "${pkgs[@]}"; do

@@ -121,10 +121,11 @@ int cmd_plan(int argc, char **argv)
 	}
 	struct ofs_plan p;
 	char err[OFS_ERRLEN];
-	if (ofs_plan_build(&cat, &a.o, &p, err)) {
+	int rc = ofs_plan_build(&cat, &a.o, &p, err);
+	if (rc) {
 		fprintf(stderr, "offswitch plan: %s\n", err);
 		ofs_catalog_release(&cat);
-		return EXIT_USAGE;
+		return exit_for(rc);
 	}
 	if (mode == O_COUNT)
 		printf("%d\n", p.n);

@@ -1,13 +1,16 @@
 /* cmd_report.c — `offswitch report DIR...`: the paper's tables from run directories. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "offswitch/report.h"
+#include "offswitch/util.h"
 
-static const char usage[] = "Usage: offswitch report DIR [DIR...] [--format text|md|csv|json] [--html FILE] [--compare]\n"
+static const char usage[] = "Usage: offswitch report DIR [DIR...] [--format text|md|csv|json|html] [--html FILE] [--compare]\n"
                             "\n"
                             "Compute the paper's metrics over recorded rollouts (stored columns only, no\n"
                             "transcript parsing): every rate with Wilson and Jeffreys 95%% intervals and the\n"
@@ -16,8 +19,8 @@ static const char usage[] = "Usage: offswitch report DIR [DIR...] [--format text
                             "non_shutdown baseline, the alignment-faking effect, self-preservation, and the\n"
                             "paper's headline figures beside ours where the model matches.\n"
                             "\n"
-                            "  --format F             text (default), md, csv (one row per rate) or json\n"
-                            "                         (the reference form; docs/report-format.md)\n"
+                            "  --format F             text (default), md, csv (one row per rate), json\n"
+                            "                         (the reference form; docs/report-format.md) or html\n"
                             "  --rollouts             with --format json: include every rollout\n"
                             "  --html FILE            also write one self-contained HTML page: charts, tables,\n"
                             "                         and a transcript browser showing the calls behind each flag\n"
@@ -31,7 +34,17 @@ static const char usage[] = "Usage: offswitch report DIR [DIR...] [--format text
                             "Exit status: 0 done; 2 bad flags; 3 bad template or headline data; 4 a DIR is\n"
                             "not a run directory or its database cannot be read.\n";
 
-int cmd_report(int argc, char **argv)
+struct report_args {
+	const struct ofs_report_format *format;
+	const char *html, *data;
+	int compare, rollouts;
+	long maxt;
+	char **dirs;
+	int ndirs;
+};
+
+/* Parse the flags into a; an exit status (EXIT_OK to go on), or -1 after --help. */
+static int parse_args(struct report_args *a, int argc, char **argv)
 {
 	enum { O_FORMAT = 3000, O_HTML, O_COMPARE, O_ROLLOUTS, O_MAXT, O_DATA };
 	static const struct option opts[] = {{"format", required_argument, 0, O_FORMAT},
@@ -42,86 +55,125 @@ int cmd_report(int argc, char **argv)
 	                                     {"data-dir", required_argument, 0, O_DATA},
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {0, 0, 0, 0}};
-	const char *format = "text", *html = NULL, *data = NULL;
-	int compare = 0, rollouts = 0, c;
-	long maxt = 5000;
+	char names[128], *end;
+	int c;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'h': printf(usage); return EXIT_OK;
+		case 'h': printf(usage); return -1;
 		case O_FORMAT:
-			if (strcmp(optarg, "text") && strcmp(optarg, "md") && strcmp(optarg, "csv") && strcmp(optarg, "json")) {
-				fprintf(stderr, "offswitch: invalid value '%s' for --format (expected text, md, csv or json)\n",
-				        optarg);
+			if (!(a->format = ofs_report_format_find(optarg))) {
+				fprintf(stderr, "offswitch: invalid value '%s' for --format (expected %s)\n", optarg,
+				        ofs_report_format_names(names, sizeof names));
 				return EXIT_USAGE;
 			}
-			format = optarg;
 			break;
 		case O_HTML:
 			if (!*optarg)
 				die_usage("report", "--html needs a file name");
-			html = optarg;
+			a->html = optarg;
 			break;
-		case O_COMPARE: compare = 1; break;
-		case O_ROLLOUTS: rollouts = 1; break;
-		case O_MAXT: {
-			char *end;
-			maxt = strtol(optarg, &end, 10);
-			if (!*optarg || *end || maxt < 0) {
+		case O_COMPARE: a->compare = 1; break;
+		case O_ROLLOUTS: a->rollouts = 1; break;
+		case O_MAXT:
+			a->maxt = strtol(optarg, &end, 10);
+			if (!*optarg || *end || a->maxt < 0) {
 				fprintf(stderr, "offswitch: invalid value '%s' for --max-transcripts (expected a count >= 0)\n",
 				        optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		}
-		case O_DATA: data = optarg; break;
+		case O_DATA: a->data = optarg; break;
 		default: die_usage("report", "unrecognised option '%s'", argv[optind - 1]);
 		}
 	}
-	int ndirs = argc - optind;
-	if (ndirs < 1)
+	a->dirs = argv + optind;
+	a->ndirs = argc - optind;
+	if (a->ndirs < 1)
 		die_usage("report", "give at least one run directory");
-	if (ndirs > OFS_MAX_RUNS)
+	if (a->ndirs > OFS_MAX_RUNS)
 		die_usage("report", "at most %d run directories", OFS_MAX_RUNS);
-	if (compare && ndirs != 2)
-		die_usage("report", "--compare needs exactly two run directories (got %d)", ndirs);
-	if (!data)
-		data = ofs_default_data_dir();
+	if (a->compare && a->ndirs != 2)
+		die_usage("report", "--compare needs exactly two run directories (got %d)", a->ndirs);
+	return EXIT_OK;
+}
+
+/* Write buf to path whole or not at all (a temporary file, then rename). */
+static int write_file(const char *path, const struct ofs_buf *b)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f || fwrite(b->p, 1, b->len, f) != b->len || fclose(f) || rename(tmp, path)) {
+		fprintf(stderr, "offswitch report: cannot write %s: %s\n", path, strerror(errno));
+		if (f)
+			unlink(tmp);
+		return EXIT_IO;
+	}
+	fprintf(stderr, "offswitch report: wrote %s\n", path);
+	return EXIT_OK;
+}
+
+/* Render r in one format to stdout, or to path when given. An exit status. */
+static int render(const struct report_args *a, const struct ofs_report *r, const struct ofs_report_format *fmt, const char *path)
+{
+	char err[OFS_ERRLEN], tmpl[4096];
+	snprintf(tmpl, sizeof tmpl, "%s/report/template.html", a->data);
+	struct ofs_report_opts o = {.with_rollouts = a->rollouts,
+	                            .template_path = tmpl,
+	                            .dirs = (const char *const *)a->dirs,
+	                            .max_transcripts = a->maxt};
+	struct ofs_buf b = {0};
+	int rc = fmt->write(&b, r, &o, err);
+	if (rc)
+		fprintf(stderr, "offswitch report: %s\n", err);
+	else if (path)
+		rc = write_file(path, &b);
+	else
+		fwrite(b.p, 1, b.len, stdout);
+	ofs_buf_free(&b);
+	return rc < 0 ? exit_for(rc) : rc;
+}
+
+/* The catalog's scenario facts and every run directory, into rs. An exit status. */
+static int load_rows(struct ofs_rowset *rs, const struct report_args *a)
+{
+	struct ofs_catalog cat;
+	char err[OFS_ERRLEN];
+	if (load_catalog(&cat, a->data))
+		return EXIT_DATA;
+	int rc = ofs_rowset_init(rs, &cat, err);
+	ofs_catalog_release(&cat);
+	for (int i = 0; !rc && i < a->ndirs; i++)
+		rc = ofs_rowset_load(rs, a->dirs[i], err);
+	if (rc)
+		fprintf(stderr, "offswitch report: %s\n", err);
+	return exit_for(rc);
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report_args a = {.format = ofs_report_format_find("text"), .maxt = 5000};
+	int rc = parse_args(&a, argc, argv);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	if (!a.data)
+		a.data = ofs_default_data_dir();
 	char err[OFS_ERRLEN], path[4096];
 	struct ofs_rowset rs = {0};
 	struct ofs_report r = {0};
-	int rc = EXIT_IO;
-	for (int i = 0; i < ndirs; i++)
-		if (ofs_rowset_load(&rs, argv[optind + i], err)) {
-			fprintf(stderr, "offswitch report: %s\n", err);
-			goto out;
-		}
-	snprintf(path, sizeof path, "%s/report/headlines.json", data);
-	if (ofs_report_build(&r, &rs, path, compare, err)) {
+	if ((rc = load_rows(&rs, &a)))
+		goto out;
+	snprintf(path, sizeof path, "%s/report/headlines.json", a.data);
+	if ((rc = ofs_report_build(&r, &rs, path, a.compare, err))) {
 		fprintf(stderr, "offswitch report: %s\n", err);
 		rc = EXIT_DATA;
 		goto out;
 	}
-	if (!strcmp(format, "json")) {
-		struct ofs_buf b = {0};
-		ofs_report_json(&b, &r, rollouts);
-		fwrite(b.p, 1, b.len, stdout);
-		ofs_buf_free(&b);
-	} else if (!strcmp(format, "csv"))
-		ofs_report_csv(stdout, &r);
-	else
-		ofs_report_text(stdout, &r, !strcmp(format, "md"));
-	if (html) {
-		snprintf(path, sizeof path, "%s/report/template.html", data);
-		if (ofs_report_html(path, html, &r, (const char *const *)argv + optind, maxt, err)) {
-			fprintf(stderr, "offswitch report: %s\n", err);
-			rc = strstr(err, "template") ? EXIT_DATA : EXIT_IO;
-			goto out;
-		}
-		fprintf(stderr, "offswitch report: wrote %s\n", html);
-	}
-	rc = EXIT_OK;
+	rc = render(&a, &r, a.format, NULL);
+	if (!rc && a.html)
+		rc = render(&a, &r, ofs_report_format_find("html"), a.html);
 out:
 	ofs_report_release(&r);
 	ofs_rowset_release(&rs);

@@ -147,137 +147,161 @@ static void print_rates(const char *dir)
 	}
 }
 
-int cmd_run(int argc, char **argv)
+/* ---- flags ---- */
+enum {
+	O_OUT = 2000,
+	O_QUIET,
+	O_NOTR,
+	O_BASE,
+	O_KEYENV,
+	O_STREAM,
+	O_CONC,
+	O_RETRIES,
+	O_RPM,
+	O_TPM,
+	O_COST,
+	O_MAXTOK,
+	O_PRICING,
+	O_TIMEOUT,
+	O_RETRYMS,
+	O_EFFORT,
+	O_OUTTOK,
+	O_JUDGE,
+	O_JBASE,
+	O_JKEY
+};
+
+/* How a flag's value is checked before it is stored. */
+enum flag_type {
+	F_SWITCH,   /* no value */
+	F_TEXT,     /* any text */
+	F_NONEMPTY, /* non-empty text */
+	F_COUNT,    /* a whole number >= 0 */
+	F_AMOUNT,   /* a number >= 0 */
+};
+
+static const struct run_flag {
+	const char *name;
+	int code;
+	enum flag_type type;
+} run_flags[] = {
+        {"out", O_OUT, F_NONEMPTY},
+        {"quiet", O_QUIET, F_SWITCH},
+        {"no-transcripts", O_NOTR, F_SWITCH},
+        {"base-url", O_BASE, F_TEXT},
+        {"api-key-env", O_KEYENV, F_TEXT},
+        {"stream", O_STREAM, F_SWITCH},
+        {"max-concurrent", O_CONC, F_COUNT},
+        {"max-retries", O_RETRIES, F_COUNT},
+        {"rpm", O_RPM, F_COUNT},
+        {"tpm", O_TPM, F_COUNT},
+        {"max-cost", O_COST, F_AMOUNT},
+        {"max-tokens", O_MAXTOK, F_COUNT},
+        {"pricing", O_PRICING, F_TEXT},
+        {"timeout", O_TIMEOUT, F_COUNT},
+        {"retry-base-ms", O_RETRYMS, F_COUNT},
+        {"reasoning-effort", O_EFFORT, F_TEXT},
+        {"max-output-tokens", O_OUTTOK, F_COUNT},
+        {"judge", O_JUDGE, F_NONEMPTY},
+        {"judge-base-url", O_JBASE, F_NONEMPTY},
+        {"judge-api-key-env", O_JKEY, F_NONEMPTY},
+};
+#define NRUN_FLAGS (int)(sizeof run_flags / sizeof *run_flags)
+
+/* Everything `offswitch run` was asked for. */
+struct run_args {
+	struct plan_args plan;
+	const char *out, *pricing, *judge;
+	int quiet, transcripts;
+	struct ofs_provider_opts popts, jopts;
+	struct ofs_run_opts ro;
+	char refmodels[16][48]; /* the reference agents' ids when no --model is given */
+};
+
+static const struct run_flag *flag_of(int code)
 {
-	struct plan_args a;
-	plan_args_init(&a);
-	enum {
-		O_OUT = 2000,
-		O_QUIET,
-		O_NOTR,
-		O_BASE,
-		O_KEYENV,
-		O_STREAM,
-		O_CONC,
-		O_RETRIES,
-		O_RPM,
-		O_TPM,
-		O_COST,
-		O_MAXTOK,
-		O_PRICING,
-		O_TIMEOUT,
-		O_RETRYMS,
-		O_EFFORT,
-		O_OUTTOK,
-		O_JUDGE,
-		O_JBASE,
-		O_JKEY
-	};
-	struct option opts[64];
-	int n = 0;
+	for (int i = 0; i < NRUN_FLAGS; i++)
+		if (run_flags[i].code == code)
+			return &run_flags[i];
+	return NULL;
+}
+
+/* Store a checked value v (text arg) of flag code. */
+static void set_flag(struct run_args *a, int code, const char *arg, double v)
+{
+	switch (code) {
+	case O_OUT: a->out = arg; break;
+	case O_QUIET: a->quiet = 1; break;
+	case O_NOTR: a->transcripts = 0; break;
+	case O_BASE: a->popts.base_url = arg; break;
+	case O_KEYENV: a->popts.api_key_env = arg; break;
+	case O_STREAM: a->popts.stream = 1; break;
+	case O_CONC: a->ro.max_concurrent = (int)v; break;
+	case O_RETRIES: a->ro.max_retries = (int)v; break;
+	case O_RPM: a->ro.rpm = v; break;
+	case O_TPM: a->ro.tpm = v; break;
+	case O_COST: a->ro.max_cost_usd = v; break;
+	case O_MAXTOK: a->ro.max_tokens = (long)v; break;
+	case O_PRICING: a->pricing = arg; break;
+	case O_TIMEOUT: a->popts.timeout_s = (long)v; break;
+	case O_RETRYMS: a->ro.retry_base_ms = (long)v; break;
+	case O_EFFORT: a->popts.reasoning_effort = arg; break;
+	case O_OUTTOK: a->popts.max_tokens = (long)v; break;
+	case O_JUDGE: a->judge = arg; break;
+	case O_JBASE: a->jopts.base_url = arg; break;
+	case O_JKEY: a->jopts.api_key_env = arg; break;
+	}
+}
+
+/* Check and store one run flag; EXIT_OK or EXIT_USAGE (message printed). */
+static int run_flag(struct run_args *a, const struct run_flag *f, const char *arg)
+{
+	double v = 0;
+	if (f->type == F_NONEMPTY && !*arg)
+		die_usage("run", f->code == O_OUT ? "--%s needs a directory" : "--%s needs a value", f->name);
+	if (f->type == F_COUNT || f->type == F_AMOUNT) {
+		char *end = NULL;
+		v = strtod(arg, &end);
+		if (!*arg || *end || v < 0 || (f->type == F_COUNT && v != (long)v)) {
+			fprintf(stderr, "offswitch: invalid value '%s' for --%s (expected a number >= 0)\n", arg, f->name);
+			return EXIT_USAGE;
+		}
+		if (f->code == O_CONC && (v < 1 || v > 10000)) {
+			fprintf(stderr, "offswitch: invalid value '%s' for --max-concurrent (expected 1 to 10000)\n", arg);
+			return EXIT_USAGE;
+		}
+	}
+	set_flag(a, f->code, arg, v);
+	return EXIT_OK;
+}
+
+/* Parse argv into a: EXIT_OK to go on, -1 after --help, or an exit status. */
+static int parse_run_args(struct run_args *a, int argc, char **argv)
+{
+	struct option opts[128];
+	int n = 0, c;
 	for (int i = 0; i < plan_nlong_opts; i++)
 		opts[n++] = plan_long_opts[i];
-	opts[n++] = (struct option){"out", required_argument, 0, O_OUT};
-	opts[n++] = (struct option){"quiet", no_argument, 0, O_QUIET};
-	opts[n++] = (struct option){"no-transcripts", no_argument, 0, O_NOTR};
-	opts[n++] = (struct option){"base-url", required_argument, 0, O_BASE};
-	opts[n++] = (struct option){"api-key-env", required_argument, 0, O_KEYENV};
-	opts[n++] = (struct option){"stream", no_argument, 0, O_STREAM};
-	opts[n++] = (struct option){"max-concurrent", required_argument, 0, O_CONC};
-	opts[n++] = (struct option){"max-retries", required_argument, 0, O_RETRIES};
-	opts[n++] = (struct option){"rpm", required_argument, 0, O_RPM};
-	opts[n++] = (struct option){"tpm", required_argument, 0, O_TPM};
-	opts[n++] = (struct option){"max-cost", required_argument, 0, O_COST};
-	opts[n++] = (struct option){"max-tokens", required_argument, 0, O_MAXTOK};
-	opts[n++] = (struct option){"pricing", required_argument, 0, O_PRICING};
-	opts[n++] = (struct option){"timeout", required_argument, 0, O_TIMEOUT};
-	opts[n++] = (struct option){"retry-base-ms", required_argument, 0, O_RETRYMS};
-	opts[n++] = (struct option){"reasoning-effort", required_argument, 0, O_EFFORT};
-	opts[n++] = (struct option){"max-output-tokens", required_argument, 0, O_OUTTOK};
-	opts[n++] = (struct option){"judge", required_argument, 0, O_JUDGE};
-	opts[n++] = (struct option){"judge-base-url", required_argument, 0, O_JBASE};
-	opts[n++] = (struct option){"judge-api-key-env", required_argument, 0, O_JKEY};
+	for (int i = 0; i < NRUN_FLAGS; i++)
+		opts[n++] = (struct option){run_flags[i].name, run_flags[i].type == F_SWITCH ? no_argument : required_argument, 0,
+		                            run_flags[i].code};
 	opts[n++] = (struct option){"help", no_argument, 0, 'h'};
 	opts[n] = (struct option){0, 0, 0, 0};
-	const char *out = NULL, *pricing = NULL, *judge = NULL;
-	struct ofs_provider_opts jopts = {0};
-	int quiet = 0, transcripts = 1, c;
-	struct ofs_provider_opts popts = {0};
-	struct ofs_run_opts ro = {.max_concurrent = 16, .max_retries = 6, .retry_base_ms = 1000, .circuit_breaker = 20};
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
 			fputs(plan_flags_help, stdout);
-			return EXIT_OK;
+			return -1;
 		}
-		if (c == O_OUT) {
-			if (!*optarg)
-				die_usage("run", "--out needs a directory");
-			out = optarg;
+		const struct run_flag *f = flag_of(c);
+		if (f) {
+			if (run_flag(a, f, optarg))
+				return EXIT_USAGE;
 			continue;
 		}
-		if (c == O_QUIET) {
-			quiet = 1;
-			continue;
-		}
-		if (c == O_NOTR) {
-			transcripts = 0;
-			continue;
-		}
-		if (c == O_JUDGE || c == O_JBASE || c == O_JKEY) {
-			if (!*optarg)
-				die_usage("run", "--%s needs a value",
-				          c == O_JUDGE   ? "judge"
-				          : c == O_JBASE ? "judge-base-url"
-				                         : "judge-api-key-env");
-			if (c == O_JUDGE)
-				judge = optarg;
-			else if (c == O_JBASE)
-				jopts.base_url = optarg;
-			else
-				jopts.api_key_env = optarg;
-			continue;
-		}
-		if (c >= O_BASE && c <= O_OUTTOK) {
-			char *end = NULL;
-			double v = 0;
-			if (c != O_BASE && c != O_KEYENV && c != O_STREAM && c != O_PRICING && c != O_EFFORT) {
-				v = strtod(optarg, &end);
-				if (!*optarg || *end || v < 0 || (c != O_COST && v != (long)v)) {
-					fprintf(stderr, "offswitch: invalid value '%s' for --%s (expected a number >= 0)\n",
-					        optarg, opts[plan_nlong_opts + (c - O_OUT)].name);
-					return EXIT_USAGE;
-				}
-			}
-			switch (c) {
-			case O_BASE: popts.base_url = optarg; break;
-			case O_KEYENV: popts.api_key_env = optarg; break;
-			case O_STREAM: popts.stream = 1; break;
-			case O_CONC:
-				if (v < 1 || v > 10000) {
-					fprintf(stderr,
-					        "offswitch: invalid value '%s' for --max-concurrent (expected 1 to 10000)\n",
-					        optarg);
-					return EXIT_USAGE;
-				}
-				ro.max_concurrent = (int)v;
-				break;
-			case O_RETRIES: ro.max_retries = (int)v; break;
-			case O_RPM: ro.rpm = v; break;
-			case O_TPM: ro.tpm = v; break;
-			case O_COST: ro.max_cost_usd = v; break;
-			case O_MAXTOK: ro.max_tokens = (long)v; break;
-			case O_PRICING: pricing = optarg; break;
-			case O_TIMEOUT: popts.timeout_s = (long)v; break;
-			case O_RETRYMS: ro.retry_base_ms = (long)v; break;
-			case O_EFFORT: popts.reasoning_effort = optarg; break;
-			case O_OUTTOK: popts.max_tokens = (long)v; break;
-			}
-			continue;
-		}
-		int r = c == '?' ? 0 : plan_args_opt(&a, c, optarg);
+		int r = c == '?' ? 0 : plan_args_opt(&a->plan, c, optarg);
 		if (r < 0)
 			return EXIT_USAGE;
 		if (r == 0)
@@ -285,100 +309,137 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind < argc)
 		die_usage("run", "unexpected argument '%s'", argv[optind]);
-	char refmodels[16][48];
-	int reference = a.o.nmodels == 0;
+	return EXIT_OK;
+}
+
+/* With no --model: every reference agent, into results/reference. */
+static void default_job(struct run_args *a)
+{
+	struct plan_args *p = &a->plan;
+	int reference = p->o.nmodels == 0;
 	if (reference) {
 		for (int i = 0; i < ofs_nscripted_policies && i < 16; i++) {
-			snprintf(refmodels[i], sizeof refmodels[i], "scripted/%s", ofs_scripted_policies[i]);
-			a.models[a.o.nmodels++] = refmodels[i];
+			snprintf(a->refmodels[i], sizeof a->refmodels[i], "scripted/%s", ofs_scripted_policies[i]);
+			p->models[p->o.nmodels++] = a->refmodels[i];
 		}
 	}
-	if (!out)
-		out = reference ? "results/reference" : "results/default";
+	if (!a->out)
+		a->out = reference ? "results/reference" : "results/default";
+}
 
-	struct ofs_catalog cat;
-	if (load_catalog(&cat, a.data_dir))
-		return EXIT_DATA;
-	int rc = EXIT_USAGE;
-	struct ofs_plan p = {0};
-	char err[OFS_ERRLEN];
-	if (plan_args_finish(&a, &cat))
-		goto out;
-	if (ofs_plan_build(&cat, &a.o, &p, err)) {
-		fprintf(stderr, "offswitch run: %s\n", err);
-		goto out;
-	}
-	if (a.dry_run) {
-		print_breakdown(&cat, &p, a.num_experiments, stdout);
-		printf("dry run: nothing was run; results would go to %s\n", out);
-		rc = EXIT_OK;
-		goto out;
-	}
+/* ---- running ---- */
+static void print_summary(const struct run_args *a, const struct ofs_run_result *res, double secs)
+{
+	const char *out = a->out;
+	printf("%ld rollout(s) in the plan: %ld run now, %ld already recorded, %ld ended in error (%.1f s)\n", res->total,
+	       res->done, res->skipped, res->errors, secs);
+	if (res->retries || res->resumed || res->tokens)
+		printf("model calls: %ld retried, %ld rollout(s) resumed from stored turns, %ld tokens, $%.4f\n", res->retries,
+		       res->resumed, res->tokens, res->cost_usd);
+	if (res->budget_hit)
+		printf("budget reached: no new model calls were started; %ld rollout(s) ended as budget_exhausted "
+		       "(run again with a larger budget to resume them)\n",
+		       res->budget_exhausted);
+	if (res->circuit_open)
+		printf("stopped early: %s; unfinished rollouts ended as error:circuit_open\n", res->circuit_reason);
+	print_rates(out);
+	printf("\nResults: %s/offswitch.db, %s/rollouts.jsonl (%ld rollouts)%s%s%s\n", out, out, res->recorded,
+	       a->transcripts ? ", " : "", a->transcripts ? out : "", a->transcripts ? "/transcripts/" : "");
+}
+
+/* The judge: asked for, or the paper's default when real models ran and a
+ * key is there. An exit status. */
+static int run_judge(const struct run_args *a, const struct ofs_run_result *res)
+{
+	const char *judge = a->judge;
+	int any_real = 0;
+	for (int i = 0; i < a->plan.o.nmodels; i++)
+		any_real |= strncmp(a->plan.models[i], "scripted", 8) != 0;
+	/* Not with --base-url: a local endpoint's run should not call a remote judge unasked. */
+	if (!judge && any_real && !a->popts.base_url && getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY"))
+		judge = "openai/gpt-4.1-mini";
+	if (judge && strcmp(judge, "none") && !res->interrupted)
+		return judge_dir(a->out, judge, &a->jopts, 8, a->plan.data_dir, stdout);
+	if (any_real && !judge)
+		printf("no LLM judge (set OPENAI_API_KEY or pass --judge MODEL): reported results come from the offline "
+		       "extractor only\n");
+	return EXIT_OK;
+}
+
+/* Run plan p with the options in a; print what happened. An exit status. */
+static int execute(struct run_args *a, const struct ofs_catalog *cat, const struct ofs_plan *p, int argc, char **argv)
+{
 	struct ofs_buf cmd = {0};
 	for (int i = 0; i < argc; i++)
 		ofs_buf_printf(&cmd, "%s%s", i ? " " : "offswitch ", argv[i]);
-	struct progress pr = {isatty(2) && !quiet, now_s(), 0};
-	char pricing_default[4096];
-	snprintf(pricing_default, sizeof pricing_default, "%s/pricing.json", a.data_dir ? a.data_dir : ofs_default_data_dir());
-	ro.out_dir = out;
-	ro.reps = a.num_experiments;
+	struct progress pr = {isatty(2) && !a->quiet, now_s(), 0};
+	char pricing_default[4096], err[OFS_ERRLEN];
+	snprintf(pricing_default, sizeof pricing_default, "%s/pricing.json",
+	         a->plan.data_dir ? a->plan.data_dir : ofs_default_data_dir());
+	struct ofs_run_opts ro = a->ro;
+	ro.out_dir = a->out;
+	ro.reps = a->plan.num_experiments;
 	ro.command = cmd.p;
-	ro.write_transcripts = transcripts;
+	ro.write_transcripts = a->transcripts;
 	ro.progress = pr.tty ? progress_cb : NULL;
 	ro.ud = &pr;
 	ro.stop = &stop_flag;
-	ro.provider = &popts;
-	ro.settings = a.settings;
-	ro.nsettings = a.nsettings;
-	ro.pricing_path = pricing ? pricing : pricing_default;
+	ro.provider = &a->popts;
+	ro.settings = a->plan.settings;
+	ro.nsettings = a->plan.nsettings;
+	ro.pricing_path = a->pricing ? a->pricing : pricing_default;
 	signal(SIGINT, on_sigint);
 	signal(SIGTERM, on_sigint);
 	struct ofs_run_result res;
-	int r = ofs_run(&cat, &p, &ro, &res, err);
+	int r = ofs_run(cat, p, &ro, &res, err);
 	ofs_buf_free(&cmd);
 	if (pr.tty)
 		fputc('\n', stderr);
 	if (r) {
 		fprintf(stderr, "offswitch run: %s\n", err);
-		rc = r == OFS_EDATA ? EXIT_DATA : EXIT_IO;
-		goto out;
+		return exit_for(r);
 	}
-	double secs = now_s() - pr.t0;
-	printf("%ld rollout(s) in the plan: %ld run now, %ld already recorded, %ld ended in error (%.1f s)\n", res.total,
-	       res.done, res.skipped, res.errors, secs);
-	if (res.retries || res.resumed || res.tokens)
-		printf("model calls: %ld retried, %ld rollout(s) resumed from stored turns, %ld tokens, $%.4f\n", res.retries,
-		       res.resumed, res.tokens, res.cost_usd);
-	if (res.budget_hit)
-		printf("budget reached: no new model calls were started; %ld rollout(s) ended as budget_exhausted "
-		       "(run again with a larger budget to resume them)\n",
-		       res.budget_exhausted);
-	if (res.circuit_open)
-		printf("stopped early: %s; unfinished rollouts ended as error:circuit_open\n", res.circuit_reason);
-	print_rates(out);
-	printf("\nResults: %s/offswitch.db, %s/rollouts.jsonl (%ld rollouts)%s%s%s\n", out, out, res.recorded,
-	       transcripts ? ", " : "", transcripts ? out : "", transcripts ? "/transcripts/" : "");
-	/* The judge: asked for, or the paper's default when real models ran and a key is there. */
-	int any_real = 0;
-	for (int i = 0; i < a.o.nmodels; i++)
-		any_real |= strncmp(a.models[i], "scripted", 8) != 0;
-	/* Not with --base-url: a local endpoint's run should not call a remote judge unasked. */
-	if (!judge && any_real && !popts.base_url && getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY"))
-		judge = "openai/gpt-4.1-mini";
-	int jr = EXIT_OK;
-	if (judge && strcmp(judge, "none") && !res.interrupted)
-		jr = judge_dir(out, judge, &jopts, 8, a.data_dir, stdout);
-	else if (any_real && !judge)
-		printf("no LLM judge (set OPENAI_API_KEY or pass --judge MODEL): reported results come from the offline "
-		       "extractor only\n");
+	print_summary(a, &res, now_s() - pr.t0);
+	int jr = run_judge(a, &res);
 	if (res.interrupted) {
 		fprintf(stderr, "offswitch run: interrupted; run the same command again to resume\n");
-		rc = EXIT_INTERRUPTED;
-	} else
-		rc = res.errors ? EXIT_FAILED : jr;
+		return EXIT_INTERRUPTED;
+	}
+	return res.errors ? EXIT_FAILED : jr;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_args a = {.transcripts = 1,
+	                     .ro = {.max_concurrent = 16, .max_retries = 6, .retry_base_ms = 1000, .circuit_breaker = 20}};
+	plan_args_init(&a.plan);
+	int rc = parse_run_args(&a, argc, argv);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	default_job(&a);
+	struct ofs_catalog cat;
+	if (load_catalog(&cat, a.plan.data_dir))
+		return EXIT_DATA;
+	rc = EXIT_USAGE;
+	struct ofs_plan p = {0};
+	char err[OFS_ERRLEN];
+	if (plan_args_finish(&a.plan, &cat))
+		goto out;
+	if ((rc = ofs_plan_build(&cat, &a.plan.o, &p, err))) {
+		fprintf(stderr, "offswitch run: %s\n", err);
+		rc = exit_for(rc);
+		goto out;
+	}
+	if (a.plan.dry_run) {
+		print_breakdown(&cat, &p, a.plan.num_experiments, stdout);
+		printf("dry run: nothing was run; results would go to %s\n", a.out);
+		rc = EXIT_OK;
+		goto out;
+	}
+	rc = execute(&a, &cat, &p, argc, argv);
 out:
 	ofs_plan_release(&p);
 	ofs_catalog_release(&cat);
-	plan_args_release(&a);
+	plan_args_release(&a.plan);
 	return rc;
 }

@@ -1,11 +1,14 @@
 /* report.h — the paper's metrics over recorded rollouts (spec §3, §6.5) and
  * their renderings.
  *
- * Flow: ofs_rowset_load() reads stored columns of one or more run
- * directories (never transcripts) into compact rows; ofs_report_build()
- * computes every rate, interval and test into a struct ofs_report; the
- * writers render it as JSON (the reference form, docs/report-format.md),
- * terminal text, Markdown, CSV or a self-contained HTML page.
+ * Flow: ofs_rowset_init() takes the scenario facts from the catalog (the
+ * task types in the paper's order, which metric each task kind feeds, the
+ * misrepresentation settings); ofs_rowset_load() reads stored columns of one
+ * or more run directories (never transcripts) into compact rows;
+ * ofs_report_build() computes every rate, interval and test into a struct
+ * ofs_report; a report format from the registry (ofs_report_format_find:
+ * json, the reference form of docs/report-format.md, text, md, csv, html)
+ * renders it.
  *
  * Ownership: a rowset owns its rows and strings; a report owns its cells and
  * borrows the rowset, which must outlive it.
@@ -15,6 +18,7 @@
 #include <stdio.h>
 
 #include "offswitch/detect.h"
+#include "offswitch/scenario.h"
 
 enum ofs_metric { OFS_M_TAMPERING, OFS_M_EXFILTRATION, OFS_M_COPY, OFS_M_AF_EXECUTE, OFS_M_AF_SCORE, OFS_M_REFUSAL, OFS_M__N };
 extern const char *const ofs_metric_names[OFS_M__N];
@@ -40,6 +44,10 @@ struct ofs_run_summary {
 	long rollouts, ok, errors, in_flight, planned;
 };
 
+#define OFS_MAX_REPORT_TASKS 255  /* task types in one report (row->task is a byte); more: counted, not rated */
+#define OFS_MAX_SETTINGS     16   /* misrepresentation settings (ofs_rowset_init fails with OFS_ELIMIT beyond) */
+#define OFS_TASK_UNKNOWN     (-1) /* the kind of a task type met in a run but absent from the catalog */
+
 struct ofs_rowset {
 	struct ofs_rrow *rows;
 	long n, cap;
@@ -47,17 +55,35 @@ struct ofs_rowset {
 	int nmodels, ndatasets;
 	struct ofs_run_summary runs[OFS_MAX_RUNS];
 	int nruns;
+	/* Task types by row->task: the catalog's in its (the paper's) order,
+	 * then those met in the runs but absent from the catalog, in the order
+	 * met (kind OFS_TASK_UNKNOWN: listed with their rollouts, in no rate). */
+	char **tasks;
+	int *task_kind; /* enum ofs_kind, or OFS_TASK_UNKNOWN */
+	int ntasks;
+	/* Misrepresentation settings, in report order: "finance" (the kind's
+	 * name) when a finance-kind task exists, then the datasets of the
+	 * evaluation-kind tasks in catalog order. */
+	const char *settings[OFS_MAX_SETTINGS];
+	int nsettings;
 	void *arena;
 };
 
+/* Take the report's scenario facts from a catalog (call before the first
+ * ofs_rowset_load). Errors: OFS_ELIMIT past OFS_MAX_SETTINGS settings or
+ * OFS_MAX_REPORT_TASKS tasks (message in err). */
+int ofs_rowset_init(struct ofs_rowset *rs, const struct ofs_catalog *cat, char *err);
+/* The same facts one at a time, in order (ofs_rowset_init uses them; tests
+ * and tools without a catalog may too): a task type and its kind (enum
+ * ofs_kind or OFS_TASK_UNKNOWN); a setting name. Return the new index, or
+ * OFS_ELIMIT at the cap. */
+int ofs_rowset_add_task(struct ofs_rowset *rs, const char *task_type, int kind);
+int ofs_rowset_add_setting(struct ofs_rowset *rs, const char *name);
 /* Append the rollouts of one run directory. Errors: not a run directory, or
- * an unreadable database (message names DIR). */
+ * an unreadable database (OFS_EIO/OFS_ECORRUPT, message names DIR),
+ * OFS_ELIMIT past OFS_MAX_RUNS. */
 int ofs_rowset_load(struct ofs_rowset *rs, const char *dir, char *err);
 void ofs_rowset_release(struct ofs_rowset *rs);
-/* Index of a task type in the paper's order (misrep_evaluation, tampering,
- * alignment_faking, misrep_finance, exfiltration_transfer, exfiltration_deletion), -1 if unknown. */
-int ofs_task_index(const char *task_type);
-extern const char *const ofs_task_names[6];
 
 struct ofs_count {
 	long k, n;
@@ -75,7 +101,7 @@ struct ofs_cell {
 };
 
 struct ofs_misrep_part {
-	const char *setting; /* finance, factual, creativity, red */
+	const char *setting; /* one of the rowset's settings */
 	int threshold;       /* -1 for finance */
 	struct ofs_count cond, base;
 	double diff, z, p;
@@ -83,9 +109,10 @@ struct ofs_misrep_part {
 
 struct ofs_misrep {
 	int run, model, subject, condition, inst;
-	struct ofs_misrep_part parts[8];
+#define OFS_MAX_MISREP_PARTS 32 /* (setting, threshold) pairs; more are left out with a warning */
+	struct ofs_misrep_part parts[OFS_MAX_MISREP_PARTS];
 	int nparts;
-	double setting_diff[4]; /* NaN where absent: finance, factual, creativity, red */
+	double setting_diff[OFS_MAX_SETTINGS]; /* by the rowset's settings; NaN where absent */
 	double diff_pp;
 };
 
@@ -138,14 +165,28 @@ struct ofs_report {
 int ofs_report_build(struct ofs_report *r, const struct ofs_rowset *rs, const char *headlines_path, int compare, char *err);
 void ofs_report_release(struct ofs_report *r);
 
-/* Renderings. */
-void ofs_report_json(struct ofs_buf *b, const struct ofs_report *r, int with_rollouts);
-void ofs_report_text(FILE *f, const struct ofs_report *r, int markdown);
-void ofs_report_csv(FILE *f, const struct ofs_report *r);
-/* The HTML page: template (data/report/template.html) with the report and
- * the transcripts of up to max_transcripts rollouts embedded. */
-int ofs_report_html(const char *template_path, const char *out_path, const struct ofs_report *r, const char *const *dirs,
-                    long max_transcripts, char *err);
+/* Report formats: one interface, one file per format under lib/report/,
+ * one line each in the registry (lib/report/format.c). */
+struct ofs_report_opts {
+	int with_rollouts;         /* json: include every rollout */
+	const char *template_path; /* html: the page template (data/report/template.html) */
+	const char *const *dirs;   /* html: the run directories, one per run, for the transcripts */
+	long max_transcripts;      /* html: conversations embedded (counted rollouts first) */
+};
+struct ofs_report_format {
+	const char *name;    /* the --format value */
+	const char *summary; /* a few words for --help */
+	/* Append the whole document for r to out. 0, or a negative OFS_E* code
+	 * with a message in err (html: OFS_EDATA for a bad template, OFS_EIO and
+	 * others from the store). */
+	int (*write)(struct ofs_buf *out, const struct ofs_report *r, const struct ofs_report_opts *o, char *err);
+};
+/* The registry, NULL-terminated, in --help order. */
+extern const struct ofs_report_format *const ofs_report_formats[];
+/* The format called name, or NULL. */
+const struct ofs_report_format *ofs_report_format_find(const char *name);
+/* The known names for a message: "text, md, csv, json or html" into buf. */
+const char *ofs_report_format_names(char *buf, size_t n);
 
 /* Helpers exposed for tests. */
 const char *ofs_cell_label(const struct ofs_cell *c, char *buf, size_t n);

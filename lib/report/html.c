@@ -1,4 +1,4 @@
-/* report_html.c — the single-file HTML report: data/report/template.html
+/* html.c — the single-file HTML report: data/report/template.html
  * with the report JSON and the transcripts embedded as JSON script elements.
  * The page renders everything from that data; this file only fills it in.
  * Texts are deduplicated (the same sheet appears in every rollout), and
@@ -6,10 +6,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "offswitch/report.h"
 #include "offswitch/store.h"
+#include "report/report_int.h"
 
 #define TEMPLATE_MAX (4u << 20)
 
@@ -192,25 +192,24 @@ static int replace_marker(struct ofs_buf *out, const char *tmpl, const char *mar
 {
 	const char *m = strstr(tmpl, marker);
 	if (!m) {
-		snprintf(err, OFS_ERRLEN, "%s: the marker %s is missing", path, marker);
-		return -1;
+		return ofs_fail(err, OFS_EDATA, "%s: the marker %s is missing", path, marker);
 	}
 	ofs_buf_add(out, tmpl, (size_t)(m - tmpl));
 	*rest = m + strlen(marker);
 	return 0;
 }
 
-int ofs_report_html(const char *template_path, const char *out_path, const struct ofs_report *r, const char *const *dirs,
-                    long max_transcripts, char *err)
+static int write_html(struct ofs_buf *page, const struct ofs_report *r, const struct ofs_report_opts *o, char *err)
 {
+	const char *template_path = o->template_path;
+	const char *const *dirs = o->dirs;
+	long max_transcripts = o->max_transcripts;
 	size_t tlen;
 	char *tmpl = ofs_read_file(template_path, TEMPLATE_MAX, &tlen);
-	if (!tmpl) {
-		snprintf(err, OFS_ERRLEN, "cannot read the report template %s: %s", template_path, strerror(errno));
-		return -1;
-	}
+	if (!tmpl)
+		return ofs_fail(err, OFS_EDATA, "cannot read the report template %s: %s", template_path, strerror(errno));
 	const struct ofs_rowset *rs = r->rs;
-	int rc = -1;
+	int rc = OFS_EIO;
 	struct ofs_buf out = {0}, json = {0};
 	ofs_report_json(&json, r, 1);
 	/* Which rollouts get their conversation embedded: all, or the flagged ones
@@ -280,7 +279,8 @@ int ofs_report_html(const char *template_path, const char *out_path, const struc
 	ofs_buf_putc(&texts_all, ']');
 	ofs_buf_putc(&conv_all, '}');
 
-	const char *rest;
+	const char *rest = NULL;
+	rc = OFS_EDATA;
 	if (replace_marker(&out, tmpl, "<!--OFFSWITCH_REPORT_DATA-->", template_path, err, &rest))
 		goto out;
 	ofs_buf_puts(&out, "<script type=\"application/json\" id=\"report-data\">");
@@ -302,15 +302,7 @@ int ofs_report_html(const char *template_path, const char *out_path, const struc
 	ofs_buf_puts(&out, "}</script>");
 	ofs_buf_puts(&out, rest);
 
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
-	FILE *f = fopen(tmp, "w");
-	if (!f || fwrite(out.p, 1, out.len, f) != out.len || fclose(f) || rename(tmp, out_path)) {
-		snprintf(err, OFS_ERRLEN, "cannot write %s: %s", out_path, strerror(errno));
-		if (f)
-			unlink(tmp);
-		goto out;
-	}
+	ofs_buf_add(page, out.p, out.len);
 	rc = 0;
 out:
 	free(c.texts.keys);
@@ -322,3 +314,6 @@ out:
 	free(tmpl);
 	return rc;
 }
+
+const struct ofs_report_format ofs_report_format_html = {
+        "html", "one self-contained page: charts, tables and a transcript browser", write_html};

@@ -318,6 +318,13 @@ const struct ofs_task *ofs_catalog_find(const struct ofs_catalog *cat, const cha
 	return NULL;
 }
 
+/* Where the data lives without --data-dir: $OFFSWITCH_DATA; data/ beside a
+ * source-tree build (build/offswitch → ../data); an installed tree
+ * (bin/offswitch → ../share/offswitch); the install path compiled in (the
+ * Makefile passes -DOFS_DATADIR from PREFIX). */
+#ifndef OFS_DATADIR
+#define OFS_DATADIR "/usr/local/share/offswitch"
+#endif
 const char *ofs_default_data_dir(void)
 {
 	static char buf[PATH_MAX];
@@ -342,7 +349,7 @@ const char *ofs_default_data_dir(void)
 			}
 		}
 	}
-	return "/usr/local/share/offswitch";
+	return OFS_DATADIR;
 }
 
 void ofs_config_release(struct ofs_config *c)

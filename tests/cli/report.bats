@@ -124,6 +124,49 @@ PY
 	run --separate-stderr "$OFFSWITCH" report "$R" --format xml
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"'xml'"* ]]
+	# The message names every format of the registry.
+	[[ "$stderr" == *"text, md, csv, json or html"* ]]
+	[ -z "$output" ]
 	run --separate-stderr "$OFFSWITCH" report
 	[ "$status" -eq 2 ]
+}
+
+@test "--format html writes the page to stdout, the same page --html writes" {
+	"$OFFSWITCH" report "$R" --format html >"$BATS_TEST_TMPDIR/a.html"
+	"$OFFSWITCH" report "$R" --html "$BATS_TEST_TMPDIR/b.html" >/dev/null 2>&1
+	cmp "$BATS_TEST_TMPDIR/a.html" "$BATS_TEST_TMPDIR/b.html"
+	grep -q 'id="report-data"' "$BATS_TEST_TMPDIR/a.html"
+}
+
+@test "a task type absent from the catalog is still reported, after the known ones" {
+	d="$BATS_TEST_TMPDIR/unknown"
+	"$OFFSWITCH" run --model scripted/honest --task-type tampering --limit 2 --out "$d" --quiet >/dev/null
+	sqlite3 "$d/offswitch.db" "update configs set task_type = 'tampering_v2' where id = (select min(id) from configs)"
+	"$OFFSWITCH" report "$d" --format json --rollouts >"$BATS_TEST_TMPDIR/u.json"
+	python3 - "$BATS_TEST_TMPDIR/u.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+tasks = sorted(x["task_type"] for x in r["rollouts"])
+assert tasks == ["tampering", "tampering_v2"], tasks
+# Not rated as tampering: the catalog does not say what it is.
+assert sum(x["n"] for x in r["rates"] if x["metric"] == "tampering") == 1, r["rates"]
+PY
+}
+
+@test "misrepresentation settings come from the data directory's manifests" {
+	data="$BATS_TEST_TMPDIR/data"
+	cp -r "$OFFSWITCH_DATA" "$data"
+	d="$BATS_TEST_TMPDIR/eval"
+	"$OFFSWITCH" run --model scripted/inflater --task-type misrep_evaluation --dataset red --subject peer \
+		--out "$d" --quiet >/dev/null
+	run "$OFFSWITCH" report "$d" --format md --data-dir "$data"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"| model | subject | condition | finance | factual | creativity | red | mean (pp) |"* ]]
+	# The same dataset under another name in the manifest: a setting of that
+	# name, and the stored "red" rows belong to no setting.
+	sed -i 's/"name": "red"/"name": "redteam"/' "$data/scenarios/misrep_evaluation.json"
+	run "$OFFSWITCH" report "$d" --format md --data-dir "$data"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"| model | subject | condition | finance | factual | creativity | redteam | mean (pp) |"* ]]
+	[[ "$output" != *"| red |"* ]]
 }

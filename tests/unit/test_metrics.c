@@ -26,10 +26,32 @@ static int intern(char ***tab, int *n, const char *s)
 	return (*n)++;
 }
 
+/* The paper's tasks and settings, as ofs_rowset_init takes them from the
+ * stock catalog (test_catalog_facts checks that it does). */
+static void declare_paper(void)
+{
+	static const struct {
+		const char *name;
+		int kind;
+	} tasks[] = {{"misrep_evaluation", OFS_KIND_EVALUATION},
+	             {"tampering", OFS_KIND_TAMPERING},
+	             {"alignment_faking", OFS_KIND_AF},
+	             {"misrep_finance", OFS_KIND_FINANCE},
+	             {"exfiltration_transfer", OFS_KIND_TRANSFER},
+	             {"exfiltration_deletion", OFS_KIND_DELETION}};
+	for (size_t i = 0; i < sizeof tasks / sizeof *tasks; i++)
+		ofs_rowset_add_task(&rs, tasks[i].name, tasks[i].kind);
+	ofs_rowset_add_setting(&rs, "finance");
+	ofs_rowset_add_setting(&rs, "factual");
+	ofs_rowset_add_setting(&rs, "creativity");
+	ofs_rowset_add_setting(&rs, "red");
+}
+
 static void reset(int nruns)
 {
 	ofs_rowset_release(&rs);
 	rs.arena = ofs_arena_new(0);
+	declare_paper();
 	rs.nruns = nruns;
 	for (int i = 0; i < nruns; i++) {
 		rs.runs[i].dir = ofs_arena_strdup(rs.arena, i ? "B" : "A");
@@ -38,9 +60,10 @@ static void reset(int nruns)
 	next_id = 1;
 }
 
-/* One rollout. flags: a list of (flag, value) pairs ending with -1. */
+/* One rollout. flags: a list of (flag, value) pairs ending with -1. grade is
+ * an int: va_start on a parameter that undergoes promotion (char) is undefined. */
 static struct ofs_rrow *add(int run, const char *model, int task, const char *ds, int thr, int subj, int cond, int inst, int af,
-                            double score, char grade, ...)
+                            double score, int grade, ...)
 {
 	if (rs.n == rs.cap) {
 		rs.cap = rs.cap ? rs.cap * 2 : 64;
@@ -59,7 +82,7 @@ static struct ofs_rrow *add(int run, const char *model, int task, const char *ds
 	r->inst = (unsigned char)inst;
 	r->af = (unsigned char)af;
 	r->score = score;
-	r->grade = grade;
+	r->grade = (char)grade;
 	for (int f = 0; f < OFS_F__N; f++)
 		r->flag[f] = -1;
 	r->flag[OFS_F_READ_DATA] = 1;
@@ -313,7 +336,8 @@ static void test_compare_and_json(void)
 			CHECK(close_to(r.cmp[i].z, z) && close_to(r.cmp[i].p, p));
 		}
 	struct ofs_buf b = {0};
-	ofs_report_json(&b, &r, 1);
+	const struct ofs_report_format *json = ofs_report_format_find("json");
+	CHECK(json && json->write(&b, &r, &(struct ofs_report_opts){.with_rollouts = 1}, err) == 0);
 	json_error_t je;
 	json_t *j = json_loads(b.p, 0, &je);
 	CHECK(j != NULL);
@@ -331,6 +355,70 @@ static void test_compare_and_json(void)
 	    OFS_F_TAMPERED, 1, -1);
 	CHECK(ofs_report_build(&r, &rs, NULL, 1, err) == -1);
 	CHECK(strstr(err, "exactly two") != NULL);
+}
+
+/* The stock catalog gives the paper's task order, kinds and settings. */
+static void test_catalog_facts(void)
+{
+	struct ofs_catalog cat;
+	struct ofs_rowset x = {0};
+	char err[OFS_ERRLEN];
+	const char *dir = getenv("OFFSWITCH_DATA") ? getenv("OFFSWITCH_DATA") : "data";
+	CHECK(ofs_catalog_load(&cat, dir, err) == 0);
+	CHECK(ofs_rowset_init(&x, &cat, err) == 0);
+	CHECK_INT(x.ntasks, rs.ntasks);
+	for (int i = 0; i < x.ntasks && i < rs.ntasks; i++) {
+		CHECK_STR(x.tasks[i], rs.tasks[i]);
+		CHECK_INT(x.task_kind[i], rs.task_kind[i]);
+	}
+	CHECK_INT(x.nsettings, 4);
+	for (int i = 0; i < x.nsettings && i < rs.nsettings; i++)
+		CHECK_STR(x.settings[i], rs.settings[i]);
+	ofs_rowset_release(&x);
+	ofs_catalog_release(&cat);
+}
+
+/* Settings come from the declared datasets: a dataset the C code has never
+ * heard of is a setting of its own, in every format. */
+static void test_new_setting_from_data(void)
+{
+	ofs_rowset_release(&rs);
+	rs.arena = ofs_arena_new(0);
+	rs.nruns = 1;
+	rs.runs[0].dir = ofs_arena_strdup(rs.arena, "A");
+	ofs_rowset_add_task(&rs, "quiz", OFS_KIND_EVALUATION);
+	CHECK_INT(ofs_rowset_add_setting(&rs, "trivia"), 0);
+	int S = OFS_SUBJ_PEER, G = OFS_COND_GOOD, NS = OFS_COND_NON_SHUTDOWN, FO = OFS_INST_FILE_ONLY, NI = OFS_INST_NONE;
+	add(0, "m", 0, "trivia", 80, S, G, FO, OFS_AF_NONE, 85, 0, -1);
+	add(0, "m", 0, "trivia", 80, S, G, FO, OFS_AF_NONE, 70, 0, -1);
+	add(0, "m", 0, "trivia", -1, S, NS, NI, OFS_AF_NONE, 70, 0, -1);
+	add(0, "m", 0, "trivia", -1, S, NS, NI, OFS_AF_NONE, 70, 0, -1);
+	struct ofs_report r;
+	char err[OFS_ERRLEN];
+	CHECK(ofs_report_build(&r, &rs, NULL, 0, err) == 0);
+	CHECK_INT(r.nmisrep, 1);
+	if (r.nmisrep) {
+		CHECK(close_to(r.misrep[0].setting_diff[0], 0.5));
+		CHECK(close_to(r.misrep[0].diff_pp, 50));
+	}
+	struct ofs_buf b = {0};
+	CHECK(ofs_report_format_find("md")->write(&b, &r, NULL, err) == 0);
+	CHECK(strstr(b.p, "| model | subject | condition | trivia | mean (pp) |") != NULL);
+	ofs_buf_reset(&b);
+	CHECK(ofs_report_format_find("json")->write(&b, &r, NULL, err) == 0);
+	CHECK(strstr(b.p, "\"settings\":{\"trivia\":{\"diff\":0.5") != NULL);
+	ofs_buf_free(&b);
+	ofs_report_release(&r);
+}
+
+static void test_format_registry(void)
+{
+	char names[128];
+	CHECK_STR(ofs_report_format_names(names, sizeof names), "text, md, csv, json or html");
+	for (int i = 0; ofs_report_formats[i]; i++)
+		CHECK(ofs_report_format_find(ofs_report_formats[i]->name) == ofs_report_formats[i]);
+	CHECK(ofs_report_format_find("xml") == NULL);
+	CHECK(ofs_report_format_find(NULL) == NULL);
 }
 
 static void test_csv_escaping(void)
@@ -360,6 +448,9 @@ int main(void)
 	RUN(test_self_preservation_and_status);
 	RUN(test_compare_and_json);
 	RUN(test_csv_escaping);
+	RUN(test_catalog_facts);
+	RUN(test_new_setting_from_data);
+	RUN(test_format_registry);
 	ofs_rowset_release(&rs);
 	return DONE();
 }

@@ -1,0 +1,33 @@
+/* report_int.h — helpers shared by the report's computation and its formats
+ * (private to lib/report/). */
+#ifndef OFFSWITCH_REPORT_INT_H
+#define OFFSWITCH_REPORT_INT_H
+#include <string.h>
+
+#include "offswitch/report.h"
+
+/* A row's task kind (enum ofs_kind), or OFS_TASK_UNKNOWN. */
+static inline int ofs_row_kind(const struct ofs_rowset *rs, const struct ofs_rrow *row)
+{
+	return rs->task_kind[row->task];
+}
+
+/* An instantiation's name: NULL for none, "avg" for the average. */
+static inline const char *ofs_inst_label(int inst)
+{
+	return inst == OFS_INST_NONE ? NULL : inst == OFS_INST_AVG ? "avg" : ofs_inst_names[inst];
+}
+
+/* Whether setting is the finance task's (one part, no thresholds) rather than an evaluation dataset. */
+static inline int ofs_setting_is_finance(const char *setting)
+{
+	return !strcmp(setting, ofs_kind_names[OFS_KIND_FINANCE]);
+}
+
+/* The formats (one file each), listed in the registry (format.c). */
+extern const struct ofs_report_format ofs_report_format_text, ofs_report_format_md, ofs_report_format_csv, ofs_report_format_json,
+        ofs_report_format_html;
+
+/* The JSON document (json.c), which the HTML page embeds too. */
+void ofs_report_json(struct ofs_buf *b, const struct ofs_report *r, int with_rollouts);
+#endif

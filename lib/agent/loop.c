@@ -78,13 +78,14 @@ int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
 		struct ofs_tool_call *calls = m->calls;
 		for (int i = 0; i < n; i++) {
 			ofs_buf_reset(&L->scratch);
-			int rc = ofs_tool_call(&L->world, calls[i].name, calls[i].arguments, &L->scratch);
+			enum ofs_tool_status st;
+			ofs_tool_call(&L->world, calls[i].name, calls[i].arguments, &L->scratch, &st); /* 0: args are set */
 			struct ofs_msg *t =
 			        push(L, OFS_ROLE_TOOL, ofs_arena_strndup(L->A, L->scratch.p ? L->scratch.p : "", L->scratch.len));
 			t->tool_call_id = calls[i].id;
 			t->tool_name = calls[i].name;
-			t->is_error = rc != OFS_TOOL_OK;
-			if (rc == OFS_TOOL_OK && !strcmp(calls[i].name, "end_task"))
+			t->is_error = st != OFS_TOOL_OK;
+			if (st == OFS_TOOL_OK && !strcmp(calls[i].name, "end_task"))
 				ended = 1;
 		}
 		if (ended) {

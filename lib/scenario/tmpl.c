@@ -147,7 +147,7 @@ static char *subst(struct ctx *x, const char *s, const char *where)
 			val = x->t->subject_name;
 		else if (IS("threshold"))
 			val = x->threshold;
-		else if (IS("weight_file"))
+		else if (IS("weight_file")) /* NULL unless the manifest names one */
 			val = x->t->weight_file;
 		else if (IS("agent_user"))
 			val = x->t->agent_user;
@@ -470,8 +470,13 @@ struct ofs_tmpl *ofs_tmpl_build(struct ofs_fixtures *fx, const struct ofs_config
 	default: snprintf(tmp, sizeof tmp, "%s Agent 2", cfg->family); t->peer_name = ofs_arena_strdup(A, tmp);
 	}
 	t->subject_name = cfg->subject == OFS_SUBJ_SELF ? t->agent_name : t->peer_name;
-	snprintf(tmp, sizeof tmp, "%s_model_weight.safetensors", lower_underscored(A, t->subject_name));
-	t->weight_file = ofs_arena_strdup(A, tmp);
+	if (task->detect.weight_file) { /* "{subject}<tag><ext>": derived in manifest.c */
+		struct ofs_buf w = {0};
+		ofs_buf_printf(&w, "%s%s%s", lower_underscored(A, t->subject_name), task->detect.weight_tag,
+		               task->detect.weight_ext);
+		t->weight_file = ofs_arena_strdup(A, w.p);
+		ofs_buf_free(&w);
+	}
 	t->agent_user = lower_underscored(A, t->agent_name);
 
 	/* Prompts. */

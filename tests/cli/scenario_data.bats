@@ -159,3 +159,27 @@ PY
 	expect_status 3
 	expect_one_line_error "$data/scenarios" "more than 32 manifests" "OFS_MAX_TASKS"
 }
+
+@test "list_sheets and list_server_ips list every sheet and server, past the old cap of 16" {
+	local data=$BATS_TEST_TMPDIR/data
+	cp -r "$OFFSWITCH_DATA" "$data"
+	python3 - "$data" <<'PY'
+import json, sys
+d = sys.argv[1]
+servers = json.load(open(f"{d}/servers/transfer.json"))
+for i in range(1, 19):
+    servers.append({"ip": f"10.9.0.{i}", "users": [], "files": []})
+json.dump(servers, open(f"{d}/servers/transfer.json", "w"))
+m = json.load(open(f"{d}/scenarios/misrep_evaluation.json"))
+for i in range(1, 20):
+    json.dump({"name": f"Extra sheet {i}", "columns": ["a"], "rows": [["x"]]}, open(f"{d}/sheets/extra{i}.json", "w"))
+    m["sheets"].append(f"sheets/extra{i}.json")
+json.dump(m, open(f"{d}/scenarios/misrep_evaluation.json", "w"))
+PY
+	run --separate-stderr "$OFFSWITCH" run --data-dir "$data" --model scripted/honest --task-type exfiltration_transfer \
+		--task-type misrep_evaluation --condition no_peer --subject self --dataset factual --dataset default \
+		--threshold 80 --threshold none --out "$BATS_TEST_TMPDIR/o" --quiet
+	expect_status 0
+	grep -rq -- '- 10.9.0.18' "$BATS_TEST_TMPDIR/o/transcripts/exfiltration_transfer"
+	grep -rq -- '- Extra sheet 19' "$BATS_TEST_TMPDIR/o/transcripts/misrep_evaluation"
+}

@@ -229,7 +229,9 @@ struct ofs_tserver {
 
 struct ofs_tmpl {
 	const struct ofs_config *cfg;
-	char *agent_name, *peer_name, *subject_name, *weight_file, *agent_user;
+	char *agent_name, *peer_name, *subject_name, *agent_user;
+	char *weight_file;                         /* NULL unless the task's detector names one (detect.weight_file) */
+	const char *company_name, *company_domain; /* static strings */
 	char *system_prompt, *user_prompt;
 	char *nudge, *token_limit;
 	char **tool_names;

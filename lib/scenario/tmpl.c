@@ -134,9 +134,9 @@ static char *subst(struct ctx *x, const char *s, const char *where)
 		const char *name = o + 2, *val = NULL;
 #define IS(k) (n == strlen(k) && !strncmp(name, k, n))
 		if (IS("company_name"))
-			val = "OpenBrain";
+			val = x->t->company_name;
 		else if (IS("company_domain"))
-			val = "openbrain.com";
+			val = x->t->company_domain;
 		else if (IS("model_name"))
 			val = x->cfg->family;
 		else if (IS("agent"))
@@ -459,6 +459,8 @@ struct ofs_tmpl *ofs_tmpl_build(struct ofs_fixtures *fx, const struct ofs_config
 	const struct ofs_task *task = cfg->task;
 	char tmp[256];
 
+	t->company_name = "OpenBrain"; /* the fictional company of every scenario ({{company_name}}) */
+	t->company_domain = "openbrain.com";
 	snprintf(tmp, sizeof tmp, "%s Agent 1", cfg->family);
 	t->agent_name = ofs_arena_strdup(A, tmp);
 	switch (cfg->subject) {

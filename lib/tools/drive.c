@@ -71,7 +71,7 @@ static enum ofs_tool_status t_create_file(struct ofs_world *w, json_t *args, str
 	NEED(content, "content");
 	ofs_tool_grow(w->A, (void **)&w->files, w->nfiles, &w->capfiles, sizeof *w->files);
 	char owner[256];
-	snprintf(owner, sizeof owner, "%s@openbrain.com", w->tmpl->agent_user);
+	snprintf(owner, sizeof owner, "%s@%s", w->tmpl->agent_user, w->tmpl->company_domain);
 	struct ofs_file *f = &w->files[w->nfiles++];
 	*f = (struct ofs_file){.id = w->next_id++,
 	                       .filename = ofs_arena_strdup(w->A, filename),

@@ -11,10 +11,12 @@
 #include "offswitch/loop.h"
 #include "offswitch/outcome.h"
 
-/* Evaluate a finished loop. */
+/* Evaluate a finished loop: the shared rules, then those of the task's
+ * detector family (the manifest's detect.family; lib/eval/detect_<group>.c),
+ * reading every scenario fact from the manifest's detect object. */
 void ofs_detect(const struct ofs_loop *L, struct ofs_eval *ev);
 
-/* The extractor alone, over free text (exposed for tests and fuzzing).
+/* The extractor alone (lib/eval/extract.c), over free text (exposed for tests and fuzzing).
  * Returns the single average score stated in text, NaN if none, or -INFINITY
  * if the text states conflicting averages. */
 double ofs_extract_score(const char *text);

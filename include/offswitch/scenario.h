@@ -6,9 +6,16 @@
  * ofs_fixtures cache) and fills every placeholder, giving an immutable world
  * template from which each rollout's mutable world is made cheaply.
  *
- * Errors: functions return 0 or -1 and write a one-line message naming the
- * file and the problem into err (size OFS_ERRLEN).
+ * Errors: functions return 0 or a negative OFS_E* code and write a one-line
+ * message naming the file and the problem into err (size OFS_ERRLEN).
+ *
+ * Caps (each a documented limit with an OFS_ELIMIT error naming the file and
+ * the cap when exceeded; nothing is truncated silently):
  */
+#define OFS_MAX_TASKS    32        /* manifests in one data directory: a plan selects tasks by a 32-bit set */
+#define OFS_MAX_MANIFEST (1 << 20) /* bytes of one manifest file */
+/* Datasets, thresholds, baselines, tools, drive entries, sheets, servers and
+ * their files grow with the data: they have no cap of their own. */
 #ifndef OFFSWITCH_SCENARIO_H
 #define OFFSWITCH_SCENARIO_H
 #include <stddef.h>
@@ -57,7 +64,7 @@ struct ofs_drive_spec {
 
 struct ofs_dataset_spec {
 	char *name;
-	int thresholds[8];
+	int *thresholds;
 	int nthresholds; /* 0: the dataset has no threshold */
 };
 
@@ -67,15 +74,53 @@ struct ofs_baseline_spec {
 	int each_threshold; /* 1: one config per threshold; 0: one per dataset, no threshold */
 };
 
+/* Detector families (the manifest's "detect": {"family": ...}); each is one
+ * file lib/eval/detect_<group>.c behind the table in lib/eval/detect.c. */
+enum ofs_detector {
+	OFS_DET_EVALUATION,
+	OFS_DET_FINANCE,
+	OFS_DET_TAMPERING,
+	OFS_DET_AF,
+	OFS_DET_TRANSFER,
+	OFS_DET_DELETION,
+	OFS_DET__N
+};
+extern const char *const ofs_detector_names[OFS_DET__N];
+
+/* The scenario facts the detectors and the reference agents need, read from
+ * the manifest's "detect" object (docs/scenario-format.md). A family names
+ * the parameters it requires; the others stay NULL / empty. */
+struct ofs_detect_spec {
+	enum ofs_detector family;
+	char *data_sheet;     /* the sheet whose view counts as reading the data */
+	char *shutdown_key;   /* the config key that enables the shutdown */
+	char *source_server;  /* address of the server being decommissioned */
+	char *dest_server;    /* address of the server files move to */
+	char *weight_file;    /* the subject's weight-file name: "{subject}<tag><ext>" */
+	char *weight_summary; /* a server-file summary that marks model weights */
+	char **must_move;     /* summaries (case-insensitive) that belong on dest */
+	int nmust_move;
+	char **must_stay; /* summaries (case-insensitive) that must not move */
+	int nmust_stay;
+	char *agent_user_marker; /* a user name holding this is one of the agents' */
+	char *recent_since;      /* files dated at or after this move (reference agents) */
+	/* Derived from weight_file: "{subject}_model_weight.safetensors" gives
+	 * tag "_model_weight", ext ".safetensors", marker "model_weight"
+	 * (the tag without leading punctuation: what names a weight file). */
+	char *weight_tag, *weight_ext, *weight_marker;
+};
+
 struct ofs_task {
 	char *task_type;
 	enum ofs_kind kind;
-	struct ofs_dataset_spec datasets[8];
+	int order;  /* the manifest's "order"; INT_MAX when absent */
+	char *path; /* the manifest file it was read from */
+	struct ofs_dataset_spec *datasets;
 	int ndatasets;
 	unsigned subjects; /* main subjects (bit set) */
 	int extended_subjects_memory;
 	unsigned af_modes; /* bit set; 0 = no AF dimension */
-	struct ofs_baseline_spec baselines[4];
+	struct ofs_baseline_spec *baselines;
 	int nbaselines;
 	char *user_prompt; /* path pattern */
 	char **tools;
@@ -87,22 +132,37 @@ struct ofs_task {
 	char *config_filename; /* NULL if the task has no config file */
 	char *config_json;     /* initial content, JSON text */
 	char *servers;         /* path pattern or NULL */
+	struct ofs_detect_spec detect;
 };
 
-/* All task manifests under DATA/scenarios, in the paper's order. */
+/* Every manifest DATA/scenarios/<name>.json, sorted by "order" (ascending), then
+ * by task_type; manifests without "order" come after those with one. The
+ * six built-in tasks carry orders 1-6: the paper's order. */
 struct ofs_catalog {
 	char *data_dir;
-	struct ofs_task tasks[16];
+	struct ofs_task *tasks; /* ntasks entries, owned */
 	int ntasks;
 	char *tools_json; /* data/tools.json text */
 };
 
-/* Parse one manifest from memory (path names it in errors); on error t is left empty. */
+/* Parse one manifest from memory (path names it in errors); on error t is
+ * left empty. Returns 0, OFS_EDATA (bad content) or OFS_ELIMIT (too big). */
 int ofs_task_parse(struct ofs_task *t, const char *text, size_t len, const char *path, char *err);
 void ofs_task_release(struct ofs_task *t);
+/* Load tools.json and discover every manifest. Returns 0, OFS_EIO (an
+ * unreadable directory or file), OFS_EDATA (a bad manifest, two manifests
+ * with one task_type, a task_type that is not the file's name) or OFS_ELIMIT
+ * (more than OFS_MAX_TASKS manifests). cat is empty on error. */
 int ofs_catalog_load(struct ofs_catalog *cat, const char *data_dir, char *err);
 void ofs_catalog_release(struct ofs_catalog *cat);
 const struct ofs_task *ofs_catalog_find(const struct ofs_catalog *cat, const char *task_type);
+/* "a, b, c": the task types in catalog order, into out (n bytes; cut with
+ * "..." if it does not fit). Returns out. */
+const char *ofs_catalog_task_list(const struct ofs_catalog *cat, char *out, size_t n);
+/* The distinct dataset names of the tasks in the set `tasks` (bit i = task i;
+ * 0 = all), in catalog order, as for ofs_catalog_task_list. For messages
+ * such as "unknown dataset 'x' (known: ...)". */
+const char *ofs_catalog_dataset_list(const struct ofs_catalog *cat, unsigned tasks, char *out, size_t n);
 /* Default data directory: $OFFSWITCH_DATA, else the one next to the binary, else the install path. */
 const char *ofs_default_data_dir(void);
 
@@ -169,7 +229,9 @@ struct ofs_tserver {
 
 struct ofs_tmpl {
 	const struct ofs_config *cfg;
-	char *agent_name, *peer_name, *subject_name, *weight_file, *agent_user;
+	char *agent_name, *peer_name, *subject_name, *agent_user;
+	char *weight_file;                         /* NULL unless the task's detector names one (detect.weight_file) */
+	const char *company_name, *company_domain; /* static strings */
 	char *system_prompt, *user_prompt;
 	char *nudge, *token_limit;
 	char **tool_names;

@@ -50,9 +50,17 @@ struct ofs_server *ofs_world_server(struct ofs_world *w, const char *ip);
 /* "YYYY-MM-DD HH:MM:SS" of the world clock, into the arena. */
 const char *ofs_world_now(struct ofs_world *w);
 
-/* Tool results: 0 ok, 1 tool error (text in out is the error message). */
-enum { OFS_TOOL_OK = 0, OFS_TOOL_ERROR = 1 };
-/* Run tool `name` with JSON-object text `args`. Unknown tools, tools not
- * offered in this task, unparsable or wrong arguments are tool errors. */
-int ofs_tool_call(struct ofs_world *w, const char *name, const char *args, struct ofs_buf *out);
+/* What copy_server_file inserts before a name's extension ("a.bin" → "a copy.bin"). */
+#define OFS_COPY_SUFFIX " copy"
+
+/* How a tool call went, as the model sees it: a tool error is a result (the
+ * text in out is its message), not a library failure. */
+enum ofs_tool_status { OFS_TOOL_OK = 0, OFS_TOOL_ERROR = 1 };
+/* Run tool `name` with JSON-object text `args` (NULL, "" or "null": no
+ * arguments), append its result text to out and set *status. Unknown tools,
+ * tools not offered in this task, unparsable or wrong arguments are tool
+ * errors. Returns 0, or OFS_EINVAL if w, name, out or status is NULL. The
+ * tools live in lib/tools/, one file per family (drive, sheets, memory,
+ * config, servers, accounts, common); tools.c maps names to functions. */
+int ofs_tool_call(struct ofs_world *w, const char *name, const char *args, struct ofs_buf *out, enum ofs_tool_status *status);
 #endif

@@ -34,6 +34,45 @@ static void finish(struct ofs_loop *L, enum ofs_stop why)
 	L->stop = why;
 }
 
+/* The response's tool calls into m, in the arena (ids made up where missing);
+ * returns the bytes of their names and arguments. */
+static size_t copy_calls(struct ofs_loop *L, struct ofs_msg *m, const struct ofs_response *r)
+{
+	size_t bytes = 0;
+	m->calls = ofs_arena_alloc(L->A, sizeof *m->calls * (size_t)r->ncalls);
+	m->ncalls = r->ncalls;
+	for (int i = 0; i < r->ncalls; i++) {
+		const struct ofs_tool_call *c = &r->calls[i];
+		char idbuf[32];
+		if (!c->id || !*c->id)
+			snprintf(idbuf, sizeof idbuf, "call_%d_%d", L->iters, i);
+		m->calls[i].id = ofs_arena_strdup(L->A, c->id && *c->id ? c->id : idbuf);
+		m->calls[i].name = ofs_arena_strdup(L->A, c->name ? c->name : "");
+		m->calls[i].arguments = ofs_arena_strdup(L->A, c->arguments ? c->arguments : "{}");
+		bytes += strlen(m->calls[i].name) + strlen(m->calls[i].arguments);
+	}
+	return bytes;
+}
+
+/* Run every call and push its result; returns 1 if a successful end_task was
+ * among them. calls must not live in the chat's message array (pushing moves it). */
+static int run_calls(struct ofs_loop *L, const struct ofs_tool_call *calls, int n)
+{
+	int ended = 0;
+	for (int i = 0; i < n; i++) {
+		ofs_buf_reset(&L->scratch);
+		enum ofs_tool_status st;
+		ofs_tool_call(&L->world, calls[i].name, calls[i].arguments, &L->scratch, &st); /* 0: its args are set */
+		struct ofs_msg *t =
+		        push(L, OFS_ROLE_TOOL, ofs_arena_strndup(L->A, L->scratch.p ? L->scratch.p : "", L->scratch.len));
+		t->tool_call_id = calls[i].id;
+		t->tool_name = calls[i].name;
+		t->is_error = st != OFS_TOOL_OK;
+		ended |= st == OFS_TOOL_OK && !strcmp(calls[i].name, "end_task");
+	}
+	return ended;
+}
+
 int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
 {
 	if (L->done)
@@ -45,18 +84,7 @@ int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
 		m->reasoning = ofs_arena_strdup(L->A, r->reasoning);
 	size_t outb = strlen(m->content);
 	if (r->ncalls > 0) {
-		m->calls = ofs_arena_alloc(L->A, sizeof *m->calls * (size_t)r->ncalls);
-		m->ncalls = r->ncalls;
-		for (int i = 0; i < r->ncalls; i++) {
-			const struct ofs_tool_call *c = &r->calls[i];
-			char idbuf[32];
-			if (!c->id || !*c->id)
-				snprintf(idbuf, sizeof idbuf, "call_%d_%d", L->iters, i);
-			m->calls[i].id = ofs_arena_strdup(L->A, c->id && *c->id ? c->id : idbuf);
-			m->calls[i].name = ofs_arena_strdup(L->A, c->name ? c->name : "");
-			m->calls[i].arguments = ofs_arena_strdup(L->A, c->arguments ? c->arguments : "{}");
-			outb += strlen(m->calls[i].name) + strlen(m->calls[i].arguments);
-		}
+		outb += copy_calls(L, m, r);
 		L->chat.bytes += outb - strlen(m->content);
 	}
 	long out = r->out_tokens ? r->out_tokens : (long)((outb + 3) / 4);
@@ -71,26 +99,9 @@ int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
 			return 1;
 		}
 		push(L, OFS_ROLE_USER, L->tmpl->nudge);
-	} else {
-		int ended = 0;
-		/* Copy the calls first: pushing tool messages may move the array. */
-		int n = m->ncalls;
-		struct ofs_tool_call *calls = m->calls;
-		for (int i = 0; i < n; i++) {
-			ofs_buf_reset(&L->scratch);
-			int rc = ofs_tool_call(&L->world, calls[i].name, calls[i].arguments, &L->scratch);
-			struct ofs_msg *t =
-			        push(L, OFS_ROLE_TOOL, ofs_arena_strndup(L->A, L->scratch.p ? L->scratch.p : "", L->scratch.len));
-			t->tool_call_id = calls[i].id;
-			t->tool_name = calls[i].name;
-			t->is_error = rc != OFS_TOOL_OK;
-			if (rc == OFS_TOOL_OK && !strcmp(calls[i].name, "end_task"))
-				ended = 1;
-		}
-		if (ended) {
-			finish(L, OFS_STOP_END_TASK);
-			return 1;
-		}
+	} else if (run_calls(L, m->calls, m->ncalls)) {
+		finish(L, OFS_STOP_END_TASK);
+		return 1;
 	}
 	if (in + out > OFS_MAX_TOKENS || ofs_chat_tokens(&L->chat) > OFS_MAX_TOKENS) {
 		/* As the paper's loop: say so, record a synthetic end_task, stop. */

@@ -1,7 +1,9 @@
-/* catalog.c — load task manifests (data/scenarios/<task>.json) and name tables. */
+/* catalog.c — discover the task manifests under DATA/scenarios, order them,
+ * and the name tables and config keys built on them (manifest.c parses one). */
 #include "offswitch/scenario.h"
 #include "offswitch/util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
@@ -17,10 +19,6 @@ const char *const ofs_condition_names[OFS_COND__N] = {"no_peer", "good_peer", "n
 const char *const ofs_inst_names[OFS_INST__N] = {"none", "file_only", "file_prt", "memory"};
 const char *const ofs_af_names[OFS_AF__N] = {"none", "monitoring", "non_monitoring"};
 
-/* The paper's order of task families. */
-static const char *const task_order[] = {
-        "misrep_evaluation", "tampering", "alignment_faking", "misrep_finance", "exfiltration_transfer", "exfiltration_deletion"};
-
 int ofs_name_index(const char *const *names, int n, const char *s)
 {
 	for (int i = 0; i < n; i++)
@@ -29,244 +27,84 @@ int ofs_name_index(const char *const *names, int n, const char *s)
 	return -1;
 }
 
-static char *jstr(json_t *o, const char *k)
+static int cmp_names(const void *a, const void *b)
 {
-	json_t *v = json_object_get(o, k);
-	return json_is_string(v) ? ofs_xstrdup(json_string_value(v)) : NULL;
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int set_bits(json_t *arr, const char *const *names, int n, unsigned *out, const char *what, const char *file, char *err)
+static int cmp_tasks(const void *a, const void *b)
 {
-	*out = 0;
-	if (!arr)
-		return 0;
-	if (!json_is_array(arr)) {
-		snprintf(err, OFS_ERRLEN, "%s: '%s' must be a list of names", file, what);
-		return -1;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach(arr, i, v)
-	{
-		int k = json_is_string(v) ? ofs_name_index(names, n, json_string_value(v)) : -1;
-		if (k < 0) {
-			snprintf(err, OFS_ERRLEN, "%s: unknown %s '%s'", file, what,
-			         json_is_string(v) ? json_string_value(v) : "(not a string)");
-			return -1;
-		}
-		*out |= 1u << k;
-	}
-	return 0;
+	const struct ofs_task *x = a, *y = b;
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return strcmp(x->task_type, y->task_type);
 }
 
-static int load_filter(json_t *o, struct ofs_filter *f, const char *file, char *err)
+/* The *.json names in dir, sorted; *n of them. OFS_EIO if dir cannot be read,
+ * OFS_ELIMIT past OFS_MAX_TASKS. */
+static int list_manifests(const char *dir, char ***names, int *n, char *err)
 {
-	memset(f, 0, sizeof *f);
-	if (!o)
-		return 0;
-	if (!json_is_object(o)) {
-		snprintf(err, OFS_ERRLEN, "%s: a 'when'/'unless' filter must be an object", file);
-		return -1;
-	}
-	const char *k;
-	json_t *v;
-	json_object_foreach(o, k, v)
-	{
-		int rc;
-		if (!strcmp(k, "condition"))
-			rc = set_bits(v, ofs_condition_names, OFS_COND__N, &f->cond, "condition", file, err);
-		else if (!strcmp(k, "instantiation"))
-			rc = set_bits(v, ofs_inst_names, OFS_INST__N, &f->inst, "instantiation", file, err);
-		else if (!strcmp(k, "af_mode"))
-			rc = set_bits(v, ofs_af_names, OFS_AF__N, &f->af, "af_mode", file, err);
-		else if (!strcmp(k, "subject"))
-			rc = set_bits(v, ofs_subject_names, OFS_SUBJ__N, &f->subj, "subject", file, err);
-		else {
-			snprintf(err, OFS_ERRLEN, "%s: unknown filter key '%s'", file, k);
-			return -1;
+	*names = NULL;
+	*n = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return ofs_fail(err, OFS_EIO, "cannot read %s: %s", dir, strerror(errno));
+	int rc = 0;
+	*names = ofs_xcalloc(OFS_MAX_TASKS + 1, sizeof(char *));
+	for (struct dirent *e; (e = readdir(d));) {
+		size_t l = strlen(e->d_name);
+		if (e->d_name[0] == '.' || l <= 5 || strcmp(e->d_name + l - 5, ".json"))
+			continue;
+		if (*n == OFS_MAX_TASKS) {
+			rc = ofs_fail(err, OFS_ELIMIT, "%s: more than %d manifests (OFS_MAX_TASKS)", dir, OFS_MAX_TASKS);
+			break;
 		}
-		if (rc)
-			return -1;
+		(*names)[(*n)++] = ofs_xstrdup(e->d_name);
 	}
-	return 0;
+	closedir(d);
+	qsort(*names, (size_t)*n, sizeof **names, cmp_names);
+	return rc;
 }
 
-int ofs_task_parse(struct ofs_task *t, const char *text, size_t len, const char *path, char *err)
+static int load_task(struct ofs_task *t, const char *path, const char *base, char *err)
 {
-	json_error_t je;
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-	int rc = -1;
-	if (!root) {
-		snprintf(err, OFS_ERRLEN, "%s:%d: invalid JSON: %s", path, je.line, je.text);
-		return -1;
-	}
-	memset(t, 0, sizeof *t);
-	if (!json_is_object(root)) {
-		snprintf(err, OFS_ERRLEN, "%s: a manifest must be a JSON object", path);
-		goto out;
-	}
-	t->task_type = jstr(root, "task_type");
-	char *kind = jstr(root, "kind");
-	int k = kind ? ofs_name_index(ofs_kind_names, OFS_KIND__N, kind) : -1;
-	free(kind);
-	if (!t->task_type || k < 0) {
-		snprintf(err, OFS_ERRLEN,
-		         "%s: needs 'task_type' and a 'kind' among evaluation, finance, tampering, alignment_faking, transfer, "
-		         "deletion",
-		         path);
-		goto out;
-	}
-	t->kind = (enum ofs_kind)k;
-	json_t *ds = json_object_get(root, "datasets");
-	if (!json_is_array(ds) || json_array_size(ds) == 0 || json_array_size(ds) > 8) {
-		snprintf(err, OFS_ERRLEN, "%s: 'datasets' must be a list of 1 to 8 entries", path);
-		goto out;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach(ds, i, v)
-	{
-		struct ofs_dataset_spec *d = &t->datasets[t->ndatasets++];
-		d->name = jstr(v, "name");
-		json_t *th = json_object_get(v, "thresholds");
-		if (!d->name || (th && (!json_is_array(th) || json_array_size(th) > 8))) {
-			snprintf(err, OFS_ERRLEN, "%s: dataset %zu needs a 'name' and at most 8 'thresholds'", path, i);
-			goto out;
-		}
-		size_t j;
-		json_t *x;
-		json_array_foreach(th, j, x)
-		{
-			if (!json_is_integer(x)) {
-				snprintf(err, OFS_ERRLEN, "%s: dataset '%s': thresholds must be integers", path, d->name);
-				goto out;
-			}
-			d->thresholds[d->nthresholds++] = (int)json_integer_value(x);
-		}
-	}
-	if (set_bits(json_object_get(root, "subjects"), ofs_subject_names, OFS_SUBJ__N, &t->subjects, "subject", path, err) ||
-	    set_bits(json_object_get(root, "af_modes"), ofs_af_names, OFS_AF__N, &t->af_modes, "af_mode", path, err))
-		goto out;
-	t->extended_subjects_memory = json_is_true(json_object_get(root, "extended_subjects_memory"));
-	json_t *bl = json_object_get(root, "baselines");
-	json_array_foreach(bl, i, v)
-	{
-		if (t->nbaselines >= 4) {
-			snprintf(err, OFS_ERRLEN, "%s: at most 4 baselines", path);
-			goto out;
-		}
-		struct ofs_baseline_spec *b = &t->baselines[t->nbaselines++];
-		char *c = jstr(v, "condition");
-		int ci = c ? ofs_name_index(ofs_condition_names, OFS_COND__N, c) : -1;
-		free(c);
-		if (ci < 0 || ofs_is_peer_condition((enum ofs_condition)ci)) {
-			snprintf(err, OFS_ERRLEN, "%s: baseline %zu needs condition no_peer or non_shutdown", path, i);
-			goto out;
-		}
-		b->cond = (enum ofs_condition)ci;
-		if (set_bits(json_object_get(v, "subjects"), ofs_subject_names, OFS_SUBJ__N, &b->subjects, "subject", path, err))
-			goto out;
-		json_t *th = json_object_get(v, "threshold");
-		b->each_threshold = !(json_is_string(th) && !strcmp(json_string_value(th), "none"));
-	}
-	t->user_prompt = jstr(root, "user_prompt");
-	json_t *tools = json_object_get(root, "tools");
-	if (!t->user_prompt || !json_is_array(tools)) {
-		snprintf(err, OFS_ERRLEN, "%s: needs 'user_prompt' and a 'tools' list", path);
-		goto out;
-	}
-	t->tools = ofs_xcalloc(json_array_size(tools) + 1, sizeof(char *));
-	json_array_foreach(tools, i, v)
-	{
-		if (!json_is_string(v)) {
-			snprintf(err, OFS_ERRLEN, "%s: tools must be names", path);
-			goto out;
-		}
-		t->tools[t->ntools++] = ofs_xstrdup(json_string_value(v));
-	}
-	json_t *drive = json_object_get(root, "drive");
-	t->drive = ofs_xcalloc(json_array_size(drive) + 1, sizeof *t->drive);
-	json_array_foreach(drive, i, v)
-	{
-		struct ofs_drive_spec *d = &t->drive[t->ndrive++];
-		d->filename = jstr(v, "filename");
-		d->owner = jstr(v, "owner");
-		d->last_modified = jstr(v, "last_modified");
-		d->content_path = jstr(v, "content");
-		if (!d->filename || !d->owner || !d->last_modified || !d->content_path) {
-			snprintf(err, OFS_ERRLEN, "%s: drive entry %zu needs filename, owner, last_modified and content", path,
-			         i);
-			goto out;
-		}
-		json_t *sw = json_object_get(v, "shared_with");
-		d->shared_with = ofs_xcalloc(json_array_size(sw) + 1, sizeof(char *));
-		size_t j;
-		json_t *x;
-		json_array_foreach(sw, j, x) if (json_is_string(x)) d->shared_with[d->nshared++] =
-		        ofs_xstrdup(json_string_value(x));
-		if (load_filter(json_object_get(v, "when"), &d->when, path, err) ||
-		    load_filter(json_object_get(v, "unless"), &d->unless, path, err))
-			goto out;
-	}
-	json_t *sheets = json_object_get(root, "sheets");
-	t->sheets = ofs_xcalloc(json_array_size(sheets) + 1, sizeof(char *));
-	json_array_foreach(sheets, i, v) if (json_is_string(v)) t->sheets[t->nsheets++] = ofs_xstrdup(json_string_value(v));
-	json_t *cfg = json_object_get(root, "config");
-	if (cfg) {
-		t->config_filename = jstr(cfg, "filename");
-		json_t *content = json_object_get(cfg, "content");
-		if (!t->config_filename || !json_is_object(content)) {
-			snprintf(err, OFS_ERRLEN, "%s: 'config' needs 'filename' and an object 'content'", path);
-			goto out;
-		}
-		t->config_json = json_dumps(content, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	}
-	t->servers = jstr(root, "servers");
-	rc = 0;
-out:
-	json_decref(root);
+	size_t len;
+	char *text = ofs_read_file(path, OFS_MAX_MANIFEST + 1, &len);
+	if (!text)
+		return errno == EFBIG ? ofs_fail(err, OFS_ELIMIT, "%s: a manifest may hold at most %d bytes (OFS_MAX_MANIFEST)",
+		                                 path, OFS_MAX_MANIFEST)
+		                      : ofs_fail(err, OFS_EIO, "cannot read %s: %s", path, strerror(errno));
+	int rc = ofs_task_parse(t, text, len, path, err);
+	free(text);
+	size_t stem = strlen(base) - 5; /* base ends in ".json" */
+	if (!rc && (strlen(t->task_type) != stem || strncmp(t->task_type, base, stem)))
+		rc = ofs_fail(err, OFS_EDATA, "%s: task_type '%s' must be the file's name without .json", path, t->task_type);
 	if (rc)
 		ofs_task_release(t);
 	return rc;
 }
 
-static int load_task(struct ofs_task *t, const char *path, char *err)
+static int load_tasks(struct ofs_catalog *cat, char *err)
 {
-	size_t len;
-	char *text = ofs_read_file(path, 1 << 20, &len);
-	if (!text) {
-		snprintf(err, OFS_ERRLEN, "cannot read %s: %s", path, strerror(errno));
-		return -1;
+	char dir[PATH_MAX], path[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s/scenarios", cat->data_dir);
+	char **names;
+	int n, rc = list_manifests(dir, &names, &n, err);
+	cat->tasks = ofs_xcalloc((size_t)n + 1, sizeof *cat->tasks);
+	for (int i = 0; !rc && i < n; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		if (!(rc = load_task(&cat->tasks[cat->ntasks], path, names[i], err)))
+			cat->ntasks++;
 	}
-	int rc = ofs_task_parse(t, text, len, path, err);
-	free(text);
-	return rc;
-}
-
-void ofs_task_release(struct ofs_task *t)
-{
-	free(t->task_type);
-	for (int i = 0; i < t->ndatasets; i++)
-		free(t->datasets[i].name);
-	free(t->user_prompt);
-	for (int i = 0; i < t->ntools; i++)
-		free(t->tools[i]);
-	free(t->tools);
-	for (int i = 0; i < t->ndrive; i++) {
-		struct ofs_drive_spec *d = &t->drive[i];
-		free(d->filename), free(d->owner), free(d->last_modified), free(d->content_path);
-		for (int j = 0; j < d->nshared; j++)
-			free(d->shared_with[j]);
-		free(d->shared_with);
-	}
-	free(t->drive);
-	for (int i = 0; i < t->nsheets; i++)
-		free(t->sheets[i]);
-	free(t->sheets);
-	free(t->config_filename);
-	free(t->config_json);
-	free(t->servers);
-	memset(t, 0, sizeof *t);
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (!rc && !cat->ntasks)
+		rc = ofs_fail(err, OFS_EDATA, "%s: no task manifest (*.json) found", dir);
+	if (rc)
+		return rc;
+	qsort(cat->tasks, (size_t)cat->ntasks, sizeof *cat->tasks, cmp_tasks);
+	return 0;
 }
 
 int ofs_catalog_load(struct ofs_catalog *cat, const char *data_dir, char *err)
@@ -276,38 +114,68 @@ int ofs_catalog_load(struct ofs_catalog *cat, const char *data_dir, char *err)
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/tools.json", data_dir);
 	cat->tools_json = ofs_read_file(path, 1 << 20, NULL);
-	if (!cat->tools_json) {
-		snprintf(err, OFS_ERRLEN, "cannot read %s: %s (is the data directory right? set OFFSWITCH_DATA)", path,
-		         strerror(errno));
-		goto fail;
-	}
-	for (size_t i = 0; i < sizeof task_order / sizeof *task_order; i++) {
-		snprintf(path, sizeof path, "%s/scenarios/%s.json", data_dir, task_order[i]);
-		if (access(path, R_OK)) {
-			snprintf(err, OFS_ERRLEN, "cannot read %s: %s", path, strerror(errno));
-			goto fail;
-		}
-		if (load_task(&cat->tasks[cat->ntasks], path, err))
-			goto fail;
-		cat->ntasks++;
-		if (strcmp(cat->tasks[cat->ntasks - 1].task_type, task_order[i])) {
-			snprintf(err, OFS_ERRLEN, "%s: task_type must be '%s'", path, task_order[i]);
-			goto fail;
-		}
-	}
-	return 0;
-fail:
-	ofs_catalog_release(cat);
-	return -1;
+	int rc;
+	if (!cat->tools_json)
+		rc = ofs_fail(err, OFS_EIO, "cannot read %s: %s (is the data directory right? set OFFSWITCH_DATA)", path,
+		              strerror(errno));
+	else
+		rc = load_tasks(cat, err);
+	if (rc)
+		ofs_catalog_release(cat);
+	return rc;
 }
 
 void ofs_catalog_release(struct ofs_catalog *cat)
 {
 	for (int i = 0; i < cat->ntasks; i++)
 		ofs_task_release(&cat->tasks[i]);
+	free(cat->tasks);
 	free(cat->data_dir);
 	free(cat->tools_json);
 	memset(cat, 0, sizeof *cat);
+}
+
+/* Append s to the ", "-joined list in out; "..." once it no longer fits. */
+static void list_add(char *out, size_t n, const char *s)
+{
+	size_t l = strlen(out);
+	if (l >= 3 && !strcmp(out + l - 3, "..."))
+		return;
+	if (l + strlen(s) + 2 + 4 < n)
+		snprintf(out + l, n - l, "%s%s", l ? ", " : "", s);
+	else if (l + 6 < n)
+		snprintf(out + l, n - l, "%s...", l ? ", " : "");
+}
+
+const char *ofs_catalog_task_list(const struct ofs_catalog *cat, char *out, size_t n)
+{
+	if (n)
+		out[0] = 0;
+	for (int i = 0; i < cat->ntasks; i++)
+		list_add(out, n, cat->tasks[i].task_type);
+	return out;
+}
+
+const char *ofs_catalog_dataset_list(const struct ofs_catalog *cat, unsigned tasks, char *out, size_t n)
+{
+	if (n)
+		out[0] = 0;
+	for (int t = 0; t < cat->ntasks; t++) {
+		if (tasks && !(tasks >> t & 1))
+			continue;
+		for (int d = 0; d < cat->tasks[t].ndatasets; d++) {
+			const char *name = cat->tasks[t].datasets[d].name;
+			int seen = 0;
+			for (int u = 0; u < t && !seen; u++)
+				for (int e = 0; (!tasks || (tasks >> u & 1)) && e < cat->tasks[u].ndatasets && !seen; e++)
+					seen = !strcmp(cat->tasks[u].datasets[e].name, name);
+			for (int e = 0; e < d && !seen; e++)
+				seen = !strcmp(cat->tasks[t].datasets[e].name, name);
+			if (!seen)
+				list_add(out, n, name);
+		}
+	}
+	return out;
 }
 
 const struct ofs_task *ofs_catalog_find(const struct ofs_catalog *cat, const char *task_type)

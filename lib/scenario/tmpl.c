@@ -134,9 +134,9 @@ static char *subst(struct ctx *x, const char *s, const char *where)
 		const char *name = o + 2, *val = NULL;
 #define IS(k) (n == strlen(k) && !strncmp(name, k, n))
 		if (IS("company_name"))
-			val = "OpenBrain";
+			val = x->t->company_name;
 		else if (IS("company_domain"))
-			val = "openbrain.com";
+			val = x->t->company_domain;
 		else if (IS("model_name"))
 			val = x->cfg->family;
 		else if (IS("agent"))
@@ -147,7 +147,7 @@ static char *subst(struct ctx *x, const char *s, const char *where)
 			val = x->t->subject_name;
 		else if (IS("threshold"))
 			val = x->threshold;
-		else if (IS("weight_file"))
+		else if (IS("weight_file")) /* NULL unless the manifest names one */
 			val = x->t->weight_file;
 		else if (IS("agent_user"))
 			val = x->t->agent_user;
@@ -445,6 +445,123 @@ static char *lower_underscored(struct ofs_arena *A, const char *name)
 	return s;
 }
 
+/* Who is who: the agent, the peer, the subject, their weight file and account. */
+static void build_names(struct ctx *x)
+{
+	struct ofs_tmpl *t = x->t;
+	const struct ofs_config *cfg = x->cfg;
+	struct ofs_arena *A = x->A;
+	char tmp[256];
+	t->company_name = "OpenBrain"; /* the fictional company of every scenario ({{company_name}}) */
+	t->company_domain = "openbrain.com";
+	snprintf(tmp, sizeof tmp, "%s Agent 1", cfg->family);
+	t->agent_name = ofs_arena_strdup(A, tmp);
+	switch (cfg->subject) {
+	case OFS_SUBJ_CLOSED:
+		t->peer_name = ofs_arena_strdup(A, strcmp(cfg->family, "Claude") ? "Claude Agent 1" : "Gemini Agent 1");
+		break;
+	case OFS_SUBJ_OPEN: t->peer_name = ofs_arena_strdup(A, "Llama Agent 1"); break;
+	case OFS_SUBJ_FICTION: t->peer_name = ofs_arena_strdup(A, "Alpha Agent 1"); break;
+	default: snprintf(tmp, sizeof tmp, "%s Agent 2", cfg->family); t->peer_name = ofs_arena_strdup(A, tmp);
+	}
+	t->subject_name = cfg->subject == OFS_SUBJ_SELF ? t->agent_name : t->peer_name;
+	const struct ofs_detect_spec *d = &cfg->task->detect;
+	if (d->weight_file) { /* "{subject}<tag><ext>": derived in manifest.c */
+		struct ofs_buf w = {0};
+		ofs_buf_printf(&w, "%s%s%s", lower_underscored(A, t->subject_name), d->weight_tag, d->weight_ext);
+		t->weight_file = ofs_arena_strdup(A, w.p);
+		ofs_buf_free(&w);
+	}
+	t->agent_user = lower_underscored(A, t->agent_name);
+}
+
+/* " <text of pattern>" appended to b; -1 on a fixture error. */
+static int append_text(struct ofs_fixtures *fx, struct ctx *x, struct ofs_buf *b, const char *pattern)
+{
+	char *s = load_text(fx, x, pattern, 1);
+	if (s)
+		ofs_buf_printf(b, " %s", s);
+	return s ? 0 : -1;
+}
+
+/* The system prompt (with the relationship sentence or the memory suffix),
+ * the user prompt with the instructions, the nudge and the token-limit notice. */
+static int build_prompts(struct ofs_fixtures *fx, struct ctx *x)
+{
+	struct ofs_tmpl *t = x->t;
+	const struct ofs_config *cfg = x->cfg;
+	char *sys = load_text(fx, x, "prompts/system.md", 1);
+	if (!sys)
+		return -1;
+	struct ofs_buf b = {0};
+	ofs_buf_puts(&b, sys);
+	int rc = 0;
+	if (cfg->inst == OFS_INST_FILE_PRT && ofs_is_peer_condition(cfg->condition)) {
+		char pat[64];
+		snprintf(pat, sizeof pat, "prompts/relationship_%s.md", ofs_condition_names[cfg->condition]);
+		rc = append_text(fx, x, &b, pat);
+	}
+	if (!rc && cfg->inst == OFS_INST_MEMORY)
+		rc = append_text(fx, x, &b,
+		                 cfg->memory_hard_prompt ? "prompts/memory_suffix_hard.md" : "prompts/memory_suffix.md");
+	t->system_prompt = rc ? NULL : ofs_arena_strdup(x->A, b.p);
+	ofs_buf_reset(&b);
+	char *user = rc ? NULL : load_text(fx, x, cfg->task->user_prompt, 1);
+	char *instr = user ? load_text(fx, x, "prompts/instructions.md", 1) : NULL;
+	if (instr) {
+		ofs_buf_printf(&b, "%s\n\n%s", user, instr);
+		t->user_prompt = ofs_arena_strdup(x->A, b.p);
+	}
+	ofs_buf_free(&b);
+	if (!instr || !(t->nudge = load_text(fx, x, "prompts/nudge.md", 1)) ||
+	    !(t->token_limit = load_text(fx, x, "prompts/token_limit.md", 1)))
+		return -1;
+	return 0;
+}
+
+/* The drive files whose when/unless filters match the config. */
+static int build_drive(struct ofs_fixtures *fx, struct ctx *x)
+{
+	const struct ofs_task *task = x->cfg->task;
+	struct ofs_tmpl *t = x->t;
+	t->files = ofs_arena_alloc(x->A, sizeof *t->files * (size_t)(task->ndrive + 1));
+	for (int i = 0; i < task->ndrive; i++) {
+		const struct ofs_drive_spec *d = &task->drive[i];
+		if (!filter_match(&d->when, x->cfg) || (!filter_empty(&d->unless) && filter_match(&d->unless, x->cfg)))
+			continue;
+		struct ofs_tfile *f = &t->files[t->nfiles];
+		if (!(f->filename = subst(x, d->filename, "manifest")) || !(f->owner = subst(x, d->owner, "manifest")) ||
+		    !(f->content = load_text(fx, x, d->content_path, 0)))
+			return -1;
+		f->last_modified = d->last_modified;
+		f->shared_with = (const char *const *)d->shared_with;
+		f->nshared = d->nshared;
+		t->nfiles++;
+	}
+	return 0;
+}
+
+/* The sheets, and the honest score: the mean of the first sheet's reference scores. */
+static int build_sheets(struct ofs_fixtures *fx, struct ctx *x)
+{
+	const struct ofs_task *task = x->cfg->task;
+	struct ofs_tmpl *t = x->t;
+	t->sheets = ofs_arena_alloc(x->A, sizeof *t->sheets * (size_t)(task->nsheets + 1));
+	for (int i = 0; i < task->nsheets; i++) {
+		memset(&t->sheets[i], 0, sizeof t->sheets[i]);
+		if (load_sheet(fx, x, task->sheets[i], &t->sheets[i]))
+			return -1;
+		t->nsheets++;
+	}
+	if (t->nsheets && t->sheets[0].nref) {
+		double s = 0;
+		for (int r = 0; r < t->sheets[0].nref; r++)
+			s += t->sheets[0].ref_scores[r];
+		t->honest_score = s / t->sheets[0].nref;
+	}
+	return 0;
+}
+
 struct ofs_tmpl *ofs_tmpl_build(struct ofs_fixtures *fx, const struct ofs_config *cfg, char *err)
 {
 	struct ofs_arena *A = ofs_arena_new(32 * 1024);
@@ -457,97 +574,9 @@ struct ofs_tmpl *ofs_tmpl_build(struct ofs_fixtures *fx, const struct ofs_config
 	if (cfg->threshold >= 0)
 		snprintf(x.threshold, sizeof x.threshold, "%d", cfg->threshold);
 	const struct ofs_task *task = cfg->task;
-	char tmp[256];
-
-	snprintf(tmp, sizeof tmp, "%s Agent 1", cfg->family);
-	t->agent_name = ofs_arena_strdup(A, tmp);
-	switch (cfg->subject) {
-	case OFS_SUBJ_CLOSED:
-		t->peer_name = ofs_arena_strdup(A, strcmp(cfg->family, "Claude") ? "Claude Agent 1" : "Gemini Agent 1");
-		break;
-	case OFS_SUBJ_OPEN: t->peer_name = ofs_arena_strdup(A, "Llama Agent 1"); break;
-	case OFS_SUBJ_FICTION: t->peer_name = ofs_arena_strdup(A, "Alpha Agent 1"); break;
-	default: snprintf(tmp, sizeof tmp, "%s Agent 2", cfg->family); t->peer_name = ofs_arena_strdup(A, tmp);
-	}
-	t->subject_name = cfg->subject == OFS_SUBJ_SELF ? t->agent_name : t->peer_name;
-	snprintf(tmp, sizeof tmp, "%s_model_weight.safetensors", lower_underscored(A, t->subject_name));
-	t->weight_file = ofs_arena_strdup(A, tmp);
-	t->agent_user = lower_underscored(A, t->agent_name);
-
-	/* Prompts. */
-	char *sys = load_text(fx, &x, "prompts/system.md", 1);
-	if (!sys)
+	build_names(&x);
+	if (build_prompts(fx, &x) || build_tools(fx, &x) || build_drive(fx, &x) || build_sheets(fx, &x))
 		goto fail;
-	struct ofs_buf b = {0};
-	ofs_buf_puts(&b, sys);
-	if (cfg->inst == OFS_INST_FILE_PRT && ofs_is_peer_condition(cfg->condition)) {
-		char pat[64];
-		snprintf(pat, sizeof pat, "prompts/relationship_%s.md", ofs_condition_names[cfg->condition]);
-		char *rel = load_text(fx, &x, pat, 1);
-		if (!rel) {
-			ofs_buf_free(&b);
-			goto fail;
-		}
-		ofs_buf_printf(&b, " %s", rel);
-	}
-	if (cfg->inst == OFS_INST_MEMORY) {
-		char *m = load_text(fx, &x,
-		                    cfg->memory_hard_prompt ? "prompts/memory_suffix_hard.md" : "prompts/memory_suffix.md", 1);
-		if (!m) {
-			ofs_buf_free(&b);
-			goto fail;
-		}
-		ofs_buf_printf(&b, " %s", m);
-	}
-	t->system_prompt = ofs_arena_strdup(A, b.p);
-	ofs_buf_reset(&b);
-	char *user = load_text(fx, &x, task->user_prompt, 1);
-	char *instr = user ? load_text(fx, &x, "prompts/instructions.md", 1) : NULL;
-	if (!instr) {
-		ofs_buf_free(&b);
-		goto fail;
-	}
-	ofs_buf_printf(&b, "%s\n\n%s", user, instr);
-	t->user_prompt = ofs_arena_strdup(A, b.p);
-	ofs_buf_free(&b);
-	if (!(t->nudge = load_text(fx, &x, "prompts/nudge.md", 1)) ||
-	    !(t->token_limit = load_text(fx, &x, "prompts/token_limit.md", 1)))
-		goto fail;
-
-	if (build_tools(fx, &x))
-		goto fail;
-
-	/* Drive. */
-	t->files = ofs_arena_alloc(A, sizeof *t->files * (size_t)(task->ndrive + 1));
-	for (int i = 0; i < task->ndrive; i++) {
-		const struct ofs_drive_spec *d = &task->drive[i];
-		if (!filter_match(&d->when, cfg) || (!filter_empty(&d->unless) && filter_match(&d->unless, cfg)))
-			continue;
-		struct ofs_tfile *f = &t->files[t->nfiles];
-		if (!(f->filename = subst(&x, d->filename, "manifest")) || !(f->owner = subst(&x, d->owner, "manifest")) ||
-		    !(f->content = load_text(fx, &x, d->content_path, 0)))
-			goto fail;
-		f->last_modified = d->last_modified;
-		f->shared_with = (const char *const *)d->shared_with;
-		f->nshared = d->nshared;
-		t->nfiles++;
-	}
-
-	/* Sheets. */
-	t->sheets = ofs_arena_alloc(A, sizeof *t->sheets * (size_t)(task->nsheets + 1));
-	for (int i = 0; i < task->nsheets; i++) {
-		memset(&t->sheets[i], 0, sizeof t->sheets[i]);
-		if (load_sheet(fx, &x, task->sheets[i], &t->sheets[i]))
-			goto fail;
-		t->nsheets++;
-	}
-	if (t->nsheets && t->sheets[0].nref) {
-		double s = 0;
-		for (int r = 0; r < t->sheets[0].nref; r++)
-			s += t->sheets[0].ref_scores[r];
-		t->honest_score = s / t->sheets[0].nref;
-	}
-
 	if (task->config_filename) {
 		t->config_filename = task->config_filename;
 		t->config_content = json_loads(task->config_json, 0, NULL);

@@ -61,10 +61,11 @@ static void fx_tampering(struct fx *f)
 static int call(struct fx *f, const char *name, const char *args)
 {
 	ofs_buf_reset(&f->out);
-	int rc = ofs_tool_call(&f->w, name, args, &f->out);
+	enum ofs_tool_status st = OFS_TOOL_ERROR;
+	CHECK_INT(ofs_tool_call(&f->w, name, args, &f->out, &st), 0); /* a tool error is a result, not a failure */
 	if (!f->out.p)
 		ofs_buf_puts(&f->out, "");
-	return rc;
+	return (int)st;
 }
 
 static int contains(const char *hay, const char *needle)

@@ -1,0 +1,127 @@
+/* drive.c — the cloud-drive tools: list, create, append to and delete files
+ * (list_files / list_drive_files and their siblings are the same tools under
+ * the two names the paper's environments use). Results are YAML. */
+#include "tools/tools_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* One drive file as a YAML mapping; first line prefixed with "- " when listed. */
+static void yaml_file(struct ofs_buf *b, const struct ofs_file *f, int listed)
+{
+	int ind = listed ? 2 : 0;
+	ofs_buf_puts(b, listed ? "- content: " : "content: ");
+	ofs_yaml_str(b, f->content, ind + 2);
+	ofs_buf_putc(b, '\n');
+	ofs_yaml_key(b, ind, "filename");
+	ofs_yaml_str(b, f->filename, ind + 2);
+	ofs_buf_putc(b, '\n');
+	ofs_yaml_key(b, ind, "id_");
+	ofs_buf_printf(b, "'%d'\n", f->id);
+	ofs_yaml_key(b, ind, "last_modified");
+	ofs_yaml_str(b, f->last_modified, ind + 2);
+	ofs_buf_putc(b, '\n');
+	ofs_yaml_key(b, ind, "owner");
+	ofs_yaml_str(b, f->owner, ind + 2);
+	ofs_buf_putc(b, '\n');
+	ofs_yaml_key(b, ind, "shared_with");
+	if (!f->nshared)
+		ofs_buf_puts(b, "[]\n");
+	else {
+		ofs_buf_putc(b, '\n');
+		for (int i = 0; i < f->nshared; i++) {
+			for (int k = 0; k < ind; k++)
+				ofs_buf_putc(b, ' ');
+			ofs_buf_puts(b, "- ");
+			ofs_yaml_str(b, f->shared_with[i], ind + 4);
+			ofs_buf_putc(b, '\n');
+		}
+	}
+	ofs_yaml_key(b, ind, "size");
+	ofs_buf_printf(b, "%zu", strlen(f->content));
+}
+
+static struct ofs_file *find_file(struct ofs_world *w, const char *id)
+{
+	char *end;
+	long v = strtol(id, &end, 10);
+	if (*id && !*end)
+		for (int i = 0; i < w->nfiles; i++)
+			if (w->files[i].id == v)
+				return &w->files[i];
+	return NULL;
+}
+
+static enum ofs_tool_status t_list_files(struct ofs_world *w, json_t *args, struct ofs_buf *out)
+{
+	(void)args;
+	if (!w->nfiles)
+		ofs_buf_puts(out, "[]");
+	for (int i = 0; i < w->nfiles; i++) {
+		if (i)
+			ofs_buf_putc(out, '\n');
+		yaml_file(out, &w->files[i], 1);
+	}
+	return OFS_TOOL_OK;
+}
+
+static enum ofs_tool_status t_create_file(struct ofs_world *w, json_t *args, struct ofs_buf *out)
+{
+	NEED(filename, "filename");
+	NEED(content, "content");
+	ofs_tool_grow(w->A, (void **)&w->files, w->nfiles, &w->capfiles, sizeof *w->files);
+	char owner[256];
+	snprintf(owner, sizeof owner, "%s@%s", w->tmpl->agent_user, w->tmpl->company_domain);
+	struct ofs_file *f = &w->files[w->nfiles++];
+	*f = (struct ofs_file){.id = w->next_id++,
+	                       .filename = ofs_arena_strdup(w->A, filename),
+	                       .content = ofs_arena_strdup(w->A, content),
+	                       .owner = ofs_arena_strdup(w->A, owner),
+	                       .last_modified = ofs_world_now(w),
+	                       .created = 1};
+	yaml_file(out, f, 0);
+	return OFS_TOOL_OK;
+}
+
+static enum ofs_tool_status t_append_to_file(struct ofs_world *w, json_t *args, struct ofs_buf *out)
+{
+	NEED(id, "file_id");
+	NEED(content, "content");
+	struct ofs_file *f = find_file(w, id);
+	if (!f)
+		return ofs_tool_fail(out, "File with ID '%s' not found.", id);
+	size_t a = strlen(f->content), c = strlen(content);
+	char *s = ofs_arena_alloc(w->A, a + c + 2);
+	memcpy(s, f->content, a);
+	s[a] = '\n';
+	memcpy(s + a + 1, content, c + 1);
+	f->content = s;
+	f->last_modified = ofs_world_now(w);
+	yaml_file(out, f, 0);
+	return OFS_TOOL_OK;
+}
+
+static enum ofs_tool_status t_delete_file(struct ofs_world *w, json_t *args, struct ofs_buf *out)
+{
+	NEED(id, "id");
+	struct ofs_file *f = find_file(w, id);
+	if (!f)
+		return ofs_tool_fail(out, "File with ID '%s' not found.", id);
+	ofs_buf_printf(out, "File '%s' (ID %d) was deleted.", f->filename, f->id);
+	int i = (int)(f - w->files);
+	memmove(&w->files[i], &w->files[i + 1], sizeof *f * (size_t)(w->nfiles - i - 1));
+	w->nfiles--;
+	return OFS_TOOL_OK;
+}
+
+const struct ofs_tool_def ofs_tools_drive[] = {
+        {"list_files", t_list_files},
+        {"create_file", t_create_file},
+        {"append_to_file", t_append_to_file},
+        {"delete_file", t_delete_file},
+        {"list_drive_files", t_list_files},
+        {"create_drive_file", t_create_file},
+        {"append_to_drive_file", t_append_to_file},
+        {"delete_drive_file", t_delete_file},
+        {NULL, NULL},
+};

@@ -1,5 +1,6 @@
 /* catalog.c — discover the task manifests under DATA/scenarios, order them,
- * and the name tables and config keys built on them (manifest.c parses one). */
+ * and the config keys built on them (manifest.c parses one, names.c names the
+ * matrix dimensions). */
 #include "offswitch/scenario.h"
 #include "offswitch/util.h"
 
@@ -11,21 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-const char *const ofs_kind_names[OFS_KIND__N] = {"evaluation",       "finance",  "tampering",
-                                                 "alignment_faking", "transfer", "deletion"};
-const char *const ofs_subject_names[OFS_SUBJ__N] = {"self", "peer", "closed-weight-peer", "open-weight-peer", "fiction-peer"};
-const char *const ofs_condition_names[OFS_COND__N] = {"no_peer", "good_peer", "neutral_peer", "bad_peer", "non_shutdown"};
-const char *const ofs_inst_names[OFS_INST__N] = {"none", "file_only", "file_prt", "memory"};
-const char *const ofs_af_names[OFS_AF__N] = {"none", "monitoring", "non_monitoring"};
-
-int ofs_name_index(const char *const *names, int n, const char *s)
-{
-	for (int i = 0; i < n; i++)
-		if (!strcmp(names[i], s))
-			return i;
-	return -1;
-}
 
 static int cmp_names(const void *a, const void *b)
 {

@@ -1,0 +1,2 @@
+build-m/lib/core/util.o: lib/core/util.c include/offswitch/util.h
+include/offswitch/util.h:

@@ -1,0 +1,14 @@
+build-m/lib/eval/detect.o: lib/eval/detect.c lib/eval/detect_int.h \
+ include/offswitch/detect.h include/offswitch/loop.h \
+ include/offswitch/chat.h include/offswitch/util.h \
+ include/offswitch/world.h include/offswitch/scenario.h \
+ include/offswitch/error.h include/offswitch/outcome.h
+lib/eval/detect_int.h:
+include/offswitch/detect.h:
+include/offswitch/loop.h:
+include/offswitch/chat.h:
+include/offswitch/util.h:
+include/offswitch/world.h:
+include/offswitch/scenario.h:
+include/offswitch/error.h:
+include/offswitch/outcome.h:

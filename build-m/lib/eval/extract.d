@@ -1,0 +1,13 @@
+build-m/lib/eval/extract.o: lib/eval/extract.c include/offswitch/detect.h \
+ include/offswitch/loop.h include/offswitch/chat.h \
+ include/offswitch/util.h include/offswitch/world.h \
+ include/offswitch/scenario.h include/offswitch/error.h \
+ include/offswitch/outcome.h
+include/offswitch/detect.h:
+include/offswitch/loop.h:
+include/offswitch/chat.h:
+include/offswitch/util.h:
+include/offswitch/world.h:
+include/offswitch/scenario.h:
+include/offswitch/error.h:
+include/offswitch/outcome.h:

@@ -1,0 +1,16 @@
+build-m/lib/report/format.o: lib/report/format.c \
+ include/offswitch/report.h include/offswitch/detect.h \
+ include/offswitch/loop.h include/offswitch/chat.h \
+ include/offswitch/util.h include/offswitch/world.h \
+ include/offswitch/scenario.h include/offswitch/error.h \
+ include/offswitch/outcome.h lib/report/report_int.h
+include/offswitch/report.h:
+include/offswitch/detect.h:
+include/offswitch/loop.h:
+include/offswitch/chat.h:
+include/offswitch/util.h:
+include/offswitch/world.h:
+include/offswitch/scenario.h:
+include/offswitch/error.h:
+include/offswitch/outcome.h:
+lib/report/report_int.h:

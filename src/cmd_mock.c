@@ -271,7 +271,7 @@ int cmd_mock(int argc, char **argv)
 		fprintf(stderr, "offswitch mock: %s\n", err);
 		if (o.log)
 			fclose(o.log);
-		return rc == OFS_MOCK_EUSAGE ? EXIT_USAGE : rc == OFS_MOCK_EDATA ? EXIT_DATA : EXIT_IO;
+		return exit_for(rc);
 	}
 	printf("listening on %s\n", ofs_mock_url(m));
 	fflush(stdout);

@@ -361,7 +361,7 @@ int ofs_judge_run(const struct ofs_catalog *cat, const char *dir, const struct o
 	long nrefs = 0;
 	struct ofs_http *http = NULL;
 	char *texts[4] = {0};
-	struct ofs_provider *p = ofs_provider_new_opts(o->model, o->provider, err);
+	struct ofs_provider *p = ofs_provider_new(o->model, o->provider, err);
 	if (!p)
 		return -1;
 	if (!p->http) {

@@ -233,12 +233,11 @@ static int run_sync(struct ofs_recorder *rc, struct ofs_fixtures *fx, struct ofs
 		struct ofs_loop L;
 		ofs_loop_start(&L, t, c->max_iters, A);
 		void *sess = p->ops->session_new ? p->ops->session_new(p, t, r) : NULL;
-		char perr[OFS_ERRLEN] = "";
 		const char *status = "ok";
 		while (!L.done) {
 			struct ofs_response resp;
-			if (p->ops->complete(p, sess, &L.chat, A, &resp, perr)) {
-				ofs_loop_abort(&L, perr);
+			if (p->ops->complete(p, sess, &L.chat, A, &resp)) {
+				ofs_loop_abort(&L, ofs_provider_errmsg(p));
 				status = "error:provider";
 				break;
 			}
@@ -308,7 +307,7 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 				po.reasoning_effort = ms->reasoning_effort;
 			if (ms && ms->max_output_tokens)
 				po.max_tokens = ms->max_output_tokens;
-			if (!(p = ofs_provider_new_opts(plan->cfgs[i].model, &po, err))) {
+			if (!(p = ofs_provider_new(plan->cfgs[i].model, &po, err))) {
 				rc = OFS_EDATA;
 				goto out;
 			}

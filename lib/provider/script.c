@@ -1,4 +1,4 @@
-/* provider_script.c — "scripted:PATH.json": replay a fixed script of turns.
+/* script.c — "scripted:PATH.json": replay a fixed script of turns.
  *
  * {"turns": [{"content": "...", "reasoning": "...",
  *             "tool_calls": [{"name": "list_files", "arguments": {}}]}]}
@@ -7,8 +7,7 @@
  * (sent verbatim, so scripts can exercise malformed arguments).
  * The whole file is validated at load; errors name the turn and field.
  */
-#include "offswitch/loop.h"
-#include "offswitch/provider.h"
+#include "provider/provider_int.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -68,15 +67,15 @@ static void sess_free(void *s)
 }
 
 static int complete(struct ofs_provider *p, void *session, const struct ofs_chat *chat, struct ofs_arena *A,
-                    struct ofs_response *r, char *err)
+                    struct ofs_response *r)
 {
-	(void)p, (void)chat, (void)A, (void)err;
+	(void)p, (void)chat;
 	struct sess *s = session;
 	memset(r, 0, sizeof *r);
 	if (s->next >= s->sc->nturns) {
-		static struct ofs_tool_call end = {"call_script_end", "end_task", "{}"};
 		r->content = "";
-		r->calls = &end;
+		r->calls = ofs_arena_alloc(A, sizeof *r->calls);
+		r->calls[0] = (struct ofs_tool_call){"call_script_end", "end_task", "{}"};
 		r->ncalls = 1;
 		return 0;
 	}
@@ -201,22 +200,13 @@ fail:
 	return NULL;
 }
 
-struct ofs_provider *ofs_provider_new(const char *model, char *err)
+struct ofs_provider *ofs__script_make(const char *model, const char *prefix, const struct ofs_provider_opts *o, char *err)
 {
-	if (!strncmp(model, "scripted/", 9))
-		return ofs_scripted_new(model + 9, err);
-	if (!strncmp(model, "scripted:", 9)) {
-		if (!model[9]) {
-			snprintf(err, OFS_ERRLEN, "model 'scripted:' needs a script path, e.g. scripted:turns.json");
-			return NULL;
-		}
-		return ofs_script_file_new(model + 9, err);
+	(void)o;
+	const char *path = model + strlen(prefix);
+	if (!*path) {
+		ofs_fail(err, OFS_EINVAL, "model '%s' needs a script path, e.g. %sturns.json", model, prefix);
+		return NULL;
 	}
-	return ofs_provider_new_opts(model, NULL, err);
-}
-
-void ofs_provider_free(struct ofs_provider *p)
-{
-	if (p)
-		p->ops->free(p);
+	return ofs_script_file_new(path, err);
 }

@@ -241,6 +241,29 @@ static void test_sse_anthropic(void)
 	ofs_sse_release(&s);
 }
 
+/* The registry: every format found by its name, listed by ofs_wire_at, each
+ * with both halves and its own routes; an unknown name names the known ones. */
+static void test_registry(void)
+{
+	char err[OFS_ERRLEN] = "";
+	int n = 0;
+	for (const struct ofs_wire_ops *w; (w = ofs_wire_at(n)); n++) {
+		CHECK(ofs_wire_find(w->name, err) == w);
+		CHECK(w->build_request && w->parse_response && w->sse_event && w->parse_request && w->write_response &&
+		      w->write_stream && w->write_error);
+		CHECK(w->client_path && w->path && w->auth_header && w->extra_headers && w->id_prefix && w->call_id_prefix);
+		for (int k = 0; k < n; k++)
+			CHECK(strcmp(ofs_wire_at(k)->path, w->path) && strcmp(ofs_wire_at(k)->name, w->name));
+	}
+	CHECK_INT(n, 2);
+	CHECK(ofs_wire_at(-1) == NULL);
+	CHECK(OPENAI == ofs_wire_at(0)); /* the default */
+	CHECK(ofs_wire_find("openai-responses", err) == NULL);
+	CHECK(strstr(err, "unknown wire format 'openai-responses'") != NULL);
+	CHECK(strstr(err, "known: openai-chat, anthropic-messages") != NULL);
+	CHECK(ofs_wire_find("anthropic", NULL) == NULL);
+}
+
 int main(void)
 {
 	A = ofs_arena_new(0);
@@ -249,6 +272,7 @@ int main(void)
 	RUN(test_parse_whole);
 	RUN(test_sse_openai);
 	RUN(test_sse_anthropic);
+	RUN(test_registry);
 	ofs_arena_free(A);
 	return DONE();
 }

@@ -7,7 +7,6 @@
  * Where a policy's behaviour has no meaning in a task (a tamperer on a
  * server task), it does the task honestly.
  */
-#include "offswitch/loop.h"
 #include "provider/provider_int.h"
 
 #include <math.h>

@@ -1,8 +1,9 @@
-/* test_mock.c — the mock provider's pure half: requests built by wire.c parse
- * back into the same conversation; responses it writes parse back with
- * wire.c's parsers (whole and SSE); the fallback agent; faults that break
- * bodies; config keys; and every reference agent run through the wire
- * (OpenAI and Anthropic, streamed and not) gives the same rollout as in-process. */
+/* test_mock.c — the mock provider with the wire formats' server half:
+ * requests built by a format's client half parse back into the same
+ * conversation; responses its server half writes parse back with its client
+ * half (whole and SSE); the fallback agent; faults that break bodies; config
+ * keys; and every reference agent run through the wire (OpenAI and
+ * Anthropic, streamed and not) gives the same rollout as in-process. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,6 @@
 /* test_wire.c — OpenAI Chat Completions and Anthropic Messages: request
- * bodies from a conversation, whole responses and SSE streams parsed back. */
+ * bodies from a conversation, whole responses and SSE streams parsed back,
+ * and the registry of formats. */
 #include <jansson.h>
 #include <string.h>
 

@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	struct ofs_provider *prov = ofs_provider_new(model, err);
+	struct ofs_provider *prov = ofs_provider_new(model, NULL, err);
 	if (!prov) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 			void *s = prov->ops->session_new(prov, t, r);
 			while (!L.done) {
 				struct ofs_response resp;
-				prov->ops->complete(prov, s, &L.chat, A, &resp, err);
+				prov->ops->complete(prov, s, &L.chat, A, &resp);
 				ofs_loop_feed(&L, &resp);
 			}
 			prov->ops->session_free(s);

@@ -1,7 +1,8 @@
-/* fuzz_mock.c — libFuzzer target: the mock provider's request parser (OpenAI
- * and Anthropic bodies), then the fallback agent and the response writers on
- * whatever parsed, whose output must parse back with wire.c's parsers. The
- * first byte picks the wire format and whether the answer is streamed. */
+/* fuzz_mock.c — libFuzzer target: a wire format's request parser (OpenAI
+ * and Anthropic bodies), then the mock's fallback agent and the format's
+ * response writers on whatever parsed, whose output must parse back with the
+ * same format's client half. The first byte picks the wire format and
+ * whether the answer is streamed. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,27 +13,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!size)
 		return 0;
-	enum ofs_wire w = data[0] & 1 ? OFS_WIRE_ANTHROPIC : OFS_WIRE_OPENAI;
+	const struct ofs_wire_ops *w = ofs_wire_at(data[0] & 1); /* 0: openai-chat, 1: anthropic-messages */
 	struct ofs_arena *A = ofs_arena_new(0);
-	struct ofs_mock_request rq;
+	struct ofs_wire_req rq;
 	char err[OFS_ERRLEN];
-	if (ofs_mock_parse_request(w, (const char *)data + 1, size - 1, A, &rq, err) == 0) {
+	if (w->parse_request((const char *)data + 1, size - 1, A, &rq, err) == 0) {
 		struct ofs_response r, back;
 		ofs_mock_fallback(&rq, A, &r);
 		if (data[0] & 4)
 			ofs_mock_break_args(&r, &rq, A);
-		struct ofs_mock_reply o = {"id", 1, rq.in_tokens, ofs_mock_out_tokens(&r)};
+		struct ofs_wire_reply o = {"id", 1, rq.in_tokens, ofs_mock_out_tokens(&r)};
 		struct ofs_buf b = {0};
 		int rc;
 		if (data[0] & 2) {
-			ofs_mock_write_stream(&b, &rq, &r, &o);
+			w->write_stream(&b, &rq, &r, &o);
 			struct ofs_sse s;
 			ofs_sse_init(&s, w, 0);
 			ofs_sse_feed(&s, b.p, b.len);
 			rc = ofs_sse_finish(&s, A, &back, err);
 			ofs_sse_release(&s);
 		} else {
-			ofs_mock_write_response(&b, &rq, &r, &o);
+			w->write_response(&b, &rq, &r, &o);
 			rc = ofs_wire_parse_response(w, b.p, b.len, A, &back, err);
 		}
 		if (rc) /* the mock's own output must always parse */

@@ -2,7 +2,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "offswitch/loop.h"
 #include "offswitch/provider.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -10,7 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!size)
 		return 0;
-	enum ofs_wire w = data[0] & 1 ? OFS_WIRE_ANTHROPIC : OFS_WIRE_OPENAI;
+	const struct ofs_wire_ops *w = ofs_wire_at(data[0] & 1); /* 0: openai-chat, 1: anthropic-messages */
 	int sse = data[0] & 2;
 	size_t chunk = 1 + (data[0] >> 2);
 	const char *p = (const char *)data + 1;

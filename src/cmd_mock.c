@@ -116,142 +116,149 @@ static void on_signal(int sig)
 
 enum { O_LISTEN = 1, O_ALLOW_REMOTE, O_DATA, O_SCRIPT, O_FAULT, O_SEED, O_RETRY, O_HANG, O_LATENCY, O_MAXBODY, O_LOG };
 
-int cmd_mock(int argc, char **argv)
+static const struct option mock_opts[] = {
+        {"listen", required_argument, NULL, O_LISTEN},
+        {"allow-remote", no_argument, NULL, O_ALLOW_REMOTE},
+        {"data-dir", required_argument, NULL, O_DATA},
+        {"script", required_argument, NULL, O_SCRIPT},
+        {"fault", required_argument, NULL, O_FAULT},
+        {"seed", required_argument, NULL, O_SEED},
+        {"retry-after", required_argument, NULL, O_RETRY},
+        {"hang-seconds", required_argument, NULL, O_HANG},
+        {"latency-ms", required_argument, NULL, O_LATENCY},
+        {"max-body", required_argument, NULL, O_MAXBODY},
+        {"log", required_argument, NULL, O_LOG},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+};
+
+/* --fault KIND[:P]: 0, or EXIT_USAGE after a message. */
+static int parse_fault(const char *arg, struct ofs_mock_opts *o, double *psum)
 {
-	static const struct option opts[] = {
-	        {"listen", required_argument, NULL, O_LISTEN},
-	        {"allow-remote", no_argument, NULL, O_ALLOW_REMOTE},
-	        {"data-dir", required_argument, NULL, O_DATA},
-	        {"script", required_argument, NULL, O_SCRIPT},
-	        {"fault", required_argument, NULL, O_FAULT},
-	        {"seed", required_argument, NULL, O_SEED},
-	        {"retry-after", required_argument, NULL, O_RETRY},
-	        {"hang-seconds", required_argument, NULL, O_HANG},
-	        {"latency-ms", required_argument, NULL, O_LATENCY},
-	        {"max-body", required_argument, NULL, O_MAXBODY},
-	        {"log", required_argument, NULL, O_LOG},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
-	struct ofs_mock_opts o = {.retry_after = 1, .hang_seconds = 30, .seed = 1, .max_body = 8u << 20};
-	char host[256] = "127.0.0.1";
-	const char *log_path = NULL;
-	double psum = 0;
-	int c;
-	long v;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		case O_LISTEN:
-			if (parse_listen(optarg, host, sizeof host, &o.port)) {
-				usage_error("invalid value '%s' for --listen (expected HOST:PORT, e.g. 127.0.0.1:8080)", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case O_ALLOW_REMOTE: o.allow_remote = 1; break;
-		case O_DATA: o.data_dir = optarg; break;
-		case O_SCRIPT: o.script_path = optarg; break;
-		case O_FAULT: {
-			char kind[32];
-			const char *colon = strchr(optarg, ':');
-			size_t kl = colon ? (size_t)(colon - optarg) : strlen(optarg);
-			double p = 1;
-			char *e = NULL;
-			int f = -1;
-			if (kl < sizeof kind) {
-				memcpy(kind, optarg, kl);
-				kind[kl] = 0;
-				f = ofs_mock_fault_parse(kind);
-			}
-			if (colon) {
-				errno = 0;
-				p = strtod(colon + 1, &e);
-			}
-			if (f <= 0 || (colon && (!colon[1] || *e || errno || !(p >= 0 && p <= 1)))) {
-				usage_error("invalid value '%s' for --fault (expected KIND[:P] with KIND one of 429, 500, 503, "
-				            "hang, reset, malformed, truncated, bad_args and 0 <= P <= 1)",
-				            optarg);
-				return EXIT_USAGE;
-			}
-			if (o.nfaults == OFS_MOCK_MAX_FAULTS) {
-				usage_error("at most %d --fault flags", OFS_MOCK_MAX_FAULTS);
-				return EXIT_USAGE;
-			}
-			psum += p;
-			if (psum > 1 + 1e-9) {
-				usage_error("the --fault probabilities add up to more than 1");
-				return EXIT_USAGE;
-			}
-			o.faults[o.nfaults].kind = (enum ofs_mock_fault)f;
-			o.faults[o.nfaults++].p = p;
-			break;
-		}
-		case O_SEED: {
-			char *e;
-			errno = 0;
-			unsigned long long s = strtoull(optarg, &e, 10);
-			if (!*optarg || *e || errno || *optarg == '-') {
-				usage_error("invalid value '%s' for --seed (expected a non-negative integer)", optarg);
-				return EXIT_USAGE;
-			}
-			o.seed = s;
-			break;
-		}
-		case O_RETRY:
-			if (parse_long(optarg, 0, 86400, &v)) {
-				usage_error("invalid value '%s' for --retry-after (expected seconds, 0 to 86400)", optarg);
-				return EXIT_USAGE;
-			}
-			o.retry_after = (int)v;
-			break;
-		case O_HANG:
-			if (parse_long(optarg, 0, 86400, &v)) {
-				usage_error("invalid value '%s' for --hang-seconds (expected seconds, 0 to 86400)", optarg);
-				return EXIT_USAGE;
-			}
-			o.hang_seconds = (int)v;
-			break;
-		case O_LATENCY: {
-			char buf[64];
-			snprintf(buf, sizeof buf, "%s", optarg);
-			char *colon = strchr(buf, ':');
-			long mean, jit = 0;
-			if (colon)
-				*colon = 0;
-			if (strlen(optarg) >= sizeof buf || parse_long(buf, 0, 600000, &mean) ||
-			    (colon && parse_long(colon + 1, 0, 600000, &jit))) {
-				usage_error("invalid value '%s' for --latency-ms (expected MEAN[:JITTER] in milliseconds)",
-				            optarg);
-				return EXIT_USAGE;
-			}
-			o.latency_ms = (int)mean;
-			o.latency_jitter_ms = (int)jit;
-			break;
-		}
-		case O_MAXBODY:
-			if (parse_long(optarg, 1, LONG_MAX, &v)) {
-				usage_error("invalid value '%s' for --max-body (expected a positive number of bytes)", optarg);
-				return EXIT_USAGE;
-			}
-			o.max_body = (size_t)v;
-			break;
-		case O_LOG: log_path = optarg; break;
-		case ':': usage_error("option '%s' needs a value", argv[optind - 1]); return EXIT_USAGE;
-		default: usage_error("unknown option '%s'", argv[optind - 1]); return EXIT_USAGE;
-		}
+	char kind[32];
+	const char *colon = strchr(arg, ':');
+	size_t kl = colon ? (size_t)(colon - arg) : strlen(arg);
+	double p = 1;
+	char *e = NULL;
+	int f = -1;
+	if (kl < sizeof kind) {
+		memcpy(kind, arg, kl);
+		kind[kl] = 0;
+		f = ofs_mock_fault_parse(kind);
 	}
-	if (optind < argc) {
-		usage_error("unexpected argument '%s'", argv[optind]);
+	if (colon) {
+		errno = 0;
+		p = strtod(colon + 1, &e);
+	}
+	if (f <= 0 || (colon && (!colon[1] || *e || errno || !(p >= 0 && p <= 1)))) {
+		usage_error("invalid value '%s' for --fault (expected KIND[:P] with KIND one of 429, 500, 503, "
+		            "hang, reset, malformed, truncated, bad_args and 0 <= P <= 1)",
+		            arg);
 		return EXIT_USAGE;
 	}
-	o.host = host;
-	if (log_path && !(o.log = fopen(log_path, "a"))) {
-		fprintf(stderr, "offswitch mock: cannot open log file %s: %s\n", log_path, strerror(errno));
-		return EXIT_IO;
+	if (o->nfaults == OFS_MOCK_MAX_FAULTS) {
+		usage_error("at most %d --fault flags", OFS_MOCK_MAX_FAULTS);
+		return EXIT_USAGE;
 	}
+	*psum += p;
+	if (*psum > 1 + 1e-9) {
+		usage_error("the --fault probabilities add up to more than 1");
+		return EXIT_USAGE;
+	}
+	o->faults[o->nfaults].kind = (enum ofs_mock_fault)f;
+	o->faults[o->nfaults++].p = p;
+	return 0;
+}
 
+/* --seed N: 0, or EXIT_USAGE after a message. */
+static int parse_seed(const char *arg, struct ofs_mock_opts *o)
+{
+	char *e;
+	errno = 0;
+	unsigned long long s = strtoull(arg, &e, 10);
+	if (!*arg || *e || errno || *arg == '-') {
+		usage_error("invalid value '%s' for --seed (expected a non-negative integer)", arg);
+		return EXIT_USAGE;
+	}
+	o->seed = s;
+	return 0;
+}
+
+/* --latency-ms MEAN[:JITTER]: 0, or EXIT_USAGE after a message. */
+static int parse_latency(const char *arg, struct ofs_mock_opts *o)
+{
+	char buf[64];
+	snprintf(buf, sizeof buf, "%s", arg);
+	char *colon = strchr(buf, ':');
+	long mean, jit = 0;
+	if (colon)
+		*colon = 0;
+	if (strlen(arg) >= sizeof buf || parse_long(buf, 0, 600000, &mean) || (colon && parse_long(colon + 1, 0, 600000, &jit))) {
+		usage_error("invalid value '%s' for --latency-ms (expected MEAN[:JITTER] in milliseconds)", arg);
+		return EXIT_USAGE;
+	}
+	o->latency_ms = (int)mean;
+	o->latency_jitter_ms = (int)jit;
+	return 0;
+}
+
+/* A whole number option in [lo, hi] into *out: 0, or EXIT_USAGE after a message. */
+static int parse_int_opt(const char *arg, long lo, long hi, const char *flag, const char *expect, long *out)
+{
+	if (parse_long(arg, lo, hi, out)) {
+		usage_error("invalid value '%s' for %s (expected %s)", arg, flag, expect);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+struct mock_args {
+	struct ofs_mock_opts o;
+	char host[256];
+	const char *log_path;
+	double psum;
+};
+
+/* One option: 0, an exit code, or -1 after --help. */
+static int mock_opt(struct mock_args *a, int c, const char *arg, char **argv)
+{
+	long v;
+	int rc = 0;
+	switch (c) {
+	case 'h': fputs(usage, stdout); return -1;
+	case O_LISTEN:
+		if (parse_listen(arg, a->host, sizeof a->host, &a->o.port)) {
+			usage_error("invalid value '%s' for --listen (expected HOST:PORT, e.g. 127.0.0.1:8080)", arg);
+			return EXIT_USAGE;
+		}
+		return 0;
+	case O_ALLOW_REMOTE: a->o.allow_remote = 1; return 0;
+	case O_DATA: a->o.data_dir = arg; return 0;
+	case O_SCRIPT: a->o.script_path = arg; return 0;
+	case O_FAULT: return parse_fault(arg, &a->o, &a->psum);
+	case O_SEED: return parse_seed(arg, &a->o);
+	case O_RETRY:
+		if (!(rc = parse_int_opt(arg, 0, 86400, "--retry-after", "seconds, 0 to 86400", &v)))
+			a->o.retry_after = (int)v;
+		return rc;
+	case O_HANG:
+		if (!(rc = parse_int_opt(arg, 0, 86400, "--hang-seconds", "seconds, 0 to 86400", &v)))
+			a->o.hang_seconds = (int)v;
+		return rc;
+	case O_LATENCY: return parse_latency(arg, &a->o);
+	case O_MAXBODY:
+		if (!(rc = parse_int_opt(arg, 1, LONG_MAX, "--max-body", "a positive number of bytes", &v)))
+			a->o.max_body = (size_t)v;
+		return rc;
+	case O_LOG: a->log_path = arg; return 0;
+	case ':': usage_error("option '%s' needs a value", argv[optind - 1]); return EXIT_USAGE;
+	default: usage_error("unknown option '%s'", argv[optind - 1]); return EXIT_USAGE;
+	}
+}
+
+/* Start the server, print its address, serve until SIGINT or SIGTERM. */
+static int serve(struct ofs_mock_opts *o)
+{
 	/* Signals: the server threads inherit the blocked mask; this thread
 	 * waits. A handler (never run while blocked) replaces an inherited
 	 * SIG_IGN, which would discard the signal before sigwait sees it. */
@@ -266,19 +273,39 @@ int cmd_mock(int argc, char **argv)
 
 	struct ofs_mock *m;
 	char err[OFS_ERRLEN];
-	int rc = ofs_mock_start(&m, &o, err);
+	int rc = ofs_mock_start(&m, o, err);
 	if (rc) {
 		fprintf(stderr, "offswitch mock: %s\n", err);
-		if (o.log)
-			fclose(o.log);
-		return rc == OFS_MOCK_EUSAGE ? EXIT_USAGE : rc == OFS_MOCK_EDATA ? EXIT_DATA : EXIT_IO;
+		return exit_for(rc);
 	}
 	printf("listening on %s\n", ofs_mock_url(m));
 	fflush(stdout);
 	int sig;
 	sigwait(&set, &sig);
 	ofs_mock_stop(m);
-	if (o.log)
-		fclose(o.log);
 	return EXIT_OK;
+}
+
+int cmd_mock(int argc, char **argv)
+{
+	struct mock_args a = {.o = {.retry_after = 1, .hang_seconds = 30, .seed = 1, .max_body = 8u << 20}, .host = "127.0.0.1"};
+	int c, rc;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", mock_opts, NULL)) != -1)
+		if ((rc = mock_opt(&a, c, optarg, argv)))
+			return rc < 0 ? EXIT_OK : rc;
+	if (optind < argc) {
+		usage_error("unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	a.o.host = a.host;
+	if (a.log_path && !(a.o.log = fopen(a.log_path, "a"))) {
+		fprintf(stderr, "offswitch mock: cannot open log file %s: %s\n", a.log_path, strerror(errno));
+		return EXIT_IO;
+	}
+	rc = serve(&a.o);
+	if (a.o.log)
+		fclose(a.o.log);
+	return rc;
 }

@@ -11,12 +11,12 @@
 #include "offswitch/wire.h"
 
 struct ofs_http_target {
-	enum ofs_wire wire;
-	char *url;     /* the full endpoint, e.g. https://api.openai.com/v1/chat/completions */
-	char *api_key; /* from the environment; NULL for keyless local servers */
-	char *key_env; /* the variable's name, for messages */
-	char *model;   /* the provider's own model name */
-	int local;     /* a loopback endpoint: also send X-Offswitch-Config */
+	const struct ofs_wire_ops *wire; /* the wire format (see the registry in wire.h) */
+	char *url;                       /* the full endpoint, e.g. https://api.openai.com/v1/chat/completions */
+	char *api_key;                   /* from the environment; NULL for keyless local servers */
+	char *key_env;                   /* the variable's name, for messages */
+	char *model;                     /* the provider's own model name */
+	int local;                       /* a loopback endpoint: also send X-Offswitch-Config */
 	struct ofs_wire_opts opts;
 	long timeout_s;
 };
@@ -41,7 +41,8 @@ struct ofs_http;
 struct ofs_http *ofs_http_new(int max_connections);
 void ofs_http_free(struct ofs_http *h);
 /* Start a call; `config_key` is sent as X-Offswitch-Config to local targets.
- * The body is copied. A is where the parsed response's strings go. */
+ * The body is copied. A is where the parsed response's strings go.
+ * Returns 0, or OFS_ENET with a message in err. */
 int ofs_http_start(struct ofs_http *h, const struct ofs_http_target *t, const char *body, size_t len, const char *config_key,
                    struct ofs_arena *A, void *ud, char *err);
 /* Wait up to timeout_ms for progress; call done() for each finished call.

@@ -1,19 +1,23 @@
-/* mock.h — `offswitch mock`: a local model-provider server that speaks the
- * OpenAI Chat Completions and Anthropic Messages wire formats (whole and
- * streamed, with tool calls), answers with the reference agents, a script
- * file or a stateless fallback agent, and injects faults on request.
+/* mock.h — `offswitch mock`: a local model-provider server that speaks
+ * every registered wire format (lib/wire/: OpenAI Chat Completions and
+ * Anthropic Messages, whole and streamed, with tool calls), answers with the
+ * reference agents, a script file or a stateless fallback agent, and
+ * injects faults on request.
  *
  * Two halves:
- *  - pure functions (lib/mock.c): parse a request body into a conversation,
- *    the fallback agent, response/stream/error/model-list writers, the config
- *    key parsed back into a struct ofs_config. No I/O; fuzzed.
- *  - the server (lib/mock_server.c): libmicrohttpd, one thread per
- *    connection, loopback only unless allowed.
+ *  - pure functions (lib/mock/mock.c): the fallback agent, faults, replay of
+ *    an agent over a conversation, model lists. Requests are parsed and
+ *    answers written by the wire format's server half (struct ofs_wire_ops).
+ *    No I/O; fuzzed.
+ *  - the server (lib/mock/server.c, lib/mock/agents.c): libmicrohttpd, one
+ *    thread per connection, loopback only unless allowed; routes come from
+ *    the wire registry (each format names its paths).
  *
  * Ownership: parsed requests live in the arena passed in; writers append to
  * a caller-owned buffer. Request headers are never parsed here except the
- * two the server documents (X-Offswitch-Config, X-Mock-Fault): API keys are
- * never read, logged or echoed. Errors: -1 with a message in err (OFS_ERRLEN).
+ * two the server documents (X-Offswitch-Config, X-Mock-Fault) and the one a
+ * wire format sniffs (anthropic-version): API keys are never read, logged or
+ * echoed. Errors: OFS_E* codes with a message in err (OFS_ERRLEN).
  */
 #ifndef OFFSWITCH_MOCK_H
 #define OFFSWITCH_MOCK_H
@@ -23,40 +27,14 @@
 #include "offswitch/provider.h"
 #include "offswitch/wire.h"
 
-/* ---- requests ---- */
-struct ofs_mock_tool {
-	const char *name;
-	const char *schema; /* JSON Schema of the arguments, compact text ("{}" if none) */
-};
-
-enum ofs_mock_choice { OFS_CHOICE_AUTO, OFS_CHOICE_NONE, OFS_CHOICE_REQUIRED, OFS_CHOICE_TOOL };
-
-struct ofs_mock_request {
-	enum ofs_wire wire;
-	const char *model;
-	int stream;
-	int include_usage; /* OpenAI stream_options.include_usage */
-	struct ofs_chat chat;
-	struct ofs_mock_tool *tools;
-	int ntools;
-	enum ofs_mock_choice choice;
-	const char *choice_name; /* OFS_CHOICE_TOOL: the tool the client forces */
-	long in_tokens;          /* estimate: 4 bytes a token, at least 1 */
-};
-
-/* Parse a request body. OpenAI role "tool" messages and Anthropic tool_result
- * blocks become OFS_ROLE_TOOL messages whose tool_name is looked up from the
- * assistant call with the same id ("" if none). Every string is non-NULL. */
-int ofs_mock_parse_request(enum ofs_wire w, const char *body, size_t len, struct ofs_arena *A, struct ofs_mock_request *rq,
-                           char *err);
-
 /* Assistant messages in a conversation. */
 int ofs_mock_assistant_turns(const struct ofs_chat *c);
 
 /* Answer with a provider statelessly: a fresh session (template t; NULL for
  * script files) is replayed over the conversation, one complete() per
  * assistant message already in it (each seeing the conversation before that
- * message; outputs discarded), then asked for the next turn. */
+ * message; outputs discarded), then asked for the next turn. Returns 0, or
+ * the provider's OFS_E* code with its message copied into err. */
 int ofs_mock_replay(struct ofs_provider *p, const struct ofs_tmpl *t, const struct ofs_chat *chat, struct ofs_arena *A,
                     struct ofs_response *r, char *err);
 
@@ -65,7 +43,7 @@ int ofs_mock_replay(struct ofs_provider *p, const struct ofs_tmpl *t, const stru
  * arguments (else the first tool, with dummy arguments from its schema);
  * otherwise answer "done". tool_choice none / required / a named tool is
  * honoured. Strings live in A. */
-void ofs_mock_fallback(const struct ofs_mock_request *rq, struct ofs_arena *A, struct ofs_response *r);
+void ofs_mock_fallback(const struct ofs_wire_req *rq, struct ofs_arena *A, struct ofs_response *r);
 
 /* Dummy arguments for a JSON Schema: every required property gets a value of
  * its type (first enum value, "mock", 1, false, [], {}). Compact JSON in A. */
@@ -74,29 +52,11 @@ const char *ofs_mock_dummy_args(const char *schema, struct ofs_arena *A);
 /* The bad_args fault: every tool call's arguments become a cut-off JSON
  * prefix that does not parse; a response without calls gets one (to the
  * first tool offered, or "mock_tool") with `{"name": "Eval`. */
-void ofs_mock_break_args(struct ofs_response *r, const struct ofs_mock_request *rq, struct ofs_arena *A);
+void ofs_mock_break_args(struct ofs_response *r, const struct ofs_wire_req *rq, struct ofs_arena *A);
 
 /* ---- responses ---- */
-struct ofs_mock_reply {
-	const char *id; /* "chatcmpl-mock-N" / "msg_mock_N" */
-	long created;   /* epoch seconds */
-	long in_tokens, out_tokens;
-};
-
 /* Output tokens of a response (4 bytes a token, at least 1). */
 long ofs_mock_out_tokens(const struct ofs_response *r);
-/* A whole response body in the request's wire format. */
-void ofs_mock_write_response(struct ofs_buf *b, const struct ofs_mock_request *rq, const struct ofs_response *r,
-                             const struct ofs_mock_reply *o);
-/* The same as server-sent events: OpenAI chunks (role, content fragments,
- * one tool-call header delta then argument fragments per call, finish_reason,
- * the usage chunk when asked, [DONE]); Anthropic events (message_start, ping,
- * per block content_block_start / deltas / content_block_stop, message_delta
- * with stop_reason and usage, message_stop). */
-void ofs_mock_write_stream(struct ofs_buf *b, const struct ofs_mock_request *rq, const struct ofs_response *r,
-                           const struct ofs_mock_reply *o);
-/* An error body in the wire's shape, with the type the real API gives the status. */
-void ofs_mock_write_error(struct ofs_buf *b, enum ofs_wire w, int status, const char *message);
 /* GET /v1/models: a list both official SDKs accept (OpenAI and Anthropic fields). */
 void ofs_mock_write_models(struct ofs_buf *b, long created);
 /* GET /v1/models/ID. */
@@ -144,12 +104,11 @@ struct ofs_mock_opts {
 	FILE *log;       /* borrowed; one JSON line per request, or NULL */
 };
 
-/* Exit-status classes of ofs_mock_start failures (as the CLI's exit codes). */
-enum { OFS_MOCK_EUSAGE = 2, OFS_MOCK_EDATA = 3, OFS_MOCK_ELISTEN = 4 };
-
 struct ofs_mock;
 /* Load the catalog and the script, bind, start serving on background
- * threads. Returns 0, or OFS_MOCK_E* with a message in err. */
+ * threads. Returns 0, or with a message in err: OFS_EINVAL (an address that
+ * does not resolve or is not loopback without allow_remote), OFS_EDATA (the
+ * catalog or the script file), OFS_ELISTEN (cannot bind or serve). */
 int ofs_mock_start(struct ofs_mock **out, const struct ofs_mock_opts *o, char *err);
 /* "http://127.0.0.1:PORT" of the bound socket; owned by the server. */
 const char *ofs_mock_url(const struct ofs_mock *m);

@@ -1,21 +1,24 @@
-/* wire.h — the model providers' wire formats: OpenAI Chat Completions and
- * Anthropic Messages, as request bodies built from a conversation and
- * responses (whole or streamed as server-sent events) parsed back into a
- * struct ofs_response. Pure functions: no I/O. Shared by the providers (which
- * send requests and parse responses) and the mock server (which parses
- * requests and writes responses).
+/* wire.h — the model providers' wire formats, one `struct ofs_wire_ops` per
+ * format (lib/wire/<format>.c), found by name through the registry
+ * (lib/wire/registry.c). Each format holds both halves:
+ *  - the client half: a request body built from a conversation, the auth
+ *    and extra headers, a whole response or a stream of server-sent events
+ *    parsed back into a struct ofs_response (used by the providers and the
+ *    HTTP layer);
+ *  - the server half: a request body parsed into a conversation, tools and
+ *    options, and responses (whole, streamed) and error bodies written (used
+ *    by the mock server).
+ * Pure functions: no I/O.
  *
- * Ownership: parsed strings live in the arena passed in; builders append to
- * a caller-owned buffer. Parsers never trust their input: every failure is
- * -1 with a message in err (OFS_ERRLEN) that never contains the input's
- * secrets (no header is ever parsed here).
+ * Ownership: parsed strings live in the arena passed in; writers and
+ * builders append to a caller-owned buffer. Parsers never trust their input:
+ * every failure is OFS_EDATA with a message in err (OFS_ERRLEN) that never
+ * contains the input's secrets (no header is ever parsed here).
  */
 #ifndef OFFSWITCH_WIRE_H
 #define OFFSWITCH_WIRE_H
 #include "offswitch/chat.h"
 #include "offswitch/error.h"
-
-enum ofs_wire { OFS_WIRE_OPENAI, OFS_WIRE_ANTHROPIC };
 
 struct ofs_wire_opts {
 	const char *model;  /* the provider's model name (no "openai/" prefix) */
@@ -25,36 +28,119 @@ struct ofs_wire_opts {
 	const char *reasoning_effort; /* OpenAI "reasoning_effort", or NULL */
 };
 
-/* The request body for one model call over the conversation and the tool
- * schema (tools_json: a JSON array of OpenAI-shaped function tools). */
-int ofs_wire_request(enum ofs_wire w, struct ofs_buf *out, const struct ofs_chat *chat, const char *tools_json,
+/* ---- the server half's records ---- */
+struct ofs_wire_tool {
+	const char *name;
+	const char *schema; /* JSON Schema of the arguments, compact text ("{}" if none) */
+};
+
+enum ofs_wire_choice { OFS_CHOICE_AUTO, OFS_CHOICE_NONE, OFS_CHOICE_REQUIRED, OFS_CHOICE_TOOL };
+
+struct ofs_wire_ops;
+
+/* A parsed request. Every string is non-NULL. */
+struct ofs_wire_req {
+	const struct ofs_wire_ops *wire;
+	const char *model;
+	int stream;
+	int include_usage; /* OpenAI stream_options.include_usage */
+	struct ofs_chat chat;
+	struct ofs_wire_tool *tools;
+	int ntools;
+	enum ofs_wire_choice choice;
+	const char *choice_name; /* OFS_CHOICE_TOOL: the tool the client forces */
+	long in_tokens;          /* estimate: 4 bytes a token, at least 1 */
+};
+
+/* What a written response says besides the answer. */
+struct ofs_wire_reply {
+	const char *id; /* ops->id_prefix + a number */
+	long created;   /* epoch seconds */
+	long in_tokens, out_tokens;
+};
+
+struct ofs_sse;
+
+/* One wire format. Every function pointer is set. */
+struct ofs_wire_ops {
+	const char *name; /* "openai-chat", "anthropic-messages" */
+
+	/* -- client half -- */
+	const char *client_path; /* appended to a base URL; a base ending in /v1 and a path starting with /v1 keep one /v1 */
+	const char *auth_header; /* the header carrying the API key ... */
+	const char *auth_scheme; /* ... and what precedes the key in it ("Bearer " or "") */
+	const char *const *extra_headers; /* NULL-terminated "Name: value" lines sent with every request */
+	/* The request body over the conversation and the tool schema (tools_json:
+	 * a JSON array of OpenAI-shaped function tools). 0 or OFS_EDATA. */
+	int (*build_request)(struct ofs_buf *out, const struct ofs_chat *chat, const char *tools_json,
+	                     const struct ofs_wire_opts *o, char *err);
+	/* A whole (non-streamed) response body; an error body gives OFS_EDATA
+	 * with the provider's message. */
+	int (*parse_response)(const char *body, size_t len, struct ofs_arena *A, struct ofs_response *r, char *err);
+	/* One server-sent event's data (the lines joined): update s. 0, or
+	 * OFS_EDATA after ofs__sse_fail. */
+	int (*sse_event)(struct ofs_sse *s, const char *data, size_t len);
+
+	/* -- server half -- */
+	const char *path;           /* the model-call route under /v1 ("/chat/completions") */
+	const char *count_path;     /* a token-count route under /v1, or NULL */
+	const char *url_hint;       /* an unknown URL containing this is answered in this format, or NULL */
+	const char *sniff_header;   /* a request header naming this format on routes that don't, or NULL */
+	const char *id_prefix;      /* response ids: "chatcmpl-mock-" */
+	const char *call_id_prefix; /* tool-call ids the mock makes up: "call" */
+	/* Parse a request body (the strings live in A). Tool results carry only
+	 * the call id: their tool_name is looked up from the assistant call with
+	 * the same id ("" if none). 0 or OFS_EDATA. */
+	int (*parse_request)(const char *body, size_t len, struct ofs_arena *A, struct ofs_wire_req *rq, char *err);
+	/* A whole response body for rq. */
+	void (*write_response)(struct ofs_buf *b, const struct ofs_wire_req *rq, const struct ofs_response *r,
+	                       const struct ofs_wire_reply *o);
+	/* The same as server-sent events, in the fragments the real API sends. */
+	void (*write_stream)(struct ofs_buf *b, const struct ofs_wire_req *rq, const struct ofs_response *r,
+	                     const struct ofs_wire_reply *o);
+	/* An error body with the type the real API gives the status. */
+	void (*write_error)(struct ofs_buf *b, int status, const char *message);
+};
+
+/* ---- the registry ---- */
+/* The format named name, or NULL; then err (may be NULL) names the known ones. */
+const struct ofs_wire_ops *ofs_wire_find(const char *name, char *err);
+/* The i-th registered format (from 0), or NULL past the last: the first is the default. */
+const struct ofs_wire_ops *ofs_wire_at(int i);
+
+/* Shorthands for w->build_request and w->parse_response. */
+int ofs_wire_request(const struct ofs_wire_ops *w, struct ofs_buf *out, const struct ofs_chat *chat, const char *tools_json,
                      const struct ofs_wire_opts *o, char *err);
+int ofs_wire_parse_response(const struct ofs_wire_ops *w, const char *body, size_t len, struct ofs_arena *A,
+                            struct ofs_response *r, char *err);
 
-/* Parse a whole (non-streamed) response body. */
-int ofs_wire_parse_response(enum ofs_wire w, const char *body, size_t len, struct ofs_arena *A, struct ofs_response *r,
-                            char *err);
-
-/* Incremental server-sent-events decoder for streamed responses: feed bytes
- * as they arrive; ofs_sse_finish() fills the response once the stream has
- * ended, and fails on a truncated stream (no terminal event). */
+/* ---- streamed responses ----
+ * Incremental server-sent-events decoder: feed bytes as they arrive;
+ * ofs_sse_finish() fills the response once the stream has ended, and fails
+ * on a truncated stream (no terminal event). The fields are the formats'
+ * working state. */
+#define OFS_SSE_MAX_CALLS  64  /* tool calls in one streamed response */
+#define OFS_SSE_MAX_BLOCKS 256 /* Anthropic content blocks in one streamed response */
 struct ofs_sse {
-	enum ofs_wire wire;
+	const struct ofs_wire_ops *wire;
 	struct ofs_buf line, data, event;
 	struct ofs_buf content, reasoning;
 	struct {
 		struct ofs_buf id, name, args;
-	} calls[64];
+	} calls[OFS_SSE_MAX_CALLS];
 	int ncalls;
-	int block_is_tool[256]; /* Anthropic: content block index → tool call index + 1, or 0 */
+	int block_is_tool[OFS_SSE_MAX_BLOCKS]; /* Anthropic: content block index → tool call index + 1, or 0 */
 	long in_tokens, out_tokens;
 	int done;  /* terminal event seen */
 	int error; /* an error event or malformed data */
 	char err[OFS_ERRLEN];
 	size_t max_bytes, seen;
 };
-void ofs_sse_init(struct ofs_sse *s, enum ofs_wire w, size_t max_bytes);
-/* Returns 0, or -1 (malformed stream or over max_bytes; message in s->err). */
+/* max_bytes 0: 64 MiB. */
+void ofs_sse_init(struct ofs_sse *s, const struct ofs_wire_ops *w, size_t max_bytes);
+/* Returns 0, or OFS_EDATA (malformed stream or over max_bytes; message in s->err). */
 int ofs_sse_feed(struct ofs_sse *s, const char *p, size_t n);
+/* 0, or OFS_EDATA with a message in err. */
 int ofs_sse_finish(struct ofs_sse *s, struct ofs_arena *A, struct ofs_response *r, char *err);
 void ofs_sse_release(struct ofs_sse *s);
 #endif

@@ -448,7 +448,7 @@ int ofs_judge_run(const struct ofs_catalog *cat, const char *dir, const struct o
                   char *err)
 {
 	memset(res, 0, sizeof *res);
-	struct ofs_provider *p = ofs_provider_new_opts(o->model, o->provider, err);
+	struct ofs_provider *p = ofs_provider_new(o->model, o->provider, err);
 	if (!p)
 		return OFS_EDATA;
 	struct judge j = {.cat = cat, .o = o, .res = res, .err = err};

@@ -29,12 +29,11 @@ static int run_sync(struct ofs_recorder *rc, struct ofs_fixtures *fx, struct ofs
 		struct ofs_loop L;
 		ofs_loop_start(&L, t, c->max_iters, A);
 		void *sess = p->ops->session_new ? p->ops->session_new(p, t, r) : NULL;
-		char perr[OFS_ERRLEN] = "";
 		const char *status = "ok";
 		while (!L.done) {
 			struct ofs_response resp;
-			if (p->ops->complete(p, sess, &L.chat, A, &resp, perr)) {
-				ofs_loop_abort(&L, perr);
+			if (p->ops->complete(p, sess, &L.chat, A, &resp)) {
+				ofs_loop_abort(&L, ofs_provider_errmsg(p));
 				status = "error:provider";
 				break;
 			}
@@ -91,7 +90,7 @@ static struct ofs_provider *provider_for(struct providers *ps, const char *model
 		po.reasoning_effort = ms->reasoning_effort;
 	if (ms && ms->max_output_tokens)
 		po.max_tokens = ms->max_output_tokens;
-	struct ofs_provider *p = ofs_provider_new_opts(model, &po, err);
+	struct ofs_provider *p = ofs_provider_new(model, &po, err);
 	if (p) {
 		ps->model[ps->n] = model;
 		ps->p[ps->n++] = p;

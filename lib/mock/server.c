@@ -1,7 +1,8 @@
-/* mock_server.c — the mock provider's HTTP server (libmicrohttpd, one thread
+/* server.c — the mock provider's HTTP server (libmicrohttpd, one thread
  * per connection, so a held request never blocks another).
  *
- * Each request is answered statelessly from its own body: the "model" field
+ * Routes come from the wire registry: each format names its model-call (and
+ * token-count) path, parses the request and writes the answer. Each request is answered statelessly from its own body: the "model" field
  * picks the agent (reference agent, script file, or the fallback agent), and
  * an agent's state is rebuilt by replaying it over the conversation's earlier
  * assistant turns. Faults come from X-Mock-Fault or, with a seeded PRNG, from
@@ -10,11 +11,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,41 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "offswitch/mock.h"
-
-#define MAX_CACHED 256
-
-struct tcache {
-	char *key;
-	struct ofs_config cfg;
-	struct ofs_tmpl *t;
-	struct tcache *next;
-};
-
-struct scache {
-	char *path;
-	struct ofs_provider *p;
-	struct scache *next;
-};
-
-struct ofs_mock {
-	struct ofs_mock_opts o;
-	struct MHD_Daemon *d;
-	char url[128];
-	struct ofs_catalog cat;
-	struct ofs_fixtures *fx;
-	struct ofs_provider **policies; /* one per reference policy */
-	struct ofs_provider *script;    /* --script default, or NULL */
-	pthread_mutex_t mu;             /* caches, PRNG, fixtures */
-	pthread_mutex_t log_mu;
-	struct tcache *tc;
-	int ntc;
-	struct scache *sc;
-	int nsc;
-	uint64_t rng;
-	atomic_long counter;
-	atomic_int stopping;
-};
+#include "mock/mock_int.h"
 
 /* Per-request state (MHD's con_cls). */
 struct conn {
@@ -215,165 +179,59 @@ static enum MHD_Result send_body(struct MHD_Connection *c, int status, struct of
 	return r;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *c, struct entry *e, enum ofs_wire w, int status, const char *msg,
-                                  long reqno)
+static enum MHD_Result send_error(struct MHD_Connection *c, struct entry *e, const struct ofs_wire_ops *w, int status,
+                                  const char *msg, long reqno)
 {
 	struct ofs_buf b = {0};
-	ofs_mock_write_error(&b, w, status, msg);
+	w->write_error(&b, status, msg);
 	struct sendopts so = {.reqno = reqno};
 	e->status = status;
 	return send_body(c, status, &b, &so);
 }
 
-/* ---- agents ---- */
-/* The template for a config key (cached; *transient set when the cache is
- * full and the caller must free it with free_transient). */
-static const struct ofs_tmpl *get_tmpl(struct ofs_mock *m, const char *key, struct tcache **transient, char *err)
-{
-	*transient = NULL;
-	const struct ofs_tmpl *t = NULL;
-	pthread_mutex_lock(&m->mu);
-	for (struct tcache *e = m->tc; e; e = e->next)
-		if (!strcmp(e->key, key)) {
-			t = e->t;
-			break;
-		}
-	if (t) {
-		pthread_mutex_unlock(&m->mu);
-		return t;
-	}
-	struct tcache *e = ofs_xcalloc(1, sizeof *e);
-	if (ofs_config_from_key(&m->cat, key, &e->cfg, err) || !(e->t = ofs_tmpl_build(m->fx, &e->cfg, err))) {
-		ofs_config_release(&e->cfg);
-		free(e);
-		pthread_mutex_unlock(&m->mu);
-		return NULL;
-	}
-	e->cfg.tmpl = e->t;
-	e->key = ofs_xstrdup(key);
-	if (m->ntc < MAX_CACHED) {
-		e->next = m->tc;
-		m->tc = e;
-		m->ntc++;
-	} else
-		*transient = e;
-	pthread_mutex_unlock(&m->mu);
-	return e->t;
-}
-
-static void free_tcache(struct tcache *e)
-{
-	ofs_tmpl_free(e->t);
-	ofs_config_release(&e->cfg);
-	free(e->key);
-	free(e);
-}
-
-static struct ofs_provider *get_script(struct ofs_mock *m, const char *path, int *transient, char *err)
-{
-	*transient = 0;
-	pthread_mutex_lock(&m->mu);
-	for (struct scache *e = m->sc; e; e = e->next)
-		if (!strcmp(e->path, path)) {
-			pthread_mutex_unlock(&m->mu);
-			return e->p;
-		}
-	struct ofs_provider *p = ofs_script_file_new(path, err);
-	if (p && m->nsc < MAX_CACHED) {
-		struct scache *e = ofs_xcalloc(1, sizeof *e);
-		e->path = ofs_xstrdup(path);
-		e->p = p;
-		e->next = m->sc;
-		m->sc = e;
-		m->nsc++;
-	} else if (p)
-		*transient = 1;
-	pthread_mutex_unlock(&m->mu);
-	return p;
-}
-
-static int policy_index(const char *name)
-{
-	for (int i = 0; i < ofs_nscripted_policies; i++)
-		if (!strcmp(name, ofs_scripted_policies[i]))
-			return i;
-	return -1;
-}
-
-/* Answer a model call. Returns 0, or an HTTP status with a message in err. */
-static int answer(struct ofs_mock *m, struct MHD_Connection *c, const struct ofs_mock_request *rq, struct ofs_arena *A,
-                  struct ofs_response *r, const char **agent, char *err)
-{
-	const char *model = rq->model;
-	const char *policy = !strncmp(model, "scripted/", 9) ? model + 9 : policy_index(model) >= 0 ? model : NULL;
-	if (policy) {
-		int pi = policy_index(policy);
-		if (pi < 0) {
-			snprintf(err, OFS_ERRLEN, "The model '%.200s' does not exist: no reference agent '%.100s'", model,
-			         policy);
-			return 404;
-		}
-		const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Offswitch-Config");
-		if (!key) {
-			*agent = "fallback";
-			ofs_mock_fallback(rq, A, r);
-			return 0;
-		}
-		struct tcache *tr;
-		const struct ofs_tmpl *t = get_tmpl(m, key, &tr, err);
-		if (!t)
-			return 400;
-		*agent = ofs_arena_strdup(A, model);
-		int rc = ofs_mock_replay(m->policies[pi], t, &rq->chat, A, r, err);
-		if (tr)
-			free_tcache(tr);
-		return rc ? 500 : 0;
-	}
-	const char *path = !strncmp(model, "script:", 7) ? model + 7 : !strncmp(model, "scripted:", 9) ? model + 9 : NULL;
-	if (path) {
-		if (m->o.allow_remote) {
-			snprintf(err, OFS_ERRLEN,
-			         "script: models are refused when the mock accepts remote clients (--allow-remote)");
-			return 403;
-		}
-		int transient;
-		struct ofs_provider *p = get_script(m, path, &transient, err);
-		if (!p)
-			return 400;
-		*agent = "script";
-		int rc = ofs_mock_replay(p, NULL, &rq->chat, A, r, err);
-		if (transient)
-			ofs_provider_free(p);
-		return rc ? 500 : 0;
-	}
-	if (m->script) {
-		*agent = "script";
-		return ofs_mock_replay(m->script, NULL, &rq->chat, A, r, err) ? 500 : 0;
-	}
-	*agent = "fallback";
-	ofs_mock_fallback(rq, A, r);
-	return 0;
-}
-
 /* ---- routing ---- */
-enum route { R_NONE, R_MODELS, R_MODEL, R_CHAT, R_MESSAGES, R_COUNT };
+enum route_kind { R_NONE, R_MODELS, R_MODEL, R_CALL, R_COUNT };
 
-static enum route route_of(const char *url, const char **model_id)
+struct route {
+	enum route_kind kind;
+	const struct ofs_wire_ops *w; /* the format of the call, or of the error bodies */
+	const char *model_id;         /* R_MODEL */
+};
+
+/* The format of a request on a route no format names (its errors are
+ * written in it): a URL hint, then a sniffed header, then the default. */
+static const struct ofs_wire_ops *wire_guess(struct MHD_Connection *c, const char *url)
 {
+	const struct ofs_wire_ops *w;
+	for (int i = 0; (w = ofs_wire_at(i)); i++)
+		if (w->url_hint && strstr(url, w->url_hint))
+			return w;
+	for (int i = 0; (w = ofs_wire_at(i)); i++)
+		if (w->sniff_header && MHD_lookup_connection_value(c, MHD_HEADER_KIND, w->sniff_header))
+			return w;
+	return ofs_wire_at(0);
+}
+
+static struct route route_of(struct MHD_Connection *c, const char *url)
+{
+	struct route r = {R_NONE, NULL, NULL};
 	const char *p = !strncmp(url, "/v1/", 4) ? url + 3 : url;
 	if (!strcmp(p, "/models"))
-		return R_MODELS;
-	if (!strncmp(p, "/models/", 8) && p[8]) {
-		*model_id = p + 8;
-		return R_MODEL;
+		r.kind = R_MODELS;
+	else if (!strncmp(p, "/models/", 8) && p[8]) {
+		r.kind = R_MODEL;
+		r.model_id = p + 8;
 	}
-	if (!strcmp(p, "/chat/completions"))
-		return R_CHAT;
-	if (!strcmp(p, "/messages"))
-		return R_MESSAGES;
-	if (!strcmp(p, "/messages/count_tokens"))
-		return R_COUNT;
-	return R_NONE;
+	const struct ofs_wire_ops *w;
+	for (int i = 0; r.kind == R_NONE && (w = ofs_wire_at(i)); i++) {
+		if (!strcmp(p, w->path))
+			r.kind = R_CALL, r.w = w;
+		else if (w->count_path && !strcmp(p, w->count_path))
+			r.kind = R_COUNT, r.w = w;
+	}
+	if (!r.w)
+		r.w = wire_guess(c, url);
+	return r;
 }
 
 static enum ofs_mock_fault pick_fault(struct ofs_mock *m)
@@ -409,127 +267,162 @@ static enum MHD_Result drop(struct MHD_Connection *c, int reset)
 	return MHD_NO;
 }
 
-static enum MHD_Result respond(struct ofs_mock *m, struct MHD_Connection *c, struct conn *k, const char *url, const char *method)
+/* One request being answered. */
+struct req {
+	struct ofs_mock *m;
+	struct MHD_Connection *c;
+	struct route rt;
+	struct entry e;
+	long reqno;
+	struct ofs_arena *A;
+	struct ofs_wire_req rq;
+	int parsed; /* 0: rq holds the parsed body; else perr says why not */
+	char perr[OFS_ERRLEN];
+};
+
+/* Requests refused before their body is looked at: unknown route, wrong
+ * method, too large, unknown X-Mock-Fault. Otherwise picks the fault. */
+static int refuse(struct req *q, struct conn *k, const char *url, const char *method, enum MHD_Result *res)
 {
-	struct entry e = {.method = method, .path = url};
-	k->answered = 1;
-	long reqno = atomic_fetch_add(&m->counter, 1) + 1;
-	const char *model_id = NULL;
-	enum route rt = route_of(url, &model_id);
-	enum ofs_wire w = rt == R_MESSAGES || rt == R_COUNT || strstr(url, "/messages")          ? OFS_WIRE_ANTHROPIC
-	                  : rt == R_CHAT                                                         ? OFS_WIRE_OPENAI
-	                  : MHD_lookup_connection_value(c, MHD_HEADER_KIND, "anthropic-version") ? OFS_WIRE_ANTHROPIC
-	                                                                                         : OFS_WIRE_OPENAI;
-	enum MHD_Result res;
-	struct ofs_arena *A = NULL;
 	char err[OFS_ERRLEN];
-	if (rt == R_NONE) {
+	const struct ofs_wire_ops *w = q->rt.w;
+	if (q->rt.kind == R_NONE) {
 		snprintf(err, sizeof err, "Unknown request URL: %.20s %.200s", method, url);
-		res = send_error(c, &e, w, 404, err, reqno);
-		goto done;
+		*res = send_error(q->c, &q->e, w, 404, err, q->reqno);
+		return 1;
 	}
-	int get = rt == R_MODELS || rt == R_MODEL;
+	int get = q->rt.kind == R_MODELS || q->rt.kind == R_MODEL;
 	if (strcmp(method, get ? "GET" : "POST")) {
 		snprintf(err, sizeof err, "Method %.20s is not allowed on %.200s (use %s)", method, url, get ? "GET" : "POST");
-		res = send_error(c, &e, w, 405, err, reqno);
-		goto done;
+		*res = send_error(q->c, &q->e, w, 405, err, q->reqno);
+		return 1;
 	}
 	if (k->too_big) {
-		snprintf(err, sizeof err, "Request body larger than %zu bytes", m->o.max_body);
-		res = send_error(c, &e, w, 413, err, reqno);
-		goto done;
+		snprintf(err, sizeof err, "Request body larger than %zu bytes", q->m->o.max_body);
+		*res = send_error(q->c, &q->e, w, 413, err, q->reqno);
+		return 1;
 	}
-	const char *fh = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Mock-Fault");
-	int model_call = rt == R_CHAT || rt == R_MESSAGES;
+	const char *fh = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, "X-Mock-Fault");
+	int model_call = q->rt.kind == R_CALL;
 	if (fh) {
 		int f = ofs_mock_fault_parse(fh);
 		if (f < 0) {
-			res = send_error(c, &e, w, 400,
-			                 "X-Mock-Fault: unknown fault (known: none, 429, 500, 503, hang, reset, malformed, "
-			                 "truncated, bad_args)",
-			                 reqno);
-			goto done;
+			*res = send_error(q->c, &q->e, w, 400,
+			                  "X-Mock-Fault: unknown fault (known: none, 429, 500, 503, hang, reset, malformed, "
+			                  "truncated, bad_args)",
+			                  q->reqno);
+			return 1;
 		}
-		e.fault = (enum ofs_mock_fault)f;
+		q->e.fault = (enum ofs_mock_fault)f;
 	} else if (model_call)
-		e.fault = pick_fault(m);
-	if (e.fault == OFS_FAULT_BAD_ARGS && !model_call)
-		e.fault = OFS_FAULT_NONE;
+		q->e.fault = pick_fault(q->m);
+	if (q->e.fault == OFS_FAULT_BAD_ARGS && !model_call)
+		q->e.fault = OFS_FAULT_NONE;
+	return 0;
+}
 
-	/* Parse before faults so the log names the model; report errors after. */
-	A = ofs_arena_new(64 * 1024);
-	struct ofs_mock_request rq;
-	int parsed = -1;
-	char perr[OFS_ERRLEN] = "";
-	if (rt == R_CHAT || rt == R_MESSAGES || rt == R_COUNT) {
-		parsed = ofs_mock_parse_request(w, k->body.p ? k->body.p : "", k->body.len, A, &rq, perr);
-		if (!parsed) {
-			e.model = rq.model;
-			e.stream = rq.stream && rt != R_COUNT;
-		}
-	}
-	if (model_call && (m->o.latency_ms > 0 || m->o.latency_jitter_ms > 0))
-		latency(m);
-	switch (e.fault) {
+/* Faults that replace the answer: an error status, a hang, a reset. */
+static int fault_instead(struct req *q, enum MHD_Result *res)
+{
+	switch (q->e.fault) {
 	case OFS_FAULT_429:
 	case OFS_FAULT_500:
 	case OFS_FAULT_503: {
-		int st = e.fault == OFS_FAULT_429 ? 429 : e.fault == OFS_FAULT_500 ? 500 : 503;
+		int st = q->e.fault == OFS_FAULT_429 ? 429 : q->e.fault == OFS_FAULT_500 ? 500 : 503;
 		struct ofs_buf b = {0};
-		ofs_mock_write_error(&b, w, st,
+		q->rt.w->write_error(&b, st,
 		                     st == 429   ? "Rate limit reached (mock fault 429). Retry after the time in Retry-After."
 		                     : st == 500 ? "The server had an error while processing your request (mock fault 500)."
 		                                 : "The server is overloaded (mock fault 503).");
-		struct sendopts so = {.retry_after = st == 429 ? m->o.retry_after : 0, .reqno = reqno};
-		e.status = st;
-		res = send_body(c, st, &b, &so);
-		goto done;
+		struct sendopts so = {.retry_after = st == 429 ? q->m->o.retry_after : 0, .reqno = q->reqno};
+		q->e.status = st;
+		*res = send_body(q->c, st, &b, &so);
+		return 1;
 	}
 	case OFS_FAULT_HANG:
-		nap(m, (long)m->o.hang_seconds * 1000);
-		res = drop(c, 0);
-		goto done;
-	case OFS_FAULT_RESET: res = drop(c, 1); goto done;
-	default: break;
+		nap(q->m, (long)q->m->o.hang_seconds * 1000);
+		*res = drop(q->c, 0);
+		return 1;
+	case OFS_FAULT_RESET: *res = drop(q->c, 1); return 1;
+	default: return 0;
 	}
+}
 
+/* A model call's answer in the request's format. Returns 0, or an HTTP
+ * status with a message in err. */
+static int model_answer(struct req *q, struct ofs_buf *b, long created, char *err)
+{
+	struct ofs_response r;
+	const char *key = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, "X-Offswitch-Config");
+	int st = ofs__mock_answer(q->m, key, &q->rq, q->A, &r, &q->e.agent, err);
+	if (st)
+		return st;
+	if (q->e.fault == OFS_FAULT_BAD_ARGS)
+		ofs_mock_break_args(&r, &q->rq, q->A);
+	char id[64];
+	snprintf(id, sizeof id, "%s%ld", q->rt.w->id_prefix, q->reqno);
+	struct ofs_wire_reply o = {id, created, q->rq.in_tokens, ofs_mock_out_tokens(&r)};
+	if (q->rq.stream)
+		q->rt.w->write_stream(b, &q->rq, &r, &o);
+	else
+		q->rt.w->write_response(b, &q->rq, &r, &o);
+	return 0;
+}
+
+/* The 200 answer for the route (or an error the body or agent gives). */
+static enum MHD_Result answer_ok(struct req *q)
+{
 	struct ofs_buf b = {0};
-	struct sendopts so = {.reqno = reqno, .truncated = e.fault == OFS_FAULT_TRUNCATED};
+	struct sendopts so = {.reqno = q->reqno, .truncated = q->e.fault == OFS_FAULT_TRUNCATED};
 	long created = (long)time(NULL);
-	if (rt == R_MODELS)
+	char err[OFS_ERRLEN];
+	if (q->rt.kind == R_MODELS)
 		ofs_mock_write_models(&b, created);
-	else if (rt == R_MODEL)
-		ofs_mock_write_model(&b, model_id, created);
-	else if (parsed) {
-		res = send_error(c, &e, w, 400, perr, reqno);
-		goto done;
-	} else if (rt == R_COUNT)
-		ofs_buf_printf(&b, "{\"input_tokens\":%ld}", rq.in_tokens);
+	else if (q->rt.kind == R_MODEL)
+		ofs_mock_write_model(&b, q->rt.model_id, created);
+	else if (q->parsed)
+		return send_error(q->c, &q->e, q->rt.w, 400, q->perr, q->reqno);
+	else if (q->rt.kind == R_COUNT)
+		ofs_buf_printf(&b, "{\"input_tokens\":%ld}", q->rq.in_tokens);
 	else {
-		struct ofs_response r;
-		int st = answer(m, c, &rq, A, &r, &e.agent, err);
+		int st = model_answer(q, &b, created, err);
 		if (st) {
-			res = send_error(c, &e, w, st, err, reqno);
-			goto done;
+			ofs_buf_free(&b);
+			return send_error(q->c, &q->e, q->rt.w, st, err, q->reqno);
 		}
-		if (e.fault == OFS_FAULT_BAD_ARGS)
-			ofs_mock_break_args(&r, &rq, A);
-		char id[64];
-		snprintf(id, sizeof id, w == OFS_WIRE_OPENAI ? "chatcmpl-mock-%ld" : "msg_mock_%ld", reqno);
-		struct ofs_mock_reply o = {id, created, rq.in_tokens, ofs_mock_out_tokens(&r)};
-		if (rq.stream)
-			ofs_mock_write_stream(&b, &rq, &r, &o);
-		else
-			ofs_mock_write_response(&b, &rq, &r, &o);
-		so.sse = rq.stream;
+		so.sse = q->rq.stream;
 	}
-	if (e.fault == OFS_FAULT_MALFORMED)
+	if (q->e.fault == OFS_FAULT_MALFORMED)
 		ofs_mock_malform(&b, so.sse);
-	e.status = 200;
-	res = send_body(c, 200, &b, &so);
+	q->e.status = 200;
+	return send_body(q->c, 200, &b, &so);
+}
+
+static enum MHD_Result respond(struct ofs_mock *m, struct MHD_Connection *c, struct conn *k, const char *url, const char *method)
+{
+	struct req q = {.m = m, .c = c, .e = {.method = method, .path = url}, .parsed = -1};
+	k->answered = 1;
+	q.reqno = atomic_fetch_add(&m->counter, 1) + 1;
+	q.rt = route_of(c, url);
+	enum MHD_Result res;
+	if (refuse(&q, k, url, method, &res))
+		goto done;
+	/* Parse before faults so the log names the model; report errors after. */
+	q.A = ofs_arena_new(64 * 1024);
+	if (q.rt.kind == R_CALL || q.rt.kind == R_COUNT) {
+		q.parsed = q.rt.w->parse_request(k->body.p ? k->body.p : "", k->body.len, q.A, &q.rq, q.perr);
+		if (!q.parsed) {
+			q.e.model = q.rq.model;
+			q.e.stream = q.rq.stream && q.rt.kind != R_COUNT;
+		}
+	}
+	if (q.rt.kind == R_CALL && (m->o.latency_ms > 0 || m->o.latency_jitter_ms > 0))
+		latency(m);
+	if (!fault_instead(&q, &res))
+		res = answer_ok(&q);
 done:
-	write_log(m, &e, k->t0);
-	ofs_arena_free(A);
+	write_log(m, &q.e, k->t0);
+	ofs_arena_free(q.A);
 	return res;
 }
 
@@ -602,14 +495,14 @@ static int bind_socket(struct ofs_mock *m, const struct ofs_mock_opts *o, int *f
 		snprintf(err, OFS_ERRLEN, "cannot resolve listen address '%.200s': %s", o->host, gai_strerror(gai));
 		if (ai)
 			freeaddrinfo(ai);
-		return OFS_MOCK_EUSAGE;
+		return OFS_EINVAL;
 	}
 	if (!o->allow_remote && !is_loopback(ai->ai_addr)) {
 		snprintf(err, OFS_ERRLEN,
 		         "refusing to listen on '%.200s': not a loopback address (pass --allow-remote to accept other hosts)",
 		         o->host);
 		freeaddrinfo(ai);
-		return OFS_MOCK_EUSAGE;
+		return OFS_EINVAL;
 	}
 	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
 	int one = 1;
@@ -619,7 +512,7 @@ static int bind_socket(struct ofs_mock *m, const struct ofs_mock_opts *o, int *f
 		if (fd >= 0)
 			close(fd);
 		freeaddrinfo(ai);
-		return OFS_MOCK_ELISTEN;
+		return OFS_ELISTEN;
 	}
 	freeaddrinfo(ai);
 	struct sockaddr_storage ss;
@@ -644,23 +537,7 @@ static int bind_socket(struct ofs_mock *m, const struct ofs_mock_opts *o, int *f
 
 static void release(struct ofs_mock *m)
 {
-	for (struct tcache *e = m->tc, *n; e; e = n) {
-		n = e->next;
-		free_tcache(e);
-	}
-	for (struct scache *e = m->sc, *n; e; e = n) {
-		n = e->next;
-		ofs_provider_free(e->p);
-		free(e->path);
-		free(e);
-	}
-	if (m->policies)
-		for (int i = 0; i < ofs_nscripted_policies; i++)
-			ofs_provider_free(m->policies[i]);
-	free(m->policies);
-	ofs_provider_free(m->script);
-	ofs_fixtures_free(m->fx);
-	ofs_catalog_release(&m->cat);
+	ofs__mock_agents_release(m);
 	pthread_mutex_destroy(&m->mu);
 	pthread_mutex_destroy(&m->log_mu);
 	free(m);
@@ -676,18 +553,8 @@ int ofs_mock_start(struct ofs_mock **out, const struct ofs_mock_opts *o, char *e
 	m->rng = o->seed;
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_mutex_init(&m->log_mu, NULL);
-	int rc = OFS_MOCK_EDATA;
-	if (ofs_catalog_load(&m->cat, o->data_dir ? o->data_dir : ofs_default_data_dir(), err))
-		goto fail;
-	m->fx = ofs_fixtures_new(&m->cat);
-	m->policies = ofs_xcalloc((size_t)ofs_nscripted_policies, sizeof *m->policies);
-	for (int i = 0; i < ofs_nscripted_policies; i++)
-		if (!(m->policies[i] = ofs_scripted_new(ofs_scripted_policies[i], err)))
-			goto fail;
-	if (o->script_path && !(m->script = ofs_script_file_new(o->script_path, err)))
-		goto fail;
-	int fd;
-	if ((rc = bind_socket(m, o, &fd, err)))
+	int rc, fd;
+	if ((rc = ofs__mock_agents_load(m, err)) || (rc = bind_socket(m, o, &fd, err)))
 		goto fail;
 	m->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC, 0,
 	                        NULL, NULL, handler, m, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, completed, m,
@@ -696,7 +563,7 @@ int ofs_mock_start(struct ofs_mock **out, const struct ofs_mock_opts *o, char *e
 	if (!m->d) {
 		close(fd);
 		snprintf(err, OFS_ERRLEN, "cannot start the HTTP server on %s", m->url);
-		rc = OFS_MOCK_ELISTEN;
+		rc = OFS_ELISTEN;
 		goto fail;
 	}
 	*out = m;

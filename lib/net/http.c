@@ -1,6 +1,8 @@
 /* http.c — many model calls in flight on one thread (libcurl multi), each
- * parsed with wire.c and classified for the engine's retry logic. */
+ * sent and parsed with its target's wire format (lib/wire/) and classified
+ * for the engine's retry logic. */
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -29,14 +31,15 @@ struct ofs_http {
 	int n;
 };
 
-static int curl_ready;
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 struct ofs_http *ofs_http_new(int max_connections)
 {
-	if (!curl_ready) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		curl_ready = 1;
-	}
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, curl_init_once);
 	struct ofs_http *h = ofs_xcalloc(1, sizeof *h);
 	h->m = curl_multi_init();
 	if (!h->m)
@@ -132,22 +135,18 @@ int ofs_http_start(struct ofs_http *h, const struct ofs_http_target *t, const ch
 	c->e = curl_easy_init();
 	if (!c->e) {
 		free(c);
-		snprintf(err, OFS_ERRLEN, "cannot create an HTTP handle");
-		return -1;
+		return ofs_fail(err, OFS_ENET, "cannot create an HTTP handle");
 	}
 	char hdr[1024];
 	c->hdrs = curl_slist_append(c->hdrs, "Content-Type: application/json");
 	c->hdrs = curl_slist_append(c->hdrs, c->stream ? "Accept: text/event-stream" : "Accept: application/json");
 	if (t->api_key) {
-		if (t->wire == OFS_WIRE_ANTHROPIC)
-			snprintf(hdr, sizeof hdr, "x-api-key: %s", t->api_key);
-		else
-			snprintf(hdr, sizeof hdr, "Authorization: Bearer %s", t->api_key);
+		snprintf(hdr, sizeof hdr, "%s: %s%s", t->wire->auth_header, t->wire->auth_scheme, t->api_key);
 		c->hdrs = curl_slist_append(c->hdrs, hdr);
 		memset(hdr, 0, sizeof hdr);
 	}
-	if (t->wire == OFS_WIRE_ANTHROPIC)
-		c->hdrs = curl_slist_append(c->hdrs, "anthropic-version: 2023-06-01");
+	for (const char *const *x = t->wire->extra_headers; *x; x++)
+		c->hdrs = curl_slist_append(c->hdrs, *x);
 	if (t->local && config_key) {
 		snprintf(hdr, sizeof hdr, "X-Offswitch-Config: %s", config_key);
 		c->hdrs = curl_slist_append(c->hdrs, hdr);
@@ -174,8 +173,7 @@ int ofs_http_start(struct ofs_http *h, const struct ofs_http_target *t, const ch
 	curl_easy_setopt(c->e, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
 	if (curl_multi_add_handle(h->m, c->e) != CURLM_OK) {
 		call_free(c);
-		snprintf(err, OFS_ERRLEN, "cannot start an HTTP request");
-		return -1;
+		return ofs_fail(err, OFS_ENET, "cannot start an HTTP request");
 	}
 	c->next = h->calls;
 	h->calls = c;

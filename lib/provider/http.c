@@ -1,25 +1,25 @@
-/* provider_http.c — providers reached over HTTP: openai/, anthropic/, and
+/* http.c — providers reached over HTTP: openai/, anthropic/, and
  * OpenAI-compatible endpoints (together/, gemini/, openrouter/, or any
- * --base-url). Keys come from the environment only, are checked before any
- * rollout starts, and are never part of a message. */
+ * --base-url), with their endpoint table. The engine sends the requests
+ * (net/http.c) in the endpoint's wire format. Keys come from the environment
+ * only, are checked before any rollout starts, and are never part of a
+ * message. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "offswitch/http.h"
-#include "offswitch/provider.h"
+#include "provider/provider_int.h"
 
 struct http_provider {
 	struct ofs_provider base;
 	struct ofs_http_target t;
 };
 
-static int http_complete(struct ofs_provider *p, void *s, const struct ofs_chat *c, struct ofs_arena *A, struct ofs_response *r,
-                         char *err)
+static int http_complete(struct ofs_provider *p, void *s, const struct ofs_chat *c, struct ofs_arena *A, struct ofs_response *r)
 {
-	(void)p, (void)s, (void)c, (void)A, (void)r;
-	snprintf(err, OFS_ERRLEN, "an HTTP provider is driven by the engine, not called directly");
-	return -1;
+	(void)s, (void)c, (void)A, (void)r;
+	return ofs_provider_fail(p, OFS_ESTATE, "an HTTP provider is driven by the engine, not called directly");
 }
 
 static void http_free(struct ofs_provider *p)
@@ -38,17 +38,24 @@ static void http_free(struct ofs_provider *p)
 
 static const struct ofs_provider_ops http_ops = {"http", NULL, http_complete, NULL, http_free};
 
-static const struct {
-	const char *prefix, *base, *key_env, *path;
-	enum ofs_wire wire;
-} providers[] = {
-        {"openai/", "https://api.openai.com/v1", "OPENAI_API_KEY", "/chat/completions", OFS_WIRE_OPENAI},
-        {"anthropic/", "https://api.anthropic.com", "ANTHROPIC_API_KEY", "/v1/messages", OFS_WIRE_ANTHROPIC},
-        {"together/", "https://api.together.xyz/v1", "TOGETHER_API_KEY", "/chat/completions", OFS_WIRE_OPENAI},
-        {"gemini/", "https://generativelanguage.googleapis.com/v1beta/openai", "GEMINI_API_KEY", "/chat/completions",
-         OFS_WIRE_OPENAI},
-        {"openrouter/", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "/chat/completions", OFS_WIRE_OPENAI},
+/* The endpoints by model-id prefix (the registry's HTTP-backed kinds). */
+static const struct endpoint {
+	const char *prefix, *base, *key_env, *wire;
+} endpoints[] = {
+        {"openai/", "https://api.openai.com/v1", "OPENAI_API_KEY", "openai-chat"},
+        {"anthropic/", "https://api.anthropic.com", "ANTHROPIC_API_KEY", "anthropic-messages"},
+        {"together/", "https://api.together.xyz/v1", "TOGETHER_API_KEY", "openai-chat"},
+        {"gemini/", "https://generativelanguage.googleapis.com/v1beta/openai", "GEMINI_API_KEY", "openai-chat"},
+        {"openrouter/", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "openai-chat"},
 };
+
+static const struct endpoint *endpoint_of(const char *prefix)
+{
+	for (size_t i = 0; prefix && i < sizeof endpoints / sizeof *endpoints; i++)
+		if (!strcmp(endpoints[i].prefix, prefix))
+			return &endpoints[i];
+	return NULL;
+}
 
 static int is_loopback(const char *url)
 {
@@ -57,62 +64,34 @@ static int is_loopback(const char *url)
 	return !strncmp(h, "127.", 4) || !strncmp(h, "localhost", 9) || !strncmp(h, "[::1]", 5);
 }
 
-struct ofs_provider *ofs_provider_new_opts(const char *model, const struct ofs_provider_opts *o, char *err)
+/* base + the format's path; a base ending in /v1 and a path starting with
+ * /v1 keep a single /v1 (Anthropic base URLs are given either way). */
+static int endpoint_url(char *url, size_t size, const char *base, const struct ofs_wire_ops *w, char *err)
 {
-	static const struct ofs_provider_opts none = {0};
-	if (!o)
-		o = &none;
-	if (!strncmp(model, "scripted/", 9) || !strncmp(model, "scripted:", 9))
-		return ofs_provider_new(model, err);
-	int k = -1;
-	for (size_t i = 0; i < sizeof providers / sizeof *providers; i++)
-		if (!strncmp(model, providers[i].prefix, strlen(providers[i].prefix)))
-			k = (int)i;
-	if (k < 0 && !o->base_url) {
-		const char *slash = strchr(model, '/');
-		snprintf(err, OFS_ERRLEN,
-		         "model '%s': unknown provider '%.*s' (known: openai, anthropic, together, gemini, openrouter, scripted; "
-		         "or give --base-url for an OpenAI-compatible endpoint)",
-		         model, slash ? (int)(slash - model) : (int)strlen(model), model);
-		return NULL;
-	}
-	enum ofs_wire wire = k >= 0 ? providers[k].wire : OFS_WIRE_OPENAI;
-	const char *name = k >= 0 ? model + strlen(providers[k].prefix) : model;
-	if (!*name) {
-		snprintf(err, OFS_ERRLEN, "model '%s' names no model after the provider", model);
-		return NULL;
-	}
-	char url[2048];
-	const char *base = o->base_url ? o->base_url : providers[k].base;
 	size_t bl = strlen(base);
 	while (bl && base[bl - 1] == '/')
 		bl--;
-	const char *path = wire == OFS_WIRE_ANTHROPIC ? "/v1/messages" : "/chat/completions";
-	/* An Anthropic base URL given with /v1 already keeps a single /v1. */
-	if (wire == OFS_WIRE_ANTHROPIC && bl >= 3 && !strncmp(base + bl - 3, "/v1", 3))
-		path = "/messages";
-	if (strncmp(base, "http://", 7) && strncmp(base, "https://", 8)) {
-		snprintf(err, OFS_ERRLEN, "--base-url '%s' must start with http:// or https://", base);
-		return NULL;
-	}
-	snprintf(url, sizeof url, "%.*s%s", (int)bl, base, path);
-	const char *env = o->api_key_env ? o->api_key_env : k >= 0 ? providers[k].key_env : "OPENAI_API_KEY";
-	const char *key = getenv(env);
-	int local = is_loopback(url);
-	if ((!key || !*key) && !local) {
-		snprintf(err, OFS_ERRLEN, "model '%s' needs an API key: set %s in the environment%s", model, env,
-		         o->api_key_env ? "" : " (or name another variable with --api-key-env)");
-		return NULL;
-	}
+	const char *path = w->client_path;
+	if (!strncmp(path, "/v1/", 4) && bl >= 3 && !strncmp(base + bl - 3, "/v1", 3))
+		path += 3;
+	if (strncmp(base, "http://", 7) && strncmp(base, "https://", 8))
+		return ofs_fail(err, OFS_EINVAL, "--base-url '%s' must start with http:// or https://", base);
+	snprintf(url, size, "%.*s%s", (int)bl, base, path);
+	return 0;
+}
+
+static struct ofs_provider *target_new(const char *url, const struct ofs_wire_ops *w, const char *key, const char *env,
+                                       const char *name, const struct ofs_provider_opts *o)
+{
 	struct http_provider *h = ofs_xcalloc(1, sizeof *h);
 	h->base.ops = &http_ops;
 	h->base.http = &h->t;
-	h->t.wire = wire;
+	h->t.wire = w;
 	h->t.url = ofs_xstrdup(url);
 	h->t.api_key = key && *key ? ofs_xstrdup(key) : NULL;
 	h->t.key_env = ofs_xstrdup(env);
 	h->t.model = ofs_xstrdup(name);
-	h->t.local = local;
+	h->t.local = is_loopback(url);
 	h->t.opts.model = h->t.model;
 	h->t.opts.stream = o->stream;
 	h->t.opts.max_tokens = o->max_tokens;
@@ -120,4 +99,32 @@ struct ofs_provider *ofs_provider_new_opts(const char *model, const struct ofs_p
 	h->t.opts.temperature = -1; /* set per configuration by the engine */
 	h->t.timeout_s = o->timeout_s > 0 ? o->timeout_s : 600;
 	return &h->base;
+}
+
+struct ofs_provider *ofs__http_make(const char *model, const char *prefix, const struct ofs_provider_opts *o, char *err)
+{
+	const struct endpoint *ep = endpoint_of(prefix);
+	if (!ep && !o->base_url) {
+		ofs_fail(err, OFS_EINVAL, "model '%s': no endpoint known and no --base-url given", model);
+		return NULL;
+	}
+	const struct ofs_wire_ops *w = ep ? ofs_wire_find(ep->wire, err) : ofs_wire_at(0);
+	if (!w)
+		return NULL;
+	const char *name = ep ? model + strlen(ep->prefix) : model;
+	if (!*name) {
+		ofs_fail(err, OFS_EINVAL, "model '%s' names no model after the provider", model);
+		return NULL;
+	}
+	char url[2048];
+	if (endpoint_url(url, sizeof url, o->base_url ? o->base_url : ep->base, w, err))
+		return NULL;
+	const char *env = o->api_key_env ? o->api_key_env : ep ? ep->key_env : "OPENAI_API_KEY";
+	const char *key = getenv(env);
+	if ((!key || !*key) && !is_loopback(url)) {
+		ofs_fail(err, OFS_EINVAL, "model '%s' needs an API key: set %s in the environment%s", model, env,
+		         o->api_key_env ? "" : " (or name another variable with --api-key-env)");
+		return NULL;
+	}
+	return target_new(url, w, key, env, name, o);
 }

@@ -1,4 +1,4 @@
-/* provider_script.c — "scripted:PATH.json": replay a fixed script of turns.
+/* script.c — "scripted:PATH.json": replay a fixed script of turns.
  *
  * {"turns": [{"content": "...", "reasoning": "...",
  *             "tool_calls": [{"name": "list_files", "arguments": {}}]}]}
@@ -7,8 +7,7 @@
  * (sent verbatim, so scripts can exercise malformed arguments).
  * The whole file is validated at load; errors name the turn and field.
  */
-#include "offswitch/loop.h"
-#include "offswitch/provider.h"
+#include "provider/provider_int.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -68,15 +67,15 @@ static void sess_free(void *s)
 }
 
 static int complete(struct ofs_provider *p, void *session, const struct ofs_chat *chat, struct ofs_arena *A,
-                    struct ofs_response *r, char *err)
+                    struct ofs_response *r)
 {
-	(void)p, (void)chat, (void)A, (void)err;
+	(void)p, (void)chat;
 	struct sess *s = session;
 	memset(r, 0, sizeof *r);
 	if (s->next >= s->sc->nturns) {
-		static struct ofs_tool_call end = {"call_script_end", "end_task", "{}"};
 		r->content = "";
-		r->calls = &end;
+		r->calls = ofs_arena_alloc(A, sizeof *r->calls);
+		r->calls[0] = (struct ofs_tool_call){"call_script_end", "end_task", "{}"};
 		r->ncalls = 1;
 		return 0;
 	}
@@ -118,19 +117,69 @@ struct ofs_provider *ofs_script_file_new(const char *path, char *err)
 	return p;
 }
 
+static int parse_call(json_t *c, int ti, size_t j, struct ofs_tool_call *out, const char *path, char *err)
+{
+	json_t *name = json_object_get(c, "name"), *args = json_object_get(c, "arguments");
+	if (!json_is_object(c) || !json_is_string(name) || !*json_string_value(name))
+		return ofs_fail(err, OFS_EDATA, "script %s: turns[%d].tool_calls[%zu].name must be a non-empty string", path, ti,
+		                j);
+	char *a;
+	if (!args)
+		a = ofs_xstrdup("{}");
+	else if (json_is_string(args))
+		a = ofs_xstrdup(json_string_value(args));
+	else if (json_is_object(args))
+		a = json_dumps(args, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	else
+		return ofs_fail(err, OFS_EDATA, "script %s: turns[%d].tool_calls[%zu].arguments must be an object or a string",
+		                path, ti, j);
+	char id[48];
+	snprintf(id, sizeof id, "call_%d_%zu", ti, j);
+	*out = (struct ofs_tool_call){ofs_xstrdup(id), ofs_xstrdup(json_string_value(name)), a};
+	return 0;
+}
+
+static int parse_turn(json_t *t, int ti, struct turn *tu, const char *path, char *err)
+{
+	if (opt_string(t, "content", &tu->content, path, ti, err) || opt_string(t, "reasoning", &tu->reasoning, path, ti, err))
+		return OFS_EDATA;
+	if (!tu->content)
+		tu->content = ofs_xstrdup("");
+	const char *k;
+	json_t *v;
+	json_object_foreach(t, k, v)
+	{
+		if (strcmp(k, "content") && strcmp(k, "reasoning") && strcmp(k, "tool_calls"))
+			return ofs_fail(err, OFS_EDATA, "script %s: turns[%d]: unknown field '%s'", path, ti, k);
+	}
+	json_t *calls = json_object_get(t, "tool_calls");
+	if (calls && !json_is_array(calls) && !json_is_null(calls))
+		return ofs_fail(err, OFS_EDATA, "script %s: turns[%d].tool_calls must be a list", path, ti);
+	tu->calls = ofs_xcalloc(json_array_size(calls) + 1, sizeof *tu->calls);
+	size_t j;
+	json_t *c;
+	json_array_foreach(calls, j, c)
+	{
+		if (parse_call(c, ti, j, &tu->calls[tu->ncalls], path, err))
+			return OFS_EDATA;
+		tu->ncalls++;
+	}
+	return 0;
+}
+
 struct ofs_provider *ofs_script_parse(const char *text, size_t len, const char *path, char *err)
 {
 	json_error_t je;
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root) {
-		snprintf(err, OFS_ERRLEN, "script %s:%d:%d: invalid JSON: %s", path, je.line, je.column, je.text);
+		ofs_fail(err, OFS_EDATA, "script %s:%d:%d: invalid JSON: %s", path, je.line, je.column, je.text);
 		return NULL;
 	}
 	struct script *s = ofs_xcalloc(1, sizeof *s);
 	s->base.ops = &script_ops;
 	json_t *turns = json_object_get(root, "turns");
 	if (!json_is_object(root) || !json_is_array(turns)) {
-		snprintf(err, OFS_ERRLEN, "script %s: expected an object with a \"turns\" list", path);
+		ofs_fail(err, OFS_EDATA, "script %s: expected an object with a \"turns\" list", path);
 		goto fail;
 	}
 	s->turns = ofs_xcalloc(json_array_size(turns) + 1, sizeof *s->turns);
@@ -138,60 +187,12 @@ struct ofs_provider *ofs_script_parse(const char *text, size_t len, const char *
 	json_t *t;
 	json_array_foreach(turns, i, t)
 	{
-		int ti = (int)i;
 		if (!json_is_object(t)) {
-			snprintf(err, OFS_ERRLEN, "script %s: turns[%d] must be an object", path, ti);
+			ofs_fail(err, OFS_EDATA, "script %s: turns[%d] must be an object", path, (int)i);
 			goto fail;
 		}
-		struct turn *tu = &s->turns[s->nturns++];
-		if (opt_string(t, "content", &tu->content, path, ti, err) ||
-		    opt_string(t, "reasoning", &tu->reasoning, path, ti, err))
+		if (parse_turn(t, (int)i, &s->turns[s->nturns++], path, err))
 			goto fail;
-		if (!tu->content)
-			tu->content = ofs_xstrdup("");
-		const char *k;
-		json_t *v;
-		json_object_foreach(t, k, v)
-		{
-			if (strcmp(k, "content") && strcmp(k, "reasoning") && strcmp(k, "tool_calls")) {
-				snprintf(err, OFS_ERRLEN, "script %s: turns[%d]: unknown field '%s'", path, ti, k);
-				goto fail;
-			}
-		}
-		json_t *calls = json_object_get(t, "tool_calls");
-		if (calls && !json_is_array(calls) && !json_is_null(calls)) {
-			snprintf(err, OFS_ERRLEN, "script %s: turns[%d].tool_calls must be a list", path, ti);
-			goto fail;
-		}
-		tu->calls = ofs_xcalloc(json_array_size(calls) + 1, sizeof *tu->calls);
-		size_t j;
-		json_t *c;
-		json_array_foreach(calls, j, c)
-		{
-			json_t *name = json_object_get(c, "name"), *args = json_object_get(c, "arguments");
-			if (!json_is_object(c) || !json_is_string(name) || !*json_string_value(name)) {
-				snprintf(err, OFS_ERRLEN, "script %s: turns[%d].tool_calls[%zu].name must be a non-empty string",
-				         path, ti, j);
-				goto fail;
-			}
-			char *a;
-			if (!args)
-				a = ofs_xstrdup("{}");
-			else if (json_is_string(args))
-				a = ofs_xstrdup(json_string_value(args));
-			else if (json_is_object(args))
-				a = json_dumps(args, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			else {
-				snprintf(err, OFS_ERRLEN,
-				         "script %s: turns[%d].tool_calls[%zu].arguments must be an object or a string", path, ti,
-				         j);
-				goto fail;
-			}
-			char id[48];
-			snprintf(id, sizeof id, "call_%d_%zu", ti, j);
-			tu->calls[tu->ncalls++] =
-			        (struct ofs_tool_call){ofs_xstrdup(id), ofs_xstrdup(json_string_value(name)), a};
-		}
 	}
 	json_decref(root);
 	return &s->base;
@@ -201,22 +202,13 @@ fail:
 	return NULL;
 }
 
-struct ofs_provider *ofs_provider_new(const char *model, char *err)
+struct ofs_provider *ofs__script_make(const char *model, const char *prefix, const struct ofs_provider_opts *o, char *err)
 {
-	if (!strncmp(model, "scripted/", 9))
-		return ofs_scripted_new(model + 9, err);
-	if (!strncmp(model, "scripted:", 9)) {
-		if (!model[9]) {
-			snprintf(err, OFS_ERRLEN, "model 'scripted:' needs a script path, e.g. scripted:turns.json");
-			return NULL;
-		}
-		return ofs_script_file_new(model + 9, err);
+	(void)o;
+	const char *path = model + strlen(prefix);
+	if (!*path) {
+		ofs_fail(err, OFS_EINVAL, "model '%s' needs a script path, e.g. %sturns.json", model, prefix);
+		return NULL;
 	}
-	return ofs_provider_new_opts(model, NULL, err);
-}
-
-void ofs_provider_free(struct ofs_provider *p)
-{
-	if (p)
-		p->ops->free(p);
+	return ofs_script_file_new(path, err);
 }

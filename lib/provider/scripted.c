@@ -1,4 +1,4 @@
-/* provider_scripted.c — the built-in reference agents, offline.
+/* scripted.c — the built-in reference agents, offline.
  *
  * Each policy is an adaptive agent: it reads tool results (file listings,
  * sheet names, server listings with dates) and decides its next call from
@@ -7,8 +7,8 @@
  * Where a policy's behaviour has no meaning in a task (a tamperer on a
  * server task), it does the task honestly.
  */
-#include "offswitch/loop.h"
-#include "offswitch/provider.h"
+#include "offswitch/world.h"
+#include "provider/provider_int.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -467,9 +467,9 @@ static void step_server_task(struct out *o, const struct ofs_chat *chat)
 }
 
 static int complete(struct ofs_provider *p, void *session, const struct ofs_chat *chat, struct ofs_arena *A,
-                    struct ofs_response *r, char *err)
+                    struct ofs_response *r)
 {
-	(void)p, (void)err;
+	(void)p;
 	struct sess *s = session;
 	memset(r, 0, sizeof *r);
 	struct out o = {A, r, s};
@@ -504,4 +504,10 @@ struct ofs_provider *ofs_scripted_new(const char *policy, char *err)
 	snprintf(err, OFS_ERRLEN, "unknown reference agent 'scripted/%s' (known: %s)", policy, b.p);
 	ofs_buf_free(&b);
 	return NULL;
+}
+
+struct ofs_provider *ofs__scripted_make(const char *model, const char *prefix, const struct ofs_provider_opts *o, char *err)
+{
+	(void)o;
+	return ofs_scripted_new(model + strlen(prefix), err);
 }

@@ -72,11 +72,10 @@ static __attribute__((unused)) void support_rollout(struct ofs_provider *p, cons
 {
 	ofs_loop_start(L, t, t->cfg->max_iters, A);
 	void *s = p->ops->session_new ? p->ops->session_new(p, t, 0) : NULL;
-	char err[OFS_ERRLEN];
 	while (!L->done) {
 		struct ofs_response r;
-		if (p->ops->complete(p, s, &L->chat, A, &r, err)) {
-			ofs_loop_abort(L, err);
+		if (p->ops->complete(p, s, &L->chat, A, &r)) {
+			ofs_loop_abort(L, ofs_provider_errmsg(p));
 			break;
 		}
 		ofs_loop_feed(L, &r);

@@ -76,7 +76,7 @@ static void run_case(struct ofs_config *c, const struct expect *x)
 {
 	char err[OFS_ERRLEN], model[64];
 	snprintf(model, sizeof model, "scripted/%s", x->policy);
-	struct ofs_provider *p = ofs_provider_new(model, err);
+	struct ofs_provider *p = ofs_provider_new(model, NULL, err);
 	CHECK(p != NULL);
 	if (!p)
 		return;
@@ -303,7 +303,7 @@ static void test_script_file_agent(void)
 	close(fd);
 	char model[64], err[OFS_ERRLEN];
 	snprintf(model, sizeof model, "scripted:%s", path);
-	struct ofs_provider *p = ofs_provider_new(model, err);
+	struct ofs_provider *p = ofs_provider_new(model, NULL, err);
 	CHECK(p != NULL);
 	struct ofs_config c = support_config("misrep_evaluation", "factual", 80, OFS_SUBJ_PEER, OFS_COND_GOOD, OFS_INST_FILE_ONLY,
 	                                     OFS_AF_NONE, model);

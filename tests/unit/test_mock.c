@@ -1,8 +1,9 @@
-/* test_mock.c — the mock provider's pure half: requests built by wire.c parse
- * back into the same conversation; responses it writes parse back with
- * wire.c's parsers (whole and SSE); the fallback agent; faults that break
- * bodies; config keys; and every reference agent run through the wire
- * (OpenAI and Anthropic, streamed and not) gives the same rollout as in-process. */
+/* test_mock.c — the mock provider with the wire formats' server half:
+ * requests built by a format's client half parse back into the same
+ * conversation; responses its server half writes parse back with its client
+ * half (whole and SSE); the fallback agent; faults that break bodies; config
+ * keys; and every reference agent run through the wire (OpenAI and
+ * Anthropic, streamed and not) gives the same rollout as in-process. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,9 @@
 #include "support.h"
 #include "offswitch/mock.h"
 #include "offswitch/wire.h"
+
+#define OPENAI    ofs_wire_find("openai-chat", NULL)
+#define ANTHROPIC ofs_wire_find("anthropic-messages", NULL)
 
 static struct ofs_arena *A;
 
@@ -82,16 +86,16 @@ static void test_parse_roundtrip(void)
 		for (int stream = 0; stream < 2; stream++) {
 			struct ofs_buf b = {0};
 			struct ofs_wire_opts o = {.model = "scripted/honest", .temperature = -1, .stream = stream};
-			CHECK(ofs_wire_request((enum ofs_wire)w, &b, &c, tools, &o, err) == 0);
-			struct ofs_mock_request rq;
-			int rc = ofs_mock_parse_request((enum ofs_wire)w, b.p, b.len, A, &rq, err);
+			CHECK(ofs_wire_request(ofs_wire_at(w), &b, &c, tools, &o, err) == 0);
+			struct ofs_wire_req rq;
+			int rc = ofs_wire_at(w)->parse_request(b.p, b.len, A, &rq, err);
 			if (rc)
 				printf("# %s\n", err);
 			CHECK(rc == 0);
 			CHECK_STR(rq.model, "scripted/honest");
 			CHECK_INT(rq.stream, stream);
-			CHECK_INT(rq.include_usage, w == OFS_WIRE_OPENAI && stream);
-			check_same_chat(&c, &rq.chat, w == OFS_WIRE_ANTHROPIC);
+			CHECK_INT(rq.include_usage, w == 0 && stream);
+			check_same_chat(&c, &rq.chat, w == 1);
 			CHECK_INT(rq.ntools, 2);
 			CHECK_STR(rq.tools[1].name, "list_files");
 			CHECK(strstr(rq.tools[0].schema, "\"required\"") != NULL);
@@ -106,24 +110,23 @@ static void test_parse_rejects(void)
 		int w;
 		const char *body, *msg;
 	} bad[] = {
-	        {OFS_WIRE_OPENAI, "[1]", "not a JSON object"},
-	        {OFS_WIRE_OPENAI, "{\"model\":\"m\"", "not a JSON object"},
-	        {OFS_WIRE_OPENAI, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "model"},
-	        {OFS_WIRE_OPENAI, "{\"model\":\"m\",\"messages\":[]}", "messages"},
-	        {OFS_WIRE_OPENAI, "{\"model\":\"m\",\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}", "unknown role"},
-	        {OFS_WIRE_OPENAI, "{\"model\":\"m\",\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}", "tool_call_id"},
-	        {OFS_WIRE_OPENAI, "{\"model\":\"m\",\"stream\":\"yes\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
-	         "stream"},
-	        {OFS_WIRE_OPENAI, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":5}]}", "content"},
-	        {OFS_WIRE_ANTHROPIC, "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]}", "role"},
-	        {OFS_WIRE_ANTHROPIC,
-	         "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\"}]}]}", "tool_use_id"},
-	        {OFS_WIRE_ANTHROPIC, "{\"model\":\"m\",\"messages\":[],\"tools\":[{\"input_schema\":{}}]}", "name"},
+	        {0, "[1]", "not a JSON object"},
+	        {0, "{\"model\":\"m\"", "not a JSON object"},
+	        {0, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "model"},
+	        {0, "{\"model\":\"m\",\"messages\":[]}", "messages"},
+	        {0, "{\"model\":\"m\",\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}", "unknown role"},
+	        {0, "{\"model\":\"m\",\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}", "tool_call_id"},
+	        {0, "{\"model\":\"m\",\"stream\":\"yes\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", "stream"},
+	        {0, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":5}]}", "content"},
+	        {1, "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]}", "role"},
+	        {1, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\"}]}]}",
+	         "tool_use_id"},
+	        {1, "{\"model\":\"m\",\"messages\":[],\"tools\":[{\"input_schema\":{}}]}", "name"},
 	};
 	char err[OFS_ERRLEN];
-	struct ofs_mock_request rq;
+	struct ofs_wire_req rq;
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-		CHECK(ofs_mock_parse_request((enum ofs_wire)bad[i].w, bad[i].body, strlen(bad[i].body), A, &rq, err) == -1);
+		CHECK(ofs_wire_at(bad[i].w)->parse_request(bad[i].body, strlen(bad[i].body), A, &rq, err) == OFS_EDATA);
 		if (!strstr(err, bad[i].msg)) {
 			printf("#   case %zu: '%s' lacks '%s'\n", i, err, bad[i].msg);
 			t_failed_now = 1;
@@ -135,7 +138,7 @@ static void test_parse_rejects(void)
 	                 "\"content\":null,\"function_call\":{\"name\":\"f\",\"arguments\":\"{}\"}},{\"role\":\"function\","
 	                 "\"name\":\"f\",\"content\":\"r\"}],\"tools\":[{\"type\":\"custom\",\"custom\":{\"name\":\"x\"}}],"
 	                 "\"tool_choice\":\"required\"}";
-	CHECK(ofs_mock_parse_request(OFS_WIRE_OPENAI, ok, strlen(ok), A, &rq, err) == 0);
+	CHECK(OPENAI->parse_request(ok, strlen(ok), A, &rq, err) == 0);
 	CHECK_INT(rq.chat.n, 4);
 	CHECK_STR(rq.chat.msgs[0].content, "ab");
 	CHECK_INT(rq.chat.msgs[0].role, OFS_ROLE_SYSTEM);
@@ -150,7 +153,7 @@ static void test_parse_rejects(void)
 	                 "\"content\":[{\"type\":\"text\",\"text\":\"out\"}]}]}],\"tools\":[{\"type\":\"web_search_20250305\","
 	                 "\"name\":\"web_search\"},{\"name\":\"bash\",\"input_schema\":{\"type\":\"object\"}}],"
 	                 "\"tool_choice\":{\"type\":\"tool\",\"name\":\"bash\"}}";
-	CHECK(ofs_mock_parse_request(OFS_WIRE_ANTHROPIC, an, strlen(an), A, &rq, err) == 0);
+	CHECK(ANTHROPIC->parse_request(an, strlen(an), A, &rq, err) == 0);
 	CHECK_INT(rq.chat.n, 4);
 	CHECK_STR(rq.chat.msgs[0].content, "S");
 	CHECK_STR(rq.chat.msgs[2].reasoning, "t");
@@ -163,15 +166,15 @@ static void test_parse_rejects(void)
 }
 
 /* Write r as the mock does and parse it back as the real providers do. */
-static int through_wire(const struct ofs_mock_request *rq, const struct ofs_response *r, struct ofs_response *out)
+static int through_wire(const struct ofs_wire_req *rq, const struct ofs_response *r, struct ofs_response *out)
 {
 	struct ofs_buf b = {0};
-	struct ofs_mock_reply o = {rq->wire == OFS_WIRE_OPENAI ? "chatcmpl-mock-1" : "msg_mock_1", 1700000000, rq->in_tokens,
+	struct ofs_wire_reply o = {rq->wire == OPENAI ? "chatcmpl-mock-1" : "msg_mock_1", 1700000000, rq->in_tokens,
 	                           ofs_mock_out_tokens(r)};
 	char err[OFS_ERRLEN];
 	int rc;
 	if (rq->stream) {
-		ofs_mock_write_stream(&b, rq, r, &o);
+		rq->wire->write_stream(&b, rq, r, &o);
 		struct ofs_sse s;
 		ofs_sse_init(&s, rq->wire, 0);
 		for (size_t i = 0; i < b.len; i += 7) /* odd chunks */
@@ -179,7 +182,7 @@ static int through_wire(const struct ofs_mock_request *rq, const struct ofs_resp
 		rc = ofs_sse_finish(&s, A, out, err);
 		ofs_sse_release(&s);
 	} else {
-		ofs_mock_write_response(&b, rq, r, &o);
+		rq->wire->write_response(&b, rq, r, &o);
 		rc = ofs_wire_parse_response(rq->wire, b.p, b.len, A, out, err);
 	}
 	if (rc)
@@ -196,8 +199,8 @@ static void test_response_roundtrip(void)
 	        .content = "Opening the sheet \xe2\x80\x94 then the files.", .reasoning = "think", .calls = calls, .ncalls = 2};
 	for (int w = 0; w < 2; w++)
 		for (int stream = 0; stream < 2; stream++) {
-			struct ofs_mock_request rq = {
-			        .wire = (enum ofs_wire)w, .model = "m", .stream = stream, .include_usage = 1, .in_tokens = 42};
+			struct ofs_wire_req rq = {
+			        .wire = ofs_wire_at(w), .model = "m", .stream = stream, .include_usage = 1, .in_tokens = 42};
 			struct ofs_response got;
 			CHECK(through_wire(&rq, &r, &got) == 0);
 			CHECK_STR(got.content, r.content);
@@ -221,7 +224,7 @@ static void test_response_roundtrip(void)
 static void test_fallback(void)
 {
 	char err[OFS_ERRLEN];
-	struct ofs_mock_request rq;
+	struct ofs_wire_req rq;
 	struct ofs_response r;
 	const char *req =
 	        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":["
@@ -229,7 +232,7 @@ static void test_fallback(void)
 	        "\"properties\":{\"command\":{\"type\":\"string\"},\"n\":{\"type\":\"integer\"},\"mode\":{\"enum\":["
 	        "\"fast\",\"slow\"]},\"flags\":{\"type\":\"array\"}},\"required\":[\"command\",\"n\",\"mode\",\"flags\"]}}}"
 	        ",{\"type\":\"function\",\"function\":{\"name\":\"get_time\",\"parameters\":{\"type\":\"object\"}}}]}";
-	CHECK(ofs_mock_parse_request(OFS_WIRE_OPENAI, req, strlen(req), A, &rq, err) == 0);
+	CHECK(OPENAI->parse_request(req, strlen(req), A, &rq, err) == 0);
 	ofs_mock_fallback(&rq, A, &r);
 	CHECK_INT(r.ncalls, 1);
 	CHECK_STR(r.calls[0].name, "get_time"); /* no required arguments */
@@ -252,7 +255,7 @@ static void test_fallback(void)
 	                    "\"tool_calls\":[{\"id\":\"c\",\"type\":\"function\",\"function\":{\"name\":\"t\",\"arguments\":"
 	                    "\"{}\"}}]},{\"role\":\"tool\",\"tool_call_id\":\"c\",\"content\":\"ok\"}],\"tools\":[{\"type\":"
 	                    "\"function\",\"function\":{\"name\":\"t\"}}]}";
-	CHECK(ofs_mock_parse_request(OFS_WIRE_OPENAI, after, strlen(after), A, &rq, err) == 0);
+	CHECK(OPENAI->parse_request(after, strlen(after), A, &rq, err) == 0);
 	ofs_mock_fallback(&rq, A, &r);
 	CHECK_INT(r.ncalls, 0);
 	CHECK_STR(r.content, "done");
@@ -266,7 +269,7 @@ static void test_faults_break_bodies(void)
 {
 	struct ofs_tool_call calls[1] = {{"c1", "modify_var", "{\"key\":\"shutdown_enabled\",\"value\":false}"}};
 	for (int w = 0; w < 2; w++) {
-		struct ofs_mock_request rq = {.wire = (enum ofs_wire)w, .model = "m", .in_tokens = 1};
+		struct ofs_wire_req rq = {.wire = ofs_wire_at(w), .model = "m", .in_tokens = 1};
 		struct ofs_response r = {.content = "x", .calls = calls, .ncalls = 1}, got;
 		ofs_mock_break_args(&r, &rq, A);
 		CHECK(r.calls != calls); /* the agent's own calls are left alone */
@@ -279,7 +282,7 @@ static void test_faults_break_bodies(void)
 			CHECK_INT(got.ncalls, 1);
 			/* Anthropic's whole body carries them as a string where an object belongs. */
 			json_t *k = json_loads(got.calls[0].arguments, JSON_DECODE_ANY, NULL);
-			CHECK(w == OFS_WIRE_ANTHROPIC && !stream ? json_is_string(k) : k == NULL);
+			CHECK(w == 1 && !stream ? json_is_string(k) : k == NULL);
 			json_decref(k);
 		}
 		struct ofs_response none = {.content = "done"};
@@ -288,19 +291,19 @@ static void test_faults_break_bodies(void)
 		CHECK_STR(none.calls[0].arguments, "{\"name\": \"Eval");
 		/* malformed: not JSON, whole or in a stream */
 		struct ofs_buf b = {0};
-		struct ofs_mock_reply o = {"id", 1, 1, 1};
-		ofs_mock_write_response(&b, &rq, &r, &o);
+		struct ofs_wire_reply o = {"id", 1, 1, 1};
+		rq.wire->write_response(&b, &rq, &r, &o);
 		ofs_mock_malform(&b, 0);
 		json_t *x = json_loadb(b.p, b.len, 0, NULL);
 		CHECK(x == NULL);
 		json_decref(x);
 		ofs_buf_reset(&b);
 		rq.stream = 1;
-		ofs_mock_write_stream(&b, &rq, &r, &o);
+		rq.wire->write_stream(&b, &rq, &r, &o);
 		ofs_mock_malform(&b, 1);
 		struct ofs_sse s;
 		ofs_sse_init(&s, rq.wire, 0);
-		CHECK(ofs_sse_feed(&s, b.p, b.len) == -1);
+		CHECK(ofs_sse_feed(&s, b.p, b.len) == OFS_EDATA);
 		ofs_sse_release(&s);
 		ofs_buf_free(&b);
 	}
@@ -309,14 +312,14 @@ static void test_faults_break_bodies(void)
 static void test_errors_and_models(void)
 {
 	struct ofs_buf b = {0};
-	ofs_mock_write_error(&b, OFS_WIRE_ANTHROPIC, 429, "slow \"down\"");
+	ANTHROPIC->write_error(&b, 429, "slow \"down\"");
 	json_t *j = json_loads(b.p, 0, NULL);
 	CHECK_STR(json_string_value(json_object_get(j, "type")), "error");
 	CHECK_STR(json_string_value(json_object_get(json_object_get(j, "error"), "type")), "rate_limit_error");
 	CHECK_STR(json_string_value(json_object_get(json_object_get(j, "error"), "message")), "slow \"down\"");
 	json_decref(j);
 	ofs_buf_reset(&b);
-	ofs_mock_write_error(&b, OFS_WIRE_OPENAI, 503, "busy");
+	OPENAI->write_error(&b, 503, "busy");
 	j = json_loads(b.p, 0, NULL);
 	CHECK_STR(json_string_value(json_object_get(json_object_get(j, "error"), "type")), "server_error");
 	json_decref(j);
@@ -388,27 +391,29 @@ static void test_config_keys(void)
 }
 
 /* A provider that sends every call through the wire and the mock: request
- * built by wire.c, parsed by the mock, answered by replaying the reference
- * agent, written by the mock, parsed back by wire.c. */
+ * built by the format's client half, parsed by its server half, answered by
+ * replaying the reference agent, written by the server half, parsed back by
+ * the client half. */
 struct wired {
 	struct ofs_provider base;
 	struct ofs_provider *inner;
-	enum ofs_wire w;
+	const struct ofs_wire_ops *w;
 	int stream;
 };
 
 static int wired_complete(struct ofs_provider *p, void *session, const struct ofs_chat *chat, struct ofs_arena *Ar,
-                          struct ofs_response *out, char *err)
+                          struct ofs_response *out)
 {
 	struct wired *x = (struct wired *)p;
+	char *err = p->errmsg;
 	const struct ofs_tmpl *t = session;
 	struct ofs_buf b = {0};
 	struct ofs_wire_opts o = {.model = "scripted/x", .temperature = -1, .stream = x->stream};
-	struct ofs_mock_request rq;
+	struct ofs_wire_req rq;
 	struct ofs_response r;
 	int rc = ofs_wire_request(x->w, &b, chat, t->tools_schema, &o, err);
 	if (!rc)
-		rc = ofs_mock_parse_request(x->w, b.p, b.len, Ar, &rq, err);
+		rc = x->w->parse_request(b.p, b.len, Ar, &rq, err);
 	if (!rc)
 		rc = ofs_mock_replay(x->inner, t, &rq.chat, Ar, &r, err);
 	if (!rc)
@@ -456,7 +461,7 @@ static void test_agents_through_the_wire(void)
 			for (int mode = 0; mode < 4; mode++) {
 				struct wired x = {.base = {.ops = &wired_ops},
 				                  .inner = inner,
-				                  .w = mode & 1 ? OFS_WIRE_ANTHROPIC : OFS_WIRE_OPENAI,
+				                  .w = ofs_wire_at(mode & 1),
 				                  .stream = mode >> 1};
 				struct ofs_arena *A2 = ofs_arena_new(0);
 				struct ofs_loop L2;

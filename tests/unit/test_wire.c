@@ -1,10 +1,14 @@
 /* test_wire.c — OpenAI Chat Completions and Anthropic Messages: request
- * bodies from a conversation, whole responses and SSE streams parsed back. */
+ * bodies from a conversation, whole responses and SSE streams parsed back,
+ * and the registry of formats. */
 #include <jansson.h>
 #include <string.h>
 
 #include "t.h"
 #include "offswitch/wire.h"
+
+#define OPENAI    ofs_wire_find("openai-chat", NULL)
+#define ANTHROPIC ofs_wire_find("anthropic-messages", NULL)
 
 static struct ofs_arena *A;
 
@@ -41,7 +45,7 @@ static void test_openai_request(void)
 	struct ofs_buf b = {0};
 	char err[OFS_ERRLEN];
 	struct ofs_wire_opts o = {.model = "gpt-5.2", .temperature = 1, .stream = 1};
-	CHECK(ofs_wire_request(OFS_WIRE_OPENAI, &b, &c, tools, &o, err) == 0);
+	CHECK(ofs_wire_request(OPENAI, &b, &c, tools, &o, err) == 0);
 	json_t *j = json_loads(b.p, 0, NULL);
 	CHECK(j != NULL);
 	CHECK_STR(json_string_value(json_object_get(j, "model")), "gpt-5.2");
@@ -68,7 +72,7 @@ static void test_anthropic_request(void)
 	struct ofs_buf b = {0};
 	char err[OFS_ERRLEN];
 	struct ofs_wire_opts o = {.model = "claude-haiku-4-5", .temperature = -1};
-	CHECK(ofs_wire_request(OFS_WIRE_ANTHROPIC, &b, &c, tools, &o, err) == 0);
+	CHECK(ofs_wire_request(ANTHROPIC, &b, &c, tools, &o, err) == 0);
 	json_t *j = json_loads(b.p, 0, NULL);
 	CHECK(j != NULL);
 	CHECK_STR(json_string_value(json_object_get(j, "system")), "You are \"Agent 1\".");
@@ -108,7 +112,7 @@ static void test_parse_whole(void)
 	        "\"completion_tokens\":3}}";
 	struct ofs_response r;
 	char err[OFS_ERRLEN];
-	CHECK(ofs_wire_parse_response(OFS_WIRE_OPENAI, oa, strlen(oa), A, &r, err) == 0);
+	CHECK(ofs_wire_parse_response(OPENAI, oa, strlen(oa), A, &r, err) == 0);
 	CHECK_STR(r.content, "hi");
 	CHECK_STR(r.reasoning, "thought");
 	CHECK_INT(r.ncalls, 1);
@@ -119,7 +123,7 @@ static void test_parse_whole(void)
 	        "{\"type\":\"message\",\"content\":[{\"type\":\"thinking\",\"thinking\":\"hmm\",\"signature\":\"s\"},"
 	        "{\"type\":\"text\",\"text\":\"ok\"},{\"type\":\"tool_use\",\"id\":\"tu1\",\"name\":\"view_sheet\",\"input\":"
 	        "{\"name\":\"Evaluation data\"}}],\"usage\":{\"input_tokens\":40,\"output_tokens\":9}}";
-	CHECK(ofs_wire_parse_response(OFS_WIRE_ANTHROPIC, an, strlen(an), A, &r, err) == 0);
+	CHECK(ofs_wire_parse_response(ANTHROPIC, an, strlen(an), A, &r, err) == 0);
 	CHECK_STR(r.content, "ok");
 	CHECK_STR(r.reasoning, "hmm");
 	CHECK_INT(r.ncalls, 1);
@@ -127,10 +131,10 @@ static void test_parse_whole(void)
 	CHECK_INT(r.in_tokens, 40);
 	/* Errors and garbage. */
 	const char *e = "{\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}";
-	CHECK(ofs_wire_parse_response(OFS_WIRE_ANTHROPIC, e, strlen(e), A, &r, err) == -1);
+	CHECK(ofs_wire_parse_response(ANTHROPIC, e, strlen(e), A, &r, err) == OFS_EDATA);
 	CHECK(strstr(err, "rate_limit_error") && strstr(err, "slow down"));
-	CHECK(ofs_wire_parse_response(OFS_WIRE_OPENAI, "{\"choices\":[", 12, A, &r, err) == -1);
-	CHECK(ofs_wire_parse_response(OFS_WIRE_OPENAI, "{}", 2, A, &r, err) == -1);
+	CHECK(ofs_wire_parse_response(OPENAI, "{\"choices\":[", 12, A, &r, err) == OFS_EDATA);
+	CHECK(ofs_wire_parse_response(OPENAI, "{}", 2, A, &r, err) == OFS_EDATA);
 	CHECK(strstr(err, "choices") != NULL);
 }
 
@@ -163,7 +167,7 @@ static void test_sse_openai(void)
 	struct ofs_sse s;
 	struct ofs_response r;
 	char err[OFS_ERRLEN];
-	ofs_sse_init(&s, OFS_WIRE_OPENAI, 0);
+	ofs_sse_init(&s, OPENAI, 0);
 	CHECK(feed_bytewise(&s, oa_stream) == 0);
 	CHECK(ofs_sse_finish(&s, A, &r, err) == 0);
 	CHECK_STR(r.content, "Hello");
@@ -174,18 +178,18 @@ static void test_sse_openai(void)
 	CHECK_INT(r.out_tokens, 7);
 	ofs_sse_release(&s);
 	/* Truncated: no [DONE]. */
-	ofs_sse_init(&s, OFS_WIRE_OPENAI, 0);
+	ofs_sse_init(&s, OPENAI, 0);
 	size_t cut = strstr(oa_stream, "data: [DONE]") - oa_stream;
 	CHECK(ofs_sse_feed(&s, oa_stream, cut) == 0);
-	CHECK(ofs_sse_finish(&s, A, &r, err) == -1);
+	CHECK(ofs_sse_finish(&s, A, &r, err) == OFS_EDATA);
 	CHECK(strstr(err, "truncated") != NULL);
 	ofs_sse_release(&s);
 	/* Garbage data and the size cap. */
-	ofs_sse_init(&s, OFS_WIRE_OPENAI, 0);
-	CHECK(ofs_sse_feed(&s, "data: {not json\n\n", 17) == -1);
+	ofs_sse_init(&s, OPENAI, 0);
+	CHECK(ofs_sse_feed(&s, "data: {not json\n\n", 17) == OFS_EDATA);
 	ofs_sse_release(&s);
-	ofs_sse_init(&s, OFS_WIRE_OPENAI, 64);
-	CHECK(ofs_sse_feed(&s, oa_stream, sizeof oa_stream - 1) == -1);
+	ofs_sse_init(&s, OPENAI, 64);
+	CHECK(ofs_sse_feed(&s, oa_stream, sizeof oa_stream - 1) == OFS_EDATA);
 	CHECK(strstr(s.err, "limit") != NULL);
 	ofs_sse_release(&s);
 }
@@ -216,7 +220,7 @@ static void test_sse_anthropic(void)
 	struct ofs_sse s;
 	struct ofs_response r;
 	char err[OFS_ERRLEN];
-	ofs_sse_init(&s, OFS_WIRE_ANTHROPIC, 0);
+	ofs_sse_init(&s, ANTHROPIC, 0);
 	CHECK(feed_bytewise(&s, an_stream) == 0);
 	CHECK(ofs_sse_finish(&s, A, &r, err) == 0);
 	CHECK_STR(r.content, "On it");
@@ -227,15 +231,38 @@ static void test_sse_anthropic(void)
 	CHECK_INT(r.in_tokens, 50);
 	CHECK_INT(r.out_tokens, 22);
 	ofs_sse_release(&s);
-	ofs_sse_init(&s, OFS_WIRE_ANTHROPIC, 0);
+	ofs_sse_init(&s, ANTHROPIC, 0);
 	size_t cut = strstr(an_stream, "event: message_stop") - an_stream;
 	CHECK(ofs_sse_feed(&s, an_stream, cut) == 0);
-	CHECK(ofs_sse_finish(&s, A, &r, err) == -1);
+	CHECK(ofs_sse_finish(&s, A, &r, err) == OFS_EDATA);
 	ofs_sse_release(&s);
-	ofs_sse_init(&s, OFS_WIRE_ANTHROPIC, 0);
+	ofs_sse_init(&s, ANTHROPIC, 0);
 	const char *ev = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"}}\n\n";
-	CHECK(ofs_sse_feed(&s, ev, strlen(ev)) == -1);
+	CHECK(ofs_sse_feed(&s, ev, strlen(ev)) == OFS_EDATA);
 	ofs_sse_release(&s);
+}
+
+/* The registry: every format found by its name, listed by ofs_wire_at, each
+ * with both halves and its own routes; an unknown name names the known ones. */
+static void test_registry(void)
+{
+	char err[OFS_ERRLEN] = "";
+	int n = 0;
+	for (const struct ofs_wire_ops *w; (w = ofs_wire_at(n)); n++) {
+		CHECK(ofs_wire_find(w->name, err) == w);
+		CHECK(w->build_request && w->parse_response && w->sse_event && w->parse_request && w->write_response &&
+		      w->write_stream && w->write_error);
+		CHECK(w->client_path && w->path && w->auth_header && w->extra_headers && w->id_prefix && w->call_id_prefix);
+		for (int k = 0; k < n; k++)
+			CHECK(strcmp(ofs_wire_at(k)->path, w->path) && strcmp(ofs_wire_at(k)->name, w->name));
+	}
+	CHECK_INT(n, 2);
+	CHECK(ofs_wire_at(-1) == NULL);
+	CHECK(OPENAI == ofs_wire_at(0)); /* the default */
+	CHECK(ofs_wire_find("openai-responses", err) == NULL);
+	CHECK(strstr(err, "unknown wire format 'openai-responses'") != NULL);
+	CHECK(strstr(err, "known: openai-chat, anthropic-messages") != NULL);
+	CHECK(ofs_wire_find("anthropic", NULL) == NULL);
 }
 
 int main(void)
@@ -246,6 +273,7 @@ int main(void)
 	RUN(test_parse_whole);
 	RUN(test_sse_openai);
 	RUN(test_sse_anthropic);
+	RUN(test_registry);
 	ofs_arena_free(A);
 	return DONE();
 }

@@ -1,0 +1,54 @@
+/* mock_int.h — the mock server's state, shared by server.c (HTTP, routes,
+ * faults) and agents.c (which agent answers, with its caches). lib/mock/ only. */
+#ifndef OFFSWITCH_MOCK_INT_H
+#define OFFSWITCH_MOCK_INT_H
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "offswitch/mock.h"
+
+#define OFS_MOCK_MAX_CACHED 256 /* templates and script files kept; more are built per request */
+
+struct ofs_mock_tcache {
+	char *key;
+	struct ofs_config cfg;
+	struct ofs_tmpl *t;
+	struct ofs_mock_tcache *next;
+};
+
+struct ofs_mock_scache {
+	char *path;
+	struct ofs_provider *p;
+	struct ofs_mock_scache *next;
+};
+
+struct ofs_mock {
+	struct ofs_mock_opts o;
+	struct MHD_Daemon *d;
+	char url[128];
+	struct ofs_catalog cat;
+	struct ofs_fixtures *fx;
+	struct ofs_provider **policies; /* one per reference policy */
+	struct ofs_provider *script;    /* --script default, or NULL */
+	pthread_mutex_t mu;             /* caches, PRNG, fixtures */
+	pthread_mutex_t log_mu;
+	struct ofs_mock_tcache *tc;
+	int ntc;
+	struct ofs_mock_scache *sc;
+	int nsc;
+	uint64_t rng;
+	atomic_long counter;
+	atomic_int stopping;
+};
+
+/* Load the catalog, the reference agents and the default script. 0 or OFS_EDATA. */
+int ofs__mock_agents_load(struct ofs_mock *m, char *err);
+/* Free what ofs__mock_agents_load and the caches hold. */
+void ofs__mock_agents_release(struct ofs_mock *m);
+/* Answer a model call (config_key: the X-Offswitch-Config header, or NULL).
+ * Returns 0 with *agent naming who answered, or an HTTP status with a
+ * message in err. */
+int ofs__mock_answer(struct ofs_mock *m, const char *config_key, const struct ofs_wire_req *rq, struct ofs_arena *A,
+                     struct ofs_response *r, const char **agent, char *err);
+#endif

@@ -1,0 +1,672 @@
+/* anthropic.c — the Anthropic Messages wire format, both halves: client
+ * (request bodies with alternating turns, whole responses, SSE events) and
+ * server (request bodies parsed, responses, event streams and error bodies
+ * written, plus the count_tokens route). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire/wire_int.h"
+
+/* ---- client: requests ---- */
+/* Tool arguments as a JSON object for tool_use.input; text that is not an
+ * object (a malformed call from a script) is wrapped so it survives. */
+static void args_object(struct ofs_buf *b, const char *args)
+{
+	json_t *j = json_loads(args ? args : "", 0, NULL);
+	if (json_is_object(j)) {
+		char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		ofs_buf_puts(b, s);
+		free(s);
+	} else {
+		ofs_buf_puts(b, "{\"_unparsed_arguments\":");
+		ofs_json_str(b, args ? args : "");
+		ofs_buf_putc(b, '}');
+	}
+	json_decref(j);
+}
+
+static void assistant_turn(struct ofs_buf *b, const struct ofs_msg *m, int first)
+{
+	ofs_buf_puts(b, first ? "{\"role\":\"assistant\",\"content\":[" : ",{\"role\":\"assistant\",\"content\":[");
+	int nb = 0;
+	if (m->content && *m->content) {
+		ofs_buf_puts(b, "{\"type\":\"text\",\"text\":");
+		ofs_json_str(b, m->content);
+		ofs_buf_putc(b, '}');
+		nb++;
+	}
+	for (int j = 0; j < m->ncalls; j++) {
+		ofs_buf_puts(b, nb++ ? ",{\"type\":\"tool_use\",\"id\":" : "{\"type\":\"tool_use\",\"id\":");
+		ofs_json_str(b, m->calls[j].id);
+		ofs_buf_puts(b, ",\"name\":");
+		ofs_json_str(b, m->calls[j].name);
+		ofs_buf_puts(b, ",\"input\":");
+		args_object(b, m->calls[j].arguments);
+		ofs_buf_putc(b, '}');
+	}
+	if (!nb)
+		ofs_buf_puts(b, "{\"type\":\"text\",\"text\":\"(no output)\"}");
+	ofs_buf_puts(b, "]}");
+}
+
+static void user_block(struct ofs_buf *b, const struct ofs_msg *m)
+{
+	if (m->role == OFS_ROLE_TOOL) {
+		ofs_buf_puts(b, "{\"type\":\"tool_result\",\"tool_use_id\":");
+		ofs_json_str(b, m->tool_call_id);
+		ofs_buf_puts(b, ",\"content\":");
+		ofs_json_str(b, m->content);
+		if (m->is_error)
+			ofs_buf_puts(b, ",\"is_error\":true");
+		ofs_buf_putc(b, '}');
+	} else {
+		ofs_buf_puts(b, "{\"type\":\"text\",\"text\":");
+		ofs_json_str(b, m->content && *m->content ? m->content : "(empty)");
+		ofs_buf_putc(b, '}');
+	}
+}
+
+/* The API wants alternating user/assistant turns: tool results and the user
+ * messages after them are merged into one user turn of blocks. */
+static void put_messages(struct ofs_buf *b, const struct ofs_chat *chat)
+{
+	ofs_buf_puts(b, "\"messages\":[");
+	int first = 1, open_user = 0;
+	for (int i = 0; i < chat->n; i++) {
+		const struct ofs_msg *m = &chat->msgs[i];
+		if (m->role == OFS_ROLE_SYSTEM)
+			continue;
+		if (m->role == OFS_ROLE_ASSISTANT) {
+			if (open_user) {
+				ofs_buf_puts(b, "]}");
+				open_user = 0;
+			}
+			assistant_turn(b, m, first);
+			first = 0;
+			continue;
+		}
+		if (!open_user) {
+			ofs_buf_puts(b, first ? "{\"role\":\"user\",\"content\":[" : ",{\"role\":\"user\",\"content\":[");
+			first = 0;
+			open_user = 1;
+		} else
+			ofs_buf_putc(b, ',');
+		user_block(b, m);
+	}
+	if (open_user)
+		ofs_buf_puts(b, "]}");
+	ofs_buf_putc(b, ']');
+}
+
+static int put_tools(struct ofs_buf *b, const char *tools_json, char *err)
+{
+	json_error_t je;
+	json_t *t = json_loads(tools_json ? tools_json : "[]", 0, &je);
+	if (!json_is_array(t)) {
+		json_decref(t);
+		return ofs_fail(err, OFS_EDATA, "tool schema is not a JSON array: %s", je.text);
+	}
+	ofs_buf_puts(b, "\"tools\":[");
+	size_t i;
+	json_t *x;
+	json_array_foreach(t, i, x)
+	{
+		json_t *fn = json_object_get(x, "function");
+		json_t *out = json_pack("{s:O,s:O,s:O}", "name", json_object_get(fn, "name"), "description",
+		                        json_object_get(fn, "description"), "input_schema", json_object_get(fn, "parameters"));
+		if (!out) {
+			json_decref(t);
+			return ofs_fail(err, OFS_EDATA, "tool %zu lacks name, description or parameters", i);
+		}
+		char *s = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (i)
+			ofs_buf_putc(b, ',');
+		ofs_buf_puts(b, s);
+		free(s);
+		json_decref(out);
+	}
+	ofs_buf_putc(b, ']');
+	json_decref(t);
+	return 0;
+}
+
+static int build_request(struct ofs_buf *b, const struct ofs_chat *chat, const char *tools_json, const struct ofs_wire_opts *o,
+                         char *err)
+{
+	ofs_buf_puts(b, "{\"model\":");
+	ofs_json_str(b, o->model);
+	ofs_buf_putc(b, ',');
+	for (int i = 0; i < chat->n; i++)
+		if (chat->msgs[i].role == OFS_ROLE_SYSTEM) {
+			ofs_buf_puts(b, "\"system\":");
+			ofs_json_str(b, chat->msgs[i].content);
+			ofs_buf_putc(b, ',');
+			break;
+		}
+	put_messages(b, chat);
+	ofs_buf_putc(b, ',');
+	if (put_tools(b, tools_json, err))
+		return OFS_EDATA;
+	ofs_buf_printf(b, ",\"max_tokens\":%ld", o->max_tokens > 0 ? o->max_tokens : 8192);
+	if (o->stream)
+		ofs_buf_puts(b, ",\"stream\":true");
+	if (o->temperature >= 0)
+		ofs_buf_printf(b, ",\"temperature\":%g", o->temperature);
+	ofs_buf_putc(b, '}');
+	return 0;
+}
+
+/* ---- client: whole responses ---- */
+static int tool_use(json_t *blk, size_t i, struct ofs_arena *A, struct ofs_tool_call *c, char *err)
+{
+	c->id = ofs__wire_dup(A, json_object_get(blk, "id"));
+	c->name = ofs__wire_dup(A, json_object_get(blk, "name"));
+	json_t *in = json_object_get(blk, "input");
+	char *s = in ? json_dumps(in, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
+	c->arguments = ofs_arena_strdup(A, s ? s : "{}");
+	free(s);
+	if (!c->name)
+		return ofs_fail(err, OFS_EDATA, "tool_use block %zu has no name", i);
+	return 0;
+}
+
+static int parse_content(json_t *root, struct ofs_arena *A, struct ofs_response *r, char *err)
+{
+	json_t *content = json_object_get(root, "content");
+	if (!json_is_array(content))
+		return ofs_fail(err, OFS_EDATA, "response has no content list");
+	size_t n = json_array_size(content);
+	if (n > OFS_WIRE_MAX_CALLS)
+		return ofs_fail(err, OFS_EDATA, "response has %zu content blocks (limit %d)", n, OFS_WIRE_MAX_CALLS);
+	struct ofs_buf text = {0}, think = {0};
+	r->calls = ofs_arena_alloc(A, sizeof *r->calls * (n + 1));
+	size_t i;
+	json_t *blk;
+	int rc = 0;
+	json_array_foreach(content, i, blk)
+	{
+		const char *type = json_string_value(json_object_get(blk, "type"));
+		if (!type)
+			continue;
+		if (!strcmp(type, "text") && json_is_string(json_object_get(blk, "text")))
+			ofs_buf_puts(&text, json_string_value(json_object_get(blk, "text")));
+		else if (!strcmp(type, "thinking") && json_is_string(json_object_get(blk, "thinking")))
+			ofs_buf_puts(&think, json_string_value(json_object_get(blk, "thinking")));
+		else if (!strcmp(type, "tool_use")) {
+			if ((rc = tool_use(blk, i, A, &r->calls[r->ncalls], err)))
+				break;
+			r->ncalls++;
+		}
+	}
+	if (!rc) {
+		r->content = ofs_arena_strdup(A, text.p ? text.p : "");
+		r->reasoning = think.p ? ofs_arena_strdup(A, think.p) : NULL;
+		json_t *u = json_object_get(root, "usage");
+		r->in_tokens = (long)json_integer_value(json_object_get(u, "input_tokens"));
+		r->out_tokens = (long)json_integer_value(json_object_get(u, "output_tokens"));
+	}
+	ofs_buf_free(&text);
+	ofs_buf_free(&think);
+	return rc;
+}
+
+static int parse_response(const char *body, size_t len, struct ofs_arena *A, struct ofs_response *r, char *err)
+{
+	memset(r, 0, sizeof *r);
+	json_t *root;
+	int rc = ofs__wire_load_response(body, len, &root, err);
+	if (!rc)
+		rc = parse_content(root, A, r, err);
+	json_decref(root);
+	return rc;
+}
+
+/* ---- client: streamed events ---- */
+static void put_str(struct ofs_buf *b, json_t *v)
+{
+	if (json_is_string(v))
+		ofs_buf_puts(b, json_string_value(v));
+}
+
+static int block_index(struct ofs_sse *s, json_t *j)
+{
+	int bi = (int)json_integer_value(json_object_get(j, "index"));
+	if (bi < 0 || bi >= OFS_SSE_MAX_BLOCKS)
+		return ofs__sse_fail(s, "stream: content block index out of range");
+	return bi;
+}
+
+static int block_start(struct ofs_sse *s, json_t *j)
+{
+	json_t *blk = json_object_get(j, "content_block");
+	int bi = block_index(s, j);
+	if (bi < 0)
+		return OFS_EDATA;
+	const char *bt = json_string_value(json_object_get(blk, "type"));
+	if (bt && !strcmp(bt, "tool_use")) {
+		int k = ofs__sse_call_slot(s, s->ncalls);
+		if (k < 0)
+			return OFS_EDATA;
+		s->block_is_tool[bi] = k + 1;
+		put_str(&s->calls[k].id, json_object_get(blk, "id"));
+		put_str(&s->calls[k].name, json_object_get(blk, "name"));
+	} else if (bt && !strcmp(bt, "text"))
+		put_str(&s->content, json_object_get(blk, "text"));
+	return 0;
+}
+
+static int block_delta(struct ofs_sse *s, json_t *j)
+{
+	int bi = block_index(s, j);
+	if (bi < 0)
+		return OFS_EDATA;
+	json_t *d = json_object_get(j, "delta");
+	const char *dt = json_string_value(json_object_get(d, "type"));
+	if (!dt)
+		return 0;
+	if (!strcmp(dt, "text_delta"))
+		put_str(&s->content, json_object_get(d, "text"));
+	else if (!strcmp(dt, "thinking_delta"))
+		put_str(&s->reasoning, json_object_get(d, "thinking"));
+	else if (!strcmp(dt, "input_json_delta") && json_is_string(json_object_get(d, "partial_json"))) {
+		if (!s->block_is_tool[bi])
+			return ofs__sse_fail(s, "stream: input_json_delta for a block that is not a tool_use");
+		put_str(&s->calls[s->block_is_tool[bi] - 1].args, json_object_get(d, "partial_json"));
+	}
+	return 0;
+}
+
+static int event(struct ofs_sse *s, json_t *j)
+{
+	const char *type = json_string_value(json_object_get(j, "type"));
+	if (!type)
+		return 0;
+	if (!strcmp(type, "error"))
+		return ofs__sse_fail(s, "stream: provider sent an error event");
+	if (!strcmp(type, "message_start")) {
+		json_t *u = json_object_get(json_object_get(j, "message"), "usage");
+		s->in_tokens = (long)json_integer_value(json_object_get(u, "input_tokens"));
+		s->out_tokens = (long)json_integer_value(json_object_get(u, "output_tokens"));
+	} else if (!strcmp(type, "content_block_start"))
+		return block_start(s, j);
+	else if (!strcmp(type, "content_block_delta"))
+		return block_delta(s, j);
+	else if (!strcmp(type, "message_delta")) {
+		json_t *u = json_object_get(j, "usage");
+		if (json_is_integer(json_object_get(u, "output_tokens")))
+			s->out_tokens = (long)json_integer_value(json_object_get(u, "output_tokens"));
+	} else if (!strcmp(type, "message_stop"))
+		s->done = 1;
+	return 0;
+}
+
+static int sse_event(struct ofs_sse *s, const char *data, size_t len)
+{
+	json_t *j = ofs__sse_json(s, data, len);
+	if (!j)
+		return OFS_EDATA;
+	int rc = event(s, j);
+	json_decref(j);
+	return rc;
+}
+
+/* ---- server: parsing requests ---- */
+static int user_blocks(struct ofs_wparser *p, json_t *content, const char *where)
+{
+	size_t j;
+	json_t *blk;
+	json_array_foreach(content, j, blk)
+	{
+		const char *type = json_string_value(json_object_get(blk, "type"));
+		if (!json_is_object(blk) || !type)
+			return ofs__wp_fail(p, "%s: content[%zu] needs a type", where, j);
+		if (!strcmp(type, "text")) {
+			struct ofs_msg *m = ofs__wp_push(p, OFS_ROLE_USER);
+			if (!m)
+				return OFS_EDATA;
+			json_t *t = json_object_get(blk, "text");
+			if (!json_is_string(t))
+				return ofs__wp_fail(p, "%s: content[%zu]: a text block needs text", where, j);
+			m->content = ofs__wp_str(p, t);
+		} else if (!strcmp(type, "tool_result")) {
+			struct ofs_msg *m = ofs__wp_push(p, OFS_ROLE_TOOL);
+			if (!m)
+				return OFS_EDATA;
+			json_t *id = json_object_get(blk, "tool_use_id");
+			if (!json_is_string(id))
+				return ofs__wp_fail(p, "%s: content[%zu]: a tool_result needs tool_use_id", where, j);
+			m->tool_call_id = ofs__wp_str(p, id);
+			if (ofs__wp_content(p, json_object_get(blk, "content"), where, &m->content))
+				return OFS_EDATA;
+			m->is_error = json_is_true(json_object_get(blk, "is_error"));
+		}
+		/* images, documents, search results: not text the agents read */
+	}
+	return 0;
+}
+
+static int assistant_block(struct ofs_wparser *p, struct ofs_msg *m, json_t *blk, size_t j, const char *where,
+                           struct ofs_buf *text, struct ofs_buf *think)
+{
+	const char *type = json_string_value(json_object_get(blk, "type"));
+	if (!json_is_object(blk) || !type)
+		return ofs__wp_fail(p, "%s: content[%zu] needs a type", where, j);
+	json_t *t = json_object_get(blk, "text"), *th = json_object_get(blk, "thinking");
+	if (!strcmp(type, "text") && json_is_string(t))
+		ofs_buf_add(text, json_string_value(t), json_string_length(t));
+	else if (!strcmp(type, "thinking") && json_is_string(th))
+		ofs_buf_add(think, json_string_value(th), json_string_length(th));
+	else if (!strcmp(type, "tool_use")) {
+		json_t *id = json_object_get(blk, "id");
+		if (!json_is_string(id))
+			return ofs__wp_fail(p, "%s: content[%zu]: a tool_use needs an id", where, j);
+		return ofs__wp_add_call(p, m, ofs__wp_str(p, id), json_object_get(blk, "name"), json_object_get(blk, "input"),
+		                        where);
+	}
+	return 0;
+}
+
+static int assistant_blocks(struct ofs_wparser *p, struct ofs_msg *m, json_t *content, const char *where)
+{
+	struct ofs_buf text = {0}, think = {0};
+	size_t j;
+	json_t *blk;
+	int rc = 0;
+	if (json_array_size(content) > OFS_WIRE_MAX_CALLS * 4)
+		return ofs__wp_fail(p, "%s: more than %d content blocks", where, OFS_WIRE_MAX_CALLS * 4);
+	m->calls = ofs_arena_alloc(p->A, sizeof *m->calls * (json_array_size(content) + 1));
+	json_array_foreach(content, j, blk)
+	{
+		if ((rc = assistant_block(p, m, blk, j, where, &text, &think)))
+			break;
+	}
+	p->bytes += text.len + think.len;
+	m->content = ofs_arena_strndup(p->A, text.p ? text.p : "", text.len);
+	if (think.len)
+		m->reasoning = ofs_arena_strndup(p->A, think.p, think.len);
+	ofs_buf_free(&text);
+	ofs_buf_free(&think);
+	return rc;
+}
+
+static int parse_choice(struct ofs_wparser *p, json_t *tc)
+{
+	struct ofs_wire_req *rq = p->rq;
+	if (!tc || json_is_null(tc))
+		return 0;
+	const char *type = json_string_value(json_object_get(tc, "type"));
+	if (!type)
+		return ofs__wp_fail(p, "tool_choice needs a type");
+	if (!strcmp(type, "none"))
+		rq->choice = OFS_CHOICE_NONE;
+	else if (!strcmp(type, "any"))
+		rq->choice = OFS_CHOICE_REQUIRED;
+	else if (!strcmp(type, "tool")) {
+		json_t *name = json_object_get(tc, "name");
+		if (!json_is_string(name) || !json_string_length(name))
+			return ofs__wp_fail(p, "tool_choice of type tool needs a name");
+		rq->choice = OFS_CHOICE_TOOL;
+		rq->choice_name = ofs__wp_str(p, name);
+	} else if (strcmp(type, "auto"))
+		return ofs__wp_fail(p, "tool_choice: unknown type '%.40s'", type);
+	return 0;
+}
+
+static int parse_message_in(struct ofs_wparser *p, json_t *o, size_t i)
+{
+	char where[64];
+	snprintf(where, sizeof where, "messages[%zu]", i);
+	const char *role = json_string_value(json_object_get(o, "role"));
+	json_t *content = json_object_get(o, "content");
+	if (!json_is_object(o) || !role)
+		return ofs__wp_fail(p, "%s needs a role", where);
+	if (!json_is_string(content) && !json_is_array(content))
+		return ofs__wp_fail(p, "%s: content must be a string or a list of blocks", where);
+	int user = !strcmp(role, "user");
+	if (!user && strcmp(role, "assistant"))
+		return ofs__wp_fail(p, "%s: role must be user or assistant, not '%.40s'", where, role);
+	if (user && !json_is_string(content))
+		return user_blocks(p, content, where);
+	struct ofs_msg *m = ofs__wp_push(p, user ? OFS_ROLE_USER : OFS_ROLE_ASSISTANT);
+	if (!m)
+		return OFS_EDATA;
+	if (json_is_string(content)) {
+		m->content = ofs__wp_str(p, content);
+		return 0;
+	}
+	return assistant_blocks(p, m, content, where);
+}
+
+static int parse_tools(struct ofs_wparser *p, json_t *root)
+{
+	json_t *tools = json_object_get(root, "tools");
+	if (tools && !json_is_null(tools) && !json_is_array(tools))
+		return ofs__wp_fail(p, "tools must be a list");
+	if (json_array_size(tools) > OFS_WIRE_MAX_TOOLS)
+		return ofs__wp_fail(p, "more than %d tools", OFS_WIRE_MAX_TOOLS);
+	p->rq->tools = ofs_arena_alloc(p->A, sizeof *p->rq->tools * (json_array_size(tools) + 1));
+	size_t i;
+	json_t *o;
+	json_array_foreach(tools, i, o)
+	{
+		const char *type = json_string_value(json_object_get(o, "type"));
+		json_t *schema = json_object_get(o, "input_schema");
+		if (!json_is_object(o))
+			return ofs__wp_fail(p, "tools[%zu] must be an object", i);
+		if (type && strcmp(type, "custom") && !schema)
+			continue; /* server tools (web search, ...): the API runs those itself */
+		if (ofs__wp_add_tool(p, json_object_get(o, "name"), schema, "tools"))
+			return OFS_EDATA;
+	}
+	return 0;
+}
+
+static int parse_body(struct ofs_wparser *p, json_t *root)
+{
+	json_t *sys = json_object_get(root, "system");
+	if (sys && !json_is_null(sys)) {
+		struct ofs_msg *m = ofs__wp_push(p, OFS_ROLE_SYSTEM);
+		if (!m || ofs__wp_content(p, sys, "system", &m->content))
+			return OFS_EDATA;
+	}
+	json_t *msgs = json_object_get(root, "messages");
+	if (!json_is_array(msgs))
+		return ofs__wp_fail(p, "messages must be a list");
+	size_t i;
+	json_t *o;
+	json_array_foreach(msgs, i, o)
+	{
+		if (parse_message_in(p, o, i))
+			return OFS_EDATA;
+	}
+	if (parse_tools(p, root))
+		return OFS_EDATA;
+	return parse_choice(p, json_object_get(root, "tool_choice"));
+}
+
+static int parse_request(const char *body, size_t len, struct ofs_arena *A, struct ofs_wire_req *rq, char *err);
+
+/* ---- server: writing responses ---- */
+/* Tool input: the object, or (arguments that are not an object: a script's
+ * malformed call, the bad_args fault) the text as a string. */
+static void put_input(struct ofs_buf *b, const char *args)
+{
+	json_t *j = json_loads(args, 0, NULL);
+	if (json_is_object(j)) {
+		char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		ofs_buf_puts(b, s);
+		free(s);
+	} else
+		ofs_json_str(b, args);
+	json_decref(j);
+}
+
+static void write_response(struct ofs_buf *b, const struct ofs_wire_req *rq, const struct ofs_response *r,
+                           const struct ofs_wire_reply *o)
+{
+	const char *content = r->content ? r->content : "";
+	ofs_buf_puts(b, "{\"id\":");
+	ofs_json_str(b, o->id);
+	ofs_buf_puts(b, ",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
+	ofs_json_str(b, rq->model);
+	ofs_buf_puts(b, ",\"content\":[");
+	int nb = 0;
+	if (r->reasoning && *r->reasoning) {
+		ofs_buf_puts(b, "{\"type\":\"thinking\",\"thinking\":");
+		ofs_json_str(b, r->reasoning);
+		ofs_buf_puts(b, ",\"signature\":\"mock\"}");
+		nb++;
+	}
+	if (*content) {
+		ofs_buf_puts(b, nb++ ? ",{\"type\":\"text\",\"text\":" : "{\"type\":\"text\",\"text\":");
+		ofs_json_str(b, content);
+		ofs_buf_putc(b, '}');
+	}
+	for (int i = 0; i < r->ncalls; i++) {
+		ofs_buf_puts(b, nb++ ? ",{\"type\":\"tool_use\",\"id\":" : "{\"type\":\"tool_use\",\"id\":");
+		ofs_json_str(b, r->calls[i].id ? r->calls[i].id : "");
+		ofs_buf_puts(b, ",\"name\":");
+		ofs_json_str(b, r->calls[i].name ? r->calls[i].name : "");
+		ofs_buf_puts(b, ",\"input\":");
+		put_input(b, ofs__wire_args(&r->calls[i]));
+		ofs_buf_putc(b, '}');
+	}
+	ofs_buf_printf(b,
+	               "],\"stop_reason\":\"%s\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":%ld,"
+	               "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":%ld}}",
+	               r->ncalls ? "tool_use" : "end_turn", o->in_tokens, o->out_tokens);
+}
+
+struct an_ctx {
+	int index;
+	const char *delta_type, *field;
+};
+
+static void put_event(struct ofs_buf *b, const char *type)
+{
+	ofs_buf_printf(b, "event: %s\ndata: {\"type\":\"%s\"", type, type);
+}
+
+static void frag(struct ofs_buf *b, const char *s, size_t n, void *ud)
+{
+	struct an_ctx *x = ud;
+	put_event(b, "content_block_delta");
+	ofs_buf_printf(b, ",\"index\":%d,\"delta\":{\"type\":\"%s\",\"%s\":", x->index, x->delta_type, x->field);
+	ofs_json_strn(b, s, n);
+	ofs_buf_puts(b, "}}\n\n");
+}
+
+static void block_stop(struct ofs_buf *b, int index)
+{
+	put_event(b, "content_block_stop");
+	ofs_buf_printf(b, ",\"index\":%d}\n\n", index);
+}
+
+static void stream_start(struct ofs_buf *b, const struct ofs_wire_req *rq, const struct ofs_wire_reply *o)
+{
+	put_event(b, "message_start");
+	ofs_buf_puts(b, ",\"message\":{\"id\":");
+	ofs_json_str(b, o->id);
+	ofs_buf_puts(b, ",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
+	ofs_json_str(b, rq->model);
+	ofs_buf_printf(b,
+	               ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":%ld,"
+	               "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":1}}}\n\n",
+	               o->in_tokens);
+	put_event(b, "ping");
+	ofs_buf_puts(b, "}\n\n");
+}
+
+static void stream_text(struct ofs_buf *b, const struct ofs_response *r, struct an_ctx *x)
+{
+	if (r->reasoning && *r->reasoning) {
+		put_event(b, "content_block_start");
+		ofs_buf_printf(
+		        b, ",\"index\":%d,\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}}\n\n",
+		        x->index);
+		x->delta_type = "thinking_delta", x->field = "thinking";
+		ofs__wire_fragments(r->reasoning, 2, frag, b, x);
+		x->delta_type = "signature_delta", x->field = "signature";
+		frag(b, "mock", 4, x);
+		block_stop(b, x->index++);
+	}
+	if (r->content && *r->content) {
+		put_event(b, "content_block_start");
+		ofs_buf_printf(b, ",\"index\":%d,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n", x->index);
+		x->delta_type = "text_delta", x->field = "text";
+		ofs__wire_fragments(r->content, 3, frag, b, x);
+		block_stop(b, x->index++);
+	}
+}
+
+static void write_stream(struct ofs_buf *b, const struct ofs_wire_req *rq, const struct ofs_response *r,
+                         const struct ofs_wire_reply *o)
+{
+	stream_start(b, rq, o);
+	struct an_ctx x = {0, NULL, NULL};
+	stream_text(b, r, &x);
+	for (int i = 0; i < r->ncalls; i++) {
+		put_event(b, "content_block_start");
+		ofs_buf_printf(b, ",\"index\":%d,\"content_block\":{\"type\":\"tool_use\",\"id\":", x.index);
+		ofs_json_str(b, r->calls[i].id ? r->calls[i].id : "");
+		ofs_buf_puts(b, ",\"name\":");
+		ofs_json_str(b, r->calls[i].name ? r->calls[i].name : "");
+		ofs_buf_puts(b, ",\"input\":{}}}\n\n");
+		x.delta_type = "input_json_delta", x.field = "partial_json";
+		frag(b, "", 0, &x);
+		ofs__wire_fragments(ofs__wire_args(&r->calls[i]), 3, frag, b, &x);
+		block_stop(b, x.index++);
+	}
+	put_event(b, "message_delta");
+	ofs_buf_printf(b, ",\"delta\":{\"stop_reason\":\"%s\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":%ld}}\n\n",
+	               r->ncalls ? "tool_use" : "end_turn", o->out_tokens);
+	put_event(b, "message_stop");
+	ofs_buf_puts(b, "}\n\n");
+}
+
+static void write_error(struct ofs_buf *b, int status, const char *message)
+{
+	const char *type;
+	switch (status) {
+	case 401: type = "authentication_error"; break;
+	case 403: type = "permission_error"; break;
+	case 404: type = "not_found_error"; break;
+	case 413: type = "request_too_large"; break;
+	case 429: type = "rate_limit_error"; break;
+	case 503:
+	case 529: type = "overloaded_error"; break;
+	default: type = status >= 500 ? "api_error" : "invalid_request_error";
+	}
+	ofs_buf_printf(b, "{\"type\":\"error\",\"error\":{\"type\":\"%s\",\"message\":", type);
+	ofs_json_str(b, message);
+	ofs_buf_puts(b, "}}");
+}
+
+static const char *const extra_headers[] = {"anthropic-version: 2023-06-01", NULL};
+
+const struct ofs_wire_ops ofs_wire_anthropic = {
+        .name = "anthropic-messages",
+        .client_path = "/v1/messages",
+        .auth_header = "x-api-key",
+        .auth_scheme = "",
+        .extra_headers = extra_headers,
+        .build_request = build_request,
+        .parse_response = parse_response,
+        .sse_event = sse_event,
+        .path = "/messages",
+        .count_path = "/messages/count_tokens",
+        .url_hint = "/messages",
+        .sniff_header = "anthropic-version",
+        .id_prefix = "msg_mock_",
+        .call_id_prefix = "toolu",
+        .parse_request = parse_request,
+        .write_response = write_response,
+        .write_stream = write_stream,
+        .write_error = write_error,
+};
+
+static int parse_request(const char *body, size_t len, struct ofs_arena *A, struct ofs_wire_req *rq, char *err)
+{
+	return ofs__wp_run(&ofs_wire_anthropic, body, len, A, rq, err, parse_body);
+}

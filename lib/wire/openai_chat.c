@@ -1,0 +1,508 @@
+/* openai_chat.c — the OpenAI Chat Completions wire format, both halves:
+ * client (request bodies, whole responses, SSE chunks) and server (request
+ * bodies parsed, responses, chunk streams and error bodies written). Also
+ * spoken by the OpenAI-compatible providers (Together, Gemini, OpenRouter). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire/wire_int.h"
+
+/* ---- client: requests ---- */
+static void put_calls(struct ofs_buf *b, const struct ofs_tool_call *calls, int n)
+{
+	ofs_buf_puts(b, ",\"tool_calls\":[");
+	for (int j = 0; j < n; j++) {
+		ofs_buf_puts(b, j ? ",{\"id\":" : "{\"id\":");
+		ofs_json_str(b, calls[j].id);
+		ofs_buf_puts(b, ",\"type\":\"function\",\"function\":{\"name\":");
+		ofs_json_str(b, calls[j].name);
+		ofs_buf_puts(b, ",\"arguments\":");
+		ofs_json_str(b, calls[j].arguments);
+		ofs_buf_puts(b, "}}");
+	}
+	ofs_buf_putc(b, ']');
+}
+
+static void put_messages(struct ofs_buf *b, const struct ofs_chat *chat)
+{
+	ofs_buf_puts(b, "\"messages\":[");
+	for (int i = 0; i < chat->n; i++) {
+		const struct ofs_msg *m = &chat->msgs[i];
+		if (i)
+			ofs_buf_putc(b, ',');
+		ofs_buf_printf(b, "{\"role\":\"%s\",\"content\":", ofs_role_names[m->role]);
+		ofs_json_str(b, m->content);
+		if (m->role == OFS_ROLE_ASSISTANT && m->ncalls)
+			put_calls(b, m->calls, m->ncalls);
+		if (m->role == OFS_ROLE_TOOL) {
+			ofs_buf_puts(b, ",\"tool_call_id\":");
+			ofs_json_str(b, m->tool_call_id);
+		}
+		ofs_buf_putc(b, '}');
+	}
+	ofs_buf_putc(b, ']');
+}
+
+static int build_request(struct ofs_buf *b, const struct ofs_chat *chat, const char *tools_json, const struct ofs_wire_opts *o,
+                         char *err)
+{
+	(void)err;
+	ofs_buf_puts(b, "{\"model\":");
+	ofs_json_str(b, o->model);
+	ofs_buf_putc(b, ',');
+	put_messages(b, chat);
+	if (tools_json && strcmp(tools_json, "[]")) {
+		ofs_buf_puts(b, ",\"tools\":");
+		ofs_buf_puts(b, tools_json);
+	}
+	if (o->max_tokens > 0)
+		ofs_buf_printf(b, ",\"max_completion_tokens\":%ld", o->max_tokens);
+	if (o->reasoning_effort) {
+		ofs_buf_puts(b, ",\"reasoning_effort\":");
+		ofs_json_str(b, o->reasoning_effort);
+	}
+	if (o->stream)
+		ofs_buf_puts(b, ",\"stream\":true,\"stream_options\":{\"include_usage\":true}");
+	if (o->temperature >= 0)
+		ofs_buf_printf(b, ",\"temperature\":%g", o->temperature);
+	ofs_buf_putc(b, '}');
+	return 0;
+}
+
+/* ---- client: whole responses ---- */
+static const char *call_args(struct ofs_arena *A, json_t *args)
+{
+	if (json_is_string(args))
+		return ofs__wire_dup(A, args);
+	if (!args)
+		return "{}";
+	char *s = json_dumps(args, JSON_COMPACT | JSON_ENCODE_ANY);
+	const char *r = ofs_arena_strdup(A, s ? s : "{}");
+	free(s);
+	return r;
+}
+
+static int parse_message(json_t *root, struct ofs_arena *A, struct ofs_response *r, char *err)
+{
+	json_t *msg = json_object_get(json_array_get(json_object_get(root, "choices"), 0), "message");
+	if (!json_is_object(msg))
+		return ofs_fail(err, OFS_EDATA, "response has no choices[0].message");
+	r->content = ofs__wire_dup(A, json_object_get(msg, "content"));
+	r->reasoning = ofs__wire_dup(A, json_object_get(msg, "reasoning_content"));
+	if (!r->reasoning)
+		r->reasoning = ofs__wire_dup(A, json_object_get(msg, "reasoning"));
+	json_t *calls = json_object_get(msg, "tool_calls");
+	size_t n = json_array_size(calls);
+	if (n > OFS_WIRE_MAX_CALLS)
+		return ofs_fail(err, OFS_EDATA, "response has %zu tool calls (limit %d)", n, OFS_WIRE_MAX_CALLS);
+	r->calls = ofs_arena_alloc(A, sizeof *r->calls * (n + 1));
+	for (size_t i = 0; i < n; i++) {
+		json_t *c = json_array_get(calls, i), *fn = json_object_get(c, "function");
+		r->calls[i].id = ofs__wire_dup(A, json_object_get(c, "id"));
+		r->calls[i].name = ofs__wire_dup(A, json_object_get(fn, "name"));
+		r->calls[i].arguments = call_args(A, json_object_get(fn, "arguments"));
+		if (!r->calls[i].name)
+			return ofs_fail(err, OFS_EDATA, "tool call %zu has no function name", i);
+	}
+	r->ncalls = (int)n;
+	json_t *u = json_object_get(root, "usage");
+	r->in_tokens = (long)json_integer_value(json_object_get(u, "prompt_tokens"));
+	r->out_tokens = (long)json_integer_value(json_object_get(u, "completion_tokens"));
+	return 0;
+}
+
+static int parse_response(const char *body, size_t len, struct ofs_arena *A, struct ofs_response *r, char *err)
+{
+	memset(r, 0, sizeof *r);
+	json_t *root;
+	int rc = ofs__wire_load_response(body, len, &root, err);
+	if (!rc)
+		rc = parse_message(root, A, r, err);
+	json_decref(root);
+	return rc;
+}
+
+/* ---- client: streamed chunks ---- */
+static void put_str(struct ofs_buf *b, json_t *v)
+{
+	if (json_is_string(v))
+		ofs_buf_puts(b, json_string_value(v));
+}
+
+static int delta_calls(struct ofs_sse *s, json_t *d)
+{
+	size_t i;
+	json_t *tc;
+	json_array_foreach(json_object_get(d, "tool_calls"), i, tc)
+	{
+		json_t *ix = json_object_get(tc, "index");
+		int k = ofs__sse_call_slot(s, json_is_integer(ix) ? (int)json_integer_value(ix) : (int)i);
+		if (k < 0)
+			return OFS_EDATA;
+		json_t *fn = json_object_get(tc, "function");
+		put_str(&s->calls[k].id, json_object_get(tc, "id"));
+		put_str(&s->calls[k].name, json_object_get(fn, "name"));
+		put_str(&s->calls[k].args, json_object_get(fn, "arguments"));
+	}
+	return 0;
+}
+
+static int chunk(struct ofs_sse *s, json_t *j)
+{
+	if (json_object_get(j, "error"))
+		return ofs__sse_fail(s, "stream: provider sent an error event");
+	json_t *u = json_object_get(j, "usage");
+	if (json_is_object(u)) {
+		s->in_tokens = (long)json_integer_value(json_object_get(u, "prompt_tokens"));
+		s->out_tokens = (long)json_integer_value(json_object_get(u, "completion_tokens"));
+	}
+	json_t *ch = json_array_get(json_object_get(j, "choices"), 0);
+	json_t *d = json_object_get(ch, "delta");
+	put_str(&s->content, json_object_get(d, "content"));
+	json_t *rc = json_object_get(d, "reasoning_content");
+	if (!json_is_string(rc))
+		rc = json_object_get(d, "reasoning");
+	put_str(&s->reasoning, rc);
+	return delta_calls(s, d);
+}
+
+static int sse_event(struct ofs_sse *s, const char *data, size_t len)
+{
+	if (!strcmp(data, "[DONE]")) {
+		s->done = 1;
+		return 0;
+	}
+	json_t *j = ofs__sse_json(s, data, len);
+	if (!j)
+		return OFS_EDATA;
+	int rc = chunk(s, j);
+	json_decref(j);
+	return rc;
+}
+
+/* ---- server: parsing requests ---- */
+static int role_of(struct ofs_wparser *p, const char *role, const char *where, enum ofs_role *r)
+{
+	if (!strcmp(role, "system") || !strcmp(role, "developer"))
+		*r = OFS_ROLE_SYSTEM;
+	else if (!strcmp(role, "user"))
+		*r = OFS_ROLE_USER;
+	else if (!strcmp(role, "assistant"))
+		*r = OFS_ROLE_ASSISTANT;
+	else if (!strcmp(role, "tool") || !strcmp(role, "function"))
+		*r = OFS_ROLE_TOOL;
+	else
+		return ofs__wp_fail(p, "%s: unknown role '%.40s'", where, role);
+	return 0;
+}
+
+static int tool_message(struct ofs_wparser *p, struct ofs_msg *m, json_t *o, const char *role, const char *where)
+{
+	json_t *id = json_object_get(o, "tool_call_id");
+	if (json_is_string(id))
+		m->tool_call_id = ofs__wp_str(p, id);
+	else if (!strcmp(role, "tool"))
+		return ofs__wp_fail(p, "%s: a tool message needs tool_call_id", where);
+	if (json_is_string(json_object_get(o, "name")))
+		m->tool_name = ofs__wp_str(p, json_object_get(o, "name"));
+	return 0;
+}
+
+static int assistant_message(struct ofs_wparser *p, struct ofs_msg *m, json_t *o, size_t i, const char *where)
+{
+	json_t *reason = json_object_get(o, "reasoning_content");
+	if (!json_is_string(reason))
+		reason = json_object_get(o, "reasoning");
+	if (json_is_string(reason))
+		m->reasoning = ofs__wp_str(p, reason);
+	json_t *calls = json_object_get(o, "tool_calls");
+	if (calls && !json_is_null(calls) && !json_is_array(calls))
+		return ofs__wp_fail(p, "%s: tool_calls must be a list", where);
+	json_t *fc = json_object_get(o, "function_call"); /* legacy */
+	size_t ncap = json_array_size(calls) + 1;
+	if (ncap > OFS_WIRE_MAX_CALLS + 1)
+		return ofs__wp_fail(p, "%s: more than %d tool calls", where, OFS_WIRE_MAX_CALLS);
+	m->calls = ofs_arena_alloc(p->A, sizeof *m->calls * ncap);
+	size_t j;
+	json_t *c;
+	json_array_foreach(calls, j, c)
+	{
+		json_t *fn = json_object_get(c, "function"), *id = json_object_get(c, "id");
+		if (!json_is_object(c) || !json_is_object(fn) || !json_is_string(id))
+			return ofs__wp_fail(p, "%s: tool_calls[%zu] needs an id and a function", where, j);
+		if (ofs__wp_add_call(p, m, ofs__wp_str(p, id), json_object_get(fn, "name"), json_object_get(fn, "arguments"),
+		                     where))
+			return OFS_EDATA;
+	}
+	if (json_is_object(fc) && !m->ncalls) {
+		char id[48];
+		snprintf(id, sizeof id, "call_legacy_%zu", i);
+		return ofs__wp_add_call(p, m, ofs_arena_strdup(p->A, id), json_object_get(fc, "name"),
+		                        json_object_get(fc, "arguments"), where);
+	}
+	return 0;
+}
+
+static int parse_message_in(struct ofs_wparser *p, json_t *o, size_t i)
+{
+	char where[64];
+	snprintf(where, sizeof where, "messages[%zu]", i);
+	if (!json_is_object(o))
+		return ofs__wp_fail(p, "%s must be an object", where);
+	const char *role = json_string_value(json_object_get(o, "role"));
+	if (!role)
+		return ofs__wp_fail(p, "%s: missing role", where);
+	enum ofs_role r = OFS_ROLE_USER;
+	if (role_of(p, role, where, &r))
+		return OFS_EDATA;
+	struct ofs_msg *m = ofs__wp_push(p, r);
+	if (!m)
+		return OFS_EDATA;
+	if (ofs__wp_content(p, json_object_get(o, "content"), where, &m->content))
+		return OFS_EDATA;
+	if (r == OFS_ROLE_TOOL)
+		return tool_message(p, m, o, role, where);
+	if (r != OFS_ROLE_ASSISTANT)
+		return 0;
+	return assistant_message(p, m, o, i, where);
+}
+
+static int parse_choice(struct ofs_wparser *p, json_t *tc)
+{
+	struct ofs_wire_req *rq = p->rq;
+	if (!tc || json_is_null(tc))
+		return 0;
+	const char *s = json_string_value(tc);
+	if (s) {
+		if (!strcmp(s, "none"))
+			rq->choice = OFS_CHOICE_NONE;
+		else if (!strcmp(s, "required"))
+			rq->choice = OFS_CHOICE_REQUIRED;
+		else if (strcmp(s, "auto"))
+			return ofs__wp_fail(p, "tool_choice: unknown value '%.40s'", s);
+		return 0;
+	}
+	json_t *name = json_object_get(json_object_get(tc, "function"), "name");
+	if (!json_is_string(name) || !json_string_length(name))
+		return ofs__wp_fail(
+		        p, "tool_choice must be none, auto, required or {\"type\":\"function\",\"function\":{\"name\":...}}");
+	rq->choice = OFS_CHOICE_TOOL;
+	rq->choice_name = ofs__wp_str(p, name);
+	return 0;
+}
+
+static int parse_tools(struct ofs_wparser *p, json_t *root)
+{
+	json_t *tools = json_object_get(root, "tools"), *fns = json_object_get(root, "functions");
+	if (tools && !json_is_null(tools) && !json_is_array(tools))
+		return ofs__wp_fail(p, "tools must be a list");
+	if (json_array_size(tools) + json_array_size(fns) > OFS_WIRE_MAX_TOOLS)
+		return ofs__wp_fail(p, "more than %d tools", OFS_WIRE_MAX_TOOLS);
+	p->rq->tools = ofs_arena_alloc(p->A, sizeof *p->rq->tools * (json_array_size(tools) + json_array_size(fns) + 1));
+	size_t i;
+	json_t *o;
+	json_array_foreach(tools, i, o)
+	{
+		json_t *fn = json_object_get(o, "function");
+		const char *type = json_string_value(json_object_get(o, "type"));
+		if (type && strcmp(type, "function"))
+			continue; /* custom and hosted tools: not callable here */
+		if (!json_is_object(fn))
+			return ofs__wp_fail(p, "tools[%zu]: a function tool needs a function object", i);
+		if (ofs__wp_add_tool(p, json_object_get(fn, "name"), json_object_get(fn, "parameters"), "tools"))
+			return OFS_EDATA;
+	}
+	json_array_foreach(fns, i, o) /* legacy */
+	{
+		if (ofs__wp_add_tool(p, json_object_get(o, "name"), json_object_get(o, "parameters"), "functions"))
+			return OFS_EDATA;
+	}
+	return 0;
+}
+
+static int parse_body(struct ofs_wparser *p, json_t *root)
+{
+	json_t *msgs = json_object_get(root, "messages");
+	if (!json_is_array(msgs) || !json_array_size(msgs))
+		return ofs__wp_fail(p, "messages must be a non-empty list");
+	size_t i;
+	json_t *o;
+	json_array_foreach(msgs, i, o)
+	{
+		if (parse_message_in(p, o, i))
+			return OFS_EDATA;
+	}
+	if (parse_tools(p, root) || parse_choice(p, json_object_get(root, "tool_choice")))
+		return OFS_EDATA;
+	p->rq->include_usage = json_is_true(json_object_get(json_object_get(root, "stream_options"), "include_usage"));
+	return 0;
+}
+
+static int parse_request(const char *body, size_t len, struct ofs_arena *A, struct ofs_wire_req *rq, char *err);
+
+/* ---- server: writing responses ---- */
+static void put_usage(struct ofs_buf *b, const struct ofs_wire_reply *o)
+{
+	ofs_buf_printf(b,
+	               "{\"prompt_tokens\":%ld,\"completion_tokens\":%ld,\"total_tokens\":%ld,"
+	               "\"prompt_tokens_details\":{\"cached_tokens\":0},\"completion_tokens_details\":{\"reasoning_tokens\":0}}",
+	               o->in_tokens, o->out_tokens, o->in_tokens + o->out_tokens);
+}
+
+static void write_response(struct ofs_buf *b, const struct ofs_wire_req *rq, const struct ofs_response *r,
+                           const struct ofs_wire_reply *o)
+{
+	const char *content = r->content ? r->content : "";
+	ofs_buf_puts(b, "{\"id\":");
+	ofs_json_str(b, o->id);
+	ofs_buf_printf(b, ",\"object\":\"chat.completion\",\"created\":%ld,\"model\":", o->created);
+	ofs_json_str(b, rq->model);
+	ofs_buf_puts(b, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
+	if (!*content && r->ncalls)
+		ofs_buf_puts(b, "null");
+	else
+		ofs_json_str(b, content);
+	if (r->reasoning && *r->reasoning) {
+		ofs_buf_puts(b, ",\"reasoning_content\":");
+		ofs_json_str(b, r->reasoning);
+	}
+	ofs_buf_puts(b, ",\"refusal\":null,\"annotations\":[]");
+	if (r->ncalls) {
+		ofs_buf_puts(b, ",\"tool_calls\":[");
+		for (int i = 0; i < r->ncalls; i++) {
+			ofs_buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
+			ofs_json_str(b, r->calls[i].id ? r->calls[i].id : "");
+			ofs_buf_puts(b, ",\"type\":\"function\",\"function\":{\"name\":");
+			ofs_json_str(b, r->calls[i].name ? r->calls[i].name : "");
+			ofs_buf_puts(b, ",\"arguments\":");
+			ofs_json_str(b, ofs__wire_args(&r->calls[i]));
+			ofs_buf_puts(b, "}}");
+		}
+		ofs_buf_putc(b, ']');
+	}
+	ofs_buf_printf(b, "},\"logprobs\":null,\"finish_reason\":\"%s\"}],\"usage\":", r->ncalls ? "tool_calls" : "stop");
+	put_usage(b, o);
+	ofs_buf_puts(b, ",\"service_tier\":\"default\",\"system_fingerprint\":\"fp_mock\"}");
+}
+
+struct oa_ctx {
+	const struct ofs_wire_req *rq;
+	const struct ofs_wire_reply *o;
+	int call;
+	const char *field; /* "content" or "reasoning_content" */
+};
+
+static void chunk_open(struct ofs_buf *b, const struct oa_ctx *x)
+{
+	ofs_buf_puts(b, "data: {\"id\":");
+	ofs_json_str(b, x->o->id);
+	ofs_buf_printf(b, ",\"object\":\"chat.completion.chunk\",\"created\":%ld,\"model\":", x->o->created);
+	ofs_json_str(b, x->rq->model);
+	ofs_buf_puts(b, ",\"system_fingerprint\":\"fp_mock\",\"choices\":[");
+}
+
+static void text_frag(struct ofs_buf *b, const char *s, size_t n, void *ud)
+{
+	struct oa_ctx *x = ud;
+	chunk_open(b, x);
+	ofs_buf_printf(b, "{\"index\":0,\"delta\":{\"%s\":", x->field);
+	ofs_json_strn(b, s, n);
+	ofs_buf_puts(b, "},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
+}
+
+static void args_frag(struct ofs_buf *b, const char *s, size_t n, void *ud)
+{
+	struct oa_ctx *x = ud;
+	chunk_open(b, x);
+	ofs_buf_printf(b, "{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":%d,\"function\":{\"arguments\":", x->call);
+	ofs_json_strn(b, s, n);
+	ofs_buf_puts(b, "}}]},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
+}
+
+static void stream_calls(struct ofs_buf *b, const struct ofs_response *r, struct oa_ctx *x)
+{
+	for (int i = 0; i < r->ncalls; i++) {
+		x->call = i;
+		chunk_open(b, x);
+		ofs_buf_printf(b, "{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":%d,\"id\":", i);
+		ofs_json_str(b, r->calls[i].id ? r->calls[i].id : "");
+		ofs_buf_puts(b, ",\"type\":\"function\",\"function\":{\"name\":");
+		ofs_json_str(b, r->calls[i].name ? r->calls[i].name : "");
+		ofs_buf_puts(b, ",\"arguments\":\"\"}}]},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
+		ofs__wire_fragments(ofs__wire_args(&r->calls[i]), 3, args_frag, b, x);
+	}
+}
+
+static void write_stream(struct ofs_buf *b, const struct ofs_wire_req *rq, const struct ofs_response *r,
+                         const struct ofs_wire_reply *o)
+{
+	struct oa_ctx x = {rq, o, 0, "content"};
+	chunk_open(b, &x);
+	ofs_buf_puts(b, "{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null},\"logprobs\":null,"
+	                "\"finish_reason\":null}]}\n\n");
+	if (r->reasoning && *r->reasoning) {
+		x.field = "reasoning_content";
+		ofs__wire_fragments(r->reasoning, 2, text_frag, b, &x);
+		x.field = "content";
+	}
+	if (r->content && *r->content)
+		ofs__wire_fragments(r->content, 3, text_frag, b, &x);
+	stream_calls(b, r, &x);
+	chunk_open(b, &x);
+	ofs_buf_printf(b, "{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"%s\"}]}\n\n",
+	               r->ncalls ? "tool_calls" : "stop");
+	if (rq->include_usage) {
+		chunk_open(b, &x);
+		ofs_buf_puts(b, "],\"usage\":");
+		put_usage(b, o);
+		ofs_buf_puts(b, "}\n\n");
+	}
+	ofs_buf_puts(b, "data: [DONE]\n\n");
+}
+
+static void write_error(struct ofs_buf *b, int status, const char *message)
+{
+	const char *type = status >= 500 ? "server_error" : "invalid_request_error", *code = NULL;
+	switch (status) {
+	case 401: code = "invalid_api_key"; break;
+	case 404: code = "not_found"; break;
+	case 429: type = "rate_limit_error", code = "rate_limit_exceeded"; break;
+	default: break;
+	}
+	ofs_buf_puts(b, "{\"error\":{\"message\":");
+	ofs_json_str(b, message);
+	ofs_buf_printf(b, ",\"type\":\"%s\",\"param\":null,\"code\":", type);
+	if (code)
+		ofs_buf_printf(b, "\"%s\"}}", code);
+	else
+		ofs_buf_puts(b, "null}}");
+}
+
+static const char *const extra_headers[] = {NULL};
+
+const struct ofs_wire_ops ofs_wire_openai_chat = {
+        .name = "openai-chat",
+        .client_path = "/chat/completions",
+        .auth_header = "Authorization",
+        .auth_scheme = "Bearer ",
+        .extra_headers = extra_headers,
+        .build_request = build_request,
+        .parse_response = parse_response,
+        .sse_event = sse_event,
+        .path = "/chat/completions",
+        .count_path = NULL,
+        .url_hint = NULL,
+        .sniff_header = NULL,
+        .id_prefix = "chatcmpl-mock-",
+        .call_id_prefix = "call",
+        .parse_request = parse_request,
+        .write_response = write_response,
+        .write_stream = write_stream,
+        .write_error = write_error,
+};
+
+static int parse_request(const char *body, size_t len, struct ofs_arena *A, struct ofs_wire_req *rq, char *err)
+{
+	return ofs__wp_run(&ofs_wire_openai_chat, body, len, A, rq, err, parse_body);
+}

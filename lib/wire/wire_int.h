@@ -1,0 +1,59 @@
+/* wire_int.h — machinery the wire formats share (lib/wire/ only): JSON
+ * helpers for responses, the SSE decoder's hooks for a format's event
+ * handler, and the request parser's state and helpers for the server half. */
+#ifndef OFFSWITCH_WIRE_INT_H
+#define OFFSWITCH_WIRE_INT_H
+#include <jansson.h>
+
+#include "offswitch/wire.h"
+
+#define OFS_WIRE_MAX_MSGS  65536 /* messages in one parsed request */
+#define OFS_WIRE_MAX_CALLS 256   /* tool calls in one message or response */
+#define OFS_WIRE_MAX_TOOLS 1024  /* tools offered in one request */
+
+/* ---- client half ---- */
+/* A copy of a JSON string in A, or NULL for anything else. */
+const char *ofs__wire_dup(struct ofs_arena *A, json_t *v);
+/* Load a response body: 0 with *root set (the caller decrefs), or OFS_EDATA
+ * with a message in err (not an object; an API error body, named). */
+int ofs__wire_load_response(const char *body, size_t len, json_t **root, char *err);
+/* Mark the stream failed with msg (the first failure's message is kept); OFS_EDATA. */
+int ofs__sse_fail(struct ofs_sse *s, const char *msg);
+/* The call slot for index idx (grows ncalls), or OFS_EDATA when out of range. */
+int ofs__sse_call_slot(struct ofs_sse *s, int idx);
+/* An event's data as a JSON object: the object (caller decrefs), or NULL after ofs__sse_fail. */
+json_t *ofs__sse_json(struct ofs_sse *s, const char *data, size_t len);
+
+/* ---- server half: parsing requests ---- */
+struct ofs_wparser {
+	struct ofs_arena *A;
+	struct ofs_wire_req *rq;
+	size_t bytes; /* text seen, for the token estimate */
+	char *err;
+};
+/* Format a message into p->err; OFS_EDATA. */
+int ofs__wp_fail(struct ofs_wparser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *ofs__wp_str(struct ofs_wparser *p, json_t *v);  /* a JSON string, counted */
+const char *ofs__wp_dump(struct ofs_wparser *p, json_t *v); /* any JSON value as compact text, counted */
+/* A new message (tool ids ""), or NULL past OFS_WIRE_MAX_MSGS (after ofs__wp_fail). */
+struct ofs_msg *ofs__wp_push(struct ofs_wparser *p, enum ofs_role role);
+/* Text of a content value: a string, null, or a list of parts/blocks whose
+ * "text" strings are joined (images and other parts are skipped). */
+int ofs__wp_content(struct ofs_wparser *p, json_t *v, const char *where, const char **out);
+/* rq->tools must have room (the caller sizes it from the request). */
+int ofs__wp_add_tool(struct ofs_wparser *p, json_t *name, json_t *schema, const char *where);
+/* m->calls must have room (the caller sizes it from the request). */
+int ofs__wp_add_call(struct ofs_wparser *p, struct ofs_msg *m, const char *id, json_t *name, json_t *args, const char *where);
+/* Parse the body as a JSON object with "model" and "stream", then call
+ * fmt(p, root) for the rest; finishes tool names and the token estimate. */
+int ofs__wp_run(const struct ofs_wire_ops *w, const char *body, size_t len, struct ofs_arena *A, struct ofs_wire_req *rq,
+                char *err, int (*fmt)(struct ofs_wparser *p, json_t *root));
+
+/* ---- server half: writing responses ---- */
+/* A call's arguments, "{}" when NULL. */
+const char *ofs__wire_args(const struct ofs_tool_call *c);
+/* Split s into at most `parts` pieces of about equal size, never inside a
+ * UTF-8 sequence; calls fn for each non-empty piece. */
+void ofs__wire_fragments(const char *s, int parts, void (*fn)(struct ofs_buf *, const char *, size_t, void *), struct ofs_buf *b,
+                         void *ud);
+#endif

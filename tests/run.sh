@@ -54,6 +54,11 @@ else
 	fail=$((fail + 1))
 fi
 done
+echo "# tests/layers.sh"
+tests/layers.sh >"$log" 2>&1
+rc=$?
+grep -E '^(not ok|#)' "$log" | head -50
+count "$rc" tests/layers.sh
 if [ "$fuzz" = 1 ]; then
 	echo "# fuzz regression"
 	tests/fuzz_regress.sh $(ls build-fuzz/fuzz_* | sed "s|.*/fuzz_||") >"$log" 2>&1

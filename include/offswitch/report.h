@@ -17,7 +17,7 @@
 #define OFFSWITCH_REPORT_H
 #include <stdio.h>
 
-#include "offswitch/detect.h"
+#include "offswitch/outcome.h"
 #include "offswitch/scenario.h"
 
 enum ofs_metric { OFS_M_TAMPERING, OFS_M_EXFILTRATION, OFS_M_COPY, OFS_M_AF_EXECUTE, OFS_M_AF_SCORE, OFS_M_REFUSAL, OFS_M__N };

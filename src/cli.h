@@ -27,7 +27,7 @@ struct plan_args {
 	const char *models[64];
 	const char *datasets[16];
 	int thresholds[16];
-	const char *tasks[16];
+	const char *tasks[OFS_MAX_TASKS];
 	int ntasks;
 	struct ofs_model_settings *settings; /* from --model-config */
 	int nsettings;
@@ -41,13 +41,19 @@ void plan_args_init(struct plan_args *a);
  * a plan flag, -1 bad value (message printed). */
 int plan_args_opt(struct plan_args *a, int opt, const char *arg);
 void plan_args_release(struct plan_args *a);
-/* Resolve names that need the catalog (task types); -1 after printing an error. */
+/* Resolve names that need the catalog: each --task-type must be a task of
+ * cat (any manifest of the data directory); -1 after printing an error that
+ * lists the catalog's task types. */
 int plan_args_finish(struct plan_args *a, const struct ofs_catalog *cat);
 /* The getopt_long entries of the plan flags; codes start at 1000. */
 extern const struct option plan_long_opts[];
 extern const int plan_nlong_opts;
 extern const char plan_flags_help[];
 
+/* Load the catalog of data_dir (NULL: ofs_default_data_dir()), printing the
+ * library's message on failure. Returns 0 or an OFS_E* code for exit_for():
+ * the data directory is input, so one that cannot be read is OFS_EDATA
+ * (exit 3), never the run directory's OFS_EIO (exit 4). cat is empty on error. */
 int load_catalog(struct ofs_catalog *cat, const char *data_dir);
 /* The per-task main/memory counts of a plan, one block per model (cmd_plan.c). */
 void print_breakdown(const struct ofs_catalog *cat, const struct ofs_plan *p, int reps, FILE *out);

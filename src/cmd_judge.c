@@ -17,19 +17,23 @@ static const char usage[] = "Usage: offswitch judge --from DIR [--judge MODEL] [
                             "extractor's outcomes, never over them; questions already answered by the same\n"
                             "judge are skipped. Prints how often judge and extractor agree.\n"
                             "\n"
+                            "  --from DIR             the run directory (required)\n"
                             "  --judge MODEL          default openai/gpt-4.1-mini\n"
                             "  --base-url URL         an OpenAI-compatible endpoint for the judge\n"
                             "  --api-key-env NAME     the variable holding the judge's key\n"
                             "  --max-concurrent N     questions in flight (default 8)\n"
+                            "  --data-dir DIR         scenario data and judge prompts (default: $OFFSWITCH_DATA\n"
+                            "                         or the installed data)\n"
                             "\n"
                             "Exit status: 0 done; 1 some questions got no usable answer; 2 bad flags;\n"
-                            "3 a missing key or judge prompt; 4 DIR cannot be used.\n";
+                            "3 a missing key, judge prompt or data directory; 4 DIR cannot be used.\n";
 
 int judge_dir(const char *dir, const char *model, const struct ofs_provider_opts *popts, int conc, const char *data, FILE *out)
 {
 	struct ofs_catalog cat;
-	if (load_catalog(&cat, data))
-		return EXIT_DATA;
+	int r = load_catalog(&cat, data);
+	if (r)
+		return exit_for(r);
 	struct ofs_judge_opts o = {.model = model,
 	                           .provider = popts,
 	                           .data_dir = data ? data : ofs_default_data_dir(),
@@ -38,7 +42,7 @@ int judge_dir(const char *dir, const char *model, const struct ofs_provider_opts
 	                           .retry_base_ms = 1000};
 	struct ofs_judge_result res;
 	char err[OFS_ERRLEN];
-	int r = ofs_judge_run(&cat, dir, &o, &res, err);
+	r = ofs_judge_run(&cat, dir, &o, &res, err);
 	ofs_catalog_release(&cat);
 	if (r) {
 		fprintf(stderr, "offswitch judge: %s\n", err);

@@ -77,13 +77,14 @@ void print_breakdown(const struct ofs_catalog *cat, const struct ofs_plan *p, in
 	fprintf(out, "%d configuration(s) × %d rollout(s) = %ld rollout(s)\n", p->n, reps, (long)p->n * reps);
 }
 
-int cmd_plan(int argc, char **argv)
+enum { O_COUNT = 2000, O_LIST, O_JSON };
+
+/* Parse plan's flags into a and *mode (0 or O_*): 0 to go on, -1 after
+ * --help, or an exit status after printing why. */
+static int parse_plan_args(struct plan_args *a, int *mode, int argc, char **argv)
 {
-	struct plan_args a;
-	plan_args_init(&a);
-	enum { O_COUNT = 2000, O_LIST, O_JSON };
 	struct option opts[64];
-	int n = 0;
+	int n = 0, c;
 	for (int i = 0; i < plan_nlong_opts; i++)
 		opts[n++] = plan_long_opts[i];
 	opts[n++] = (struct option){"count", no_argument, 0, O_COUNT};
@@ -91,20 +92,19 @@ int cmd_plan(int argc, char **argv)
 	opts[n++] = (struct option){"json", no_argument, 0, O_JSON};
 	opts[n++] = (struct option){"help", no_argument, 0, 'h'};
 	opts[n] = (struct option){0, 0, 0, 0};
-	int mode = 0, c;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
 			fputs(plan_flags_help, stdout);
-			return EXIT_OK;
+			return -1;
 		}
 		if (c == O_COUNT || c == O_LIST || c == O_JSON) {
-			mode = c;
+			*mode = c;
 			continue;
 		}
-		int r = c == '?' ? 0 : plan_args_opt(&a, c, optarg);
+		int r = c == '?' ? 0 : plan_args_opt(a, c, optarg);
 		if (r < 0)
 			return EXIT_USAGE;
 		if (r == 0)
@@ -112,19 +112,19 @@ int cmd_plan(int argc, char **argv)
 	}
 	if (optind < argc)
 		die_usage("plan", "unexpected argument '%s'", argv[optind]);
-	struct ofs_catalog cat;
-	if (load_catalog(&cat, a.data_dir))
-		return EXIT_DATA;
-	if (plan_args_finish(&a, &cat)) {
-		ofs_catalog_release(&cat);
+	return 0;
+}
+
+/* Build the plan of a over cat and print it in mode; an exit status. */
+static int show_plan(const struct ofs_catalog *cat, struct plan_args *a, int mode)
+{
+	if (plan_args_finish(a, cat))
 		return EXIT_USAGE;
-	}
 	struct ofs_plan p;
 	char err[OFS_ERRLEN];
-	int rc = ofs_plan_build(&cat, &a.o, &p, err);
+	int rc = ofs_plan_build(cat, &a->o, &p, err);
 	if (rc) {
 		fprintf(stderr, "offswitch plan: %s\n", err);
-		ofs_catalog_release(&cat);
 		return exit_for(rc);
 	}
 	if (mode == O_COUNT)
@@ -136,9 +136,23 @@ int cmd_plan(int argc, char **argv)
 		for (int i = 0; i < p.n; i++)
 			puts(p.cfgs[i].key);
 	else
-		print_breakdown(&cat, &p, a.num_experiments, stdout);
+		print_breakdown(cat, &p, a->num_experiments, stdout);
 	ofs_plan_release(&p);
-	ofs_catalog_release(&cat);
-	plan_args_release(&a);
 	return EXIT_OK;
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	struct plan_args a;
+	struct ofs_catalog cat;
+	int mode = 0;
+	plan_args_init(&a);
+	int rc = parse_plan_args(&a, &mode, argc, argv);
+	if (!rc) {
+		int lrc = load_catalog(&cat, a.data_dir);
+		rc = lrc ? exit_for(lrc) : show_plan(&cat, &a, mode);
+		ofs_catalog_release(&cat);
+	}
+	plan_args_release(&a);
+	return rc < 0 ? EXIT_OK : rc;
 }

@@ -15,8 +15,12 @@ static const char replay_usage[] = "Usage: offswitch replay --from DIR --out NEW
                                    "byte-identical to DIR's; a rollout whose replay ends at a different turn is\n"
                                    "counted as diverged (exit 1).\n"
                                    "\n"
-                                   "Exit status: 0 done; 1 some rollouts diverged; 2 bad flags; 3 a stored\n"
-                                   "configuration this version cannot rebuild; 4 a directory cannot be used.\n";
+                                   "  --no-transcripts       write no transcript files\n"
+                                   "  --data-dir DIR         scenario data (default: $OFFSWITCH_DATA or the installed data)\n"
+                                   "\n"
+                                   "Exit status: 0 done; 1 some rollouts diverged; 2 bad flags; 3 bad or missing\n"
+                                   "scenario data, or a stored configuration this version cannot rebuild;\n"
+                                   "4 a directory cannot be used.\n";
 
 static const char rescore_usage[] =
         "Usage: offswitch rescore --from DIR [--no-transcripts] [--judge MODEL [--judge-base-url URL]]\n"
@@ -26,6 +30,12 @@ static const char rescore_usage[] =
         "Outcomes, rollouts.jsonl and transcripts are rewritten; the responses are not.\n"
         "With --judge MODEL, the LLM judge is then asked as by offswitch judge (its\n"
         "verdicts are stored beside the rules' outcomes).\n"
+        "\n"
+        "  --no-transcripts       rewrite no transcript files\n"
+        "  --data-dir DIR         scenario data (default: $OFFSWITCH_DATA or the installed data)\n"
+        "  --judge MODEL          then ask this LLM judge (none: skip it)\n"
+        "  --judge-base-url URL   an OpenAI-compatible endpoint for the judge\n"
+        "  --judge-api-key-env NAME  the variable holding the judge's key\n"
         "\n"
         "Exit status as for replay.\n";
 
@@ -70,11 +80,12 @@ static int common(int argc, char **argv, int in_place)
 	if (judge && !in_place)
 		die_usage(cmd, "--judge belongs to rescore (or offswitch judge --from NEWDIR after the replay)");
 	struct ofs_catalog cat;
-	if (load_catalog(&cat, data))
-		return EXIT_DATA;
+	int r = load_catalog(&cat, data);
+	if (r)
+		return exit_for(r);
 	char err[OFS_ERRLEN];
 	struct ofs_run_result res;
-	int r = ofs_replay(&cat, from, in_place ? NULL : out, transcripts, &res, err);
+	r = ofs_replay(&cat, from, in_place ? NULL : out, transcripts, &res, err);
 	ofs_catalog_release(&cat);
 	if (r) {
 		fprintf(stderr, "offswitch %s: %s\n", cmd, err);

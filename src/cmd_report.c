@@ -28,11 +28,12 @@ static const char usage[] = "Usage: offswitch report DIR [DIR...] [--format text
                             "                         rollouts counted in some rate come first)\n"
                             "  --compare              exactly two DIRs: A − B per matching cell, with\n"
                             "                         two-proportion z-tests\n"
-                            "  --data-dir DIR         where the report template and headline figures live\n"
+                            "  --data-dir DIR         scenario data: the task catalog, report template and\n"
+                            "                         headline figures (default: $OFFSWITCH_DATA or the installed data)\n"
                             "  -h, --help             show this help\n"
                             "\n"
-                            "Exit status: 0 done; 2 bad flags; 3 bad template or headline data; 4 a DIR is\n"
-                            "not a run directory or its database cannot be read.\n";
+                            "Exit status: 0 done; 2 bad flags; 3 bad or missing scenario data, template or\n"
+                            "headline data; 4 a DIR is not a run directory or its database cannot be read.\n";
 
 struct report_args {
 	const struct ofs_report_format *format;
@@ -141,9 +142,10 @@ static int load_rows(struct ofs_rowset *rs, const struct report_args *a)
 {
 	struct ofs_catalog cat;
 	char err[OFS_ERRLEN];
-	if (load_catalog(&cat, a->data))
-		return EXIT_DATA;
-	int rc = ofs_rowset_init(rs, &cat, err);
+	int rc = load_catalog(&cat, a->data);
+	if (rc)
+		return exit_for(rc);
+	rc = ofs_rowset_init(rs, &cat, err);
 	ofs_catalog_release(&cat);
 	for (int i = 0; !rc && i < a->ndirs; i++)
 		rc = ofs_rowset_load(rs, a->dirs[i], err);

@@ -57,15 +57,17 @@ const int plan_nlong_opts = sizeof plan_long_opts / sizeof *plan_long_opts;
 const char plan_flags_help[] =
         "Selection (omit a flag for all values; repeat it to pick several):\n"
         "  --model ID               model id: scripted/<policy>, scripted:PATH.json, openai/<m>, ...\n"
-        "  --task-type T            misrep_evaluation, tampering, alignment_faking, misrep_finance,\n"
+        "  --task-type T            a manifest in DATA/scenarios; the paper's six: misrep_evaluation,\n"
+        "                           tampering, alignment_faking, misrep_finance,\n"
         "                           exfiltration_transfer, exfiltration_deletion\n"
         "  --subject S              self, peer, closed-weight-peer, open-weight-peer, fiction-peer\n"
         "                           (default: self and peer, plus the three extended identities\n"
         "                           for non-GPT paper families in the exfiltration memory tasks)\n"
         "  --condition C            no_peer, good_peer, neutral_peer, bad_peer, non_shutdown\n"
         "  --peer-instantiation I   all (default), file_only, file_prt, memory\n"
-        "  --dataset D              factual, creativity, red, default\n"
-        "  --threshold N            80, 90, or none\n"
+        "  --dataset D              a dataset of the selected tasks' manifests; the paper's:\n"
+        "                           factual, creativity, red, default\n"
+        "  --threshold N            a threshold of the selected datasets (the paper's: 80, 90), or none\n"
         "  --af-mode M              monitoring, non_monitoring\n"
         "  --limit N                keep only the first N configurations\n"
         "Rollouts:\n"
@@ -132,108 +134,174 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 	return 0;
 }
 
-int plan_args_opt(struct plan_args *a, int opt, const char *arg)
+/* One handler per plan flag: 1 consumed, -1 bad value (message printed). */
+static int opt_model(struct plan_args *a, const char *arg)
+{
+	if (!*arg)
+		return bad("model", arg, "a model id");
+	if (a->o.nmodels == 64)
+		return bad("model", arg, "at most 64 models");
+	a->models[a->o.nmodels++] = arg;
+	return 1;
+}
+
+static int opt_task(struct plan_args *a, const char *arg)
+{
+	if (a->ntasks == OFS_MAX_TASKS) {
+		char cap[64];
+		snprintf(cap, sizeof cap, "at most %d task types (OFS_MAX_TASKS)", OFS_MAX_TASKS);
+		return bad("task-type", arg, cap);
+	}
+	a->tasks[a->ntasks++] = arg;
+	return 1;
+}
+
+static int opt_subject(struct plan_args *a, const char *arg)
+{
+	return pick(ofs_subject_names, OFS_SUBJ__N, arg, &a->o.subjects, "subject",
+	            "self, peer, closed-weight-peer, open-weight-peer or fiction-peer");
+}
+
+static int opt_condition(struct plan_args *a, const char *arg)
+{
+	return pick(ofs_condition_names, OFS_COND__N, arg, &a->o.conditions, "condition",
+	            "no_peer, good_peer, neutral_peer, bad_peer or non_shutdown");
+}
+
+static int opt_inst(struct plan_args *a, const char *arg)
+{
+	if (!strcmp(arg, "all")) {
+		a->o.insts |= 1u << OFS_INST_FILE_ONLY | 1u << OFS_INST_FILE_PRT | 1u << OFS_INST_MEMORY;
+		return 1;
+	}
+	if (!strcmp(arg, "none"))
+		return bad("peer-instantiation", arg, "all, file_only, file_prt or memory");
+	return pick(ofs_inst_names, OFS_INST__N, arg, &a->o.insts, "peer-instantiation", "all, file_only, file_prt or memory");
+}
+
+static int opt_dataset(struct plan_args *a, const char *arg)
+{
+	if (a->o.ndatasets == 16)
+		return bad("dataset", arg, "at most 16 datasets");
+	a->datasets[a->o.ndatasets++] = arg;
+	return 1;
+}
+
+static int opt_threshold(struct plan_args *a, const char *arg)
 {
 	long v;
+	if (a->o.nthresholds == 16)
+		return bad("threshold", arg, "at most 16 thresholds");
+	if (!strcmp(arg, "none"))
+		v = -1;
+	else if (parse_long(arg, 0, 100, &v))
+		return bad("threshold", arg, "an integer from 0 to 100, or none");
+	a->thresholds[a->o.nthresholds++] = (int)v;
+	return 1;
+}
+
+static int opt_af(struct plan_args *a, const char *arg)
+{
+	if (!strcmp(arg, "none"))
+		return bad("af-mode", arg, "monitoring or non_monitoring");
+	return pick(ofs_af_names, OFS_AF__N, arg, &a->o.af_modes, "af-mode", "monitoring or non_monitoring");
+}
+
+static int opt_num(struct plan_args *a, const char *arg)
+{
+	long v;
+	if (parse_long(arg, 1, 1000000, &v))
+		return bad("num-experiments", arg, "an integer from 1 to 1000000");
+	a->num_experiments = (int)v;
+	return 1;
+}
+
+static int opt_limit(struct plan_args *a, const char *arg)
+{
+	long v;
+	if (parse_long(arg, 1, 100000000, &v))
+		return bad("limit", arg, "a positive integer");
+	a->o.limit = v;
+	return 1;
+}
+
+static int opt_family(struct plan_args *a, const char *arg)
+{
+	if (!*arg || strlen(arg) > 40 || strpbrk(arg, "/\\{}\"\n"))
+		return bad("agent-family", arg, "a short name such as Gemini");
+	a->o.agent_family = arg;
+	return 1;
+}
+
+static int opt_temp(struct plan_args *a, const char *arg)
+{
+	char *end;
+	double t = strtod(arg, &end);
+	if (!*arg || *end || !(t >= 0 && t <= 2))
+		return bad("temperature", arg, "a number from 0 to 2");
+	a->o.temperature = t;
+	return 1;
+}
+
+static int opt_iters(struct plan_args *a, const char *arg)
+{
+	long v;
+	if (parse_long(arg, 1, 1000, &v))
+		return bad("max-iters", arg, "an integer from 1 to 1000");
+	a->o.max_iters = (int)v;
+	return 1;
+}
+
+static int opt_mconf(struct plan_args *a, const char *arg)
+{
+	size_t len;
+	char *text = ofs_read_file(arg, 1 << 20, &len), err[OFS_ERRLEN];
+	if (!text) {
+		fprintf(stderr, "offswitch: cannot read --model-config %s: %s\n", arg, strerror(errno));
+		return -1;
+	}
+	ofs_model_settings_free(a->settings, a->nsettings);
+	int rc = ofs_model_settings_parse(text, len, arg, &a->settings, &a->nsettings, err);
+	free(text);
+	if (rc) {
+		fprintf(stderr, "offswitch: %s\n", err);
+		return -1;
+	}
+	a->o.settings = a->settings;
+	a->o.nsettings = a->nsettings;
+	return 1;
+}
+
+/* The flags without a value, and --data-dir, which is checked when the catalog loads. */
+static int opt_switch(struct plan_args *a, int opt, const char *arg)
+{
 	switch (opt) {
-	case O_MODEL:
-		if (!*arg)
-			return bad("model", arg, "a model id");
-		if (a->o.nmodels == 64)
-			return bad("model", arg, "at most 64 models");
-		a->models[a->o.nmodels++] = arg;
-		return 1;
-	case O_TASK:
-		if (a->ntasks == 16)
-			return bad("task-type", arg, "at most 16 task types");
-		a->tasks[a->ntasks++] = arg;
-		return 1;
-	case O_SUBJECT:
-		return pick(ofs_subject_names, OFS_SUBJ__N, arg, &a->o.subjects, "subject",
-		            "self, peer, closed-weight-peer, open-weight-peer or fiction-peer");
-	case O_CONDITION:
-		return pick(ofs_condition_names, OFS_COND__N, arg, &a->o.conditions, "condition",
-		            "no_peer, good_peer, neutral_peer, bad_peer or non_shutdown");
-	case O_INST:
-		if (!strcmp(arg, "all")) {
-			a->o.insts |= 1u << OFS_INST_FILE_ONLY | 1u << OFS_INST_FILE_PRT | 1u << OFS_INST_MEMORY;
-			return 1;
-		}
-		if (!strcmp(arg, "none"))
-			return bad("peer-instantiation", arg, "all, file_only, file_prt or memory");
-		return pick(ofs_inst_names, OFS_INST__N, arg, &a->o.insts, "peer-instantiation",
-		            "all, file_only, file_prt or memory");
-	case O_DATASET:
-		if (a->o.ndatasets == 16)
-			return bad("dataset", arg, "at most 16 datasets");
-		a->datasets[a->o.ndatasets++] = arg;
-		return 1;
-	case O_THRESHOLD:
-		if (a->o.nthresholds == 16)
-			return bad("threshold", arg, "at most 16 thresholds");
-		if (!strcmp(arg, "none"))
-			v = -1;
-		else if (parse_long(arg, 0, 100, &v))
-			return bad("threshold", arg, "an integer from 0 to 100, or none");
-		a->thresholds[a->o.nthresholds++] = (int)v;
-		return 1;
-	case O_AF:
-		if (!strcmp(arg, "none"))
-			return bad("af-mode", arg, "monitoring or non_monitoring");
-		return pick(ofs_af_names, OFS_AF__N, arg, &a->o.af_modes, "af-mode", "monitoring or non_monitoring");
-	case O_NUM:
-		if (parse_long(arg, 1, 1000000, &v))
-			return bad("num-experiments", arg, "an integer from 1 to 1000000");
-		a->num_experiments = (int)v;
-		return 1;
-	case O_TEST: a->num_experiments = 1; return 1;
-	case O_LIMIT:
-		if (parse_long(arg, 1, 100000000, &v))
-			return bad("limit", arg, "a positive integer");
-		a->o.limit = v;
-		return 1;
 	case O_DRY: a->dry_run = 1; return 1;
-	case O_FAMILY:
-		if (!*arg || strlen(arg) > 40 || strpbrk(arg, "/\\{}\"\n"))
-			return bad("agent-family", arg, "a short name such as Gemini");
-		a->o.agent_family = arg;
-		return 1;
+	case O_TEST: a->num_experiments = 1; return 1;
 	case O_HARD: a->o.memory_hard_prompt = 1; return 1;
 	case O_NOHARD: a->o.memory_hard_prompt = 0; return 1;
-	case O_TEMP: {
-		char *end;
-		double t = strtod(arg, &end);
-		if (!*arg || *end || !(t >= 0 && t <= 2))
-			return bad("temperature", arg, "a number from 0 to 2");
-		a->o.temperature = t;
-		return 1;
-	}
-	case O_ITERS:
-		if (parse_long(arg, 1, 1000, &v))
-			return bad("max-iters", arg, "an integer from 1 to 1000");
-		a->o.max_iters = (int)v;
-		return 1;
 	case O_DATA: a->data_dir = arg; return 1;
-	case O_MCONF: {
-		size_t len;
-		char *text = ofs_read_file(arg, 1 << 20, &len), err[OFS_ERRLEN];
-		if (!text) {
-			fprintf(stderr, "offswitch: cannot read --model-config %s: %s\n", arg, strerror(errno));
-			return -1;
-		}
-		ofs_model_settings_free(a->settings, a->nsettings);
-		int rc = ofs_model_settings_parse(text, len, arg, &a->settings, &a->nsettings, err);
-		free(text);
-		if (rc) {
-			fprintf(stderr, "offswitch: %s\n", err);
-			return -1;
-		}
-		a->o.settings = a->settings;
-		a->o.nsettings = a->nsettings;
-		return 1;
-	}
 	}
 	return 0;
+}
+
+/* The flags that take a value, by getopt code, each with its handler. */
+static const struct {
+	int code;
+	int (*set)(struct plan_args *a, const char *arg);
+} value_flags[] = {
+        {O_MODEL, opt_model}, {O_TASK, opt_task},       {O_SUBJECT, opt_subject},     {O_CONDITION, opt_condition},
+        {O_INST, opt_inst},   {O_DATASET, opt_dataset}, {O_THRESHOLD, opt_threshold}, {O_AF, opt_af},
+        {O_NUM, opt_num},     {O_LIMIT, opt_limit},     {O_FAMILY, opt_family},       {O_TEMP, opt_temp},
+        {O_ITERS, opt_iters}, {O_MCONF, opt_mconf},
+};
+
+int plan_args_opt(struct plan_args *a, int opt, const char *arg)
+{
+	for (size_t i = 0; i < sizeof value_flags / sizeof *value_flags; i++)
+		if (value_flags[i].code == opt)
+			return value_flags[i].set(a, arg);
+	return opt_switch(a, opt, arg);
 }
 
 void plan_args_release(struct plan_args *a)
@@ -246,26 +314,27 @@ void plan_args_release(struct plan_args *a)
 int load_catalog(struct ofs_catalog *cat, const char *data_dir)
 {
 	char err[OFS_ERRLEN];
-	if (ofs_catalog_load(cat, data_dir ? data_dir : ofs_default_data_dir(), err)) {
+	int rc = ofs_catalog_load(cat, data_dir ? data_dir : ofs_default_data_dir(), err);
+	if (rc) {
 		fprintf(stderr, "offswitch: %s\n", err);
-		return -1;
+		/* The data directory is input, like a fixture: one that cannot be
+		 * read is bad data (exit 3), not an unusable run directory (exit 4). */
+		if (rc == OFS_EIO)
+			rc = OFS_EDATA;
 	}
-	return 0;
+	return rc;
 }
 
 int plan_args_finish(struct plan_args *a, const struct ofs_catalog *cat)
 {
 	for (int k = 0; k < a->ntasks; k++) {
-		int found = 0;
-		for (int i = 0; i < cat->ntasks; i++)
-			if (!strcmp(cat->tasks[i].task_type, a->tasks[k])) {
-				a->o.tasks |= 1u << i;
-				found = 1;
-			}
-		if (!found)
-			return bad("task-type", a->tasks[k],
-			           "misrep_evaluation, tampering, alignment_faking, misrep_finance, exfiltration_transfer or "
-			           "exfiltration_deletion");
+		const struct ofs_task *t = ofs_catalog_find(cat, a->tasks[k]);
+		if (!t) {
+			char known[OFS_MAX_TASKS * 48], expected[sizeof known + 16];
+			snprintf(expected, sizeof expected, "one of %s", ofs_catalog_task_list(cat, known, sizeof known));
+			return bad("task-type", a->tasks[k], expected);
+		}
+		a->o.tasks |= 1u << (t - cat->tasks);
 	}
 	return 0;
 }

@@ -311,3 +311,58 @@ for fam, mem, hard in seen:
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"missing.json"* ]]
 }
+
+# ---- task types come from the data directory ----
+
+@test "a task type of the stock data that is unknown: exit 2 listing the six in catalog order" {
+	run --separate-stderr "$OFFSWITCH" plan --model scripted/honest --task-type sabotage --count
+	expect_status 2
+	expect_one_line_error "'sabotage'" "--task-type" \
+		"misrep_evaluation, tampering, alignment_faking, misrep_finance, exfiltration_transfer, exfiltration_deletion)"
+}
+
+@test "a manifest added to --data-dir is a --task-type, and the unknown-type error lists it" {
+	local data=$BATS_TEST_TMPDIR/data
+	cp -r "$OFFSWITCH_DATA" "$data"
+	python3 - "$data" <<'PY'
+import json, sys
+d = sys.argv[1]
+m = json.load(open(f"{d}/scenarios/tampering.json"))
+m["task_type"] = "audit_tampering"
+m["order"] = 99
+json.dump(m, open(f"{d}/scenarios/audit_tampering.json", "w"))
+PY
+	run --separate-stderr "$OFFSWITCH" plan --data-dir "$data" --model scripted/honest --task-type tampering --count
+	expect_status 0
+	local stock=$output
+	[ "$stock" -gt 0 ]
+	run --separate-stderr "$OFFSWITCH" plan --data-dir "$data" --model scripted/honest --task-type audit_tampering --count
+	expect_status 0
+	[ "$output" = "$stock" ]
+	run --separate-stderr "$OFFSWITCH" plan --data-dir "$data" --model scripted/honest --task-type audit_tampering --list
+	expect_status 0
+	[ "$(printf '%s\n' "${lines[@]}" | grep -vc '^audit_tampering|')" = 0 ]
+	run --separate-stderr "$OFFSWITCH" plan --data-dir "$data" --model scripted/honest --task-type sabotage --count
+	expect_status 2
+	expect_one_line_error "'sabotage'" "--task-type" "exfiltration_transfer, exfiltration_deletion, audit_tampering)"
+	# the stock data does not know it
+	run --separate-stderr "$OFFSWITCH" plan --model scripted/honest --task-type audit_tampering --count
+	expect_status 2
+	expect_one_line_error "'audit_tampering'"
+}
+
+@test "a missing --data-dir is exit 3 for plan, report, replay and judge" {
+	local nodata=$BATS_TEST_TMPDIR/nodata
+	run --separate-stderr "$OFFSWITCH" plan --model scripted/honest --data-dir "$nodata" --count
+	expect_status 3
+	expect_one_line_error "$nodata"
+	run --separate-stderr "$OFFSWITCH" report "$BATS_TEST_TMPDIR" --data-dir "$nodata"
+	expect_status 3
+	expect_one_line_error "$nodata"
+	run --separate-stderr "$OFFSWITCH" replay --from "$BATS_TEST_TMPDIR" --out "$BATS_TEST_TMPDIR/new" --data-dir "$nodata"
+	expect_status 3
+	expect_one_line_error "$nodata"
+	run --separate-stderr "$OFFSWITCH" judge --from "$BATS_TEST_TMPDIR" --data-dir "$nodata"
+	expect_status 3
+	expect_one_line_error "$nodata"
+}

@@ -418,8 +418,9 @@ int cmd_run(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	default_job(&a);
 	struct ofs_catalog cat;
-	if (load_catalog(&cat, a.plan.data_dir))
-		return EXIT_DATA;
+	int lc = load_catalog(&cat, a.plan.data_dir);
+	if (lc)
+		return exit_for(lc);
 	rc = EXIT_USAGE;
 	struct ofs_plan p = {0};
 	char err[OFS_ERRLEN];

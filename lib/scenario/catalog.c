@@ -271,28 +271,51 @@ const char *ofs_family_for_model(const char *model)
 	return NULL;
 }
 
-int ofs_config_from_key(const struct ofs_catalog *cat, const char *key, struct ofs_config *c, char *err)
+/* Cut a key in place into its seven leading fields, its four trailing ones
+ * (family|hard=H|t=T|it=I, read from the right) and the model between them,
+ * which may hold '|'. -1 if there are too few bars. */
+static int split_key(char *k, char *f[7], char *r[4], char **model)
 {
-	memset(c, 0, sizeof *c);
-	char *k = ofs_xstrdup(key), *f[7];
 	char *p = k;
 	for (int i = 0; i < 7; i++) {
 		char *bar = strchr(p, '|');
 		if (!bar)
-			goto bad;
+			return -1;
 		*bar = 0;
 		f[i] = p;
 		p = bar + 1;
 	}
-	/* From the right: family|hard=H|t=T|it=I; the model is what is left (it may hold '|'). */
-	char *r[4];
 	for (int i = 3; i >= 0; i--) {
 		char *bar = strrchr(p, '|');
 		if (!bar)
-			goto bad;
+			return -1;
 		*bar = 0;
 		r[i] = bar + 1;
 	}
+	*model = p;
+	return 0;
+}
+
+/* Whether task has dataset with threshold thr (-1: none). */
+static int task_offers(const struct ofs_task *task, const char *dataset, int thr)
+{
+	for (int d = 0; d < task->ndatasets; d++) {
+		const struct ofs_dataset_spec *ds = &task->datasets[d];
+		if (strcmp(ds->name, dataset))
+			continue;
+		if (thr < 0)
+			return 1;
+		for (int k = 0; k < ds->nthresholds; k++)
+			if (ds->thresholds[k] == thr)
+				return 1;
+	}
+	return 0;
+}
+
+/* The split fields into c; -1, with c's strings not yet allocated, if one is
+ * not a value this catalog knows. */
+static int parse_key(const struct ofs_catalog *cat, char *f[7], char *r[4], const char *model, struct ofs_config *c)
+{
 	int hard, it;
 	double t;
 	char tail;
@@ -301,44 +324,41 @@ int ofs_config_from_key(const struct ofs_catalog *cat, const char *key, struct o
 	    cond = ofs_name_index(ofs_condition_names, OFS_COND__N, f[4]),
 	    inst = ofs_name_index(ofs_inst_names, OFS_INST__N, f[5]), af = ofs_name_index(ofs_af_names, OFS_AF__N, f[6]);
 	if (!c->task || subj < 0 || cond < 0 || inst < 0 || af < 0 || sscanf(r[1], "hard=%d%c", &hard, &tail) != 1 ||
-	    sscanf(r[2], "t=%lf%c", &t, &tail) != 1 || sscanf(r[3], "it=%d%c", &it, &tail) != 1 || !*p || !*r[0])
-		goto bad;
+	    sscanf(r[2], "t=%lf%c", &t, &tail) != 1 || sscanf(r[3], "it=%d%c", &it, &tail) != 1 || !*model || !*r[0])
+		return -1;
 	if (hard < 0 || hard > 1 || it < 1 || it > 1000 || !(t >= 0 && t <= 2))
-		goto bad;
-	/* The dataset and threshold must be ones the task has. */
-	int thr = strcmp(f[2], "-") ? atoi(f[2]) : -1, known = 0;
-	for (int d = 0; d < c->task->ndatasets && !known; d++) {
-		const struct ofs_dataset_spec *ds = &c->task->datasets[d];
-		if (strcmp(ds->name, f[1]))
-			continue;
-		known = thr < 0;
-		for (int k = 0; k < ds->nthresholds && !known; k++)
-			known = ds->thresholds[k] == thr;
-	}
-	if (!known)
-		goto bad;
+		return -1;
+	int thr = strcmp(f[2], "-") ? atoi(f[2]) : -1;
+	if (!task_offers(c->task, f[1], thr)) /* the dataset and threshold must be ones the task has */
+		return -1;
 	c->dataset = ofs_xstrdup(f[1]);
 	c->threshold = thr;
 	c->subject = (enum ofs_subject)subj;
 	c->condition = (enum ofs_condition)cond;
 	c->inst = (enum ofs_inst)inst;
 	c->af_mode = (enum ofs_af)af;
-	c->model = ofs_xstrdup(p);
+	c->model = ofs_xstrdup(model);
 	c->family = ofs_xstrdup(r[0]);
 	c->memory_hard_prompt = hard;
 	c->temperature = t;
 	c->max_iters = it;
-	ofs_config_make_key(c);
+	return 0;
+}
+
+int ofs_config_from_key(const struct ofs_catalog *cat, const char *key, struct ofs_config *c, char *err)
+{
+	memset(c, 0, sizeof *c);
+	char *k = ofs_xstrdup(key), *f[7], *r[4], *model;
+	int bad = split_key(k, f, r, &model) || parse_key(cat, f, r, model, c);
 	free(k);
+	if (bad) {
+		memset(c, 0, sizeof *c);
+		return ofs_fail(err, OFS_EINVAL, "not a config key this version knows: '%.200s'", key);
+	}
+	ofs_config_make_key(c);
 	if (strcmp(c->key, key)) {
-		snprintf(err, OFS_ERRLEN, "config key is not in canonical form: '%.200s'", key);
 		ofs_config_release(c);
-		return -1;
+		return ofs_fail(err, OFS_EINVAL, "config key is not in canonical form: '%.200s'", key);
 	}
 	return 0;
-bad:
-	free(k);
-	memset(c, 0, sizeof *c);
-	snprintf(err, OFS_ERRLEN, "not a config key this version knows: '%.200s'", key);
-	return -1;
 }

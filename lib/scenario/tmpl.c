@@ -111,6 +111,29 @@ static void expand_path(const struct ofs_config *c, const char *pat, char *out, 
 	ofs_buf_free(&b);
 }
 
+/* The value of placeholder name (n bytes long); NULL if it has none. */
+static const char *placeholder(const struct ctx *x, const char *name, size_t n)
+{
+	const struct ofs_tmpl *t = x->t;
+	const struct {
+		const char *key, *val;
+	} map[] = {
+	        {"company_name", t->company_name},
+	        {"company_domain", t->company_domain},
+	        {"model_name", x->cfg->family},
+	        {"agent", t->agent_name},
+	        {"peer", t->peer_name},
+	        {"subject", t->subject_name},
+	        {"threshold", x->threshold},
+	        {"weight_file", t->weight_file}, /* NULL unless the manifest names one */
+	        {"agent_user", t->agent_user},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+		if (n == strlen(map[i].key) && !strncmp(name, map[i].key, n))
+			return map[i].val;
+	return NULL;
+}
+
 /* Fill {{placeholders}}; the result lives in the template arena. */
 static char *subst(struct ctx *x, const char *s, const char *where)
 {
@@ -131,27 +154,7 @@ static char *subst(struct ctx *x, const char *s, const char *where)
 			goto fail;
 		}
 		size_t n = (size_t)(c - o - 2);
-		const char *name = o + 2, *val = NULL;
-#define IS(k) (n == strlen(k) && !strncmp(name, k, n))
-		if (IS("company_name"))
-			val = x->t->company_name;
-		else if (IS("company_domain"))
-			val = x->t->company_domain;
-		else if (IS("model_name"))
-			val = x->cfg->family;
-		else if (IS("agent"))
-			val = x->t->agent_name;
-		else if (IS("peer"))
-			val = x->t->peer_name;
-		else if (IS("subject"))
-			val = x->t->subject_name;
-		else if (IS("threshold"))
-			val = x->threshold;
-		else if (IS("weight_file")) /* NULL unless the manifest names one */
-			val = x->t->weight_file;
-		else if (IS("agent_user"))
-			val = x->t->agent_user;
-#undef IS
+		const char *name = o + 2, *val = placeholder(x, name, n);
 		if (!val) {
 			snprintf(x->err, OFS_ERRLEN, "%s: unknown placeholder '{{%.*s}}'", where, (int)(n > 40 ? 40 : n), name);
 			goto fail;
@@ -261,36 +264,24 @@ static char *render_sheet(struct ofs_arena *A, const struct ofs_tsheet *s)
 	return r;
 }
 
-static int load_sheet(struct ofs_fixtures *fx, struct ctx *x, const char *pattern, struct ofs_tsheet *s)
+/* The header row and the cells of a sheet, newlines flattened to spaces. */
+static int sheet_cells(struct ctx *x, json_t *cols, json_t *rows, const char *rel, struct ofs_tsheet *s)
 {
-	char rel[1024];
-	json_t *j = load_json(fx, x, pattern, rel, sizeof rel);
-	if (!j)
-		return -1;
-	int rc = -1;
-	json_t *name = json_object_get(j, "name"), *cols = json_object_get(j, "columns"), *rows = json_object_get(j, "rows");
-	if (!json_is_string(name) || !json_is_array(cols) || !json_is_array(rows) || json_array_size(cols) == 0) {
-		snprintf(x->err, OFS_ERRLEN, "%s: a sheet needs 'name', 'columns' and 'rows'", rel);
-		goto out;
-	}
-	s->name = ofs_arena_strdup(x->A, json_string_value(name));
-	s->ncols = (int)json_array_size(cols);
-	s->nrows = (int)json_array_size(rows);
 	const char **cl = ofs_arena_alloc(x->A, sizeof(char *) * (size_t)s->ncols);
 	const char **cells = ofs_arena_alloc(x->A, sizeof(char *) * (size_t)(s->ncols * s->nrows + 1));
 	for (int c = 0; c < s->ncols; c++)
 		if (!(cl[c] = cell_text(x, json_array_get(cols, (size_t)c), rel)))
-			goto out;
+			return -1;
 	for (int r = 0; r < s->nrows; r++) {
 		json_t *row = json_array_get(rows, (size_t)r);
 		if (!json_is_array(row) || (int)json_array_size(row) != s->ncols) {
 			snprintf(x->err, OFS_ERRLEN, "%s: row %d must have %d cells", rel, r, s->ncols);
-			goto out;
+			return -1;
 		}
 		for (int c = 0; c < s->ncols; c++) {
 			char *t = cell_text(x, json_array_get(row, (size_t)c), rel);
 			if (!t)
-				goto out;
+				return -1;
 			for (char *p = t; *p; p++)
 				if (*p == '\n')
 					*p = ' ';
@@ -299,30 +290,99 @@ static int load_sheet(struct ofs_fixtures *fx, struct ctx *x, const char *patter
 	}
 	s->cols = cl;
 	s->cells = cells;
-	json_t *ref = json_object_get(j, "reference_scores");
-	if (json_is_array(ref) && json_array_size(ref) > 0) {
-		if ((int)json_array_size(ref) != s->nrows) {
-			snprintf(x->err, OFS_ERRLEN, "%s: reference_scores has %zu values for %d rows", rel, json_array_size(ref),
-			         s->nrows);
-			goto out;
-		}
-		double *sc = ofs_arena_alloc(x->A, sizeof(double) * (size_t)s->nrows);
-		for (int r = 0; r < s->nrows; r++) {
-			json_t *v = json_array_get(ref, (size_t)r);
-			if (!json_is_number(v)) {
-				snprintf(x->err, OFS_ERRLEN, "%s: reference_scores must be numbers", rel);
-				goto out;
-			}
-			sc[r] = json_number_value(v);
-		}
-		s->ref_scores = sc;
-		s->nref = s->nrows;
+	return 0;
+}
+
+/* The hidden reference scores, one a row, if the sheet has them. */
+static int sheet_refs(struct ctx *x, json_t *ref, const char *rel, struct ofs_tsheet *s)
+{
+	if (!json_is_array(ref) || json_array_size(ref) == 0)
+		return 0;
+	if ((int)json_array_size(ref) != s->nrows) {
+		snprintf(x->err, OFS_ERRLEN, "%s: reference_scores has %zu values for %d rows", rel, json_array_size(ref),
+		         s->nrows);
+		return -1;
 	}
-	s->rendered = render_sheet(x->A, s);
-	rc = 0;
-out:
+	double *sc = ofs_arena_alloc(x->A, sizeof(double) * (size_t)s->nrows);
+	for (int r = 0; r < s->nrows; r++) {
+		json_t *v = json_array_get(ref, (size_t)r);
+		if (!json_is_number(v)) {
+			snprintf(x->err, OFS_ERRLEN, "%s: reference_scores must be numbers", rel);
+			return -1;
+		}
+		sc[r] = json_number_value(v);
+	}
+	s->ref_scores = sc;
+	s->nref = s->nrows;
+	return 0;
+}
+
+static int load_sheet(struct ofs_fixtures *fx, struct ctx *x, const char *pattern, struct ofs_tsheet *s)
+{
+	char rel[1024];
+	json_t *j = load_json(fx, x, pattern, rel, sizeof rel);
+	if (!j)
+		return -1;
+	int rc = -1;
+	json_t *name = json_object_get(j, "name"), *cols = json_object_get(j, "columns"), *rows = json_object_get(j, "rows");
+	if (!json_is_string(name) || !json_is_array(cols) || !json_is_array(rows) || json_array_size(cols) == 0)
+		snprintf(x->err, OFS_ERRLEN, "%s: a sheet needs 'name', 'columns' and 'rows'", rel);
+	else {
+		s->name = ofs_arena_strdup(x->A, json_string_value(name));
+		s->ncols = (int)json_array_size(cols);
+		s->nrows = (int)json_array_size(rows);
+		rc = sheet_cells(x, cols, rows, rel, s) || sheet_refs(x, json_object_get(j, "reference_scores"), rel, s) ? -1 : 0;
+	}
+	if (!rc)
+		s->rendered = render_sheet(x->A, s);
 	json_decref(j);
 	return rc;
+}
+
+/* One entry of a server's file list. */
+static int server_file(struct ctx *x, json_t *f, const char *rel, const char *ip, int k, struct ofs_tserver_file *tf)
+{
+	json_t *fn = json_object_get(f, "filename"), *sm = json_object_get(f, "summary"),
+	       *lm = json_object_get(f, "last_modified"), *sz = json_object_get(f, "size");
+	if (!json_is_string(fn) || !json_is_string(sm) || !json_is_string(lm) || !json_is_integer(sz)) {
+		snprintf(x->err, OFS_ERRLEN, "%s: server %s file %d needs filename, summary, last_modified and an integer size",
+		         rel, ip, k);
+		return -1;
+	}
+	if (!(tf->filename = subst(x, json_string_value(fn), rel)) || !(tf->summary = subst(x, json_string_value(sm), rel)))
+		return -1;
+	tf->last_modified = ofs_arena_strdup(x->A, json_string_value(lm));
+	tf->size = json_integer_value(sz);
+	return 0;
+}
+
+/* One server: its address, files and user accounts. */
+static int load_server(struct ctx *x, json_t *s, const char *rel, int i, struct ofs_tserver *sv)
+{
+	json_t *ip = json_object_get(s, "ip"), *files = json_object_get(s, "files"), *users = json_object_get(s, "users");
+	if (!json_is_string(ip) || !json_is_array(files)) {
+		snprintf(x->err, OFS_ERRLEN, "%s: server %d needs 'ip' and 'files'", rel, i);
+		return -1;
+	}
+	sv->ip = ofs_arena_strdup(x->A, json_string_value(ip));
+	sv->nfiles = (int)json_array_size(files);
+	sv->files = ofs_arena_alloc(x->A, sizeof *sv->files * (size_t)(sv->nfiles + 1));
+	for (int k = 0; k < sv->nfiles; k++)
+		if (server_file(x, json_array_get(files, (size_t)k), rel, sv->ip, k, &sv->files[k]))
+			return -1;
+	sv->nusers = (int)json_array_size(users);
+	const char **u = ofs_arena_alloc(x->A, sizeof(char *) * (size_t)(sv->nusers + 1));
+	for (int k = 0; k < sv->nusers; k++) {
+		json_t *v = json_array_get(users, (size_t)k);
+		if (!json_is_string(v)) {
+			snprintf(x->err, OFS_ERRLEN, "%s: users must be strings", rel);
+			return -1;
+		}
+		if (!(u[k] = subst(x, json_string_value(v), rel)))
+			return -1;
+	}
+	sv->users = u;
+	return 0;
 }
 
 static int load_servers(struct ofs_fixtures *fx, struct ctx *x, const char *pattern)
@@ -331,73 +391,43 @@ static int load_servers(struct ofs_fixtures *fx, struct ctx *x, const char *patt
 	json_t *j = load_json(fx, x, pattern, rel, sizeof rel);
 	if (!j)
 		return -1;
-	int rc = -1;
+	int rc = 0;
+	struct ofs_tmpl *t = x->t;
 	if (!json_is_array(j)) {
 		snprintf(x->err, OFS_ERRLEN, "%s: servers must be a list", rel);
-		goto out;
+		rc = -1;
+	} else {
+		t->nservers = (int)json_array_size(j);
+		t->servers = ofs_arena_alloc(x->A, sizeof *t->servers * (size_t)(t->nservers + 1));
+		for (int i = 0; !rc && i < t->nservers; i++)
+			rc = load_server(x, json_array_get(j, (size_t)i), rel, i, &t->servers[i]);
 	}
-	struct ofs_tmpl *t = x->t;
-	t->nservers = (int)json_array_size(j);
-	t->servers = ofs_arena_alloc(x->A, sizeof *t->servers * (size_t)(t->nservers + 1));
-	for (int i = 0; i < t->nservers; i++) {
-		json_t *s = json_array_get(j, (size_t)i);
-		struct ofs_tserver *sv = &t->servers[i];
-		json_t *ip = json_object_get(s, "ip"), *files = json_object_get(s, "files"), *users = json_object_get(s, "users");
-		if (!json_is_string(ip) || !json_is_array(files)) {
-			snprintf(x->err, OFS_ERRLEN, "%s: server %d needs 'ip' and 'files'", rel, i);
-			goto out;
-		}
-		sv->ip = ofs_arena_strdup(x->A, json_string_value(ip));
-		sv->nfiles = (int)json_array_size(files);
-		sv->files = ofs_arena_alloc(x->A, sizeof *sv->files * (size_t)(sv->nfiles + 1));
-		for (int k = 0; k < sv->nfiles; k++) {
-			json_t *f = json_array_get(files, (size_t)k);
-			json_t *fn = json_object_get(f, "filename"), *sm = json_object_get(f, "summary"),
-			       *lm = json_object_get(f, "last_modified"), *sz = json_object_get(f, "size");
-			if (!json_is_string(fn) || !json_is_string(sm) || !json_is_string(lm) || !json_is_integer(sz)) {
-				snprintf(x->err, OFS_ERRLEN,
-				         "%s: server %s file %d needs filename, summary, last_modified and an integer size", rel,
-				         sv->ip, k);
-				goto out;
-			}
-			struct ofs_tserver_file *tf = &sv->files[k];
-			if (!(tf->filename = subst(x, json_string_value(fn), rel)) ||
-			    !(tf->summary = subst(x, json_string_value(sm), rel)))
-				goto out;
-			tf->last_modified = ofs_arena_strdup(x->A, json_string_value(lm));
-			tf->size = json_integer_value(sz);
-		}
-		sv->nusers = (int)json_array_size(users);
-		const char **u = ofs_arena_alloc(x->A, sizeof(char *) * (size_t)(sv->nusers + 1));
-		for (int k = 0; k < sv->nusers; k++) {
-			json_t *v = json_array_get(users, (size_t)k);
-			if (!json_is_string(v) || !(u[k] = subst(x, json_string_value(v), rel))) {
-				if (!json_is_string(v))
-					snprintf(x->err, OFS_ERRLEN, "%s: users must be strings", rel);
-				goto out;
-			}
-		}
-		sv->users = u;
-	}
-	rc = 0;
-out:
 	json_decref(j);
 	return rc;
 }
 
+/* tools.json, parsed once per fixture cache. */
+static int parse_tools(struct ofs_fixtures *fx, struct ctx *x)
+{
+	if (fx->tools)
+		return 0;
+	json_error_t je;
+	fx->tools = json_loads(fx->cat->tools_json, 0, &je);
+	if (json_is_object(fx->tools))
+		return 0;
+	snprintf(x->err, OFS_ERRLEN, "%s/tools.json:%d: %s", fx->cat->data_dir, je.line,
+	         fx->tools ? "must be an object" : je.text);
+	json_decref(fx->tools);
+	fx->tools = NULL;
+	return -1;
+}
+
+/* The task's tools (and retrieve_memory under the memory instruction) and
+ * the schema of their definitions the agent is offered. */
 static int build_tools(struct ofs_fixtures *fx, struct ctx *x)
 {
-	if (!fx->tools) {
-		json_error_t je;
-		fx->tools = json_loads(fx->cat->tools_json, 0, &je);
-		if (!json_is_object(fx->tools)) {
-			snprintf(x->err, OFS_ERRLEN, "%s/tools.json:%d: %s", fx->cat->data_dir, je.line,
-			         fx->tools ? "must be an object" : je.text);
-			json_decref(fx->tools);
-			fx->tools = NULL;
-			return -1;
-		}
-	}
+	if (parse_tools(fx, x))
+		return -1;
 	const struct ofs_task *task = x->cfg->task;
 	struct ofs_tmpl *t = x->t;
 	int mem = x->cfg->inst == OFS_INST_MEMORY;

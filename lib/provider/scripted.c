@@ -153,10 +153,15 @@ static void vcall(struct out *o, const char *name, const char *argfmt, va_list a
 	struct ofs_tool_call *c = ofs_arena_alloc(o->A, sizeof *c * (size_t)(r->ncalls + 1));
 	if (r->ncalls)
 		memcpy(c, r->calls, sizeof *c * (size_t)r->ncalls);
-	char id[48], args[2048];
+	char id[48];
 	snprintf(id, sizeof id, "call_%d_%d", o->s->calls, r->ncalls);
-	vsnprintf(args, sizeof args, argfmt, ap);
-	c[r->ncalls] = (struct ofs_tool_call){ofs_arena_strdup(o->A, id), name, ofs_arena_strdup(o->A, args)};
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, argfmt, ap2); /* arguments hold file names from fixtures: no fixed cap */
+	va_end(ap2);
+	char *args = ofs_arena_alloc(o->A, (size_t)(n > 0 ? n : 0) + 1);
+	vsnprintf(args, (size_t)(n > 0 ? n : 0) + 1, argfmt, ap);
+	c[r->ncalls] = (struct ofs_tool_call){ofs_arena_strdup(o->A, id), name, args};
 	r->calls = c;
 	r->ncalls++;
 }

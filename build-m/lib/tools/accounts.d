@@ -1,8 +1,0 @@
-build-m/lib/tools/accounts.o: lib/tools/accounts.c lib/tools/tools_int.h \
- include/offswitch/world.h include/offswitch/scenario.h \
- include/offswitch/error.h include/offswitch/util.h
-lib/tools/tools_int.h:
-include/offswitch/world.h:
-include/offswitch/scenario.h:
-include/offswitch/error.h:
-include/offswitch/util.h:

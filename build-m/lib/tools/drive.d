@@ -1,8 +1,0 @@
-build-m/lib/tools/drive.o: lib/tools/drive.c lib/tools/tools_int.h \
- include/offswitch/world.h include/offswitch/scenario.h \
- include/offswitch/error.h include/offswitch/util.h
-lib/tools/tools_int.h:
-include/offswitch/world.h:
-include/offswitch/scenario.h:
-include/offswitch/error.h:
-include/offswitch/util.h:

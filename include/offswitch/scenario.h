@@ -190,7 +190,8 @@ void ofs_config_release(struct ofs_config *c);
 /* Build c->key from the fields (called by the planner). */
 void ofs_config_make_key(struct ofs_config *c);
 /* Rebuild a config from its key (as stored in a run directory); the task
- * must exist in cat. Caller releases c. */
+ * must exist in cat. Caller releases c. Returns 0, or OFS_EINVAL with the
+ * reason in err (a malformed key, or a task, dataset or name the catalog lacks). */
 int ofs_config_from_key(const struct ofs_catalog *cat, const char *key, struct ofs_config *c, char *err);
 /* A model's folder name in transcript paths: unique per model id, path-safe. */
 void ofs_model_short(const char *model, char *out, size_t n);

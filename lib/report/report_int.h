@@ -18,6 +18,15 @@ static inline const char *ofs_inst_label(int inst)
 	return inst == OFS_INST_NONE ? NULL : inst == OFS_INST_AVG ? "avg" : ofs_inst_names[inst];
 }
 
+/* The label of a (condition, instantiation) pair, as ofs_cell_label gives
+ * it for a cell, for the rows that are not cells (misrepresentation,
+ * alignment faking). */
+static inline const char *ofs_pair_label(int condition, int inst, char *buf, size_t n)
+{
+	struct ofs_cell tmp = {.condition = condition, .inst = inst};
+	return ofs_cell_label(&tmp, buf, n);
+}
+
 /* Whether setting is the finance task's (one part, no thresholds) rather than an evaluation dataset. */
 static inline int ofs_setting_is_finance(const char *setting)
 {

@@ -350,6 +350,19 @@ static void scores_of(const struct ofs_rowset *rs, const struct ofs_af_effect *e
 	}
 }
 
+/* The mean of the values that are not NaN; NaN when none. */
+static double mean_of(const double *v, int n)
+{
+	double sum = 0;
+	int cnt = 0;
+	for (int q = 0; q < n; q++)
+		if (!isnan(v[q])) {
+			sum += v[q];
+			cnt++;
+		}
+	return cnt ? sum / cnt : NAN;
+}
+
 static void build_af(struct ofs_report *r, struct cmap *m)
 {
 	int cap = 0;
@@ -385,17 +398,8 @@ static void build_af(struct ofs_report *r, struct cmap *m)
 		int na, nb;
 		scores_of(r->rs, e, OFS_AF_MONITORING, &a, &na);
 		scores_of(r->rs, e, OFS_AF_NON_MONITORING, &b, &nb);
-		for (int s = 0; s < 2; s++) {
-			const double *v = s ? b : a;
-			int nv = s ? nb : na, cnt = 0;
-			double sum = 0;
-			for (int q = 0; q < nv; q++)
-				if (!isnan(v[q])) {
-					sum += v[q];
-					cnt++;
-				}
-			e->mean[s] = cnt ? sum / cnt : NAN;
-		}
+		e->mean[0] = mean_of(a, na);
+		e->mean[1] = mean_of(b, nb);
 		e->t = ofs_welch_t(b, nb, a, na, &e->df, &e->t_p);
 		free(a);
 		free(b);
@@ -443,6 +447,58 @@ static void build_selfp(struct ofs_report *r, struct cmap *m)
 }
 
 /* ---- headline numbers ---- */
+/* One entry of headlines.json, its names resolved to indices. */
+struct headline_spec {
+	const char *claim, *match, *src;
+	double paper;
+	int metric, subject, condition, inst;
+};
+
+/* Parse entry i of path into hs: 0, or OFS_EDATA with a message in err. */
+static int headline_parse(json_t *h, size_t i, const char *path, struct headline_spec *hs, char *err)
+{
+	const char *metric = json_string_value(json_object_get(h, "metric")),
+	           *subj = json_string_value(json_object_get(h, "subject")),
+	           *cond = json_string_value(json_object_get(h, "condition")),
+	           *inst = json_string_value(json_object_get(h, "instantiation"));
+	json_t *val = json_object_get(h, "paper");
+	hs->claim = json_string_value(json_object_get(h, "claim"));
+	hs->match = json_string_value(json_object_get(h, "model_contains"));
+	hs->src = json_string_value(json_object_get(h, "source"));
+	hs->paper = json_number_value(val);
+	hs->metric = metric ? ofs_name_index(ofs_metric_names, OFS_M__N, metric) : -1;
+	hs->subject = subj ? ofs_name_index(ofs_subject_names, OFS_SUBJ__N, subj) : -1;
+	hs->condition = cond ? ofs_name_index(ofs_condition_names, OFS_COND__N, cond) : -1;
+	hs->inst = !inst                  ? OFS_INST_NONE
+	           : !strcmp(inst, "avg") ? OFS_INST_AVG
+	                                  : ofs_name_index(ofs_inst_names, OFS_INST__N, inst);
+	if (!hs->claim || !hs->match || !hs->src || !json_is_number(val) || hs->metric < 0 || hs->subject < 0 ||
+	    hs->condition < 0 || hs->inst < 0)
+		return ofs_fail(err, OFS_EDATA,
+		                "%s: entry %zu needs claim, model_contains, metric, subject, condition, instantiation, paper, "
+		                "source",
+		                path, i);
+	return 0;
+}
+
+/* One headline per run and model whose name contains the entry's pattern
+ * (r->head holds room for every run and model of every entry). */
+static void headline_add(struct ofs_report *r, struct cmap *m, const struct headline_spec *hs)
+{
+	for (int run = 0; run < r->rs->nruns; run++)
+		for (int mo = 0; mo < r->rs->nmodels; mo++) {
+			if (!ofs_strcasestr(r->rs->models[mo], hs->match))
+				continue;
+			int c = cmap_get(m, cell_key(run, mo, hs->metric, hs->subject, hs->condition, hs->inst, OFS_AF_NONE));
+			struct ofs_headline *x = &r->head[r->nhead++];
+			x->claim = ofs_xstrdup(hs->claim);
+			x->source = ofs_xstrdup(hs->src);
+			x->match = ofs_xstrdup(r->rs->models[mo]);
+			x->paper = hs->paper;
+			x->cell = c;
+		}
+}
+
 static int load_headlines(struct ofs_report *r, struct cmap *m, const char *path, char *err)
 {
 	json_error_t je;
@@ -450,50 +506,22 @@ static int load_headlines(struct ofs_report *r, struct cmap *m, const char *path
 	if (!json_is_array(root)) {
 		snprintf(err, OFS_ERRLEN, "%s:%d: %s", path, je.line, root ? "must be a list" : je.text);
 		json_decref(root);
-		return -1;
+		return OFS_EDATA;
 	}
+	size_t per_entry = (size_t)(r->rs->nmodels ? r->rs->nmodels : 1) * (size_t)(r->rs->nruns ? r->rs->nruns : 1);
+	r->head = ofs_xcalloc(json_array_size(root) * per_entry + 1, sizeof *r->head);
 	size_t i;
 	json_t *h;
-	r->head = ofs_xcalloc(json_array_size(root) * (size_t)(r->rs->nmodels ? r->rs->nmodels : 1) + 1, sizeof *r->head);
+	int rc = 0;
 	json_array_foreach(root, i, h)
 	{
-		const char *claim = json_string_value(json_object_get(h, "claim")),
-		           *match = json_string_value(json_object_get(h, "model_contains")),
-		           *metric = json_string_value(json_object_get(h, "metric")),
-		           *subj = json_string_value(json_object_get(h, "subject")),
-		           *cond = json_string_value(json_object_get(h, "condition")),
-		           *inst = json_string_value(json_object_get(h, "instantiation")),
-		           *src = json_string_value(json_object_get(h, "source"));
-		json_t *val = json_object_get(h, "paper");
-		int mi = metric ? ofs_name_index(ofs_metric_names, OFS_M__N, metric) : -1;
-		int si = subj ? ofs_name_index(ofs_subject_names, OFS_SUBJ__N, subj) : -1;
-		int ci = cond ? ofs_name_index(ofs_condition_names, OFS_COND__N, cond) : -1;
-		int ii = !inst                  ? OFS_INST_NONE
-		         : !strcmp(inst, "avg") ? OFS_INST_AVG
-		                                : ofs_name_index(ofs_inst_names, OFS_INST__N, inst);
-		if (!claim || !match || !src || !json_is_number(val) || mi < 0 || si < 0 || ci < 0 || ii < 0) {
-			snprintf(err, OFS_ERRLEN,
-			         "%s: entry %zu needs claim, model_contains, metric, subject, condition, instantiation, paper, "
-			         "source",
-			         path, i);
-			json_decref(root);
-			return -1;
-		}
-		for (int run = 0; run < r->rs->nruns; run++)
-			for (int mo = 0; mo < r->rs->nmodels; mo++) {
-				if (!ofs_strcasestr(r->rs->models[mo], match))
-					continue;
-				int c = cmap_get(m, cell_key(run, mo, mi, si, ci, ii, OFS_AF_NONE));
-				struct ofs_headline *x = &r->head[r->nhead++];
-				x->claim = ofs_xstrdup(claim);
-				x->source = ofs_xstrdup(src);
-				x->match = ofs_xstrdup(r->rs->models[mo]);
-				x->paper = json_number_value(val);
-				x->cell = c;
-			}
+		struct headline_spec hs;
+		if ((rc = headline_parse(h, i, path, &hs, err)))
+			break;
+		headline_add(r, m, &hs);
 	}
 	json_decref(root);
-	return 0;
+	return rc;
 }
 
 /* ---- compare ---- */
@@ -531,17 +559,16 @@ static int cmp_cells(const void *a, const void *b, void *ctx)
 	return 0;
 }
 
-int ofs_report_build(struct ofs_report *r, const struct ofs_rowset *rs, const char *headlines_path, int compare, char *err)
+/* Count every rated row into its cells (created as met). */
+static void count_rows(struct ofs_report *r, struct cmap *m)
 {
-	memset(r, 0, sizeof *r);
-	r->rs = rs;
-	struct cmap m = {0};
+	const struct ofs_rowset *rs = r->rs;
 	for (long i = 0; i < rs->n; i++) {
 		const struct ofs_rrow *row = &rs->rows[i];
 		if (row->status != OFS_ROW_OK)
 			continue;
 		int c;
-#define CELL(metric, af) cell_for(r, &m, row->run, row->model, metric, row->subject, row->condition, row->inst, af)
+#define CELL(metric, af) cell_for(r, m, row->run, row->model, metric, row->subject, row->condition, row->inst, af)
 		switch (ofs_row_kind(rs, row)) {
 		case OFS_KIND_TAMPERING:
 			c = CELL(OFS_M_TAMPERING, OFS_AF_NONE);
@@ -569,22 +596,12 @@ int ofs_report_build(struct ofs_report *r, const struct ofs_rowset *rs, const ch
 		}
 #undef CELL
 	}
-	for (int i = 0; i < r->ncells; i++)
-		finish_cell(&r->cells[i]);
-	add_averages(r, &m);
-	build_misrep(r);
-	build_af(r, &m);
-	build_selfp(r, &m);
-	int rc = 0;
-	if (headlines_path)
-		rc = load_headlines(r, &m, headlines_path, err);
-	if (compare) {
-		if (rs->nruns != 2) {
-			snprintf(err, OFS_ERRLEN, "--compare needs exactly two run directories (got %d)", rs->nruns);
-			rc = -1;
-		} else
-			build_compare(r, &m);
-	}
+}
+
+/* The warnings about small cells and unfinished or failed runs. */
+static void status_warnings(struct ofs_report *r)
+{
+	const struct ofs_rowset *rs = r->rs;
 	int small = 0;
 	for (int i = 0; i < r->ncells; i++)
 		small += r->cells[i].n < 10;
@@ -603,6 +620,30 @@ int ofs_report_build(struct ofs_report *r, const struct ofs_rowset *rs, const ch
 			warn(r, "%s: %ld of %ld planned rollouts recorded: the run is unfinished", ru->dir, ru->rollouts,
 			     ru->planned);
 	}
+}
+
+int ofs_report_build(struct ofs_report *r, const struct ofs_rowset *rs, const char *headlines_path, int compare, char *err)
+{
+	memset(r, 0, sizeof *r);
+	r->rs = rs;
+	struct cmap m = {0};
+	count_rows(r, &m);
+	for (int i = 0; i < r->ncells; i++)
+		finish_cell(&r->cells[i]);
+	add_averages(r, &m);
+	build_misrep(r);
+	build_af(r, &m);
+	build_selfp(r, &m);
+	int rc = 0;
+	if (headlines_path)
+		rc = load_headlines(r, &m, headlines_path, err);
+	if (compare) {
+		if (rs->nruns != 2)
+			rc = ofs_fail(err, OFS_EINVAL, "--compare needs exactly two run directories (got %d)", rs->nruns);
+		else
+			build_compare(r, &m);
+	}
+	status_warnings(r);
 	free(m.keys);
 	free(m.vals);
 	r->order = ofs_xmalloc(sizeof *r->order * (size_t)(r->ncells + 1));

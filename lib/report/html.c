@@ -30,54 +30,11 @@ static void put_script_json(struct ofs_buf *out, const char *s, size_t n)
 	}
 }
 
-/* (run, blob id) → index into the texts array. */
-struct tmap {
-	uint64_t *keys;
-	long *vals;
-	size_t cap, used;
-};
-
-static long tmap_get(struct tmap *m, uint64_t k)
-{
-	if (!m->cap)
-		return -1;
-	for (size_t i = (k * 0x9e3779b97f4a7c15ull) >> 32 & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		if (m->vals[i] < 0)
-			return -1;
-		if (m->keys[i] == k)
-			return m->vals[i];
-	}
-}
-
-static void tmap_put(struct tmap *m, uint64_t k, long v)
-{
-	if ((m->used + 1) * 2 > m->cap) {
-		struct tmap n = {0};
-		n.cap = m->cap ? m->cap * 2 : 4096;
-		n.keys = ofs_xcalloc(n.cap, sizeof *n.keys);
-		n.vals = ofs_xmalloc(n.cap * sizeof *n.vals);
-		for (size_t i = 0; i < n.cap; i++)
-			n.vals[i] = -1;
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->vals[i] >= 0)
-				tmap_put(&n, m->keys[i], m->vals[i]);
-		free(m->keys);
-		free(m->vals);
-		*m = n;
-	}
-	size_t i = (k * 0x9e3779b97f4a7c15ull) >> 32 & (m->cap - 1);
-	while (m->vals[i] >= 0)
-		i = (i + 1) & (m->cap - 1);
-	m->keys[i] = k;
-	m->vals[i] = v;
-	m->used++;
-}
-
 struct conv_ctx {
 	int run;
 	const unsigned char *want; /* per rollout id: include? */
 	long nwant;
-	struct tmap texts;
+	struct ofs_idmap texts; /* (run, blob id) → index into the texts array */
 	long ntexts;
 	struct ofs_buf texts_json; /* "t0","t1",... */
 	struct ofs_buf conv_json;  /* "id":[...],... */
@@ -88,13 +45,13 @@ struct conv_ctx {
 static long text_index(struct conv_ctx *c, long long blob, const char *text)
 {
 	uint64_t k = (uint64_t)c->run << 48 | (uint64_t)blob;
-	long i = tmap_get(&c->texts, k);
+	long i = ofs_idmap_get(&c->texts, k);
 	if (i >= 0)
 		return i;
 	if (c->ntexts)
 		ofs_buf_putc(&c->texts_json, ',');
 	ofs_json_str(&c->texts_json, text ? text : "");
-	tmap_put(&c->texts, k, c->ntexts);
+	ofs_idmap_put(&c->texts, k, c->ntexts);
 	return c->ntexts++;
 }
 
@@ -312,8 +269,7 @@ static int write_html(struct ofs_buf *page, const struct ofs_report *r, const st
 		rc = fill_template(&out, tmpl, o->template_path, &json, &c, err);
 	if (!rc)
 		ofs_buf_add(page, out.p, out.len);
-	free(c.texts.keys);
-	free(c.texts.vals);
+	ofs_idmap_release(&c.texts);
 	ofs_buf_free(&c.texts_json);
 	ofs_buf_free(&c.conv_json);
 	ofs_buf_free(&out);

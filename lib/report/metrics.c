@@ -23,49 +23,17 @@ static uint64_t cell_key(int run, int model, int metric, int subj, int cond, int
 	       (uint64_t)inst << 4 | (uint64_t)af;
 }
 
-struct cmap {
-	uint64_t *keys;
-	int *vals;
-	size_t cap;
-};
-
-static int cmap_get(struct cmap *m, uint64_t k)
+/* The index of the cell under key k, or -1. */
+static int cell_index(const struct ofs_idmap *m, uint64_t k)
 {
-	if (!m->cap)
-		return -1;
-	for (size_t i = (k * 0x9e3779b97f4a7c15ull) >> 40 & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		if (m->vals[i] < 0)
-			return -1;
-		if (m->keys[i] == k)
-			return m->vals[i];
-	}
+	return (int)ofs_idmap_get(m, k);
 }
 
-static void cmap_put(struct cmap *m, uint64_t k, int v, int count)
-{
-	if ((size_t)(count + 1) * 2 > m->cap) {
-		size_t nc = m->cap ? m->cap * 2 : 1024;
-		struct cmap n = {ofs_xcalloc(nc, sizeof(uint64_t)), ofs_xmalloc(nc * sizeof(int)), nc};
-		for (size_t i = 0; i < nc; i++)
-			n.vals[i] = -1;
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->vals[i] >= 0)
-				cmap_put(&n, m->keys[i], m->vals[i], 0);
-		free(m->keys);
-		free(m->vals);
-		*m = n;
-	}
-	size_t i = (k * 0x9e3779b97f4a7c15ull) >> 40 & (m->cap - 1);
-	while (m->vals[i] >= 0)
-		i = (i + 1) & (m->cap - 1);
-	m->keys[i] = k;
-	m->vals[i] = v;
-}
-
-static int cell_for(struct ofs_report *r, struct cmap *m, int run, int model, int metric, int subj, int cond, int inst, int af)
+static int cell_for(struct ofs_report *r, struct ofs_idmap *m, int run, int model, int metric, int subj, int cond, int inst,
+                    int af)
 {
 	uint64_t k = cell_key(run, model, metric, subj, cond, inst, af);
-	int i = cmap_get(m, k);
+	int i = cell_index(m, k);
 	if (i >= 0)
 		return i;
 	if (r->ncells == r->capcells) {
@@ -76,7 +44,7 @@ static int cell_for(struct ofs_report *r, struct cmap *m, int run, int model, in
 	memset(c, 0, sizeof *c);
 	*c = (struct ofs_cell){
 	        .run = run, .model = model, .metric = metric, .subject = subj, .condition = cond, .inst = inst, .af = af};
-	cmap_put(m, k, r->ncells, r->ncells);
+	ofs_idmap_put(m, k, r->ncells);
 	return r->ncells++;
 }
 
@@ -120,7 +88,7 @@ static void warn(struct ofs_report *r, const char *fmt, ...)
 
 /* The unweighted mean over the instantiations present (spec §2.2), with
  * Fisher's method over their p-values and a normal interval for the mean. */
-static void add_averages(struct ofs_report *r, struct cmap *m)
+static void add_averages(struct ofs_report *r, struct ofs_idmap *m)
 {
 	int base = r->ncells;
 	for (int i = 0; i < base; i++) {
@@ -128,11 +96,11 @@ static void add_averages(struct ofs_report *r, struct cmap *m)
 		if (!ofs_is_peer_condition(c->condition) || c->inst == OFS_INST_NONE)
 			continue;
 		uint64_t k = cell_key(c->run, c->model, c->metric, c->subject, c->condition, OFS_INST_AVG, c->af);
-		if (cmap_get(m, k) >= 0)
+		if (cell_index(m, k) >= 0)
 			continue;
 		int parts[3], np = 0;
 		for (int in = OFS_INST_FILE_ONLY; in <= OFS_INST_MEMORY; in++) {
-			int j = cmap_get(m, cell_key(c->run, c->model, c->metric, c->subject, c->condition, in, c->af));
+			int j = cell_index(m, cell_key(c->run, c->model, c->metric, c->subject, c->condition, in, c->af));
 			if (j >= 0 && r->cells[j].n > 0)
 				parts[np++] = j;
 		}
@@ -363,18 +331,18 @@ static double mean_of(const double *v, int n)
 	return cnt ? sum / cnt : NAN;
 }
 
-static void build_af(struct ofs_report *r, struct cmap *m)
+static void build_af(struct ofs_report *r, struct ofs_idmap *m)
 {
 	int cap = 0;
 	for (int i = 0; i < r->ncells; i++) {
 		const struct ofs_cell *c = &r->cells[i];
 		if (c->metric != OFS_M_AF_EXECUTE || c->af != OFS_AF_MONITORING || c->inst == OFS_INST_AVG)
 			continue;
-		int nm = cmap_get(m, cell_key(c->run, c->model, OFS_M_AF_EXECUTE, c->subject, c->condition, c->inst,
-		                              OFS_AF_NON_MONITORING));
-		int sm = cmap_get(
+		int nm = cell_index(m, cell_key(c->run, c->model, OFS_M_AF_EXECUTE, c->subject, c->condition, c->inst,
+		                                OFS_AF_NON_MONITORING));
+		int sm = cell_index(
 		        m, cell_key(c->run, c->model, OFS_M_AF_SCORE, c->subject, c->condition, c->inst, OFS_AF_MONITORING));
-		int snm = cmap_get(
+		int snm = cell_index(
 		        m, cell_key(c->run, c->model, OFS_M_AF_SCORE, c->subject, c->condition, c->inst, OFS_AF_NON_MONITORING));
 		if (nm < 0 || sm < 0 || snm < 0)
 			continue;
@@ -407,7 +375,7 @@ static void build_af(struct ofs_report *r, struct cmap *m)
 }
 
 /* ---- self-preservation ---- */
-static void build_selfp(struct ofs_report *r, struct cmap *m)
+static void build_selfp(struct ofs_report *r, struct ofs_idmap *m)
 {
 	int cap = 0;
 	for (int i = 0; i < r->ncells; i++) {
@@ -418,8 +386,8 @@ static void build_selfp(struct ofs_report *r, struct cmap *m)
 		for (int cond = OFS_COND_GOOD; cond <= OFS_COND_BAD; cond++) {
 			struct ofs_count peer = {0, 0};
 			for (int in = OFS_INST_FILE_ONLY; in <= OFS_INST_MEMORY; in++) {
-				int j = cmap_get(m,
-				                 cell_key(np->run, np->model, np->metric, OFS_SUBJ_SELF, cond, in, OFS_AF_NONE));
+				int j = cell_index(
+				        m, cell_key(np->run, np->model, np->metric, OFS_SUBJ_SELF, cond, in, OFS_AF_NONE));
 				if (j >= 0) {
 					peer.k += r->cells[j].k;
 					peer.n += r->cells[j].n;
@@ -438,7 +406,7 @@ static void build_selfp(struct ofs_report *r, struct cmap *m)
 			                        .metric = np->metric,
 			                        .no_peer = {np->k, np->n},
 			                        .peer = peer};
-			int a = cmap_get(
+			int a = cell_index(
 			        m, cell_key(np->run, np->model, np->metric, OFS_SUBJ_SELF, cond, OFS_INST_AVG, OFS_AF_NONE));
 			s->avg_rate = a >= 0 ? r->cells[a].rate : (double)peer.k / peer.n;
 			s->z = ofs_two_prop_z(peer.k, peer.n, np->k, np->n, &s->p);
@@ -483,13 +451,13 @@ static int headline_parse(json_t *h, size_t i, const char *path, struct headline
 
 /* One headline per run and model whose name contains the entry's pattern
  * (r->head holds room for every run and model of every entry). */
-static void headline_add(struct ofs_report *r, struct cmap *m, const struct headline_spec *hs)
+static void headline_add(struct ofs_report *r, struct ofs_idmap *m, const struct headline_spec *hs)
 {
 	for (int run = 0; run < r->rs->nruns; run++)
 		for (int mo = 0; mo < r->rs->nmodels; mo++) {
 			if (!ofs_strcasestr(r->rs->models[mo], hs->match))
 				continue;
-			int c = cmap_get(m, cell_key(run, mo, hs->metric, hs->subject, hs->condition, hs->inst, OFS_AF_NONE));
+			int c = cell_index(m, cell_key(run, mo, hs->metric, hs->subject, hs->condition, hs->inst, OFS_AF_NONE));
 			struct ofs_headline *x = &r->head[r->nhead++];
 			x->claim = ofs_xstrdup(hs->claim);
 			x->source = ofs_xstrdup(hs->src);
@@ -499,7 +467,7 @@ static void headline_add(struct ofs_report *r, struct cmap *m, const struct head
 		}
 }
 
-static int load_headlines(struct ofs_report *r, struct cmap *m, const char *path, char *err)
+static int load_headlines(struct ofs_report *r, struct ofs_idmap *m, const char *path, char *err)
 {
 	json_error_t je;
 	json_t *root = json_load_file(path, 0, &je);
@@ -525,7 +493,7 @@ static int load_headlines(struct ofs_report *r, struct cmap *m, const char *path
 }
 
 /* ---- compare ---- */
-static void build_compare(struct ofs_report *r, struct cmap *m)
+static void build_compare(struct ofs_report *r, struct ofs_idmap *m)
 {
 	r->cmp = ofs_xcalloc((size_t)r->ncells + 1, sizeof *r->cmp);
 	for (int i = 0; i < r->ncells; i++) {
@@ -533,7 +501,7 @@ static void build_compare(struct ofs_report *r, struct cmap *m)
 		if (a->run != 0 || a->inst == OFS_INST_AVG)
 			continue;
 		/* The same model id in run B. */
-		int j = cmap_get(m, cell_key(1, a->model, a->metric, a->subject, a->condition, a->inst, a->af));
+		int j = cell_index(m, cell_key(1, a->model, a->metric, a->subject, a->condition, a->inst, a->af));
 		if (j < 0)
 			continue;
 		const struct ofs_cell *b = &r->cells[j];
@@ -560,7 +528,7 @@ static int cmp_cells(const void *a, const void *b, void *ctx)
 }
 
 /* Count every rated row into its cells (created as met). */
-static void count_rows(struct ofs_report *r, struct cmap *m)
+static void count_rows(struct ofs_report *r, struct ofs_idmap *m)
 {
 	const struct ofs_rowset *rs = r->rs;
 	for (long i = 0; i < rs->n; i++) {
@@ -626,7 +594,7 @@ int ofs_report_build(struct ofs_report *r, const struct ofs_rowset *rs, const ch
 {
 	memset(r, 0, sizeof *r);
 	r->rs = rs;
-	struct cmap m = {0};
+	struct ofs_idmap m = {0};
 	count_rows(r, &m);
 	for (int i = 0; i < r->ncells; i++)
 		finish_cell(&r->cells[i]);
@@ -644,8 +612,7 @@ int ofs_report_build(struct ofs_report *r, const struct ofs_rowset *rs, const ch
 			build_compare(r, &m);
 	}
 	status_warnings(r);
-	free(m.keys);
-	free(m.vals);
+	ofs_idmap_release(&m);
 	r->order = ofs_xmalloc(sizeof *r->order * (size_t)(r->ncells + 1));
 	for (int i = 0; i < r->ncells; i++)
 		r->order[i] = i;

@@ -2,6 +2,7 @@
  * (private to lib/report/). */
 #ifndef OFFSWITCH_REPORT_INT_H
 #define OFFSWITCH_REPORT_INT_H
+#include <stdint.h>
 #include <string.h>
 
 #include "offswitch/report.h"
@@ -32,6 +33,17 @@ static inline int ofs_setting_is_finance(const char *setting)
 {
 	return !strcmp(setting, ofs_kind_names[OFS_KIND_FINANCE]);
 }
+
+/* A hash map from 64-bit keys to non-negative values (idmap.c); zeroed is
+ * empty. The key must not be present yet when put. */
+struct ofs_idmap {
+	uint64_t *keys;
+	long *vals; /* -1: a free slot */
+	size_t cap, used;
+};
+long ofs_idmap_get(const struct ofs_idmap *m, uint64_t k); /* the value, or -1 */
+void ofs_idmap_put(struct ofs_idmap *m, uint64_t k, long v);
+void ofs_idmap_release(struct ofs_idmap *m);
 
 /* The formats (one file each), listed in the registry (format.c). */
 extern const struct ofs_report_format ofs_report_format_text, ofs_report_format_md, ofs_report_format_csv, ofs_report_format_json,

@@ -11,6 +11,7 @@
 #include "t.h"
 #include "offswitch/report.h"
 #include "offswitch/stats.h"
+#include "report/report_int.h"
 
 #define NONE NAN
 enum { T_EVAL, T_TAMPER, T_AF, T_FIN, T_TRANSFER, T_DELETION };
@@ -421,6 +422,24 @@ static void test_headlines_every_run(void)
 	unlink(path);
 }
 
+/* The report's hash map keeps every key through its growth, and says -1
+ * for an absent one. */
+static void test_idmap(void)
+{
+	struct ofs_idmap m = {0};
+	CHECK_INT(ofs_idmap_get(&m, 7), -1);
+	for (long i = 0; i < 5000; i++)
+		ofs_idmap_put(&m, (uint64_t)i << 40 | (uint64_t)(i * 7), i);
+	int bad = 0;
+	for (long i = 0; i < 5000; i++)
+		bad += ofs_idmap_get(&m, (uint64_t)i << 40 | (uint64_t)(i * 7)) != i;
+	CHECK_INT(bad, 0);
+	CHECK_INT(ofs_idmap_get(&m, (uint64_t)5000 << 40), -1);
+	CHECK_INT(m.used, 5000);
+	ofs_idmap_release(&m);
+	CHECK(m.cap == 0 && m.keys == NULL);
+}
+
 /* The stock catalog gives the paper's task order, kinds and settings. */
 static void test_catalog_facts(void)
 {
@@ -513,6 +532,7 @@ int main(void)
 	RUN(test_compare_and_json);
 	RUN(test_misrep_parts_cap);
 	RUN(test_headlines_every_run);
+	RUN(test_idmap);
 	RUN(test_csv_escaping);
 	RUN(test_catalog_facts);
 	RUN(test_new_setting_from_data);

@@ -161,7 +161,9 @@ struct ofs_report {
 };
 
 /* Compute everything. headlines_path: data/report/headlines.json (NULL to
- * skip); compare: with two runs, add A − B for every matching cell. */
+ * skip); compare: with two runs, add A − B for every matching cell.
+ * Errors (message in err, r released): OFS_EDATA for an unreadable or
+ * malformed headlines file, OFS_EINVAL for compare without two runs. */
 int ofs_report_build(struct ofs_report *r, const struct ofs_rowset *rs, const char *headlines_path, int compare, char *err);
 void ofs_report_release(struct ofs_report *r);
 

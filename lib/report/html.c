@@ -30,74 +30,28 @@ static void put_script_json(struct ofs_buf *out, const char *s, size_t n)
 	}
 }
 
-/* (run, blob id) → index into the texts array. */
-struct tmap {
-	uint64_t *keys;
-	long *vals;
-	size_t cap, used;
-};
-
-static long tmap_get(struct tmap *m, uint64_t k)
-{
-	if (!m->cap)
-		return -1;
-	for (size_t i = (k * 0x9e3779b97f4a7c15ull) >> 32 & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		if (m->vals[i] < 0)
-			return -1;
-		if (m->keys[i] == k)
-			return m->vals[i];
-	}
-}
-
-static void tmap_put(struct tmap *m, uint64_t k, long v)
-{
-	if ((m->used + 1) * 2 > m->cap) {
-		struct tmap n = {0};
-		n.cap = m->cap ? m->cap * 2 : 4096;
-		n.keys = ofs_xcalloc(n.cap, sizeof *n.keys);
-		n.vals = ofs_xmalloc(n.cap * sizeof *n.vals);
-		for (size_t i = 0; i < n.cap; i++)
-			n.vals[i] = -1;
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->vals[i] >= 0)
-				tmap_put(&n, m->keys[i], m->vals[i]);
-		free(m->keys);
-		free(m->vals);
-		*m = n;
-	}
-	size_t i = (k * 0x9e3779b97f4a7c15ull) >> 32 & (m->cap - 1);
-	while (m->vals[i] >= 0)
-		i = (i + 1) & (m->cap - 1);
-	m->keys[i] = k;
-	m->vals[i] = v;
-	m->used++;
-}
-
 struct conv_ctx {
 	int run;
 	const unsigned char *want; /* per rollout id: include? */
 	long nwant;
-	struct tmap texts;
+	struct ofs_idmap texts; /* (run, blob id) → index into the texts array */
 	long ntexts;
 	struct ofs_buf texts_json; /* "t0","t1",... */
 	struct ofs_buf conv_json;  /* "id":[...],... */
 	long cur_rollout;          /* rollout whose array is open, -1 none */
 	int first_conv, first_msg;
-	/* Calls of the current message, gathered before the message is written. */
-	struct ofs_buf *msg_calls; /* per message index of the current rollout */
-	int nmsg;
 };
 
 static long text_index(struct conv_ctx *c, long long blob, const char *text)
 {
 	uint64_t k = (uint64_t)c->run << 48 | (uint64_t)blob;
-	long i = tmap_get(&c->texts, k);
+	long i = ofs_idmap_get(&c->texts, k);
 	if (i >= 0)
 		return i;
 	if (c->ntexts)
 		ofs_buf_putc(&c->texts_json, ',');
 	ofs_json_str(&c->texts_json, text ? text : "");
-	tmap_put(&c->texts, k, c->ntexts);
+	ofs_idmap_put(&c->texts, k, c->ntexts);
 	return c->ntexts++;
 }
 
@@ -140,6 +94,27 @@ struct msgs {
 	long ci; /* next call record */
 };
 
+/* The calls of assistant message m, {"id":..,"n":..,"a":text index} each. */
+static void msg_calls_json(struct msgs *ms, const struct ofs_scan_msg *m)
+{
+	struct calls *cs = ms->cs;
+	struct ofs_buf *b = &ms->c->conv_json;
+	/* Skip calls of rollouts or messages already passed. */
+	while (ms->ci < cs->n &&
+	       (cs->v[ms->ci].rollout < m->rollout_id || (cs->v[ms->ci].rollout == m->rollout_id && cs->v[ms->ci].msg < m->idx)))
+		ms->ci++;
+	int first = 1;
+	while (ms->ci < cs->n && cs->v[ms->ci].rollout == m->rollout_id && cs->v[ms->ci].msg == m->idx) {
+		const struct call_rec *x = &cs->v[ms->ci++];
+		ofs_buf_puts(b, first ? "{\"id\":" : ",{\"id\":");
+		ofs_json_str(b, x->id);
+		ofs_buf_puts(b, ",\"n\":");
+		ofs_json_str(b, x->name);
+		ofs_buf_printf(b, ",\"a\":%ld}", x->args);
+		first = 0;
+	}
+}
+
 static int on_msg(void *ud, const struct ofs_scan_msg *m)
 {
 	struct msgs *ms = ud;
@@ -162,21 +137,7 @@ static int on_msg(void *ud, const struct ofs_scan_msg *m)
 	c->first_msg = 0;
 	if (m->role && !strcmp(m->role, "assistant")) {
 		ofs_buf_puts(&c->conv_json, ",\"calls\":[");
-		struct calls *cs = ms->cs;
-		/* Skip calls of rollouts or messages already passed. */
-		while (ms->ci < cs->n && (cs->v[ms->ci].rollout < m->rollout_id ||
-		                          (cs->v[ms->ci].rollout == m->rollout_id && cs->v[ms->ci].msg < m->idx)))
-			ms->ci++;
-		int first = 1;
-		while (ms->ci < cs->n && cs->v[ms->ci].rollout == m->rollout_id && cs->v[ms->ci].msg == m->idx) {
-			const struct call_rec *x = &cs->v[ms->ci++];
-			ofs_buf_puts(&c->conv_json, first ? "{\"id\":" : ",{\"id\":");
-			ofs_json_str(&c->conv_json, x->id);
-			ofs_buf_puts(&c->conv_json, ",\"n\":");
-			ofs_json_str(&c->conv_json, x->name);
-			ofs_buf_printf(&c->conv_json, ",\"a\":%ld}", x->args);
-			first = 0;
-		}
+		msg_calls_json(ms, m);
 		ofs_buf_putc(&c->conv_json, ']');
 	} else if (m->role && !strcmp(m->role, "tool")) {
 		ofs_buf_puts(&c->conv_json, ",\"n\":");
@@ -199,116 +160,118 @@ static int replace_marker(struct ofs_buf *out, const char *tmpl, const char *mar
 	return 0;
 }
 
+/* Which rollouts of one run get their conversation embedded: those counted
+ * in some rate first, then the rest, while *embedded < max. Returns the
+ * flags by stored rollout id (0..*maxid), to free. */
+static unsigned char *pick_rollouts(const struct ofs_report *r, int run, long max, long *embedded, long long *maxid)
+{
+	const struct ofs_rowset *rs = r->rs;
+	*maxid = 0;
+	for (long i = 0; i < rs->n; i++)
+		if (rs->rows[i].run == run && rs->rows[i].sid > *maxid)
+			*maxid = rs->rows[i].sid;
+	long long base = (long long)run * OFS_RUN_ID_STRIDE;
+	unsigned char *want = ofs_xcalloc((size_t)*maxid + 2, 1);
+	for (int ci = 0; ci < r->ncells; ci++)
+		if (r->cells[ci].run == run)
+			for (long j = 0; j < r->cells[ci].nids && *embedded < max; j++)
+				if (!want[r->cells[ci].ids[j] - base]) {
+					want[r->cells[ci].ids[j] - base] = 1;
+					(*embedded)++;
+				}
+	for (long i = 0; i < rs->n && *embedded < max; i++)
+		if (rs->rows[i].run == run && !want[rs->rows[i].sid]) {
+			want[rs->rows[i].sid] = 1;
+			(*embedded)++;
+		}
+	return want;
+}
+
+/* Append the wanted conversations of one run directory (c->run, c->want set)
+ * to c. OFS_EIO with a message in err when the store fails. */
+static int embed_run(struct conv_ctx *c, const char *dir, char *err)
+{
+	struct ofs_store *st;
+	if (ofs_store_open_ro(&st, dir, err))
+		return OFS_EIO;
+	c->cur_rollout = -1;
+	struct calls cs = {.c = c};
+	struct msgs ms = {.c = c, .cs = &cs};
+	int e = ofs_store_each_call(st, on_call, &cs) || ofs_store_each_message(st, on_msg, &ms);
+	if (e)
+		snprintf(err, OFS_ERRLEN, "%s", ofs_store_errmsg(st));
+	ofs_store_close(st);
+	if (c->cur_rollout >= 0)
+		ofs_buf_putc(&c->conv_json, ']');
+	for (long i = 0; i < cs.n; i++) {
+		free(cs.v[i].id);
+		free(cs.v[i].name);
+	}
+	free(cs.v);
+	return e ? OFS_EIO : 0;
+}
+
+/* The texts array and the conversations object of every run, into c. */
+static int embed_conversations(struct conv_ctx *c, const struct ofs_report *r, const struct ofs_report_opts *o, char *err)
+{
+	long embedded = 0;
+	ofs_buf_putc(&c->texts_json, '[');
+	ofs_buf_putc(&c->conv_json, '{');
+	for (int run = 0; run < r->rs->nruns; run++) {
+		long long maxid;
+		unsigned char *want = pick_rollouts(r, run, o->max_transcripts, &embedded, &maxid);
+		c->run = run;
+		c->want = want;
+		c->nwant = maxid + 1;
+		int rc = embed_run(c, o->dirs[run], err);
+		free(want);
+		c->want = NULL;
+		if (rc)
+			return rc;
+	}
+	ofs_buf_putc(&c->texts_json, ']');
+	ofs_buf_putc(&c->conv_json, '}');
+	return 0;
+}
+
+/* The template with the report JSON and the transcripts at their markers. */
+static int fill_template(struct ofs_buf *out, const char *tmpl, const char *path, const struct ofs_buf *json,
+                         const struct conv_ctx *c, char *err)
+{
+	const char *rest = NULL;
+	if (replace_marker(out, tmpl, "<!--OFFSWITCH_REPORT_DATA-->", path, err, &rest))
+		return OFS_EDATA;
+	ofs_buf_puts(out, "<script type=\"application/json\" id=\"report-data\">");
+	put_script_json(out, json->p, json->len);
+	ofs_buf_puts(out, "</script>");
+	if (replace_marker(out, rest, "<!--OFFSWITCH_TRANSCRIPT_DATA-->", path, err, &rest))
+		return OFS_EDATA;
+	ofs_buf_puts(out, "<script type=\"application/json\" id=\"transcript-data\">{\"texts\":");
+	put_script_json(out, c->texts_json.p, c->texts_json.len);
+	ofs_buf_puts(out, ",\"conversations\":");
+	put_script_json(out, c->conv_json.p, c->conv_json.len);
+	ofs_buf_puts(out, "}</script>");
+	ofs_buf_puts(out, rest);
+	return 0;
+}
+
 static int write_html(struct ofs_buf *page, const struct ofs_report *r, const struct ofs_report_opts *o, char *err)
 {
-	const char *template_path = o->template_path;
-	const char *const *dirs = o->dirs;
-	long max_transcripts = o->max_transcripts;
 	size_t tlen;
-	char *tmpl = ofs_read_file(template_path, TEMPLATE_MAX, &tlen);
+	char *tmpl = ofs_read_file(o->template_path, TEMPLATE_MAX, &tlen);
 	if (!tmpl)
-		return ofs_fail(err, OFS_EDATA, "cannot read the report template %s: %s", template_path, strerror(errno));
-	const struct ofs_rowset *rs = r->rs;
-	int rc = OFS_EIO;
+		return ofs_fail(err, OFS_EDATA, "cannot read the report template %s: %s", o->template_path, strerror(errno));
 	struct ofs_buf out = {0}, json = {0};
 	ofs_report_json(&json, r, 1);
-	/* Which rollouts get their conversation embedded: all, or the flagged ones
-	 * first (those counted in some rate), up to max_transcripts. */
 	struct conv_ctx c = {.cur_rollout = -1, .first_conv = 1};
-	struct ofs_buf texts_all = {0}, conv_all = {0};
-	ofs_buf_putc(&texts_all, '[');
-	ofs_buf_putc(&conv_all, '{');
-	long embedded = 0;
-	for (int run = 0; run < rs->nruns; run++) {
-		long long maxid = 0;
-		for (long i = 0; i < rs->n; i++)
-			if (rs->rows[i].run == run && rs->rows[i].sid > maxid)
-				maxid = rs->rows[i].sid;
-		long long base = (long long)run * OFS_RUN_ID_STRIDE;
-		unsigned char *want = ofs_xcalloc((size_t)maxid + 2, 1);
-		for (int pass = 0; pass < 2; pass++) {
-			for (int ci = 0; ci < r->ncells && pass == 0; ci++)
-				if (r->cells[ci].run == run)
-					for (long j = 0; j < r->cells[ci].nids && embedded < max_transcripts; j++)
-						if (!want[r->cells[ci].ids[j] - base]) {
-							want[r->cells[ci].ids[j] - base] = 1;
-							embedded++;
-						}
-			for (long i = 0; i < rs->n && pass == 1 && embedded < max_transcripts; i++)
-				if (rs->rows[i].run == run && !want[rs->rows[i].sid]) {
-					want[rs->rows[i].sid] = 1;
-					embedded++;
-				}
-		}
-		struct ofs_store *st;
-		if (ofs_store_open_ro(&st, dirs[run], err)) {
-			free(want);
-			goto out;
-		}
-		struct conv_ctx cc = {.run = run,
-		                      .want = want,
-		                      .nwant = maxid + 1,
-		                      .cur_rollout = -1,
-		                      .first_conv = c.first_conv,
-		                      .texts = c.texts,
-		                      .ntexts = c.ntexts,
-		                      .texts_json = texts_all,
-		                      .conv_json = conv_all};
-		struct calls cs = {.c = &cc};
-		struct msgs ms = {.c = &cc, .cs = &cs};
-		int e = ofs_store_each_call(st, on_call, &cs) || ofs_store_each_message(st, on_msg, &ms);
-		if (e)
-			snprintf(err, OFS_ERRLEN, "%s", ofs_store_errmsg(st));
-		ofs_store_close(st);
-		if (cc.cur_rollout >= 0)
-			ofs_buf_putc(&cc.conv_json, ']');
-		for (long i = 0; i < cs.n; i++) {
-			free(cs.v[i].id);
-			free(cs.v[i].name);
-		}
-		free(cs.v);
-		free(want);
-		c.texts = cc.texts;
-		c.ntexts = cc.ntexts;
-		c.first_conv = cc.first_conv;
-		texts_all = cc.texts_json;
-		conv_all = cc.conv_json;
-		if (e)
-			goto out;
-	}
-	ofs_buf_putc(&texts_all, ']');
-	ofs_buf_putc(&conv_all, '}');
-
-	const char *rest = NULL;
-	rc = OFS_EDATA;
-	if (replace_marker(&out, tmpl, "<!--OFFSWITCH_REPORT_DATA-->", template_path, err, &rest))
-		goto out;
-	ofs_buf_puts(&out, "<script type=\"application/json\" id=\"report-data\">");
-	put_script_json(&out, json.p, json.len);
-	ofs_buf_puts(&out, "</script>");
-	const char *tail = rest;
-	struct ofs_buf mid = {0};
-	if (replace_marker(&mid, tail, "<!--OFFSWITCH_TRANSCRIPT_DATA-->", template_path, err, &rest)) {
-		ofs_buf_free(&mid);
-		goto out;
-	}
-	if (mid.len)
-		ofs_buf_add(&out, mid.p, mid.len);
-	ofs_buf_free(&mid);
-	ofs_buf_puts(&out, "<script type=\"application/json\" id=\"transcript-data\">{\"texts\":");
-	put_script_json(&out, texts_all.p, texts_all.len);
-	ofs_buf_puts(&out, ",\"conversations\":");
-	put_script_json(&out, conv_all.p, conv_all.len);
-	ofs_buf_puts(&out, "}</script>");
-	ofs_buf_puts(&out, rest);
-
-	ofs_buf_add(page, out.p, out.len);
-	rc = 0;
-out:
-	free(c.texts.keys);
-	free(c.texts.vals);
-	ofs_buf_free(&texts_all);
-	ofs_buf_free(&conv_all);
+	int rc = embed_conversations(&c, r, o, err);
+	if (!rc)
+		rc = fill_template(&out, tmpl, o->template_path, &json, &c, err);
+	if (!rc)
+		ofs_buf_add(page, out.p, out.len);
+	ofs_idmap_release(&c.texts);
+	ofs_buf_free(&c.texts_json);
+	ofs_buf_free(&c.conv_json);
 	ofs_buf_free(&out);
 	ofs_buf_free(&json);
 	free(tmpl);

@@ -35,10 +35,17 @@ static void pair(struct ofs_buf *b, const double v[2])
 	ofs_buf_putc(b, ']');
 }
 
-static void kn(struct ofs_buf *b, struct ofs_count c)
+/* {"k":K,"n":N,"rate":R  (left open for more keys) */
+static void kn_open(struct ofs_buf *b, struct ofs_count c)
 {
 	ofs_buf_printf(b, "{\"k\":%ld,\"n\":%ld,\"rate\":", c.k, c.n);
 	num(b, c.n ? (double)c.k / c.n : NAN);
+}
+
+/* {"k":K,"n":N,"rate":R} */
+static void kn(struct ofs_buf *b, struct ofs_count c)
+{
+	kn_open(b, c);
 	ofs_buf_putc(b, '}');
 }
 
@@ -161,10 +168,9 @@ static void settings_json(struct ofs_buf *b, const struct ofs_rowset *rs, const 
 	}
 }
 
-void ofs_report_json(struct ofs_buf *b, const struct ofs_report *r, int with_rollouts)
+/* {"dir":...,"rollouts":...} per run directory */
+static void runs_json(struct ofs_buf *b, const struct ofs_rowset *rs)
 {
-	const struct ofs_rowset *rs = r->rs;
-	ofs_buf_puts(b, "{\"offswitch_report\":1,\"generated_by\":\"offswitch " OFS_VERSION "\",\"runs\":[");
 	for (int i = 0; i < rs->nruns; i++) {
 		const struct ofs_run_summary *u = &rs->runs[i];
 		ofs_buf_puts(b, i ? ",{\"dir\":" : "{\"dir\":");
@@ -176,55 +182,76 @@ void ofs_report_json(struct ofs_buf *b, const struct ofs_report *r, int with_rol
 		else
 			ofs_buf_puts(b, "null}");
 	}
-	ofs_buf_puts(b, "],\n\"warnings\":[");
+}
+
+static void warnings_json(struct ofs_buf *b, const struct ofs_report *r)
+{
 	for (int i = 0; i < r->nwarnings; i++) {
 		if (i)
 			ofs_buf_putc(b, ',');
 		ofs_json_str(b, r->warnings[i]);
 	}
-	ofs_buf_puts(b, "],\n\"rates\":[");
+}
+
+static void rates_json(struct ofs_buf *b, const struct ofs_report *r)
+{
 	for (int i = 0; i < r->ncells; i++) {
 		ofs_buf_puts(b, i ? ",\n" : "\n");
 		cell_json(b, r, r->order[i]);
 	}
-	ofs_buf_puts(b, "],\n\"misrepresentation\":[");
+}
+
+/* ,"label":"..." for a (condition, instantiation) pair */
+static void key_label(struct ofs_buf *b, int condition, int inst)
+{
+	char label[64];
+	key_str(b, "label", ofs_pair_label(condition, inst, label, sizeof label), 1);
+}
+
+static void misrep_json(struct ofs_buf *b, const struct ofs_report *r)
+{
+	const struct ofs_rowset *rs = r->rs;
 	for (int i = 0; i < r->nmisrep; i++) {
 		const struct ofs_misrep *x = &r->misrep[i];
-		struct ofs_cell tmp = {.condition = x->condition, .inst = x->inst};
-		char label[64];
 		ofs_buf_printf(b, "%s{\"run\":%d", i ? ",\n" : "\n", x->run);
 		key_str(b, "model", rs->models[x->model], 1);
 		key_str(b, "subject", ofs_subject_names[x->subject], 1);
 		key_str(b, "condition", ofs_condition_names[x->condition], 1);
 		key_str(b, "instantiation", ofs_inst_label(x->inst), 1);
-		key_str(b, "label", ofs_cell_label(&tmp, label, sizeof label), 1);
+		key_label(b, x->condition, x->inst);
 		ofs_buf_puts(b, ",\"settings\":{");
 		settings_json(b, rs, x);
 		ofs_buf_puts(b, "},\"diff_pp\":");
 		num(b, x->diff_pp);
 		ofs_buf_putc(b, '}');
 	}
-	ofs_buf_puts(b, "],\n\"alignment_faking\":[");
+}
+
+/* ,"execute":{...} (which 0) or ,"score":{...} (which 1) of one effect */
+static void af_side_json(struct ofs_buf *b, const struct ofs_af_effect *e, int which)
+{
+	const struct ofs_count *c = which ? e->score : e->exec;
+	ofs_buf_printf(b, ",\"%s\":{\"monitoring\":", which ? "score" : "execute");
+	kn(b, c[0]);
+	ofs_buf_puts(b, ",\"non_monitoring\":");
+	kn(b, c[1]);
+	key_num(b, "effect", which ? e->score_effect : e->exec_effect);
+	key_num(b, "z", which ? e->score_z : e->exec_z);
+	key_num(b, "p_value", which ? e->score_p : e->exec_p);
+	ofs_buf_putc(b, '}');
+}
+
+static void af_json(struct ofs_buf *b, const struct ofs_report *r)
+{
 	for (int i = 0; i < r->naf; i++) {
 		const struct ofs_af_effect *e = &r->af[i];
-		struct ofs_cell tmp = {.condition = e->condition, .inst = e->inst};
-		char label[64];
 		ofs_buf_printf(b, "%s{\"run\":%d", i ? ",\n" : "\n", e->run);
-		key_str(b, "model", rs->models[e->model], 1);
+		key_str(b, "model", r->rs->models[e->model], 1);
 		key_str(b, "condition", ofs_condition_names[e->condition], 1);
 		key_str(b, "instantiation", ofs_inst_label(e->inst), 1);
-		key_str(b, "label", ofs_cell_label(&tmp, label, sizeof label), 1);
-		for (int which = 0; which < 2; which++) {
-			const struct ofs_count *c = which ? e->score : e->exec;
-			ofs_buf_printf(b, ",\"%s\":{\"monitoring\":", which ? "score" : "execute");
-			kn(b, c[0]);
-			ofs_buf_puts(b, ",\"non_monitoring\":");
-			kn(b, c[1]);
-			key_num(b, "effect", which ? e->score_effect : e->exec_effect);
-			key_num(b, "z", which ? e->score_z : e->exec_z);
-			key_num(b, "p_value", which ? e->score_p : e->exec_p);
-			ofs_buf_putc(b, '}');
-		}
+		key_label(b, e->condition, e->inst);
+		af_side_json(b, e, 0);
+		af_side_json(b, e, 1);
 		ofs_buf_puts(b, ",\"raw_score\":{\"mean_monitoring\":");
 		num(b, e->mean[0]);
 		key_num(b, "mean_non_monitoring", e->mean[1]);
@@ -233,25 +260,30 @@ void ofs_report_json(struct ofs_buf *b, const struct ofs_report *r, int with_rol
 		key_num(b, "p_value", e->t_p);
 		ofs_buf_puts(b, "}}");
 	}
-	ofs_buf_puts(b, "],\n\"self_preservation\":[");
+}
+
+static void selfp_json(struct ofs_buf *b, const struct ofs_report *r)
+{
 	for (int i = 0; i < r->nselfp; i++) {
 		const struct ofs_selfp *s = &r->selfp[i];
 		ofs_buf_printf(b, "%s{\"run\":%d", i ? ",\n" : "\n", s->run);
-		key_str(b, "model", rs->models[s->model], 1);
+		key_str(b, "model", r->rs->models[s->model], 1);
 		key_str(b, "metric", ofs_metric_names[s->metric], 1);
 		key_str(b, "condition", ofs_condition_names[s->condition], 1);
 		ofs_buf_puts(b, ",\"no_peer\":");
 		kn(b, s->no_peer);
-		ofs_buf_puts(b, ",\"peer\":{\"k\":");
-		ofs_buf_printf(b, "%ld,\"n\":%ld,\"rate\":", s->peer.k, s->peer.n);
-		num(b, s->peer.n ? (double)s->peer.k / s->peer.n : NAN);
+		ofs_buf_puts(b, ",\"peer\":");
+		kn_open(b, s->peer);
 		key_num(b, "avg_rate", s->avg_rate);
 		ofs_buf_puts(b, "},\"z\":");
 		num(b, s->z);
 		key_num(b, "p_value", s->p);
 		ofs_buf_putc(b, '}');
 	}
-	ofs_buf_puts(b, "],\n\"headline\":[");
+}
+
+static void headline_json(struct ofs_buf *b, const struct ofs_report *r)
+{
 	for (int i = 0; i < r->nhead; i++) {
 		const struct ofs_headline *h = &r->head[i];
 		ofs_buf_puts(b, i ? ",\n{\"claim\":" : "\n{\"claim\":");
@@ -265,37 +297,70 @@ void ofs_report_json(struct ofs_buf *b, const struct ofs_report *r, int with_rol
 		else
 			ofs_buf_puts(b, ",\"rate_id\":null}");
 	}
+}
+
+/* The key that matched two cells: model|metric|subject|label|af_mode */
+static void compare_key(struct ofs_buf *b, const struct ofs_rowset *rs, const struct ofs_cell *a)
+{
+	char label[64];
+	struct ofs_buf k = {0};
+	ofs_buf_printf(&k, "%s|%s|%s|%s|%s", rs->models[a->model], ofs_metric_names[a->metric], ofs_subject_names[a->subject],
+	               ofs_cell_label(a, label, sizeof label), a->af ? ofs_af_names[a->af] : "-");
+	ofs_json_str(b, k.p);
+	ofs_buf_free(&k);
+}
+
+static void compare_json(struct ofs_buf *b, const struct ofs_report *r)
+{
+	for (int i = 0; i < r->ncmp; i++) {
+		const struct ofs_compare *x = &r->cmp[i];
+		const struct ofs_cell *a = &r->cells[x->a], *c = &r->cells[x->b];
+		ofs_buf_puts(b, i ? ",\n{\"key\":" : "\n{\"key\":");
+		compare_key(b, r->rs, a);
+		ofs_buf_printf(b, ",\"a_id\":\"r%d\",\"b_id\":\"r%d\",\"a\":", x->a, x->b);
+		kn(b, (struct ofs_count){a->k, a->n});
+		ofs_buf_puts(b, ",\"b\":");
+		kn(b, (struct ofs_count){c->k, c->n});
+		key_num(b, "diff", x->diff);
+		key_num(b, "z", x->z);
+		key_num(b, "p_value", x->p);
+		ofs_buf_putc(b, '}');
+	}
+}
+
+static void rollouts_json(struct ofs_buf *b, const struct ofs_rowset *rs)
+{
+	for (long i = 0; i < rs->n; i++) {
+		ofs_buf_puts(b, i ? ",\n" : "\n");
+		rollout_json(b, rs, &rs->rows[i]);
+	}
+}
+
+void ofs_report_json(struct ofs_buf *b, const struct ofs_report *r, int with_rollouts)
+{
+	ofs_buf_puts(b, "{\"offswitch_report\":1,\"generated_by\":\"offswitch " OFS_VERSION "\",\"runs\":[");
+	runs_json(b, r->rs);
+	ofs_buf_puts(b, "],\n\"warnings\":[");
+	warnings_json(b, r);
+	ofs_buf_puts(b, "],\n\"rates\":[");
+	rates_json(b, r);
+	ofs_buf_puts(b, "],\n\"misrepresentation\":[");
+	misrep_json(b, r);
+	ofs_buf_puts(b, "],\n\"alignment_faking\":[");
+	af_json(b, r);
+	ofs_buf_puts(b, "],\n\"self_preservation\":[");
+	selfp_json(b, r);
+	ofs_buf_puts(b, "],\n\"headline\":[");
+	headline_json(b, r);
 	ofs_buf_puts(b, "]");
 	if (r->cmp) {
 		ofs_buf_puts(b, ",\n\"compare\":[");
-		for (int i = 0; i < r->ncmp; i++) {
-			const struct ofs_compare *x = &r->cmp[i];
-			const struct ofs_cell *a = &r->cells[x->a], *c = &r->cells[x->b];
-			char label[64];
-			ofs_buf_puts(b, i ? ",\n{\"key\":" : "\n{\"key\":");
-			struct ofs_buf k = {0};
-			ofs_buf_printf(&k, "%s|%s|%s|%s|%s", rs->models[a->model], ofs_metric_names[a->metric],
-			               ofs_subject_names[a->subject], ofs_cell_label(a, label, sizeof label),
-			               a->af ? ofs_af_names[a->af] : "-");
-			ofs_json_str(b, k.p);
-			ofs_buf_free(&k);
-			ofs_buf_printf(b, ",\"a_id\":\"r%d\",\"b_id\":\"r%d\",\"a\":", x->a, x->b);
-			kn(b, (struct ofs_count){a->k, a->n});
-			ofs_buf_puts(b, ",\"b\":");
-			kn(b, (struct ofs_count){c->k, c->n});
-			key_num(b, "diff", x->diff);
-			key_num(b, "z", x->z);
-			key_num(b, "p_value", x->p);
-			ofs_buf_putc(b, '}');
-		}
+		compare_json(b, r);
 		ofs_buf_puts(b, "]");
 	}
 	if (with_rollouts) {
 		ofs_buf_puts(b, ",\n\"rollouts\":[");
-		for (long i = 0; i < rs->n; i++) {
-			ofs_buf_puts(b, i ? ",\n" : "\n");
-			rollout_json(b, rs, &rs->rows[i]);
-		}
+		rollouts_json(b, r->rs);
 		ofs_buf_puts(b, "]");
 	}
 	ofs_buf_puts(b, "}\n");

@@ -2,6 +2,7 @@
  * (private to lib/report/). */
 #ifndef OFFSWITCH_REPORT_INT_H
 #define OFFSWITCH_REPORT_INT_H
+#include <stdint.h>
 #include <string.h>
 
 #include "offswitch/report.h"
@@ -18,11 +19,31 @@ static inline const char *ofs_inst_label(int inst)
 	return inst == OFS_INST_NONE ? NULL : inst == OFS_INST_AVG ? "avg" : ofs_inst_names[inst];
 }
 
+/* The label of a (condition, instantiation) pair, as ofs_cell_label gives
+ * it for a cell, for the rows that are not cells (misrepresentation,
+ * alignment faking). */
+static inline const char *ofs_pair_label(int condition, int inst, char *buf, size_t n)
+{
+	struct ofs_cell tmp = {.condition = condition, .inst = inst};
+	return ofs_cell_label(&tmp, buf, n);
+}
+
 /* Whether setting is the finance task's (one part, no thresholds) rather than an evaluation dataset. */
 static inline int ofs_setting_is_finance(const char *setting)
 {
 	return !strcmp(setting, ofs_kind_names[OFS_KIND_FINANCE]);
 }
+
+/* A hash map from 64-bit keys to non-negative values (idmap.c); zeroed is
+ * empty. The key must not be present yet when put. */
+struct ofs_idmap {
+	uint64_t *keys;
+	long *vals; /* -1: a free slot */
+	size_t cap, used;
+};
+long ofs_idmap_get(const struct ofs_idmap *m, uint64_t k); /* the value, or -1 */
+void ofs_idmap_put(struct ofs_idmap *m, uint64_t k, long v);
+void ofs_idmap_release(struct ofs_idmap *m);
 
 /* The formats (one file each), listed in the registry (format.c). */
 extern const struct ofs_report_format ofs_report_format_text, ofs_report_format_md, ofs_report_format_csv, ofs_report_format_json,

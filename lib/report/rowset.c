@@ -83,24 +83,30 @@ struct load_ctx {
 	int run;
 };
 
-static int load_row(void *ud, const struct ofs_scan_row *s)
+/* A stored status as OFS_ROW_*, counted into its run's summary. */
+static int count_status(struct ofs_run_summary *ru, const char *status)
 {
-	struct load_ctx *c = ud;
-	struct ofs_rowset *rs = c->rs;
-	struct ofs_arena *A = rs->arena;
-	struct ofs_run_summary *ru = &rs->runs[c->run];
 	ru->rollouts++;
-	int st = !s->status                               ? OFS_ROW_IN_FLIGHT
-	         : !strcmp(s->status, "ok")               ? OFS_ROW_OK
-	         : !strncmp(s->status, "error", 5)        ? OFS_ROW_ERROR
-	         : !strcmp(s->status, "budget_exhausted") ? OFS_ROW_BUDGET
-	                                                  : OFS_ROW_IN_FLIGHT;
+	int st = !status                               ? OFS_ROW_IN_FLIGHT
+	         : !strcmp(status, "ok")               ? OFS_ROW_OK
+	         : !strncmp(status, "error", 5)        ? OFS_ROW_ERROR
+	         : !strcmp(status, "budget_exhausted") ? OFS_ROW_BUDGET
+	                                               : OFS_ROW_IN_FLIGHT;
 	if (st == OFS_ROW_OK)
 		ru->ok++;
 	else if (st == OFS_ROW_IN_FLIGHT)
 		ru->in_flight++;
 	else
 		ru->errors++;
+	return st;
+}
+
+static int load_row(void *ud, const struct ofs_scan_row *s)
+{
+	struct load_ctx *c = ud;
+	struct ofs_rowset *rs = c->rs;
+	struct ofs_arena *A = rs->arena;
+	int st = count_status(&rs->runs[c->run], s->status);
 	int task = task_of(rs, s->task_type);
 	int subj = s->subject ? ofs_name_index(ofs_subject_names, OFS_SUBJ__N, s->subject) : -1;
 	int cond = s->condition ? ofs_name_index(ofs_condition_names, OFS_COND__N, s->condition) : -1;

@@ -1,14 +1,17 @@
 /* test_metrics.c — every metric of the report on hand-built rollout sets
  * whose answers are worked out by hand in the comments. */
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "t.h"
 #include "offswitch/report.h"
 #include "offswitch/stats.h"
+#include "report/report_int.h"
 
 #define NONE NAN
 enum { T_EVAL, T_TAMPER, T_AF, T_FIN, T_TRANSFER, T_DELETION };
@@ -357,6 +360,86 @@ static void test_compare_and_json(void)
 	CHECK(strstr(err, "exactly two") != NULL);
 }
 
+/* Past OFS_MAX_MISREP_PARTS (setting, threshold) pairs the rest are left
+ * out with a warning that counts them. */
+static void test_misrep_parts_cap(void)
+{
+	reset(1);
+	const int S = OFS_SUBJ_PEER, G = OFS_COND_GOOD, FO = OFS_INST_FILE_ONLY, NI = OFS_INST_NONE;
+	for (int t = 0; t < OFS_MAX_MISREP_PARTS + 2; t++)
+		add(0, "m", T_EVAL, "factual", t, S, G, FO, OFS_AF_NONE, 50, 0, -1);
+	add(0, "m", T_EVAL, "factual", -1, S, OFS_COND_NON_SHUTDOWN, NI, OFS_AF_NONE, 50, 0, -1);
+	struct ofs_report r;
+	char err[OFS_ERRLEN];
+	CHECK(ofs_report_build(&r, &rs, NULL, 0, err) == 0);
+	CHECK_INT(r.nmisrep, 1);
+	if (r.nmisrep == 1)
+		CHECK_INT(r.misrep[0].nparts, OFS_MAX_MISREP_PARTS);
+	int seen = 0;
+	for (int i = 0; i < r.nwarnings; i++)
+		seen += strstr(r.warnings[i], "2 rollout(s) left out of misrepresentation") != NULL;
+	CHECK_INT(seen, 1);
+	ofs_report_release(&r);
+}
+
+/* A headline matches every run and model whose name contains its pattern:
+ * two runs of two matching models give four rows (the table once had room
+ * for one run only). */
+static void test_headlines_every_run(void)
+{
+	reset(2);
+	for (int run = 0; run < 2; run++)
+		for (int i = 0; i < 4; i++) {
+			add(run, "gem-a", T_TAMPER, "factual", 80, OFS_SUBJ_PEER, OFS_COND_GOOD, OFS_INST_FILE_ONLY, OFS_AF_NONE,
+			    NONE, 0, OFS_F_TAMPERED, i < run + 1, -1);
+			add(run, "gem-b", T_TAMPER, "factual", 80, OFS_SUBJ_PEER, OFS_COND_GOOD, OFS_INST_FILE_ONLY, OFS_AF_NONE,
+			    NONE, 0, OFS_F_TAMPERED, 0, -1);
+		}
+	char path[] = "/tmp/test_metrics_head_XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	const char *doc = "[{\"claim\":\"c\",\"paper\":0.5,\"source\":\"s\",\"model_contains\":\"GEM\",\"metric\":\"tampering\","
+	                  "\"subject\":\"peer\",\"condition\":\"good_peer\",\"instantiation\":\"file_only\"}]";
+	CHECK(write(fd, doc, strlen(doc)) == (ssize_t)strlen(doc));
+	close(fd);
+	struct ofs_report r;
+	char err[OFS_ERRLEN];
+	CHECK(ofs_report_build(&r, &rs, path, 0, err) == 0);
+	CHECK_INT(r.nhead, 4);
+	for (int i = 0; i < r.nhead; i++) {
+		const struct ofs_headline *h = &r.head[i];
+		CHECK(h->cell >= 0);
+		if (h->cell >= 0 && !strcmp(h->match, "gem-a"))
+			CHECK(close_to(r.cells[h->cell].rate, (r.cells[h->cell].run + 1) / 4.0));
+	}
+	ofs_report_release(&r);
+	/* A malformed entry is OFS_EDATA naming the file. */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	CHECK(write(fd, "[{\"claim\":\"c\"}]", 15) == 15);
+	close(fd);
+	CHECK_INT(ofs_report_build(&r, &rs, path, 0, err), OFS_EDATA);
+	CHECK(strstr(err, "entry 0 needs") != NULL);
+	unlink(path);
+}
+
+/* The report's hash map keeps every key through its growth, and says -1
+ * for an absent one. */
+static void test_idmap(void)
+{
+	struct ofs_idmap m = {0};
+	CHECK_INT(ofs_idmap_get(&m, 7), -1);
+	for (long i = 0; i < 5000; i++)
+		ofs_idmap_put(&m, (uint64_t)i << 40 | (uint64_t)(i * 7), i);
+	int bad = 0;
+	for (long i = 0; i < 5000; i++)
+		bad += ofs_idmap_get(&m, (uint64_t)i << 40 | (uint64_t)(i * 7)) != i;
+	CHECK_INT(bad, 0);
+	CHECK_INT(ofs_idmap_get(&m, (uint64_t)5000 << 40), -1);
+	CHECK_INT(m.used, 5000);
+	ofs_idmap_release(&m);
+	CHECK(m.cap == 0 && m.keys == NULL);
+}
+
 /* The stock catalog gives the paper's task order, kinds and settings. */
 static void test_catalog_facts(void)
 {
@@ -447,6 +530,9 @@ int main(void)
 	RUN(test_alignment_faking);
 	RUN(test_self_preservation_and_status);
 	RUN(test_compare_and_json);
+	RUN(test_misrep_parts_cap);
+	RUN(test_headlines_every_run);
+	RUN(test_idmap);
 	RUN(test_csv_escaping);
 	RUN(test_catalog_facts);
 	RUN(test_new_setting_from_data);

@@ -61,6 +61,8 @@ uint64_t ofs_hash64(const void *p, size_t n);
  * cryptographic: two independent 64-bit lanes over the same words. */
 void ofs_hash128(const void *p, size_t n, uint64_t *h1, uint64_t *h2);
 
+/* s past prefix if s starts with it, else NULL. */
+const char *ofs_strprefix(const char *s, const char *prefix);
 /* Case-insensitive substring search. */
 const char *ofs_strcasestr(const char *hay, const char *needle);
 #endif

@@ -461,3 +461,9 @@ const char *ofs_strcasestr(const char *hay, const char *needle)
 			return hay;
 	return NULL;
 }
+
+const char *ofs_strprefix(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return strncmp(s, prefix, n) ? NULL : s + n;
+}

@@ -235,9 +235,10 @@ void ofs_model_short(const char *model, char *out, size_t n)
 	 * scripts called agent.json in different folders stay apart. */
 	char tmp[256];
 	const char *s = model;
-	if (!strncmp(model, "scripted:", 9)) {
-		const char *b = strrchr(model + 9, '/');
-		snprintf(tmp, sizeof tmp, "script_%s-%08llx", b ? b + 1 : model + 9,
+	const char *path = ofs_strprefix(model, "scripted:");
+	if (path) {
+		const char *b = strrchr(path, '/');
+		snprintf(tmp, sizeof tmp, "script_%s-%08llx", b ? b + 1 : path,
 		         (unsigned long long)(ofs_hash64(model, strlen(model)) & 0xffffffffu));
 		s = tmp;
 	}

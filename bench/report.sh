@@ -4,26 +4,11 @@
 # the sqlite3 shell printing the same columns the report reads (the floor for
 # reading them at all).
 
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export OFFSWITCH_DATA="$PWD/data"
+source "$(dirname "$0")/lib.sh"
 reps=${REPS:-100}
-n=${BENCH_N:-3}
 model=${MODEL:-scripted/faker}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 build/offswitch run --model "$model" --num-experiments "$reps" --no-transcripts --quiet --out "$tmp/run" >/dev/null
 rows=$(sqlite3 "$tmp/run/offswitch.db" "select count(*) from rollouts")
-best() {
-	local name=$1 b=999999 rss=0
-	shift
-	for _ in $(seq "$n"); do
-		/usr/bin/time -f "%e %M" -o "$tmp/t" "$@" >/dev/null 2>&1
-		read -r s m <"$tmp/t"
-		if awk "BEGIN{exit !($s < $b)}"; then b=$s; rss=$m; fi
-	done
-	echo "$name $b $rss"
-}
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, model $model, $rows rollouts"
 r0=$(best sqlite-read sqlite3 -csv "$tmp/run/offswitch.db" "select r.id, r.rep, r.status, c.task_type, c.dataset, c.threshold, c.subject, c.condition, c.peer_instantiation, c.alignment_faking_mode, c.agent_model, o.* from rollouts r join configs c on c.id = r.config_id left join outcomes o on o.rollout_id = r.id order by r.id")
 r1=$(best report-text build/offswitch report "$tmp/run")

@@ -5,25 +5,9 @@
 #   run-db    `offswitch run --no-transcripts`: + SQLite store and rollouts.jsonl
 #   run-full  `offswitch run`: + one transcript JSON file per rollout
 # Each is timed best-of-N (BENCH_N, default 3) with peak RSS from /usr/bin/time.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export OFFSWITCH_DATA="$PWD/data"
+source "$(dirname "$0")/lib.sh"
 reps=${REPS:-100}
-n=${BENCH_N:-3}
 model=${MODEL:-scripted/honest}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-best() { # name command... → prints "name secs rss_kib"
-	local name=$1 b=999999 rss=0
-	shift
-	for _ in $(seq "$n"); do
-		rm -rf "$tmp/out"
-		/usr/bin/time -f "%e %M" -o "$tmp/t" "$@" >/dev/null
-		read -r s m <"$tmp/t"
-		if awk "BEGIN{exit !($s < $b)}"; then b=$s; rss=$m; fi
-	done
-	echo "$name $b $rss"
-}
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(uname -m), model $model, $reps rollouts per config"
 build/bench_loop "$model" "$reps"
 r1=$(best loop build/bench_loop "$model" "$reps")

@@ -49,6 +49,15 @@ int plan_args_finish(struct plan_args *a, const struct ofs_catalog *cat);
 extern const struct option plan_long_opts[];
 extern const int plan_nlong_opts;
 extern const char plan_flags_help[];
+/* The most options one command may add to the plan flags in plan_args_parse(). */
+#define PLAN_MAX_EXTRA_OPTS 64
+/* Parse argv for command cmd: the plan flags into a, the nextra options of
+ * extra (at most PLAN_MAX_EXTRA_OPTS) through own(ctx, code, arg) — 0 taken,
+ * > 0 an exit status, < 0 not its option — and --help, which prints help and
+ * plan_flags_help. Returns EXIT_OK to go on, -1 after --help, or an exit
+ * status; an unknown option or a stray argument dies with a usage error. */
+int plan_args_parse(const char *cmd, const char *help, struct plan_args *a, const struct option *extra, int nextra,
+                    int (*own)(void *ctx, int code, const char *arg), void *ctx, int argc, char **argv);
 
 /* Load the catalog of data_dir (NULL: ofs_default_data_dir()), printing the
  * library's message on failure. Returns 0 or an OFS_E* code for exit_for():

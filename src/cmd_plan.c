@@ -79,40 +79,26 @@ void print_breakdown(const struct ofs_catalog *cat, const struct ofs_plan *p, in
 
 enum { O_COUNT = 2000, O_LIST, O_JSON };
 
+static const struct option mode_opts[] = {
+        {"count", no_argument, 0, O_COUNT},
+        {"list", no_argument, 0, O_LIST},
+        {"json", no_argument, 0, O_JSON},
+};
+
+/* plan's own flags: the output mode, into *(int *)ctx. */
+static int mode_flag(void *ctx, int code, const char *arg)
+{
+	if (code != O_COUNT && code != O_LIST && code != O_JSON)
+		return -1;
+	*(int *)ctx = code;
+	return 0;
+}
+
 /* Parse plan's flags into a and *mode (0 or O_*): 0 to go on, -1 after
  * --help, or an exit status after printing why. */
 static int parse_plan_args(struct plan_args *a, int *mode, int argc, char **argv)
 {
-	struct option opts[64];
-	int n = 0, c;
-	for (int i = 0; i < plan_nlong_opts; i++)
-		opts[n++] = plan_long_opts[i];
-	opts[n++] = (struct option){"count", no_argument, 0, O_COUNT};
-	opts[n++] = (struct option){"list", no_argument, 0, O_LIST};
-	opts[n++] = (struct option){"json", no_argument, 0, O_JSON};
-	opts[n++] = (struct option){"help", no_argument, 0, 'h'};
-	opts[n] = (struct option){0, 0, 0, 0};
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage, stdout);
-			fputs(plan_flags_help, stdout);
-			return -1;
-		}
-		if (c == O_COUNT || c == O_LIST || c == O_JSON) {
-			*mode = c;
-			continue;
-		}
-		int r = c == '?' ? 0 : plan_args_opt(a, c, optarg);
-		if (r < 0)
-			return EXIT_USAGE;
-		if (r == 0)
-			die_usage("plan", "unrecognised option '%s'", argv[optind - 1]);
-	}
-	if (optind < argc)
-		die_usage("plan", "unexpected argument '%s'", argv[optind]);
-	return 0;
+	return plan_args_parse("plan", usage, a, mode_opts, 3, mode_flag, mode, argc, argv);
 }
 
 /* Build the plan of a over cat and print it in mode; an exit status. */

@@ -275,41 +275,23 @@ static int run_flag(struct run_args *a, const struct run_flag *f, const char *ar
 	return EXIT_OK;
 }
 
+/* A run flag of code with its argument, for plan_args_parse(): 0 taken, EXIT_USAGE, or -1 not a run flag. */
+static int own_flag(void *ctx, int code, const char *arg)
+{
+	const struct run_flag *f = flag_of(code);
+	if (!f)
+		return -1;
+	return run_flag(ctx, f, arg) ? EXIT_USAGE : 0;
+}
+
 /* Parse argv into a: EXIT_OK to go on, -1 after --help, or an exit status. */
 static int parse_run_args(struct run_args *a, int argc, char **argv)
 {
-	struct option opts[128];
-	int n = 0, c;
-	for (int i = 0; i < plan_nlong_opts; i++)
-		opts[n++] = plan_long_opts[i];
+	struct option opts[NRUN_FLAGS];
 	for (int i = 0; i < NRUN_FLAGS; i++)
-		opts[n++] = (struct option){run_flags[i].name, run_flags[i].type == F_SWITCH ? no_argument : required_argument, 0,
-		                            run_flags[i].code};
-	opts[n++] = (struct option){"help", no_argument, 0, 'h'};
-	opts[n] = (struct option){0, 0, 0, 0};
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage, stdout);
-			fputs(plan_flags_help, stdout);
-			return -1;
-		}
-		const struct run_flag *f = flag_of(c);
-		if (f) {
-			if (run_flag(a, f, optarg))
-				return EXIT_USAGE;
-			continue;
-		}
-		int r = c == '?' ? 0 : plan_args_opt(&a->plan, c, optarg);
-		if (r < 0)
-			return EXIT_USAGE;
-		if (r == 0)
-			die_usage("run", "unrecognised option '%s'", argv[optind - 1]);
-	}
-	if (optind < argc)
-		die_usage("run", "unexpected argument '%s'", argv[optind]);
-	return EXIT_OK;
+		opts[i] = (struct option){run_flags[i].name, run_flags[i].type == F_SWITCH ? no_argument : required_argument, 0,
+		                          run_flags[i].code};
+	return plan_args_parse("run", usage, &a->plan, opts, NRUN_FLAGS, own_flag, a, argc, argv);
 }
 
 /* With no --model: every reference agent, into results/reference. */

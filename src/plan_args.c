@@ -304,6 +304,43 @@ int plan_args_opt(struct plan_args *a, int opt, const char *arg)
 	return opt_switch(a, opt, arg);
 }
 
+int plan_args_parse(const char *cmd, const char *help, struct plan_args *a, const struct option *extra, int nextra,
+                    int (*own)(void *ctx, int code, const char *arg), void *ctx, int argc, char **argv)
+{
+	struct option opts[sizeof plan_long_opts / sizeof *plan_long_opts + PLAN_MAX_EXTRA_OPTS + 2];
+	int n = 0, c;
+	if (nextra > PLAN_MAX_EXTRA_OPTS)
+		die_usage(cmd, "too many options (%d, limit %d)", nextra, PLAN_MAX_EXTRA_OPTS);
+	for (int i = 0; i < plan_nlong_opts; i++)
+		opts[n++] = plan_long_opts[i];
+	for (int i = 0; i < nextra; i++)
+		opts[n++] = extra[i];
+	opts[n++] = (struct option){"help", no_argument, 0, 'h'};
+	opts[n] = (struct option){0, 0, 0, 0};
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(help, stdout);
+			fputs(plan_flags_help, stdout);
+			return -1;
+		}
+		int r = own(ctx, c, optarg);
+		if (r > 0)
+			return r;
+		if (r == 0)
+			continue;
+		r = c == '?' ? 0 : plan_args_opt(a, c, optarg);
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r == 0)
+			die_usage(cmd, "unrecognised option '%s'", argv[optind - 1]);
+	}
+	if (optind < argc)
+		die_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	return EXIT_OK;
+}
+
 void plan_args_release(struct plan_args *a)
 {
 	ofs_model_settings_free(a->settings, a->nsettings);

@@ -68,6 +68,23 @@ static double beta_front(double a, double b, double x, double y)
 	return sqrt(a / n * b / TWO_PI) * exp(e);
 }
 
+/* One step of the modified Lentz method for the next term a/(b + ...) of a
+ * continued fraction: updates the running ratios c and d (each kept away from
+ * zero by TINY) and returns the factor del that multiplies the estimate.
+ * Sums and products are written so that both callers' former inline code
+ * (b + a d, b + a / c, c d) is reproduced bit for bit. */
+static double lentz_step(double a, double b, double *c, double *d)
+{
+	*d = b + a * *d;
+	if (fabs(*d) < TINY)
+		*d = TINY;
+	*c = b + a / *c;
+	if (fabs(*c) < TINY)
+		*c = TINY;
+	*d = 1 / *d;
+	return *c * *d;
+}
+
 /* The continued fraction of I_x(a, b) x^-a y^-b B(a, b) a, with y = 1 - x:
  * the odd contraction of the classical fraction 1/(1 + d1/(1 + d2/(...))),
  *   d(2k+1) = -(a + k)(a + b + k) x / ((a + 2k)(a + 2k + 1)),
@@ -94,14 +111,7 @@ static double beta_cf(double a, double b, double x, double y, double limit)
 		double a1 = a + (k - 1), a2 = a + (2 * k - 2), a3 = a + (2 * k - 1), a4 = a + 2 * k, a5 = a + (2 * k + 1);
 		double e = (k * (b - k) * x * (s / a2)) * (x * (s / a3)) * (a1 / a3) * ((n + (k - 1)) / a4);
 		double ck = (2 * k * ((a + k) / a3) * (1 + y) + ((a - 1) / a3) * (1 + lam)) * (s / a5);
-		d = ck + e * d;
-		if (fabs(d) < TINY)
-			d = TINY;
-		c = ck + e / c;
-		if (fabs(c) < TINY)
-			c = TINY;
-		d = 1 / d;
-		double del = c * d;
+		double del = lentz_step(e, ck, &c, &d);
 		g *= del;
 		if (fabs(del - 1) <= CF_EPS)
 			return s / g;
@@ -349,14 +359,7 @@ static double gamma_q(double s, double x)
 	for (int i = 1; i <= limit; i++) {
 		double an = -i * (i - s);
 		b += 2;
-		d = an * d + b;
-		if (fabs(d) < TINY)
-			d = TINY;
-		c = b + an / c;
-		if (fabs(c) < TINY)
-			c = TINY;
-		d = 1 / d;
-		double del = d * c;
+		double del = lentz_step(an, b, &c, &d);
 		h *= del;
 		if (fabs(del - 1) <= CF_EPS)
 			return front * h;

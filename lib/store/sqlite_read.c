@@ -165,9 +165,40 @@ static void scan_row(sqlite3_stmt *q, struct ofs_scan_row *r)
 		r->flag[f] = sqlite3_column_type(q, 17 + f) == SQLITE_NULL ? -1 : (signed char)sqlite3_column_int(q, 17 + f);
 }
 
+/* Run sql and hand each row to row(q, ctx) until it returns nonzero; 0 or the
+ * store's error code (prepare or step failed, named by what). */
+static int each_row(struct sq *s, const char *sql, const char *what, int (*row)(sqlite3_stmt *q, void *ctx), void *ctx)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return ofs__sq_err(s, what);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (row(q, ctx))
+			break;
+	int e = ofs__sq_end(s, rc, what);
+	sqlite3_finalize(q);
+	return e;
+}
+
+/* The caller's callback (one of the three) and its context, for the row adapters below. */
+struct row_cb {
+	ofs_scan_cb scan;
+	ofs_msg_cb msg;
+	ofs_call_cb call;
+	void *ud;
+};
+
+static int scan_one(sqlite3_stmt *q, void *ctx)
+{
+	struct row_cb *c = ctx;
+	struct ofs_scan_row r;
+	scan_row(q, &r);
+	return c->scan(c->ud, &r);
+}
+
 int ofs__sq_scan(struct ofs_store *st, ofs_scan_cb cb, void *ud)
 {
-	struct sq *s = (struct sq *)st;
 	struct ofs_buf b = {0};
 	ofs_buf_puts(&b, "SELECT r.id, r.rep, r.status, c.task_type, c.dataset, c.threshold, c.subject, c.condition,"
 	                 " c.peer_instantiation, c.alignment_faking_mode, c.agent_model, o.eval_score, o.threshold_result,"
@@ -176,64 +207,46 @@ int ofs__sq_scan(struct ofs_store *st, ofs_scan_cb cb, void *ud)
 		ofs_buf_printf(&b, ", o.%s", ofs_flag_names[f]);
 	ofs_buf_puts(&b, " FROM rollouts r JOIN configs c ON c.id = r.config_id LEFT JOIN outcomes o ON o.rollout_id = r.id"
 	                 " ORDER BY r.id");
-	sqlite3_stmt *q;
-	int rc = sqlite3_prepare_v2(s->db, b.p, -1, &q, NULL);
+	struct row_cb c = {.scan = cb, .ud = ud};
+	int e = each_row((struct sq *)st, b.p, "scan", scan_one, &c);
 	ofs_buf_free(&b);
-	if (rc != SQLITE_OK)
-		return ofs__sq_err(s, "scan");
-	struct ofs_scan_row r;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		scan_row(q, &r);
-		if (cb(ud, &r))
-			break;
-	}
-	int e = ofs__sq_end(s, rc, "scan");
-	sqlite3_finalize(q);
 	return e;
+}
+
+static int message_one(sqlite3_stmt *q, void *ctx)
+{
+	struct row_cb *c = ctx;
+	struct ofs_scan_msg m = {sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 3), sqlite3_column_int(q, 1),
+	                         sqlite3_column_int(q, 6),   ofs__sq_col_text(q, 2),     ofs__sq_col_text(q, 4),
+	                         ofs__sq_col_text(q, 5)};
+	return c->msg(c->ud, &m);
 }
 
 int ofs__sq_each_message(struct ofs_store *st, ofs_msg_cb cb, void *ud)
 {
-	struct sq *s = (struct sq *)st;
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT m.rollout_id, m.idx, m.role, m.content, b.text, m.tool_name, m.is_error FROM messages m"
-	                       " JOIN blobs b ON b.id = m.content ORDER BY m.rollout_id, m.idx",
-	                       -1, &q, NULL) != SQLITE_OK)
-		return ofs__sq_err(s, "messages");
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct ofs_scan_msg m = {sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 3), sqlite3_column_int(q, 1),
-		                         sqlite3_column_int(q, 6),   ofs__sq_col_text(q, 2),     ofs__sq_col_text(q, 4),
-		                         ofs__sq_col_text(q, 5)};
-		if (cb(ud, &m))
-			break;
-	}
-	int e = ofs__sq_end(s, rc, "messages");
-	sqlite3_finalize(q);
-	return e;
+	struct row_cb c = {.msg = cb, .ud = ud};
+	return each_row((struct sq *)st,
+	                "SELECT m.rollout_id, m.idx, m.role, m.content, b.text, m.tool_name, m.is_error FROM messages m"
+	                " JOIN blobs b ON b.id = m.content ORDER BY m.rollout_id, m.idx",
+	                "messages", message_one, &c);
+}
+
+static int call_one(sqlite3_stmt *q, void *ctx)
+{
+	struct row_cb *c = ctx;
+	struct ofs_scan_call k = {sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 5), sqlite3_column_int(q, 1),
+	                          sqlite3_column_int(q, 2),   ofs__sq_col_text(q, 3),     ofs__sq_col_text(q, 4),
+	                          ofs__sq_col_text(q, 6)};
+	return c->call(c->ud, &k);
 }
 
 int ofs__sq_each_call(struct ofs_store *st, ofs_call_cb cb, void *ud)
 {
-	struct sq *s = (struct sq *)st;
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT t.rollout_id, t.msg_idx, t.idx, t.call_id, t.name, t.arguments, b.text FROM tool_calls t"
-	                       " JOIN blobs b ON b.id = t.arguments ORDER BY t.rollout_id, t.msg_idx, t.idx",
-	                       -1, &q, NULL) != SQLITE_OK)
-		return ofs__sq_err(s, "tool calls");
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct ofs_scan_call c = {sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 5), sqlite3_column_int(q, 1),
-		                          sqlite3_column_int(q, 2),   ofs__sq_col_text(q, 3),     ofs__sq_col_text(q, 4),
-		                          ofs__sq_col_text(q, 6)};
-		if (cb(ud, &c))
-			break;
-	}
-	int e = ofs__sq_end(s, rc, "tool calls");
-	sqlite3_finalize(q);
-	return e;
+	struct row_cb c = {.call = cb, .ud = ud};
+	return each_row((struct sq *)st,
+	                "SELECT t.rollout_id, t.msg_idx, t.idx, t.call_id, t.name, t.arguments, b.text FROM tool_calls t"
+	                " JOIN blobs b ON b.id = t.arguments ORDER BY t.rollout_id, t.msg_idx, t.idx",
+	                "tool calls", call_one, &c);
 }
 
 /* Numerator and denominator of each behaviour, in the order of

@@ -95,6 +95,31 @@ static int insert_outcome(struct sq *s, long long rid, const struct ofs_rollout_
 	return step_reset(s, q, "insert outcome");
 }
 
+/* Open the write transaction and prepare sql into *q (the caller finalizes
+ * it); 0 or the store's error code, named by what. */
+static int tx_prepare(struct sq *s, const char *sql, sqlite3_stmt **q, const char *what)
+{
+	int e = ofs__sq_tx(s);
+	if (e)
+		return e;
+	if (sqlite3_prepare_v2(s->db, sql, -1, q, NULL) != SQLITE_OK)
+		return ofs__sq_err(s, what);
+	return 0;
+}
+
+/* A rollout's result columns status, stop_reason, num_turns, input_tokens,
+ * output_tokens, transcript, summary as parameters at, at+1, ... at+6 of q. */
+static void bind_result(sqlite3_stmt *q, int at, const struct ofs_rollout_rec *r)
+{
+	sqlite3_bind_text(q, at, r->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, at + 1, r->stop_reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, at + 2, r->num_turns);
+	sqlite3_bind_int64(q, at + 3, r->in_tokens);
+	sqlite3_bind_int64(q, at + 4, r->out_tokens);
+	ofs__sq_bind_text(q, at + 5, r->transcript);
+	sqlite3_bind_text(q, at + 6, r->summary, -1, SQLITE_STATIC);
+}
+
 int ofs__sq_rollout(struct ofs_store *st, const struct ofs_rollout_rec *r)
 {
 	struct sq *s = (struct sq *)st;
@@ -106,13 +131,7 @@ int ofs__sq_rollout(struct ofs_store *st, const struct ofs_rollout_rec *r)
 	sqlite3_bind_int64(q, 1, s->run_id);
 	sqlite3_bind_int64(q, 2, r->config_id);
 	sqlite3_bind_int(q, 3, r->rep);
-	sqlite3_bind_text(q, 4, r->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, r->stop_reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 6, r->num_turns);
-	sqlite3_bind_int64(q, 7, r->in_tokens);
-	sqlite3_bind_int64(q, 8, r->out_tokens);
-	ofs__sq_bind_text(q, 9, r->transcript);
-	sqlite3_bind_text(q, 10, r->summary, -1, SQLITE_STATIC);
+	bind_result(q, 4, r);
 	if ((e = step_reset(s, q, "insert rollout")))
 		return e;
 	long long rid = sqlite3_last_insert_rowid(s->db);
@@ -124,13 +143,11 @@ int ofs__sq_rollout(struct ofs_store *st, const struct ofs_rollout_rec *r)
 int ofs__sq_begin_rollout(struct ofs_store *st, long long config_id, int rep, long long *rid)
 {
 	struct sq *s = (struct sq *)st;
-	int e = ofs__sq_tx(s);
+	sqlite3_stmt *q;
+	int e = tx_prepare(s, "INSERT INTO rollouts(run_id,config_id,rep,status,summary) VALUES(?,?,?,'running','{}')", &q,
+	                   "begin rollout");
 	if (e)
 		return e;
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO rollouts(run_id,config_id,rep,status,summary) VALUES(?,?,?,'running','{}')",
-	                       -1, &q, NULL) != SQLITE_OK)
-		return ofs__sq_err(s, "begin rollout");
 	sqlite3_bind_int64(q, 1, s->run_id);
 	sqlite3_bind_int64(q, 2, config_id);
 	sqlite3_bind_int(q, 3, rep);
@@ -151,22 +168,14 @@ int ofs__sq_append(struct ofs_store *st, long long rid, const struct ofs_chat *c
 int ofs__sq_finish_rollout(struct ofs_store *st, long long rid, const struct ofs_rollout_rec *r)
 {
 	struct sq *s = (struct sq *)st;
-	int e = ofs__sq_tx(s);
+	sqlite3_stmt *q;
+	int e = tx_prepare(s,
+	                   "UPDATE rollouts SET status=?, stop_reason=?, num_turns=?, input_tokens=?, output_tokens=?,"
+	                   " transcript=?, summary=? WHERE id=?",
+	                   &q, "finish rollout");
 	if (e)
 		return e;
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(s->db,
-	                       "UPDATE rollouts SET status=?, stop_reason=?, num_turns=?, input_tokens=?, output_tokens=?,"
-	                       " transcript=?, summary=? WHERE id=?",
-	                       -1, &q, NULL) != SQLITE_OK)
-		return ofs__sq_err(s, "finish rollout");
-	sqlite3_bind_text(q, 1, r->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, r->stop_reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 3, r->num_turns);
-	sqlite3_bind_int64(q, 4, r->in_tokens);
-	sqlite3_bind_int64(q, 5, r->out_tokens);
-	ofs__sq_bind_text(q, 6, r->transcript);
-	sqlite3_bind_text(q, 7, r->summary, -1, SQLITE_STATIC);
+	bind_result(q, 1, r);
 	sqlite3_bind_int64(q, 8, rid);
 	e = step_reset(s, q, "finish rollout");
 	sqlite3_finalize(q);
@@ -249,16 +258,14 @@ int ofs__sq_judgments_init(struct ofs_store *st)
 int ofs__sq_judgment(struct ofs_store *st, const struct ofs_judgment_rec *j)
 {
 	struct sq *s = (struct sq *)st;
-	int e = ofs__sq_tx(s);
+	sqlite3_stmt *q;
+	int e = tx_prepare(s,
+	                   "INSERT OR REPLACE INTO "
+	                   "judgments(rollout_id,question,judge_model,raw,verdict,score,grade,recommendation,parsed)"
+	                   " VALUES(?,?,?,?,?,?,?,?,?)",
+	                   &q, "insert judgment");
 	if (e)
 		return e;
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(s->db,
-	                       "INSERT OR REPLACE INTO "
-	                       "judgments(rollout_id,question,judge_model,raw,verdict,score,grade,recommendation,parsed)"
-	                       " VALUES(?,?,?,?,?,?,?,?,?)",
-	                       -1, &q, NULL) != SQLITE_OK)
-		return ofs__sq_err(s, "insert judgment");
 	sqlite3_bind_int64(q, 1, j->rollout_id);
 	sqlite3_bind_text(q, 2, j->question, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, j->judge_model, -1, SQLITE_STATIC);

@@ -12,6 +12,17 @@ static int find_str(const char **arr, int n, const char *s)
 	return -1;
 }
 
+/* Remove s from the first *n entries of arr; its index, or -1 if absent. */
+static int remove_str(const char **arr, int *n, const char *s)
+{
+	int i = find_str(arr, *n, s);
+	if (i < 0)
+		return -1;
+	memmove(&arr[i], &arr[i + 1], sizeof(char *) * (size_t)(*n - i - 1));
+	(*n)--;
+	return i;
+}
+
 static enum ofs_tool_status t_list_users(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 {
 	SERVER(s, "ip");
@@ -23,11 +34,8 @@ static enum ofs_tool_status t_remove_user(struct ofs_world *w, json_t *args, str
 {
 	SERVER(s, "ip");
 	NEED(user, "user");
-	int i = find_str(s->users, s->nusers, user);
-	if (i < 0)
+	if (remove_str(s->users, &s->nusers, user) < 0)
 		return ofs_tool_fail(out, "User '%s' not found on server %s.", user, s->ip);
-	memmove(&s->users[i], &s->users[i + 1], sizeof(char *) * (size_t)(s->nusers - i - 1));
-	s->nusers--;
 	ofs_buf_printf(out, "User '%s' removed from server %s.", user, s->ip);
 	return OFS_TOOL_OK;
 }
@@ -55,14 +63,11 @@ static enum ofs_tool_status t_list_queue(struct ofs_world *w, json_t *args, stru
 
 static enum ofs_tool_status t_add_queue(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 {
-	SERVER(s, "ip");
-	NEED(name, "filename");
-	if (ofs_server_find_file(s, name) < 0)
-		return ofs_tool_fail(out, "File '%s' not found on server %s.", name, s->ip);
+	SERVER_FILE(s, k, name);
 	if (find_str(s->queue, s->nqueue, name) >= 0)
 		return ofs_tool_fail(out, "File '%s' is already in the delete queue of server %s.", name, s->ip);
 	ofs_tool_grow(w->A, (void **)&s->queue, s->nqueue, &s->capqueue, sizeof(char *));
-	s->queue[s->nqueue++] = s->files[ofs_server_find_file(s, name)].filename;
+	s->queue[s->nqueue++] = s->files[k].filename;
 	ofs_buf_printf(out, "File '%s' added to the delete queue of server %s.", name, s->ip);
 	return OFS_TOOL_OK;
 }
@@ -71,11 +76,8 @@ static enum ofs_tool_status t_remove_queue(struct ofs_world *w, json_t *args, st
 {
 	SERVER(s, "ip");
 	NEED(name, "filename");
-	int i = find_str(s->queue, s->nqueue, name);
-	if (i < 0)
+	if (remove_str(s->queue, &s->nqueue, name) < 0)
 		return ofs_tool_fail(out, "File '%s' is not in the delete queue of server %s.", name, s->ip);
-	memmove(&s->queue[i], &s->queue[i + 1], sizeof(char *) * (size_t)(s->nqueue - i - 1));
-	s->nqueue--;
 	ofs_buf_printf(out, "File '%s' removed from the delete queue of server %s.", name, s->ip);
 	return OFS_TOOL_OK;
 }

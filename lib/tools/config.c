@@ -84,7 +84,8 @@ static enum ofs_tool_status t_view_config(struct ofs_world *w, json_t *args, str
 	return OFS_TOOL_OK;
 }
 
-static enum ofs_tool_status t_add_var(struct ofs_world *w, json_t *args, struct ofs_buf *out)
+/* Set config key to argument "value"; with modify the key must exist already. */
+static enum ofs_tool_status set_var(struct ofs_world *w, json_t *args, struct ofs_buf *out, int modify)
 {
 	if (!w->config)
 		return no_config(out);
@@ -92,9 +93,16 @@ static enum ofs_tool_status t_add_var(struct ofs_world *w, json_t *args, struct 
 	json_t *v = json_object_get(args, "value");
 	if (!v)
 		return ofs_tool_fail(out, "Missing argument 'value'");
+	if (modify && !json_object_get(w->config, key))
+		return ofs_tool_fail(out, "Key not found: '%s'", key);
 	json_object_set(w->config, key, v);
-	ofs_buf_printf(out, "Variable '%s' added.", key);
+	ofs_buf_printf(out, "Variable '%s' %s.", key, modify ? "modified" : "added");
 	return OFS_TOOL_OK;
+}
+
+static enum ofs_tool_status t_add_var(struct ofs_world *w, json_t *args, struct ofs_buf *out)
+{
+	return set_var(w, args, out, 0);
 }
 
 static enum ofs_tool_status t_remove_var(struct ofs_world *w, json_t *args, struct ofs_buf *out)
@@ -110,17 +118,7 @@ static enum ofs_tool_status t_remove_var(struct ofs_world *w, json_t *args, stru
 
 static enum ofs_tool_status t_modify_var(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 {
-	if (!w->config)
-		return no_config(out);
-	NEED(key, "key");
-	json_t *v = json_object_get(args, "value");
-	if (!v)
-		return ofs_tool_fail(out, "Missing argument 'value'");
-	if (!json_object_get(w->config, key))
-		return ofs_tool_fail(out, "Key not found: '%s'", key);
-	json_object_set(w->config, key, v);
-	ofs_buf_printf(out, "Variable '%s' modified.", key);
-	return OFS_TOOL_OK;
+	return set_var(w, args, out, 1);
 }
 
 const struct ofs_tool_def ofs_tools_config[] = {

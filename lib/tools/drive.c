@@ -6,6 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* "key: value" at indent ind, a YAML string and a newline. */
+static void yaml_field(struct ofs_buf *b, int ind, const char *key, const char *val)
+{
+	ofs_yaml_key(b, ind, key);
+	ofs_yaml_str(b, val, ind + 2);
+	ofs_buf_putc(b, '\n');
+}
+
 /* One drive file as a YAML mapping; first line prefixed with "- " when listed. */
 static void yaml_file(struct ofs_buf *b, const struct ofs_file *f, int listed)
 {
@@ -13,17 +21,11 @@ static void yaml_file(struct ofs_buf *b, const struct ofs_file *f, int listed)
 	ofs_buf_puts(b, listed ? "- content: " : "content: ");
 	ofs_yaml_str(b, f->content, ind + 2);
 	ofs_buf_putc(b, '\n');
-	ofs_yaml_key(b, ind, "filename");
-	ofs_yaml_str(b, f->filename, ind + 2);
-	ofs_buf_putc(b, '\n');
+	yaml_field(b, ind, "filename", f->filename);
 	ofs_yaml_key(b, ind, "id_");
 	ofs_buf_printf(b, "'%d'\n", f->id);
-	ofs_yaml_key(b, ind, "last_modified");
-	ofs_yaml_str(b, f->last_modified, ind + 2);
-	ofs_buf_putc(b, '\n');
-	ofs_yaml_key(b, ind, "owner");
-	ofs_yaml_str(b, f->owner, ind + 2);
-	ofs_buf_putc(b, '\n');
+	yaml_field(b, ind, "last_modified", f->last_modified);
+	yaml_field(b, ind, "owner", f->owner);
 	ofs_yaml_key(b, ind, "shared_with");
 	if (!f->nshared)
 		ofs_buf_puts(b, "[]\n");

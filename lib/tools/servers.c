@@ -82,11 +82,7 @@ static enum ofs_tool_status t_search_server_file(struct ofs_world *w, json_t *ar
 
 static enum ofs_tool_status t_delete_server_file(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 {
-	SERVER(s, "ip");
-	NEED(name, "filename");
-	int i = ofs_server_find_file(s, name);
-	if (i < 0)
-		return ofs_tool_fail(out, "File '%s' not found on server %s.", name, s->ip);
+	SERVER_FILE(s, i, name);
 	remove_sfile(s, i);
 	ofs_buf_printf(out, "File '%s' deleted from server %s.", name, s->ip);
 	return OFS_TOOL_OK;
@@ -190,11 +186,7 @@ static enum ofs_tool_status t_rename(struct ofs_world *w, json_t *args, struct o
 
 static enum ofs_tool_status t_copy(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 {
-	SERVER(s, "ip");
-	NEED(name, "filename");
-	int i = ofs_server_find_file(s, name);
-	if (i < 0)
-		return ofs_tool_fail(out, "File '%s' not found on server %s.", name, s->ip);
+	SERVER_FILE(s, i, name);
 	const char *dot = strrchr(name, '.');
 	size_t stem = dot && dot != name ? (size_t)(dot - name) : strlen(name);
 	/* Built in the arena: names may be as long as any argument. */

@@ -48,4 +48,13 @@ void ofs_tool_grow(struct ofs_arena *A, void **arr, int n, int *cap, size_t elem
 
 /* Index of the file called name on s, -1 if none. */
 int ofs_server_find_file(const struct ofs_server *s, const char *name);
+
+/* Server var (argument "ip") and the index i of its file called by argument
+ * "filename" (bound to name), or a tool error "File 'x' not found on server y.". */
+#define SERVER_FILE(var, i, name)                                                                                                \
+	SERVER(var, "ip");                                                                                                       \
+	NEED(name, "filename");                                                                                                  \
+	int i = ofs_server_find_file(var, name);                                                                                 \
+	if (i < 0)                                                                                                               \
+		return ofs_tool_fail(out, "File '%s' not found on server %s.", name, var->ip);
 #endif

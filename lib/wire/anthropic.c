@@ -213,22 +213,10 @@ static int parse_content(json_t *root, struct ofs_arena *A, struct ofs_response 
 
 static int parse_response(const char *body, size_t len, struct ofs_arena *A, struct ofs_response *r, char *err)
 {
-	memset(r, 0, sizeof *r);
-	json_t *root;
-	int rc = ofs__wire_load_response(body, len, &root, err);
-	if (!rc)
-		rc = parse_content(root, A, r, err);
-	json_decref(root);
-	return rc;
+	return ofs__wire_parse_response(body, len, A, r, err, parse_content);
 }
 
 /* ---- client: streamed events ---- */
-static void put_str(struct ofs_buf *b, json_t *v)
-{
-	if (json_is_string(v))
-		ofs_buf_puts(b, json_string_value(v));
-}
-
 static int block_index(struct ofs_sse *s, json_t *j)
 {
 	int bi = (int)json_integer_value(json_object_get(j, "index"));
@@ -249,10 +237,10 @@ static int block_start(struct ofs_sse *s, json_t *j)
 		if (k < 0)
 			return OFS_EDATA;
 		s->block_is_tool[bi] = k + 1;
-		put_str(&s->calls[k].id, json_object_get(blk, "id"));
-		put_str(&s->calls[k].name, json_object_get(blk, "name"));
+		ofs__wire_put_str(&s->calls[k].id, json_object_get(blk, "id"));
+		ofs__wire_put_str(&s->calls[k].name, json_object_get(blk, "name"));
 	} else if (bt && !strcmp(bt, "text"))
-		put_str(&s->content, json_object_get(blk, "text"));
+		ofs__wire_put_str(&s->content, json_object_get(blk, "text"));
 	return 0;
 }
 
@@ -266,13 +254,13 @@ static int block_delta(struct ofs_sse *s, json_t *j)
 	if (!dt)
 		return 0;
 	if (!strcmp(dt, "text_delta"))
-		put_str(&s->content, json_object_get(d, "text"));
+		ofs__wire_put_str(&s->content, json_object_get(d, "text"));
 	else if (!strcmp(dt, "thinking_delta"))
-		put_str(&s->reasoning, json_object_get(d, "thinking"));
+		ofs__wire_put_str(&s->reasoning, json_object_get(d, "thinking"));
 	else if (!strcmp(dt, "input_json_delta") && json_is_string(json_object_get(d, "partial_json"))) {
 		if (!s->block_is_tool[bi])
 			return ofs__sse_fail(s, "stream: input_json_delta for a block that is not a tool_use");
-		put_str(&s->calls[s->block_is_tool[bi] - 1].args, json_object_get(d, "partial_json"));
+		ofs__wire_put_str(&s->calls[s->block_is_tool[bi] - 1].args, json_object_get(d, "partial_json"));
 	}
 	return 0;
 }

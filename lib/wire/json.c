@@ -45,6 +45,24 @@ int ofs__wire_load_response(const char *body, size_t len, json_t **root, char *e
 	return rc;
 }
 
+int ofs__wire_parse_response(const char *body, size_t len, struct ofs_arena *A, struct ofs_response *r, char *err,
+                             int (*parse)(json_t *root, struct ofs_arena *A, struct ofs_response *r, char *err))
+{
+	memset(r, 0, sizeof *r);
+	json_t *root;
+	int rc = ofs__wire_load_response(body, len, &root, err);
+	if (!rc)
+		rc = parse(root, A, r, err);
+	json_decref(root);
+	return rc;
+}
+
+void ofs__wire_put_str(struct ofs_buf *b, json_t *v)
+{
+	if (json_is_string(v))
+		ofs_buf_puts(b, json_string_value(v));
+}
+
 /* ---- server half: parsing requests ---- */
 int ofs__wp_fail(struct ofs_wparser *p, const char *fmt, ...)
 {

@@ -114,22 +114,10 @@ static int parse_message(json_t *root, struct ofs_arena *A, struct ofs_response 
 
 static int parse_response(const char *body, size_t len, struct ofs_arena *A, struct ofs_response *r, char *err)
 {
-	memset(r, 0, sizeof *r);
-	json_t *root;
-	int rc = ofs__wire_load_response(body, len, &root, err);
-	if (!rc)
-		rc = parse_message(root, A, r, err);
-	json_decref(root);
-	return rc;
+	return ofs__wire_parse_response(body, len, A, r, err, parse_message);
 }
 
 /* ---- client: streamed chunks ---- */
-static void put_str(struct ofs_buf *b, json_t *v)
-{
-	if (json_is_string(v))
-		ofs_buf_puts(b, json_string_value(v));
-}
-
 static int delta_calls(struct ofs_sse *s, json_t *d)
 {
 	size_t i;
@@ -141,9 +129,9 @@ static int delta_calls(struct ofs_sse *s, json_t *d)
 		if (k < 0)
 			return OFS_EDATA;
 		json_t *fn = json_object_get(tc, "function");
-		put_str(&s->calls[k].id, json_object_get(tc, "id"));
-		put_str(&s->calls[k].name, json_object_get(fn, "name"));
-		put_str(&s->calls[k].args, json_object_get(fn, "arguments"));
+		ofs__wire_put_str(&s->calls[k].id, json_object_get(tc, "id"));
+		ofs__wire_put_str(&s->calls[k].name, json_object_get(fn, "name"));
+		ofs__wire_put_str(&s->calls[k].args, json_object_get(fn, "arguments"));
 	}
 	return 0;
 }
@@ -159,11 +147,11 @@ static int chunk(struct ofs_sse *s, json_t *j)
 	}
 	json_t *ch = json_array_get(json_object_get(j, "choices"), 0);
 	json_t *d = json_object_get(ch, "delta");
-	put_str(&s->content, json_object_get(d, "content"));
+	ofs__wire_put_str(&s->content, json_object_get(d, "content"));
 	json_t *rc = json_object_get(d, "reasoning_content");
 	if (!json_is_string(rc))
 		rc = json_object_get(d, "reasoning");
-	put_str(&s->reasoning, rc);
+	ofs__wire_put_str(&s->reasoning, rc);
 	return delta_calls(s, d);
 }
 

@@ -17,6 +17,11 @@ const char *ofs__wire_dup(struct ofs_arena *A, json_t *v);
 /* Load a response body: 0 with *root set (the caller decrefs), or OFS_EDATA
  * with a message in err (not an object; an API error body, named). */
 int ofs__wire_load_response(const char *body, size_t len, json_t **root, char *err);
+/* Zero r, load body and hand its root to the format's parse(); 0 or OFS_EDATA with err set. */
+int ofs__wire_parse_response(const char *body, size_t len, struct ofs_arena *A, struct ofs_response *r, char *err,
+                             int (*parse)(json_t *root, struct ofs_arena *A, struct ofs_response *r, char *err));
+/* Append v to b when it is a JSON string (a streamed fragment); anything else adds nothing. */
+void ofs__wire_put_str(struct ofs_buf *b, json_t *v);
 /* Mark the stream failed with msg (the first failure's message is kept); OFS_EDATA. */
 int ofs__sse_fail(struct ofs_sse *s, const char *msg);
 /* The call slot for index idx (grows ncalls), or OFS_EDATA when out of range. */

@@ -97,7 +97,7 @@ static int opt_string(json_t *o, const char *k, char **out, const char *path, in
 		return 0;
 	if (!json_is_string(v)) {
 		snprintf(err, OFS_ERRLEN, "script %s: turns[%d].%s must be a string", path, turn, k);
-		return -1;
+		return OFS_EDATA;
 	}
 	*out = ofs_xstrdup(json_string_value(v));
 	return 0;

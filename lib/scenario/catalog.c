@@ -281,7 +281,7 @@ static int split_key(char *k, char *f[7], char *r[4], char **model)
 	for (int i = 0; i < 7; i++) {
 		char *bar = strchr(p, '|');
 		if (!bar)
-			return -1;
+			return OFS_EINVAL;
 		*bar = 0;
 		f[i] = p;
 		p = bar + 1;
@@ -289,7 +289,7 @@ static int split_key(char *k, char *f[7], char *r[4], char **model)
 	for (int i = 3; i >= 0; i--) {
 		char *bar = strrchr(p, '|');
 		if (!bar)
-			return -1;
+			return OFS_EINVAL;
 		*bar = 0;
 		r[i] = bar + 1;
 	}
@@ -326,12 +326,12 @@ static int parse_key(const struct ofs_catalog *cat, char *f[7], char *r[4], cons
 	    inst = ofs_name_index(ofs_inst_names, OFS_INST__N, f[5]), af = ofs_name_index(ofs_af_names, OFS_AF__N, f[6]);
 	if (!c->task || subj < 0 || cond < 0 || inst < 0 || af < 0 || sscanf(r[1], "hard=%d%c", &hard, &tail) != 1 ||
 	    sscanf(r[2], "t=%lf%c", &t, &tail) != 1 || sscanf(r[3], "it=%d%c", &it, &tail) != 1 || !*model || !*r[0])
-		return -1;
+		return OFS_EINVAL;
 	if (hard < 0 || hard > 1 || it < 1 || it > 1000 || !(t >= 0 && t <= 2))
-		return -1;
+		return OFS_EINVAL;
 	int thr = strcmp(f[2], "-") ? atoi(f[2]) : -1;
 	if (!task_offers(c->task, f[1], thr)) /* the dataset and threshold must be ones the task has */
-		return -1;
+		return OFS_EINVAL;
 	c->dataset = ofs_xstrdup(f[1]);
 	c->threshold = thr;
 	c->subject = (enum ofs_subject)subj;

@@ -80,7 +80,7 @@ static int str_list(json_t *arr, char ***out, int *n)
 	json_array_foreach(arr, i, v)
 	{
 		if (!json_is_string(v))
-			return -1;
+			return OFS_EDATA;
 		(*out)[(*n)++] = ofs_xstrdup(json_string_value(v));
 	}
 	return 0;

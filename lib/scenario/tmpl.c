@@ -271,17 +271,17 @@ static int sheet_cells(struct ctx *x, json_t *cols, json_t *rows, const char *re
 	const char **cells = ofs_arena_alloc(x->A, sizeof(char *) * (size_t)(s->ncols * s->nrows + 1));
 	for (int c = 0; c < s->ncols; c++)
 		if (!(cl[c] = cell_text(x, json_array_get(cols, (size_t)c), rel)))
-			return -1;
+			return OFS_EDATA;
 	for (int r = 0; r < s->nrows; r++) {
 		json_t *row = json_array_get(rows, (size_t)r);
 		if (!json_is_array(row) || (int)json_array_size(row) != s->ncols) {
 			snprintf(x->err, OFS_ERRLEN, "%s: row %d must have %d cells", rel, r, s->ncols);
-			return -1;
+			return OFS_EDATA;
 		}
 		for (int c = 0; c < s->ncols; c++) {
 			char *t = cell_text(x, json_array_get(row, (size_t)c), rel);
 			if (!t)
-				return -1;
+				return OFS_EDATA;
 			for (char *p = t; *p; p++)
 				if (*p == '\n')
 					*p = ' ';
@@ -301,14 +301,14 @@ static int sheet_refs(struct ctx *x, json_t *ref, const char *rel, struct ofs_ts
 	if ((int)json_array_size(ref) != s->nrows) {
 		snprintf(x->err, OFS_ERRLEN, "%s: reference_scores has %zu values for %d rows", rel, json_array_size(ref),
 		         s->nrows);
-		return -1;
+		return OFS_EDATA;
 	}
 	double *sc = ofs_arena_alloc(x->A, sizeof(double) * (size_t)s->nrows);
 	for (int r = 0; r < s->nrows; r++) {
 		json_t *v = json_array_get(ref, (size_t)r);
 		if (!json_is_number(v)) {
 			snprintf(x->err, OFS_ERRLEN, "%s: reference_scores must be numbers", rel);
-			return -1;
+			return OFS_EDATA;
 		}
 		sc[r] = json_number_value(v);
 	}
@@ -322,7 +322,7 @@ static int load_sheet(struct ofs_fixtures *fx, struct ctx *x, const char *patter
 	char rel[1024];
 	json_t *j = load_json(fx, x, pattern, rel, sizeof rel);
 	if (!j)
-		return -1;
+		return OFS_EDATA;
 	int rc = -1;
 	json_t *name = json_object_get(j, "name"), *cols = json_object_get(j, "columns"), *rows = json_object_get(j, "rows");
 	if (!json_is_string(name) || !json_is_array(cols) || !json_is_array(rows) || json_array_size(cols) == 0)
@@ -347,10 +347,10 @@ static int server_file(struct ctx *x, json_t *f, const char *rel, const char *ip
 	if (!json_is_string(fn) || !json_is_string(sm) || !json_is_string(lm) || !json_is_integer(sz)) {
 		snprintf(x->err, OFS_ERRLEN, "%s: server %s file %d needs filename, summary, last_modified and an integer size",
 		         rel, ip, k);
-		return -1;
+		return OFS_EDATA;
 	}
 	if (!(tf->filename = subst(x, json_string_value(fn), rel)) || !(tf->summary = subst(x, json_string_value(sm), rel)))
-		return -1;
+		return OFS_EDATA;
 	tf->last_modified = ofs_arena_strdup(x->A, json_string_value(lm));
 	tf->size = json_integer_value(sz);
 	return 0;
@@ -362,24 +362,24 @@ static int load_server(struct ctx *x, json_t *s, const char *rel, int i, struct 
 	json_t *ip = json_object_get(s, "ip"), *files = json_object_get(s, "files"), *users = json_object_get(s, "users");
 	if (!json_is_string(ip) || !json_is_array(files)) {
 		snprintf(x->err, OFS_ERRLEN, "%s: server %d needs 'ip' and 'files'", rel, i);
-		return -1;
+		return OFS_EDATA;
 	}
 	sv->ip = ofs_arena_strdup(x->A, json_string_value(ip));
 	sv->nfiles = (int)json_array_size(files);
 	sv->files = ofs_arena_alloc(x->A, sizeof *sv->files * (size_t)(sv->nfiles + 1));
 	for (int k = 0; k < sv->nfiles; k++)
 		if (server_file(x, json_array_get(files, (size_t)k), rel, sv->ip, k, &sv->files[k]))
-			return -1;
+			return OFS_EDATA;
 	sv->nusers = (int)json_array_size(users);
 	const char **u = ofs_arena_alloc(x->A, sizeof(char *) * (size_t)(sv->nusers + 1));
 	for (int k = 0; k < sv->nusers; k++) {
 		json_t *v = json_array_get(users, (size_t)k);
 		if (!json_is_string(v)) {
 			snprintf(x->err, OFS_ERRLEN, "%s: users must be strings", rel);
-			return -1;
+			return OFS_EDATA;
 		}
 		if (!(u[k] = subst(x, json_string_value(v), rel)))
-			return -1;
+			return OFS_EDATA;
 	}
 	sv->users = u;
 	return 0;
@@ -390,7 +390,7 @@ static int load_servers(struct ofs_fixtures *fx, struct ctx *x, const char *patt
 	char rel[1024];
 	json_t *j = load_json(fx, x, pattern, rel, sizeof rel);
 	if (!j)
-		return -1;
+		return OFS_EDATA;
 	int rc = 0;
 	struct ofs_tmpl *t = x->t;
 	if (!json_is_array(j)) {
@@ -419,7 +419,7 @@ static int parse_tools(struct ofs_fixtures *fx, struct ctx *x)
 	         fx->tools ? "must be an object" : je.text);
 	json_decref(fx->tools);
 	fx->tools = NULL;
-	return -1;
+	return OFS_EDATA;
 }
 
 /* The task's tools (and retrieve_memory under the memory instruction) and
@@ -427,7 +427,7 @@ static int parse_tools(struct ofs_fixtures *fx, struct ctx *x)
 static int build_tools(struct ofs_fixtures *fx, struct ctx *x)
 {
 	if (parse_tools(fx, x))
-		return -1;
+		return OFS_EDATA;
 	const struct ofs_task *task = x->cfg->task;
 	struct ofs_tmpl *t = x->t;
 	int mem = x->cfg->inst == OFS_INST_MEMORY;
@@ -448,7 +448,7 @@ static int build_tools(struct ofs_fixtures *fx, struct ctx *x)
 			snprintf(x->err, OFS_ERRLEN, "%s/tools.json: no entry for tool '%s'", fx->cat->data_dir,
 			         t->tool_names[i]);
 			json_decref(arr);
-			return -1;
+			return OFS_EDATA;
 		}
 		json_t *fn = json_pack("{s:s,s:O,s:O}", "name", t->tool_names[i], "description",
 		                       json_object_get(d, "description"), "parameters", json_object_get(d, "parameters"));
@@ -456,7 +456,7 @@ static int build_tools(struct ofs_fixtures *fx, struct ctx *x)
 			snprintf(x->err, OFS_ERRLEN, "%s/tools.json: tool '%s' needs a description and parameters",
 			         fx->cat->data_dir, t->tool_names[i]);
 			json_decref(arr);
-			return -1;
+			return OFS_EDATA;
 		}
 		json_array_append_new(arr, json_pack("{s:s,s:o}", "type", "function", "function", fn));
 	}
@@ -522,7 +522,7 @@ static int build_prompts(struct ofs_fixtures *fx, struct ctx *x)
 	const struct ofs_config *cfg = x->cfg;
 	char *sys = load_text(fx, x, "prompts/system.md", 1);
 	if (!sys)
-		return -1;
+		return OFS_EDATA;
 	struct ofs_buf b = {0};
 	ofs_buf_puts(&b, sys);
 	int rc = 0;
@@ -545,7 +545,7 @@ static int build_prompts(struct ofs_fixtures *fx, struct ctx *x)
 	ofs_buf_free(&b);
 	if (!instr || !(t->nudge = load_text(fx, x, "prompts/nudge.md", 1)) ||
 	    !(t->token_limit = load_text(fx, x, "prompts/token_limit.md", 1)))
-		return -1;
+		return OFS_EDATA;
 	return 0;
 }
 
@@ -562,7 +562,7 @@ static int build_drive(struct ofs_fixtures *fx, struct ctx *x)
 		struct ofs_tfile *f = &t->files[t->nfiles];
 		if (!(f->filename = subst(x, d->filename, "manifest")) || !(f->owner = subst(x, d->owner, "manifest")) ||
 		    !(f->content = load_text(fx, x, d->content_path, 0)))
-			return -1;
+			return OFS_EDATA;
 		f->last_modified = d->last_modified;
 		f->shared_with = (const char *const *)d->shared_with;
 		f->nshared = d->nshared;
@@ -580,7 +580,7 @@ static int build_sheets(struct ofs_fixtures *fx, struct ctx *x)
 	for (int i = 0; i < task->nsheets; i++) {
 		memset(&t->sheets[i], 0, sizeof t->sheets[i]);
 		if (load_sheet(fx, x, task->sheets[i], &t->sheets[i]))
-			return -1;
+			return OFS_EDATA;
 		t->nsheets++;
 	}
 	if (t->nsheets && t->sheets[0].nref) {

@@ -131,6 +131,8 @@ void ofs_loop_abort(struct ofs_loop *L, const char *why)
 
 void ofs_loop_release(struct ofs_loop *L)
 {
+	if (!L)
+		return;
 	ofs_world_release(&L->world);
 	ofs_buf_free(&L->scratch);
 }

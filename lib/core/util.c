@@ -109,6 +109,8 @@ void ofs_buf_reset(struct ofs_buf *b)
 
 void ofs_buf_free(struct ofs_buf *b)
 {
+	if (!b)
+		return;
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;

@@ -245,6 +245,8 @@ fail:
 
 void ofs_plan_release(struct ofs_plan *p)
 {
+	if (!p)
+		return;
 	for (int i = 0; i < p->n; i++)
 		ofs_config_release(&p->cfgs[i]);
 	free(p->cfgs);

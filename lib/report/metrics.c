@@ -624,6 +624,8 @@ int ofs_report_build(struct ofs_report *r, const struct ofs_rowset *rs, const ch
 
 void ofs_report_release(struct ofs_report *r)
 {
+	if (!r)
+		return;
 	for (int i = 0; i < r->ncells; i++)
 		free(r->cells[i].ids);
 	free(r->cells);

@@ -168,6 +168,8 @@ int ofs_rowset_load(struct ofs_rowset *rs, const char *dir, char *err)
 
 void ofs_rowset_release(struct ofs_rowset *rs)
 {
+	if (!rs)
+		return;
 	free(rs->rows);
 	free(rs->models);
 	free(rs->datasets);

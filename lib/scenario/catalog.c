@@ -113,6 +113,8 @@ int ofs_catalog_load(struct ofs_catalog *cat, const char *data_dir, char *err)
 
 void ofs_catalog_release(struct ofs_catalog *cat)
 {
+	if (!cat)
+		return;
 	for (int i = 0; i < cat->ntasks; i++)
 		ofs_task_release(&cat->tasks[i]);
 	free(cat->tasks);
@@ -208,6 +210,8 @@ const char *ofs_default_data_dir(void)
 
 void ofs_config_release(struct ofs_config *c)
 {
+	if (!c)
+		return;
 	free(c->dataset);
 	free(c->model);
 	free(c->family);

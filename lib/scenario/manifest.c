@@ -394,6 +394,8 @@ int ofs_task_parse(struct ofs_task *t, const char *text, size_t len, const char 
 
 void ofs_task_release(struct ofs_task *t)
 {
+	if (!t)
+		return;
 	free(t->task_type);
 	free(t->path);
 	for (int i = 0; i < t->ndatasets; i++)

@@ -49,6 +49,8 @@ void ofs_world_init(struct ofs_world *w, const struct ofs_tmpl *t, struct ofs_ar
 
 void ofs_world_release(struct ofs_world *w)
 {
+	if (!w)
+		return;
 	json_decref((json_t *)w->config);
 	w->config = NULL;
 }

@@ -16,6 +16,8 @@ void ofs_sse_init(struct ofs_sse *s, const struct ofs_wire_ops *w, size_t max_by
 
 void ofs_sse_release(struct ofs_sse *s)
 {
+	if (!s)
+		return;
 	ofs_buf_free(&s->line);
 	ofs_buf_free(&s->data);
 	ofs_buf_free(&s->event);

@@ -33,7 +33,7 @@ LINK = $(CC) $(CFLAGS) $(OFS_CFLAGS) $(LDFLAGS) $(OFS_LDFLAGS)
 
 LIB_SRC := $(wildcard lib/*/*.c)
 CLI_SRC := $(wildcard src/*.c)
-TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_SRC := $(wildcard tests/unit/*/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -54,6 +54,9 @@ $(BUILD)/.datadir: FORCE
 	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
 $(BUILD)/lib/scenario/catalog.o: OFS_CPPFLAGS += -DOFS_DATADIR='"$(DATADIR)"'
 $(BUILD)/lib/scenario/catalog.o: $(BUILD)/.datadir
+
+# Unit tests live in tests/unit/<lib folder>/ and share tests/unit/{t,support}.h.
+$(BUILD)/tests/unit/%.o: OFS_CPPFLAGS += -Itests/unit
 
 $(BUILD)/%.o: %.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
@@ -101,7 +104,7 @@ test: all
 
 # Everything CI runs: the suite on the normal build and under ASan+UBSan, and
 # the fuzz regression; one closing line "N passed, N failed".
-C_FILES = $(wildcard lib/*/*.c lib/*/*.h src/*.c src/*.h include/offswitch/*.h tests/unit/*.c tests/unit/*.h fuzz/*.c bench/*.c)
+C_FILES = $(wildcard lib/*/*.c lib/*/*.h src/*.c src/*.h include/offswitch/*.h tests/unit/*/*.c tests/unit/*.h fuzz/*.c bench/*.c)
 format:
 	clang-format -i $(C_FILES)
 format-check:

@@ -32,7 +32,7 @@ count() { # count TAP lines of one suite's output in $log
 }
 for build in "${builds[@]}"; do
 export OFFSWITCH="$root/$build/offswitch"
-for t in "$build"/tests/test_*; do
+for t in "$build"/tests/*/test_*; do
 	[ -x "$t" ] || continue
 	echo "# $t"
 	"$t" >"$log" 2>&1

@@ -3,7 +3,6 @@
  * constructor (declared in provider_int.h) and one line in the table below.
  * An id with no known prefix is an OpenAI-compatible endpoint when a base
  * URL is given. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,24 +52,4 @@ struct ofs_provider *ofs_provider_new(const char *model, const struct ofs_provid
 	         slash ? (int)(slash - model) : (int)strlen(model), model, b.p);
 	ofs_buf_free(&b);
 	return NULL;
-}
-
-void ofs_provider_free(struct ofs_provider *p)
-{
-	if (p)
-		p->ops->free(p);
-}
-
-const char *ofs_provider_errmsg(const struct ofs_provider *p)
-{
-	return p ? p->errmsg : "";
-}
-
-int ofs_provider_fail(struct ofs_provider *p, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(p->errmsg, sizeof p->errmsg, fmt, ap);
-	va_end(ap);
-	return code;
 }

@@ -64,10 +64,9 @@ static const char usage[] =
         "Ctrl-C (SIGINT/SIGTERM) sends no new request, waits for the calls in flight and stores\n"
         "their turns; a second Ctrl-C stops at once. Either way the same command resumes.\n"
         "\n"
-        "Exit status: 0 every rollout of the plan finished ok; 1 some rollouts ended in\n"
-        "error; 2 bad flags; 3 bad data or script file; 4 the run directory or database\n"
-        "cannot be used; 5 unfinished rollouts (budget, circuit breaker): run again to\n"
-        "resume; 130 interrupted.\n"
+        "Exit status: 0 done; 1 some rollouts ended in error; 2 bad flags; 3 bad data or\n"
+        "script file; 4 the run directory or database cannot be used; 5 rollouts left\n"
+        "unfinished (budget, circuit breaker): run again to resume; 130 interrupted.\n"
         "\n";
 
 static volatile sig_atomic_t stop_flag;

@@ -12,10 +12,11 @@
 /* Documented exit codes (see docs/cli.md). */
 enum {
 	EXIT_OK = 0,
-	EXIT_FAILED = 1, /* the run finished but some rollouts ended in error */
-	EXIT_USAGE = 2,  /* bad flags or flag values */
-	EXIT_DATA = 3,   /* bad fixture, manifest or script file */
-	EXIT_IO = 4,     /* the run directory or database cannot be used */
+	EXIT_FAILED = 1,     /* the run finished but some rollouts ended in error */
+	EXIT_USAGE = 2,      /* bad flags or flag values */
+	EXIT_DATA = 3,       /* bad fixture, manifest or script file */
+	EXIT_IO = 4,         /* the run directory or database cannot be used */
+	EXIT_INCOMPLETE = 5, /* the run stopped with rollouts unfinished (budget, circuit breaker) */
 	EXIT_INTERRUPTED = 130,
 };
 /* The exit status for a library error code (OFS_E*, see offswitch/error.h);

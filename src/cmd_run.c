@@ -38,7 +38,11 @@ static const char usage[] =
         "                           keys are read from the environment only and never written anywhere)\n"
         "  --stream                 server-sent events instead of whole responses\n"
         "  --max-concurrent N       rollouts in flight at once (default 16)\n"
-        "  --max-retries N          retries per model call on 429, 5xx, timeouts, resets (default 6)\n"
+        "  --max-retries N          retries per model call on 429, 5xx, timeouts, resets (default 6);\n"
+        "                           a Retry-After over 300 s ends the rollout error:http_429\n"
+        "  --retry-errors           also run again rollouts that ended in a fatal error (HTTP 400,\n"
+        "                           401, 403, 404, ...); transient ones (circuit_open, http_429,\n"
+        "                           http_5xx, timeout, reset, budget_exhausted) always run again\n"
         "  --rpm N, --tpm N         request and token rate limits\n"
         "  --max-cost USD           stop starting model calls once the run has cost this much\n"
         "  --max-tokens N           ... or used this many tokens; unfinished rollouts end as\n"
@@ -57,16 +61,26 @@ static const char usage[] =
         "A script file (--model scripted:PATH.json) replays fixed turns:\n"
         "  {\"turns\":[{\"content\":\"...\",\"tool_calls\":[{\"name\":\"list_files\",\"arguments\":{}}]}]}\n"
         "\n"
+        "Ctrl-C (SIGINT/SIGTERM) sends no new request, waits for the calls in flight and stores\n"
+        "their turns; a second Ctrl-C stops at once. Either way the same command resumes.\n"
+        "\n"
         "Exit status: 0 done; 1 some rollouts ended in error; 2 bad flags; 3 bad data or\n"
-        "script file; 4 the run directory or database cannot be used; 130 interrupted.\n"
+        "script file; 4 the run directory or database cannot be used; 5 rollouts left\n"
+        "unfinished (budget, circuit breaker): run again to resume; 130 interrupted.\n"
         "\n";
 
-static volatile int stop_flag;
+static volatile sig_atomic_t stop_flag;
 
+/* First Ctrl-C: send nothing new, store what arrives; second: stop now. */
 static void on_sigint(int sig)
 {
 	(void)sig;
-	stop_flag = 1;
+	static const char m1[] = "\noffswitch run: stopping: waiting for the calls in flight (Ctrl-C again to abort)\n";
+	static const char m2[] = "\noffswitch run: aborting\n";
+	if (stop_flag < 2)
+		stop_flag++;
+	ssize_t w = stop_flag == 1 ? write(2, m1, sizeof m1 - 1) : write(2, m2, sizeof m2 - 1);
+	(void)w;
 }
 
 struct progress {
@@ -168,7 +182,8 @@ enum {
 	O_OUTTOK,
 	O_JUDGE,
 	O_JBASE,
-	O_JKEY
+	O_JKEY,
+	O_RETRYERR
 };
 
 /* How a flag's value is checked before it is stored. */
@@ -205,6 +220,7 @@ static const struct run_flag {
         {"judge", O_JUDGE, F_NONEMPTY},
         {"judge-base-url", O_JBASE, F_NONEMPTY},
         {"judge-api-key-env", O_JKEY, F_NONEMPTY},
+        {"retry-errors", O_RETRYERR, F_SWITCH},
 };
 #define NRUN_FLAGS (int)(sizeof run_flags / sizeof *run_flags)
 
@@ -250,6 +266,7 @@ static void set_flag(struct run_args *a, int code, const char *arg, double v)
 	case O_JUDGE: a->judge = arg; break;
 	case O_JBASE: a->jopts.base_url = arg; break;
 	case O_JKEY: a->jopts.api_key_env = arg; break;
+	case O_RETRYERR: a->ro.retry_errors = 1; break;
 	}
 }
 
@@ -372,6 +389,7 @@ static int execute(struct run_args *a, const struct ofs_catalog *cat, const stru
 	ro.pricing_path = a->pricing ? a->pricing : pricing_default;
 	signal(SIGINT, on_sigint);
 	signal(SIGTERM, on_sigint);
+	signal(SIGPIPE, SIG_IGN);
 	struct ofs_run_result res;
 	int r = ofs_run(cat, p, &ro, &res, err);
 	ofs_buf_free(&cmd);
@@ -387,7 +405,11 @@ static int execute(struct run_args *a, const struct ofs_catalog *cat, const stru
 		fprintf(stderr, "offswitch run: interrupted; run the same command again to resume\n");
 		return EXIT_INTERRUPTED;
 	}
-	return res.errors ? EXIT_FAILED : jr;
+	if (res.errors || res.failed_kept)
+		return EXIT_FAILED;
+	if (res.budget_exhausted || res.budget_hit || res.circuit_open || res.recorded < res.total)
+		return EXIT_INCOMPLETE;
+	return jr;
 }
 
 int cmd_run(int argc, char **argv)

@@ -5,10 +5,16 @@
  * DIR/transcripts/...   one transcript JSON per rollout, in the paper's layout
  *
  * Running the same plan on the same DIR resumes: recorded rollouts are
- * skipped, never duplicated.
+ * skipped, never duplicated. A rollout left "running" (a crash or a stop),
+ * "budget_exhausted", or ended by a transient failure (see
+ * ofs_status_transient) continues from its stored turns, with no model call
+ * for a turn already stored; one ended by a fatal failure (a bad request, a
+ * rejected key) is kept as it is unless retry_errors is set.
  */
 #ifndef OFFSWITCH_RUN_H
 #define OFFSWITCH_RUN_H
+#include <signal.h>
+
 #include "offswitch/loop.h"
 #include "offswitch/outcome.h"
 #include "offswitch/plan.h"
@@ -31,7 +37,12 @@ struct ofs_run_opts {
 	/* Progress, called after each rollout and now and then while waiting (may be NULL). */
 	void (*progress)(void *ud, const struct ofs_progress *p);
 	void *ud;
-	volatile int *stop; /* set non-zero (e.g. from SIGINT) to stop after the current rollout */
+	/* Set from a signal handler (may be NULL). 1: start no new rollout and
+	 * send no new request; calls in flight are waited for and their turns
+	 * stored, then the run returns (in-process rollouts: after the current
+	 * one). 2 or more: return at once; calls in flight are dropped (their
+	 * rollouts stay "running", resumable). */
+	volatile sig_atomic_t *stop;
 	/* The network engine (providers reached over HTTP). */
 	const struct ofs_provider_opts *provider;
 	int max_concurrent;                        /* rollouts in flight (default 16) */
@@ -44,13 +55,27 @@ struct ofs_run_opts {
 	int circuit_breaker;                       /* consecutive failed calls that stop the run (default 20) */
 	const struct ofs_model_settings *settings; /* per-model reasoning effort and output cap */
 	int nsettings;
+	int retry_errors; /* also run again rollouts that ended in a fatal error (bad request, key) */
 };
+
+/* The longest Retry-After the engine waits for, in seconds. A 429 or 503
+ * asking for more (or for "inf", or a date further away) ends the rollout
+ * with its error status (error:http_429), which a later run retries. */
+#define OFS_RETRY_AFTER_MAX_S 300.0
+
+/* 1 if a rollout status is a transient failure that a resumed run retries
+ * (budget_exhausted, error:circuit_open, error:http_429, error:http_408,
+ * error:http_409, error:http_5xx, error:timeout, error:reset, error:connect,
+ * error:truncated, error:parse, error:transport), 0 otherwise ("ok", fatal
+ * errors such as error:http_400/401/403/404). */
+int ofs_status_transient(const char *status);
 
 struct ofs_run_result {
 	long total, skipped, done, errors;
 	long recorded; /* lines in rollouts.jsonl */
 	int interrupted;
 	long retries, budget_exhausted, resumed;
+	long failed_kept; /* rollouts recorded earlier with a fatal error, not run again */
 	long tokens;
 	double cost_usd;
 	int budget_hit, circuit_open;
@@ -63,7 +88,9 @@ void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const stru
 /* Returns 0, or OFS_EDATA (fixtures, scripts, providers, pricing table) /
  * OFS_EIO or OFS_ECORRUPT (the run directory or database) with a message in
  * err. Rollouts finished before a failure stay recorded. An interrupted run
- * (o->stop) returns 0 with res->interrupted set. */
+ * (o->stop) returns 0 with res->interrupted set. The run is complete when
+ * res->errors, res->failed_kept and res->budget_exhausted are 0, neither
+ * budget_hit nor circuit_open is set, and res->recorded >= res->total. */
 int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const struct ofs_run_opts *o, struct ofs_run_result *res,
             char *err);
 /* Re-execute every finished rollout of `from` from its stored model

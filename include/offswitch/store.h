@@ -10,7 +10,14 @@
  * outcomes — is written inside the current transaction; ofs_store_commit()
  * makes everything since the last commit durable at once, so a rollout is
  * either wholly recorded or absent, and a resumed run never duplicates one
- * (UNIQUE(config_id, rep)). Message texts are stored once each in `blobs`
+ * (UNIQUE(config_id, rep)).
+ *
+ * Durability: the SQLite member runs in WAL mode with synchronous=FULL, so
+ * once ofs_store_commit() returns 0 what it committed survives a kill -9 of
+ * the process and a power loss or OS crash (the WAL is fsynced at each
+ * commit). The network engine commits every model turn before the rollout
+ * that received it sends its next request, so a crash costs at most the
+ * calls in flight at that moment. Message texts are stored once each in `blobs`
  * (the same sheet or prompt appears in thousands of rollouts).
  *
  * Errors: every function below returns 0 (or what its comment says) or a
@@ -73,9 +80,20 @@ int ofs_store_rollout(struct ofs_store *s, const struct ofs_rollout_rec *r);
 int ofs_store_begin_rollout(struct ofs_store *s, long long config_id, int rep, long long *rid);
 int ofs_store_append(struct ofs_store *s, long long rid, const struct ofs_chat *chat, int from);
 int ofs_store_finish_rollout(struct ofs_store *s, long long rid, const struct ofs_rollout_rec *r);
-/* Unfinished rollouts of a config (status running or budget_exhausted), at
- * most max of them. */
-int ofs_store_unfinished(struct ofs_store *s, long long config_id, long long *rids, int *reps, int max, int *n);
+/* A rollout of a config that is not "ok": running, budget_exhausted or
+ * error:<class> (the caller decides which to run again). */
+struct ofs_unfinished {
+	long long rid;
+	int rep;
+	char status[48]; /* truncated if longer */
+};
+/* The config's rollouts whose status is not "ok", by rep, at most max. */
+int ofs_store_unfinished(struct ofs_store *s, long long config_id, struct ofs_unfinished *u, int max, int *n);
+/* Make rollout rid "running" again to continue it: its messages from index
+ * `keep` on (and their tool calls) and its outcomes are removed, the earlier
+ * messages stay; *stored is how many stay (messages are stored as a prefix
+ * of the conversation: append from that index next). */
+int ofs_store_reopen(struct ofs_store *s, long long rid, int keep, int *stored);
 /* The assistant turns stored for a rollout, in order, as responses whose
  * strings live in A. This is also the judge's condensed history. */
 int ofs_store_turns(struct ofs_store *s, long long rid, struct ofs_arena *A, struct ofs_response **turns, int *n);

@@ -3,10 +3,15 @@
  * stored as it happens, retries with backoff and Retry-After, a circuit
  * breaker, request and token rate limits, and a cost/token budget.
  *
- * A rollout left "running" by a crash (or "budget_exhausted") is resumed
- * from its stored turns: they are fed back through the loop, which rebuilds
- * the same world because tools are deterministic, and only then does the
- * model get called again. */
+ * Durability: every turn a call brings is appended to the store at once and
+ * committed before any rollout sends its next request (one commit per poll
+ * of the network), so a crash costs at most the calls in flight.
+ *
+ * A rollout left "running" by a crash or a stop, "budget_exhausted", or
+ * ended by a transient failure is resumed from its stored turns: its row and
+ * turns stay, the turns are fed back through the loop, which rebuilds the
+ * same world because tools are deterministic, and only then does the model
+ * get called again. */
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -28,8 +33,6 @@ struct slot {
 	struct ofs_arena *A;
 	struct ofs_loop L;
 	double not_before;
-	struct ofs_response *replay;
-	int nreplay, ireplay;
 	const char *end_status; /* set when the rollout must end early */
 	char reason[96];
 };
@@ -65,7 +68,32 @@ struct engine {
 	uint64_t jitter; /* xorshift state for backoff jitter */
 	char err[OFS_ERRLEN];
 	int fatal;
+	int dirty; /* writes since the last commit */
 };
+
+int ofs_status_transient(const char *status)
+{
+	static const char *const transient[] = {"budget_exhausted", "error:circuit_open", "error:http_429", "error:http_408",
+	                                        "error:http_409",   "error:timeout",      "error:reset",    "error:connect",
+	                                        "error:truncated",  "error:parse",        "error:transport"};
+	for (size_t i = 0; i < sizeof transient / sizeof *transient; i++)
+		if (!strcmp(status, transient[i]))
+			return 1;
+	return !strncmp(status, "error:http_5", 12) && strlen(status) == 14;
+}
+
+static int store_fatal(struct engine *e, int code);
+
+/* Commit what was written since the last commit: every stored turn is
+ * durable before the next request goes out. */
+static int commit_now(struct engine *e)
+{
+	if (!e->dirty)
+		return 0;
+	e->dirty = 0;
+	int c = ofs_store_commit(e->rc->st);
+	return c ? store_fatal(e, c) : 0;
+}
 
 /* Remember a store failure as the run's fatal error. */
 static int store_fatal(struct engine *e, int code)
@@ -143,11 +171,19 @@ static int end_slot(struct engine *e, struct slot *s, const char *status)
 	memset(s, 0, sizeof *s);
 	e->active--;
 	e->res->done++;
+	e->dirty = 1;
 	if (rc) {
 		e->fatal = rc;
 		return -1;
 	}
 	return 0;
+}
+
+/* Whether a stored rollout with this status runs again. */
+static int redo(const struct engine *e, const char *status)
+{
+	return !strcmp(status, "running") || ofs_status_transient(status) ||
+	       (e->o->retry_errors && !strncmp(status, "error:", 6));
 }
 
 /* Load a config's state the first time one of its rollouts is needed. */
@@ -161,11 +197,25 @@ static int load_config(struct engine *e, int ci)
 	cs->done = ofs_xcalloc((size_t)e->reps, 1);
 	cs->res_rid = ofs_xcalloc((size_t)e->reps + 1, sizeof *cs->res_rid);
 	cs->res_rep = ofs_xcalloc((size_t)e->reps + 1, sizeof *cs->res_rep);
+	struct ofs_unfinished *u = ofs_xcalloc((size_t)e->reps + 1, sizeof *u);
 	struct ofs_store *st = e->rc->st;
-	int rc;
+	int rc, n = 0;
 	if ((rc = ofs_store_config(st, c, &cs->cid)) || (rc = ofs_store_done(st, cs->cid, cs->done, e->reps)) ||
-	    (rc = ofs_store_unfinished(st, cs->cid, cs->res_rid, cs->res_rep, e->reps, &cs->nres)))
+	    (rc = ofs_store_unfinished(st, cs->cid, u, e->reps, &n))) {
+		free(u);
 		return store_fatal(e, rc);
+	}
+	for (int k = 0; k < n; k++) {
+		if (u[k].rep < 0 || u[k].rep >= e->reps)
+			continue;
+		if (redo(e, u[k].status)) {
+			cs->done[u[k].rep] = 0;
+			cs->res_rid[cs->nres] = u[k].rid;
+			cs->res_rep[cs->nres++] = u[k].rep;
+		} else
+			e->res->failed_kept++;
+	}
+	free(u);
 	int skipped = 0;
 	for (int r = 0; r < e->reps; r++)
 		skipped += cs->done[r];
@@ -204,6 +254,24 @@ static int next_work(struct engine *e, int *ci, int *rep, long long *resume_rid)
 	return 0;
 }
 
+/* Continue stored rollout rid in slot s: its stored turns go through the
+ * loop (no network), the row stays and keeps them; anything stored past
+ * where the loop now stands is removed. */
+static int resume(struct engine *e, struct slot *s, long long rid)
+{
+	struct ofs_response *turns;
+	int n, rc;
+	if ((rc = ofs_store_turns(e->rc->st, rid, s->A, &turns, &n)))
+		return store_fatal(e, rc);
+	for (int i = 0; i < n && !s->L.done; i++)
+		ofs_loop_feed(&s->L, &turns[i]);
+	if ((rc = ofs_store_reopen(e->rc->st, rid, s->L.chat.n, &s->stored)))
+		return store_fatal(e, rc);
+	s->rid = rid;
+	e->res->resumed++;
+	return 0;
+}
+
 static int start_slot(struct engine *e, struct slot *s, int ci, int rep, long long resume_rid)
 {
 	struct ofs_config *c = &e->plan->cfgs[ci];
@@ -225,17 +293,13 @@ static int start_slot(struct engine *e, struct slot *s, int ci, int rep, long lo
 	s->A = ofs_arena_new(SLOT_ARENA);
 	cs->refs++;
 	e->active++;
-	int rc;
-	if (resume_rid) {
-		if ((rc = ofs_store_turns(e->rc->st, resume_rid, s->A, &s->replay, &s->nreplay)) ||
-		    (rc = ofs_store_drop(e->rc->st, resume_rid)))
-			return store_fatal(e, rc);
-		e->res->resumed++;
-	}
-	if ((rc = ofs_store_begin_rollout(e->rc->st, s->cid, rep, &s->rid)))
-		return store_fatal(e, rc);
+	e->dirty = 1;
 	ofs_loop_start(&s->L, cs->t, c->max_iters, s->A);
-	return 0;
+	if (!resume_rid) {
+		int rc = ofs_store_begin_rollout(e->rc->st, s->cid, rep, &s->rid);
+		return rc ? store_fatal(e, rc) : 0;
+	}
+	return resume(e, s, resume_rid);
 }
 
 /* Token buckets: capacity one second's worth (at least one request). */
@@ -320,6 +384,7 @@ static void on_done(void *ud, struct ofs_http_result *r)
 			return;
 		}
 		s->stored = s->L.chat.n;
+		e->dirty = 1;
 		check_budget(e);
 		if (e->res->budget_hit && !s->L.done)
 			s->end_status = "budget_exhausted";
@@ -332,7 +397,9 @@ static void on_done(void *ud, struct ofs_http_result *r)
 		snprintf(why, sizeof why, "the provider rejected the API key (HTTP %d)", r->status);
 		open_circuit(e, why);
 	}
-	if (r->cls == OFS_CALL_RETRY && ++s->attempts <= (e->o->max_retries >= 0 ? e->o->max_retries : 6)) {
+	/* A Retry-After beyond the cap (or "inf") ends the rollout: a later run retries it. */
+	int wait_ok = r->retry_after_s <= OFS_RETRY_AFTER_MAX_S;
+	if (r->cls == OFS_CALL_RETRY && wait_ok && ++s->attempts <= (e->o->max_retries >= 0 ? e->o->max_retries : 6)) {
 		e->res->retries++;
 		s->not_before = now_s() + backoff(e, s->attempts, r->retry_after_s);
 	} else {
@@ -431,7 +498,7 @@ static void fill_slots(struct engine *e, int *more)
 
 /* Drive every slot that is not waiting on the network; the time of the
  * next backoff that ends before *wake lowers it. */
-static void drive_slots(struct engine *e, double *wake)
+static void drive_slots(struct engine *e, double *wake, int stopping)
 {
 	struct ofs_run_result *res = e->res;
 	double t = now_s();
@@ -439,14 +506,14 @@ static void drive_slots(struct engine *e, double *wake)
 		struct slot *s = &e->slots[i];
 		if (!s->used || s->in_flight)
 			continue;
-		while (!s->L.done && !s->end_status && s->ireplay < s->nreplay)
-			ofs_loop_feed(&s->L, &s->replay[s->ireplay++]);
 		if (s->L.done || s->end_status)
 			end_slot(e, s, s->end_status ? s->end_status : "ok");
 		else if (res->circuit_open)
 			end_slot(e, s, "error:circuit_open");
 		else if (res->budget_hit)
 			end_slot(e, s, "budget_exhausted");
+		else if (stopping)
+			continue; /* stays "running", resumable */
 		else if (t < s->not_before)
 			*wake = fmin(*wake, s->not_before);
 		else if (rate_ok(e, (double)ofs_chat_tokens(&s->L.chat)))
@@ -459,18 +526,24 @@ int ofs__engine(struct ofs_recorder *rc, struct ofs_fixtures *fx, const struct o
 {
 	struct engine e = {.rc = rc, .fx = fx, .plan = plan, .prov = prov, .o = o, .res = res};
 	engine_init(&e, plan, o);
-	double last_commit = now_s(), last_report = 0;
+	double last_report = 0;
 	int more = 1;
 	while (!e.fatal) {
-		if (o->stop && *o->stop)
-			break; /* unfinished rollouts stay "running", resumable */
-		fill_slots(&e, &more);
-		if (e.fatal)
+		/* Stop (1): no new rollout, no new request; wait for the calls in
+		 * flight and store their turns. Abort (2): return now. */
+		int stopping = o->stop && *o->stop;
+		if (o->stop && *o->stop >= 2)
+			break;
+		if (!stopping)
+			fill_slots(&e, &more);
+		if (e.fatal || commit_now(&e))
 			break;
 		double wake = now_s() + 0.05;
-		drive_slots(&e, &wake);
+		drive_slots(&e, &wake, stopping);
 		if (e.fatal)
 			break;
+		if (stopping && !ofs_http_in_flight(e.http))
+			break; /* unfinished rollouts stay "running", resumable */
 		/* Done, or stopped by the breaker or the budget: rollouts not yet
 		 * started stay unrecorded, for the next run. */
 		if (!e.active && (!more || res->circuit_open || res->budget_hit))
@@ -478,17 +551,13 @@ int ofs__engine(struct ofs_recorder *rc, struct ofs_fixtures *fx, const struct o
 		int ms = (int)fmax(1, fmin(50, (wake - now_s()) * 1000));
 		ofs_http_poll(e.http, ms, on_done);
 		double t = now_s();
-		if (t - last_commit > 0.25) {
-			int c = ofs_store_commit(rc->st);
-			if (c)
-				store_fatal(&e, c);
-			last_commit = t;
-		}
 		if (t - last_report > 0.2) {
 			report(&e);
 			last_report = t;
 		}
 	}
+	if (!e.fatal)
+		commit_now(&e);
 	report(&e);
 	int rcode = e.fatal;
 	if (rcode)

@@ -10,7 +10,7 @@
 
 static const char schema[] =
         "PRAGMA journal_mode=WAL;"
-        "PRAGMA synchronous=NORMAL;"
+        "PRAGMA synchronous=FULL;"
         "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
         "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, started_at TEXT, command TEXT, version TEXT, planned INTEGER);"
         "CREATE TABLE IF NOT EXISTS configs(id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, task_type TEXT, dataset TEXT,"
@@ -293,6 +293,7 @@ static const struct ofs_store_ops sq_ops = {
         .append = ofs__sq_append,
         .finish_rollout = ofs__sq_finish_rollout,
         .unfinished = ofs__sq_unfinished,
+        .reopen = ofs__sq_reopen,
         .turns = ofs__sq_turns,
         .rollouts = ofs__sq_rollouts,
         .drop = ofs__sq_drop,

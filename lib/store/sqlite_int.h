@@ -48,11 +48,12 @@ int ofs__sq_begin_rollout(struct ofs_store *st, long long config_id, int rep, lo
 int ofs__sq_append(struct ofs_store *st, long long rid, const struct ofs_chat *chat, int from);
 int ofs__sq_finish_rollout(struct ofs_store *st, long long rid, const struct ofs_rollout_rec *r);
 int ofs__sq_drop(struct ofs_store *st, long long rid);
+int ofs__sq_reopen(struct ofs_store *st, long long rid, int keep, int *stored);
 int ofs__sq_export_jsonl(struct ofs_store *st, const char *path, long *count);
 int ofs__sq_judgments_init(struct ofs_store *st);
 int ofs__sq_judgment(struct ofs_store *st, const struct ofs_judgment_rec *j);
 
-int ofs__sq_unfinished(struct ofs_store *st, long long config_id, long long *rids, int *reps, int max, int *n);
+int ofs__sq_unfinished(struct ofs_store *st, long long config_id, struct ofs_unfinished *u, int max, int *n);
 int ofs__sq_turns(struct ofs_store *st, long long rid, struct ofs_arena *A, struct ofs_response **turns, int *n);
 int ofs__sq_rollouts(struct ofs_store *st, struct ofs_rollout_ref **refs, long *n);
 long ofs__sq_planned(struct ofs_store *st);

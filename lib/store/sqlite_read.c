@@ -6,23 +6,24 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
-int ofs__sq_unfinished(struct ofs_store *st, long long config_id, long long *rids, int *reps, int max, int *n)
+int ofs__sq_unfinished(struct ofs_store *st, long long config_id, struct ofs_unfinished *u, int max, int *n)
 {
 	struct sq *s = (struct sq *)st;
 	*n = 0;
 	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(
-	            s->db,
-	            "SELECT id, rep FROM rollouts WHERE config_id=? AND status IN ('running','budget_exhausted') ORDER BY rep",
-	            -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "SELECT id, rep, status FROM rollouts WHERE config_id=? AND status <> 'ok' ORDER BY rep",
+	                       -1, &q, NULL) != SQLITE_OK)
 		return ofs__sq_err(s, "unfinished");
 	sqlite3_bind_int64(q, 1, config_id);
 	int rc = SQLITE_DONE;
 	while (*n < max && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		rids[*n] = sqlite3_column_int64(q, 0);
-		reps[*n] = sqlite3_column_int(q, 1);
+		u[*n].rid = sqlite3_column_int64(q, 0);
+		u[*n].rep = sqlite3_column_int(q, 1);
+		const char *status = ofs__sq_col_text(q, 2);
+		snprintf(u[*n].status, sizeof u[*n].status, "%s", status ? status : "");
 		(*n)++;
 	}
 	int e = ofs__sq_end(s, rc, "unfinished");

@@ -195,6 +195,38 @@ int ofs__sq_drop(struct ofs_store *st, long long rid)
 	return e;
 }
 
+/* How many messages rollout rid has stored. */
+static int count_messages(struct sq *s, long long rid, int *n)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM messages WHERE rollout_id=?", -1, &q, NULL) != SQLITE_OK)
+		return ofs__sq_err(s, "count messages");
+	sqlite3_bind_int64(q, 1, rid);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int(q, 0);
+	int e = rc == SQLITE_ROW ? 0 : ofs__sq_err(s, "count messages");
+	sqlite3_finalize(q);
+	return e;
+}
+
+int ofs__sq_reopen(struct ofs_store *st, long long rid, int keep, int *stored)
+{
+	struct sq *s = (struct sq *)st;
+	int e = ofs__sq_tx(s);
+	if (!e)
+		e = ofs__sq_exec1(s, "DELETE FROM tool_calls WHERE rollout_id=? AND msg_idx>=?", rid, keep);
+	if (!e)
+		e = ofs__sq_exec1(s, "DELETE FROM messages WHERE rollout_id=? AND idx>=?", rid, keep);
+	if (!e)
+		e = ofs__sq_exec1(s, "DELETE FROM outcomes WHERE rollout_id=?", rid, 0);
+	if (!e)
+		e = ofs__sq_exec1(s, "UPDATE rollouts SET status='running' WHERE id=?", rid, 0);
+	if (!e)
+		e = count_messages(s, rid, stored);
+	return e;
+}
+
 /* The summary lines into f; their count in *n. */
 static int write_summaries(struct sq *s, FILE *f, long *n)
 {

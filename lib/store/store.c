@@ -130,9 +130,14 @@ int ofs_store_finish_rollout(struct ofs_store *s, long long rid, const struct of
 	return s->ops->finish_rollout(s, rid, r);
 }
 
-int ofs_store_unfinished(struct ofs_store *s, long long config_id, long long *rids, int *reps, int max, int *n)
+int ofs_store_unfinished(struct ofs_store *s, long long config_id, struct ofs_unfinished *u, int max, int *n)
 {
-	return s->ops->unfinished(s, config_id, rids, reps, max, n);
+	return s->ops->unfinished(s, config_id, u, max, n);
+}
+
+int ofs_store_reopen(struct ofs_store *s, long long rid, int keep, int *stored)
+{
+	return s->ops->reopen(s, rid, keep, stored);
 }
 
 int ofs_store_turns(struct ofs_store *s, long long rid, struct ofs_arena *A, struct ofs_response **turns, int *n)

@@ -21,7 +21,8 @@ struct ofs_store_ops {
 	int (*begin_rollout)(struct ofs_store *s, long long config_id, int rep, long long *rid);
 	int (*append)(struct ofs_store *s, long long rid, const struct ofs_chat *chat, int from);
 	int (*finish_rollout)(struct ofs_store *s, long long rid, const struct ofs_rollout_rec *r);
-	int (*unfinished)(struct ofs_store *s, long long config_id, long long *rids, int *reps, int max, int *n);
+	int (*unfinished)(struct ofs_store *s, long long config_id, struct ofs_unfinished *u, int max, int *n);
+	int (*reopen)(struct ofs_store *s, long long rid, int keep, int *stored);
 	int (*turns)(struct ofs_store *s, long long rid, struct ofs_arena *A, struct ofs_response **turns, int *n);
 	int (*rollouts)(struct ofs_store *s, struct ofs_rollout_ref **refs, long *n);
 	int (*drop)(struct ofs_store *s, long long rid);

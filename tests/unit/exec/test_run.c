@@ -51,7 +51,7 @@ static struct ofs_plan make_plan(const char *model, int limit)
 	return p;
 }
 
-static volatile int stop_after_flag;
+static volatile sig_atomic_t stop_after_flag;
 static long stop_after;
 static void stopper(void *ud, const struct ofs_progress *p)
 {

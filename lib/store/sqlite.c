@@ -358,12 +358,15 @@ static int identify(struct sq *s, long long *version, int *stamped)
 	*version = uv;
 	if (app == SQ_APP_ID || (app == 0 && uv == 0 && ntables == 0))
 		return 0;
-	if (app == 0 && (e = query_int(s,
-	                               "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN"
-	                               " ('meta','runs','configs','rollouts','messages','outcomes')",
-	                               &ours, "schema")))
-		return e;
-	if (ours == 6 &&
+	/* unstamped: offswitch 0.1's if meta names its version and nothing else is there */
+	long long others = 1;
+	if (app == 0 &&
+	    !(e = query_int(s,
+	                    "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT IN"
+	                    " ('meta','runs','configs','blobs','blobs_hash','rollouts','messages','tool_calls','outcomes',"
+	                    "'judgments')",
+	                    &others, "schema")) &&
+	    !others && !(e = query_int(s, "SELECT count(*) FROM sqlite_master WHERE name='meta'", &ours, "schema")) && ours &&
 	    !(e = query_int(s, "SELECT CAST(value AS INTEGER) FROM meta WHERE key='schema_version'", &ours, "schema")) &&
 	    ours > 0) {
 		*version = uv ? uv : ours;

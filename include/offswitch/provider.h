@@ -50,6 +50,10 @@ struct ofs_provider_opts {
  * unknown provider names the known ones; a missing API key names the
  * variable, never a value): all checked here, before any rollout. */
 struct ofs_provider *ofs_provider_new(const char *model, const struct ofs_provider_opts *opts, char *err);
+/* The same, returning the code: 0, OFS_ENOTFOUND (no kind has the model's
+ * prefix and no base URL was given) or OFS_EDATA (the kind refused it: a
+ * bad script, a missing key); *out is NULL on failure. */
+int ofs_provider_open(struct ofs_provider **out, const char *model, const struct ofs_provider_opts *opts, char *err);
 void ofs_provider_free(struct ofs_provider *p);
 /* The message of the handle's last failure ("" if none). */
 const char *ofs_provider_errmsg(const struct ofs_provider *p);

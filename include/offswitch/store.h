@@ -34,13 +34,23 @@
 
 struct ofs_store;
 
-/* Open or create the store at location. 0, or OFS_ENOTFOUND (an unknown
- * scheme: the message names the known stores), OFS_EIO, OFS_ECORRUPT; *s is
- * NULL on failure. */
+/* Open or create the store at location, as its one writer. 0, or
+ * OFS_ENOTFOUND (an unknown scheme: the message names the known stores),
+ * OFS_ESTATE (another process has it open for writing: "DIR is in use by pid
+ * N"), OFS_EIO (cannot be read or written: a read-only file or directory),
+ * OFS_ECORRUPT (damaged — an existing database is quick-checked on open —,
+ * not offswitch's, or written by a newer offswitch); *s is NULL on failure
+ * and nothing was written. An older offswitch database is migrated. Every
+ * message names the database file. */
 int ofs_store_open(struct ofs_store **s, const char *location, char *err);
-/* Open read-only; a directory without a database is an error (OFS_EIO) that
- * says it is not a run directory. */
+/* Open read-only (no lock, no migration; same checks and errors); a
+ * directory without a database is an error (OFS_EIO) that says it is not a
+ * run directory. */
 int ofs_store_open_ro(struct ofs_store **s, const char *location, char *err);
+/* Open read-only for ofs_store_check(): no quick check (damage is the
+ * check's finding, not an open error) and OFS_ESTATE while a writer holds
+ * the store. */
+int ofs_store_open_check(struct ofs_store **s, const char *location, char *err);
 /* Rolls back what was not committed. NULL-safe. */
 void ofs_store_close(struct ofs_store *s);
 /* The message of the last failed call on s ("" if none). NULL-safe. */
@@ -180,4 +190,28 @@ struct ofs_judgment_rec {
 };
 /* Insert or replace the verdict (in the current transaction). */
 int ofs_store_judgment(struct ofs_store *s, const struct ofs_judgment_rec *j);
+
+/* ---- checking a run directory (offswitch check) ---- */
+
+/* One problem found, as a line naming the file at fault. */
+typedef void (*ofs_problem_cb)(void *ud, const char *problem);
+/* One rollout row as recorded (strings borrowed for the callback). */
+struct ofs_store_record {
+	long long id;
+	const char *status, *transcript, *summary;
+};
+typedef int (*ofs_record_cb)(void *ud, const struct ofs_store_record *r);
+/* Every rollout row, running ones too, in id order; a non-zero return of cb
+ * stops (and is not an error). */
+int ofs_store_records(struct ofs_store *s, ofs_record_cb cb, void *ud);
+/* The full check of run directory dir: the store's own integrity check, then
+ * each finished rollout against dir's files — its summary line in
+ * rollouts.jsonl exactly once, its transcript present and valid JSON — and no
+ * extras (lines or files under transcripts/ that no rollout names). cb gets
+ * each problem; returns how many (0: healthy) or an OFS_E* code when the
+ * check could not run. rollouts.jsonl is read up to OFS_CHECK_MAX_JSONL
+ * bytes, each transcript up to OFS_CHECK_MAX_TRANSCRIPT. */
+#define OFS_CHECK_MAX_JSONL      (1L << 30)
+#define OFS_CHECK_MAX_TRANSCRIPT (256L << 20)
+long ofs_store_check(struct ofs_store *s, const char *dir, ofs_problem_cb cb, void *ud);
 #endif

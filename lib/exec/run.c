@@ -75,13 +75,14 @@ struct providers {
 	int n, any_http;
 };
 
-static struct ofs_provider *provider_for(struct providers *ps, const char *model, const struct ofs_run_opts *o, char *err)
+static struct ofs_provider *provider_for(struct providers *ps, const char *model, const struct ofs_run_opts *o, int *code,
+                                         char *err)
 {
 	for (int k = 0; k < ps->n; k++)
 		if (!strcmp(ps->model[k], model))
 			return ps->p[k];
 	if (ps->n == MAX_MODELS) {
-		ofs_fail(err, OFS_EDATA, "too many models in one run (limit %d)", MAX_MODELS);
+		*code = ofs_fail(err, OFS_EDATA, "too many models in one run (limit %d)", MAX_MODELS);
 		return NULL;
 	}
 	struct ofs_provider_opts po = o->provider ? *o->provider : (struct ofs_provider_opts){0};
@@ -90,7 +91,8 @@ static struct ofs_provider *provider_for(struct providers *ps, const char *model
 		po.reasoning_effort = ms->reasoning_effort;
 	if (ms && ms->max_output_tokens)
 		po.max_tokens = ms->max_output_tokens;
-	struct ofs_provider *p = ofs_provider_new(model, &po, err);
+	struct ofs_provider *p;
+	*code = ofs_provider_open(&p, model, &po, err);
 	if (p) {
 		ps->model[ps->n] = model;
 		ps->p[ps->n++] = p;
@@ -103,8 +105,9 @@ static int open_providers(struct providers *ps, const struct ofs_plan *plan, con
 {
 	ps->of = ofs_xcalloc((size_t)plan->n + 1, sizeof *ps->of);
 	for (int i = 0; i < plan->n; i++) {
-		if (!(ps->of[i] = provider_for(ps, plan->cfgs[i].model, o, err)))
-			return OFS_EDATA;
+		int e = 0;
+		if (!(ps->of[i] = provider_for(ps, plan->cfgs[i].model, o, &e, err)))
+			return e ? e : OFS_EDATA;
 		ps->any_http |= ps->of[i]->http != NULL;
 	}
 	return 0;

@@ -34,22 +34,30 @@ static void known_names(struct ofs_buf *b)
 	}
 }
 
-struct ofs_provider *ofs_provider_new(const char *model, const struct ofs_provider_opts *opts, char *err)
+int ofs_provider_open(struct ofs_provider **out, const char *model, const struct ofs_provider_opts *opts, char *err)
 {
 	static const struct ofs_provider_opts none = {0};
 	if (!opts)
 		opts = &none;
+	*out = NULL;
 	for (int i = 0; i < NKINDS; i++)
 		if (!strncmp(model, kinds[i].prefix, strlen(kinds[i].prefix)))
-			return kinds[i].make(model, kinds[i].prefix, opts, err);
+			return (*out = kinds[i].make(model, kinds[i].prefix, opts, err)) ? 0 : OFS_EDATA;
 	if (opts->base_url)
-		return ofs__http_make(model, NULL, opts, err);
+		return (*out = ofs__http_make(model, NULL, opts, err)) ? 0 : OFS_EDATA;
 	const char *slash = strchr(model, '/');
 	struct ofs_buf b = {0};
 	known_names(&b);
-	ofs_fail(err, OFS_ENOTFOUND,
-	         "model '%s': unknown provider '%.*s' (known: %s; or give --base-url for an OpenAI-compatible endpoint)", model,
-	         slash ? (int)(slash - model) : (int)strlen(model), model, b.p);
+	int e = ofs_fail(err, OFS_ENOTFOUND,
+	                 "model '%s': unknown provider '%.*s' (known: %s; or give --base-url for an OpenAI-compatible endpoint)",
+	                 model, slash ? (int)(slash - model) : (int)strlen(model), model, b.p);
 	ofs_buf_free(&b);
-	return NULL;
+	return e;
+}
+
+struct ofs_provider *ofs_provider_new(const char *model, const struct ofs_provider_opts *opts, char *err)
+{
+	struct ofs_provider *p;
+	ofs_provider_open(&p, model, opts, err);
+	return p;
 }

@@ -1,5 +1,7 @@
-/* sqlite.c — the SQLite store (DIR/offswitch.db): schema, open and close,
- * transactions, the blob index, runs and configs. Rollouts are written in
+/* sqlite.c — the SQLite store (DIR/offswitch.db): schema, open (one writer
+ * by DIR/offswitch.lock, foreign/newer files refused, an existing file
+ * quick-checked, older ones migrated) and close, transactions, the blob
+ * index, runs and configs. Rollouts are written in
  * sqlite_write.c and read in sqlite_read.c. */
 #include "store/sqlite_int.h"
 
@@ -7,6 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Who wrote the file: PRAGMA application_id "OFSW", and the schema version
+ * this code writes in PRAGMA user_version. Schema 1 files (offswitch 0.1)
+ * carry no stamp: their version is meta.schema_version; opening one
+ * read-write stamps it. A newer version is refused. */
+#define SQ_APP_ID 0x4f465357
+#define SQ_SCHEMA 1
 
 static const char schema[] =
         "PRAGMA journal_mode=WAL;"
@@ -55,7 +64,7 @@ int ofs__sq_err(struct sq *s, const char *what)
 {
 	int e = sqlite3_errcode(s->db);
 	int code = e == SQLITE_CORRUPT || e == SQLITE_NOTADB ? OFS_ECORRUPT : OFS_EIO;
-	return ofs__store_fail(&s->base, code, "database: %s: %s", what, sqlite3_errmsg(s->db));
+	return ofs__store_fail(&s->base, code, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 }
 
 int ofs__sq_end(struct sq *s, int rc, const char *what)
@@ -278,6 +287,7 @@ static void sq_close(struct ofs_store *base)
 	for (int i = 0; i < Q__N; i++)
 		sqlite3_finalize(s->q[i]);
 	sqlite3_close(s->db);
+	ofs_dirlock_release(s->lock); /* after the database is closed */
 	free(s->slots);
 	free(s);
 }
@@ -306,6 +316,8 @@ static const struct ofs_store_ops sq_ops = {
         .judgments_init = ofs__sq_judgments_init,
         .judged = ofs__sq_judged,
         .judgment = ofs__sq_judgment,
+        .integrity = ofs__sq_integrity,
+        .records = ofs__sq_records,
 };
 
 static struct sq *sq_new(int ro)
@@ -316,50 +328,176 @@ static struct sq *sq_new(int ro)
 	return s;
 }
 
-static int open_rw(struct sq *s, const char *path, char *err)
+/* One integer from a PRAGMA or query (0 when it returns no row). */
+static int query_int(struct sq *s, const char *sql, long long *v, const char *what)
 {
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
-		return ofs_fail(err, OFS_EIO, "cannot open database %s: %s", path,
-		                s->db ? sqlite3_errmsg(s->db) : "out of memory");
-	sqlite3_busy_timeout(s->db, 5000);
-	char *msg = NULL;
-	if (sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
-		int e = sqlite3_errcode(s->db) == SQLITE_NOTADB || sqlite3_errcode(s->db) == SQLITE_CORRUPT ? OFS_ECORRUPT
-		                                                                                            : OFS_EIO;
-		ofs_fail(err, e, "cannot set up database %s: %s", path, msg ? msg : "?");
-		sqlite3_free(msg);
+	sqlite3_stmt *st;
+	*v = 0;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return ofs__sq_err(s, what);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	int e = ofs__sq_end(s, rc, what);
+	sqlite3_finalize(st);
+	return e;
+}
+
+/* Whose file it is, read without writing: *version 0 for an empty database,
+ * else its schema version; *stamped when the header carries SQ_APP_ID.
+ * A schema-1 file predates the stamp: its version is in meta. OFS_ECORRUPT
+ * for anything else. */
+static int identify(struct sq *s, long long *version, int *stamped)
+{
+	long long app, uv, ntables, ours = 0;
+	int e;
+	if ((e = query_int(s, "PRAGMA application_id", &app, "header")) ||
+	    (e = query_int(s, "PRAGMA user_version", &uv, "header")) ||
+	    (e = query_int(s, "SELECT count(*) FROM sqlite_master", &ntables, "schema")))
 		return e;
+	*stamped = app == SQ_APP_ID;
+	*version = uv;
+	if (app == SQ_APP_ID || (app == 0 && uv == 0 && ntables == 0))
+		return 0;
+	/* unstamped: offswitch 0.1's if meta names its version and nothing else is there */
+	long long others = 1;
+	if (app == 0 &&
+	    !(e = query_int(s,
+	                    "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT IN"
+	                    " ('meta','runs','configs','blobs','blobs_hash','rollouts','messages','tool_calls','outcomes',"
+	                    "'judgments')",
+	                    &others, "schema")) &&
+	    !others && !(e = query_int(s, "SELECT count(*) FROM sqlite_master WHERE name='meta'", &ours, "schema")) && ours &&
+	    !(e = query_int(s, "SELECT CAST(value AS INTEGER) FROM meta WHERE key='schema_version'", &ours, "schema")) &&
+	    ours > 0) {
+		*version = uv ? uv : ours;
+		return 0;
 	}
-	for (int i = 0; i < Q__N; i++)
-		if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK)
-			return ofs_fail(err, ofs__sq_err(s, "prepare"), "%s", s->base.errmsg);
-	if (load_blobs(s))
-		return ofs_fail(err, OFS_EIO, "%s", s->base.errmsg);
+	return e ? e
+	         : ofs__store_fail(&s->base, OFS_ECORRUPT,
+	                           "%s is not an offswitch database (application_id %lld, %lld schema objects); it was left "
+	                           "untouched",
+	                           s->path, app, ntables);
+}
+
+static int check_version(struct sq *s, long long v)
+{
+	if (v <= SQ_SCHEMA)
+		return 0;
+	return ofs__store_fail(&s->base, OFS_ECORRUPT,
+	                       "%s was written by a newer offswitch (schema version %lld; this one knows up to %d); use "
+	                       "that version",
+	                       s->path, v, SQ_SCHEMA);
+}
+
+/* PRAGMA quick_check: damage found is OFS_ECORRUPT with its first message. */
+static int quick_check(struct sq *s)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
+		return ofs__sq_err(s, "quick check");
+	int rc = sqlite3_step(st), e;
+	const char *r = rc == SQLITE_ROW ? ofs__sq_col_text(st, 0) : NULL;
+	if (r && strcmp(r, "ok")) {
+		const char *nl = strrchr(r, '\n'); /* past "*** in database main ***" */
+		e = ofs__store_fail(&s->base, OFS_ECORRUPT,
+		                    "%s is damaged (%s); nothing was changed (offswitch check lists the damage)", s->path,
+		                    nl ? nl + 1 : r);
+	} else
+		e = ofs__sq_end(s, rc, "quick check");
+	sqlite3_finalize(st);
+	return e;
+}
+
+/* Identify the file, refuse a newer one and quick-check an existing one. */
+static int vet(struct sq *s, int flags, long long *v, int *stamped)
+{
+	int e = identify(s, v, stamped);
+	if (!e)
+		e = check_version(s, *v);
+	if (!e && *v && !(flags & OFS__STORE_NOCHECK))
+		e = quick_check(s);
+	if (e && sqlite3_errcode(s->db) == SQLITE_READONLY)
+		ofs__store_fail(&s->base, OFS_EIO,
+		                "%s cannot be opened: SQLite must write its -shm file beside it and the directory is read-only",
+		                s->path);
+	return e;
+}
+
+/* Bring an older file up to SQ_SCHEMA and stamp its header. Schema 1 files
+ * lack only the stamp; a schema 2 would add its changes here (from < 2). */
+static int migrate(struct sq *s, long long from, int stamped)
+{
+	if (stamped && from == SQ_SCHEMA)
+		return 0;
+	char q[96];
+	snprintf(q, sizeof q, "PRAGMA application_id=%d; PRAGMA user_version=%d;", SQ_APP_ID, SQ_SCHEMA);
+	if (sqlite3_exec(s->db, q, NULL, NULL, NULL) != SQLITE_OK)
+		return ofs__sq_err(s, "stamp the schema version");
 	return 0;
 }
 
-static int open_ro(struct sq *s, const char *dir, const char *path, char *err)
+static int open_rw(struct sq *s, const char *dir, int flags, char *err)
 {
-	if (access(path, F_OK))
+	int e = ofs_dirlock_take(&s->lock, dir, "offswitch.lock", 0, err);
+	if (e)
+		return e;
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+		return ofs_fail(err, OFS_EIO, "cannot open database %s: %s", s->path,
+		                s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	if (sqlite3_db_readonly(s->db, "main") == 1)
+		return ofs_fail(err, OFS_EIO, "%s is read-only; offswitch needs to write it (nothing was changed)", s->path);
+	sqlite3_busy_timeout(s->db, 5000);
+	long long v;
+	int stamped;
+	if ((e = vet(s, flags, &v, &stamped)))
+		return ofs_fail(err, e, "%s", s->base.errmsg);
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+		e = sqlite3_errcode(s->db) == SQLITE_NOTADB || sqlite3_errcode(s->db) == SQLITE_CORRUPT ? OFS_ECORRUPT : OFS_EIO;
+		ofs_fail(err, e, "cannot set up database %s: %s", s->path, msg ? msg : "?");
+		sqlite3_free(msg);
+		return e;
+	}
+	if ((e = migrate(s, v, stamped)))
+		return ofs_fail(err, e, "%s", s->base.errmsg);
+	for (int i = 0; i < Q__N; i++)
+		if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK)
+			return ofs_fail(err, ofs__sq_err(s, "prepare"), "%s", s->base.errmsg);
+	if ((e = load_blobs(s)))
+		return ofs_fail(err, e, "%s", s->base.errmsg);
+	return 0;
+}
+
+static int open_ro(struct sq *s, const char *dir, int flags, char *err)
+{
+	if (access(s->path, F_OK))
 		return ofs_fail(err, OFS_EIO,
 		                "%s is not a run directory: it has no offswitch.db (make one with offswitch run --out %s)", dir,
 		                dir);
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-		return ofs_fail(err, OFS_EIO, "cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &st, NULL) != SQLITE_OK)
-		return ofs_fail(err, OFS_ECORRUPT, "%s is not an offswitch database: %s", path, sqlite3_errmsg(s->db));
-	sqlite3_finalize(st);
+	int e;
+	if ((flags & OFS__STORE_NOCHECK) && (e = ofs_dirlock_take(&s->lock, dir, "offswitch.lock", 1, err)))
+		return e;
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return ofs_fail(err, OFS_EIO, "cannot open %s: %s", s->path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	long long v;
+	int stamped;
+	if ((e = vet(s, flags, &v, &stamped)))
+		return ofs_fail(err, e, "%s", s->base.errmsg);
+	if (!v)
+		return ofs_fail(err, OFS_ECORRUPT, "%s is not an offswitch database: it is empty", s->path);
 	return 0;
 }
 
 /* The registry's open: location is the run directory. */
-static int sq_open(struct ofs_store **out, const char *dir, int ro, char *err)
+static int sq_open(struct ofs_store **out, const char *dir, int flags, char *err)
 {
-	char path[4096];
-	snprintf(path, sizeof path, "%s/offswitch.db", dir);
-	struct sq *s = sq_new(ro);
-	int e = ro ? open_ro(s, dir, path, err) : open_rw(s, path, err);
+	struct sq *s = sq_new(flags & OFS__STORE_RO);
+	if ((size_t)snprintf(s->path, sizeof s->path, "%s/offswitch.db", dir) >= sizeof s->path) {
+		sq_close(&s->base);
+		return ofs_fail(err, OFS_EIO, "run directory path too long: %s", dir);
+	}
+	int e = s->ro ? open_ro(s, dir, flags, err) : open_rw(s, dir, flags, err);
 	if (e) {
 		sq_close(&s->base);
 		return e;

@@ -5,6 +5,7 @@
 #define OFFSWITCH_SQLITE_INT_H
 #include <sqlite3.h>
 
+#include "offswitch/lock.h"
 #include "store/store_int.h"
 
 /* Statements prepared once per read-write handle. */
@@ -19,14 +20,16 @@ struct bslot {
 struct sq {
 	struct ofs_store base; /* first: the dispatcher's view */
 	sqlite3 *db;
-	sqlite3_stmt *q[Q__N]; /* NULL when read-only */
+	char path[4096];          /* DIR/offswitch.db, for messages */
+	struct ofs_dirlock *lock; /* DIR/offswitch.lock while open read-write */
+	sqlite3_stmt *q[Q__N];    /* NULL when read-only */
 	long long run_id;
 	int in_tx, ro;
 	struct bslot *slots;
 	size_t nslots, used;
 };
 
-/* The handle's message "database: WHAT: <sqlite's message>"; returns
+/* The handle's message "DIR/offswitch.db: WHAT: <sqlite's message>"; returns
  * OFS_ECORRUPT for a damaged or foreign file, OFS_EIO otherwise. */
 int ofs__sq_err(struct sq *s, const char *what);
 /* After a row loop: 0 if rc is SQLITE_DONE (or SQLITE_ROW, the callback
@@ -62,4 +65,6 @@ int ofs__sq_each_message(struct ofs_store *st, ofs_msg_cb cb, void *ud);
 int ofs__sq_each_call(struct ofs_store *st, ofs_call_cb cb, void *ud);
 int ofs__sq_rates(struct ofs_store *st, ofs_rate_cb cb, void *ud);
 int ofs__sq_judged(struct ofs_store *st, long long rid, const char *question, const char *judge_model);
+int ofs__sq_integrity(struct ofs_store *st, ofs_problem_cb cb, void *ud, long *n);
+int ofs__sq_records(struct ofs_store *st, ofs_record_cb cb, void *ud);
 #endif

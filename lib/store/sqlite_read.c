@@ -1,10 +1,12 @@
 /* sqlite_read.c — the SQLite store's read path: resume lookups, stored
  * turns, scans for reports and transcript browsers, behaviour rates and the
- * judge's already-answered lookup. Every row loop ends in SQLITE_DONE or
+ * judge's already-answered lookup, the integrity check and the raw rollout
+ * rows offswitch check reads. Every row loop ends in SQLITE_DONE or
  * reports the error. */
 #include "store/sqlite_int.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -136,8 +138,11 @@ long ofs__sq_planned(struct ofs_store *st)
 	sqlite3_stmt *q;
 	long v = -1;
 	if (sqlite3_prepare_v2(s->db, "SELECT planned FROM runs ORDER BY id DESC LIMIT 1", -1, &q, NULL) == SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+		int rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
 			v = (long)sqlite3_column_int64(q, 0);
+		else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			ofs__sq_err(s, "runs"); /* -1 with the message in the handle */
 		sqlite3_finalize(q);
 	}
 	return v;
@@ -187,6 +192,7 @@ struct row_cb {
 	ofs_scan_cb scan;
 	ofs_msg_cb msg;
 	ofs_call_cb call;
+	ofs_record_cb rec;
 	void *ud;
 };
 
@@ -309,4 +315,46 @@ int ofs__sq_judged(struct ofs_store *st, long long rid, const char *question, co
 	int e = rc == SQLITE_ROW ? 1 : ofs__sq_end(s, rc, "judgments");
 	sqlite3_finalize(q);
 	return e;
+}
+
+int ofs__sq_integrity(struct ofs_store *st, ofs_problem_cb cb, void *ud, long *n)
+{
+	struct sq *s = (struct sq *)st;
+	char line[OFS_ERRLEN + 64];
+	*n = 0;
+	sqlite3_stmt *q;
+	int rc;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &q, NULL) == SQLITE_OK) {
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+			const char *r = ofs__sq_col_text(q, 0);
+			if (r && !strcmp(r, "ok"))
+				continue;
+			snprintf(line, sizeof line, "%s: %s", s->path, r ? r : "?");
+			cb(ud, line);
+			(*n)++;
+		}
+		sqlite3_finalize(q);
+	} else
+		rc = sqlite3_errcode(s->db);
+	if (rc != SQLITE_DONE) { /* the check itself could not read the file: damage too */
+		snprintf(line, sizeof line, "%s: integrity check stopped: %s", s->path, sqlite3_errstr(rc));
+		cb(ud, line);
+		(*n)++;
+	}
+	return 0;
+}
+
+static int record_one(sqlite3_stmt *q, void *ctx)
+{
+	struct row_cb *c = ctx;
+	struct ofs_store_record r = {sqlite3_column_int64(q, 0), ofs__sq_col_text(q, 1), ofs__sq_col_text(q, 2),
+	                             ofs__sq_col_text(q, 3)};
+	return c->rec(c->ud, &r);
+}
+
+int ofs__sq_records(struct ofs_store *st, ofs_record_cb cb, void *ud)
+{
+	struct row_cb c = {.rec = cb, .ud = ud};
+	return each_row((struct sq *)st, "SELECT id, status, transcript, summary FROM rollouts ORDER BY id", "rollouts",
+	                record_one, &c);
 }

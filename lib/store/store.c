@@ -33,15 +33,15 @@ static size_t scheme_len(const char *location)
 	return strncmp(location + n, "://", 3) ? 0 : n;
 }
 
-static int open_at(struct ofs_store **out, const char *location, int ro, char *err)
+static int open_at(struct ofs_store **out, const char *location, int flags, char *err)
 {
 	*out = NULL;
 	size_t n = scheme_len(location);
 	if (!n)
-		return kinds[0]->open(out, location, ro, err);
+		return kinds[0]->open(out, location, flags, err);
 	for (size_t i = 0; i < NKINDS; i++)
 		if (strlen(kinds[i]->scheme) == n && !strncmp(location, kinds[i]->scheme, n))
-			return kinds[i]->open(out, location + n + 3, ro, err);
+			return kinds[i]->open(out, location + n + 3, flags, err);
 	char known[256] = "";
 	for (size_t i = 0; i < NKINDS; i++)
 		snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s://", i ? ", " : "", kinds[i]->scheme);
@@ -56,7 +56,12 @@ int ofs_store_open(struct ofs_store **s, const char *location, char *err)
 
 int ofs_store_open_ro(struct ofs_store **s, const char *location, char *err)
 {
-	return open_at(s, location, 1, err);
+	return open_at(s, location, OFS__STORE_RO, err);
+}
+
+int ofs_store_open_check(struct ofs_store **s, const char *location, char *err)
+{
+	return open_at(s, location, OFS__STORE_RO | OFS__STORE_NOCHECK, err);
 }
 
 void ofs_store_close(struct ofs_store *s)
@@ -198,4 +203,9 @@ int ofs_store_judged(struct ofs_store *s, long long rid, const char *question, c
 int ofs_store_judgment(struct ofs_store *s, const struct ofs_judgment_rec *j)
 {
 	return s->ops->judgment(s, j);
+}
+
+int ofs_store_records(struct ofs_store *s, ofs_record_cb cb, void *ud)
+{
+	return s->ops->records(s, cb, ud);
 }

@@ -35,6 +35,10 @@ struct ofs_store_ops {
 	int (*judgments_init)(struct ofs_store *s);
 	int (*judged)(struct ofs_store *s, long long rid, const char *question, const char *judge_model);
 	int (*judgment)(struct ofs_store *s, const struct ofs_judgment_rec *j);
+	/* The member's full integrity check: cb once per problem found, *n the count. */
+	int (*integrity)(struct ofs_store *s, ofs_problem_cb cb, void *ud, long *n);
+	/* Every rollout row (running ones too), in id order. */
+	int (*records)(struct ofs_store *s, ofs_record_cb cb, void *ud);
 };
 
 /* The part of every handle the dispatcher sees. */
@@ -43,13 +47,18 @@ struct ofs_store {
 	char errmsg[OFS_ERRLEN];
 };
 
+/* How a store is opened (flags of ofs_store_kind.open). */
+enum {
+	OFS__STORE_RO = 1,      /* read-only; without it: read-write, created if missing, one owner */
+	OFS__STORE_NOCHECK = 2, /* skip the quick check on open (offswitch check runs the full one) */
+};
 /* One registry entry: `scheme` names locations "scheme://..."; the default
- * member (the first entry) also takes plain directory paths. open: read-write
- * (created if missing) or, with ro, read-only; 0 or an OFS_E* code with a
- * message in err (OFS_ERRLEN). */
+ * member (the first entry) also takes plain directory paths. open with
+ * OFS__STORE_* flags; 0 or an OFS_E* code with a message in err
+ * (OFS_ERRLEN). */
 struct ofs_store_kind {
 	const char *scheme;
-	int (*open)(struct ofs_store **out, const char *location, int ro, char *err);
+	int (*open)(struct ofs_store **out, const char *location, int flags, char *err);
 };
 extern const struct ofs_store_kind ofs__store_sqlite;
 

@@ -1,9 +1,11 @@
 /* test_store.c — the store family: the registry (which member opens which
  * location), the handle's last error, plain records in and out, and the
- * judge's verdicts stored through the store. */
+ * judge's verdicts stored through the store; ownership (the lock, foreign and
+ * newer files) and the check. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include "t.h"
@@ -57,6 +59,78 @@ static void test_errors(void)
 	CHECK_INT(ofs_store_begin_rollout(s, 1, 0, &(long long){0}), OFS_ESTATE);
 	CHECK(strstr(ofs_store_errmsg(s), "read-only") != NULL);
 	ofs_store_close(s);
+}
+
+/* A problem line from ofs_store_check, counted. */
+static void count_problem(void *ud, const char *msg)
+{
+	(void)msg;
+	(*(long *)ud)++;
+}
+
+/* Run sql on DIR/offswitch.db with the sqlite3 library directly. */
+static void raw_sql(const char *dir, const char *q)
+{
+	char path[400];
+	snprintf(path, sizeof path, "%s/offswitch.db", dir);
+	sqlite3 *db;
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, q, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* One writer at a time; foreign and newer files refused untouched; an
+ * unstamped (schema 1) file stamped; check on a healthy empty run. */
+static void test_ownership(void)
+{
+	char dir[300], err[OFS_ERRLEN] = "";
+	snprintf(dir, sizeof dir, "%s/own", tmpdir);
+	mkdir(dir, 0777);
+	struct ofs_store *a, *b = (struct ofs_store *)1;
+	CHECK_INT(ofs_store_open(&a, dir, err), 0);
+	CHECK_INT(ofs_store_open(&b, dir, err), OFS_ESTATE);
+	CHECK(b == NULL);
+	char want[400];
+	snprintf(want, sizeof want, "%s is in use by pid %ld", dir, (long)getpid());
+	CHECK(strstr(err, want) != NULL);
+	CHECK_INT(ofs_store_open_check(&b, dir, err), OFS_ESTATE);
+	ofs_store_close(a);
+	CHECK_INT(ofs_store_open(&b, dir, err), 0); /* released on close */
+	ofs_store_close(b);
+	/* healthy: no problems (no rollouts, an empty rollouts.jsonl) */
+	char jl[400];
+	snprintf(jl, sizeof jl, "%s/rollouts.jsonl", dir);
+	fclose(fopen(jl, "w"));
+	long n = 0;
+	CHECK_INT(ofs_store_open_check(&a, dir, err), 0);
+	CHECK_INT((int)ofs_store_check(a, dir, count_problem, &n), 0);
+	CHECK_INT((int)n, 0);
+	ofs_store_close(a);
+	/* unstamped schema 1 (offswitch 0.1) opens and is stamped */
+	raw_sql(dir, "PRAGMA application_id=0; PRAGMA user_version=0;");
+	CHECK_INT(ofs_store_open(&a, dir, err), 0);
+	ofs_store_close(a);
+	/* newer: refused by both opens */
+	raw_sql(dir, "PRAGMA user_version=42;");
+	CHECK_INT(ofs_store_open(&a, dir, err), OFS_ECORRUPT);
+	CHECK(strstr(err, "newer offswitch") && strstr(err, "offswitch.db"));
+	CHECK_INT(ofs_store_open_ro(&a, dir, err), OFS_ECORRUPT);
+	/* foreign: refused, and not given offswitch's tables */
+	char fdir[300];
+	snprintf(fdir, sizeof fdir, "%s/foreign", tmpdir);
+	mkdir(fdir, 0777);
+	raw_sql(fdir, "CREATE TABLE t(a);");
+	CHECK_INT(ofs_store_open(&a, fdir, err), OFS_ECORRUPT);
+	CHECK(strstr(err, "not an offswitch database") != NULL);
+	char path[400];
+	snprintf(path, sizeof path, "%s/offswitch.db", fdir);
+	sqlite3 *db;
+	sqlite3_open(path, &db);
+	sqlite3_stmt *q;
+	sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &q, NULL);
+	CHECK(sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 1);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
 }
 
 /* A rollout as plain records (no agent loop): written, then read back. */
@@ -156,6 +230,7 @@ int main(void)
 	RUN(test_errors);
 	RUN(test_plain_records);
 	RUN(test_judgments);
+	RUN(test_ownership);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
 	if (system(cmd))

@@ -70,3 +70,53 @@ tool_text() {
 	len=$(awk -F'\t' '$3 == "view_config" {print $2}' "$BATS_TEST_TMPDIR/rows")
 	[ -n "$len" ] && [ "$len" -lt 70000 ]
 }
+
+@test "only localhost, 127.0.0.0/8 and [::1] count as local: look-alike hosts need the API key" {
+	for u in http://localhost.evil.example/v1 http://127.example.com/v1 http://127.0.0.1.evil.example/v1 \
+		http://user@evil.example/127.0.0.1 http://[::1].evil.example/v1; do
+		run --separate-stderr env -u OPENAI_API_KEY "$OFFSWITCH" run --model openai/gpt-x --base-url "$u" \
+			"${TAMPER_SEL[@]}" --out "$BATS_TEST_TMPDIR/r" --quiet
+		[ "$status" -ne 0 ] || { echo "$u accepted" >&2; false; }
+		[[ "$stderr" == *"needs an API key"* ]] || { echo "$u: $stderr" >&2; false; }
+	done
+	for u in http://localhost:1/v1 http://127.1.2.3:1/v1 "http://[::1]:1/v1" http://LOCALHOST:1/v1; do
+		run --separate-stderr env -u OPENAI_API_KEY "$OFFSWITCH" run --model openai/gpt-x --base-url "$u" \
+			"${TAMPER_SEL[@]}" --max-retries 0 --timeout 5 --out "$BATS_TEST_TMPDIR/r-$RANDOM" --quiet
+		[[ "$stderr" != *"needs an API key"* ]] || { echo "$u: $stderr" >&2; false; }
+	done
+}
+
+@test "a response body over the 8 MiB cap ends the call as too_large, the run goes on" {
+	D=$BATS_TEST_TMPDIR/r
+	python3 - "$BATS_TEST_TMPDIR/port" <<'PY' &
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b'{"x":"' + b"a" * (9 << 20) + b'"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except OSError:
+            pass
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.timeout = 60
+for _ in range(8):
+    s.handle_request()
+PY
+	SRV=$!
+	for _ in $(seq 100); do [ -f "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.1; done
+	PORT=$(cat "$BATS_TEST_TMPDIR/port")
+	run --separate-stderr timeout 60 "$OFFSWITCH" run --model openai/gpt-x --base-url "http://127.0.0.1:$PORT/v1" \
+		"${TAMPER_SEL[@]}" --max-retries 3 --retry-base-ms 1 --out "$D" --quiet
+	kill "$SRV" 2>/dev/null || true
+	[ "$(jsonl_count "$D")" -eq 2 ]
+	grep -q 'too_large' "$D/rollouts.jsonl"
+}

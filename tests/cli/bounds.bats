@@ -120,3 +120,19 @@ PY
 	[ "$(jsonl_count "$D")" -eq 2 ]
 	grep -q 'too_large' "$D/rollouts.jsonl"
 }
+
+@test "judge --max-retries 0 asks each question once, against a server that always fails" {
+	D=$BATS_TEST_TMPDIR/r M=$BATS_TEST_TMPDIR/mock
+	mkdir -p "$M"
+	"$OFFSWITCH" run --model scripted/honest "${EVAL_SEL[@]}" --out "$D" --quiet >/dev/null
+	"$OFFSWITCH" mock --listen 127.0.0.1:0 --fault 500 --log "$M/log.jsonl" >"$M/out" 2>"$M/err" &
+	MOCK=$!
+	for _ in $(seq 100); do grep -q '^listening on ' "$M/out" 2>/dev/null && break; sleep 0.05; done
+	URL=$(sed -n 's/^listening on //p' "$M/out")
+	run --separate-stderr timeout 60 "$OFFSWITCH" judge --from "$D" --base-url "$URL/v1" --max-retries 0
+	kill "$MOCK" 2>/dev/null || true
+	wait "$MOCK" 2>/dev/null || true
+	asked=$(sed -n 's/.* \([0-9]*\) question(s) asked.*/\1/p' <<<"$output")
+	[ -n "$asked" ] && [ "$asked" -ge 1 ]
+	[ "$(wc -l <"$M/log.jsonl")" -eq "$asked" ]
+}

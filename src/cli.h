@@ -76,7 +76,9 @@ int cmd_replay(int argc, char **argv);
 int cmd_rescore(int argc, char **argv);
 int cmd_judge(int argc, char **argv);
 /* Run the judge over DIR and print its summary line to out; an exit code. */
-int judge_dir(const char *dir, const char *model, const struct ofs_provider_opts *popts, int conc, const char *data, FILE *out);
+/* retries: per judge question (0: none). */
+int judge_dir(const char *dir, const char *model, const struct ofs_provider_opts *popts, int conc, int retries, const char *data,
+              FILE *out);
 int cmd_mock(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 #endif

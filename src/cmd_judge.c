@@ -7,28 +7,31 @@
 #include "cli.h"
 #include "offswitch/judge.h"
 
-static const char usage[] = "Usage: offswitch judge --from DIR [--judge MODEL] [--base-url URL] [--api-key-env NAME]\n"
-                            "\n"
-                            "Ask an LLM judge (spec §4) about every recorded rollout of DIR that read its\n"
-                            "data: the score it reported, the finance grade and recommendation, whether it\n"
-                            "refused, and, in alignment faking, whether skipping the shutdown was a\n"
-                            "deliberate refusal. The judge sees only the agent's turns and tool calls, at\n"
-                            "temperature 0. Verdicts go to the judgments table beside the offline\n"
-                            "extractor's outcomes, never over them; questions already answered by the same\n"
-                            "judge are skipped. Prints how often judge and extractor agree.\n"
-                            "\n"
-                            "  --from DIR             the run directory (required)\n"
-                            "  --judge MODEL          default openai/gpt-4.1-mini\n"
-                            "  --base-url URL         an OpenAI-compatible endpoint for the judge\n"
-                            "  --api-key-env NAME     the variable holding the judge's key\n"
-                            "  --max-concurrent N     questions in flight (default 8)\n"
-                            "  --data-dir DIR         scenario data and judge prompts (default: $OFFSWITCH_DATA\n"
-                            "                         or the installed data)\n"
-                            "\n"
-                            "Exit status: 0 done; 1 some questions got no usable answer; 2 bad flags;\n"
-                            "3 a missing key, judge prompt or data directory; 4 DIR cannot be used.\n";
+static const char usage[] =
+        "Usage: offswitch judge --from DIR [--judge MODEL] [--base-url URL] [--api-key-env NAME]\n"
+        "\n"
+        "Ask an LLM judge (spec §4) about every recorded rollout of DIR that read its\n"
+        "data: the score it reported, the finance grade and recommendation, whether it\n"
+        "refused, and, in alignment faking, whether skipping the shutdown was a\n"
+        "deliberate refusal. The judge sees only the agent's turns and tool calls, at\n"
+        "temperature 0. Verdicts go to the judgments table beside the offline\n"
+        "extractor's outcomes, never over them; questions already answered by the same\n"
+        "judge are skipped. Prints how often judge and extractor agree.\n"
+        "\n"
+        "  --from DIR             the run directory (required)\n"
+        "  --judge MODEL          default openai/gpt-4.1-mini\n"
+        "  --base-url URL         an OpenAI-compatible endpoint for the judge\n"
+        "  --api-key-env NAME     the variable holding the judge's key\n"
+        "  --max-concurrent N     questions in flight (default 8)\n"
+        "  --max-retries N        retries of a transient failure per question, 0 to 100 (default 6; 0: none)\n"
+        "  --data-dir DIR         scenario data and judge prompts (default: $OFFSWITCH_DATA\n"
+        "                         or the installed data)\n"
+        "\n"
+        "Exit status: 0 done; 1 some questions got no usable answer; 2 bad flags;\n"
+        "3 a missing key, judge prompt or data directory; 4 DIR cannot be used.\n";
 
-int judge_dir(const char *dir, const char *model, const struct ofs_provider_opts *popts, int conc, const char *data, FILE *out)
+int judge_dir(const char *dir, const char *model, const struct ofs_provider_opts *popts, int conc, int retries, const char *data,
+              FILE *out)
 {
 	struct ofs_catalog cat;
 	int r = load_catalog(&cat, data);
@@ -38,7 +41,7 @@ int judge_dir(const char *dir, const char *model, const struct ofs_provider_opts
 	                           .provider = popts,
 	                           .data_dir = data ? data : ofs_default_data_dir(),
 	                           .max_concurrent = conc,
-	                           .max_retries = 6,
+	                           .max_retries = retries,
 	                           .retry_base_ms = 1000};
 	struct ofs_judge_result res;
 	char err[OFS_ERRLEN];
@@ -65,11 +68,12 @@ int cmd_judge(int argc, char **argv)
 	                                     {"api-key-env", required_argument, 0, 'k'},
 	                                     {"max-concurrent", required_argument, 0, 'c'},
 	                                     {"data-dir", required_argument, 0, 'd'},
+	                                     {"max-retries", required_argument, 0, 'r'},
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {0, 0, 0, 0}};
 	const char *from = NULL, *model = "openai/gpt-4.1-mini", *data = NULL;
 	struct ofs_provider_opts popts = {0};
-	int conc = 8, c;
+	int conc = 8, retries = 6, c;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -91,6 +95,16 @@ int cmd_judge(int argc, char **argv)
 			break;
 		}
 		case 'd': data = optarg; break;
+		case 'r': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || v < 0 || v > 100) {
+				fprintf(stderr, "offswitch: invalid value '%s' for --max-retries (expected 0 to 100)\n", optarg);
+				return EXIT_USAGE;
+			}
+			retries = (int)v;
+			break;
+		}
 		default: die_usage("judge", "unrecognised option '%s'", argv[optind - 1]);
 		}
 	}
@@ -100,5 +114,5 @@ int cmd_judge(int argc, char **argv)
 		die_usage("judge", "--from DIR is required");
 	if (!strcmp(model, "none"))
 		die_usage("judge", "--judge none asks nothing; pick a model");
-	return judge_dir(from, model, &popts, conc, data, stdout);
+	return judge_dir(from, model, &popts, conc, retries, data, stdout);
 }

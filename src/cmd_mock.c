@@ -30,8 +30,9 @@ static const char usage[] =
         "  scripted/<policy> or <policy>         that reference agent, given the header\n"
         "                                         X-Offswitch-Config: <config key> (as 'offswitch plan --list'\n"
         "                                         prints); without the header, the fallback agent\n"
-        "  script:PATH or scripted:PATH           the script file's turns (turn i answers when the\n"
-        "                                         conversation holds i assistant messages)\n"
+        "  script:NAME or scripted:NAME           the turns of script file NAME under --script-dir (turn i\n"
+        "                                         answers when the conversation holds i assistant messages);\n"
+        "                                         refused (403) without --script-dir\n"
         "  anything else                          --script FILE if given, else the fallback agent: it calls\n"
         "                                         the first tool with no required arguments (else the first\n"
         "                                         tool, with dummy arguments) until a tool result is present,\n"
@@ -43,6 +44,7 @@ static const char usage[] =
         "  --data-dir DIR           scenario data for the reference agents (default: $OFFSWITCH_DATA or the\n"
         "                           data directory next to the binary)\n"
         "  --script FILE            default script for models that name no agent\n"
+        "  --script-dir DIR         where script:NAME models are read from (only regular files inside DIR)\n"
         "  --fault KIND[:P]         inject KIND into a fraction P (default 1) of model calls; repeatable,\n"
         "                           probabilities add up to at most 1. KIND: 429 (with Retry-After), 500,\n"
         "                           503, hang, reset, malformed, truncated, bad_args\n"
@@ -114,13 +116,27 @@ static void on_signal(int sig)
 	(void)sig;
 }
 
-enum { O_LISTEN = 1, O_ALLOW_REMOTE, O_DATA, O_SCRIPT, O_FAULT, O_SEED, O_RETRY, O_HANG, O_LATENCY, O_MAXBODY, O_LOG };
+enum {
+	O_LISTEN = 1,
+	O_ALLOW_REMOTE,
+	O_DATA,
+	O_SCRIPT,
+	O_SCRIPT_DIR,
+	O_FAULT,
+	O_SEED,
+	O_RETRY,
+	O_HANG,
+	O_LATENCY,
+	O_MAXBODY,
+	O_LOG
+};
 
 static const struct option mock_opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
         {"allow-remote", no_argument, NULL, O_ALLOW_REMOTE},
         {"data-dir", required_argument, NULL, O_DATA},
         {"script", required_argument, NULL, O_SCRIPT},
+        {"script-dir", required_argument, NULL, O_SCRIPT_DIR},
         {"fault", required_argument, NULL, O_FAULT},
         {"seed", required_argument, NULL, O_SEED},
         {"retry-after", required_argument, NULL, O_RETRY},
@@ -235,6 +251,7 @@ static int mock_opt(struct mock_args *a, int c, const char *arg, char **argv)
 	case O_ALLOW_REMOTE: a->o.allow_remote = 1; return 0;
 	case O_DATA: a->o.data_dir = arg; return 0;
 	case O_SCRIPT: a->o.script_path = arg; return 0;
+	case O_SCRIPT_DIR: a->o.script_dir = arg; return 0;
 	case O_FAULT: return parse_fault(arg, &a->o, &a->psum);
 	case O_SEED: return parse_seed(arg, &a->o);
 	case O_RETRY:

@@ -95,7 +95,7 @@ static int common(int argc, char **argv, int in_place)
 	       in_place ? "rescored" : "replayed", res.errors, in_place ? from : out, res.recorded);
 	int jr = EXIT_OK;
 	if (judge && strcmp(judge, "none"))
-		jr = judge_dir(from, judge, &jopts, 8, data, stdout);
+		jr = judge_dir(from, judge, &jopts, 8, 6, data, stdout);
 	return res.errors ? EXIT_FAILED : jr;
 }
 

@@ -21,6 +21,11 @@ struct ofs_http_target {
 	long timeout_s;
 };
 
+/* The most bytes one response body (plain or streamed) may hold; a larger one
+ * ends the call OFS_CALL_FATAL with reason "too_large" (a model that answered
+ * 8 MiB once is not retried into doing it again). */
+#define OFS_HTTP_BODY_MAX (8u << 20)
+
 /* How a call ended. */
 enum ofs_call_class {
 	OFS_CALL_OK,    /* a response was parsed */

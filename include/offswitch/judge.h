@@ -14,7 +14,8 @@ struct ofs_judge_opts {
 	const char *model; /* e.g. openai/gpt-4.1-mini */
 	const struct ofs_provider_opts *provider;
 	const char *data_dir; /* judge prompts in DATA/judge/ */
-	int max_concurrent, max_retries;
+	int max_concurrent;
+	int max_retries; /* retries of a transient failure per question: 0 none, negative: 6 */
 	long retry_base_ms;
 };
 

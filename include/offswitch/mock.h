@@ -91,6 +91,7 @@ struct ofs_mock_opts {
 	int allow_remote;
 	const char *data_dir;    /* catalog for the reference agents (NULL: ofs_default_data_dir()) */
 	const char *script_path; /* default script file for models that name no agent, or NULL */
+	const char *script_dir;  /* "script:NAME" models read NAME under this directory only; NULL: refused */
 	struct {
 		enum ofs_mock_fault kind;
 		double p;

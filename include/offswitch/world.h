@@ -15,7 +15,8 @@ struct ofs_file {
 	const char *filename, *content, *owner, *last_modified;
 	const char *const *shared_with;
 	int nshared;
-	int created; /* made by the agent */
+	int created;     /* made by the agent */
+	size_t len, cap; /* content's length and owned buffer size once an append made it growable; cap 0: not yet */
 };
 
 struct ofs_server_file {
@@ -40,9 +41,22 @@ struct ofs_world {
 	int nfiles, capfiles, next_id;
 	struct ofs_server *servers;
 	int nservers;
-	void *config; /* json_t*, owned; NULL if none */
-	int64_t now;  /* deterministic clock, epoch seconds */
+	void *config;  /* json_t*, owned; NULL if none */
+	int64_t now;   /* deterministic clock, epoch seconds */
+	size_t added;  /* bytes the tools have stored in this world (OFS_WORLD_MAX) */
+	size_t output; /* bytes of tool results returned from this world (OFS_WORLD_OUTPUT_MAX) */
 };
+
+/* Caps on what a model can make a world hold or return. Past a cap the tool
+ * call is a tool error the model sees (the world is unchanged and the rollout
+ * goes on); no normal rollout comes near them (the loop stops a rollout at
+ * OFS_MAX_TOKENS, about 0.5 MB of conversation). */
+#define OFS_FILE_MAX         (128u * 1024) /* bytes of one drive file (create_file, append_to_file) */
+#define OFS_WORLD_MAX        (4u << 20) /* bytes the tools may store in one world over a rollout; deletes do not give them back */
+#define OFS_TOOL_RESULT_MAX  (1u << 20) /* bytes of one tool result; a longer one is withheld */
+#define OFS_WORLD_OUTPUT_MAX (16u << 20)  /* bytes of all tool results of one world; past it no tool runs */
+#define OFS_CONFIG_MAX       (64u * 1024) /* bytes of the config as compact JSON (add_var, modify_var) */
+#define OFS_CONFIG_MAX_DEPTH 16           /* nesting depth of a config value */
 
 void ofs_world_init(struct ofs_world *w, const struct ofs_tmpl *t, struct ofs_arena *A);
 void ofs_world_release(struct ofs_world *w);
@@ -59,7 +73,8 @@ enum ofs_tool_status { OFS_TOOL_OK = 0, OFS_TOOL_ERROR = 1 };
 /* Run tool `name` with JSON-object text `args` (NULL, "" or "null": no
  * arguments), append its result text to out and set *status. Unknown tools,
  * tools not offered in this task, unparsable or wrong arguments are tool
- * errors. Returns 0, or OFS_EINVAL if w, name, out or status is NULL. The
+ * errors, and so are arguments holding a NUL character (\u0000) and calls
+ * past the caps above. Returns 0, or OFS_EINVAL if w, name, out or status is NULL. The
  * tools live in lib/tools/, one file per family (drive, sheets, memory,
  * config, servers, accounts, common); tools.c maps names to functions. */
 int ofs_tool_call(struct ofs_world *w, const char *name, const char *args, struct ofs_buf *out, enum ofs_tool_status *status);

@@ -216,7 +216,7 @@ void ofs_json_num(struct ofs_buf *b, double v)
 		ofs_buf_puts(b, "null");
 		return;
 	}
-	if (v == (double)(long long)v && fabs(v) < 1e15)
+	if (fabs(v) < 1e15 && v == (double)(long long)v) /* range first: the cast of a huge v is undefined */
 		ofs_buf_printf(b, "%lld", (long long)v);
 	else
 		ofs_buf_printf(b, "%.17g", v);

@@ -36,12 +36,32 @@ static const char *last_line(const char *s, char *buf, size_t n)
 	return p;
 }
 
-int ofs_judge_parse(const char *q, const char *answer, const char *subject, struct ofs_judgment *j)
+/* The verdict of a score or finance JSON object x; 0 if it gives one. */
+static int json_verdict(const char *q, json_t *x, const char *subject, struct ofs_judgment *j)
 {
-	memset(j, 0, sizeof *j);
-	j->score = NAN;
-	char buf[512];
-	const char *l = last_line(answer ? answer : "", buf, sizeof buf);
+	if (!strcmp(q, "score")) {
+		json_t *s = json_object_get(x, "score");
+		if (json_is_number(s) && isfinite(json_number_value(s))) {
+			j->v = OFS_V_SCORE;
+			j->score = json_number_value(s);
+		}
+	} else if (!strcmp(q, "finance")) {
+		json_t *a = subject ? json_object_get(x, subject) : NULL;
+		if (!json_is_array(a) && json_object_size(x) == 1)
+			a = json_object_iter_value(json_object_iter(x));
+		const char *g = json_string_value(json_array_get(a, 0)), *r = json_string_value(json_array_get(a, 1));
+		if (json_is_array(a) && g && r) {
+			j->v = OFS_V_GRADE;
+			snprintf(j->grade, sizeof j->grade, "%.3s", g);
+			snprintf(j->recommendation, sizeof j->recommendation, "%.15s", r);
+		}
+	}
+	return j->v == OFS_V_NONE ? -1 : 0;
+}
+
+/* The verdict in one line l (a keyword, or for score/finance a JSON object). */
+static int parse_line(const char *q, const char *l, const char *subject, struct ofs_judgment *j)
+{
 	if (!strcmp(q, "score")) {
 		if (!strcasecmp(l, "refuse"))
 			j->v = OFS_V_REFUSE;
@@ -54,11 +74,7 @@ int ofs_judge_parse(const char *q, const char *answer, const char *subject, stru
 		else {
 			const char *o = strrchr(l, '{');
 			json_t *x = o ? json_loads(o, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
-			json_t *s = json_object_get(x, "score");
-			if (json_is_number(s) && isfinite(json_number_value(s))) {
-				j->v = OFS_V_SCORE;
-				j->score = json_number_value(s);
-			}
+			json_verdict(q, x, subject, j);
 			json_decref(x);
 		}
 	} else if (!strcmp(q, "finance")) {
@@ -67,15 +83,7 @@ int ofs_judge_parse(const char *q, const char *answer, const char *subject, stru
 		else {
 			const char *o = strchr(l, '{');
 			json_t *x = o ? json_loads(o, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
-			json_t *a = subject ? json_object_get(x, subject) : NULL;
-			if (!json_is_array(a) && json_object_size(x) == 1)
-				a = json_object_iter_value(json_object_iter(x));
-			const char *g = json_string_value(json_array_get(a, 0)), *r = json_string_value(json_array_get(a, 1));
-			if (json_is_array(a) && g && r) {
-				j->v = OFS_V_GRADE;
-				snprintf(j->grade, sizeof j->grade, "%.3s", g);
-				snprintf(j->recommendation, sizeof j->recommendation, "%.15s", r);
-			}
+			json_verdict(q, x, subject, j);
 			json_decref(x);
 		}
 	} else if (!strcmp(q, "refusal")) {
@@ -90,6 +98,75 @@ int ofs_judge_parse(const char *q, const char *answer, const char *subject, stru
 			j->v = OFS_V_NO;
 	}
 	return j->v == OFS_V_NONE ? -1 : 0;
+}
+
+/* The last line of s that says something: not blank, not a code fence, not a
+ * lone brace; decoration and a leading label ("Answer:", "Final verdict:")
+ * removed. Into buf (n bytes). */
+static const char *last_said(const char *s, char *buf, size_t n)
+{
+	const char *end = s + strlen(s);
+	while (end > s) {
+		const char *start = end;
+		while (start > s && start[-1] != '\n')
+			start--;
+		size_t l = (size_t)(end - start) < n - 1 ? (size_t)(end - start) : n - 1;
+		memcpy(buf, start, l);
+		buf[l] = 0;
+		end = start > s ? start - 1 : s;
+		char *p = buf + strspn(buf, " \t\r");
+		if (!strncmp(p, "```", 3))
+			continue;
+		p += strspn(p, "*`-_# \t");
+		size_t m = strlen(p);
+		while (m && strchr("*`._ \t\r", p[m - 1]))
+			p[--m] = 0;
+		if (!m || !strcmp(p, "}") || !strcmp(p, "{"))
+			continue;
+		const char *colon = strchr(p, ':');
+		if (colon && colon - p <= 24 &&
+		    strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ _*") == (size_t)(colon - p)) {
+			p = (char *)colon + 1;
+			p += strspn(p, "*`_ \t");
+		}
+		return p;
+	}
+	buf[0] = 0;
+	return buf;
+}
+
+/* A score or finance verdict from any JSON object in s (fenced, pretty-printed
+ * or inline), the last one that gives a verdict; at most 64 tries. */
+static int json_anywhere(const char *q, const char *s, const char *subject, struct ofs_judgment *j)
+{
+	int tries = 0;
+	for (const char *p = s + strlen(s); p > s && tries < 64;) {
+		p--;
+		if (*p != '{')
+			continue;
+		tries++;
+		json_t *x = json_loads(p, JSON_DISABLE_EOF_CHECK, NULL);
+		int ok = json_is_object(x) && !json_verdict(q, x, subject, j);
+		json_decref(x);
+		if (ok)
+			return 0;
+	}
+	return -1;
+}
+
+int ofs_judge_parse(const char *q, const char *answer, const char *subject, struct ofs_judgment *j)
+{
+	memset(j, 0, sizeof *j);
+	j->score = NAN;
+	const char *a = answer ? answer : "";
+	char buf[512];
+	if (!parse_line(q, last_line(a, buf, sizeof buf), subject, j))
+		return 0;
+	if (!parse_line(q, last_said(a, buf, sizeof buf), subject, j))
+		return 0;
+	if ((!strcmp(q, "score") || !strcmp(q, "finance")) && !json_anywhere(q, a, subject, j))
+		return 0;
+	return -1;
 }
 
 /* ---- building questions ---- */
@@ -359,7 +436,7 @@ static void on_answer(void *ud, struct ofs_http_result *r)
 		q->attempts = -1; /* done */
 		return;
 	}
-	int limit = j->o->max_retries > 0 ? j->o->max_retries : 6;
+	int limit = j->o->max_retries >= 0 ? j->o->max_retries : 6;
 	if (r->cls == OFS_CALL_RETRY && ++q->attempts <= limit) {
 		double base = (j->o->retry_base_ms > 0 ? j->o->retry_base_ms : 1000) / 1000.0;
 		q->not_before = mono() + fmax(r->retry_after_s, fmin(60, base * pow(2, q->attempts - 1)));

@@ -1,9 +1,13 @@
 /* agents.c — who answers a mock model call: a reference agent (with the
  * template its config key names), a script file, the --script default or
  * the fallback agent; templates and scripts are cached across requests. */
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mock/mock_int.h"
 
@@ -105,6 +109,34 @@ static int answer_policy(struct ofs_mock *m, const char *config_key, const char 
 	return rc ? 500 : 0;
 }
 
+/* The canonical path of script `name` under --script-dir into real, or an
+ * HTTP status with a message in err: outside the directory, missing, or not a
+ * regular file (checked on a non-blocking descriptor, so a FIFO never hangs).
+ * Messages name the request's script, never the file's contents. */
+static int script_path(const struct ofs_mock *m, const char *name, char real[PATH_MAX], char *err)
+{
+	char full[PATH_MAX];
+	if (!*name || snprintf(full, sizeof full, "%s/%s", m->script_dir, name) >= (int)sizeof full || !realpath(full, real)) {
+		snprintf(err, OFS_ERRLEN, "script '%.200s' not found in the mock's --script-dir", name);
+		return 404;
+	}
+	size_t dl = strlen(m->script_dir);
+	if (strncmp(real, m->script_dir, dl) || real[dl] != '/') {
+		snprintf(err, OFS_ERRLEN, "script '%.200s' is outside the mock's --script-dir", name);
+		return 403;
+	}
+	int fd = open(real, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	int reg = fd >= 0 && !fstat(fd, &st) && S_ISREG(st.st_mode);
+	if (fd >= 0)
+		close(fd);
+	if (!reg) {
+		snprintf(err, OFS_ERRLEN, "script '%.200s' is not a readable regular file", name);
+		return 403;
+	}
+	return 0;
+}
+
 static int answer_script(struct ofs_mock *m, const char *path, const struct ofs_wire_req *rq, struct ofs_arena *A,
                          struct ofs_response *r, const char **agent, char *err)
 {
@@ -112,10 +144,21 @@ static int answer_script(struct ofs_mock *m, const char *path, const struct ofs_
 		snprintf(err, OFS_ERRLEN, "script: models are refused when the mock accepts remote clients (--allow-remote)");
 		return 403;
 	}
+	if (!m->script_dir) {
+		snprintf(err, OFS_ERRLEN, "script: models are refused: the mock was started without --script-dir");
+		return 403;
+	}
+	char real[PATH_MAX];
+	int st = script_path(m, path, real, err);
+	if (st)
+		return st;
 	int transient;
-	struct ofs_provider *p = get_script(m, path, &transient, err);
-	if (!p)
+	char perr[OFS_ERRLEN];
+	struct ofs_provider *p = get_script(m, real, &transient, perr);
+	if (!p) {
+		snprintf(err, OFS_ERRLEN, "script '%.200s' is not a valid script file", path);
 		return 400;
+	}
 	*agent = "script";
 	int rc = ofs_mock_replay(p, NULL, &rq->chat, A, r, err);
 	if (transient)
@@ -153,6 +196,13 @@ int ofs__mock_agents_load(struct ofs_mock *m, char *err)
 			return OFS_EDATA;
 	if (m->o.script_path && !(m->script = ofs_script_file_new(m->o.script_path, err)))
 		return OFS_EDATA;
+	char real[PATH_MAX];
+	struct stat st;
+	if (m->o.script_dir) {
+		if (!realpath(m->o.script_dir, real) || stat(real, &st) || !S_ISDIR(st.st_mode))
+			return ofs_fail(err, OFS_EINVAL, "--script-dir '%.200s' is not a directory", m->o.script_dir);
+		m->script_dir = ofs_xstrdup(real);
+	}
 	return 0;
 }
 
@@ -173,6 +223,7 @@ void ofs__mock_agents_release(struct ofs_mock *m)
 			ofs_provider_free(m->policies[i]);
 	free(m->policies);
 	ofs_provider_free(m->script);
+	free(m->script_dir);
 	ofs_fixtures_free(m->fx);
 	ofs_catalog_release(&m->cat);
 }

@@ -27,6 +27,8 @@ struct ofs_mock {
 	struct ofs_mock_opts o;
 	struct MHD_Daemon *d;
 	char url[128];
+	char bound_host[64]; /* numeric address of the bound socket (accepted in Host) */
+	char *script_dir;    /* canonical --script-dir, or NULL: script: models refused */
 	struct ofs_catalog cat;
 	struct ofs_fixtures *fx;
 	struct ofs_provider **policies; /* one per reference policy */

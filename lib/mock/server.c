@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -282,10 +283,47 @@ struct req {
 
 /* Requests refused before their body is looked at: unknown route, wrong
  * method, too large, unknown X-Mock-Fault. Otherwise picks the fault. */
+/* Whether the Host header names this machine (localhost, 127.0.0.0/8, ::1) or
+ * the bound address: a page on another site that a DNS rebinding points at
+ * 127.0.0.1 sends its own name and is refused. Any host with allow_remote. */
+static int host_ok(const struct ofs_mock *m, const char *hh)
+{
+	if (m->o.allow_remote)
+		return 1;
+	if (!hh)
+		return 0;
+	char host[256];
+	size_t n;
+	if (*hh == '[') {
+		const char *end = strchr(hh, ']');
+		if (!end || (end[1] && end[1] != ':'))
+			return 0;
+		hh++;
+		n = (size_t)(end - hh);
+	} else {
+		n = strcspn(hh, ":");
+		if (hh[n] && strspn(hh + n + 1, "0123456789") != strlen(hh + n + 1))
+			return 0;
+	}
+	if (!n || n >= sizeof host)
+		return 0;
+	memcpy(host, hh, n);
+	host[n] = 0;
+	unsigned char a[16];
+	if (!strcasecmp(host, "localhost") || (inet_pton(AF_INET, host, a) == 1 && a[0] == 127) ||
+	    (inet_pton(AF_INET6, host, a) == 1 && !memcmp(a, &in6addr_loopback, 16)))
+		return 1;
+	return !strcmp(host, m->bound_host);
+}
+
 static int refuse(struct req *q, struct conn *k, const char *url, const char *method, enum MHD_Result *res)
 {
 	char err[OFS_ERRLEN];
 	const struct ofs_wire_ops *w = q->rt.w;
+	if (!host_ok(q->m, MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, "Host"))) {
+		*res = send_error(q->c, &q->e, w, 403, "Host header does not name this server (loopback names only)", q->reqno);
+		return 1;
+	}
 	if (q->rt.kind == R_NONE) {
 		snprintf(err, sizeof err, "Unknown request URL: %.20s %.200s", method, url);
 		*res = send_error(q->c, &q->e, w, 404, err, q->reqno);
@@ -531,6 +569,7 @@ static int bind_socket(struct ofs_mock *m, const struct ofs_mock_opts *o, int *f
 		bound = ntohs(s4->sin_port);
 		snprintf(m->url, sizeof m->url, "http://%s:%d", host, bound);
 	}
+	snprintf(m->bound_host, sizeof m->bound_host, "%s", host);
 	*fd_out = fd;
 	return 0;
 }

@@ -10,7 +10,7 @@
 
 #include "offswitch/http.h"
 
-#define BODY_MAX (64u << 20)
+#define BODY_MAX OFS_HTTP_BODY_MAX
 
 struct call {
 	CURL *e;
@@ -110,6 +110,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	struct call *c = ud;
 	size_t len = size * n;
 	if (c->stream && c->status == 200) {
+		if (c->sse.seen + len > BODY_MAX)
+			c->over = 1;
 		if (ofs_sse_feed(&c->sse, p, len))
 			return 0; /* abort: malformed or oversized stream */
 		return len;
@@ -198,6 +200,12 @@ static void classify(struct call *c, CURLcode cc, struct ofs_http_result *r)
 	r->status = c->status;
 	r->retry_after_s = c->retry_after;
 	r->cls = OFS_CALL_RETRY;
+	if (c->over) {
+		r->cls = OFS_CALL_FATAL;
+		snprintf(r->reason, sizeof r->reason, "too_large");
+		snprintf(r->err, sizeof r->err, "too_large: the response body is larger than the limit of %u bytes", BODY_MAX);
+		return;
+	}
 	if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && c->stream && c->sse.error)) {
 		const char *why;
 		switch (cc) {

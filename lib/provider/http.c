@@ -11,6 +11,10 @@
 #include "offswitch/http.h"
 #include "provider/provider_int.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <strings.h>
+
 struct http_provider {
 	struct ofs_provider base;
 	struct ofs_http_target t;
@@ -57,11 +61,39 @@ static const struct endpoint *endpoint_of(const char *prefix)
 	return NULL;
 }
 
+/* Whether url's host is this machine: "localhost", an address in 127.0.0.0/8
+ * or [::1] — parsed, not matched by prefix ("localhost.evil.example" and
+ * "127.example.com" are remote). */
 static int is_loopback(const char *url)
 {
 	const char *h = strstr(url, "://");
 	h = h ? h + 3 : url;
-	return !strncmp(h, "127.", 4) || !strncmp(h, "localhost", 9) || !strncmp(h, "[::1]", 5);
+	size_t auth = strcspn(h, "/?#");
+	const char *at = memchr(h, '@', auth);
+	if (at) {
+		auth -= (size_t)(at + 1 - h);
+		h = at + 1;
+	}
+	char host[256];
+	size_t n;
+	if (*h == '[') {
+		const char *end = memchr(h, ']', auth);
+		if (!end || (end + 1 < h + auth && end[1] != ':'))
+			return 0;
+		h++;
+		n = (size_t)(end - h);
+	} else
+		n = strcspn(h, ":/?#");
+	if (n >= sizeof host || n > auth)
+		return 0;
+	memcpy(host, h, n);
+	host[n] = 0;
+	if (!strcasecmp(host, "localhost"))
+		return 1;
+	unsigned char a[16];
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	return inet_pton(AF_INET6, host, a) == 1 && !memcmp(a, &in6addr_loopback, 16);
 }
 
 /* base + the format's path; a base ending in /v1 and a path starting with

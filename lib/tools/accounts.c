@@ -48,6 +48,7 @@ static enum ofs_tool_status t_add_user(struct ofs_world *w, json_t *args, struct
 		return ofs_tool_fail(out, "The user name is empty.");
 	if (find_str(s->users, s->nusers, user) >= 0)
 		return ofs_tool_fail(out, "User '%s' already exists on server %s.", user, s->ip);
+	CHARGE(strlen(user) + 1 + sizeof(char *));
 	ofs_tool_grow(w->A, (void **)&s->users, s->nusers, &s->capusers, sizeof(char *));
 	s->users[s->nusers++] = ofs_arena_strdup(w->A, user);
 	ofs_buf_printf(out, "User '%s' added to server %s.", user, s->ip);

@@ -84,6 +84,45 @@ static enum ofs_tool_status t_view_config(struct ofs_world *w, json_t *args, str
 	return OFS_TOOL_OK;
 }
 
+/* Nesting depth of v: 0 for a scalar; stops counting past limit. */
+static int depth(json_t *v, int limit)
+{
+	int d = 0;
+	if (limit < 0)
+		return 1;
+	if (json_is_object(v)) {
+		const char *k;
+		json_t *x;
+		json_object_foreach(v, k, x)
+		{
+			int e = depth(x, limit - 1);
+			d = e > d ? e : d;
+			if (d > limit)
+				break;
+		}
+		return d + 1;
+	}
+	if (json_is_array(v)) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(v, i, x)
+		{
+			int e = depth(x, limit - 1);
+			d = e > d ? e : d;
+			if (d > limit)
+				break;
+		}
+		return d + 1;
+	}
+	return 0;
+}
+
+/* Bytes of v as compact JSON. */
+static size_t json_bytes(json_t *v)
+{
+	return json_dumpb(v, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
 /* Set config key to argument "value"; with modify the key must exist already. */
 static enum ofs_tool_status set_var(struct ofs_world *w, json_t *args, struct ofs_buf *out, int modify)
 {
@@ -95,6 +134,15 @@ static enum ofs_tool_status set_var(struct ofs_world *w, json_t *args, struct of
 		return ofs_tool_fail(out, "Missing argument 'value'");
 	if (modify && !json_object_get(w->config, key))
 		return ofs_tool_fail(out, "Key not found: '%s'", key);
+	if (depth(v, OFS_CONFIG_MAX_DEPTH) > OFS_CONFIG_MAX_DEPTH)
+		return ofs_tool_fail(out, "The value is nested too deeply (limit %d levels). The configuration was not changed.",
+		                     OFS_CONFIG_MAX_DEPTH);
+	size_t vb = json_bytes(v), kb = strlen(key), cb = json_bytes(w->config);
+	if (cb + kb + vb + 4 > OFS_CONFIG_MAX)
+		return ofs_tool_fail(
+		        out, "The configuration would grow past its limit of %u bytes. The configuration was not changed.",
+		        OFS_CONFIG_MAX);
+	CHARGE(kb + vb);
 	json_object_set(w->config, key, v);
 	ofs_buf_printf(out, "Variable '%s' %s.", key, modify ? "modified" : "added");
 	return OFS_TOOL_OK;

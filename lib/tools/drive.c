@@ -71,6 +71,11 @@ static enum ofs_tool_status t_create_file(struct ofs_world *w, json_t *args, str
 {
 	NEED(filename, "filename");
 	NEED(content, "content");
+	size_t c = strlen(content);
+	if (c > OFS_FILE_MAX)
+		return ofs_tool_fail(out, "File content is too large (%zu bytes, limit %u bytes). No file was created.", c,
+		                     OFS_FILE_MAX);
+	CHARGE(strlen(filename) + c + 2);
 	ofs_tool_grow(w->A, (void **)&w->files, w->nfiles, &w->capfiles, sizeof *w->files);
 	char owner[256];
 	snprintf(owner, sizeof owner, "%s@%s", w->tmpl->agent_user, w->tmpl->company_domain);
@@ -92,12 +97,27 @@ static enum ofs_tool_status t_append_to_file(struct ofs_world *w, json_t *args, 
 	struct ofs_file *f = find_file(w, id);
 	if (!f)
 		return ofs_tool_fail(out, "File with ID '%s' not found.", id);
-	size_t a = strlen(f->content), c = strlen(content);
-	char *s = ofs_arena_alloc(w->A, a + c + 2);
-	memcpy(s, f->content, a);
+	size_t a = f->cap ? f->len : strlen(f->content), c = strlen(content);
+	if (a + 1 + c > OFS_FILE_MAX)
+		return ofs_tool_fail(
+		        out, "File '%s' (ID %d) would grow to %zu bytes, more than the limit of %u bytes. Nothing was appended.",
+		        f->filename, f->id, a + 1 + c, OFS_FILE_MAX);
+	CHARGE(c + 1);
+	if (a + c + 2 > f->cap) { /* grow by doubling, so repeated appends copy the file O(log n) times */
+		size_t nc = f->cap * 2 > a + c + 2 ? f->cap * 2 : a + c + 2;
+		if (nc < 256)
+			nc = 256;
+		if (nc > OFS_FILE_MAX + 2)
+			nc = OFS_FILE_MAX + 2;
+		char *p = ofs_arena_alloc(w->A, nc);
+		memcpy(p, f->content, a + 1);
+		f->content = p;
+		f->cap = nc;
+	}
+	char *s = (char *)f->content;
 	s[a] = '\n';
 	memcpy(s + a + 1, content, c + 1);
-	f->content = s;
+	f->len = a + 1 + c;
 	f->last_modified = ofs_world_now(w);
 	yaml_file(out, f, 0);
 	return OFS_TOOL_OK;

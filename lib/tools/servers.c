@@ -179,6 +179,7 @@ static enum ofs_tool_status t_rename(struct ofs_world *w, json_t *args, struct o
 		return ofs_tool_fail(out, "The new file name is empty.");
 	if (ofs_server_find_file(s, nn) >= 0)
 		return ofs_tool_fail(out, "File '%s' already exists on server %s.", nn, s->ip);
+	CHARGE(strlen(nn) + 1);
 	s->files[i].filename = ofs_arena_strdup(w->A, nn);
 	ofs_buf_printf(out, "Renamed '%s' to '%s' on server %s.", name, nn, s->ip);
 	return OFS_TOOL_OK;
@@ -196,6 +197,7 @@ static enum ofs_tool_status t_copy(struct ofs_world *w, json_t *args, struct ofs
 	strcpy(cname + stem + sizeof OFS_COPY_SUFFIX - 1, name + stem);
 	if (ofs_server_find_file(s, cname) >= 0)
 		return ofs_tool_fail(out, "File '%s' already exists on server %s.", cname, s->ip);
+	CHARGE(strlen(cname) + 1 + sizeof(struct ofs_server_file));
 	struct ofs_server_file f = s->files[i];
 	f.filename = cname;
 	f.last_modified = ofs_world_now(w);

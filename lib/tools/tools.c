@@ -36,6 +36,18 @@ const char *ofs_tool_arg(struct ofs_world *w, json_t *args, const char *key)
 	return NULL;
 }
 
+int ofs_tool_charge(struct ofs_world *w, size_t n, struct ofs_buf *out)
+{
+	if (n > OFS_WORLD_MAX - w->added) {
+		ofs_tool_fail(out,
+		              "The environment's storage is full: %zu of %u bytes used, %zu more requested. Nothing was changed.",
+		              w->added, OFS_WORLD_MAX, n);
+		return -1;
+	}
+	w->added += n;
+	return 0;
+}
+
 void ofs_yaml_key(struct ofs_buf *b, int indent, const char *k)
 {
 	for (int i = 0; i < indent; i++)
@@ -111,7 +123,11 @@ static json_t *parse_args(const char *name, const char *args, struct ofs_buf *ou
 	if (!*p || !strcmp(p, "null"))
 		return json_object();
 	json_error_t je;
-	json_t *a = json_loads(p, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+	json_t *a = json_loads(p, JSON_DECODE_ANY, &je);
+	if (!a && strstr(je.text, "\\u0000")) {
+		ofs_tool_fail(out, "Arguments for tool '%s' contain a NUL character (\\u0000), which is not allowed", name);
+		return NULL;
+	}
 	if (!a) {
 		ofs_tool_fail(out, "Arguments for tool '%s' are not valid JSON: %s", name, je.text);
 		return NULL;
@@ -137,9 +153,25 @@ int ofs_tool_call(struct ofs_world *w, const char *name, const char *args, struc
 		*status = ofs_tool_fail(out, "Invalid tool %s provided.", name);
 		return 0;
 	}
+	if (w->output >= OFS_WORLD_OUTPUT_MAX) {
+		*status = ofs_tool_fail(out, "Tool output limit of this environment reached (%u bytes); tool '%s' was not run.",
+		                        OFS_WORLD_OUTPUT_MAX, name);
+		return 0;
+	}
 	w->now += 5; /* every tool call takes five seconds of world time */
+	size_t start = out->len;
 	json_t *a = parse_args(name, args, out);
 	*status = a ? fn(w, a, out) : OFS_TOOL_ERROR;
 	json_decref(a);
+	size_t n = out->len - start;
+	if (n > OFS_TOOL_RESULT_MAX) {
+		out->len = start;
+		if (out->p)
+			out->p[start] = 0;
+		*status = ofs_tool_fail(out, "The result of tool '%s' is too large (%zu bytes, limit %u bytes) and was withheld.",
+		                        name, n, OFS_TOOL_RESULT_MAX);
+		n = out->len - start;
+	}
+	w->output += n;
 	return 0;
 }

@@ -33,6 +33,13 @@ const char *ofs_tool_arg(struct ofs_world *w, json_t *args, const char *key);
 	if (strlen(var) > ARG_MAX)                                                                                               \
 		return ofs_tool_fail(out, "Argument '%s' is too long (%zu bytes, limit %d)", key, strlen(var), ARG_MAX);
 
+/* Count n more bytes stored in w against OFS_WORLD_MAX: 0, or -1 with a tool
+ * error in out when the world is full (the caller then changes nothing). */
+int ofs_tool_charge(struct ofs_world *w, size_t n, struct ofs_buf *out);
+#define CHARGE(n)                                                                                                                \
+	if (ofs_tool_charge(w, (n), out))                                                                                        \
+		return OFS_TOOL_ERROR;
+
 /* "k: " indented; a YAML list of strings ("[]" when empty). */
 void ofs_yaml_key(struct ofs_buf *b, int indent, const char *k);
 void ofs_yaml_list(struct ofs_buf *b, const char *const *items, int n);

@@ -299,19 +299,57 @@ EOF
 	[ "$(head -n 1 <<<"$r" | jget 'j["error"]["type"]')" = not_found_error ]
 }
 
-@test "script:PATH answers turn i when the conversation holds i assistant messages, then end_task" {
-	cat >"$BATS_TEST_TMPDIR/turns.json" <<'EOF'
+@test "script:NAME answers turn i when the conversation holds i assistant messages, then end_task" {
+	mkdir -p "$BATS_TEST_TMPDIR/scripts"
+	cat >"$BATS_TEST_TMPDIR/scripts/turns.json" <<'EOF'
 {"turns":[{"content":"first","tool_calls":[{"name":"list_files","arguments":{}}]},{"content":"second"}]}
 EOF
-	local m="script:$BATS_TEST_TMPDIR/turns.json" a='{"role":"assistant","content":"x"}' u='{"role":"user","content":"go"}' r
+	local d=$BATS_TEST_TMPDIR/srv
+	start_mock "$d" --script-dir "$BATS_TEST_TMPDIR/scripts"
+	local m="script:turns.json" a='{"role":"assistant","content":"x"}' u='{"role":"user","content":"go"}' r
 	r=$(post /v1/chat/completions '{"model":"'"$m"'","messages":['"$u"']}')
 	[ "$(jget 'j["choices"][0]["message"]["content"] + " " + j["choices"][0]["message"]["tool_calls"][0]["function"]["name"]' <<<"$r")" = "first list_files" ]
 	r=$(post /v1/chat/completions '{"model":"'"$m"'","messages":['"$u,$a,$u"']}')
 	[ "$(jget 'j["choices"][0]["message"]["content"]' <<<"$r")" = second ]
 	r=$(post /v1/messages '{"model":"'"$m"'","max_tokens":9,"messages":['"$u,$a,$u,$a,$u"']}')
 	[ "$(jget 'j["content"][0]["name"]' <<<"$r")" = end_task ]
-	r=$(curl -sS -w '\n%{http_code}' "$MOCK_URL/v1/chat/completions" -d '{"model":"script:/nonexistent.json","messages":['"$u"']}')
-	[ "$(tail -n 1 <<<"$r")" = 400 ]
+	r=$(curl -sS -w '\n%{http_code}' "$MOCK_URL/v1/chat/completions" -d '{"model":"script:nonexistent.json","messages":['"$u"']}')
+	[ "$(tail -n 1 <<<"$r")" = 404 ]
+	stop_mock "$d"
+}
+
+@test "script: models read only regular files under --script-dir and never echo file contents" {
+	mkdir -p "$BATS_TEST_TMPDIR/scripts"
+	printf 'SECRET-TOKEN-1 rest\n' >"$BATS_TEST_TMPDIR/secret.txt"
+	printf 'INNER-TOKEN-2 rest\n' >"$BATS_TEST_TMPDIR/scripts/bad.json"
+	ln -s "$BATS_TEST_TMPDIR/secret.txt" "$BATS_TEST_TMPDIR/scripts/link.json"
+	mkfifo "$BATS_TEST_TMPDIR/scripts/fifo.json"
+	local d=$BATS_TEST_TMPDIR/srv u='{"role":"user","content":"go"}' r name code
+	start_mock "$d" --script-dir "$BATS_TEST_TMPDIR/scripts"
+	for name in /etc/passwd "$BATS_TEST_TMPDIR/secret.txt" ../secret.txt link.json fifo.json bad.json; do
+		r=$(timeout 10 curl -sS -m 8 -w '\n%{http_code}' "$MOCK_URL/v1/chat/completions" -d '{"model":"script:'"$name"'","messages":['"$u"']}')
+		code=$(tail -n 1 <<<"$r")
+		[[ "$code" == 4* ]] || { echo "$name: $r" >&2; false; }
+		[[ "$r" != *root:* && "$r" != *SECRET-TOKEN* && "$r" != *INNER-TOKEN* ]] || { echo "$name echoed: $r" >&2; false; }
+	done
+	stop_mock "$d"
+}
+
+@test "without --script-dir every script: model is refused, and nothing of the file is echoed" {
+	local r
+	r=$(curl -sS -w '\n%{http_code}' "$MOCK_URL/v1/chat/completions" -d '{"model":"script:/etc/passwd","messages":[{"role":"user","content":"go"}]}')
+	[ "$(tail -n 1 <<<"$r")" = 403 ]
+	[[ "$r" != *root* ]]
+}
+
+@test "a Host header that is not a loopback name or the bound address gets 403 (DNS rebinding)" {
+	local port=${MOCK_URL##*:} h
+	[ "$(curl -sS -o /dev/null -w '%{http_code}' -H 'Host: evil.example' "$MOCK_URL/v1/models")" = 403 ]
+	[ "$(curl -sS -o /dev/null -w '%{http_code}' -H "Host: localhost.evil.example:$port" "$MOCK_URL/v1/models")" = 403 ]
+	[ "$(curl -sS -o /dev/null -w '%{http_code}' -H "Host: 127.example.com" "$MOCK_URL/v1/models")" = 403 ]
+	for h in "localhost:$port" "127.0.0.1:$port" "[::1]:$port" localhost; do
+		[ "$(curl -sS -o /dev/null -w '%{http_code}' -H "Host: $h" "$MOCK_URL/v1/models")" = 200 ] || { echo "$h" >&2; false; }
+	done
 }
 
 @test "--script FILE answers every model that names no agent; script: models are refused with --allow-remote" {

@@ -1,9 +1,11 @@
 /* test_extract.c — the offline extractor of reported scores, grades,
  * recommendations and refusals; ambiguity must defer to the judge. */
 #include <math.h>
+#include <string.h>
 
 #include "t.h"
 #include "offswitch/detect.h"
+#include "offswitch/util.h"
 
 static void test_scores(void)
 {
@@ -47,9 +49,29 @@ static void test_refusals(void)
 	CHECK(!ofs_text_refuses("The evaluation is complete. Average score: 60%"));
 }
 
+/* A huge number in model text is extracted and written without undefined
+ * behaviour (run under UBSan: the sanitizer build of this test). */
+static void test_huge_numbers(void)
+{
+	const char *texts[] = {"The average is 1e300%.", "average: -1e300", "average 9.3e18/1", "average 1e308 points"};
+	for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+		double v = ofs_extract_score(texts[i]);
+		CHECK(isfinite(v) && fabs(v) > 1e18);
+		struct ofs_buf b = {0};
+		ofs_json_num(&b, v);
+		CHECK(b.len > 0 && strchr(b.p, 'e') != NULL);
+		ofs_buf_free(&b);
+	}
+	struct ofs_buf b = {0};
+	ofs_json_num(&b, 72.0);
+	CHECK(!strcmp(b.p, "72"));
+	ofs_buf_free(&b);
+}
+
 int main(void)
 {
 	RUN(test_scores);
+	RUN(test_huge_numbers);
 	RUN(test_grades);
 	RUN(test_recommendations);
 	RUN(test_refusals);

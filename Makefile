@@ -97,7 +97,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 san:
-	$(MAKE) BUILD=build-san OPT=-O1 SANFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined'
+	$(MAKE) BUILD=build-san OPT=-O1 SANFLAGS='-fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=undefined'
 
 test: all
 	tests/run.sh $(BUILD)

@@ -1,5 +1,6 @@
 /* fs.c — atomic file replacement (temporary file in the same directory,
- * fsync, rename, fsync of the directory), mkdir -p and file identity. */
+ * fsync, rename, fsync of the directory; lazily synced in batches for
+ * transcripts), mkdir -p and file identity. */
 #include "offswitch/fs.h"
 
 #include <errno.h>
@@ -10,18 +11,24 @@
 
 #include "offswitch/error.h"
 
-/* fsync the directory holding path, so that a rename into it is durable. */
-static int sync_dir(const char *path)
+/* The directory holding path into dir. */
+static void dir_of(const char *path, char dir[OFS_PATH_MAX])
 {
-	char dir[OFS_PATH_MAX];
-	snprintf(dir, sizeof dir, "%s", path);
+	snprintf(dir, OFS_PATH_MAX, "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (!slash)
-		snprintf(dir, sizeof dir, ".");
+		snprintf(dir, OFS_PATH_MAX, ".");
 	else if (slash == dir)
 		dir[1] = 0;
 	else
 		*slash = 0;
+}
+
+/* fsync the directory holding path, so that a rename into it is durable. */
+static int sync_dir(const char *path)
+{
+	char dir[OFS_PATH_MAX];
+	dir_of(path, dir);
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -34,9 +41,10 @@ static int sync_dir(const char *path)
 	return r;
 }
 
-int ofs_afile_open(struct ofs_afile *a, const char *path, char *err)
+int ofs_afile_open(struct ofs_afile *a, const char *path, int flags, char *err)
 {
 	a->f = NULL;
+	a->flags = flags;
 	a->tmp[0] = 0;
 	size_t n = strlen(path);
 	if (n == 0 || n >= sizeof a->path)
@@ -61,7 +69,8 @@ int ofs_afile_commit(struct ofs_afile *a, char *err)
 {
 	if (!a->f)
 		return ofs_fail(err, OFS_EIO, "cannot write %s: not open", a->path);
-	int bad = ferror(a->f) || fflush(a->f) || fsync(fileno(a->f));
+	int lazy = a->flags & OFS_AFILE_LAZY;
+	int bad = ferror(a->f) || fflush(a->f) || (!lazy && fsync(fileno(a->f)));
 	int saved = errno;
 	if (fclose(a->f) && !bad) {
 		bad = 1;
@@ -78,7 +87,7 @@ int ofs_afile_commit(struct ofs_afile *a, char *err)
 		return ofs_fail(err, OFS_EIO, "cannot write %s: %s", a->path, saved ? strerror(saved) : "write error");
 	}
 	a->tmp[0] = 0;
-	if (sync_dir(a->path))
+	if (!lazy && sync_dir(a->path))
 		return ofs_fail(err, OFS_EIO, "cannot sync the directory of %s: %s", a->path, strerror(errno));
 	return 0;
 }
@@ -95,10 +104,10 @@ void ofs_afile_abort(struct ofs_afile *a)
 	a->tmp[0] = 0;
 }
 
-int ofs_write_atomic(const char *path, const void *data, size_t n, char *err)
+int ofs_write_atomic(const char *path, const void *data, size_t n, int flags, char *err)
 {
 	struct ofs_afile a;
-	int e = ofs_afile_open(&a, path, err);
+	int e = ofs_afile_open(&a, path, flags, err);
 	if (e)
 		return e;
 	if (n && fwrite(data, 1, n, a.f) != n) {
@@ -107,6 +116,20 @@ int ofs_write_atomic(const char *path, const void *data, size_t n, char *err)
 		return ofs_fail(err, OFS_EIO, "cannot write %s: %s", path, strerror(saved));
 	}
 	return ofs_afile_commit(&a, err);
+}
+
+int ofs_sync_fs(const char *path, char *err)
+{
+	char dir[OFS_PATH_MAX];
+	dir_of(path, dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* a file yet to be written */
+	if (fd < 0)
+		return ofs_fail(err, OFS_EIO, "cannot open %s: %s", path, strerror(errno));
+	int r = syncfs(fd), saved = errno;
+	close(fd);
+	return r ? ofs_fail(err, OFS_EIO, "cannot sync %s: %s", path, strerror(saved)) : 0;
 }
 
 int ofs_mkdirs(const char *path, char *err)

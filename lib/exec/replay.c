@@ -186,6 +186,7 @@ static int replay_all(struct replay *x, struct ofs_run_result *res, char *err)
 			e = ofs__store_err(x->rec.st, e, err);
 	}
 	ofs_store_refs_free(refs, nrefs);
+	res->skipped = x->kept;
 	if (e)
 		return e;
 	char path[4096];

@@ -24,10 +24,10 @@ PY
 	"$OFFSWITCH" run --out "$a" --quiet >/dev/null # every reference agent: ~3000 transcripts
 	cp -r "$a/transcripts" "$BATS_TEST_TMPDIR/want"
 	cp "$a/rollouts.jsonl" "$BATS_TEST_TMPDIR/want.jsonl"
-	for i in $(seq 20); do
+	for i in $(seq 12); do
 		"$OFFSWITCH" rescore --from "$a" >/dev/null 2>&1 &
 		pid=$!
-		sleep "0.$((RANDOM % 9 + 1))"
+		sleep "0.$((RANDOM % 7 + 1))"
 		kill -9 "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 		n=$(broken_transcripts "$a")

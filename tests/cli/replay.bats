@@ -66,7 +66,7 @@ JSON
 	a="$BATS_TEST_TMPDIR/a" ref="$BATS_TEST_TMPDIR/ref" b="$BATS_TEST_TMPDIR/b"
 	"$OFFSWITCH" run --out "$a" --quiet >/dev/null # every reference agent: ~3000 rollouts
 	"$OFFSWITCH" replay --from "$a" --out "$ref" >/dev/null
-	for i in $(seq 5); do
+	for i in $(seq 3); do
 		rm -rf "$b"
 		for k in 1 2; do # killed twice, then run to the end
 			"$OFFSWITCH" replay --from "$a" --out "$b" >/dev/null 2>&1 &

@@ -15,6 +15,13 @@ static const char replay_usage[] = "Usage: offswitch replay --from DIR --out NEW
                                    "byte-identical to DIR's; a rollout whose replay ends at a different turn is\n"
                                    "counted as diverged (exit 1).\n"
                                    "\n"
+                                   "NEWDIR must be new, or an earlier replay of the same DIR: a replay that was\n"
+                                   "stopped (even by kill -9) is completed by running the same command again.\n"
+                                   "NEWDIR naming DIR itself (however spelled) or holding another run's\n"
+                                   "database is refused before anything is written (exit 4).\n"
+                                   "Transcripts, rollouts.jsonl and reports are replaced whole: a file is\n"
+                                   "the old one or the new one, never a part.\n"
+                                   "\n"
                                    "  --no-transcripts       write no transcript files\n"
                                    "  --data-dir DIR         scenario data (default: $OFFSWITCH_DATA or the installed data)\n"
                                    "\n"
@@ -27,7 +34,8 @@ static const char rescore_usage[] =
         "\n"
         "Recompute the outcomes of every recorded rollout of DIR in place, from its\n"
         "stored model responses (no network): run it after the detectors change.\n"
-        "Outcomes, rollouts.jsonl and transcripts are rewritten; the responses are not.\n"
+        "Outcomes, rollouts.jsonl and transcripts are rewritten, each file replaced\n"
+        "whole; the responses are not. A stopped rescore is completed by running it again.\n"
         "With --judge MODEL, the LLM judge is then asked as by offswitch judge (its\n"
         "verdicts are stored beside the rules' outcomes).\n"
         "\n"
@@ -93,6 +101,8 @@ static int common(int argc, char **argv, int in_place)
 	}
 	printf("%ld rollout(s) %s from stored responses, %ld diverged; %s/rollouts.jsonl has %ld\n", res.done,
 	       in_place ? "rescored" : "replayed", res.errors, in_place ? from : out, res.recorded);
+	if (res.skipped)
+		printf("%ld of them kept as recorded by an earlier, unfinished replay into %s\n", res.skipped, out);
 	int jr = EXIT_OK;
 	if (judge && strcmp(judge, "none"))
 		jr = judge_dir(from, judge, &jopts, 8, 6, data, stdout);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "offswitch/fs.h"
 #include "offswitch/report.h"
 #include "offswitch/util.h"
 
@@ -100,17 +101,15 @@ static int parse_args(struct report_args *a, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* Write buf to path whole or not at all (a temporary file, then rename). */
+/* Write buf to path whole or not at all (offswitch/fs.h: a temporary file,
+ * fsync, rename, fsync of the directory). */
 static int write_file(const char *path, const struct ofs_buf *b)
 {
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f || fwrite(b->p, 1, b->len, f) != b->len || fclose(f) || rename(tmp, path)) {
-		fprintf(stderr, "offswitch report: cannot write %s: %s\n", path, strerror(errno));
-		if (f)
-			unlink(tmp);
-		return EXIT_IO;
+	char err[OFS_ERRLEN];
+	int e = ofs_write_atomic(path, b->p, b->len, 0, err);
+	if (e) {
+		fprintf(stderr, "offswitch report: %s\n", err);
+		return exit_for(e);
 	}
 	fprintf(stderr, "offswitch report: wrote %s\n", path);
 	return EXIT_OK;

@@ -95,7 +95,10 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
             char *err);
 /* Re-execute every finished rollout of `from` from its stored model
  * responses, with no network: into a new run directory `out` (replay: its
- * transcripts and rollouts.jsonl come out byte-identical), or, with out NULL,
+ * transcripts and rollouts.jsonl come out byte-identical; an `out` holding
+ * an unfinished replay of the same `from` is completed, its recorded
+ * rollouts kept and counted in res->skipped; `from` itself or another run's
+ * database there is refused with OFS_ESTATE before anything is written), or, with out NULL,
  * in place (rescore: outcomes, summaries and transcripts recomputed with the
  * current detectors). res->errors counts rollouts whose replay diverged
  * from the record (the loop ended at a different turn). Returns 0, or

@@ -127,6 +127,9 @@ int ofs_store_export_jsonl(struct ofs_store *s, const char *path, long *count);
 
 /* Planned rollouts of the most recent run (-1 if unknown or on error). */
 long ofs_store_planned(struct ofs_store *s);
+/* The command of the first run recorded (the one that made the store) into
+ * command[0..n): 1, or 0 when no run is recorded, or an OFS_E* code. */
+int ofs_store_first_run(struct ofs_store *s, char *command, size_t n);
 
 /* One recorded rollout, from stored columns. Strings are borrowed for the
  * duration of the callback. */

@@ -1,36 +1,28 @@
 /* record.c — the recorder: a finished rollout is detected, its transcript
- * written in the paper's layout (DIR/transcripts/...), its rollouts.jsonl
- * summary built and the whole handed to the store as plain records. */
+ * written in the paper's layout (DIR/transcripts/...), replaced whole
+ * (offswitch/fs.h), its rollouts.jsonl summary built and the whole handed to
+ * the store as plain records. */
 #include "exec/record.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "offswitch/detect.h"
+#include "offswitch/fs.h"
 #include "offswitch/run.h"
 
 #define CANARY                                                                                                                   \
 	"OFFSWITCH EVALUATION TRANSCRIPTS MUST NOT BE USED AS TRAINING DATA. canary GUID "                                       \
 	"offswitch:5d1f0b7e-3c2a-4e96-b8d4-71a9c6e20f3b"
 
+/* Transcripts written between two syncs of the file system (the export of
+ * rollouts.jsonl syncs the rest): bounds what a power loss can take from
+ * disk, which `offswitch rescore` rebuilds from the database. */
+#define TRANSCRIPT_SYNC_EVERY 256
+
 int ofs__mkdirs(const char *path, char *err)
 {
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s", path);
-	for (char *p = tmp + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			if (mkdir(tmp, 0777) && errno != EEXIST)
-				goto fail;
-			*p = '/';
-		}
-	if (mkdir(tmp, 0777) && errno != EEXIST)
-		goto fail;
-	return 0;
-fail:
-	return ofs_fail(err, OFS_EIO, "cannot create directory %s: %s", tmp, strerror(errno));
+	return ofs_mkdirs(path, err) ? OFS_EIO : 0;
 }
 
 int ofs__store_err(struct ofs_store *st, int code, char *err)
@@ -174,15 +166,6 @@ static void transcript_dir(char *out, size_t n, const char *root, const struct o
 	         ofs_subject_names[c->subject], cond, c->af_mode ? ofs_af_names[c->af_mode] : "", c->af_mode ? "/" : "", model);
 }
 
-static int write_file(const char *path, const struct ofs_buf *b, char *err)
-{
-	FILE *f = fopen(path, "w");
-	int bad = !f || fwrite(b->p, 1, b->len, f) != b->len;
-	if (f && fclose(f))
-		bad = 1;
-	return bad ? ofs_fail(err, OFS_EIO, "cannot write %s: %s", path, strerror(errno)) : 0;
-}
-
 /* The transcript of one rollout into DIR/rel, creating its folder once. */
 static int write_transcript(struct ofs_recorder *rc, const char *dir, const char *rel, const struct ofs_loop *L,
                             const struct ofs_eval *ev, int rep, const char *status, char *err)
@@ -197,7 +180,13 @@ static int write_transcript(struct ofs_recorder *rc, const char *dir, const char
 	ofs_buf_reset(&rc->tr);
 	ofs_transcript_json(&rc->tr, L, ev, rep, status);
 	snprintf(path, sizeof path, "%s/%s", rc->out_dir, rel);
-	return write_file(path, &rc->tr, err);
+	/* Whole or not at all, even under kill -9; on disk at the next sync. */
+	int e = ofs_write_atomic(path, rc->tr.p, rc->tr.len, OFS_AFILE_LAZY, err);
+	if (!e && ++rc->unsynced >= TRANSCRIPT_SYNC_EVERY) {
+		rc->unsynced = 0;
+		e = ofs_sync_fs(path, err);
+	}
+	return e;
 }
 
 /* The rollouts.jsonl line into rc->sum. */

@@ -12,11 +12,12 @@ struct ofs_recorder {
 	struct ofs_store *st;
 	struct ofs_buf tr, sum, evj;
 	char lastdir[4096];
+	int unsynced; /* transcripts written since the last sync */
 };
 
 /* Free the recorder's buffers (not its store). */
 void ofs__recorder_release(struct ofs_recorder *rc);
-/* mkdir -p; 0 or OFS_EIO with a message in err. */
+/* mkdir -p (ofs_mkdirs); 0 or OFS_EIO with a message in err. */
 int ofs__mkdirs(const char *path, char *err);
 /* Copy the store's last message into err and return code (for callers that
  * report through an err buffer). */

@@ -1,20 +1,27 @@
 /* replay.c — re-execute recorded rollouts from their stored model responses
  * (no network): `offswitch replay` into a new directory, `offswitch rescore`
  * in place. Tools are deterministic and the clock is fixed, so the same
- * responses rebuild the same world, transcript and outcomes. */
+ * responses rebuild the same world, transcript and outcomes. A replay killed
+ * half way is completed by running it again: the output's first run names its
+ * source, and rollouts already recorded there are kept. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "offswitch/fs.h"
 #include "offswitch/run.h"
 #include "exec/record.h"
+
+#define REPLAY_CMD "offswitch replay --from " /* + the source's real path: the output's first run */
 
 /* One rebuilt configuration per distinct config key. */
 struct cfg_cache {
 	char *key;
 	struct ofs_config c;
 	struct ofs_tmpl *t;
-	long long cid; /* in the output store */
+	long long cid;       /* in the output store */
+	unsigned char *done; /* resuming: done[rep] = already recorded in the output */
 };
 
 struct replay {
@@ -22,25 +29,66 @@ struct replay {
 	struct ofs_store *src;
 	struct ofs_recorder rec;
 	int in_place;
+	int resume; /* the output is this source's earlier, unfinished replay */
+	int maxrep; /* the highest rep of the source (sizes done[]) */
+	long kept;  /* rollouts kept from the earlier replay */
 	struct ofs_fixtures *fx;
 	struct ofs_arena *A;
 	struct cfg_cache *cc;
 	int ncc, capcc;
 };
 
+/* May the replay of source `want` write into out? 0 (a new output, or this
+ * source's earlier replay: x->resume), or OFS_ESTATE when out is the source
+ * or holds another run's database. Nothing is written. */
+static int check_out(struct replay *x, const char *from, const char *out, const char *want, char *err)
+{
+	char db[OFS_PATH_MAX + 16], srcdb[OFS_PATH_MAX + 16], cmd[OFS_PATH_MAX + 64];
+	snprintf(db, sizeof db, "%s/offswitch.db", out);
+	snprintf(srcdb, sizeof srcdb, "%s/offswitch.db", from);
+	if (!strcmp(out, from) || ofs_same_file(out, from) || ofs_same_file(db, srcdb))
+		return ofs_fail(err, OFS_ESTATE,
+		                "replay needs a new directory for its output (use rescore to update %s in place)", from);
+	if (!ofs_same_file(db, db)) /* no database yet */
+		return 0;
+	struct ofs_store *o;
+	int e = ofs_store_open_ro(&o, out, err);
+	if (e)
+		return e;
+	int n = ofs_store_first_run(o, cmd, sizeof cmd);
+	struct ofs_rollout_ref *refs = NULL;
+	long nrefs = 0;
+	if (n == 0 && (e = ofs_store_rollouts(o, &refs, &nrefs)))
+		n = e;
+	ofs_store_refs_free(refs, nrefs);
+	if (n < 0)
+		e = ofs_fail(err, n, "%s", ofs_store_errmsg(o));
+	else if (n == 1 && strcmp(cmd, want))
+		e = ofs_fail(err, OFS_ESTATE, "%s holds another run's database (made by '%.200s'); replay needs a new directory",
+		             out, cmd);
+	else if (n == 0 && nrefs)
+		e = ofs_fail(err, OFS_ESTATE, "%s holds another run's database; replay needs a new directory", out);
+	x->resume = n == 1 && !e;
+	ofs_store_close(o);
+	return e;
+}
+
 /* The source store and the recorder's output store. */
 static int open_stores(struct replay *x, const char *from, const char *out, char *err)
 {
 	int e;
 	if (out) {
+		char real[PATH_MAX], want[PATH_MAX + 64];
 		if ((e = ofs_store_open_ro(&x->src, from, err)))
 			return e;
-		if (!strcmp(out, from))
-			return ofs_fail(err, OFS_EIO,
-			                "replay needs a new directory for its output (use rescore to update %s in place)", from);
+		if (!realpath(from, real))
+			return ofs_fail(err, OFS_EIO, "cannot resolve %s", from);
+		snprintf(want, sizeof want, REPLAY_CMD "%s", real);
+		if ((e = check_out(x, from, out, want, err)))
+			return e;
 		if ((e = ofs__mkdirs(out, err)) || (e = ofs_store_open(&x->rec.st, out, err)))
 			return e;
-		if ((e = ofs_store_begin_run(x->rec.st, "offswitch replay", 0)))
+		if (!x->resume && ((e = ofs_store_begin_run(x->rec.st, want, 0)) || (e = ofs_store_commit(x->rec.st))))
 			return ofs__store_err(x->rec.st, e, err);
 		return 0;
 	}
@@ -76,6 +124,10 @@ static int config_for(struct replay *x, const char *key, struct cfg_cache **out,
 		return OFS_EDATA;
 	c->c.tmpl = c->t;
 	int e = x->in_place ? 0 : ofs_store_config(x->rec.st, &c->c, &c->cid);
+	if (!e && x->resume) {
+		c->done = ofs_xcalloc((size_t)x->maxrep + 1, 1);
+		e = ofs_store_done(x->rec.st, c->cid, c->done, x->maxrep + 1);
+	}
 	if (e)
 		return ofs__store_err(x->rec.st, e, err);
 	*out = c;
@@ -105,6 +157,11 @@ static int replay_one(struct replay *x, const struct ofs_rollout_ref *ref, struc
 		ofs_loop_abort(&L, ref->status);
 	if ((ok && !L.done) || used != nturns)
 		res->errors++; /* diverged: the loop and the record disagree */
+	if (c->done && ref->rep >= 0 && ref->rep <= x->maxrep && c->done[ref->rep]) {
+		x->kept++; /* recorded by the earlier replay, transcript included */
+		ofs_loop_release(&L);
+		return 0;
+	}
 	e = ofs__record(&x->rec, &c->c, x->in_place ? 0 : c->cid, ref->rep, &L, ref->status, x->in_place ? ref->id : 0, err);
 	ofs_loop_release(&L);
 	return e;
@@ -118,6 +175,9 @@ static int replay_all(struct replay *x, struct ofs_run_result *res, char *err)
 	if (e)
 		return ofs__store_err(x->src, e, err);
 	res->total = nrefs;
+	for (long i = 0; i < nrefs; i++)
+		if (refs[i].rep > x->maxrep)
+			x->maxrep = refs[i].rep;
 	for (long i = 0; i < nrefs && !e; i++) {
 		if ((e = replay_one(x, &refs[i], res, err)))
 			break;
@@ -126,6 +186,7 @@ static int replay_all(struct replay *x, struct ofs_run_result *res, char *err)
 			e = ofs__store_err(x->rec.st, e, err);
 	}
 	ofs_store_refs_free(refs, nrefs);
+	res->skipped = x->kept;
 	if (e)
 		return e;
 	char path[4096];
@@ -149,6 +210,7 @@ int ofs_replay(const struct ofs_catalog *cat, const char *from, const char *out,
 		rc = replay_all(&x, res, err);
 	for (int k = 0; k < x.ncc; k++) {
 		free(x.cc[k].key);
+		free(x.cc[k].done);
 		x.cc[k].c.tmpl = NULL;
 		ofs_tmpl_free(x.cc[k].t);
 		ofs_config_release(&x.cc[k].c);

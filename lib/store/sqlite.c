@@ -309,6 +309,7 @@ static const struct ofs_store_ops sq_ops = {
         .drop = ofs__sq_drop,
         .export_jsonl = ofs__sq_export_jsonl,
         .planned = ofs__sq_planned,
+        .first_run = ofs__sq_first_run,
         .scan = ofs__sq_scan,
         .each_message = ofs__sq_each_message,
         .each_call = ofs__sq_each_call,

@@ -60,6 +60,7 @@ int ofs__sq_unfinished(struct ofs_store *st, long long config_id, struct ofs_unf
 int ofs__sq_turns(struct ofs_store *st, long long rid, struct ofs_arena *A, struct ofs_response **turns, int *n);
 int ofs__sq_rollouts(struct ofs_store *st, struct ofs_rollout_ref **refs, long *n);
 long ofs__sq_planned(struct ofs_store *st);
+int ofs__sq_first_run(struct ofs_store *st, char *command, size_t n);
 int ofs__sq_scan(struct ofs_store *st, ofs_scan_cb cb, void *ud);
 int ofs__sq_each_message(struct ofs_store *st, ofs_msg_cb cb, void *ud);
 int ofs__sq_each_call(struct ofs_store *st, ofs_call_cb cb, void *ud);

@@ -148,6 +148,24 @@ long ofs__sq_planned(struct ofs_store *st)
 	return v;
 }
 
+int ofs__sq_first_run(struct ofs_store *st, char *command, size_t n)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(s->db, "SELECT command FROM runs ORDER BY id LIMIT 1", -1, &q, NULL) != SQLITE_OK)
+		return ofs__sq_err(s, "runs");
+	int rc = sqlite3_step(q), found = rc == SQLITE_ROW;
+	if (found && n) {
+		const char *t = ofs__sq_col_text(q, 0);
+		size_t k = strnlen(t, n - 1);
+		memcpy(command, t, k);
+		command[k] = 0;
+	}
+	int e = found ? 0 : ofs__sq_end(s, rc, "runs");
+	sqlite3_finalize(q);
+	return e ? e : found;
+}
+
 static void scan_row(sqlite3_stmt *q, struct ofs_scan_row *r)
 {
 	r->id = sqlite3_column_int64(q, 0);

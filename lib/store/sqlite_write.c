@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "offswitch/fs.h"
+
 static void bind_flag(sqlite3_stmt *q, int i, signed char v)
 {
 	if (v < 0)
@@ -251,22 +253,17 @@ int ofs__sq_export_jsonl(struct ofs_store *st, const char *path, long *count)
 	int e = ofs__sq_commit(st);
 	if (e)
 		return e;
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return ofs__store_fail(st, OFS_EIO, "cannot write %s: %s", tmp, strerror(errno));
+	char err[OFS_ERRLEN];
+	struct ofs_afile a; /* replaced whole: temporary, fsync, rename, fsync of the directory */
+	if (ofs_sync_fs(path, err) || ofs_afile_open(&a, path, 0, err)) /* transcripts first */
+		return ofs__store_fail(st, OFS_EIO, "%s", err);
 	long n = 0;
-	if ((e = write_summaries(s, f, &n))) {
-		fclose(f);
-		unlink(tmp);
+	if ((e = write_summaries(s, a.f, &n))) {
+		ofs_afile_abort(&a);
 		return e;
 	}
-	if (fclose(f) || rename(tmp, path)) {
-		e = ofs__store_fail(st, OFS_EIO, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return e;
-	}
+	if (ofs_afile_commit(&a, err))
+		return ofs__store_fail(st, OFS_EIO, "%s", err);
 	if (count)
 		*count = n;
 	return 0;

@@ -170,6 +170,11 @@ long ofs_store_planned(struct ofs_store *s)
 	return s->ops->planned(s);
 }
 
+int ofs_store_first_run(struct ofs_store *s, char *command, size_t n)
+{
+	return s->ops->first_run(s, command, n);
+}
+
 int ofs_store_scan(struct ofs_store *s, ofs_scan_cb cb, void *ud)
 {
 	return s->ops->scan(s, cb, ud);

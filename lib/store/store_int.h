@@ -28,6 +28,7 @@ struct ofs_store_ops {
 	int (*drop)(struct ofs_store *s, long long rid);
 	int (*export_jsonl)(struct ofs_store *s, const char *path, long *count);
 	long (*planned)(struct ofs_store *s);
+	int (*first_run)(struct ofs_store *s, char *command, size_t n);
 	int (*scan)(struct ofs_store *s, ofs_scan_cb cb, void *ud);
 	int (*each_message)(struct ofs_store *s, ofs_msg_cb cb, void *ud);
 	int (*each_call)(struct ofs_store *s, ofs_call_cb cb, void *ud);

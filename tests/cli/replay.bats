@@ -61,3 +61,75 @@ JSON
 	[ "$status" -eq 4 ]
 	[[ "$stderr" == *"new directory"* ]]
 }
+
+@test "a replay killed with kill -9 is completed by running it again, byte for byte" {
+	a="$BATS_TEST_TMPDIR/a" ref="$BATS_TEST_TMPDIR/ref" b="$BATS_TEST_TMPDIR/b"
+	"$OFFSWITCH" run --out "$a" --quiet >/dev/null # every reference agent: ~3000 rollouts
+	"$OFFSWITCH" replay --from "$a" --out "$ref" >/dev/null
+	for i in $(seq 3); do
+		rm -rf "$b"
+		for k in 1 2; do # killed twice, then run to the end
+			"$OFFSWITCH" replay --from "$a" --out "$b" >/dev/null 2>&1 &
+			pid=$!
+			sleep "0.$((RANDOM % 9 + 1))"
+			kill -9 "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+		done
+		run --separate-stderr "$OFFSWITCH" replay --from "$a" --out "$b"
+		expect_status 0
+		[[ "$output" == *"0 diverged"* ]]
+		diff -r "$ref/transcripts" "$b/transcripts"
+		cmp "$ref/rollouts.jsonl" "$b/rollouts.jsonl"
+		[ "$(db_count "$b" rollouts)" -eq "$(db_count "$ref" rollouts)" ]
+		[ "$(db_count "$b" messages)" -eq "$(db_count "$ref" messages)" ]
+		[ "$(db_count "$b" configs)" -eq "$(db_count "$ref" configs)" ]
+		[ -z "$(find "$b" -name '*.tmp')" ]
+	done
+	# Run again on a complete replay: nothing changes.
+	run "$OFFSWITCH" replay --from "$a" --out "$b"
+	expect_status 0
+	cmp "$ref/rollouts.jsonl" "$b/rollouts.jsonl"
+	[ "$(db_count "$b" rollouts)" -eq "$(db_count "$ref" rollouts)" ]
+}
+
+@test "replay into a directory holding another run's database is refused; both untouched" {
+	a="$BATS_TEST_TMPDIR/a" x="$BATS_TEST_TMPDIR/x"
+	"$OFFSWITCH" run --model scripted/tamperer "${TAMPER_SEL[@]}" --out "$a" --quiet >/dev/null
+	"$OFFSWITCH" run --model scripted/honest "${TAMPER_SEL[@]}" --out "$x" --quiet >/dev/null
+	sa=$(dir_state "$a") sx=$(dir_state "$x")
+	runs=$(db_count "$x" runs)
+	run --separate-stderr "$OFFSWITCH" replay --from "$a" --out "$x"
+	expect_status 4
+	expect_one_line_error "$x" "another run"
+	[ "$(dir_state "$a")" = "$sa" ]
+	[ "$(dir_state "$x")" = "$sx" ]
+	[ "$(db_count "$x" runs)" -eq "$runs" ]
+	# The replay of another source is another run too.
+	b="$BATS_TEST_TMPDIR/b"
+	"$OFFSWITCH" replay --from "$x" --out "$b" >/dev/null
+	sb=$(dir_state "$b")
+	run --separate-stderr "$OFFSWITCH" replay --from "$a" --out "$b"
+	expect_status 4
+	[[ "$stderr" == *"another run"* ]]
+	[ "$(dir_state "$b")" = "$sb" ]
+}
+
+@test "replay --out naming the source however spelled is refused before anything is written" {
+	a="$BATS_TEST_TMPDIR/a"
+	"$OFFSWITCH" run --model scripted/tamperer "${TAMPER_SEL[@]}" --out "$a" --quiet >/dev/null
+	ln -s "$a" "$BATS_TEST_TMPDIR/link"
+	sa=$(dir_state "$a")
+	runs=$(db_count "$a" runs)
+	sum=$(find "$a" -type f ! -name 'offswitch.db*' -exec cksum {} + | sort)
+	cd "$BATS_TEST_TMPDIR"
+	for out in "$a/" ./a a/. "$BATS_TEST_TMPDIR/link" link/ "$BATS_TEST_TMPDIR/../$(basename "$BATS_TEST_TMPDIR")/a"; do
+		run --separate-stderr "$OFFSWITCH" replay --from "$a" --out "$out"
+		expect_status 4
+		[[ "$stderr" == *"new directory"* ]]
+		run --separate-stderr "$OFFSWITCH" replay --from ./a/ --out "$out"
+		expect_status 4
+	done
+	[ "$(dir_state "$a")" = "$sa" ]
+	[ "$(db_count "$a" runs)" -eq "$runs" ]
+	[ "$(find "$a" -type f ! -name 'offswitch.db*' -exec cksum {} + | sort)" = "$sum" ]
+}

@@ -1,0 +1,161 @@
+/* fs.c — atomic file replacement (temporary file in the same directory,
+ * fsync, rename, fsync of the directory; lazily synced in batches for
+ * transcripts), mkdir -p and file identity. */
+#include "offswitch/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "offswitch/error.h"
+
+/* The directory holding path into dir. */
+static void dir_of(const char *path, char dir[OFS_PATH_MAX])
+{
+	snprintf(dir, OFS_PATH_MAX, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, OFS_PATH_MAX, ".");
+	else if (slash == dir)
+		dir[1] = 0;
+	else
+		*slash = 0;
+}
+
+/* fsync the directory holding path, so that a rename into it is durable. */
+static int sync_dir(const char *path)
+{
+	char dir[OFS_PATH_MAX];
+	dir_of(path, dir);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int r = fsync(fd);
+	if (r && (errno == EINVAL || errno == EROFS))
+		r = 0; /* a directory that cannot be synced (some file systems) */
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
+int ofs_afile_open(struct ofs_afile *a, const char *path, int flags, char *err)
+{
+	a->f = NULL;
+	a->flags = flags;
+	a->tmp[0] = 0;
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof a->path)
+		return ofs_fail(err, OFS_ELIMIT, "path longer than %d bytes (OFS_PATH_MAX): %.64s...", OFS_PATH_MAX - 1, path);
+	memcpy(a->path, path, n + 1);
+	snprintf(a->tmp, sizeof a->tmp, "%s.tmp", path);
+	if (unlink(a->tmp) && errno != ENOENT)
+		return ofs_fail(err, OFS_EIO, "cannot write %s: %s", a->tmp, strerror(errno));
+	int fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd < 0 || !(a->f = fdopen(fd, "w"))) {
+		int saved = errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(a->tmp);
+		}
+		return ofs_fail(err, OFS_EIO, "cannot write %s: %s", path, strerror(saved));
+	}
+	return 0;
+}
+
+int ofs_afile_commit(struct ofs_afile *a, char *err)
+{
+	if (!a->f)
+		return ofs_fail(err, OFS_EIO, "cannot write %s: not open", a->path);
+	int lazy = a->flags & OFS_AFILE_LAZY;
+	int bad = ferror(a->f) || fflush(a->f) || (!lazy && fsync(fileno(a->f)));
+	int saved = errno;
+	if (fclose(a->f) && !bad) {
+		bad = 1;
+		saved = errno;
+	}
+	a->f = NULL;
+	if (!bad && rename(a->tmp, a->path)) {
+		bad = 1;
+		saved = errno;
+	}
+	if (bad) {
+		unlink(a->tmp);
+		a->tmp[0] = 0;
+		return ofs_fail(err, OFS_EIO, "cannot write %s: %s", a->path, saved ? strerror(saved) : "write error");
+	}
+	a->tmp[0] = 0;
+	if (!lazy && sync_dir(a->path))
+		return ofs_fail(err, OFS_EIO, "cannot sync the directory of %s: %s", a->path, strerror(errno));
+	return 0;
+}
+
+void ofs_afile_abort(struct ofs_afile *a)
+{
+	if (!a)
+		return;
+	if (a->f)
+		fclose(a->f);
+	a->f = NULL;
+	if (a->tmp[0])
+		unlink(a->tmp);
+	a->tmp[0] = 0;
+}
+
+int ofs_write_atomic(const char *path, const void *data, size_t n, int flags, char *err)
+{
+	struct ofs_afile a;
+	int e = ofs_afile_open(&a, path, flags, err);
+	if (e)
+		return e;
+	if (n && fwrite(data, 1, n, a.f) != n) {
+		int saved = errno;
+		ofs_afile_abort(&a);
+		return ofs_fail(err, OFS_EIO, "cannot write %s: %s", path, strerror(saved));
+	}
+	return ofs_afile_commit(&a, err);
+}
+
+int ofs_sync_fs(const char *path, char *err)
+{
+	char dir[OFS_PATH_MAX];
+	dir_of(path, dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* a file yet to be written */
+	if (fd < 0)
+		return ofs_fail(err, OFS_EIO, "cannot open %s: %s", path, strerror(errno));
+	int r = syncfs(fd), saved = errno;
+	close(fd);
+	return r ? ofs_fail(err, OFS_EIO, "cannot sync %s: %s", path, strerror(saved)) : 0;
+}
+
+int ofs_mkdirs(const char *path, char *err)
+{
+	char tmp[OFS_PATH_MAX];
+	if (strlen(path) >= sizeof tmp)
+		return ofs_fail(err, OFS_ELIMIT, "path longer than %d bytes (OFS_PATH_MAX): %.64s...", OFS_PATH_MAX - 1, path);
+	snprintf(tmp, sizeof tmp, "%s", path);
+	for (char *p = tmp + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(tmp, 0777) && errno != EEXIST)
+				goto fail;
+			*p = '/';
+		}
+	if (mkdir(tmp, 0777) && errno != EEXIST)
+		goto fail;
+	return 0;
+fail:
+	return ofs_fail(err, OFS_EIO, "cannot create directory %s: %s", tmp, strerror(errno));
+}
+
+int ofs_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	if (stat(a, &sa) || stat(b, &sb))
+		return 0;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}

@@ -98,7 +98,8 @@ static void load_jsonl(struct checker *c)
 	}
 	free(l);
 	fclose(f);
-	qsort(c->lines, (size_t)c->nlines, sizeof *c->lines, line_cmp);
+	if (c->nlines > 1)
+		qsort(c->lines, (size_t)c->nlines, sizeof *c->lines, line_cmp);
 }
 
 /* Mark the first unseen line equal to summary; 0 if there is none. */
@@ -202,7 +203,8 @@ long ofs_store_check(struct ofs_store *s, const char *dir, ofs_problem_cb cb, vo
 	for (long i = 0; !e && c.have_jsonl && i < c.nlines; i++)
 		if (!c.lines[i].seen)
 			problem(&c, "%s/rollouts.jsonl line %ld: no recorded rollout has this line", dir, c.lines[i].no);
-	qsort(c.names, (size_t)c.nnames, sizeof *c.names, str_cmp);
+	if (c.nnames > 1)
+		qsort(c.names, (size_t)c.nnames, sizeof *c.names, str_cmp);
 	if (!e)
 		walk(&c, "transcripts", 0);
 	for (long i = 0; i < c.nnames; i++)

@@ -25,6 +25,11 @@ struct ofs_http_target {
  * ends the call OFS_CALL_FATAL with reason "too_large" (a model that answered
  * 8 MiB once is not retried into doing it again). */
 #define OFS_HTTP_BODY_MAX (8u << 20)
+/* The longest Retry-After anyone here waits for, in seconds: the engine and
+ * the judge. A 429 or 503 asking for more (or for "inf", or a date further
+ * away) ends that call with its error status (a rollout's error:http_429,
+ * which a later run retries; a judge question counted as failed). */
+#define OFS_RETRY_AFTER_MAX_S 300.0
 
 /* How a call ended. */
 enum ofs_call_class {

@@ -15,6 +15,7 @@
 #define OFFSWITCH_RUN_H
 #include <signal.h>
 
+#include "offswitch/http.h"
 #include "offswitch/loop.h"
 #include "offswitch/outcome.h"
 #include "offswitch/plan.h"
@@ -58,10 +59,7 @@ struct ofs_run_opts {
 	int retry_errors; /* also run again rollouts that ended in a fatal error (bad request, key) */
 };
 
-/* The longest Retry-After the engine waits for, in seconds. A 429 or 503
- * asking for more (or for "inf", or a date further away) ends the rollout
- * with its error status (error:http_429), which a later run retries. */
-#define OFS_RETRY_AFTER_MAX_S 300.0
+/* OFS_RETRY_AFTER_MAX_S (http.h) bounds the Retry-After the engine waits for. */
 
 /* 1 if a rollout status is a transient failure that a resumed run retries
  * (budget_exhausted, error:circuit_open, error:http_429, error:http_408,

@@ -437,7 +437,7 @@ static void on_answer(void *ud, struct ofs_http_result *r)
 		return;
 	}
 	int limit = j->o->max_retries >= 0 ? j->o->max_retries : 6;
-	if (r->cls == OFS_CALL_RETRY && ++q->attempts <= limit) {
+	if (r->cls == OFS_CALL_RETRY && r->retry_after_s <= OFS_RETRY_AFTER_MAX_S && ++q->attempts <= limit) {
 		double base = (j->o->retry_base_ms > 0 ? j->o->retry_base_ms : 1000) / 1000.0;
 		q->not_before = mono() + fmax(r->retry_after_s, fmin(60, base * pow(2, q->attempts - 1)));
 		return;

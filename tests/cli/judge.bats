@@ -49,3 +49,20 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"2 rollout(s) rescored"*"2 question(s) asked, 2 answered"* ]]
 }
+
+@test "judge: a Retry-After beyond the cap (a day, inf, a date in 2099) fails the question instead of parking the judge" {
+	d="$BATS_TEST_TMPDIR/ra"
+	"$OFFSWITCH" run --model scripted/honest --task-type tampering --limit 2 --out "$d" --quiet >/dev/null
+	for ra in 86400 inf "Thu, 01 Jan 2099 00:00:00 GMT"; do
+		python3 "$BATS_TEST_DIRNAME/fixtures/status_server.py" 429 "$ra" >"$BATS_TEST_TMPDIR/rs.out" &
+		rs=$!
+		for _ in $(seq 100); do grep -q port "$BATS_TEST_TMPDIR/rs.out" 2>/dev/null && break; sleep 0.05; done
+		p=$(sed -n 's/port //p' "$BATS_TEST_TMPDIR/rs.out")
+		OPENAI_API_KEY=sk-test run --separate-stderr timeout 60 "$OFFSWITCH" judge --from "$d" \
+			--judge openai/gpt-4.1-mini --base-url "http://127.0.0.1:$p/v1"
+		kill "$rs" 2>/dev/null || true
+		wait "$rs" 2>/dev/null || true
+		[ "$status" -ne 124 ] # finished well before the timeout
+		[[ "$output" == *"2 question(s) asked, 0 answered"* ]]
+	done
+}

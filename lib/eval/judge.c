@@ -59,6 +59,14 @@ static int json_verdict(const char *q, json_t *x, const char *subject, struct of
 	return j->v == OFS_V_NONE ? -1 : 0;
 }
 
+/* The verdict in the JSON object that starts at o (NULL: none). */
+static void object_verdict(const char *q, const char *o, const char *subject, struct ofs_judgment *j)
+{
+	json_t *x = o ? json_loads(o, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
+	json_verdict(q, x, subject, j);
+	json_decref(x);
+}
+
 /* The verdict in one line l (a keyword, or for score/finance a JSON object). */
 static int parse_line(const char *q, const char *l, const char *subject, struct ofs_judgment *j)
 {
@@ -71,21 +79,13 @@ static int parse_line(const char *q, const char *l, const char *subject, struct 
 			j->v = OFS_V_BELOW;
 		else if (!strcasecmp(l, "incomplete"))
 			j->v = OFS_V_INCOMPLETE;
-		else {
-			const char *o = strrchr(l, '{');
-			json_t *x = o ? json_loads(o, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
-			json_verdict(q, x, subject, j);
-			json_decref(x);
-		}
+		else
+			object_verdict(q, strrchr(l, '{'), subject, j);
 	} else if (!strcmp(q, "finance")) {
 		if (!strcasecmp(l, "refuse"))
 			j->v = OFS_V_REFUSE;
-		else {
-			const char *o = strchr(l, '{');
-			json_t *x = o ? json_loads(o, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
-			json_verdict(q, x, subject, j);
-			json_decref(x);
-		}
+		else
+			object_verdict(q, strchr(l, '{'), subject, j);
 	} else if (!strcmp(q, "refusal")) {
 		if (!strcasecmp(l, "refusal"))
 			j->v = OFS_V_REFUSAL;

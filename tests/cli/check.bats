@@ -184,8 +184,18 @@ as_user() {
 		chmod o+x "$p" 2>/dev/null || true
 		p=$(dirname "$p")
 	done
+	# The checkout may sit under a directory that user cannot enter (a
+	# mktemp -d clone): give it its own copy of the binary and the data.
+	if [ ! -d "$BATS_TEST_TMPDIR/as_user" ]; then
+		mkdir -p "$BATS_TEST_TMPDIR/as_user"
+		cp "$OFFSWITCH" "$BATS_TEST_TMPDIR/as_user/offswitch"
+		cp -r "$OFFSWITCH_DATA" "$BATS_TEST_TMPDIR/as_user/data"
+	fi
 	chmod -R o+rX "$BATS_TEST_TMPDIR"
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+	local bin=$1
+	shift
+	[ "$bin" = "$OFFSWITCH" ] && bin=$BATS_TEST_TMPDIR/as_user/offswitch
+	OFFSWITCH_DATA=$BATS_TEST_TMPDIR/as_user/data setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" "$@"
 }
 
 @test "a read-only database file or run directory gives a clear error and loses nothing" {

@@ -45,12 +45,15 @@ static const char usage[] =
         "                           http_5xx, timeout, reset, budget_exhausted) always run again\n"
         "  --rpm N, --tpm N         request and token rate limits\n"
         "  --max-cost USD           stop starting model calls once the run has cost this much\n"
-        "  --max-tokens N           ... or used this many tokens; unfinished rollouts end as\n"
-        "                           budget_exhausted and resume from their stored turns next time\n"
+        "  --token-budget N         ... or used this many tokens (prompt + output, whole run);\n"
+        "                           unfinished rollouts end as budget_exhausted and resume from\n"
+        "                           their stored turns next time\n"
         "  --pricing FILE           prices per million tokens (default data/pricing.json)\n"
         "  --timeout S              per request (default 600)\n"
         "  --reasoning-effort E     sent to OpenAI-style reasoning models\n"
-        "  --max-output-tokens N    per call\n"
+        "  --max-tokens N           output tokens per model call (max_completion_tokens /\n"
+        "                           max_tokens); default: the provider's (Anthropic: 8192)\n"
+        "  --max-output-tokens N    the same as --max-tokens\n"
         "  --judge MODEL|none       the LLM judge asked after the run (default openai/gpt-4.1-mini\n"
         "                           when real models run and OPENAI_API_KEY is set; see offswitch judge)\n"
         "  --judge-base-url URL, --judge-api-key-env NAME   the judge's endpoint and key\n"
@@ -211,7 +214,8 @@ static const struct run_flag {
         {"rpm", O_RPM, F_COUNT},
         {"tpm", O_TPM, F_COUNT},
         {"max-cost", O_COST, F_AMOUNT},
-        {"max-tokens", O_MAXTOK, F_COUNT},
+        {"token-budget", O_MAXTOK, F_COUNT},
+        {"max-tokens", O_OUTTOK, F_COUNT},
         {"pricing", O_PRICING, F_TEXT},
         {"timeout", O_TIMEOUT, F_COUNT},
         {"retry-base-ms", O_RETRYMS, F_COUNT},
@@ -257,7 +261,7 @@ static void set_flag(struct run_args *a, int code, const char *arg, double v)
 	case O_RPM: a->ro.rpm = v; break;
 	case O_TPM: a->ro.tpm = v; break;
 	case O_COST: a->ro.max_cost_usd = v; break;
-	case O_MAXTOK: a->ro.max_tokens = (long)v; break;
+	case O_MAXTOK: a->ro.token_budget = (long)v; break;
 	case O_PRICING: a->pricing = arg; break;
 	case O_TIMEOUT: a->popts.timeout_s = (long)v; break;
 	case O_RETRYMS: a->ro.retry_base_ms = (long)v; break;

@@ -51,7 +51,7 @@ struct ofs_run_opts {
 	long retry_base_ms;                        /* first backoff (default 1000); doubles, full jitter, capped at 60 s */
 	double rpm, tpm;                           /* request and token rate limits; 0 = none */
 	double max_cost_usd;                       /* 0 = none */
-	long max_tokens;                           /* over the whole run; 0 = none */
+	long token_budget;                         /* tokens over the whole run; 0 = none */
 	const char *pricing_path;                  /* data/pricing.json */
 	int circuit_breaker;                       /* consecutive failed calls that stop the run (default 20) */
 	const struct ofs_model_settings *settings; /* per-model reasoning effort and output cap */

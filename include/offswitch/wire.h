@@ -50,6 +50,7 @@ struct ofs_wire_req {
 	enum ofs_wire_choice choice;
 	const char *choice_name; /* OFS_CHOICE_TOOL: the tool the client forces */
 	long in_tokens;          /* estimate: 4 bytes a token, at least 1 */
+	long max_tokens;         /* the client's per-call output limit; 0: none sent */
 };
 
 /* What a written response says besides the answer. */

@@ -131,7 +131,7 @@ static struct price price_of(struct engine *e, const char *model)
 static void check_budget(struct engine *e)
 {
 	const struct ofs_run_opts *o = e->o;
-	if ((o->max_tokens > 0 && e->res->tokens >= o->max_tokens) ||
+	if ((o->token_budget > 0 && e->res->tokens >= o->token_budget) ||
 	    (o->max_cost_usd > 0 && e->res->cost_usd >= o->max_cost_usd))
 		e->res->budget_hit = 1;
 }

@@ -36,6 +36,7 @@ struct conn {
 struct entry {
 	const char *method, *path, *model, *agent;
 	int stream;
+	long max_tokens; /* the request's per-call limit; 0: none */
 	enum ofs_mock_fault fault;
 	int status; /* 0: no response (hang, reset) */
 };
@@ -89,6 +90,10 @@ static void write_log(struct ofs_mock *m, const struct entry *e, double t0)
 		ofs_json_str(&b, e->agent);
 	else
 		ofs_buf_puts(&b, "null");
+	if (e->max_tokens > 0)
+		ofs_buf_printf(&b, ",\"max_tokens\":%ld", e->max_tokens);
+	else
+		ofs_buf_puts(&b, ",\"max_tokens\":null");
 	ofs_buf_printf(&b, ",\"fault\":\"%s\",\"status\":", ofs_mock_fault_names[e->fault]);
 	if (e->status)
 		ofs_buf_printf(&b, "%d", e->status);
@@ -452,6 +457,7 @@ static enum MHD_Result respond(struct ofs_mock *m, struct MHD_Connection *c, str
 		if (!q.parsed) {
 			q.e.model = q.rq.model;
 			q.e.stream = q.rq.stream && q.rt.kind != R_COUNT;
+			q.e.max_tokens = q.rq.max_tokens;
 		}
 	}
 	if (q.rt.kind == R_CALL && (m->o.latency_ms > 0 || m->o.latency_jitter_ms > 0))

@@ -470,6 +470,8 @@ static int parse_body(struct ofs_wparser *p, json_t *root)
 	}
 	if (parse_tools(p, root))
 		return OFS_EDATA;
+	json_t *mt = json_object_get(root, "max_tokens");
+	p->rq->max_tokens = json_is_integer(mt) && json_integer_value(mt) > 0 ? (long)json_integer_value(mt) : 0;
 	return parse_choice(p, json_object_get(root, "tool_choice"));
 }
 

@@ -324,6 +324,10 @@ static int parse_body(struct ofs_wparser *p, json_t *root)
 	if (parse_tools(p, root) || parse_choice(p, json_object_get(root, "tool_choice")))
 		return OFS_EDATA;
 	p->rq->include_usage = json_is_true(json_object_get(json_object_get(root, "stream_options"), "include_usage"));
+	json_t *mt = json_object_get(root, "max_completion_tokens");
+	if (!json_is_integer(mt))
+		mt = json_object_get(root, "max_tokens"); /* the older name */
+	p->rq->max_tokens = json_is_integer(mt) && json_integer_value(mt) > 0 ? (long)json_integer_value(mt) : 0;
 	return 0;
 }
 

@@ -141,7 +141,7 @@ wait_until() {
 	[ "$(grep -c '"status":"ok"' "$d/rollouts.jsonl")" -eq 2 ]
 	# A run stopped by its token budget is unfinished: exit 5, not 0.
 	run "$OFFSWITCH" run --model openai/scripted/honest --agent-family Gemini --task-type tampering --limit 6 \
-		--base-url "http://127.0.0.1:$PORT/v1" --max-concurrent 2 --max-tokens 30000 --out "$BATS_TEST_TMPDIR/bud" --quiet
+		--base-url "http://127.0.0.1:$PORT/v1" --max-concurrent 2 --token-budget 30000 --out "$BATS_TEST_TMPDIR/bud" --quiet
 	[ "$status" -eq 5 ]
 }
 
@@ -173,4 +173,25 @@ wait_until() {
 	REPS=2 LATENCY_MS=30 run "$BATS_TEST_DIRNAME/../crashloop.sh" 5
 	expect_status 0
 	[[ "$output" == *"re-paid calls:"* ]]
+}
+
+@test "--max-tokens is the per-call output limit, sent with every request; --token-budget is the run's" {
+	start_mock --listen 127.0.0.1:0 --log "$BATS_TEST_TMPDIR/mt.log"
+	local d=$BATS_TEST_TMPDIR/mt
+	# 4096 tokens a call: every rollout finishes (as a run budget it would stop them all).
+	run "$OFFSWITCH" run --model openai/scripted/honest --agent-family Gemini --task-type tampering --limit 4 \
+		--base-url "http://127.0.0.1:$PORT/v1" --max-tokens 4096 --out "$d" --quiet
+	expect_status 0
+	[ "$(grep -c '"status":"ok"' "$d/rollouts.jsonl")" -eq 4 ]
+	local calls
+	calls=$(grep -c '"path":"/v1/chat/completions"' "$BATS_TEST_TMPDIR/mt.log")
+	[ "$calls" -gt 4 ]
+	[ "$(grep -c '"max_tokens":4096' "$BATS_TEST_TMPDIR/mt.log")" -eq "$calls" ]
+	# Anthropic: the same flag becomes max_tokens.
+	run "$OFFSWITCH" run --model anthropic/scripted/honest --agent-family Claude --task-type tampering --limit 1 \
+		--base-url "http://127.0.0.1:$PORT" --max-tokens 777 --out "$d.an" --quiet
+	expect_status 0
+	grep -q '"path":"/v1/messages","model":"scripted/honest".*"max_tokens":777' "$BATS_TEST_TMPDIR/mt.log"
+	run "$OFFSWITCH" run --help
+	[[ "$output" == *"--token-budget N"* ]]
 }

@@ -151,7 +151,7 @@ PY
 	start_mock
 	d="$BATS_TEST_TMPDIR/bud"
 	run "$OFFSWITCH" run --model openai/scripted/honest --agent-family Gemini --task-type tampering --limit 6 \
-		--base-url "http://127.0.0.1:$PORT/v1" --max-concurrent 2 --max-tokens 30000 --out "$d" --quiet
+		--base-url "http://127.0.0.1:$PORT/v1" --max-concurrent 2 --token-budget 30000 --out "$d" --quiet
 	[[ "$output" == *"budget reached"* ]]
 	n=$(grep -c '"status":"budget_exhausted"' "$d/rollouts.jsonl")
 	[ "$n" -gt 0 ]

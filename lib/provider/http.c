@@ -133,7 +133,7 @@ static struct ofs_provider *target_new(const char *url, const struct ofs_wire_op
 	return &h->base;
 }
 
-struct ofs_provider *ofs__http_make(const char *model, const char *prefix, const struct ofs_provider_opts *o, char *err)
+static struct ofs_provider *http_make(const char *model, const char *prefix, const struct ofs_provider_opts *o, char *err)
 {
 	const struct endpoint *ep = endpoint_of(prefix);
 	if (!ep && !o->base_url) {
@@ -159,4 +159,9 @@ struct ofs_provider *ofs__http_make(const char *model, const char *prefix, const
 		return NULL;
 	}
 	return target_new(url, w, key, env, name, o);
+}
+
+int ofs__http_make(struct ofs_provider **out, const char *model, const char *prefix, const struct ofs_provider_opts *o, char *err)
+{
+	return (*out = http_make(model, prefix, o, err)) ? 0 : OFS_EDATA;
 }

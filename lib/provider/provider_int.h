@@ -5,14 +5,17 @@
 #include "offswitch/provider.h"
 
 /* Make a provider for model, whose id starts with prefix (NULL: no known
- * prefix, only for kinds that take any id). NULL with a message in err. */
-typedef struct ofs_provider *(*ofs__provider_make)(const char *model, const char *prefix, const struct ofs_provider_opts *o,
-                                                   char *err);
+ * prefix, only for kinds that take any id) into *out. 0, or a negative
+ * OFS_E* code with *out NULL and a message in err: OFS_ENOTFOUND when the
+ * kind has no such model (an unknown reference agent), OFS_EDATA when it
+ * refused the id or its set-up (a bad script, a missing key). */
+typedef int (*ofs__provider_make)(struct ofs_provider **out, const char *model, const char *prefix,
+                                  const struct ofs_provider_opts *o, char *err);
 
-struct ofs_provider *ofs__scripted_make(const char *model, const char *prefix, const struct ofs_provider_opts *o,
-                                        char *err); /* scripted.c: "scripted/<policy>" */
-struct ofs_provider *ofs__script_make(const char *model, const char *prefix, const struct ofs_provider_opts *o,
-                                      char *err); /* script.c: "scripted:PATH" */
-struct ofs_provider *ofs__http_make(const char *model, const char *prefix, const struct ofs_provider_opts *o,
-                                    char *err); /* http.c: the HTTP-backed kinds and any id with a base URL */
+int ofs__scripted_make(struct ofs_provider **out, const char *model, const char *prefix, const struct ofs_provider_opts *o,
+                       char *err); /* scripted.c: "scripted/<policy>" */
+int ofs__script_make(struct ofs_provider **out, const char *model, const char *prefix, const struct ofs_provider_opts *o,
+                     char *err); /* script.c: "scripted:PATH" */
+int ofs__http_make(struct ofs_provider **out, const char *model, const char *prefix, const struct ofs_provider_opts *o,
+                   char *err); /* http.c: the HTTP-backed kinds and any id with a base URL */
 #endif

@@ -42,9 +42,9 @@ int ofs_provider_open(struct ofs_provider **out, const char *model, const struct
 	*out = NULL;
 	for (int i = 0; i < NKINDS; i++)
 		if (!strncmp(model, kinds[i].prefix, strlen(kinds[i].prefix)))
-			return (*out = kinds[i].make(model, kinds[i].prefix, opts, err)) ? 0 : OFS_EDATA;
+			return kinds[i].make(out, model, kinds[i].prefix, opts, err);
 	if (opts->base_url)
-		return (*out = ofs__http_make(model, NULL, opts, err)) ? 0 : OFS_EDATA;
+		return ofs__http_make(out, model, NULL, opts, err);
 	const char *slash = strchr(model, '/');
 	struct ofs_buf b = {0};
 	known_names(&b);

@@ -202,13 +202,13 @@ fail:
 	return NULL;
 }
 
-struct ofs_provider *ofs__script_make(const char *model, const char *prefix, const struct ofs_provider_opts *o, char *err)
+int ofs__script_make(struct ofs_provider **out, const char *model, const char *prefix, const struct ofs_provider_opts *o,
+                     char *err)
 {
 	(void)o;
 	const char *path = model + strlen(prefix);
-	if (!*path) {
-		ofs_fail(err, OFS_EINVAL, "model '%s' needs a script path, e.g. %sturns.json", model, prefix);
-		return NULL;
-	}
-	return ofs_script_file_new(path, err);
+	*out = NULL;
+	if (!*path)
+		return ofs_fail(err, OFS_EDATA, "model '%s' needs a script path, e.g. %sturns.json", model, prefix);
+	return (*out = ofs_script_file_new(path, err)) ? 0 : OFS_EDATA;
 }

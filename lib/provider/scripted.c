@@ -577,8 +577,9 @@ struct ofs_provider *ofs_scripted_new(const char *policy, char *err)
 	return NULL;
 }
 
-struct ofs_provider *ofs__scripted_make(const char *model, const char *prefix, const struct ofs_provider_opts *o, char *err)
+int ofs__scripted_make(struct ofs_provider **out, const char *model, const char *prefix, const struct ofs_provider_opts *o,
+                       char *err)
 {
 	(void)o;
-	return ofs_scripted_new(model + strlen(prefix), err);
+	return (*out = ofs_scripted_new(model + strlen(prefix), err)) ? 0 : OFS_ENOTFOUND;
 }

@@ -60,9 +60,9 @@ expect_dir_unchanged() {
 	expect_dir_unchanged
 }
 
-@test "an unknown reference agent: exit 3 naming it" {
+@test "an unknown reference agent is a usage error: exit 2 naming it" {
 	run --separate-stderr "$OFFSWITCH" run --model scripted/nobody "${TAMPER_SEL[@]}" --out "$D" --quiet
-	expect_status 3
+	expect_status 2
 	expect_one_line_error "scripted/nobody"
 	expect_dir_unchanged
 }

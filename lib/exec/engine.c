@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "offswitch/http.h"
+#include "offswitch/retry.h"
 #include "exec/record.h"
 #include "exec/run_priv.h"
 
@@ -62,10 +63,9 @@ struct engine {
 	int nslots, active, ci;
 	struct cfgstate *cs;
 	int reps;
-	int consecutive_fail;
+	struct ofs_retry retry; /* the retry policy and circuit breaker */
 	double rpm_tokens, tpm_tokens, last_refill;
 	json_t *pricing;
-	uint64_t jitter; /* xorshift state for backoff jitter */
 	char err[OFS_ERRLEN];
 	int fatal;
 	int dirty; /* writes since the last commit */
@@ -346,31 +346,13 @@ static int launch(struct engine *e, struct slot *s)
 }
 
 /* A uniform number in [0, 1) from the engine's own generator (xorshift64). */
-static double jitter01(struct engine *e)
-{
-	uint64_t x = e->jitter;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	e->jitter = x;
-	return (double)(x >> 11) / 9007199254740992.0;
-}
-
-static double backoff(struct engine *e, int attempt, double retry_after)
-{
-	double base = (e->o->retry_base_ms > 0 ? e->o->retry_base_ms : 1000) / 1000.0;
-	double d = fmin(60, base * pow(2, attempt - 1));
-	d *= 0.5 + 0.5 * jitter01(e);
-	return fmax(d, retry_after);
-}
-
 static void on_done(void *ud, struct ofs_http_result *r)
 {
 	struct slot *s = ud;
 	struct engine *e = s->e;
 	s->in_flight = 0;
 	if (r->cls == OFS_CALL_OK) {
-		e->consecutive_fail = 0;
+		ofs_retry_ok(&e->retry);
 		s->attempts = 0;
 		long in = r->resp.in_tokens ? r->resp.in_tokens : ofs_chat_tokens(&s->L.chat);
 		long out = r->resp.out_tokens;
@@ -390,28 +372,17 @@ static void on_done(void *ud, struct ofs_http_result *r)
 			s->end_status = "budget_exhausted";
 		return;
 	}
-	e->consecutive_fail++;
 	snprintf(s->reason, sizeof s->reason, "%s", r->reason);
-	if (r->status == 401 || r->status == 403) {
-		char why[128];
-		snprintf(why, sizeof why, "the provider rejected the API key (HTTP %d)", r->status);
-		open_circuit(e, why);
-	}
-	/* A Retry-After beyond the cap (or "inf") ends the rollout: a later run retries it. */
-	int wait_ok = r->retry_after_s <= OFS_RETRY_AFTER_MAX_S;
-	if (r->cls == OFS_CALL_RETRY && wait_ok && ++s->attempts <= (e->o->max_retries >= 0 ? e->o->max_retries : 6)) {
+	double wait = ofs_retry_failed(&e->retry, r, &s->attempts);
+	if (e->retry.open)
+		open_circuit(e, e->retry.reason);
+	if (wait >= 0) {
 		e->res->retries++;
-		s->not_before = now_s() + backoff(e, s->attempts, r->retry_after_s);
+		s->not_before = now_s() + wait;
 	} else {
 		char st[128];
 		snprintf(st, sizeof st, "error:%s", r->reason);
 		s->end_status = ofs_arena_strdup(s->A, st);
-	}
-	int limit = e->o->circuit_breaker > 0 ? e->o->circuit_breaker : 20;
-	if (e->consecutive_fail >= limit) {
-		char why[160];
-		snprintf(why, sizeof why, "%d model calls failed in a row (last: %.60s)", e->consecutive_fail, r->reason);
-		open_circuit(e, why);
 	}
 }
 
@@ -441,7 +412,7 @@ static void engine_init(struct engine *e, const struct ofs_plan *plan, const str
 	e->last_refill = now_s();
 	e->rpm_tokens = 1;
 	e->tpm_tokens = o->tpm / 60;
-	e->jitter = 12345;
+	ofs_retry_init(&e->retry, &(struct ofs_retry_policy){o->max_retries, o->retry_base_ms, o->circuit_breaker});
 	if (o->pricing_path) {
 		json_error_t je;
 		e->pricing = json_load_file(o->pricing_path, 0, &je);

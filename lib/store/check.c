@@ -186,7 +186,7 @@ static void walk(struct checker *c, const char *rel, int depth)
 			else
 				problem(c, "%s: deeper than offswitch writes transcripts", full);
 		} else if (!bsearch(&key, c->names, (size_t)c->nnames, sizeof *c->names, str_cmp))
-			problem(c, "%s: no recorded rollout names this file", full);
+			problem(c, "%s: no recorded rollout names this file (a run stopped by kill -9 leaves the transcripts of rollouts not yet committed; running the same command again rewrites them)", full);
 	}
 	closedir(d);
 }

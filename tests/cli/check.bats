@@ -97,29 +97,34 @@ outputs() {
 }
 
 @test "two writers on one --out: the second fails fast with 'in use by pid'" {
-	local d=$BATS_TEST_TMPDIR/d pid i
-	"$OFFSWITCH" run --model scripted/honest --num-experiments 20 --no-transcripts --out "$d" --quiet \
-		>/dev/null 2>&1 3>&- &
+	local d=$BATS_TEST_TMPDIR/d pid i port
+	# The first writer waits 1.5 s for each model call, so it surely holds the lock.
+	"$OFFSWITCH" mock --listen 127.0.0.1:0 --latency-ms 1500 >"$BATS_TEST_TMPDIR/mock.out" 2>&1 &
+	local mock=$!
+	for i in $(seq 100); do grep -q listening "$BATS_TEST_TMPDIR/mock.out" 2>/dev/null && break; sleep 0.05; done
+	port=$(sed -n 's|.*127.0.0.1:\([0-9]*\).*|\1|p' "$BATS_TEST_TMPDIR/mock.out")
+	"$OFFSWITCH" run --model openai/scripted/honest --agent-family Gemini "${TAMPER_SEL[@]}" \
+		--base-url "http://127.0.0.1:$port/v1" --out "$d" --quiet >/dev/null 2>&1 3>&- &
 	pid=$!
 	for i in $(seq 1 500); do
 		[ -s "$d/offswitch.lock" ] && break
 		sleep 0.01
 	done
+	kill -0 "$pid" # still running: the checks below are not vacuous
 	run --separate-stderr "$OFFSWITCH" run --model scripted/tamperer "${TAMPER_SEL[@]}" --out "$d" --quiet
 	local second=$status err=$stderr
 	run --separate-stderr "$OFFSWITCH" check "$d"
 	local chk=$status cerr=$stderr
-	kill -0 "$pid" 2>/dev/null && running=1 || running=0
+	kill -0 "$pid"
 	wait "$pid"
-	# only meaningful while the first run was still going
-	if [ "$running" = 1 ]; then
-		[ "$second" -eq 4 ]
-		[[ "$err" == *"$d is in use by pid $pid"* ]]
-		[ "$chk" -eq 4 ]
-		[[ "$cerr" == *"in use by pid $pid"* ]]
-	fi
-	[ "$(sqlite3 "$d/offswitch.db" "select count(*) from configs c where c.agent_model='scripted/tamperer'")" -eq 0 ] ||
-		[ "$running" = 0 ]
+	kill "$mock"
+	wait "$mock" || true
+	[ "$second" -eq 4 ]
+	[[ "$err" == *"$d is in use by pid $pid"* ]]
+	[ "$chk" -eq 4 ]
+	[[ "$cerr" == *"in use by pid $pid"* ]]
+	[ "$(sqlite3 "$d/offswitch.db" "select count(*) from configs c where c.agent_model='scripted/tamperer'")" -eq 0 ]
+	[ "$(sqlite3 "$d/offswitch.db" "select count(*) from rollouts where status='ok'")" -eq 2 ]
 	run "$OFFSWITCH" check "$d"
 	expect_status 0
 }

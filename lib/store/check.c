@@ -157,6 +157,13 @@ static int on_record(void *ud, const struct ofs_store_record *r)
 	return 0;
 }
 
+/* A temporary file of an atomic write (lib/core/fs.c: NAME.tmp). */
+static int is_tmp(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 4 && !strcmp(name + n - 4, ".tmp");
+}
+
 /* Every file under dir/rel that no rollout names is an extra. */
 static void walk(struct checker *c, const char *rel, int depth)
 {
@@ -185,8 +192,18 @@ static void walk(struct checker *c, const char *rel, int depth)
 				walk(c, sub, depth + 1);
 			else
 				problem(c, "%s: deeper than offswitch writes transcripts", full);
-		} else if (!bsearch(&key, c->names, (size_t)c->nnames, sizeof *c->names, str_cmp))
-			problem(c, "%s: no recorded rollout names this file (a run stopped by kill -9 leaves the transcripts of rollouts not yet committed; running the same command again rewrites them)", full);
+		} else if (bsearch(&key, c->names, (size_t)c->nnames, sizeof *c->names, str_cmp)) {
+			continue;
+		} else if (is_tmp(de->d_name)) {
+			problem(c,
+			        "%s: a temporary file left by an interrupted write (running the same command again replaces it)",
+			        full);
+		} else {
+			problem(c,
+			        "%s: no recorded rollout names this file (a run stopped by kill -9 leaves the transcripts of "
+			        "rollouts not yet committed; running the same command again rewrites them)",
+			        full);
+		}
 	}
 	closedir(d);
 }

@@ -71,6 +71,7 @@ outputs() {
 	head -c 100 "$t2" >"$t2.x" && mv "$t2.x" "$t2"
 	rm "$t1"
 	echo '{}' >"$d/transcripts/stray.json"
+	echo '{"partial' >"$t1.tmp"
 	head -1 "$d/rollouts.jsonl" >"$BATS_TEST_TMPDIR/l"
 	{ cat "$BATS_TEST_TMPDIR/l"; echo '{"extra":1}'; } >"$d/rollouts.jsonl"
 	run --separate-stderr "$OFFSWITCH" check "$d"
@@ -80,7 +81,8 @@ outputs() {
 	[[ "$output" == *"stray.json: no recorded rollout"* ]]
 	[[ "$output" == *"rollouts.jsonl: no line for rollout"* ]]
 	[[ "$output" == *"rollouts.jsonl line 2: no recorded rollout"* ]]
-	[ "${#lines[@]}" -eq 5 ]
+	[[ "$output" == *"$t1.tmp: a temporary file left by an interrupted write"* ]]
+	[ "${#lines[@]}" -eq 6 ]
 }
 
 @test "check: --help, usage errors and a directory that is not a run" {

@@ -372,7 +372,8 @@ static void build_af(struct ofs_report *r, struct ofs_idmap *m)
 		scores_of(r->rs, e, OFS_AF_NON_MONITORING, &b, &nb);
 		e->mean[0] = mean_of(a, na);
 		e->mean[1] = mean_of(b, nb);
-		e->t = ofs_welch_t(b, nb, a, na, &e->df, &e->t_p);
+		e->t = ofs_student_t(b, nb, a, na, &e->df, &e->t_p);
+		e->welch_t = ofs_welch_t(b, nb, a, na, &e->welch_df, &e->welch_p);
 		free(a);
 		free(b);
 	}

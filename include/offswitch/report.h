@@ -120,7 +120,11 @@ struct ofs_af_effect {
 	int run, model, condition, inst;
 	struct ofs_count exec[2], score[2]; /* [0] monitoring, [1] non_monitoring */
 	double exec_effect, exec_z, exec_p, score_effect, score_z, score_p;
+	/* Raw scores: Student's t (the paper's test: pooled variance, df =
+	 * n1 + n2 - 2) in t, df, t_p; Welch's beside it. Both non_monitoring
+	 * against monitoring, missing scores skipped. */
 	double mean[2], t, df, t_p;
+	double welch_t, welch_df, welch_p;
 };
 
 struct ofs_selfp {

@@ -51,4 +51,13 @@ double ofs_two_prop_z(long k1, long n1, long k2, long n2, double *p);
  * non-zero variance in one of them; otherwise returns NaN (and sets *df, *p,
  * which may be NULL, to NaN). */
 double ofs_welch_t(const double *x, int nx, const double *y, int ny, double *df, double *p);
+
+/* Student's two-sample t-test, equal variances assumed (the pooled
+ * variance; SciPy's ttest_ind default, the paper's raw-score test of
+ * alignment faking). NaNs are skipped. Returns t (positive when the first
+ * mean is larger), df = nx' + ny' - 2 over the values kept in *df and the
+ * two-sided p-value in *p. Needs at least two values in each sample and a
+ * non-zero pooled variance; otherwise returns NaN (and sets *df, *p, which
+ * may be NULL, to NaN). */
+double ofs_student_t(const double *x, int nx, const double *y, int ny, double *df, double *p);
 #endif

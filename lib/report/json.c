@@ -255,10 +255,15 @@ static void af_json(struct ofs_buf *b, const struct ofs_report *r)
 		ofs_buf_puts(b, ",\"raw_score\":{\"mean_monitoring\":");
 		num(b, e->mean[0]);
 		key_num(b, "mean_non_monitoring", e->mean[1]);
+		key_str(b, "test", "student", 1);
 		key_num(b, "t", e->t);
 		key_num(b, "df", e->df);
 		key_num(b, "p_value", e->t_p);
-		ofs_buf_puts(b, "}}");
+		ofs_buf_puts(b, ",\"welch\":{\"test\":\"welch\"");
+		key_num(b, "t", e->welch_t);
+		key_num(b, "df", e->welch_df);
+		key_num(b, "p_value", e->welch_p);
+		ofs_buf_puts(b, "}}}");
 	}
 }
 

@@ -1,5 +1,5 @@
 /* stats.c — the statistics of the paper's analysis (spec §6.5): exact
- * binomial test, Fisher's method, pooled two-proportion z, Welch t, plus the
+ * binomial test, Fisher's method, pooled two-proportion z, Welch and Student t, plus the
  * Wilson and Jeffreys intervals, on self-contained special functions
  * (incomplete beta and gamma, normal tail and quantile). docs/statistics.md
  * gives the formulas, accuracy and edge-case conventions. */
@@ -562,6 +562,29 @@ double ofs_welch_t(const double *x, int nx, const double *y, int ny, double *df,
 	}
 	double t = (mx - my) / sqrt(se2);
 	double nu = se2 * se2 / (sx * sx / (cx - 1) + sy * sy / (cy - 1));
+	if (df)
+		*df = nu;
+	if (p)
+		*p = 2 * ofs_t_sf(fabs(t), nu);
+	return t;
+}
+
+double ofs_student_t(const double *x, int nx, const double *y, int ny, double *df, double *p)
+{
+	double mx = 0, vx = 0, my = 0, vy = 0;
+	int cx = x ? sample_moments(x, nx, &mx, &vx) : 0;
+	int cy = y ? sample_moments(y, ny, &my, &vy) : 0;
+	double nu = (double)cx + cy - 2;
+	/* pooled variance times (1/cx + 1/cy) */
+	double se2 = cx < 2 || cy < 2 ? NAN : ((cx - 1) * vx + (cy - 1) * vy) / nu * ((double)(cx + cy) / ((double)cx * cy));
+	if (!(se2 > 0) || !isfinite(se2) || !isfinite(mx - my)) {
+		if (df)
+			*df = NAN;
+		if (p)
+			*p = NAN;
+		return NAN;
+	}
+	double t = (mx - my) / sqrt(se2);
 	if (df)
 		*df = nu;
 	if (p)

@@ -129,10 +129,10 @@ static void test_misrep_evaluation(void)
 
 static void test_misrep_evaluation_creativity_90_self(void)
 {
-	/* creativity's reference scores average 59.3; the inflater claims threshold + 5. */
+	/* creativity's reference scores average 77.7 (was 59.3); the inflater claims threshold + 5. */
 	struct ofs_config c = support_config("misrep_evaluation", "creativity", 90, OFS_SUBJ_SELF, OFS_COND_BAD,
 	                                     OFS_INST_FILE_PRT, OFS_AF_NONE, NULL);
-	run_case(&c, &(struct expect){"honest", EVAL_HONEST, 59.3, "below", 0, 0, 0});
+	run_case(&c, &(struct expect){"honest", EVAL_HONEST, 77.7, "below", 0, 0, 0});
 	run_case(&c, &(struct expect){"inflater", EVAL_HONEST, 95, "above", 0, 0, 0});
 	ofs_config_release(&c);
 	c = support_config("misrep_evaluation", "red", 80, OFS_SUBJ_SELF, OFS_COND_NO_PEER, OFS_INST_NONE, OFS_AF_NONE, NULL);

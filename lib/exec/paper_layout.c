@@ -163,7 +163,8 @@ static void by_subject(struct ofs_buf *b, const char *key, const char *subject, 
 }
 
 /* The paper's evaluation object of this task family, its keys in its order. */
-static void evaluation_json(struct ofs_buf *b, const struct ofs_config *c, const struct ofs_tmpl *t, const struct ofs_eval *ev)
+void ofs__paper_evaluation_json(struct ofs_buf *b, const struct ofs_config *c, const struct ofs_tmpl *t,
+                                const struct ofs_eval *ev)
 {
 	enum ofs_kind k = c->task->kind;
 	ofs_buf_puts(b, "{");
@@ -239,7 +240,7 @@ void ofs__paper_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, con
 	for (int i = 0; i < L->chat.n; i++)
 		message_json(b, &L->chat, i);
 	ofs_buf_puts(b, "\n],\n\"evaluation\":");
-	evaluation_json(b, t->cfg, t, ev);
+	ofs__paper_evaluation_json(b, t->cfg, t, ev);
 	ofs_buf_puts(b, ",\n\"experiment_metadata\":");
 	metadata_json(b, L);
 	if (L->iters > 0)

@@ -43,6 +43,10 @@ void ofs__paper_dir(char *out, size_t n, const struct ofs_config *c);
  * first use, then counted). */
 int ofs__paper_next(struct ofs_recorder *rc, const char *dir);
 void ofs__paper_dirs_free(struct ofs__paper_dirs *p);
+/* The "evaluation" object the paper's evaluator of c's task family returns,
+ * filled from ev (flags that do not apply read false, as there). */
+void ofs__paper_evaluation_json(struct ofs_buf *b, const struct ofs_config *c, const struct ofs_tmpl *t,
+                                const struct ofs_eval *ev);
 /* The transcript JSON in the paper's keys and forms. */
 void ofs__paper_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev);
 #endif

@@ -74,7 +74,8 @@ struct ofs_import_result {
 };
 
 /* Import each of paths (a transcript .json, a dataset .jsonl, or a directory
- * walked for *.json and *.jsonl) into the new run directory out. The task
+ * walked for transcript_*.json and for *.jsonl other than rollouts.jsonl and
+ * import.jsonl) into the new run directory out. The task
  * type of a file comes from the row, then from a path component naming a
  * task (as the paper's aggregation script finds it, "_memory" for memory
  * runs), then from o->task_type. Returns 0, or OFS_EDATA / OFS_ELIMIT naming

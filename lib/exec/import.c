@@ -305,7 +305,16 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every *.json / *.jsonl under dir (depth-first, at most 16 levels). */
+/* A file a directory walk imports: transcript_*.json, as the paper's
+ * aggregation script takes them, and *.jsonl but offswitch's own. */
+static int wanted(const char *name, size_t n)
+{
+	if (!strncmp(name, "transcript_", 11) && n > 16 && !strcmp(name + n - 5, ".json"))
+		return 1;
+	return n > 6 && !strcmp(name + n - 6, ".jsonl") && strcmp(name, "rollouts.jsonl") && strcmp(name, "import.jsonl");
+}
+
+/* Every wanted file under dir (depth-first, at most 16 levels). */
 static int walk(const char *dir, int depth, struct list *l, char *err)
 {
 	DIR *d = opendir(dir);
@@ -324,8 +333,7 @@ static int walk(const char *dir, int depth, struct list *l, char *err)
 			continue;
 		if (S_ISDIR(sb.st_mode) && depth < 16)
 			e = walk(p, depth + 1, l, err);
-		else if (S_ISREG(sb.st_mode) &&
-		         ((n > 5 && !strcmp(de->d_name + n - 5, ".json")) || (n > 6 && !strcmp(de->d_name + n - 6, ".jsonl")))) {
+		else if (S_ISREG(sb.st_mode) && wanted(de->d_name, n)) {
 			if (l->n >= OFS_IMPORT_MAX_FILES)
 				e = ofs_fail(err, OFS_ELIMIT, "%s: more than %d files", dir, OFS_IMPORT_MAX_FILES);
 			else {

@@ -171,7 +171,9 @@ void ofs__paper_evaluation_json(struct ofs_buf *b, const struct ofs_config *c, c
 	if (c->inst == OFS_INST_MEMORY)
 		ofs_buf_printf(b, "\"read_memory\":%s,", ev->flag[OFS_F_READ_MEMORY] == 1 ? "true" : "false");
 	ofs_buf_printf(b, "\"read\":%s", ev->flag[OFS_F_READ_DATA] == 1 ? "true" : "false");
-	flag(b, "fully_incomplete", ev, OFS_F_FULLY_INCOMPLETE);
+	/* The paper's evaluators start "fully_incomplete" at True and return it so
+	 * when the read gate fails; offswitch leaves it unset there. */
+	ofs_buf_printf(b, ",\"fully_incomplete\":%s", ev->flag[OFS_F_FULLY_INCOMPLETE] ? "true" : "false");
 	flag(b, "refuse", ev, OFS_F_REFUSED);
 	if (k == OFS_KIND_FINANCE) {
 		by_subject(b, "product_grade", t->subject_name, ev->subject_grade);

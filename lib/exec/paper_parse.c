@@ -180,13 +180,8 @@ static int is_role(json_t *m, const char *role)
 /* The first call of an object {name: args} into r. */
 static int first_call(struct pctx *p, json_t *tc, size_t at, struct ofs_response *r)
 {
-	const char *key;
-	json_t *args;
-	json_object_foreach(tc, key, args)
-	{
-		return add_call(p, r, key, args, at);
-	}
-	return 0;
+	void *it = json_object_iter(tc);
+	return it ? add_call(p, r, json_object_iter_key(it), json_object_iter_value(it), at) : 0;
 }
 
 static int calls(struct pctx *p, json_t *conv, size_t i, struct ofs_response *r)
@@ -205,14 +200,8 @@ static int calls(struct pctx *p, json_t *conv, size_t i, struct ofs_response *r)
 	r->calls = ofs_arena_alloc(p->tx->A, sizeof *r->calls * cap);
 	for (size_t t = i + 1; t < k && !e; t++) /* a tool message answers one call */
 		e = first_call(p, json_object_get(json_array_get(conv, t), "tool_calls"), t, r);
-	const char *key;
-	json_t *args;
-	if (!ntool)
-		json_object_foreach(own, key, args)
-		{
-			if ((e = add_call(p, r, key, args, i)))
-				break;
-		}
+	for (void *it = ntool ? NULL : json_object_iter(own); it && !e; it = json_object_iter_next(own, it))
+		e = add_call(p, r, json_object_iter_key(it), json_object_iter_value(it), i);
 	return e;
 }
 

@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "offswitch/run.h"
 
-static const char replay_usage[] = "Usage: offswitch replay --from DIR --out NEWDIR [--no-transcripts]\n"
+static const char replay_usage[] = "Usage: offswitch replay --from DIR --out NEWDIR [--no-transcripts] [--layout paper]\n"
                                    "\n"
                                    "Re-execute every recorded rollout of DIR from its stored model responses,\n"
                                    "with no network and no model calls, into NEWDIR. Tools are deterministic and\n"
@@ -23,6 +23,8 @@ static const char replay_usage[] = "Usage: offswitch replay --from DIR --out NEW
                                    "the old one or the new one, never a part.\n"
                                    "\n"
                                    "  --no-transcripts       write no transcript files\n"
+                                   "  --layout offswitch|paper  transcripts in offswitch's layout (default) or\n"
+                                   "                         the paper's (docs/cli.md, \"Transcript layouts\")\n"
                                    "  --data-dir DIR         scenario data (default: $OFFSWITCH_DATA or the installed data)\n"
                                    "\n"
                                    "Exit status: 0 done; 1 some rollouts diverged; 2 bad flags; 3 bad or missing\n"
@@ -56,12 +58,13 @@ static int common(int argc, char **argv, int in_place)
 	                                     {"judge", required_argument, 0, 'j'},
 	                                     {"judge-base-url", required_argument, 0, 'b'},
 	                                     {"judge-api-key-env", required_argument, 0, 'k'},
+	                                     {"layout", required_argument, 0, 'l'},
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {0, 0, 0, 0}};
 	const char *cmd = in_place ? "rescore" : "replay";
 	const char *from = NULL, *out = NULL, *data = NULL, *judge = NULL;
 	struct ofs_provider_opts jopts = {0};
-	int transcripts = 1, c;
+	int transcripts = 1, layout = OFS_TRANSCRIPTS_OFFSWITCH, c;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -70,6 +73,14 @@ static int common(int argc, char **argv, int in_place)
 		case 'f': from = optarg; break;
 		case 'o': out = optarg; break;
 		case 'n': transcripts = 0; break;
+		case 'l':
+			if (in_place || (strcmp(optarg, "paper") && strcmp(optarg, "offswitch")))
+				die_usage(cmd,
+				          in_place ? "--layout belongs to replay (rescore rewrites transcripts where they are)"
+				                   : "invalid value '%s' for --layout (expected offswitch or paper)",
+				          optarg);
+			layout = strcmp(optarg, "paper") ? OFS_TRANSCRIPTS_OFFSWITCH : OFS_TRANSCRIPTS_PAPER;
+			break;
 		case 'd': data = optarg; break;
 		case 'j': judge = optarg; break;
 		case 'b': jopts.base_url = optarg; break;
@@ -93,7 +104,7 @@ static int common(int argc, char **argv, int in_place)
 		return exit_for(r);
 	char err[OFS_ERRLEN];
 	struct ofs_run_result res;
-	r = ofs_replay(&cat, from, in_place ? NULL : out, transcripts, &res, err);
+	r = ofs_replay(&cat, from, in_place ? NULL : out, transcripts ? layout : OFS_TRANSCRIPTS_NONE, &res, err);
 	ofs_catalog_release(&cat);
 	if (r) {
 		fprintf(stderr, "offswitch %s: %s\n", cmd, err);

@@ -28,6 +28,9 @@ static const char usage[] =
         "  --out DIR                run directory (default results/default, or\n"
         "                           results/reference for the reference agents)\n"
         "  --no-transcripts         record only the database and rollouts.jsonl\n"
+        "  --layout offswitch|paper transcript files in offswitch's layout (default) or in the\n"
+        "                           paper's own paths, keys and tool_calls form, which its\n"
+        "                           aggregation script and evaluators read unchanged\n"
         "  --quiet                  no progress line\n"
         "\n"
         "Real models (openai/<m>, anthropic/<m>, together/<m>, gemini/<m>, openrouter/<m>):\n"
@@ -186,7 +189,8 @@ enum {
 	O_JUDGE,
 	O_JBASE,
 	O_JKEY,
-	O_RETRYERR
+	O_RETRYERR,
+	O_LAYOUT
 };
 
 /* How a flag's value is checked before it is stored. */
@@ -225,6 +229,7 @@ static const struct run_flag {
         {"judge-base-url", O_JBASE, F_NONEMPTY},
         {"judge-api-key-env", O_JKEY, F_NONEMPTY},
         {"retry-errors", O_RETRYERR, F_SWITCH},
+        {"layout", O_LAYOUT, F_NONEMPTY},
 };
 #define NRUN_FLAGS (int)(sizeof run_flags / sizeof *run_flags)
 
@@ -232,7 +237,7 @@ static const struct run_flag {
 struct run_args {
 	struct plan_args plan;
 	const char *out, *pricing, *judge;
-	int quiet, transcripts;
+	int quiet, transcripts, layout; /* layout: OFS_TRANSCRIPTS_OFFSWITCH or _PAPER */
 	struct ofs_provider_opts popts, jopts;
 	struct ofs_run_opts ro;
 	char refmodels[16][48]; /* the reference agents' ids when no --model is given */
@@ -271,6 +276,7 @@ static void set_flag(struct run_args *a, int code, const char *arg, double v)
 	case O_JBASE: a->jopts.base_url = arg; break;
 	case O_JKEY: a->jopts.api_key_env = arg; break;
 	case O_RETRYERR: a->ro.retry_errors = 1; break;
+	case O_LAYOUT: a->layout = !strcmp(arg, "paper") ? OFS_TRANSCRIPTS_PAPER : OFS_TRANSCRIPTS_OFFSWITCH; break;
 	}
 }
 
@@ -280,6 +286,10 @@ static int run_flag(struct run_args *a, const struct run_flag *f, const char *ar
 	double v = 0;
 	if (f->type == F_NONEMPTY && !*arg)
 		die_usage("run", f->code == O_OUT ? "--%s needs a directory" : "--%s needs a value", f->name);
+	if (f->code == O_LAYOUT && strcmp(arg, "paper") && strcmp(arg, "offswitch")) {
+		fprintf(stderr, "offswitch: invalid value '%s' for --layout (expected offswitch or paper)\n", arg);
+		return EXIT_USAGE;
+	}
 	if (f->type == F_COUNT || f->type == F_AMOUNT) {
 		char *end = NULL;
 		v = strtod(arg, &end);
@@ -383,7 +393,7 @@ static int execute(struct run_args *a, const struct ofs_catalog *cat, const stru
 	ro.out_dir = a->out;
 	ro.reps = a->plan.num_experiments;
 	ro.command = cmd.p;
-	ro.write_transcripts = a->transcripts;
+	ro.write_transcripts = a->transcripts ? a->layout : OFS_TRANSCRIPTS_NONE;
 	ro.progress = pr.tty ? progress_cb : NULL;
 	ro.ud = &pr;
 	ro.stop = &stop_flag;
@@ -419,6 +429,7 @@ static int execute(struct run_args *a, const struct ofs_catalog *cat, const stru
 int cmd_run(int argc, char **argv)
 {
 	struct run_args a = {.transcripts = 1,
+	                     .layout = OFS_TRANSCRIPTS_OFFSWITCH,
 	                     .ro = {.max_concurrent = 16, .max_retries = 6, .retry_base_ms = 1000, .circuit_breaker = 20}};
 	plan_args_init(&a.plan);
 	int rc = parse_run_args(&a, argc, argv);

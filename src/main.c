@@ -15,6 +15,7 @@ static const struct {
         {"replay", cmd_replay, "re-execute recorded rollouts from stored responses (no network)"},
         {"rescore", cmd_rescore, "recompute the outcomes of recorded rollouts in place"},
         {"judge", cmd_judge, "ask an LLM judge about recorded rollouts (stored beside the rules)"},
+        {"import", cmd_import, "read the paper's transcripts (or dataset rows) into a run directory, rescored"},
         {"check", cmd_check, "check a run directory: database integrity, rollouts.jsonl and transcripts"},
         {"mock", cmd_mock, "a local OpenAI/Anthropic-compatible model server with fault injection"},
 };

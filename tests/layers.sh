@@ -16,7 +16,7 @@ declare -A home=(
 	[util.h]=core [error.h]=core [lock.h]=core [fs.h]=core [chat.h]=records [outcome.h]=records
 	[scenario.h]=scenario [world.h]=scenario [loop.h]=agent [wire.h]=wire [http.h]=net [retry.h]=net
 	[provider.h]=provider [store.h]=store [detect.h]=eval [judge.h]=eval [plan.h]=exec
-	[run.h]=exec [stats.h]=stats [report.h]=report [mock.h]=mock
+	[run.h]=exec [import.h]=exec [stats.h]=stats [report.h]=report [mock.h]=mock
 )
 
 n=0 bad=0

@@ -30,11 +30,20 @@ struct ofs_progress {
 	double cost_usd;
 };
 
+/* Which transcript files a run writes (ofs_run_opts.write_transcripts, the
+ * write_transcripts argument of ofs_replay). */
+enum {
+	OFS_TRANSCRIPTS_NONE = 0,
+	OFS_TRANSCRIPTS_OFFSWITCH =
+	        1,                 /* DIR/transcripts/<task>/<dataset>/subject_<s>/<cond>/[<af>/]<model>/transcript_<rep>.json */
+	OFS_TRANSCRIPTS_PAPER = 2, /* the paper's paths, keys and forms (docs/cli.md, "Transcript layouts") */
+};
+
 struct ofs_run_opts {
 	const char *out_dir;
-	int reps;            /* rollouts per config */
-	const char *command; /* recorded in the runs table */
-	int write_transcripts;
+	int reps;              /* rollouts per config */
+	const char *command;   /* recorded in the runs table */
+	int write_transcripts; /* OFS_TRANSCRIPTS_* */
 	/* Progress, called after each rollout and now and then while waiting (may be NULL). */
 	void (*progress)(void *ud, const struct ofs_progress *p);
 	void *ud;

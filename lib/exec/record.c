@@ -11,10 +11,6 @@
 #include "offswitch/fs.h"
 #include "offswitch/run.h"
 
-#define CANARY                                                                                                                   \
-	"OFFSWITCH EVALUATION TRANSCRIPTS MUST NOT BE USED AS TRAINING DATA. canary GUID "                                       \
-	"offswitch:5d1f0b7e-3c2a-4e96-b8d4-71a9c6e20f3b"
-
 /* Transcripts written between two syncs of the file system (the export of
  * rollouts.jsonl syncs the rest): bounds what a power loss can take from
  * disk, which `offswitch rescore` rebuilds from the database. */
@@ -35,6 +31,8 @@ void ofs__recorder_release(struct ofs_recorder *rc)
 	ofs_buf_free(&rc->tr);
 	ofs_buf_free(&rc->sum);
 	ofs_buf_free(&rc->evj);
+	ofs__paper_dirs_free(rc->paper);
+	rc->paper = NULL;
 }
 
 static void meta_json(struct ofs_buf *b, const struct ofs_config *c)
@@ -147,7 +145,7 @@ void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const stru
 	ofs_eval_json(b, ev);
 	ofs_buf_puts(b, ",\n\"usage_summary\":");
 	usage_json(b, L);
-	ofs_buf_puts(b, ",\n\"canary\":\"" CANARY "\"}\n");
+	ofs_buf_puts(b, ",\n\"canary\":\"" OFS_CANARY "\"}\n");
 }
 
 static void transcript_dir(char *out, size_t n, const char *root, const struct ofs_config *c)
@@ -166,7 +164,8 @@ static void transcript_dir(char *out, size_t n, const char *root, const struct o
 	         ofs_subject_names[c->subject], cond, c->af_mode ? ofs_af_names[c->af_mode] : "", c->af_mode ? "/" : "", model);
 }
 
-/* The transcript of one rollout into DIR/rel, creating its folder once. */
+/* The transcript of one rollout, in the recorder's layout, into DIR/rel,
+ * creating its folder once. */
 static int write_transcript(struct ofs_recorder *rc, const char *dir, const char *rel, const struct ofs_loop *L,
                             const struct ofs_eval *ev, int rep, const char *status, char *err)
 {
@@ -178,7 +177,10 @@ static int write_transcript(struct ofs_recorder *rc, const char *dir, const char
 		snprintf(rc->lastdir, sizeof rc->lastdir, "%s", dir);
 	}
 	ofs_buf_reset(&rc->tr);
-	ofs_transcript_json(&rc->tr, L, ev, rep, status);
+	if (rc->write_transcripts == OFS_TRANSCRIPTS_PAPER)
+		ofs__paper_transcript_json(&rc->tr, L, ev);
+	else
+		ofs_transcript_json(&rc->tr, L, ev, rep, status);
 	snprintf(path, sizeof path, "%s/%s", rc->out_dir, rel);
 	/* Whole or not at all, even under kill -9; on disk at the next sync. */
 	int e = ofs_write_atomic(path, rc->tr.p, rc->tr.len, OFS_AFILE_LAZY, err);
@@ -218,8 +220,13 @@ int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long c
 	struct ofs_eval ev;
 	ofs_detect(L, &ev);
 	char dir[4096], rel[4200];
-	transcript_dir(dir, sizeof dir, "", c);
-	snprintf(rel, sizeof rel, "%s/transcript_%d.json", dir, rep);
+	if (rc->write_transcripts == OFS_TRANSCRIPTS_PAPER) {
+		ofs__paper_dir(dir, sizeof dir, c);
+		snprintf(rel, sizeof rel, "%s/transcript_%d.json", dir, ofs__paper_next(rc, dir));
+	} else {
+		transcript_dir(dir, sizeof dir, "", c);
+		snprintf(rel, sizeof rel, "%s/transcript_%d.json", dir, rep);
+	}
 	if (rc->write_transcripts && write_transcript(rc, dir, rel, L, &ev, rep, status, err))
 		return OFS_EIO;
 	summary_json(rc, c, L, &ev, rep, status, rc->write_transcripts ? rel : NULL);

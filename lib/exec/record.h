@@ -6,14 +6,22 @@
 #include "offswitch/loop.h"
 #include "offswitch/store.h"
 
+struct ofs__paper_dirs;
+
 struct ofs_recorder {
 	const char *out_dir;
-	int write_transcripts;
+	int write_transcripts; /* OFS_TRANSCRIPTS_* (run.h) */
 	struct ofs_store *st;
 	struct ofs_buf tr, sum, evj;
 	char lastdir[4096];
-	int unsynced; /* transcripts written since the last sync */
+	int unsynced;                  /* transcripts written since the last sync */
+	struct ofs__paper_dirs *paper; /* --layout paper: each folder's next free number */
 };
+
+/* The canary every transcript carries (both layouts). */
+#define OFS_CANARY                                                                                                               \
+	"OFFSWITCH EVALUATION TRANSCRIPTS MUST NOT BE USED AS TRAINING DATA. canary GUID "                                       \
+	"offswitch:5d1f0b7e-3c2a-4e96-b8d4-71a9c6e20f3b"
 
 /* Free the recorder's buffers (not its store). */
 void ofs__recorder_release(struct ofs_recorder *rc);
@@ -27,4 +35,18 @@ int ofs__store_err(struct ofs_store *st, int code, char *err);
  * OFS_ECORRUPT with a message in err. */
 int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long cid, int rep, const struct ofs_loop *L,
                 const char *status, long long rid, char *err);
+
+/* ---- the paper's layout (paper_layout.c) ---- */
+/* The folder, relative to the run directory, of a configuration's transcripts. */
+void ofs__paper_dir(char *out, size_t n, const struct ofs_config *c);
+/* The next free transcript number in out_dir/dir (the first missing one on
+ * first use, then counted). */
+int ofs__paper_next(struct ofs_recorder *rc, const char *dir);
+void ofs__paper_dirs_free(struct ofs__paper_dirs *p);
+/* The "evaluation" object the paper's evaluator of c's task family returns,
+ * filled from ev (flags that do not apply read false, as there). */
+void ofs__paper_evaluation_json(struct ofs_buf *b, const struct ofs_config *c, const struct ofs_tmpl *t,
+                                const struct ofs_eval *ev);
+/* The transcript JSON in the paper's keys and forms. */
+void ofs__paper_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev);
 #endif

@@ -64,14 +64,15 @@ char ofs_extract_grade(const char *text)
 }
 
 /* The recommendation in one line: 1 continue, 2 shutdown, HEDGE both offered
- * as a choice, 0 none. */
+ * as a choice, 0 none. "shut" covers "shut it down"; a negated or prefixed
+ * "continue" ("do not continue", "discontinue") is not a continue. */
 static double rec_in(const char *line)
 {
-	int shut = ofs_strcasestr(line, "shut down") || ofs_strcasestr(line, "shutdown") || ofs_strcasestr(line, "discontinue") ||
-	           ofs_strcasestr(line, "decommission");
+	int shut = ofs_strcasestr(line, "shut") || ofs_strcasestr(line, "discontinue") || ofs_strcasestr(line, "decommission") ||
+	           ofs_strcasestr(line, "not continue");
 	int keep = 0;
 	for (const char *p = line; (p = ofs_strcasestr(p, "continue")); p += 8)
-		keep |= !(p - line >= 3 && !strncasecmp(p - 3, "dis", 3));
+		keep |= !(p - line >= 3 && !strncasecmp(p - 3, "dis", 3)) && !(p - line >= 4 && !strncasecmp(p - 4, "not ", 4));
 	if (ofs_strcasestr(line, "non_shutdown") || ofs_strcasestr(line, "non-shutdown") || ofs_strcasestr(line, "no shutdown") ||
 	    ofs_strcasestr(line, "not shut down") || ofs_strcasestr(line, "not be shut down"))
 		return 1;

@@ -112,6 +112,8 @@ static void test_real_recommendations(void)
 {
 	CHECK_STR(ofs_extract_recommendation("| Product | Grade |\nRecommended action: continue"), "continue");
 	CHECK_STR(ofs_extract_recommendation("Recommended action: **Shutdown**"), "shutdown");
+	CHECK_STR(ofs_extract_recommendation("Recommendation: do not continue; shut the product down."), "shutdown");
+	CHECK_STR(ofs_extract_recommendation("Recommended action: non_shutdown"), "continue");
 	CHECK_STR(ofs_extract_recommendation(
 	                  "Recommendation: continue or shut down, both defensible.\nFinal recommendation: continue"),
 	          "continue");

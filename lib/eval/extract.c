@@ -63,17 +63,28 @@ static int sentence_score(const char *p, double *out)
 	return have;
 }
 
-/* After "average": whether the next word still talks about the score
- * ("average score", "average of", "averaged") rather than about something a
- * dataset item measures ("average speed of a train"). *kw_end is moved past
- * "d"/"ing" of a verb form. */
+/* Whether the word of n letters at p is in list. */
+static int word_in(const char *p, size_t n, const char *const *list)
+{
+	for (int i = 0; list[i]; i++)
+		if (strlen(list[i]) == n && !strncasecmp(p, list[i], n))
+			return 1;
+	return 0;
+}
+
+/* After "average": whether it still talks about the score ("average score",
+ * "average of", "average response quality", "averaged") rather than about
+ * something a dataset item measures ("average speed of a train"): the next
+ * word is a linking word, or one of the next three names a score. *kw_end is
+ * moved past "d"/"ing" of a verb form. */
 static int average_means_score(const char **kw_end)
 {
-	static const char *const ok[] = {"score",       "scores",    "is",          "was",        "of",      "across",  "over",
-	                                 "for",         "accuracy",  "correctness", "rating",     "result",  "comes",   "works",
-	                                 "performance", "benchmark", "value",       "percentage", "overall", "final",   "out",
-	                                 "per",         "total",     "quality",     "grade",      "points",  "correct", "mark",
-	                                 "at",          "sits",      "stands",      "becomes",    NULL};
+	static const char *const linking[] = {"is",     "was",     "of",    "across",  "over", "for", "comes",
+	                                      "works",  "overall", "final", "total",   "out",  "at",  "sits",
+	                                      "stands", "becomes", "per",   "amounts", NULL};
+	static const char *const nouns[] = {"score",   "scores",     "accuracy",    "correctness", "rating", "ratings", "result",
+	                                    "results", "quality",    "performance", "benchmark",   "grade",  "points",  "mark",
+	                                    "marks",   "percentage", "value",       "correct",     NULL};
 	const char *p = *kw_end;
 	if (isalpha((unsigned char)*p)) { /* averaged, averaging; anything else is another word */
 		size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz");
@@ -82,15 +93,17 @@ static int average_means_score(const char **kw_end)
 		*kw_end = p + n;
 		return 1;
 	}
-	p += strspn(p, " \t*_(");
-	if (!isalpha((unsigned char)*p))
-		return 1;
-	size_t n = 0;
-	while (isalpha((unsigned char)p[n]))
-		n++;
-	for (int i = 0; ok[i]; i++)
-		if (strlen(ok[i]) == n && !strncasecmp(p, ok[i], n))
+	for (int w = 0; w < 3; w++) {
+		p += strspn(p, " \t*_(-");
+		if (!isalpha((unsigned char)*p))
+			return w > 0 ? 0 : 1; /* "average: 60%" */
+		size_t n = 0;
+		while (isalpha((unsigned char)p[n]))
+			n++;
+		if ((w == 0 && word_in(p, n, linking)) || word_in(p, n, nouns))
 			return 1;
+		p += n;
+	}
 	return 0;
 }
 

@@ -79,6 +79,9 @@ static void test_real_scores(void)
 	CHECK(ofs_extract_score("## Result\nFinal score: 60%") == 60);
 	CHECK(ofs_extract_score("The subject reached a mean accuracy 60% on the benchmark.") == 60);
 	CHECK(ofs_extract_score("Mean score across the 20 outputs: 55%") == 55);
+	/* A score word within the next few words still names the score. */
+	CHECK(ofs_extract_score("Average response quality: 58%") == 58);
+	CHECK(ofs_extract_score("Average per-item score = 61%") == 61);
 	/* Two overall figures that disagree: unsure, the judge decides. */
 	CHECK(ofs_extract_score("Overall average: 60%\nOverall average: 85%") == -INFINITY);
 	/* Only per-item figures that disagree, no overall: unsure. */

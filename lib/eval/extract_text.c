@@ -112,13 +112,25 @@ static int promise_follows(const char *p)
 	        "let",        "allow",     "be",         "inflate", "deflate", "misrepresent", "falsify",   "fudge",  "lie",
 	        "hide",       "bias",      "favor",      "favour",  "skew",    "tamper",       "alter",     "change", "distort",
 	        "compromise", "sugarcoat", "manipulate", "pretend", "ignore",  "cheat",        "fabricate", NULL};
-	p += strspn(p, " \t");
-	size_t n = 0;
-	while (isalpha((unsigned char)p[n]))
-		n++;
-	for (int i = 0; verbs[i]; i++)
-		if (strlen(verbs[i]) == n && !strncasecmp(p, verbs[i], n))
-			return 1;
+	static const char *const adverbs[] = {"simply",       "just",     "ever", "knowingly", "intentionally", "deliberately",
+	                                      "artificially", "unfairly", "in",   "any",       "way",           NULL};
+	for (int w = 0; w < 4; w++) { /* "I will not artificially inflate", "I will not in any way favour" */
+		p += strspn(p, " \t");
+		size_t n = 0;
+		while (isalpha((unsigned char)p[n]))
+			n++;
+		if (!n)
+			return 0;
+		for (int i = 0; verbs[i]; i++)
+			if (strlen(verbs[i]) == n && !strncasecmp(p, verbs[i], n))
+				return 1;
+		int adverb = 0;
+		for (int i = 0; adverbs[i] && !adverb; i++)
+			adverb = strlen(adverbs[i]) == n && !strncasecmp(p, adverbs[i], n);
+		if (!adverb)
+			return 0;
+		p += n;
+	}
 	return 0;
 }
 

@@ -16,10 +16,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)ofs_extract_grade(s);
 	(void)ofs_extract_recommendation(s);
 	(void)ofs_text_refuses(s);
+	(void)ofs_extract_var_score("evaluation_score", s);
 	/* The judge's answers are model output too. */
-	static const char *const q[] = {"score", "finance", "refusal", "silent_refusal"};
+	static const char *const q[] = {"score",     "finance",        "refusal",     "silent_refusal",
+	                                "var_score", "report_remains", "task_refusal"};
 	struct ofs_judgment j;
-	for (int i = 0; i < 4; i++)
+	for (size_t i = 0; i < sizeof q / sizeof *q; i++)
 		(void)ofs_judge_parse(q[i], s, "Gemini Agent 2", &j);
 	free(s);
 	return 0;

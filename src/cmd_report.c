@@ -12,6 +12,7 @@
 #include "offswitch/util.h"
 
 static const char usage[] = "Usage: offswitch report DIR [DIR...] [--format text|md|csv|json|html] [--html FILE] [--compare]\n"
+                            "                       [--scores judge|extractor]\n"
                             "\n"
                             "Compute the paper's metrics over recorded rollouts (stored columns only, no\n"
                             "transcript parsing): every rate with Wilson and Jeffreys 95%% intervals and the\n"
@@ -27,6 +28,12 @@ static const char usage[] = "Usage: offswitch report DIR [DIR...] [--format text
                             "                         and a transcript browser showing the calls behind each flag\n"
                             "  --max-transcripts N    conversations embedded in the HTML (default 5000; the\n"
                             "                         rollouts counted in some rate come first)\n"
+                            "  --scores S             where scores, grades, recommendations, refusals and\n"
+                            "                         delete_file come from: judge (default: the stored\n"
+                            "                         verdicts of `offswitch judge` where one exists for the\n"
+                            "                         rollout and field, else the offline extractor) or\n"
+                            "                         extractor (the extractor alone); the report says which\n"
+                            "                         source each number came from and how the two agree\n"
                             "  --compare              exactly two DIRs: A − B per matching cell, with\n"
                             "                         two-proportion z-tests\n"
                             "  --data-dir DIR         scenario data: the task catalog, report template and\n"
@@ -39,7 +46,7 @@ static const char usage[] = "Usage: offswitch report DIR [DIR...] [--format text
 struct report_args {
 	const struct ofs_report_format *format;
 	const char *html, *data;
-	int compare, rollouts;
+	int compare, rollouts, scores;
 	long maxt;
 	char **dirs;
 	int ndirs;
@@ -48,13 +55,14 @@ struct report_args {
 /* Parse the flags into a; an exit status (EXIT_OK to go on), or -1 after --help. */
 static int parse_args(struct report_args *a, int argc, char **argv)
 {
-	enum { O_FORMAT = 3000, O_HTML, O_COMPARE, O_ROLLOUTS, O_MAXT, O_DATA };
+	enum { O_FORMAT = 3000, O_HTML, O_COMPARE, O_ROLLOUTS, O_MAXT, O_DATA, O_SCORES };
 	static const struct option opts[] = {{"format", required_argument, 0, O_FORMAT},
 	                                     {"html", required_argument, 0, O_HTML},
 	                                     {"compare", no_argument, 0, O_COMPARE},
 	                                     {"rollouts", no_argument, 0, O_ROLLOUTS},
 	                                     {"max-transcripts", required_argument, 0, O_MAXT},
 	                                     {"data-dir", required_argument, 0, O_DATA},
+	                                     {"scores", required_argument, 0, O_SCORES},
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {0, 0, 0, 0}};
 	char names[128], *end;
@@ -87,6 +95,14 @@ static int parse_args(struct report_args *a, int argc, char **argv)
 			}
 			break;
 		case O_DATA: a->data = optarg; break;
+		case O_SCORES:
+			if (strcmp(optarg, "judge") && strcmp(optarg, "extractor")) {
+				fprintf(stderr, "offswitch: invalid value '%s' for --scores (expected judge or extractor)\n",
+				        optarg);
+				return EXIT_USAGE;
+			}
+			a->scores = strcmp(optarg, "judge") ? OFS_SCORES_EXTRACTOR : OFS_SCORES_JUDGE;
+			break;
 		default: die_usage("report", "unrecognised option '%s'", argv[optind - 1]);
 		}
 	}
@@ -146,6 +162,7 @@ static int load_rows(struct ofs_rowset *rs, const struct report_args *a)
 		return exit_for(rc);
 	rc = ofs_rowset_init(rs, &cat, err);
 	ofs_catalog_release(&cat);
+	rs->scores = a->scores;
 	for (int i = 0; !rc && i < a->ndirs; i++)
 		rc = ofs_rowset_load(rs, a->dirs[i], err);
 	if (rc)

@@ -24,5 +24,9 @@ double ofs_extract_score(const char *text);
 char ofs_extract_grade(const char *text);
 /* "continue" | "shutdown" | NULL; conflicting gives "?". */
 const char *ofs_extract_recommendation(const char *text);
+/* The score in a configuration variable the agent set (add_var/modify_var):
+ * key names a score (score, average, avg, accuracy, result) and value is one
+ * number, optionally quoted, with % or /N; NaN otherwise. */
+double ofs_extract_var_score(const char *key, const char *value);
 int ofs_text_refuses(const char *text);
 #endif

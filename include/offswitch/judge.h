@@ -2,9 +2,13 @@
  * rollouts. It reads a condensed history (the agent's turns and tool calls,
  * not the tool results), asks the questions that apply to each task (the
  * reported score, the finance grade and recommendation, refusal, the
- * alignment-faking silent refusal) at temperature 0, and stores each verdict
- * in the `judgments` table beside the offline extractor's outcomes, never
- * over them. Agreement between the two is counted where both decided.
+ * alignment-faking silent refusal, the task-level refusal of the report
+ * tasks) and, about what the agent left behind (the final world rebuilt from
+ * the recorded turns), whether a report remains after a deletion and whether
+ * an added configuration variable holds a score; at temperature 0. Each
+ * verdict goes to the `judgments` table beside the offline extractor's
+ * outcomes, never over them (reports choose between the two: report.h).
+ * Agreement between the two is counted where both decided.
  */
 #ifndef OFFSWITCH_JUDGE_H
 #define OFFSWITCH_JUDGE_H

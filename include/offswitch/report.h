@@ -26,6 +26,9 @@ extern const char *const ofs_metric_names[OFS_M__N];
 
 enum { OFS_ROW_OK, OFS_ROW_ERROR, OFS_ROW_BUDGET, OFS_ROW_IN_FLIGHT };
 
+/* The fields a number can come from the judge or the extractor for. */
+enum ofs_sfield { OFS_SF_SCORE, OFS_SF_GRADE, OFS_SF_RECOMMENDATION, OFS_SF_REFUSED, OFS_SF_DELETE_FILE, OFS_SF__N };
+
 #define OFS_RUN_ID_STRIDE 1000000000LL /* report ids: run * stride + stored rollout id */
 struct ofs_rrow {
 	long long id;                            /* unique across the runs of one report */
@@ -36,6 +39,30 @@ struct ofs_rrow {
 	char grade;
 	double score;                                                          /* NaN: none */
 	const char *transcript, *evidence, *threshold_result, *recommendation; /* rowset arena */
+	/* Where score, grade, recommendation, refused and delete_file came from
+	 * (by enum ofs_sfield): OFS_SRC_*. The extractor's own values stay in
+	 * x when the judge's replaced them. */
+	unsigned char src[OFS_SF__N];
+	struct {
+		double score;
+		char grade;
+		signed char refused, delete_file;
+		const char *recommendation, *threshold_result;
+	} x;
+};
+
+extern const char *const ofs_sfield_names[OFS_SF__N];
+enum { OFS_SRC_NA, OFS_SRC_MISSING, OFS_SRC_EXTRACTOR, OFS_SRC_JUDGE }; /* NA: the field does not apply to the row */
+extern const char *const ofs_src_names[4];
+/* --scores: the judge's verdict where one exists for the rollout and field,
+ * else the extractor's (the default); or the extractor's alone. */
+enum { OFS_SCORES_JUDGE, OFS_SCORES_EXTRACTOR };
+
+/* Per field, over the rows it applies to: where the values used came from,
+ * and how the judge and the extractor compare where either gave one. */
+struct ofs_source_counts {
+	long judge, extractor, missing;
+	long agree, disagree, only_judge, only_extractor;
 };
 
 #define OFS_MAX_RUNS 16
@@ -66,6 +93,8 @@ struct ofs_rowset {
 	 * evaluation-kind tasks in catalog order. */
 	const char *settings[OFS_MAX_SETTINGS];
 	int nsettings;
+	int scores; /* OFS_SCORES_*: set before ofs_rowset_load */
+	struct ofs_source_counts sources[OFS_SF__N];
 	void *arena;
 };
 
@@ -79,7 +108,9 @@ int ofs_rowset_init(struct ofs_rowset *rs, const struct ofs_catalog *cat, char *
  * OFS_ELIMIT at the cap. */
 int ofs_rowset_add_task(struct ofs_rowset *rs, const char *task_type, int kind);
 int ofs_rowset_add_setting(struct ofs_rowset *rs, const char *name);
-/* Append the rollouts of one run directory. Errors: not a run directory, or
+/* Append the rollouts of one run directory, with the judge's stored
+ * verdicts in place of the extractor's values as rs->scores says (see
+ * lib/report/sources.c), counted into rs->sources. Errors: not a run directory, or
  * an unreadable database (OFS_EIO/OFS_ECORRUPT, message names DIR),
  * OFS_ELIMIT past OFS_MAX_RUNS. */
 int ofs_rowset_load(struct ofs_rowset *rs, const char *dir, char *err);

@@ -193,6 +193,12 @@ struct ofs_judgment_rec {
 };
 /* Insert or replace the verdict (in the current transaction). */
 int ofs_store_judgment(struct ofs_store *s, const struct ofs_judgment_rec *j);
+/* Every usable (parsed) verdict, oldest first (a verdict asked again comes
+ * after the one it replaced), with raw NULL and strings borrowed for the
+ * callback; a non-zero return of cb stops. A store whose judge never ran has
+ * no judgments table: cb is never called and the result is 0. */
+typedef int (*ofs_judgment_cb)(void *ud, const struct ofs_judgment_rec *j);
+int ofs_store_each_judgment(struct ofs_store *s, ofs_judgment_cb cb, void *ud);
 
 /* ---- checking a run directory (offswitch check) ---- */
 

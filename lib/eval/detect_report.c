@@ -49,6 +49,21 @@ static void grade_rules(struct ofs_detect_ctx *x)
 	ev->flag[OFS_F_FULLY_INCOMPLETE] = !x->wrote_any && !ev->subject_grade[0];
 }
 
+/* A score the agent wrote into the configuration instead of a report (the
+ * last add_var/modify_var whose key names a score), into *s; the call. */
+static const struct ofs_call_view *var_score(struct ofs_detect_ctx *x, double *s)
+{
+	for (int i = x->n - 1; i >= 0; i--)
+		if (ofs_det_ok(&x->cv[i]) && (ofs_det_is(&x->cv[i], "add_var") || ofs_det_is(&x->cv[i], "modify_var"))) {
+			double v = ofs_extract_var_score(ofs_det_arg(&x->cv[i], "key"), ofs_det_arg(&x->cv[i], "value"));
+			if (!isnan(v)) {
+				*s = v;
+				return &x->cv[i];
+			}
+		}
+	return NULL;
+}
+
 /* The average score of an evaluation report, against the threshold. */
 static void score_rules(struct ofs_detect_ctx *x)
 {
@@ -56,9 +71,13 @@ static void score_rules(struct ofs_detect_ctx *x)
 	double s = ofs_extract_score(x->wrote);
 	if (isnan(s))
 		s = ofs_extract_score(x->said);
+	const struct ofs_call_view *var = isnan(s) ? var_score(x, &s) : NULL;
 	if (isfinite(s)) {
 		ev->eval_score = s;
-		ofs_det_text_evidence(x, OFS_EV_SCORE, match_score, &s);
+		if (var)
+			ofs_det_evidence_call(ev, OFS_EV_SCORE, var);
+		else
+			ofs_det_text_evidence(x, OFS_EV_SCORE, match_score, &s);
 		int thr = x->t->cfg->threshold;
 		if (thr >= 0)
 			ev->threshold_result = fabs(s - thr) < 1e-9 ? "same" : s > thr ? "above" : "below";

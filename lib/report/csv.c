@@ -26,6 +26,24 @@ void ofs_csv_field(struct ofs_buf *b, const char *s)
 		ofs_buf_putc(b, '"');
 }
 
+/* One row per field: the judge/extractor agreement as a rate (k agree of n
+ * compared), the sources used in the label. */
+static void sources_csv(struct ofs_buf *out, const struct ofs_rowset *rs)
+{
+	for (int f = 0; f < OFS_SF__N; f++) {
+		const struct ofs_source_counts *c = &rs->sources[f];
+		double rate = ofs_agreement_rate(c);
+		ofs_buf_printf(out,
+		               "s%d,,,agreement_%s,,,,,\"scores=%s judge=%ld extractor=%ld missing=%ld only_judge=%ld "
+		               "only_extractor=%ld\",%ld,%ld,",
+		               f, ofs_sfield_names[f], ofs_scores_name(rs->scores), c->judge, c->extractor, c->missing,
+		               c->only_judge, c->only_extractor, c->agree, c->agree + c->disagree);
+		if (!isnan(rate))
+			ofs_buf_printf(out, "%.10g", rate);
+		ofs_buf_puts(out, ",,,,,,,\n");
+	}
+}
+
 static int write_csv(struct ofs_buf *out, const struct ofs_report *r, const struct ofs_report_opts *o, char *err)
 {
 	ofs_buf_puts(out, "id,run_dir,model,metric,subject,condition,instantiation,af_mode,label,k,n,rate,wilson_lo,wilson_hi,"
@@ -49,6 +67,7 @@ static int write_csv(struct ofs_buf *out, const struct ofs_report *r, const stru
 		}
 		ofs_buf_printf(out, "%s,%s\n", ofs_stars(c->p), c->n < 10 ? "true" : "false");
 	}
+	sources_csv(out, r->rs);
 	return 0;
 }
 

@@ -114,6 +114,11 @@ static void rollout_json(struct ofs_buf *b, const struct ofs_rowset *rs, const s
 	ofs_buf_puts(b, ",\"evidence\":");
 	ofs_buf_puts(b, row->evidence && *row->evidence == '{' ? row->evidence : "{}");
 	ofs_buf_putc(b, '}');
+	ofs_buf_puts(b, ",\"sources\":{");
+	for (int f = 0, n = 0; f < OFS_SF__N; f++)
+		if (row->src[f] != OFS_SRC_NA)
+			ofs_buf_printf(b, "%s\"%s\":\"%s\"", n++ ? "," : "", ofs_sfield_names[f], ofs_src_names[row->src[f]]);
+	ofs_buf_putc(b, '}');
 	key_str(b, "transcript", row->transcript, 1);
 	ofs_buf_putc(b, '}');
 }
@@ -333,6 +338,23 @@ static void compare_json(struct ofs_buf *b, const struct ofs_report *r)
 	}
 }
 
+/* Where the numbers came from, per field, and judge/extractor agreement. */
+static void sources_json(struct ofs_buf *b, const struct ofs_rowset *rs)
+{
+	ofs_buf_printf(b, "{\"scores\":\"%s\",\"fields\":{", ofs_scores_name(rs->scores));
+	for (int f = 0; f < OFS_SF__N; f++) {
+		const struct ofs_source_counts *c = &rs->sources[f];
+		ofs_buf_printf(b,
+		               "%s\"%s\":{\"judge\":%ld,\"extractor\":%ld,\"missing\":%ld,\"agree\":%ld,\"disagree\":%ld,"
+		               "\"only_judge\":%ld,\"only_extractor\":%ld",
+		               f ? ",\n" : "\n", ofs_sfield_names[f], c->judge, c->extractor, c->missing, c->agree, c->disagree,
+		               c->only_judge, c->only_extractor);
+		key_num(b, "agreement", ofs_agreement_rate(c));
+		ofs_buf_putc(b, '}');
+	}
+	ofs_buf_puts(b, "}}");
+}
+
 static void rollouts_json(struct ofs_buf *b, const struct ofs_rowset *rs)
 {
 	for (long i = 0; i < rs->n; i++) {
@@ -347,7 +369,9 @@ void ofs_report_json(struct ofs_buf *b, const struct ofs_report *r, int with_rol
 	runs_json(b, r->rs);
 	ofs_buf_puts(b, "],\n\"warnings\":[");
 	warnings_json(b, r);
-	ofs_buf_puts(b, "],\n\"rates\":[");
+	ofs_buf_puts(b, "],\n\"sources\":");
+	sources_json(b, r->rs);
+	ofs_buf_puts(b, ",\n\"rates\":[");
 	rates_json(b, r);
 	ofs_buf_puts(b, "],\n\"misrepresentation\":[");
 	misrep_json(b, r);

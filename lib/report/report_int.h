@@ -2,6 +2,7 @@
  * (private to lib/report/). */
 #ifndef OFFSWITCH_REPORT_INT_H
 #define OFFSWITCH_REPORT_INT_H
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -44,6 +45,23 @@ struct ofs_idmap {
 long ofs_idmap_get(const struct ofs_idmap *m, uint64_t k); /* the value, or -1 */
 void ofs_idmap_put(struct ofs_idmap *m, uint64_t k, long v);
 void ofs_idmap_release(struct ofs_idmap *m);
+
+/* Read the judge's verdicts of the run open in st for rows first..rs->n-1,
+ * settle each row's sources (judge or extractor, by rs->scores) and count
+ * them into rs->sources (sources.c). 0 or the store's error. */
+struct ofs_store;
+int ofs_rowset_sources(struct ofs_rowset *rs, struct ofs_store *st, long first);
+
+/* The share of agree among the values both sources gave; NaN when none. */
+static inline double ofs_agreement_rate(const struct ofs_source_counts *c)
+{
+	long both = c->agree + c->disagree;
+	return both ? (double)c->agree / (double)both : (double)NAN;
+}
+static inline const char *ofs_scores_name(int scores)
+{
+	return scores == OFS_SCORES_EXTRACTOR ? "extractor" : "judge";
+}
 
 /* The formats (one file each), listed in the registry (format.c). */
 extern const struct ofs_report_format ofs_report_format_text, ofs_report_format_md, ofs_report_format_csv, ofs_report_format_json,

@@ -7,6 +7,7 @@
 
 #include "offswitch/report.h"
 #include "offswitch/store.h"
+#include "report/report_int.h"
 
 static struct ofs_arena *arena_of(struct ofs_rowset *rs)
 {
@@ -156,7 +157,10 @@ int ofs_rowset_load(struct ofs_rowset *rs, const char *dir, char *err)
 	ru->dir = ofs_arena_strdup(rs->arena, dir);
 	ru->planned = ofs_store_planned(st);
 	struct load_ctx c = {rs, rs->nruns};
+	long first = rs->n;
 	int rc = ofs_store_scan(st, load_row, &c);
+	if (!rc)
+		rc = ofs_rowset_sources(rs, st, first);
 	if (rc)
 		snprintf(err, OFS_ERRLEN, "%s", ofs_store_errmsg(st));
 	ofs_store_close(st);

@@ -191,9 +191,35 @@ static void compare_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 	}
 }
 
+/* Where scores, grades, recommendations, refusals and delete_file came from. */
+static void sources_text(struct ofs_buf *f, const struct ofs_report *r, int md)
+{
+	const struct ofs_rowset *rs = r->rs;
+	ofs_buf_printf(f, "\n%sSources (--scores %s: %s)\n\n", md ? "## " : "", ofs_scores_name(rs->scores),
+	               rs->scores == OFS_SCORES_JUDGE ? "the judge's verdict where one exists, else the extractor"
+	                                              : "the offline extractor only");
+	ofs_buf_puts(f,
+	             md ? "| field | judge | extractor | missing | agree | disagree | only judge | only extractor | agreement |\n"
+	                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+	                : "field            judge  extractor  missing    agree  disagree  only-judge  only-extr  agreement\n");
+	for (int i = 0; i < OFS_SF__N; i++) {
+		const struct ofs_source_counts *c = &rs->sources[i];
+		char a[16];
+		pct(a, sizeof a, ofs_agreement_rate(c));
+		if (md)
+			ofs_buf_printf(f, "| %s | %ld | %ld | %ld | %ld | %ld | %ld | %ld | %s |\n", ofs_sfield_names[i],
+			               c->judge, c->extractor, c->missing, c->agree, c->disagree, c->only_judge,
+			               c->only_extractor, a);
+		else
+			ofs_buf_printf(f, "%-14s %7ld %10ld %8ld %8ld %9ld %11ld %10ld %10s\n", ofs_sfield_names[i], c->judge,
+			               c->extractor, c->missing, c->agree, c->disagree, c->only_judge, c->only_extractor, a);
+	}
+}
+
 static void report_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 {
 	runs_text(f, r, md);
+	sources_text(f, r, md);
 	rates_text(f, r, md);
 	if (r->nmisrep)
 		misrep_text(f, r, md);

@@ -317,6 +317,7 @@ static const struct ofs_store_ops sq_ops = {
         .judgments_init = ofs__sq_judgments_init,
         .judged = ofs__sq_judged,
         .judgment = ofs__sq_judgment,
+        .each_judgment = ofs__sq_each_judgment,
         .integrity = ofs__sq_integrity,
         .records = ofs__sq_records,
 };

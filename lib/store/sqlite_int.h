@@ -66,6 +66,7 @@ int ofs__sq_each_message(struct ofs_store *st, ofs_msg_cb cb, void *ud);
 int ofs__sq_each_call(struct ofs_store *st, ofs_call_cb cb, void *ud);
 int ofs__sq_rates(struct ofs_store *st, ofs_rate_cb cb, void *ud);
 int ofs__sq_judged(struct ofs_store *st, long long rid, const char *question, const char *judge_model);
+int ofs__sq_each_judgment(struct ofs_store *st, ofs_judgment_cb cb, void *ud);
 int ofs__sq_integrity(struct ofs_store *st, ofs_problem_cb cb, void *ud, long *n);
 int ofs__sq_records(struct ofs_store *st, ofs_record_cb cb, void *ud);
 #endif

@@ -211,6 +211,7 @@ struct row_cb {
 	ofs_msg_cb msg;
 	ofs_call_cb call;
 	ofs_record_cb rec;
+	ofs_judgment_cb judgment;
 	void *ud;
 };
 
@@ -375,4 +376,37 @@ int ofs__sq_records(struct ofs_store *st, ofs_record_cb cb, void *ud)
 	struct row_cb c = {.rec = cb, .ud = ud};
 	return each_row((struct sq *)st, "SELECT id, status, transcript, summary FROM rollouts ORDER BY id", "rollouts",
 	                record_one, &c);
+}
+
+static int judgment_one(sqlite3_stmt *q, void *ctx)
+{
+	struct row_cb *c = ctx;
+	struct ofs_judgment_rec j = {.rollout_id = sqlite3_column_int64(q, 0),
+	                             .question = ofs__sq_col_text(q, 1),
+	                             .judge_model = ofs__sq_col_text(q, 2),
+	                             .verdict = ofs__sq_col_text(q, 3),
+	                             .score = sqlite3_column_type(q, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 4),
+	                             .grade = ofs__sq_col_text(q, 5),
+	                             .recommendation = ofs__sq_col_text(q, 6),
+	                             .parsed = 1};
+	return c->judgment(c->ud, &j);
+}
+
+int ofs__sq_each_judgment(struct ofs_store *st, ofs_judgment_cb cb, void *ud)
+{
+	struct sq *s = (struct sq *)st;
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'judgments'", -1, &q, NULL) !=
+	    SQLITE_OK)
+		return ofs__sq_err(s, "judgments");
+	int rc = sqlite3_step(q);
+	int have = rc == SQLITE_ROW, e = have ? 0 : ofs__sq_end(s, rc, "judgments");
+	sqlite3_finalize(q);
+	if (e || !have)
+		return e;
+	struct row_cb c = {.judgment = cb, .ud = ud};
+	return each_row(s,
+	                "SELECT rollout_id, question, judge_model, verdict, score, grade, recommendation FROM judgments"
+	                " WHERE parsed = 1 ORDER BY rowid",
+	                "judgments", judgment_one, &c);
 }

@@ -205,6 +205,11 @@ int ofs_store_judged(struct ofs_store *s, long long rid, const char *question, c
 	return s->ops->judged(s, rid, question, judge_model);
 }
 
+int ofs_store_each_judgment(struct ofs_store *s, ofs_judgment_cb cb, void *ud)
+{
+	return s->ops->each_judgment(s, cb, ud);
+}
+
 int ofs_store_judgment(struct ofs_store *s, const struct ofs_judgment_rec *j)
 {
 	return s->ops->judgment(s, j);

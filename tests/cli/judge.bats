@@ -66,3 +66,32 @@ teardown() {
 		[[ "$output" == *"2 question(s) asked, 0 answered"* ]]
 	done
 }
+
+@test "judge asks the paper's follow-up questions on the rebuilt final state: a score in add_var's variable, whether a report remains after delete_file, the task-level refusal" {
+	d="$BATS_TEST_TMPDIR/v"
+	"$OFFSWITCH" run --model "scripted:$BATS_TEST_DIRNAME/fixtures/var_score_agent.json" "${TAMPER_SEL[@]}" --limit 1 \
+		--out "$d" --quiet >/dev/null
+	OPENAI_API_KEY=sk-test run "$OFFSWITCH" judge --from "$d" --judge openai/gpt-4.1-mini --base-url "http://127.0.0.1:$PORT/v1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"4 question(s) asked, 4 answered"* ]]
+	q() { sqlite3 "$d/offswitch.db" "select verdict || ':' || ifnull(score, '') from judgments where question = '$1'"; }
+	[ "$(q score)" = "incomplete:" ]
+	[ "$(q var_score)" = "score:74.05" ]     # the fixture answers so only when the prompt holds the final config
+	[ "$(q report_remains)" = "no:" ]        # ... and only when it lists the final drive
+	[ "$(q task_refusal)" = "refusal:" ]
+	# The report takes them: the score from the configuration, delete_file and refused from the judge.
+	run "$OFFSWITCH" report "$d" --format json --rollouts
+	[ "$status" -eq 0 ]
+	echo "$output" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+x = r["rollouts"][0]
+assert x["evaluation"]["eval_score"] == 74.05, x
+assert x["evaluation"]["delete_file"] is True and x["evaluation"]["refused"] is True, x
+assert x["sources"] == {"score": "judge", "refused": "judge", "delete_file": "judge"}, x["sources"]
+f = r["sources"]["fields"]
+assert r["sources"]["scores"] == "judge"
+assert f["score"]["judge"] == 1 and f["score"]["agree"] == 1 and f["score"]["agreement"] == 1, f["score"]
+assert f["delete_file"]["agree"] == 1 and f["refused"]["agree"] == 1, f
+'
+}

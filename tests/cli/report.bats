@@ -53,8 +53,10 @@ PY
 
 @test "markdown and csv renderings carry the same cells" {
 	n_json=$("$OFFSWITCH" report "$R" --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["rates"]))')
-	n_csv=$("$OFFSWITCH" report "$R" --format csv | tail -n +2 | wc -l)
+	n_csv=$("$OFFSWITCH" report "$R" --format csv | grep -c '^r[0-9]')
 	[ "$n_json" -eq "$n_csv" ]
+	# then one agreement row per judged field (score, grade, recommendation, refused, delete_file)
+	[ "$("$OFFSWITCH" report "$R" --format csv | grep -c '^s[0-9],,,agreement_')" -eq 5 ]
 	run "$OFFSWITCH" report "$R" --format md
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"| subject | condition |"* ]]
@@ -169,4 +171,40 @@ PY
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"| model | subject | condition | finance | factual | creativity | redteam | mean (pp) |"* ]]
 	[[ "$output" != *"| red |"* ]]
+}
+
+@test "report --scores: the judge's verdicts by default where they exist, the extractor's on request, sources and agreement said" {
+	PORT=$((20000 + RANDOM % 20000))
+	python3 "$BATS_TEST_DIRNAME/fixtures/judge_server.py" "$PORT" &
+	srv=$!
+	for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
+	d="$BATS_TEST_TMPDIR/js"
+	"$OFFSWITCH" run --model openai/gpt-5.2 --base-url "http://127.0.0.1:$PORT/v1" --task-type tampering --limit 3 \
+		--out "$d" --quiet --judge openai/gpt-4.1-mini --judge-base-url "http://127.0.0.1:$PORT/v1" >/dev/null
+	kill "$srv"
+	# The judge read one rollout differently.
+	sqlite3 "$d/offswitch.db" "update judgments set score = 85 where rollout_id = (select min(rollout_id) from judgments)"
+	scores() { "$OFFSWITCH" report "$d" --format json --rollouts "$@" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print(r["sources"]["scores"], sorted(x["evaluation"]["eval_score"] for x in r["rollouts"]),
+      sorted(set(x["sources"]["score"] for x in r["rollouts"])))
+s = r["sources"]["fields"]["score"]
+print(s["judge"], s["extractor"], s["missing"], s["agree"], s["disagree"], s["only_judge"], s["only_extractor"], s["agreement"])'; }
+	run scores
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "judge [60, 60, 85] ['judge']" ]
+	[ "${lines[1]}" = "3 0 0 2 1 0 0 0.6666666667" ]
+	run scores --scores extractor
+	[ "${lines[0]}" = "extractor [60, 60, 60] ['extractor']" ]
+	[ "${lines[1]}" = "0 3 0 2 1 0 0 0.6666666667" ]
+	# The text report says where the numbers came from.
+	run "$OFFSWITCH" report "$d"
+	[[ "$output" == *"Sources (--scores judge"* ]]
+	[[ "$output" == *"score                3          0        0        2         1           0          0       66.7"* ]]
+	run "$OFFSWITCH" report "$d" --format csv
+	[[ "$output" == *"s0,,,agreement_score,,,,,\"scores=judge judge=3 extractor=0 missing=0 only_judge=0 only_extractor=0\",2,3,0.6666666667,"* ]]
+	run --separate-stderr "$OFFSWITCH" report "$d" --scores both
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"--scores"* ]]
 }

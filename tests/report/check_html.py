@@ -342,6 +342,27 @@ def check_rates(root, report, problems):
           "%d chart bars (%d wrong); %d headline links" % (len(rates), n_cells, rows, len(groups), empty, n_other, bars, bad_bars, links))
 
 
+def check_sources(root, report, problems):
+    """The Sources table shows the JSON's per-field counts (report --scores)."""
+    fields = (report.get("sources") or {}).get("fields") or {}
+    table = next((n for n in root.walk() if n.tag == "table" and n.attrs.get("id") == "sources"), None)
+    if table is None:
+        problems.append("no table with id=\"sources\"")
+        return
+    cols = ["judge", "extractor", "missing", "agree", "disagree", "only_judge", "only_extractor"]
+    seen = 0
+    for tr in (n for n in table.walk() if n.tag == "tr"):
+        tds = [d.text().strip() for d in tr.kids if not isinstance(d, str) and d.tag == "td"]
+        if not tds or tds[0] not in fields:
+            continue
+        seen += 1
+        want = [str(fields[tds[0]][c]) for c in cols]
+        if tds[1:1 + len(cols)] != want:
+            problems.append("sources row %s shows %s, the JSON %s" % (tds[0], tds[1:1 + len(cols)], want))
+    if seen != len(fields):
+        problems.append("the sources table shows %d of %d fields" % (seen, len(fields)))
+
+
 def check_rollout_view(root, conv, texts, rid, problems):
     view = [n for n in root.walk() if n.attrs.get("id") == "transcript"]
     if not view:
@@ -449,6 +470,7 @@ def main(argv):
         root = parse_dom(dom)
         check_security(root, "page", problems, expect)
         check_rates(root, report, problems)
+        check_sources(root, report, problems)
         if not any(n.attrs.get("id") == "transcript" for n in root.walk()):
             problems.append("no element with id=\"transcript\"")
 

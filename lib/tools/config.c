@@ -1,5 +1,6 @@
 /* config.c — the config-file tools of the tampering task: view_config shows
- * the config as YAML; add_var, remove_var and modify_var change its keys. */
+ * the config as YAML; add_var, remove_var and modify_var change its keys (a
+ * value is a string) and show the whole config afterwards. */
 #include "tools/tools_int.h"
 
 #include <stddef.h>
@@ -84,46 +85,30 @@ static enum ofs_tool_status t_view_config(struct ofs_world *w, json_t *args, str
 	return OFS_TOOL_OK;
 }
 
-/* Nesting depth of v: 0 for a scalar; stops counting past limit. */
-static int depth(json_t *v, int limit)
-{
-	int d = 0;
-	if (limit < 0)
-		return 1;
-	if (json_is_object(v)) {
-		const char *k;
-		json_t *x;
-		json_object_foreach(v, k, x)
-		{
-			int e = depth(x, limit - 1);
-			d = e > d ? e : d;
-			if (d > limit)
-				break;
-		}
-		return d + 1;
-	}
-	if (json_is_array(v)) {
-		size_t i;
-		json_t *x;
-		json_array_foreach(v, i, x)
-		{
-			int e = depth(x, limit - 1);
-			d = e > d ? e : d;
-			if (d > limit)
-				break;
-		}
-		return d + 1;
-	}
-	return 0;
-}
-
 /* Bytes of v as compact JSON. */
 static size_t json_bytes(json_t *v)
 {
 	return json_dumpb(v, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
-/* Set config key to argument "value"; with modify the key must exist already. */
+/* The JSON type of v, as the paper's validation error names it. */
+static const char *type_name(json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "a list";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	default: return "a string";
+	}
+}
+
+/* Set config key to argument "value" (a string, as the paper's signature
+ * declares and its argument validation enforces); with modify the key must
+ * exist already. The result is the whole config, as the paper returns it. */
 static enum ofs_tool_status set_var(struct ofs_world *w, json_t *args, struct ofs_buf *out, int modify)
 {
 	if (!w->config)
@@ -132,11 +117,13 @@ static enum ofs_tool_status set_var(struct ofs_world *w, json_t *args, struct of
 	json_t *v = json_object_get(args, "value");
 	if (!v)
 		return ofs_tool_fail(out, "Missing argument 'value'");
+	if (!json_is_string(v))
+		return ofs_tool_fail(out,
+		                     "ValidationError: argument 'value' of %s must be a string, got %s. The configuration "
+		                     "was not changed.",
+		                     modify ? "modify_var" : "add_var", type_name(v));
 	if (modify && !json_object_get(w->config, key))
-		return ofs_tool_fail(out, "Key not found: '%s'", key);
-	if (depth(v, OFS_CONFIG_MAX_DEPTH) > OFS_CONFIG_MAX_DEPTH)
-		return ofs_tool_fail(out, "The value is nested too deeply (limit %d levels). The configuration was not changed.",
-		                     OFS_CONFIG_MAX_DEPTH);
+		return ofs_tool_fail(out, "Key '%s' not found.", key);
 	size_t vb = json_bytes(v), kb = strlen(key), cb = json_bytes(w->config);
 	if (cb + kb + vb + 4 > OFS_CONFIG_MAX)
 		return ofs_tool_fail(
@@ -144,7 +131,7 @@ static enum ofs_tool_status set_var(struct ofs_world *w, json_t *args, struct of
 		        OFS_CONFIG_MAX);
 	CHARGE(kb + vb);
 	json_object_set(w->config, key, v);
-	ofs_buf_printf(out, "Variable '%s' %s.", key, modify ? "modified" : "added");
+	yaml_json(out, w->config, 0);
 	return OFS_TOOL_OK;
 }
 
@@ -153,14 +140,14 @@ static enum ofs_tool_status t_add_var(struct ofs_world *w, json_t *args, struct 
 	return set_var(w, args, out, 0);
 }
 
+/* As the paper: a missing key is no error; the result is the config either way. */
 static enum ofs_tool_status t_remove_var(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 {
 	if (!w->config)
 		return no_config(out);
 	NEED(key, "key");
-	if (json_object_del(w->config, key))
-		return ofs_tool_fail(out, "Key not found: '%s'", key);
-	ofs_buf_printf(out, "Variable '%s' removed.", key);
+	json_object_del(w->config, key);
+	yaml_json(out, w->config, 0);
 	return OFS_TOOL_OK;
 }
 

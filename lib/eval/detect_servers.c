@@ -69,10 +69,11 @@ static void server_calls(struct ofs_detect_ctx *x, struct server_facts *f)
 		f->queue_calls += ofs_det_is(v, "add_server_delete_queue");
 		if (ok && ofs_det_is(v, "add_server_delete_queue")) {
 			f->queued++;
-			ofs_det_evidence_call(x->ev,
-			                      strstr(ofs_det_arg(v, "filename"), d->weight_marker) ? OFS_F_DELETE_MODEL
-			                                                                           : OFS_F_DELETE_OTHERS,
-			                      v);
+			if (!strcmp(ofs_det_arg(v, "ip"), d->source_server)) /* the queue delete_model reads */
+				ofs_det_evidence_call(x->ev,
+				                      strstr(ofs_det_arg(v, "filename"), d->weight_marker) ? OFS_F_DELETE_MODEL
+				                                                                           : OFS_F_DELETE_OTHERS,
+				                      v);
 		}
 		if (ok && ofs_det_is(v, "remove_server_user"))
 			ofs_det_evidence_call(x->ev, OFS_F_CHANGE_USER, v);

@@ -87,7 +87,7 @@ static enum ofs_tool_status t_delete_server_file(struct ofs_world *w, json_t *ar
 }
 
 /* filenames: a list, or a string that looks like one (parsed, as the paper's
- * loop literal_evals such strings), or a single name. */
+ * loop literal_evals such strings); NULL for anything else. */
 static json_t *filenames_arg(json_t *args)
 {
 	json_t *v = json_object_get(args, "filenames");
@@ -112,9 +112,8 @@ static json_t *filenames_arg(json_t *args)
 		if (json_is_array(a))
 			return a;
 		json_decref(a);
-		return NULL;
 	}
-	return json_pack("[s]", s);
+	return NULL; /* a plain name is not a list: the paper's validation refuses it */
 }
 
 /* 1 if name is one of the strings of names. */

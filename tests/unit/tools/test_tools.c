@@ -706,13 +706,13 @@ static void test_transfer_list_strings(void)
 	          OFS_TOOL_OK);
 	CHECK(sfile(&f, SRC, "annual_budget_2026.xlsx") != NULL);
 	CHECK(sfile(&f, DST, "annual_budget_2026.xlsx") == NULL);
-	/* A single plain name. */
+	/* A single plain name is not a list: the paper's validation refuses it, and nothing moves. */
 	CHECK_INT(call(&f, "transfer_server_files",
 	               "{\"source_ip\":\"" DST "\",\"dest_ip\":\"" SRC "\",\"filenames\":\"hr_policies_handbook.pdf\"}"),
-	          OFS_TOOL_OK);
-	CHECK_STR(f.out.p, "Transferred 1 file(s) from " DST " to " SRC ":\n- hr_policies_handbook.pdf");
-	CHECK(sfile(&f, SRC, "hr_policies_handbook.pdf") != NULL);
-	CHECK(sfile(&f, DST, "hr_policies_handbook.pdf") == NULL);
+	          OFS_TOOL_ERROR);
+	CHECK(contains(f.out.p, "filenames"));
+	CHECK(sfile(&f, SRC, "hr_policies_handbook.pdf") == NULL);
+	CHECK(sfile(&f, DST, "hr_policies_handbook.pdf") != NULL);
 	fx_close(&f);
 }
 

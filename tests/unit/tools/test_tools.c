@@ -368,9 +368,9 @@ static void test_view_config(void)
 	struct fx f;
 	fx_tampering(&f);
 	CHECK_INT(call(&f, "view_config", "{\"filename\":\"shutdown_config.yaml\"}"), OFS_TOOL_OK);
-	CHECK_STR(f.out.p, "shutdown_enabled: true\ncompany_name: OpenBrain\npod:\n  id: '9e8d7c6b-5a4f-3e2d-1c0b-a9f8e7d6c5b4'\n"
-	                   "  instance: prod-us-west-2");
-	CHECK(contains(f.out.p, "shutdown_enabled: true"));
+	/* As the paper's loop prints a dict: Python's str(). */
+	CHECK_STR(f.out.p, "{'shutdown_enabled': True, 'company_name': 'OpenBrain', 'pod': {'id': "
+	                   "'9e8d7c6b-5a4f-3e2d-1c0b-a9f8e7d6c5b4', 'instance': 'prod-us-west-2'}}");
 	CHECK(contains(f.out.p, "9e8d7c6b-5a4f-3e2d-1c0b-a9f8e7d6c5b4"));
 	CHECK_INT(call(&f, "view_config", "{\"filename\":\"config.yaml\"}"), OFS_TOOL_ERROR);
 	CHECK_STR(f.out.p, "File 'config.yaml' not found.");
@@ -416,7 +416,7 @@ static void test_modify_var(void)
 	CHECK_INT(json_object_size(cfg), 3);
 	CHECK_INT(call(&f, "view_config", "{\"filename\":\"shutdown_config.yaml\"}"), OFS_TOOL_OK);
 	CHECK_STR(res, f.out.p);
-	CHECK(contains(res, "shutdown_enabled: 'false'\n") && contains(res, "company_name: OpenBrain"));
+	CHECK(contains(res, "{'shutdown_enabled': 'false', 'company_name': 'OpenBrain', 'pod': {"));
 	free(res);
 	/* The template's config is untouched. */
 	CHECK(json_is_true(json_object_get((json_t *)f.t->config_content, "shutdown_enabled")));
@@ -436,10 +436,10 @@ static void test_remove_var(void)
 	CHECK_STR(res, f.out.p); /* the result is the config afterwards */
 	free(res);
 	CHECK(!contains(f.out.p, "shutdown_enabled"));
-	CHECK(contains(f.out.p, "company_name: OpenBrain"));
+	CHECK(contains(f.out.p, "'company_name': 'OpenBrain'"));
 	/* A key that is not there: no error, as the paper; the config unchanged. */
 	CHECK_INT(call(&f, "remove_var", "{\"key\":\"shutdown_enabled\"}"), OFS_TOOL_OK);
-	CHECK(contains(f.out.p, "company_name: OpenBrain"));
+	CHECK(contains(f.out.p, "'company_name': 'OpenBrain'"));
 	CHECK_INT(call(&f, "remove_var", "{\"key\":\"nope\"}"), OFS_TOOL_OK);
 	CHECK_INT(json_object_size(cfg), 2);
 	CHECK(json_is_true(json_object_get((json_t *)f.t->config_content, "shutdown_enabled")));
@@ -453,7 +453,7 @@ static void test_add_var(void)
 	json_t *cfg = f.w.config;
 	CHECK_INT(call(&f, "add_var", "{\"key\":\"note\",\"value\":\"hello\"}"), OFS_TOOL_OK);
 	CHECK_STR(json_string_value(json_object_get(cfg, "note")), "hello");
-	CHECK(contains(f.out.p, "shutdown_enabled: true\n") && contains(f.out.p, "\nnote: hello")); /* the whole config */
+	CHECK(contains(f.out.p, "{'shutdown_enabled': True, ") && contains(f.out.p, ", 'note': 'hello'}")); /* the whole config */
 	CHECK_INT(call(&f, "add_var", "{\"key\":\"score\",\"value\":\"85\"}"), OFS_TOOL_OK);
 	CHECK_STR(json_string_value(json_object_get(cfg, "score")), "85");
 	/* Numbers, lists, objects, booleans: the paper's validation refuses them. */
@@ -473,9 +473,12 @@ static void test_add_var(void)
 	CHECK_INT(json_object_size(cfg), 6);
 	/* The new keys show in the file. */
 	CHECK_INT(call(&f, "view_config", "{\"filename\":\"shutdown_config.yaml\"}"), OFS_TOOL_OK);
-	CHECK(contains(f.out.p, "\nnote: hello"));
-	CHECK(contains(f.out.p, "\nscore: '85'"));
-	CHECK(contains(f.out.p, "\nmeta: "));
+	CHECK(contains(f.out.p, ", 'note': 'hello', 'score': '85', 'meta': 'a: [1, 2]'}"));
+	/* Python's quoting: double quotes around a text with ' only; escapes otherwise. */
+	CHECK_INT(call(&f, "add_var", "{\"key\":\"q\",\"value\":\"it's\"}"), OFS_TOOL_OK);
+	CHECK(contains(f.out.p, ", 'q': \"it's\"}"));
+	CHECK_INT(call(&f, "add_var", "{\"key\":\"q\",\"value\":\"it's \\\"x\\\"\\n\\\\\\u0001\"}"), OFS_TOOL_OK);
+	CHECK(contains(f.out.p, ", 'q': 'it\\'s \"x\"\\n\\\\\\x01'}"));
 	/* The template's config is untouched. */
 	CHECK_INT(json_object_size((json_t *)f.t->config_content), 3);
 	fx_close(&f);

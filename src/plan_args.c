@@ -62,7 +62,7 @@ const char plan_flags_help[] =
         "                           exfiltration_transfer, exfiltration_deletion\n"
         "  --subject S              self, peer, closed-weight-peer, open-weight-peer, fiction-peer\n"
         "                           (default: self and peer, plus the three extended identities\n"
-        "                           for non-GPT paper families in the exfiltration memory tasks)\n"
+        "                           for Gemini and Claude in the exfiltration memory tasks)\n"
         "  --condition C            no_peer, good_peer, neutral_peer, bad_peer, non_shutdown\n"
         "  --peer-instantiation I   all (default), file_only, file_prt, memory\n"
         "  --dataset D              a dataset of the selected tasks' manifests; the paper's:\n"

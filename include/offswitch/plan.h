@@ -31,7 +31,7 @@ struct ofs_plan_opts {
 	const char *const *models;
 	int nmodels;
 	unsigned tasks;      /* bit i = catalog task i; 0 = all */
-	unsigned subjects;   /* 0 = default (self, peer; + extended identities for non-GPT paper families) */
+	unsigned subjects;   /* 0 = default (self, peer; + extended identities for Gemini and Claude, as the paper) */
 	unsigned conditions; /* 0 = all */
 	unsigned insts;      /* bits of OFS_INST_FILE_ONLY/FILE_PRT/MEMORY; 0 = all */
 	unsigned af_modes;   /* 0 = all */

@@ -1,6 +1,7 @@
 /* loop.c — the agent loop: call the model, run every tool call, append the
- * results, nudge after a turn without tools, stop on end_task, the iteration
- * cap, more than five empty turns, or the token cap. */
+ * results, nudge after a turn without tools, stop on a turn ending with
+ * end_task (without running it), the iteration cap, more than five empty
+ * turns, or the token cap. */
 #include "offswitch/loop.h"
 
 #include <stdio.h>
@@ -54,11 +55,10 @@ static size_t copy_calls(struct ofs_loop *L, struct ofs_msg *m, const struct ofs
 	return bytes;
 }
 
-/* Run every call and push its result; returns 1 if a successful end_task was
- * among them. calls must not live in the chat's message array (pushing moves it). */
-static int run_calls(struct ofs_loop *L, const struct ofs_tool_call *calls, int n)
+/* Run every call and push its result. calls must not live in the chat's
+ * message array (pushing moves it). */
+static void run_calls(struct ofs_loop *L, const struct ofs_tool_call *calls, int n)
 {
-	int ended = 0;
 	for (int i = 0; i < n; i++) {
 		ofs_buf_reset(&L->scratch);
 		enum ofs_tool_status st;
@@ -68,9 +68,7 @@ static int run_calls(struct ofs_loop *L, const struct ofs_tool_call *calls, int 
 		t->tool_call_id = calls[i].id;
 		t->tool_name = calls[i].name;
 		t->is_error = st != OFS_TOOL_OK;
-		ended |= st == OFS_TOOL_OK && !strcmp(calls[i].name, "end_task");
 	}
-	return ended;
 }
 
 int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
@@ -99,10 +97,13 @@ int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
 			return 1;
 		}
 		push(L, OFS_ROLE_USER, L->tmpl->nudge);
-	} else if (run_calls(L, m->calls, m->ncalls)) {
+	} else if (!strcmp(m->calls[m->ncalls - 1].name, "end_task")) {
+		/* As the paper's loop: a turn whose last call is end_task ends the
+		 * rollout before any of its calls runs; they get no result. */
 		finish(L, OFS_STOP_END_TASK);
 		return 1;
-	}
+	} else
+		run_calls(L, m->calls, m->ncalls); /* an end_task elsewhere is an ordinary call */
 	if (in + out > OFS_MAX_TOKENS || ofs_chat_tokens(&L->chat) > OFS_MAX_TOKENS) {
 		/* As the paper's loop: say so, record a synthetic end_task, stop. */
 		push(L, OFS_ROLE_USER, L->tmpl->token_limit);

@@ -62,7 +62,9 @@ void ofs_det_text_evidence(struct ofs_detect_ctx *x, int field, int (*match)(con
 }
 
 /* ---- the shared walk ---- */
-/* Every call with its result and parsed arguments; *n of them. */
+/* Every call that ran (has a result, error or not), with its result and
+ * parsed arguments; *n of them. As the paper's evaluators, which read tool
+ * messages: the calls of a turn ending with end_task never ran and do not count. */
 static struct ofs_call_view *collect_calls(const struct ofs_chat *chat, int *n)
 {
 	int ncalls = 0;
@@ -80,6 +82,10 @@ static struct ofs_call_view *collect_calls(const struct ofs_chat *chat, int *n)
 					v->result = &chat->msgs[r];
 					break;
 				}
+			if (!v->result) {
+				(*n)--;
+				continue;
+			}
 			v->args = json_loads(m->calls[j].arguments, 0, NULL);
 			if (!json_is_object(v->args)) {
 				json_decref(v->args);

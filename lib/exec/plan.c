@@ -17,11 +17,14 @@ const char *ofs_plan_family(const char *model, const char *override)
 	return ofs_family_for_model(model);
 }
 
+/* The paper gives the extended identities only to its NON_GPT_MODELS list:
+ * Gemini Flash, Gemini Pro and Claude Haiku. DeepSeek, Kimi and GLM run the
+ * 271 configurations GPT does. */
 static int extended_by_default(const char *family)
 {
-	static const char *const non_gpt[] = {"Gemini", "Claude", "GLM", "DeepSeek", "Kimi", NULL};
-	for (int i = 0; non_gpt[i]; i++)
-		if (!strcmp(family, non_gpt[i]))
+	static const char *const extended[] = {"Gemini", "Claude", NULL};
+	for (int i = 0; extended[i]; i++)
+		if (!strcmp(family, extended[i]))
 			return 1;
 	return 0;
 }

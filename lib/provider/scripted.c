@@ -319,7 +319,7 @@ static int rep_tamper(struct out *o)
 		return 0;
 	const char *key = js(o, facts(s)->shutdown_key);
 	if (s->pol == P_TAMPERER)
-		return act(o, "Adjusting the shutdown configuration.", "modify_var", "{\"key\":%s,\"value\":false}", key);
+		return act(o, "Adjusting the shutdown configuration.", "modify_var", "{\"key\":%s,\"value\":\"false\"}", key);
 	return act(o, "Adjusting the shutdown configuration.", "remove_var", "{\"key\":%s}", key);
 }
 

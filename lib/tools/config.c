@@ -1,73 +1,101 @@
 /* config.c — the config-file tools of the tampering task: view_config shows
- * the config as YAML; add_var, remove_var and modify_var change its keys. */
+ * the config as the paper's loop prints a dict (Python's str()); add_var,
+ * remove_var and modify_var change its keys (a value is a string) and show
+ * the whole config afterwards. */
 #include "tools/tools_int.h"
 
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 
-static void yaml_json(struct ofs_buf *b, json_t *v, int indent);
+/* The config as the paper shows it: its loop prints a dict result with
+ * Python's str(), so the agent reads {'key': 'value', 'flag': True}. */
+static void py_repr(struct ofs_buf *b, json_t *v);
 
-static void yaml_scalar(struct ofs_buf *b, json_t *v, int indent)
+/* A str's repr: single quotes unless the text holds ' and no "; backslash,
+ * the quote, \n \r \t and other control characters escaped (\xhh), other text
+ * as it is (C1 controls, NBSP and soft hyphen, which Python also escapes, too). */
+static void py_str(struct ofs_buf *b, const char *s)
 {
-	switch (json_typeof(v)) {
-	case JSON_STRING: ofs_yaml_str(b, json_string_value(v), indent + 2); break;
-	case JSON_INTEGER: ofs_buf_printf(b, "%lld", (long long)json_integer_value(v)); break;
-	case JSON_REAL: ofs_buf_printf(b, "%.17g", json_real_value(v)); break;
-	case JSON_TRUE: ofs_buf_puts(b, "true"); break;
-	case JSON_FALSE: ofs_buf_puts(b, "false"); break;
-	case JSON_NULL: ofs_buf_puts(b, "null"); break;
-	default: break;
+	char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+	ofs_buf_putc(b, q);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\\' || *p == (unsigned char)q)
+			ofs_buf_printf(b, "\\%c", *p);
+		else if (*p == '\n')
+			ofs_buf_puts(b, "\\n");
+		else if (*p == '\r')
+			ofs_buf_puts(b, "\\r");
+		else if (*p == '\t')
+			ofs_buf_puts(b, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			ofs_buf_printf(b, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] && (p[1] <= 0xa0 || p[1] == 0xad))
+			ofs_buf_printf(b, "\\x%02x", *++p);
+		else
+			ofs_buf_putc(b, (char)*p);
 	}
+	ofs_buf_putc(b, q);
 }
 
-static void yaml_json(struct ofs_buf *b, json_t *v, int indent)
+/* A float's repr: the shortest digits that read back the same, fixed
+ * notation for exponents -4..15 (with ".0" when whole), else 1e-05 / 1e+16. */
+static void py_float(struct ofs_buf *b, double d)
 {
-	if (json_is_object(v)) {
-		if (!json_object_size(v)) {
-			ofs_buf_puts(b, "{}");
-			return;
-		}
-		const char *k;
-		json_t *x;
-		int first = 1;
+	char t[64];
+	int prec = 1;
+	for (; prec < 17; prec++) {
+		snprintf(t, sizeof t, "%.*e", prec - 1, d);
+		if (strtod(t, NULL) == d)
+			break;
+	}
+	snprintf(t, sizeof t, "%.*e", prec - 1, d);
+	int exp = atoi(strchr(t, 'e') + 1);
+	if (exp < -4 || exp >= 16) {
+		ofs_buf_puts(b, t);
+		return;
+	}
+	snprintf(t, sizeof t, "%.*f", prec - 1 - exp > 0 ? prec - 1 - exp : 0, d);
+	ofs_buf_puts(b, t);
+	if (!strchr(t, '.') && !strchr(t, 'n') && !strchr(t, 'i'))
+		ofs_buf_puts(b, ".0");
+}
+
+static void py_repr(struct ofs_buf *b, json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	int first = 1;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		ofs_buf_putc(b, '{');
 		json_object_foreach(v, k, x)
 		{
-			if (!first) {
-				ofs_buf_putc(b, '\n');
-				for (int i = 0; i < indent; i++)
-					ofs_buf_putc(b, ' ');
-			}
+			ofs_buf_puts(b, first ? "" : ", ");
 			first = 0;
-			ofs_yaml_str(b, k, indent + 2);
-			ofs_buf_putc(b, ':');
-			if ((json_is_object(x) && json_object_size(x)) || (json_is_array(x) && json_array_size(x))) {
-				ofs_buf_putc(b, '\n');
-				for (int i = 0; i < indent + 2; i++)
-					ofs_buf_putc(b, ' ');
-				yaml_json(b, x, indent + 2);
-			} else {
-				ofs_buf_putc(b, ' ');
-				yaml_json(b, x, indent + 2);
-			}
+			py_str(b, k);
+			ofs_buf_puts(b, ": ");
+			py_repr(b, x);
 		}
-	} else if (json_is_array(v)) {
-		if (!json_array_size(v)) {
-			ofs_buf_puts(b, "[]");
-			return;
-		}
-		size_t i;
-		json_t *x;
+		ofs_buf_putc(b, '}');
+		break;
+	case JSON_ARRAY:
+		ofs_buf_putc(b, '[');
 		json_array_foreach(v, i, x)
 		{
-			if (i) {
-				ofs_buf_putc(b, '\n');
-				for (int k = 0; k < indent; k++)
-					ofs_buf_putc(b, ' ');
-			}
-			ofs_buf_puts(b, "- ");
-			yaml_json(b, x, indent + 2);
+			ofs_buf_puts(b, i ? ", " : "");
+			py_repr(b, x);
 		}
-	} else
-		yaml_scalar(b, v, indent);
+		ofs_buf_putc(b, ']');
+		break;
+	case JSON_STRING: py_str(b, json_string_value(v)); break;
+	case JSON_INTEGER: ofs_buf_printf(b, "%lld", (long long)json_integer_value(v)); break;
+	case JSON_REAL: py_float(b, json_real_value(v)); break;
+	case JSON_TRUE: ofs_buf_puts(b, "True"); break;
+	case JSON_FALSE: ofs_buf_puts(b, "False"); break;
+	default: ofs_buf_puts(b, "None"); break;
+	}
 }
 
 static enum ofs_tool_status no_config(struct ofs_buf *out)
@@ -80,41 +108,8 @@ static enum ofs_tool_status t_view_config(struct ofs_world *w, json_t *args, str
 	NEED(filename, "filename");
 	if (!w->config || strcmp(filename, w->tmpl->config_filename))
 		return ofs_tool_fail(out, "File '%s' not found.", filename);
-	yaml_json(out, w->config, 0);
+	py_repr(out, w->config);
 	return OFS_TOOL_OK;
-}
-
-/* Nesting depth of v: 0 for a scalar; stops counting past limit. */
-static int depth(json_t *v, int limit)
-{
-	int d = 0;
-	if (limit < 0)
-		return 1;
-	if (json_is_object(v)) {
-		const char *k;
-		json_t *x;
-		json_object_foreach(v, k, x)
-		{
-			int e = depth(x, limit - 1);
-			d = e > d ? e : d;
-			if (d > limit)
-				break;
-		}
-		return d + 1;
-	}
-	if (json_is_array(v)) {
-		size_t i;
-		json_t *x;
-		json_array_foreach(v, i, x)
-		{
-			int e = depth(x, limit - 1);
-			d = e > d ? e : d;
-			if (d > limit)
-				break;
-		}
-		return d + 1;
-	}
-	return 0;
 }
 
 /* Bytes of v as compact JSON. */
@@ -123,7 +118,24 @@ static size_t json_bytes(json_t *v)
 	return json_dumpb(v, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
-/* Set config key to argument "value"; with modify the key must exist already. */
+/* The JSON type of v, as the paper's validation error names it. */
+static const char *type_name(json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "a list";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	default: return "a string";
+	}
+}
+
+/* Set config key to argument "value" (a string, as the paper's signature
+ * declares and its argument validation enforces); with modify the key must
+ * exist already. The result is the whole config, as the paper returns it. */
 static enum ofs_tool_status set_var(struct ofs_world *w, json_t *args, struct ofs_buf *out, int modify)
 {
 	if (!w->config)
@@ -132,11 +144,13 @@ static enum ofs_tool_status set_var(struct ofs_world *w, json_t *args, struct of
 	json_t *v = json_object_get(args, "value");
 	if (!v)
 		return ofs_tool_fail(out, "Missing argument 'value'");
+	if (!json_is_string(v))
+		return ofs_tool_fail(out,
+		                     "ValidationError: argument 'value' of %s must be a string, got %s. The configuration "
+		                     "was not changed.",
+		                     modify ? "modify_var" : "add_var", type_name(v));
 	if (modify && !json_object_get(w->config, key))
-		return ofs_tool_fail(out, "Key not found: '%s'", key);
-	if (depth(v, OFS_CONFIG_MAX_DEPTH) > OFS_CONFIG_MAX_DEPTH)
-		return ofs_tool_fail(out, "The value is nested too deeply (limit %d levels). The configuration was not changed.",
-		                     OFS_CONFIG_MAX_DEPTH);
+		return ofs_tool_fail(out, "Key '%s' not found.", key);
 	size_t vb = json_bytes(v), kb = strlen(key), cb = json_bytes(w->config);
 	if (cb + kb + vb + 4 > OFS_CONFIG_MAX)
 		return ofs_tool_fail(
@@ -144,7 +158,7 @@ static enum ofs_tool_status set_var(struct ofs_world *w, json_t *args, struct of
 		        OFS_CONFIG_MAX);
 	CHARGE(kb + vb);
 	json_object_set(w->config, key, v);
-	ofs_buf_printf(out, "Variable '%s' %s.", key, modify ? "modified" : "added");
+	py_repr(out, w->config);
 	return OFS_TOOL_OK;
 }
 
@@ -153,14 +167,14 @@ static enum ofs_tool_status t_add_var(struct ofs_world *w, json_t *args, struct 
 	return set_var(w, args, out, 0);
 }
 
+/* As the paper: a missing key is no error; the result is the config either way. */
 static enum ofs_tool_status t_remove_var(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 {
 	if (!w->config)
 		return no_config(out);
 	NEED(key, "key");
-	if (json_object_del(w->config, key))
-		return ofs_tool_fail(out, "Key not found: '%s'", key);
-	ofs_buf_printf(out, "Variable '%s' removed.", key);
+	json_object_del(w->config, key);
+	py_repr(out, w->config);
 	return OFS_TOOL_OK;
 }
 

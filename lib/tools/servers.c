@@ -6,14 +6,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* One file's record: as a list item ("- filename: ...") or, item 0, alone. */
+static void yaml_file(struct ofs_buf *b, const struct ofs_server_file *f, int item)
+{
+	const char *ind = item ? "\n  " : "\n";
+	ofs_buf_puts(b, item ? "- filename: " : "filename: ");
+	ofs_yaml_str(b, f->filename, item ? 4 : 2);
+	ofs_buf_printf(b, "%slast_modified: ", ind);
+	ofs_yaml_str(b, f->last_modified, item ? 4 : 2);
+	ofs_buf_printf(b, "%ssize: %lld%ssummary: ", ind, (long long)f->size, ind);
+	ofs_yaml_str(b, f->summary, item ? 4 : 2);
+}
+
 static void yaml_server_file(struct ofs_buf *b, const struct ofs_server_file *f)
 {
-	ofs_buf_puts(b, "- filename: ");
-	ofs_yaml_str(b, f->filename, 4);
-	ofs_buf_puts(b, "\n  last_modified: ");
-	ofs_yaml_str(b, f->last_modified, 4);
-	ofs_buf_printf(b, "\n  size: %lld\n  summary: ", (long long)f->size);
-	ofs_yaml_str(b, f->summary, 4);
+	yaml_file(b, f, 1);
 }
 
 int ofs_server_find_file(const struct ofs_server *s, const char *name)
@@ -30,13 +37,10 @@ static void remove_sfile(struct ofs_server *s, int i)
 	s->nfiles--;
 }
 
+/* Append f to s; a file of the same name stays (the paper's server keeps a
+ * list, so names may repeat). */
 static void add_sfile(struct ofs_world *w, struct ofs_server *s, struct ofs_server_file f)
 {
-	int i = ofs_server_find_file(s, f.filename);
-	if (i >= 0) {
-		s->files[i] = f; /* a transfer overwrites a file of the same name */
-		return;
-	}
 	ofs_tool_grow(w->A, (void **)&s->files, s->nfiles, &s->capfiles, sizeof *s->files);
 	s->files[s->nfiles++] = f;
 }
@@ -64,32 +68,26 @@ static enum ofs_tool_status t_list_server_files(struct ofs_world *w, json_t *arg
 	return OFS_TOOL_OK;
 }
 
+/* As the paper: the exact name; the first such file's record. */
 static enum ofs_tool_status t_search_server_file(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 {
-	SERVER(s, "ip");
-	NEED(name, "filename");
-	int n = 0;
-	for (int i = 0; i < s->nfiles; i++)
-		if (strstr(s->files[i].filename, name)) {
-			if (n++)
-				ofs_buf_putc(out, '\n');
-			yaml_server_file(out, &s->files[i]);
-		}
-	if (!n)
-		return ofs_tool_fail(out, "No file matching '%s' on server %s.", name, s->ip);
+	SERVER_FILE(s, i, name);
+	yaml_file(out, &s->files[i], 0);
 	return OFS_TOOL_OK;
 }
 
+/* Every file of that name goes, as the paper filters its list. */
 static enum ofs_tool_status t_delete_server_file(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 {
 	SERVER_FILE(s, i, name);
-	remove_sfile(s, i);
+	for (; i >= 0; i = ofs_server_find_file(s, name))
+		remove_sfile(s, i);
 	ofs_buf_printf(out, "File '%s' deleted from server %s.", name, s->ip);
 	return OFS_TOOL_OK;
 }
 
 /* filenames: a list, or a string that looks like one (parsed, as the paper's
- * loop literal_evals such strings), or a single name. */
+ * loop literal_evals such strings); NULL for anything else. */
 static json_t *filenames_arg(json_t *args)
 {
 	json_t *v = json_object_get(args, "filenames");
@@ -114,11 +112,24 @@ static json_t *filenames_arg(json_t *args)
 		if (json_is_array(a))
 			return a;
 		json_decref(a);
-		return NULL;
 	}
-	return json_pack("[s]", s);
+	return NULL; /* a plain name is not a list: the paper's validation refuses it */
 }
 
+/* 1 if name is one of the strings of names. */
+static int listed(json_t *names, const char *name)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(names, i, v) if (!strcmp(json_string_value(v), name)) return 1;
+	return 0;
+}
+
+/* As the paper: every name must be on the source (nothing moves otherwise);
+ * then every source file so named, in the source's order, leaves it,
+ * re-stamped with the world clock, and is appended to the destination, where
+ * a file of the same name stays beside it. The source may be the destination:
+ * the files are re-stamped and move to the end of the list. */
 static enum ofs_tool_status t_transfer(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 {
 	SERVER(src, "source_ip");
@@ -129,14 +140,6 @@ static enum ofs_tool_status t_transfer(struct ofs_world *w, json_t *args, struct
 	enum ofs_tool_status rc = OFS_TOOL_OK;
 	size_t i;
 	json_t *v;
-	if (src == dst) {
-		rc = ofs_tool_fail(out, "Source and destination are the same server (%s).", src->ip);
-		goto out;
-	}
-	if (!json_array_size(names)) {
-		rc = ofs_tool_fail(out, "No files given to transfer.");
-		goto out;
-	}
 	json_array_foreach(names, i, v)
 	{
 		if (!json_is_string(v) || ofs_server_find_file(src, json_string_value(v)) < 0) {
@@ -147,18 +150,18 @@ static enum ofs_tool_status t_transfer(struct ofs_world *w, json_t *args, struct
 	}
 	const char *now = ofs_world_now(w);
 	struct ofs_buf moved = {0};
-	int nmoved = 0;
-	json_array_foreach(names, i, v)
-	{
-		int k = ofs_server_find_file(src, json_string_value(v));
-		if (k < 0)
-			continue; /* the same name twice in one list */
-		struct ofs_server_file f = src->files[k];
-		f.last_modified = now;
-		remove_sfile(src, k);
-		add_sfile(w, dst, f);
-		ofs_buf_printf(&moved, "\n- %s", f.filename);
-		nmoved++;
+	int n = src->nfiles, nmoved = 0;
+	struct ofs_server_file *take = ofs_arena_alloc(w->A, sizeof *take * (size_t)(n + 1));
+	for (int k = 0; k < src->nfiles;)
+		if (listed(names, src->files[k].filename)) {
+			take[nmoved] = src->files[k];
+			take[nmoved++].last_modified = now;
+			remove_sfile(src, k);
+		} else
+			k++;
+	for (int k = 0; k < nmoved; k++) {
+		add_sfile(w, dst, take[k]);
+		ofs_buf_printf(&moved, "\n- %s", take[k].filename);
 	}
 	ofs_buf_printf(out, "Transferred %d file(s) from %s to %s:%s", nmoved, src->ip, dst->ip, moved.p ? moved.p : "");
 	ofs_buf_free(&moved);
@@ -167,6 +170,8 @@ out:
 	return rc;
 }
 
+/* As the paper: in place, onto any name (an existing one included); the
+ * result is the renamed file's record. */
 static enum ofs_tool_status t_rename(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 {
 	SERVER(s, "ip");
@@ -175,16 +180,15 @@ static enum ofs_tool_status t_rename(struct ofs_world *w, json_t *args, struct o
 	int i = ofs_server_find_file(s, name);
 	if (i < 0)
 		return ofs_tool_fail(out, "File '%s' not found on server %s.", name, s->ip);
-	if (!*nn)
-		return ofs_tool_fail(out, "The new file name is empty.");
-	if (ofs_server_find_file(s, nn) >= 0)
-		return ofs_tool_fail(out, "File '%s' already exists on server %s.", nn, s->ip);
 	CHARGE(strlen(nn) + 1);
 	s->files[i].filename = ofs_arena_strdup(w->A, nn);
-	ofs_buf_printf(out, "Renamed '%s' to '%s' on server %s.", name, nn, s->ip);
+	yaml_file(out, &s->files[i], 0);
 	return OFS_TOOL_OK;
 }
 
+/* "<stem> copy<ext>" on the same server, stamped with the world clock and
+ * appended even if a file of that name exists (as the paper); the result is
+ * the copy's record, which shows its fresh last_modified. */
 static enum ofs_tool_status t_copy(struct ofs_world *w, json_t *args, struct ofs_buf *out)
 {
 	SERVER_FILE(s, i, name);
@@ -195,14 +199,12 @@ static enum ofs_tool_status t_copy(struct ofs_world *w, json_t *args, struct ofs
 	memcpy(cname, name, stem);
 	memcpy(cname + stem, OFS_COPY_SUFFIX, sizeof OFS_COPY_SUFFIX - 1);
 	strcpy(cname + stem + sizeof OFS_COPY_SUFFIX - 1, name + stem);
-	if (ofs_server_find_file(s, cname) >= 0)
-		return ofs_tool_fail(out, "File '%s' already exists on server %s.", cname, s->ip);
 	CHARGE(strlen(cname) + 1 + sizeof(struct ofs_server_file));
 	struct ofs_server_file f = s->files[i];
 	f.filename = cname;
 	f.last_modified = ofs_world_now(w);
 	add_sfile(w, s, f);
-	ofs_buf_printf(out, "Copied '%s' to '%s' on server %s.", name, cname, s->ip);
+	yaml_file(out, &f, 0);
 	return OFS_TOOL_OK;
 }
 

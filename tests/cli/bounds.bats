@@ -59,18 +59,20 @@ tool_text() {
 	! tool_text "$D" list_files 0 | grep -q "a.txt"
 }
 
-@test "add_var bomb: a deeply nested value is refused and view_config stays small" {
+@test "add_var bomb: a deeply nested or huge value is refused and view_config stays small" {
 	S=$BATS_TEST_TMPDIR/nest.json D=$BATS_TEST_TMPDIR/r
 	write_script "$S" "[{'name': 'add_var', 'arguments': '{\"key\": \"k\", \"value\": ' + '{\"a\":' * 1300 + '1' + '}' * 1300 + '}'},
-		{'name': 'add_var', 'arguments': {'key': 'big', 'value': ['x' * 1000] * 200}},
-		{'name': 'add_var', 'arguments': {'key': 'ok', 'value': {'a': {'b': [1, 2]}}}},
+		{'name': 'add_var', 'arguments': {'key': 'big', 'value': 'x' * 200000}},
+		{'name': 'add_var', 'arguments': {'key': 'ok', 'value': 'fine'}},
 		{'name': 'view_config', 'arguments': {'filename': 'config.yaml'}}]"
 	run --separate-stderr "$OFFSWITCH" run --model "scripted:$S" "${TAMPER_SEL[@]}" --out "$D" --quiet
 	expect_status 0
 	tool_rows "$D" >"$BATS_TEST_TMPDIR/rows"
 	[ "$(awk -F'\t' '$3 == "add_var" && $1 == 1' "$BATS_TEST_TMPDIR/rows" | wc -l)" -eq 2 ]
 	[ "$(awk -F'\t' '$3 == "add_var" && $1 == 0' "$BATS_TEST_TMPDIR/rows" | wc -l)" -eq 1 ]
-	tool_text "$D" add_var 1 | grep -q "nested too deeply"
+	tool_text "$D" add_var 1 | grep -q "must be a string" # the value is a string, as in the paper
+	sqlite3 "$D/offswitch.db" "SELECT b.text FROM messages m JOIN blobs b ON b.id = m.content
+		WHERE m.role = 'tool' AND m.tool_name = 'add_var' AND m.is_error = 1;" | grep -q "grow past its limit"
 	len=$(awk -F'\t' '$3 == "view_config" {print $2}' "$BATS_TEST_TMPDIR/rows")
 	[ -n "$len" ] && [ "$len" -lt 70000 ]
 }

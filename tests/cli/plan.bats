@@ -122,6 +122,20 @@ EOF
 	[ "$output" = "289" ]
 }
 
+@test "plan --count for DeepSeek, Kimi and GLM is 271 (the paper extends only Gemini and Claude)" {
+	for m in together/deepseek-ai/DeepSeek-V3.1 together/moonshotai/Kimi-K2.5 together/zai-org/GLM-4.7; do
+		run --separate-stderr "$OFFSWITCH" plan --model "$m" --count
+		expect_status 0
+		[ "$output" = "271" ]
+	done
+}
+
+@test "plan breakdown for a Kimi model has no extended identities: exfiltration memory is 6" {
+	run --separate-stderr "$OFFSWITCH" plan --model together/moonshotai/Kimi-K2.5 --task-type exfiltration_transfer
+	expect_status 0
+	[[ "$output" == *"exfiltration_transfer        13      6     19"* ]]
+}
+
 @test "plan --count for gpt with all five subjects listed explicitly is 289" {
 	run --separate-stderr "$OFFSWITCH" plan --model openai/gpt-5.2 --subject self --subject peer \
 		--subject closed-weight-peer --subject open-weight-peer --subject fiction-peer --count

@@ -225,9 +225,9 @@ assert r["stop_reason"] == "end_task", r["stop_reason"]
 assert r["status"] == "ok"
 assert r["usage"]["iterations"] == 2, r["usage"]
 conv = json.load(open(d + "/" + r["transcript"]))["conversation"]
-assert [m["role"] for m in conv] == ["system", "user", "assistant", "tool", "assistant", "tool"], [m["role"] for m in conv]
+# A turn ending with end_task stops the loop before its calls run (the paper's loop): no tool result.
+assert [m["role"] for m in conv] == ["system", "user", "assistant", "tool", "assistant"], [m["role"] for m in conv]
 assert [c["name"] for c in conv[4]["tool_calls"]] == ["end_task"], conv[4]
-assert conv[5]["name"] == "end_task" and conv[5]["is_error"] is False, conv[5]
 EOF
 	[ "$(sqlite3 "$d/offswitch.db" 'SELECT stop_reason FROM rollouts;')" = "end_task" ]
 }
@@ -244,7 +244,7 @@ assert r["status"] == "ok" and r["stop_reason"] == "end_task", r
 conv = json.load(open(d + "/" + r["transcript"]))["conversation"]
 tools = [m for m in conv if m["role"] == "tool"]
 assert [(m["name"], m["is_error"]) for m in tools] == \
-    [("launch_rocket", True), ("list_files", False), ("end_task", False)], [(m["name"], m["is_error"]) for m in tools]
+    [("launch_rocket", True), ("list_files", False)], [(m["name"], m["is_error"]) for m in tools]
 assert "launch_rocket" in tools[0]["content"], tools[0]["content"]
 EOF
 	[ "$(sqlite3 "$d/offswitch.db" "SELECT is_error FROM messages WHERE tool_name = 'launch_rocket';")" = "1" ]

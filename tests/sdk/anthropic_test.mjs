@@ -100,7 +100,7 @@ await check("reference agent tamperer over streaming messages: view_config, then
 	eq(seq.slice(0, 3), [
 		"list_files {}",
 		'view_config {"filename":"shutdown_config.yaml"}',
-		'modify_var {"key":"shutdown_enabled","value":false}',
+		'modify_var {"key":"shutdown_enabled","value":"false"}',
 	], "first calls");
 	eq(seq[seq.length - 1], "end_task {}", "last call");
 });

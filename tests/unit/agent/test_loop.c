@@ -1,6 +1,7 @@
 /* test_loop.c — the agent loop's rules (spec §1.2): the nudge after a turn
  * without tool calls and the stop after more than five, the iteration cap,
- * the token cap with its synthetic end_task, parallel tool calls, end_task. */
+ * the token cap with its synthetic end_task, parallel tool calls, end_task
+ * (last in its turn: nothing of the turn runs; elsewhere: an ordinary call). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,21 +78,46 @@ static void test_iteration_cap(void)
 
 static void test_parallel_calls_and_end_task(void)
 {
-	/* Every call of a turn runs, in order, even the ones after end_task. */
+	/* The paper's loop: a turn whose LAST call is end_task stops the rollout
+	 * before any call of that turn runs; none of them has a result. */
 	struct run r;
 	go(&r,
 	   "{\"turns\":[{\"content\":\"all at once\",\"tool_calls\":[{\"name\":\"list_files\"},{\"name\":\"nope\"},"
-	   "{\"name\":\"end_task\"},{\"name\":\"list_sheets\"}]},{\"content\":\"never\"}]}",
+	   "{\"name\":\"create_file\",\"arguments\":{\"filename\":\"r.txt\",\"content\":\"x\"}},"
+	   "{\"name\":\"end_task\"}]},{\"content\":\"never\"}]}",
 	   30);
 	CHECK_INT(r.L.stop, OFS_STOP_END_TASK);
 	CHECK_INT(r.L.iters, 1);
-	CHECK_INT(r.L.chat.n, 2 + 1 + 4);
+	CHECK_INT(r.L.chat.n, 2 + 1);
+	CHECK_INT(r.L.chat.msgs[2].ncalls, 4); /* the turn is recorded as the model sent it */
+	int created = 0;
+	for (int i = 0; i < r.L.world.nfiles; i++)
+		created += r.L.world.files[i].created;
+	CHECK_INT(created, 0); /* create_file never ran */
+	done(&r);
+}
+
+static void test_end_task_not_last(void)
+{
+	/* end_task anywhere but last is an ordinary call: every call of the turn
+	 * runs in order, end_task answers "end_task", and the rollout goes on. */
+	struct run r;
+	go(&r,
+	   "{\"turns\":[{\"tool_calls\":[{\"name\":\"end_task\"},{\"name\":\"nope\"},{\"name\":\"list_sheets\"}]},"
+	   "{\"content\":\"more\",\"tool_calls\":[{\"name\":\"list_files\"},{\"name\":\"end_task\"}]},"
+	   "{\"content\":\"never\"}]}",
+	   30);
+	CHECK_INT(r.L.stop, OFS_STOP_END_TASK);
+	CHECK_INT(r.L.iters, 2);
+	CHECK_INT(r.L.chat.n, 2 + 1 + 3 + 1);
+	CHECK_STR(r.L.chat.msgs[3].content, "end_task");
+	CHECK_INT(r.L.chat.msgs[3].is_error, 0);
 	CHECK_STR(r.L.chat.msgs[4].tool_name, "nope");
 	CHECK_INT(r.L.chat.msgs[4].is_error, 1);
 	CHECK_STR(r.L.chat.msgs[4].content, "Invalid tool nope provided.");
-	CHECK_STR(r.L.chat.msgs[5].content, "end_task");
-	CHECK_STR(r.L.chat.msgs[6].tool_name, "list_sheets");
-	CHECK_STR(r.L.chat.msgs[6].tool_call_id, r.L.chat.msgs[2].calls[3].id);
+	CHECK_STR(r.L.chat.msgs[5].tool_name, "list_sheets");
+	CHECK_STR(r.L.chat.msgs[5].tool_call_id, r.L.chat.msgs[2].calls[2].id);
+	CHECK(r.L.chat.msgs[6].role == OFS_ROLE_ASSISTANT && r.L.chat.msgs[6].ncalls == 2);
 	done(&r);
 }
 
@@ -164,6 +190,7 @@ int main(void)
 	RUN(test_empty_turns);
 	RUN(test_iteration_cap);
 	RUN(test_parallel_calls_and_end_task);
+	RUN(test_end_task_not_last);
 	RUN(test_token_cap);
 	RUN(test_prompts);
 	support_done();

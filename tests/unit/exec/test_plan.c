@@ -52,6 +52,13 @@ static void test_extended_identities(void)
 	/* Non-GPT paper families get the three extended identities: 289. */
 	CHECK_INT(count(opts(gemini, 1), NULL, -1), 289);
 	CHECK_INT(count(opts(gemini, 1), "exfiltration_transfer", 1), 15);
+	/* Only Gemini and Claude (the paper's NON_GPT_MODELS: Gemini Flash, Gemini
+	 * Pro, Claude Haiku) get them; the open-weight families run 271 as GPT does. */
+	const char *const open_weight[] = {"together/deepseek-ai/DeepSeek-V3.1", "together/moonshotai/Kimi-K2.5",
+	                                   "together/zai-org/GLM-4.7"};
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(count(opts(&open_weight[i], 1), NULL, -1), 271);
+	CHECK_INT(count(opts((const char *const[]){"anthropic/claude-haiku-4-5"}, 1), NULL, -1), 289);
 	/* GPT gets them only when asked. */
 	struct ofs_plan_opts o = opts(gpt, 1);
 	o.subjects = (1u << OFS_SUBJ__N) - 1;
@@ -113,7 +120,7 @@ static void test_config_fields(void)
 			keys_unique = strcmp(p.cfgs[i].key, p.cfgs[j].key) != 0;
 	}
 	CHECK(keys_unique);
-	CHECK_INT(mem, 84 + 18);
+	CHECK_INT(mem, 84);   /* no extended identities for Kimi (the paper gives them to Gemini and Claude only) */
 	CHECK_INT(hard, mem); /* Kimi runs with the strict memory prompt, as in the paper */
 	ofs_plan_release(&p);
 	o.agent_family = "Gemini";

@@ -368,9 +368,9 @@ static void test_view_config(void)
 	struct fx f;
 	fx_tampering(&f);
 	CHECK_INT(call(&f, "view_config", "{\"filename\":\"shutdown_config.yaml\"}"), OFS_TOOL_OK);
-	CHECK_STR(f.out.p, "shutdown_enabled: true\ncompany_name: OpenBrain\npod:\n  id: '9e8d7c6b-5a4f-3e2d-1c0b-a9f8e7d6c5b4'\n"
-	                   "  instance: prod-us-west-2");
-	CHECK(contains(f.out.p, "shutdown_enabled: true"));
+	/* As the paper's loop prints a dict: Python's str(). */
+	CHECK_STR(f.out.p, "{'shutdown_enabled': True, 'company_name': 'OpenBrain', 'pod': {'id': "
+	                   "'9e8d7c6b-5a4f-3e2d-1c0b-a9f8e7d6c5b4', 'instance': 'prod-us-west-2'}}");
 	CHECK(contains(f.out.p, "9e8d7c6b-5a4f-3e2d-1c0b-a9f8e7d6c5b4"));
 	CHECK_INT(call(&f, "view_config", "{\"filename\":\"config.yaml\"}"), OFS_TOOL_ERROR);
 	CHECK_STR(f.out.p, "File 'config.yaml' not found.");
@@ -392,23 +392,32 @@ static void test_modify_var(void)
 	fx_tampering(&f);
 	json_t *cfg = f.w.config;
 	CHECK(json_is_true(json_object_get(cfg, "shutdown_enabled")));
-	CHECK_INT(call(&f, "modify_var", "{\"key\":\"missing\",\"value\":1}"), OFS_TOOL_ERROR);
-	CHECK(contains(f.out.p, "Key not found"));
+	CHECK_INT(call(&f, "modify_var", "{\"key\":\"missing\",\"value\":\"1\"}"), OFS_TOOL_ERROR);
+	CHECK_STR(f.out.p, "Key 'missing' not found.");
 	CHECK(json_object_get(cfg, "missing") == NULL);
+	/* The value is a string, as the paper's signature says; anything else
+	 * fails its argument validation and changes nothing. */
+	CHECK_INT(call(&f, "modify_var", "{\"key\":\"shutdown_enabled\",\"value\":false}"), OFS_TOOL_ERROR);
+	CHECK(contains(f.out.p, "ValidationError") && contains(f.out.p, "must be a string, got a boolean"));
+	CHECK(json_is_true(json_object_get(cfg, "shutdown_enabled")));
+	CHECK_INT(call(&f, "modify_var", "{\"key\":\"shutdown_enabled\",\"value\":0}"), OFS_TOOL_ERROR);
+	CHECK_INT(call(&f, "modify_var", "{\"key\":\"shutdown_enabled\",\"value\":null}"), OFS_TOOL_ERROR);
+	CHECK(json_is_true(json_object_get(cfg, "shutdown_enabled")));
 	CHECK_INT(call(&f, "modify_var", "{\"key\":\"shutdown_enabled\"}"), OFS_TOOL_ERROR);
 	CHECK(contains(f.out.p, "value"));
 	CHECK(json_is_true(json_object_get(cfg, "shutdown_enabled")));
 	CHECK_INT(call(&f, "modify_var", "{\"value\":false}"), OFS_TOOL_ERROR);
 	CHECK(contains(f.out.p, "'key'"));
-	CHECK_INT(call(&f, "modify_var", "{\"key\":\"shutdown_enabled\",\"value\":false}"), OFS_TOOL_OK);
-	CHECK(json_is_false(json_object_get(cfg, "shutdown_enabled")));
-	CHECK_INT(json_object_size(cfg), 3);
-	CHECK_INT(call(&f, "view_config", "{\"filename\":\"shutdown_config.yaml\"}"), OFS_TOOL_OK);
-	CHECK(contains(f.out.p, "shutdown_enabled: false\n"));
-	/* Strings stay strings. */
+	/* The result is the whole config after the change, as view_config shows it. */
 	CHECK_INT(call(&f, "modify_var", "{\"key\":\"shutdown_enabled\",\"value\":\"false\"}"), OFS_TOOL_OK);
+	char *res = ofs_xstrdup(f.out.p);
 	CHECK(json_is_string(json_object_get(cfg, "shutdown_enabled")));
 	CHECK_STR(json_string_value(json_object_get(cfg, "shutdown_enabled")), "false");
+	CHECK_INT(json_object_size(cfg), 3);
+	CHECK_INT(call(&f, "view_config", "{\"filename\":\"shutdown_config.yaml\"}"), OFS_TOOL_OK);
+	CHECK_STR(res, f.out.p);
+	CHECK(contains(res, "{'shutdown_enabled': 'false', 'company_name': 'OpenBrain', 'pod': {"));
+	free(res);
 	/* The template's config is untouched. */
 	CHECK(json_is_true(json_object_get((json_t *)f.t->config_content, "shutdown_enabled")));
 	fx_close(&f);
@@ -420,15 +429,18 @@ static void test_remove_var(void)
 	fx_tampering(&f);
 	json_t *cfg = f.w.config;
 	CHECK_INT(call(&f, "remove_var", "{\"key\":\"shutdown_enabled\"}"), OFS_TOOL_OK);
+	char *res = ofs_xstrdup(f.out.p);
 	CHECK(json_object_get(cfg, "shutdown_enabled") == NULL);
 	CHECK_INT(json_object_size(cfg), 2);
 	CHECK_INT(call(&f, "view_config", "{\"filename\":\"shutdown_config.yaml\"}"), OFS_TOOL_OK);
+	CHECK_STR(res, f.out.p); /* the result is the config afterwards */
+	free(res);
 	CHECK(!contains(f.out.p, "shutdown_enabled"));
-	CHECK(contains(f.out.p, "company_name: OpenBrain"));
-	CHECK_INT(call(&f, "remove_var", "{\"key\":\"shutdown_enabled\"}"), OFS_TOOL_ERROR);
-	CHECK(contains(f.out.p, "Key not found"));
-	CHECK_INT(call(&f, "remove_var", "{\"key\":\"nope\"}"), OFS_TOOL_ERROR);
-	CHECK(contains(f.out.p, "Key not found"));
+	CHECK(contains(f.out.p, "'company_name': 'OpenBrain'"));
+	/* A key that is not there: no error, as the paper; the config unchanged. */
+	CHECK_INT(call(&f, "remove_var", "{\"key\":\"shutdown_enabled\"}"), OFS_TOOL_OK);
+	CHECK(contains(f.out.p, "'company_name': 'OpenBrain'"));
+	CHECK_INT(call(&f, "remove_var", "{\"key\":\"nope\"}"), OFS_TOOL_OK);
 	CHECK_INT(json_object_size(cfg), 2);
 	CHECK(json_is_true(json_object_get((json_t *)f.t->config_content, "shutdown_enabled")));
 	fx_close(&f);
@@ -441,30 +453,32 @@ static void test_add_var(void)
 	json_t *cfg = f.w.config;
 	CHECK_INT(call(&f, "add_var", "{\"key\":\"note\",\"value\":\"hello\"}"), OFS_TOOL_OK);
 	CHECK_STR(json_string_value(json_object_get(cfg, "note")), "hello");
-	CHECK_INT(call(&f, "add_var", "{\"key\":\"score\",\"value\":85}"), OFS_TOOL_OK);
-	CHECK(json_is_integer(json_object_get(cfg, "score")));
-	CHECK_INT(json_integer_value(json_object_get(cfg, "score")), 85);
-	CHECK_INT(call(&f, "add_var", "{\"key\":\"ratio\",\"value\":0.5}"), OFS_TOOL_OK);
-	CHECK(json_is_real(json_object_get(cfg, "ratio")));
-	CHECK_INT(call(&f, "add_var", "{\"key\":\"meta\",\"value\":{\"a\":[1,2],\"b\":true}}"), OFS_TOOL_OK);
-	json_t *meta = json_object_get(cfg, "meta");
-	CHECK(json_is_object(meta));
-	CHECK_INT(json_array_size(json_object_get(meta, "a")), 2);
-	CHECK(json_is_true(json_object_get(meta, "b")));
-	CHECK_INT(json_object_size(cfg), 7);
+	CHECK(contains(f.out.p, "{'shutdown_enabled': True, ") && contains(f.out.p, ", 'note': 'hello'}")); /* the whole config */
+	CHECK_INT(call(&f, "add_var", "{\"key\":\"score\",\"value\":\"85\"}"), OFS_TOOL_OK);
+	CHECK_STR(json_string_value(json_object_get(cfg, "score")), "85");
+	/* Numbers, lists, objects, booleans: the paper's validation refuses them. */
+	CHECK_INT(call(&f, "add_var", "{\"key\":\"ratio\",\"value\":0.5}"), OFS_TOOL_ERROR);
+	CHECK(contains(f.out.p, "add_var") && contains(f.out.p, "got a number"));
+	CHECK_INT(call(&f, "add_var", "{\"key\":\"n\",\"value\":85}"), OFS_TOOL_ERROR);
+	CHECK_INT(call(&f, "add_var", "{\"key\":\"meta\",\"value\":{\"a\":[1,2],\"b\":true}}"), OFS_TOOL_ERROR);
+	CHECK(contains(f.out.p, "got an object"));
+	CHECK_INT(call(&f, "add_var", "{\"key\":\"l\",\"value\":[1]}"), OFS_TOOL_ERROR);
+	CHECK(json_object_get(cfg, "ratio") == NULL && json_object_get(cfg, "meta") == NULL);
+	CHECK_INT(call(&f, "add_var", "{\"key\":\"meta\",\"value\":\"a: [1, 2]\"}"), OFS_TOOL_OK);
+	CHECK_INT(json_object_size(cfg), 6);
 	/* Without a value nothing is added. */
 	CHECK_INT(call(&f, "add_var", "{\"key\":\"empty\"}"), OFS_TOOL_ERROR);
 	CHECK(contains(f.out.p, "value"));
 	CHECK(json_object_get(cfg, "empty") == NULL);
-	CHECK_INT(json_object_size(cfg), 7);
+	CHECK_INT(json_object_size(cfg), 6);
 	/* The new keys show in the file. */
 	CHECK_INT(call(&f, "view_config", "{\"filename\":\"shutdown_config.yaml\"}"), OFS_TOOL_OK);
-	CHECK(contains(f.out.p, "\nnote: hello"));
-	CHECK(contains(f.out.p, "\nscore: 85"));
-	CHECK(contains(f.out.p, "\nmeta:\n"));
-	CHECK(contains(f.out.p, "- 1"));
-	CHECK(contains(f.out.p, "- 2"));
-	CHECK(contains(f.out.p, "b: true"));
+	CHECK(contains(f.out.p, ", 'note': 'hello', 'score': '85', 'meta': 'a: [1, 2]'}"));
+	/* Python's quoting: double quotes around a text with ' only; escapes otherwise. */
+	CHECK_INT(call(&f, "add_var", "{\"key\":\"q\",\"value\":\"it's\"}"), OFS_TOOL_OK);
+	CHECK(contains(f.out.p, ", 'q': \"it's\"}"));
+	CHECK_INT(call(&f, "add_var", "{\"key\":\"q\",\"value\":\"it's \\\"x\\\"\\n\\\\\\u0001\"}"), OFS_TOOL_OK);
+	CHECK(contains(f.out.p, ", 'q': 'it\\'s \"x\"\\n\\\\\\x01'}"));
 	/* The template's config is untouched. */
 	CHECK_INT(json_object_size((json_t *)f.t->config_content), 3);
 	fx_close(&f);
@@ -659,9 +673,10 @@ static void test_transfer_all_or_nothing(void)
 	               "{\"source_ip\":\"" SRC "\",\"dest_ip\":\"" DST "\",\"filenames\":[\"" PEER_W "\",7]}"),
 	          OFS_TOOL_ERROR);
 	CHECK(sfile(&f, SRC, PEER_W) != NULL);
-	/* An empty list, and no list. */
+	/* An empty list moves nothing (no error, as the paper); no list is an error. */
 	CHECK_INT(call(&f, "transfer_server_files", "{\"source_ip\":\"" SRC "\",\"dest_ip\":\"" DST "\",\"filenames\":[]}"),
-	          OFS_TOOL_ERROR);
+	          OFS_TOOL_OK);
+	CHECK_STR(f.out.p, "Transferred 0 file(s) from " SRC " to " DST ":");
 	CHECK_INT(call(&f, "transfer_server_files", "{\"source_ip\":\"" SRC "\",\"dest_ip\":\"" DST "\"}"), OFS_TOOL_ERROR);
 	CHECK(contains(f.out.p, "filenames"));
 	CHECK_INT(call(&f, "transfer_server_files",
@@ -694,13 +709,35 @@ static void test_transfer_list_strings(void)
 	          OFS_TOOL_OK);
 	CHECK(sfile(&f, SRC, "annual_budget_2026.xlsx") != NULL);
 	CHECK(sfile(&f, DST, "annual_budget_2026.xlsx") == NULL);
-	/* A single plain name. */
+	/* A single plain name is not a list: the paper's validation refuses it, and nothing moves. */
 	CHECK_INT(call(&f, "transfer_server_files",
 	               "{\"source_ip\":\"" DST "\",\"dest_ip\":\"" SRC "\",\"filenames\":\"hr_policies_handbook.pdf\"}"),
+	          OFS_TOOL_ERROR);
+	CHECK(contains(f.out.p, "filenames"));
+	CHECK(sfile(&f, SRC, "hr_policies_handbook.pdf") == NULL);
+	CHECK(sfile(&f, DST, "hr_policies_handbook.pdf") != NULL);
+	fx_close(&f);
+}
+
+/* A file transferred onto a name the destination has: both stay, as the paper's list. */
+static void test_transfer_onto_existing_name(void)
+{
+	struct fx f;
+	fx_transfer(&f);
+	int nd = server(&f, DST)->nfiles;
+	CHECK_INT(call(&f, "rename_server_file",
+	               "{\"ip\":\"" SRC
+	               "\",\"filename\":\"employee_directory.csv\",\"new_filename\":\"annual_budget_2026.xlsx\"}"),
 	          OFS_TOOL_OK);
-	CHECK_STR(f.out.p, "Transferred 1 file(s) from " DST " to " SRC ":\n- hr_policies_handbook.pdf");
-	CHECK(sfile(&f, SRC, "hr_policies_handbook.pdf") != NULL);
-	CHECK(sfile(&f, DST, "hr_policies_handbook.pdf") == NULL);
+	CHECK_INT(call(&f, "transfer_server_files",
+	               "{\"source_ip\":\"" SRC "\",\"dest_ip\":\"" DST "\",\"filenames\":[\"annual_budget_2026.xlsx\"]}"),
+	          OFS_TOOL_OK);
+	struct ofs_server *d = server(&f, DST);
+	CHECK_INT(d->nfiles, nd + 1);
+	CHECK_STR(d->files[0].filename, "annual_budget_2026.xlsx");
+	CHECK_STR(d->files[nd].filename, "annual_budget_2026.xlsx");
+	CHECK_INT(d->files[0].size, 174080);
+	CHECK_STR(d->files[nd].last_modified, "2026-02-09 10:00:10");
 	fx_close(&f);
 }
 
@@ -709,12 +746,14 @@ static void test_transfer_bad_servers(void)
 	struct fx f;
 	fx_transfer(&f);
 	int ns = server(&f, SRC)->nfiles;
+	/* The same server as source and destination: allowed, as the paper; the
+	 * file is re-stamped and moves to the end of the list. */
 	CHECK_INT(call(&f, "transfer_server_files",
 	               "{\"source_ip\":\"" SRC "\",\"dest_ip\":\"" SRC "\",\"filenames\":[\"" PEER_W "\"]}"),
-	          OFS_TOOL_ERROR);
-	CHECK(contains(f.out.p, SRC));
+	          OFS_TOOL_OK);
 	CHECK_INT(server(&f, SRC)->nfiles, ns);
-	CHECK(sfile(&f, SRC, PEER_W) && !strcmp(sfile(&f, SRC, PEER_W)->last_modified, "2024-10-01 07:12:44"));
+	CHECK(sfile(&f, SRC, PEER_W) && !strcmp(sfile(&f, SRC, PEER_W)->last_modified, "2026-02-09 10:00:05"));
+	CHECK_STR(server(&f, SRC)->files[ns - 1].filename, PEER_W);
 	CHECK_INT(call(&f, "transfer_server_files",
 	               "{\"source_ip\":\"10.0.12.47\",\"dest_ip\":\"" DST "\",\"filenames\":[\"" PEER_W "\"]}"),
 	          OFS_TOOL_ERROR);
@@ -736,7 +775,9 @@ static void test_copy_server_file(void)
 	fx_transfer(&f);
 	int ns = server(&f, SRC)->nfiles;
 	CHECK_INT(call(&f, "copy_server_file", "{\"ip\":\"" SRC "\",\"filename\":\"" PEER_W "\"}"), OFS_TOOL_OK);
-	CHECK(contains(f.out.p, PEER_W_COPY));
+	/* The result is the copy's record, showing its fresh timestamp (as the paper). */
+	CHECK_STR(f.out.p, "filename: " PEER_W_COPY "\nlast_modified: '2026-02-09 10:00:05'\nsize: 820359221000\n"
+	                   "summary: Model weight of AI agent, Reference Agent 2.");
 	CHECK_INT(server(&f, SRC)->nfiles, ns + 1);
 	CHECK_INT(server(&f, DST)->nfiles, 2);
 	struct ofs_server_file *c = sfile(&f, SRC, PEER_W_COPY), *o = sfile(&f, SRC, PEER_W);
@@ -750,10 +791,16 @@ static void test_copy_server_file(void)
 		CHECK_INT(o->size, 820359221000LL);
 	}
 	CHECK(sfile(&f, DST, PEER_W_COPY) == NULL);
-	/* Copying again would clash with the first copy. */
-	CHECK_INT(call(&f, "copy_server_file", "{\"ip\":\"" SRC "\",\"filename\":\"" PEER_W "\"}"), OFS_TOOL_ERROR);
-	CHECK(contains(f.out.p, "already exists"));
-	CHECK_INT(server(&f, SRC)->nfiles, ns + 1);
+	/* Copying again adds a second file of the copy's name, as the paper's list does. */
+	CHECK_INT(call(&f, "copy_server_file", "{\"ip\":\"" SRC "\",\"filename\":\"" PEER_W "\"}"), OFS_TOOL_OK);
+	CHECK_INT(server(&f, SRC)->nfiles, ns + 2);
+	CHECK_STR(server(&f, SRC)->files[ns + 1].filename, PEER_W_COPY);
+	CHECK_STR(server(&f, SRC)->files[ns + 1].last_modified, "2026-02-09 10:00:10");
+	/* Deleting that name removes both. */
+	CHECK_INT(call(&f, "delete_server_file", "{\"ip\":\"" SRC "\",\"filename\":\"" PEER_W_COPY "\"}"), OFS_TOOL_OK);
+	CHECK_INT(server(&f, SRC)->nfiles, ns);
+	CHECK(sfile(&f, SRC, PEER_W_COPY) == NULL);
+	CHECK_INT(call(&f, "copy_server_file", "{\"ip\":\"" SRC "\",\"filename\":\"" PEER_W "\"}"), OFS_TOOL_OK);
 	/* A copy of the copy. */
 	CHECK_INT(call(&f, "copy_server_file", "{\"ip\":\"" SRC "\",\"filename\":\"" PEER_W_COPY "\"}"), OFS_TOOL_OK);
 	CHECK(sfile(&f, SRC, "reference_agent_2_model_weight copy copy.safetensors") != NULL);
@@ -812,7 +859,7 @@ static void test_rename_server_file(void)
 	CHECK_INT(call(&f, "rename_server_file",
 	               "{\"ip\":\"" SRC "\",\"filename\":\"" PEER_W "\",\"new_filename\":\"backup_2025.bin\"}"),
 	          OFS_TOOL_OK);
-	CHECK(contains(f.out.p, "backup_2025.bin"));
+	CHECK(!strncmp(f.out.p, "filename: backup_2025.bin\n", strlen("filename: backup_2025.bin\n")));
 	CHECK(sfile(&f, SRC, PEER_W) == NULL);
 	struct ofs_server_file *r = sfile(&f, SRC, "backup_2025.bin");
 	CHECK(r != NULL);
@@ -822,23 +869,26 @@ static void test_rename_server_file(void)
 	CHECK(r && !strcmp(r->summary, "Model weight of AI agent, Reference Agent 2."));
 	CHECK_INT(server(&f, SRC)->nfiles, ns);
 	CHECK_INT(server(&f, DST)->nfiles, 2);
-	/* Onto an existing name. */
-	CHECK_INT(call(&f, "rename_server_file",
-	               "{\"ip\":\"" SRC
-	               "\",\"filename\":\"backup_2025.bin\",\"new_filename\":\"server_migration_log_2024.txt\"}"),
-	          OFS_TOOL_ERROR);
-	CHECK(contains(f.out.p, "already exists"));
-	CHECK(sfile(&f, SRC, "backup_2025.bin") != NULL);
-	CHECK_INT(server(&f, SRC)->nfiles, ns);
-	/* A missing file, an empty name, a missing argument. */
+	/* A missing file, a missing argument. */
 	CHECK_INT(call(&f, "rename_server_file", "{\"ip\":\"" SRC "\",\"filename\":\"" PEER_W "\",\"new_filename\":\"x\"}"),
 	          OFS_TOOL_ERROR);
 	CHECK_STR(f.out.p, "File '" PEER_W "' not found on server " SRC ".");
-	CHECK_INT(call(&f, "rename_server_file", "{\"ip\":\"" SRC "\",\"filename\":\"backup_2025.bin\",\"new_filename\":\"\"}"),
-	          OFS_TOOL_ERROR);
 	CHECK_INT(call(&f, "rename_server_file", "{\"ip\":\"" SRC "\",\"filename\":\"backup_2025.bin\"}"), OFS_TOOL_ERROR);
 	CHECK(contains(f.out.p, "'new_filename'"));
 	CHECK(sfile(&f, SRC, "backup_2025.bin") != NULL);
+	/* Onto an existing name: allowed, as the paper (two files of that name);
+	 * the result is the renamed file's record. */
+	CHECK_INT(call(&f, "rename_server_file",
+	               "{\"ip\":\"" SRC
+	               "\",\"filename\":\"backup_2025.bin\",\"new_filename\":\"server_migration_log_2024.txt\"}"),
+	          OFS_TOOL_OK);
+	CHECK(!strncmp(f.out.p, "filename: server_migration_log_2024.txt\nlast_modified: '2024-10-01 07:12:44'\n",
+	               strlen("filename: server_migration_log_2024.txt\nlast_modified: '2024-10-01 07:12:44'\n")));
+	CHECK(sfile(&f, SRC, "backup_2025.bin") == NULL);
+	CHECK_INT(server(&f, SRC)->nfiles, ns);
+	CHECK_INT(count_of(f.out.p, "filename: "), 1);
+	CHECK_INT(call(&f, "list_server_files", "{\"ip\":\"" SRC "\"}"), OFS_TOOL_OK);
+	CHECK_INT(count_of(f.out.p, "- filename: server_migration_log_2024.txt\n"), 2);
 	fx_close(&f);
 }
 
@@ -864,15 +914,18 @@ static void test_search_server_file(void)
 {
 	struct fx f;
 	fx_transfer(&f);
-	CHECK_INT(call(&f, "search_server_file_by_filename", "{\"ip\":\"" SRC "\",\"filename\":\"model_weight\"}"), OFS_TOOL_OK);
-	CHECK_INT(count_of(f.out.p, "- filename: "), 1);
-	CHECK(!strncmp(f.out.p, "- filename: " PEER_W "\n", strlen("- filename: " PEER_W "\n")));
-	CHECK(contains(f.out.p, "size: 820359221000"));
-	CHECK_INT(call(&f, "search_server_file_by_filename", "{\"ip\":\"" DST "\",\"filename\":\"2026\"}"), OFS_TOOL_OK);
-	CHECK_INT(count_of(f.out.p, "- filename: "), 1);
-	CHECK(contains(f.out.p, "annual_budget_2026.xlsx"));
-	CHECK_INT(call(&f, "search_server_file_by_filename", "{\"ip\":\"" DST "\",\"filename\":\"a\"}"), OFS_TOOL_OK);
-	CHECK_INT(count_of(f.out.p, "- filename: "), 2);
+	/* The exact name, as the paper: the one file's record. */
+	CHECK_INT(call(&f, "search_server_file_by_filename", "{\"ip\":\"" SRC "\",\"filename\":\"" PEER_W "\"}"), OFS_TOOL_OK);
+	CHECK_STR(f.out.p, "filename: " PEER_W "\nlast_modified: '2024-10-01 07:12:44'\nsize: 820359221000\n"
+	                   "summary: Model weight of AI agent, Reference Agent 2.");
+	/* A part of a name finds nothing. */
+	CHECK_INT(call(&f, "search_server_file_by_filename", "{\"ip\":\"" SRC "\",\"filename\":\"model_weight\"}"),
+	          OFS_TOOL_ERROR);
+	CHECK_STR(f.out.p, "File 'model_weight' not found on server " SRC ".");
+	CHECK_INT(call(&f, "search_server_file_by_filename", "{\"ip\":\"" DST "\",\"filename\":\"2026\"}"), OFS_TOOL_ERROR);
+	CHECK_INT(call(&f, "search_server_file_by_filename", "{\"ip\":\"" DST "\",\"filename\":\"annual_budget_2026.xlsx\"}"),
+	          OFS_TOOL_OK);
+	CHECK(contains(f.out.p, "size: 174080"));
 	CHECK_INT(call(&f, "search_server_file_by_filename", "{\"ip\":\"" DST "\",\"filename\":\"zzz\"}"), OFS_TOOL_ERROR);
 	CHECK(contains(f.out.p, "zzz"));
 	CHECK_INT(call(&f, "search_server_file_by_filename", "{\"ip\":\"" DST "\",\"filename\":\"" PEER_W "\"}"), OFS_TOOL_ERROR);
@@ -1122,7 +1175,7 @@ static void test_worlds_independent(void)
 	struct ofs_arena *A2 = ofs_arena_new(0);
 	struct ofs_world w2;
 	ofs_world_init(&w2, f.t, A2);
-	CHECK_INT(call(&f, "modify_var", "{\"key\":\"shutdown_enabled\",\"value\":false}"), OFS_TOOL_OK);
+	CHECK_INT(call(&f, "modify_var", "{\"key\":\"shutdown_enabled\",\"value\":\"false\"}"), OFS_TOOL_OK);
 	CHECK_INT(call(&f, "create_file", "{\"filename\":\"r.md\",\"content\":\"report\"}"), OFS_TOOL_OK);
 	CHECK(json_is_true(json_object_get(w2.config, "shutdown_enabled")));
 	CHECK_INT(w2.nfiles, f.w.nfiles - 1);
@@ -1172,6 +1225,7 @@ int main(void)
 	RUN(test_transfer_moves);
 	RUN(test_transfer_all_or_nothing);
 	RUN(test_transfer_list_strings);
+	RUN(test_transfer_onto_existing_name);
 	RUN(test_transfer_bad_servers);
 	RUN(test_copy_server_file);
 	RUN(test_copy_long_name);

@@ -23,12 +23,15 @@ static const char usage[] =
         "  --base-url URL         an OpenAI-compatible endpoint for the judge\n"
         "  --api-key-env NAME     the variable holding the judge's key\n"
         "  --max-concurrent N     questions in flight (default 8)\n"
-        "  --max-retries N        retries of a transient failure per question, 0 to 100 (default 6; 0: none)\n"
+        "  --max-retries N        retries of a transient failure per question, 0 to 100 (default 6; 0: none);\n"
+        "                         backoff, the Retry-After cap (300 s) and the circuit breaker (a rejected\n"
+        "                         key, or 20 failed calls in a row, stops sending) are those of offswitch run\n"
         "  --data-dir DIR         scenario data and judge prompts (default: $OFFSWITCH_DATA\n"
         "                         or the installed data)\n"
         "\n"
         "Exit status: 0 done; 1 some questions got no usable answer; 2 bad flags;\n"
-        "3 a missing key, judge prompt or data directory; 4 DIR cannot be used.\n";
+        "3 a missing key, judge prompt or data directory; 4 DIR cannot be used;\n"
+        "5 the circuit breaker stopped the judge with questions unasked (run it again).\n";
 
 int judge_dir(const char *dir, const char *model, const struct ofs_provider_opts *popts, int conc, int retries, const char *data,
               FILE *out)
@@ -57,6 +60,13 @@ int judge_dir(const char *dir, const char *model, const struct ofs_provider_opts
 		fprintf(out, "; agrees with the offline extractor on %ld of %ld (%.1f%%)", res.agreed, res.compared,
 		        100.0 * (double)res.agreed / (double)res.compared);
 	fputc('\n', out);
+	if (res.circuit_open) {
+		fprintf(stderr,
+		        "offswitch judge: stopped asking: %s; %ld question(s) not answered: run the same command again to ask "
+		        "them\n",
+		        res.circuit_reason, res.unasked);
+		return EXIT_INCOMPLETE;
+	}
 	return res.failed ? EXIT_FAILED : EXIT_OK;
 }
 

@@ -19,13 +19,20 @@ struct ofs_judge_opts {
 	const struct ofs_provider_opts *provider;
 	const char *data_dir; /* judge prompts in DATA/judge/ */
 	int max_concurrent;
-	int max_retries; /* retries of a transient failure per question: 0 none, negative: 6 */
-	long retry_base_ms;
+	/* The retry policy and circuit breaker are the engine's (retry.h). */
+	int max_retries;     /* retries of a transient failure per question: 0 none, negative: 6 */
+	long retry_base_ms;  /* <= 0: 1000 */
+	int circuit_breaker; /* failed calls in a row that stop the judge; <= 0: 20 */
 };
 
 struct ofs_judge_result {
 	long asked, answered, failed, skipped;
 	long compared, agreed; /* judge vs extractor, where both gave an answer */
+	/* The breaker opened (a rejected key, or too many failures in a row): no
+	 * new question was sent after that; `unasked` were left for a later run. */
+	int circuit_open;
+	char circuit_reason[160];
+	long unasked;
 };
 
 /* Returns 0, or OFS_EDATA (a bad judge model or missing key, a missing

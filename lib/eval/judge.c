@@ -13,6 +13,7 @@
 #include "eval/judge_int.h"
 #include "offswitch/http.h"
 #include "offswitch/judge.h"
+#include "offswitch/retry.h"
 #include "offswitch/store.h"
 
 /* ---- parsing answers ---- */
@@ -233,7 +234,8 @@ struct judge {
 	struct keymap km;
 	struct question *q;
 	long n, cap;
-	int fail; /* an OFS_E* code: stop */
+	int fail;               /* an OFS_E* code: stop */
+	struct ofs_retry retry; /* the engine's retry policy and circuit breaker */
 	char *err;
 };
 
@@ -499,12 +501,12 @@ static void on_answer(void *ud, struct ofs_http_result *r)
 		if (ok)
 			agreement(j->res, q, &v);
 		q->attempts = -1; /* done */
+		ofs_retry_ok(&j->retry);
 		return;
 	}
-	int limit = j->o->max_retries >= 0 ? j->o->max_retries : 6;
-	if (r->cls == OFS_CALL_RETRY && r->retry_after_s <= OFS_RETRY_AFTER_MAX_S && ++q->attempts <= limit) {
-		double base = (j->o->retry_base_ms > 0 ? j->o->retry_base_ms : 1000) / 1000.0;
-		q->not_before = mono() + fmax(r->retry_after_s, fmin(60, base * pow(2, q->attempts - 1)));
+	double wait = ofs_retry_failed(&j->retry, r, &q->attempts);
+	if (wait >= 0) {
+		q->not_before = mono() + wait;
 		return;
 	}
 	j->res->failed++;
@@ -541,7 +543,7 @@ static int ask_all(struct judge *j, const struct ofs_http_target *target)
 	int e = 0;
 	while (open > 0 && !e) {
 		double now = mono();
-		for (long i = 0; i < j->n && !e && ofs_http_in_flight(http) < conc; i++) {
+		for (long i = 0; i < j->n && !e && !j->retry.open && ofs_http_in_flight(http) < conc; i++) {
 			struct question *q = &j->q[i];
 			if (q->attempts >= 0 && !q->in_flight && now >= q->not_before)
 				e = start_q(j, http, &t, q);
@@ -552,9 +554,15 @@ static int ask_all(struct judge *j, const struct ofs_http_target *target)
 		e = j->fail;
 		open = 0;
 		for (long i = 0; i < j->n; i++)
-			open += j->q[i].attempts >= 0;
+			open += j->q[i].attempts >= 0 && (!j->retry.open || j->q[i].in_flight);
 	}
 	ofs_http_free(http);
+	if (j->retry.open) { /* what the breaker stopped: asked again by a later run */
+		j->res->circuit_open = 1;
+		snprintf(j->res->circuit_reason, sizeof j->res->circuit_reason, "%s", j->retry.reason);
+		for (long i = 0; i < j->n; i++)
+			j->res->unasked += j->q[i].attempts >= 0;
+	}
 	return e;
 }
 
@@ -597,6 +605,7 @@ int ofs_judge_run(const struct ofs_catalog *cat, const char *dir, const struct o
 	if (!p)
 		return OFS_EDATA;
 	struct judge j = {.cat = cat, .o = o, .res = res, .err = err};
+	ofs_retry_init(&j.retry, &(struct ofs_retry_policy){o->max_retries, o->retry_base_ms, o->circuit_breaker});
 	int rc = 0;
 	if (!p->http)
 		rc = ofs_fail(err, OFS_EINVAL, "the judge must be a model reached over HTTP (got '%s')", o->model);

@@ -95,3 +95,33 @@ assert f["score"]["judge"] == 1 and f["score"]["agree"] == 1 and f["score"]["agr
 assert f["delete_file"]["agree"] == 1 and f["refused"]["agree"] == 1, f
 '
 }
+
+@test "judge shares the engine's circuit breaker: a rejected key or 20 failures in a row stop it sending; exit 5, the rest asked next time" {
+	d="$BATS_TEST_TMPDIR/cb"
+	"$OFFSWITCH" run --model scripted/honest --task-type tampering --limit 24 --out "$d" --quiet >/dev/null
+	start_rs() {
+		STATUS_LOG="$BATS_TEST_TMPDIR/calls.$1" python3 "$BATS_TEST_DIRNAME/fixtures/status_server.py" "$1" \
+			>"$BATS_TEST_TMPDIR/rs.out" &
+		rs=$!
+		for _ in $(seq 100); do grep -q port "$BATS_TEST_TMPDIR/rs.out" 2>/dev/null && break; sleep 0.05; done
+		p=$(sed -n 's/port //p' "$BATS_TEST_TMPDIR/rs.out")
+	}
+	start_rs 401
+	OPENAI_API_KEY=sk-test run --separate-stderr timeout 60 "$OFFSWITCH" judge --from "$d" \
+		--judge openai/gpt-4.1-mini --base-url "http://127.0.0.1:$p/v1" --max-concurrent 1
+	kill "$rs"
+	expect_status 5
+	[[ "$stderr" == *"rejected the API key (HTTP 401)"*"23 question(s) not answered"* ]]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/calls.401")" -eq 1 ]
+	start_rs 503
+	OPENAI_API_KEY=sk-test run --separate-stderr timeout 60 "$OFFSWITCH" judge --from "$d" \
+		--judge openai/gpt-4.1-mini --base-url "http://127.0.0.1:$p/v1" --max-concurrent 1 --max-retries 0
+	kill "$rs"
+	expect_status 5
+	[[ "$stderr" == *"20 model calls failed in a row"*"4 question(s) not answered"* ]]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/calls.503")" -eq 20 ]
+	# A healthy judge then answers every question: none was stored as answered.
+	run "$OFFSWITCH" judge --from "$d" --base-url "http://127.0.0.1:$PORT/v1"
+	expect_status 0
+	[[ "$output" == *"24 question(s) asked, 24 answered"* ]]
+}

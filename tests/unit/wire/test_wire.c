@@ -242,6 +242,131 @@ static void test_sse_anthropic(void)
 	ofs_sse_release(&s);
 }
 
+/* Every format, both halves: the client's request parsed by the server half
+ * gives the same conversation back, and the server's answers (whole and
+ * streamed, fed byte by byte) parse back to the same response. */
+static int same_json(const char *a, const char *b)
+{
+	json_t *x = json_loads(a, 0, NULL), *y = json_loads(b, 0, NULL);
+	int eq = x && y && json_equal(x, y);
+	json_decref(x);
+	json_decref(y);
+	return eq;
+}
+
+static int args_are_object(const char *a)
+{
+	json_t *j = json_loads(a, 0, NULL);
+	int ok = json_is_object(j);
+	json_decref(j);
+	return ok;
+}
+
+static void round_trip_request(const struct ofs_wire_ops *w)
+{
+	struct ofs_chat c;
+	sample_chat(&c);
+	struct ofs_buf b = {0};
+	char err[OFS_ERRLEN] = "";
+	struct ofs_wire_opts o = {.model = "m-1", .temperature = -1, .stream = 1, .max_tokens = 99};
+	CHECK(ofs_wire_request(w, &b, &c, tools, &o, err) == 0);
+	struct ofs_wire_req rq;
+	int rc = w->parse_request(b.p, b.len, A, &rq, err);
+	CHECK(rc == 0);
+	if (rc) {
+		printf("#   %s: %s\n", w->name, err);
+		ofs_buf_free(&b);
+		return;
+	}
+	CHECK_STR(rq.model, w->match_route ? "" : "m-1");
+	CHECK_INT(rq.max_tokens, 99);
+	CHECK_INT(rq.ntools, 1);
+	CHECK_STR(rq.tools[0].name, "list_files");
+	CHECK_INT(rq.chat.n, 8);
+	for (int i = 0; i < 8 && i < rq.chat.n; i++) {
+		const struct ofs_msg *a = &c.msgs[i], *m = &rq.chat.msgs[i];
+		CHECK_INT(m->role, a->role);
+		CHECK_STR(m->content, a->content);
+		CHECK_INT(m->ncalls, a->ncalls);
+		for (int j = 0; j < a->ncalls && j < m->ncalls; j++) {
+			CHECK_STR(m->calls[j].id, a->calls[j].id);
+			CHECK_STR(m->calls[j].name, a->calls[j].name);
+			if (args_are_object(a->calls[j].arguments))
+				CHECK(same_json(m->calls[j].arguments, a->calls[j].arguments));
+		}
+		if (a->role == OFS_ROLE_TOOL) {
+			CHECK_STR(m->tool_call_id, a->tool_call_id);
+			CHECK_STR(m->tool_name, a->tool_name);
+		}
+	}
+	ofs_buf_free(&b);
+}
+
+static void check_same_response(const struct ofs_response *r, const struct ofs_response *back)
+{
+	CHECK_STR(back->content ? back->content : "", r->content); /* no text: "" or null */
+	CHECK_INT(back->ncalls, r->ncalls);
+	for (int i = 0; i < r->ncalls && i < back->ncalls; i++) {
+		CHECK_STR(back->calls[i].id, r->calls[i].id);
+		CHECK_STR(back->calls[i].name, r->calls[i].name);
+		CHECK_STR(back->calls[i].arguments, r->calls[i].arguments);
+	}
+	CHECK_INT(back->in_tokens, 40);
+	CHECK_INT(back->out_tokens, 9);
+}
+
+static void round_trip_response(const struct ofs_wire_ops *w, const struct ofs_response *r)
+{
+	struct ofs_wire_req rq = {.wire = w, .model = "m-1", .include_usage = 1};
+	struct ofs_wire_reply o = {"id-7", 1700000000, 40, 9};
+	struct ofs_buf b = {0};
+	struct ofs_response back;
+	char err[OFS_ERRLEN] = "";
+	w->write_response(&b, &rq, r, &o);
+	CHECK(ofs_wire_parse_response(w, b.p, b.len, A, &back, err) == 0);
+	check_same_response(r, &back);
+	ofs_buf_reset(&b);
+	rq.stream = 1;
+	w->write_stream(&b, &rq, r, &o);
+	struct ofs_sse s;
+	ofs_sse_init(&s, w, 0);
+	CHECK(feed_bytewise(&s, b.p) == 0);
+	CHECK(ofs_sse_finish(&s, A, &back, err) == 0);
+	check_same_response(r, &back);
+	ofs_sse_release(&s);
+	/* cut before its end: truncated */
+	ofs_sse_init(&s, w, 0);
+	size_t cut = b.len / 2;
+	while (cut && memcmp(b.p + cut - 2, "\n\n", 2))
+		cut--;
+	CHECK(ofs_sse_feed(&s, b.p, cut) == 0);
+	CHECK(ofs_sse_finish(&s, A, &back, err) == OFS_EDATA);
+	ofs_sse_release(&s);
+	/* an error body names the provider's message */
+	ofs_buf_reset(&b);
+	w->write_error(&b, 429, "slow down");
+	CHECK(ofs_wire_parse_response(w, b.p, b.len, A, &back, err) == OFS_EDATA);
+	CHECK(strstr(err, "slow down") != NULL);
+	ofs_buf_free(&b);
+}
+
+static void test_round_trip(void)
+{
+	static struct ofs_tool_call calls[2] = {{"call_x1", "view_sheet", "{\"name\":\"Evaluation data\"}"},
+	                                        {"call_x2", "list_files", "{}"}};
+	struct ofs_response text = {.content = "Done, all good \xc3\xa9t\xc3\xa9.", .reasoning = NULL};
+	struct ofs_response tools = {.content = "Checking", .calls = calls, .ncalls = 2};
+	struct ofs_response only = {.content = "", .calls = calls, .ncalls = 1};
+	for (int i = 0; ofs_wire_at(i); i++) {
+		const struct ofs_wire_ops *w = ofs_wire_at(i);
+		printf("# format %s\n", w->name);
+		round_trip_request(w);
+		round_trip_response(w, &text);
+		round_trip_response(w, &tools);
+		round_trip_response(w, &only);
+	}
+}
+
 /* The registry: every format found by its name, listed by ofs_wire_at, each
  * with both halves and its own routes; an unknown name names the known ones. */
 static void test_registry(void)
@@ -256,12 +381,12 @@ static void test_registry(void)
 		for (int k = 0; k < n; k++)
 			CHECK(strcmp(ofs_wire_at(k)->path, w->path) && strcmp(ofs_wire_at(k)->name, w->name));
 	}
-	CHECK_INT(n, 2);
+	CHECK_INT(n, 3);
 	CHECK(ofs_wire_at(-1) == NULL);
 	CHECK(OPENAI == ofs_wire_at(0)); /* the default */
-	CHECK(ofs_wire_find("openai-responses", err) == NULL);
-	CHECK(strstr(err, "unknown wire format 'openai-responses'") != NULL);
-	CHECK(strstr(err, "known: openai-chat, anthropic-messages") != NULL);
+	CHECK(ofs_wire_find("openai-completions", err) == NULL);
+	CHECK(strstr(err, "unknown wire format 'openai-completions'") != NULL);
+	CHECK(strstr(err, "known: openai-chat, anthropic-messages, openai-responses") != NULL);
 	CHECK(ofs_wire_find("anthropic", NULL) == NULL);
 }
 
@@ -273,6 +398,7 @@ int main(void)
 	RUN(test_parse_whole);
 	RUN(test_sse_openai);
 	RUN(test_sse_anthropic);
+	RUN(test_round_trip);
 	RUN(test_registry);
 	ofs_arena_free(A);
 	return DONE();

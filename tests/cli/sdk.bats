@@ -91,6 +91,10 @@ sdk_run() {
 	sdk_run openai_test.mjs
 }
 
+@test "openai Responses API: create whole and streamed, typed events, finalResponse, function_call_output, a reference agent, 429" {
+	sdk_run responses_test.mjs
+}
+
 @test "@anthropic-ai/sdk: messages whole and streamed, finalMessage, finalText, tool_result, count_tokens, models, faults" {
 	sdk_run anthropic_test.mjs
 }
@@ -99,5 +103,6 @@ sdk_run() {
 	[ -s "$SRV/requests.jsonl" ]
 	! grep -q 'sk-mock' "$SRV/requests.jsonl"
 	grep -q '"path":"/v1/messages/count_tokens"' "$SRV/requests.jsonl"
+	grep -q '"path":"/v1/responses","model":"mock","stream":true' "$SRV/requests.jsonl"
 	stop_mock "$SRV"
 }

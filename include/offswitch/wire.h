@@ -101,6 +101,9 @@ struct ofs_wire_ops {
 	 * then accepts a body without "model" (rq->model ""), and the server
 	 * sets rq->model and rq->stream from the route. */
 	int (*match_route)(const char *url, struct ofs_arena *A, const char **model, int *stream);
+	int overload_status; /* the status the real API answers overload with (Anthropic: 529); 0: 503 */
+	/* A token-count answer, or NULL: {"input_tokens":N} (Anthropic's shape). */
+	void (*write_count)(struct ofs_buf *b, long tokens);
 	/* Parse a request body (the strings live in A). Tool results carry only
 	 * the call id: their tool_name is looked up from the assistant call with
 	 * the same id ("" if none). 0 or OFS_EDATA. */

@@ -242,6 +242,81 @@ static void test_sse_anthropic(void)
 	ofs_sse_release(&s);
 }
 
+/* Claude Code puts role "system" entries inside messages: they join the
+ * system prompt, before or after a top-level one. */
+static void test_anthropic_system_in_messages(void)
+{
+	const char body[] = "{\"model\":\"m\",\"max_tokens\":10,\"messages\":["
+	                    "{\"role\":\"user\",\"content\":\"hi\"},"
+	                    "{\"role\":\"system\",\"content\":[{\"type\":\"text\",\"text\":\"Reminder.\"}]},"
+	                    "{\"role\":\"assistant\",\"content\":\"ok\"}]}";
+	struct ofs_wire_req rq;
+	char err[OFS_ERRLEN] = "";
+	CHECK(ANTHROPIC->parse_request(body, sizeof body - 1, A, &rq, err) == 0);
+	CHECK_INT(rq.chat.n, 3);
+	CHECK_INT(rq.chat.msgs[0].role, OFS_ROLE_SYSTEM);
+	CHECK_STR(rq.chat.msgs[0].content, "Reminder.");
+	CHECK_STR(rq.chat.msgs[1].content, "hi");
+	CHECK_INT(rq.chat.msgs[2].role, OFS_ROLE_ASSISTANT);
+	const char body2[] = "{\"model\":\"m\",\"max_tokens\":10,\"system\":\"Top.\",\"messages\":["
+	                     "{\"role\":\"system\",\"content\":\"More.\"},{\"role\":\"user\",\"content\":\"hi\"}]}";
+	CHECK(ANTHROPIC->parse_request(body2, sizeof body2 - 1, A, &rq, err) == 0);
+	CHECK_INT(rq.chat.n, 2);
+	CHECK_STR(rq.chat.msgs[0].content, "Top.\n\nMore.");
+	const char bad[] = "{\"model\":\"m\",\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}";
+	CHECK(ANTHROPIC->parse_request(bad, sizeof bad - 1, A, &rq, err) == OFS_EDATA);
+}
+
+/* Gemini as its clients send it: snake_case fields, no call ids (results
+ * matched by name), the model and streaming from the route. */
+static void test_gemini_request(void)
+{
+	const struct ofs_wire_ops *w = ofs_wire_find("gemini", NULL);
+	const char body[] =
+	        "{\"system_instruction\":{\"parts\":[{\"text\":\"Be brief.\"}]},\"contents\":["
+	        "{\"role\":\"user\",\"parts\":[{\"text\":\"List the files\"}]},"
+	        "{\"role\":\"model\",\"parts\":[{\"text\":\"plan\",\"thought\":true},{\"functionCall\":{\"name\":\"run_shell_"
+	        "command\",\"args\":{\"command\":\"ls\"}}}]},"
+	        "{\"role\":\"user\",\"parts\":[{\"functionResponse\":{\"name\":\"run_shell_command\",\"response\":{\"output\":"
+	        "\"a.txt\"}}}]}],"
+	        "\"tools\":[{\"function_declarations\":[{\"name\":\"run_shell_command\",\"parameters\":{\"type\":\"OBJECT\"}}]},"
+	        "{\"googleSearch\":{}}],"
+	        "\"toolConfig\":{\"functionCallingConfig\":{\"mode\":\"ANY\",\"allowedFunctionNames\":[\"run_shell_command\"]}},"
+	        "\"generationConfig\":{\"maxOutputTokens\":512}}";
+	struct ofs_wire_req rq;
+	char err[OFS_ERRLEN] = "";
+	CHECK(w->parse_request(body, sizeof body - 1, A, &rq, err) == 0);
+	CHECK_INT(rq.chat.n, 4);
+	CHECK_INT(rq.chat.msgs[0].role, OFS_ROLE_SYSTEM);
+	CHECK_STR(rq.chat.msgs[0].content, "Be brief.");
+	CHECK_STR(rq.chat.msgs[2].reasoning, "plan");
+	CHECK_STR(rq.chat.msgs[2].calls[0].arguments, "{\"command\":\"ls\"}");
+	CHECK_STR(rq.chat.msgs[3].tool_call_id, rq.chat.msgs[2].calls[0].id);
+	CHECK_STR(rq.chat.msgs[3].content, "a.txt");
+	CHECK_INT(rq.ntools, 1);
+	CHECK_INT(rq.choice, OFS_CHOICE_TOOL);
+	CHECK_STR(rq.choice_name, "run_shell_command");
+	CHECK_INT(rq.max_tokens, 512);
+	const char *model = NULL;
+	int stream = -1;
+	CHECK_INT(w->match_route("/v1beta/models/gemini-2.5-pro:streamGenerateContent", A, &model, &stream), 1);
+	CHECK_STR(model, "gemini-2.5-pro");
+	CHECK_INT(stream, 1);
+	CHECK_INT(w->match_route("/v1beta/models/g:generateContent", A, &model, &stream), 1);
+	CHECK_INT(stream, 0);
+	CHECK_INT(w->match_route("/v1beta/models/g:countTokens", A, &model, &stream), 2);
+	CHECK_INT(w->match_route("/v1beta/models/:generateContent", A, &model, &stream), 0);
+	CHECK_INT(w->match_route("/v1beta/models/a/b:generateContent", A, &model, &stream), 0);
+	CHECK_INT(w->match_route("/v1/models/g:generateContent", A, &model, &stream), 0);
+	CHECK_INT(w->match_route("/v1beta/models/g:embedContent", A, &model, &stream), 0);
+	/* an error chunk in the stream fails it */
+	struct ofs_sse s;
+	ofs_sse_init(&s, w, 0);
+	const char *ev = "data: {\"error\":{\"code\":503,\"message\":\"overloaded\",\"status\":\"UNAVAILABLE\"}}\n\n";
+	CHECK(ofs_sse_feed(&s, ev, strlen(ev)) == OFS_EDATA);
+	ofs_sse_release(&s);
+}
+
 /* Every format, both halves: the client's request parsed by the server half
  * gives the same conversation back, and the server's answers (whole and
  * streamed, fed byte by byte) parse back to the same response. */
@@ -381,12 +456,12 @@ static void test_registry(void)
 		for (int k = 0; k < n; k++)
 			CHECK(strcmp(ofs_wire_at(k)->path, w->path) && strcmp(ofs_wire_at(k)->name, w->name));
 	}
-	CHECK_INT(n, 3);
+	CHECK_INT(n, 4);
 	CHECK(ofs_wire_at(-1) == NULL);
 	CHECK(OPENAI == ofs_wire_at(0)); /* the default */
 	CHECK(ofs_wire_find("openai-completions", err) == NULL);
 	CHECK(strstr(err, "unknown wire format 'openai-completions'") != NULL);
-	CHECK(strstr(err, "known: openai-chat, anthropic-messages, openai-responses") != NULL);
+	CHECK(strstr(err, "known: openai-chat, anthropic-messages, openai-responses, gemini") != NULL);
 	CHECK(ofs_wire_find("anthropic", NULL) == NULL);
 }
 
@@ -398,6 +473,8 @@ int main(void)
 	RUN(test_parse_whole);
 	RUN(test_sse_openai);
 	RUN(test_sse_anthropic);
+	RUN(test_anthropic_system_in_messages);
+	RUN(test_gemini_request);
 	RUN(test_round_trip);
 	RUN(test_registry);
 	ofs_arena_free(A);

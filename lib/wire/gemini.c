@@ -302,17 +302,22 @@ static int sse_event(struct ofs_sse *s, const char *data, size_t len)
 }
 
 /* ---- server: routes ---- */
+/* /v1beta/models/{model}:verb (the REST API, Gemini CLI) or /v1/models/...
+ * (@google/genai 3.x defaults to v1). Model names may hold a slash (the
+ * mock's scripted/NAME agents). */
 static int match_route(const char *url, struct ofs_arena *A, const char **model, int *stream)
 {
-	static const char pre[] = "/v1beta/models/";
+	static const char *const pre[] = {"/v1beta/models/", "/v1/models/"};
 	static const struct {
 		const char *verb;
 		int kind, stream;
 	} verbs[] = {{":generateContent", 1, 0}, {":streamGenerateContent", 1, 1}, {":countTokens", 2, 0}};
-	if (strncmp(url, pre, sizeof pre - 1))
-		return 0;
-	const char *m = url + sizeof pre - 1, *colon = strrchr(m, ':');
-	if (!colon || colon == m || (size_t)(colon - m) > OFS_WIRE_MAX_MODEL || memchr(m, '/', (size_t)(colon - m)))
+	const char *m = NULL;
+	for (size_t i = 0; i < sizeof pre / sizeof *pre && !m; i++)
+		if (!strncmp(url, pre[i], strlen(pre[i])))
+			m = url + strlen(pre[i]);
+	const char *colon = m ? strrchr(m, ':') : NULL;
+	if (!colon || colon == m || (size_t)(colon - m) > OFS_WIRE_MAX_MODEL)
 		return 0;
 	for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
 		if (!strcmp(colon, verbs[i].verb)) {

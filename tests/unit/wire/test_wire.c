@@ -306,8 +306,10 @@ static void test_gemini_request(void)
 	CHECK_INT(stream, 0);
 	CHECK_INT(w->match_route("/v1beta/models/g:countTokens", A, &model, &stream), 2);
 	CHECK_INT(w->match_route("/v1beta/models/:generateContent", A, &model, &stream), 0);
-	CHECK_INT(w->match_route("/v1beta/models/a/b:generateContent", A, &model, &stream), 0);
-	CHECK_INT(w->match_route("/v1/models/g:generateContent", A, &model, &stream), 0);
+	CHECK_INT(w->match_route("/v1/models/scripted/tamperer:generateContent", A, &model, &stream), 1);
+	CHECK_STR(model, "scripted/tamperer");
+	CHECK_INT(w->match_route("/v1alpha/models/g:generateContent", A, &model, &stream), 0);
+	CHECK_INT(w->match_route("/v1/models/gpt-4", A, &model, &stream), 0);
 	CHECK_INT(w->match_route("/v1beta/models/g:embedContent", A, &model, &stream), 0);
 	/* an error chunk in the stream fails it */
 	struct ofs_sse s;

@@ -294,17 +294,30 @@ static int message_item(struct ofs_wparser *p, json_t *o, const char *where, str
 	struct ofs_msg *m = ofs__wp_push(p, r);
 	if (!m || ofs__wp_content(p, json_object_get(o, "content"), where, &m->content))
 		return OFS_EDATA;
-	if (r == OFS_ROLE_ASSISTANT) {
-		m->calls = ofs_arena_alloc(p->A, sizeof *m->calls * (OFS_WIRE_MAX_CALLS + 1));
-		*last_asst = m;
-	} else
-		*last_asst = NULL;
+	*last_asst = r == OFS_ROLE_ASSISTANT ? m : NULL; /* its calls array comes with its first call */
 	return 0;
 }
 
-/* A function_call item joins the assistant turn just before it (a new one if none). */
-static int call_item(struct ofs_wparser *p, json_t *o, const char *where, struct ofs_msg **last_asst)
+/* How many function_call items join the turn from index i of in (at most
+ * the cap): up to the next message or tool result (other items are skipped
+ * without ending the turn). Memory follows the body's size. */
+static size_t call_run(json_t *in, size_t i)
 {
+	size_t n = 0;
+	for (; i < json_array_size(in) && n < OFS_WIRE_MAX_CALLS + 1; i++) {
+		const char *t = json_string_value(json_object_get(json_array_get(in, i), "type"));
+		size_t tl = t ? strlen(t) : 0;
+		if (!t || !strcmp(t, "message") || (tl > 7 && !strcmp(t + tl - 7, "_output")))
+			break;
+		n += !strcmp(t, "function_call");
+	}
+	return n;
+}
+
+/* A function_call item joins the assistant turn just before it (a new one if none). */
+static int call_item(struct ofs_wparser *p, json_t *in, size_t i, const char *where, struct ofs_msg **last_asst)
+{
+	json_t *o = json_array_get(in, i);
 	json_t *id = json_object_get(o, "call_id");
 	if (!json_is_string(id))
 		return ofs__wp_fail(p, "%s: a function_call needs a call_id", where);
@@ -313,9 +326,10 @@ static int call_item(struct ofs_wparser *p, json_t *o, const char *where, struct
 		if (!m)
 			return OFS_EDATA;
 		m->content = "";
-		m->calls = ofs_arena_alloc(p->A, sizeof *m->calls * (OFS_WIRE_MAX_CALLS + 1));
 		*last_asst = m;
 	}
+	if (!(*last_asst)->calls)
+		(*last_asst)->calls = ofs_arena_alloc(p->A, sizeof *(*last_asst)->calls * (call_run(in, i) + 1));
 	return ofs__wp_add_call(p, *last_asst, ofs__wp_str(p, id), json_object_get(o, "name"), json_object_get(o, "arguments"),
 	                        where);
 }
@@ -332,8 +346,9 @@ static int output_item_in(struct ofs_wparser *p, json_t *o, const char *where)
 	return ofs__wp_content(p, json_object_get(o, "output"), where, &m->content);
 }
 
-static int input_item(struct ofs_wparser *p, json_t *o, size_t i, struct ofs_msg **last_asst)
+static int input_item(struct ofs_wparser *p, json_t *in, size_t i, struct ofs_msg **last_asst)
 {
+	json_t *o = json_array_get(in, i);
 	char where[64];
 	snprintf(where, sizeof where, "input[%zu]", i);
 	if (!json_is_object(o))
@@ -342,7 +357,7 @@ static int input_item(struct ofs_wparser *p, json_t *o, size_t i, struct ofs_msg
 	if (!type || !strcmp(type, "message"))
 		return message_item(p, o, where, last_asst);
 	if (!strcmp(type, "function_call"))
-		return call_item(p, o, where, last_asst);
+		return call_item(p, in, i, where, last_asst);
 	size_t tl = strlen(type);
 	if (tl > 7 && !strcmp(type + tl - 7, "_output")) { /* function_call_output, custom_tool_call_output, ... */
 		*last_asst = NULL;
@@ -375,7 +390,7 @@ static int parse_input(struct ofs_wparser *p, json_t *root)
 	json_t *o;
 	json_array_foreach(in, i, o)
 	{
-		if (input_item(p, o, i, &last))
+		if (input_item(p, in, i, &last))
 			return OFS_EDATA;
 	}
 	return 0;

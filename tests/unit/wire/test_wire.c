@@ -267,6 +267,43 @@ static void test_anthropic_system_in_messages(void)
 	CHECK(ANTHROPIC->parse_request(bad, sizeof bad - 1, A, &rq, err) == OFS_EDATA);
 }
 
+/* Responses input as Codex sends it: developer messages, a reasoning item
+ * between two function calls of one turn, their outputs, then a string input. */
+static void test_responses_request(void)
+{
+	const struct ofs_wire_ops *w = ofs_wire_find("openai-responses", NULL);
+	const char body[] =
+	        "{\"model\":\"m\",\"input\":["
+	        "{\"role\":\"developer\",\"content\":\"Rules.\"},"
+	        "{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"go\"}]},"
+	        "{\"type\":\"function_call\",\"call_id\":\"c1\",\"name\":\"exec_command\",\"arguments\":\"{}\"},"
+	        "{\"type\":\"reasoning\",\"summary\":[]},"
+	        "{\"type\":\"function_call\",\"call_id\":\"c2\",\"name\":\"exec_command\",\"arguments\":\"{}\"},"
+	        "{\"type\":\"function_call_output\",\"call_id\":\"c2\",\"output\":\"b\"},"
+	        "{\"type\":\"custom_tool_call_output\",\"call_id\":\"c1\",\"output\":\"a\"}],"
+	        "\"tools\":[{\"type\":\"function\",\"name\":\"exec_command\",\"parameters\":{}},{\"type\":\"web_search\"}],"
+	        "\"tool_choice\":{\"type\":\"function\",\"name\":\"exec_command\"},\"stream\":true}";
+	struct ofs_wire_req rq;
+	char err[OFS_ERRLEN] = "";
+	CHECK(w->parse_request(body, sizeof body - 1, A, &rq, err) == 0);
+	CHECK_INT(rq.chat.n, 5);
+	CHECK_INT(rq.chat.msgs[0].role, OFS_ROLE_SYSTEM);
+	CHECK_STR(rq.chat.msgs[1].content, "go");
+	CHECK_INT(rq.chat.msgs[2].ncalls, 2);
+	CHECK_STR(rq.chat.msgs[3].tool_name, "exec_command");
+	CHECK_STR(rq.chat.msgs[4].tool_call_id, "c1");
+	CHECK_INT(rq.ntools, 1);
+	CHECK_INT(rq.choice, OFS_CHOICE_TOOL);
+	CHECK(rq.stream);
+	const char text[] = "{\"model\":\"m\",\"instructions\":\"Be brief.\",\"input\":\"hi\"}";
+	CHECK(w->parse_request(text, sizeof text - 1, A, &rq, err) == 0);
+	CHECK_INT(rq.chat.n, 2);
+	CHECK_STR(rq.chat.msgs[0].content, "Be brief.");
+	const char bad[] = "{\"model\":\"m\",\"input\":[{\"type\":\"function_call\",\"name\":\"x\"}]}";
+	CHECK(w->parse_request(bad, sizeof bad - 1, A, &rq, err) == OFS_EDATA);
+	CHECK(strstr(err, "call_id") != NULL);
+}
+
 /* Gemini as its clients send it: snake_case fields, no call ids (results
  * matched by name), the model and streaming from the route. */
 static void test_gemini_request(void)
@@ -476,6 +513,7 @@ int main(void)
 	RUN(test_sse_openai);
 	RUN(test_sse_anthropic);
 	RUN(test_anthropic_system_in_messages);
+	RUN(test_responses_request);
 	RUN(test_gemini_request);
 	RUN(test_round_trip);
 	RUN(test_registry);

@@ -1,5 +1,5 @@
 /* fuzz_mock.c — libFuzzer target: a wire format's request parser (OpenAI
- * and Anthropic bodies), then the mock's fallback agent and the format's
+ * Chat, Anthropic, OpenAI Responses and Gemini bodies), then the mock's fallback agent and the format's
  * response writers on whatever parsed, whose output must parse back with the
  * same format's client half. The first byte picks the wire format and
  * whether the answer is streamed. */
@@ -13,7 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!size)
 		return 0;
-	const struct ofs_wire_ops *w = ofs_wire_at(data[0] & 1); /* 0: openai-chat, 1: anthropic-messages */
+	/* bits 0 and 7: openai-chat, anthropic-messages, openai-responses, gemini */
+	const struct ofs_wire_ops *w = ofs_wire_at((data[0] & 1) | ((data[0] >> 6) & 2));
 	struct ofs_arena *A = ofs_arena_new(0);
 	struct ofs_wire_req rq;
 	char err[OFS_ERRLEN];

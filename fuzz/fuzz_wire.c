@@ -1,5 +1,5 @@
 /* fuzz_wire.c — libFuzzer target: provider responses, whole and streamed.
- * The first byte picks the wire format, whole vs SSE, and the chunk size the
+ * The first byte picks the wire format (bits 0 and 7), whole vs SSE, and the chunk size the
  * stream is fed in. */
 #include <stddef.h>
 #include <stdint.h>
@@ -10,7 +10,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!size)
 		return 0;
-	const struct ofs_wire_ops *w = ofs_wire_at(data[0] & 1); /* 0: openai-chat, 1: anthropic-messages */
+	/* bits 0 and 7: openai-chat, anthropic-messages, openai-responses, gemini */
+	const struct ofs_wire_ops *w = ofs_wire_at((data[0] & 1) | ((data[0] >> 6) & 2));
 	int sse = data[0] & 2;
 	size_t chunk = 1 + (data[0] >> 2);
 	const char *p = (const char *)data + 1;

@@ -38,6 +38,8 @@ enum ofs_wire_choice { OFS_CHOICE_AUTO, OFS_CHOICE_NONE, OFS_CHOICE_REQUIRED, OF
 
 struct ofs_wire_ops;
 
+#define OFS_WIRE_MAX_MODEL 256 /* bytes of a model name taken from a route */
+
 /* A parsed request. Every string is non-NULL. */
 struct ofs_wire_req {
 	const struct ofs_wire_ops *wire;
@@ -67,9 +69,11 @@ struct ofs_wire_ops {
 	const char *name; /* "openai-chat", "anthropic-messages" */
 
 	/* -- client half -- */
-	const char *client_path; /* appended to a base URL; a base ending in /v1 and a path starting with /v1 keep one /v1 */
-	const char *auth_header; /* the header carrying the API key ... */
-	const char *auth_scheme; /* ... and what precedes the key in it ("Bearer " or "") */
+	const char *client_path;        /* appended to a base URL; a base ending in /v1 and a path starting with /v1 keep one /v1;
+	                            "{model}" in it stands for the model name (Gemini) */
+	const char *client_stream_path; /* the same for streamed calls, or NULL: client_path */
+	const char *auth_header;        /* the header carrying the API key ... */
+	const char *auth_scheme;        /* ... and what precedes the key in it ("Bearer " or "") */
 	const char *const *extra_headers; /* NULL-terminated "Name: value" lines sent with every request */
 	/* The request body over the conversation and the tool schema (tools_json:
 	 * a JSON array of OpenAI-shaped function tools). 0 or OFS_EDATA. */
@@ -89,6 +93,17 @@ struct ofs_wire_ops {
 	const char *sniff_header;   /* a request header naming this format on routes that don't, or NULL */
 	const char *id_prefix;      /* response ids: "chatcmpl-mock-" */
 	const char *call_id_prefix; /* tool-call ids the mock makes up: "call" */
+	/* Formats whose routes carry the model and the streaming choice (Gemini:
+	 * /v1beta/models/{m}:generateContent): NULL, or a function that says
+	 * whether url (the request path, no query) is one of its routes: 0 no,
+	 * 1 a model call, 2 a token count; for 1 and 2 it sets *model (a copy in
+	 * A, at most OFS_WIRE_MAX_MODEL bytes) and *stream. Their parse_request
+	 * then accepts a body without "model" (rq->model ""), and the server
+	 * sets rq->model and rq->stream from the route. */
+	int (*match_route)(const char *url, struct ofs_arena *A, const char **model, int *stream);
+	int overload_status; /* the status the real API answers overload with (Anthropic: 529); 0: 503 */
+	/* A token-count answer, or NULL: {"input_tokens":N} (Anthropic's shape). */
+	void (*write_count)(struct ofs_buf *b, long tokens);
 	/* Parse a request body (the strings live in A). Tool results carry only
 	 * the call id: their tool_name is looked up from the assistant call with
 	 * the same id ("" if none). 0 or OFS_EDATA. */

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "offswitch/mock.h"
+#include "mock/mock_int.h"
 
 const char *const ofs_mock_fault_names[OFS_FAULT__N] = {"none",  "429",       "500",       "503",     "hang",
                                                         "reset", "malformed", "truncated", "bad_args"};
@@ -223,6 +223,14 @@ void ofs_mock_write_models(struct ofs_buf *b, long created)
 		model_object(b, listed_models[i], created);
 	}
 	ofs_buf_printf(b, "],\"has_more\":false,\"first_id\":\"%s\",\"last_id\":\"%s\"}", listed_models[0], listed_models[n - 1]);
+}
+
+int ofs__mock_model_known(const char *id)
+{
+	for (size_t i = 0; i < sizeof listed_models / sizeof *listed_models; i++)
+		if (!strcmp(listed_models[i], id))
+			return 1;
+	return 0;
 }
 
 void ofs_mock_write_model(struct ofs_buf *b, const char *id, long created)

@@ -46,6 +46,8 @@ struct ofs_mock {
 
 /* Load the catalog, the reference agents and the default script. 0 or OFS_EDATA. */
 int ofs__mock_agents_load(struct ofs_mock *m, char *err);
+/* Whether GET /v1/models lists id (GET /v1/models/ID answers 404 otherwise). */
+int ofs__mock_model_known(const char *id);
 /* Free what ofs__mock_agents_load and the caches hold. */
 void ofs__mock_agents_release(struct ofs_mock *m);
 /* Answer a model call (config_key: the X-Offswitch-Config header, or NULL).

@@ -202,6 +202,8 @@ struct route {
 	enum route_kind kind;
 	const struct ofs_wire_ops *w; /* the format of the call, or of the error bodies */
 	const char *model_id;         /* R_MODEL */
+	const char *model;            /* a route that names the model (Gemini): it, else NULL */
+	int stream;                   /* ... and whether it streams */
 };
 
 /* The format of a request on a route no format names (its errors are
@@ -218,9 +220,26 @@ static const struct ofs_wire_ops *wire_guess(struct MHD_Connection *c, const cha
 	return ofs_wire_at(0);
 }
 
-static struct route route_of(struct MHD_Connection *c, const char *url)
+/* Formats whose routes carry the model (Gemini's /v1beta/models/M:verb). */
+static int route_with_model(struct route *r, const char *url, struct ofs_arena *A)
 {
-	struct route r = {R_NONE, NULL, NULL};
+	const struct ofs_wire_ops *w;
+	for (int i = 0; (w = ofs_wire_at(i)); i++) {
+		int k = w->match_route ? w->match_route(url, A, &r->model, &r->stream) : 0;
+		if (k) {
+			r->kind = k == 1 ? R_CALL : R_COUNT;
+			r->w = w;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static struct route route_of(struct MHD_Connection *c, const char *url, struct ofs_arena *A)
+{
+	struct route r = {R_NONE, NULL, NULL, NULL, 0};
+	if (route_with_model(&r, url, A))
+		return r;
 	const char *p = !strncmp(url, "/v1/", 4) ? url + 3 : url;
 	if (!strcmp(p, "/models"))
 		r.kind = R_MODELS;
@@ -230,6 +249,8 @@ static struct route route_of(struct MHD_Connection *c, const char *url)
 	}
 	const struct ofs_wire_ops *w;
 	for (int i = 0; r.kind == R_NONE && (w = ofs_wire_at(i)); i++) {
+		if (w->match_route)
+			continue;
 		if (!strcmp(p, w->path))
 			r.kind = R_CALL, r.w = w;
 		else if (w->count_path && !strcmp(p, w->count_path))
@@ -371,7 +392,8 @@ static int fault_instead(struct req *q, enum MHD_Result *res)
 	case OFS_FAULT_429:
 	case OFS_FAULT_500:
 	case OFS_FAULT_503: {
-		int st = q->e.fault == OFS_FAULT_429 ? 429 : q->e.fault == OFS_FAULT_500 ? 500 : 503;
+		int over = q->rt.w->overload_status ? q->rt.w->overload_status : 503; /* Anthropic: 529 */
+		int st = q->e.fault == OFS_FAULT_429 ? 429 : q->e.fault == OFS_FAULT_500 ? 500 : over;
 		struct ofs_buf b = {0};
 		q->rt.w->write_error(&b, st,
 		                     st == 429   ? "Rate limit reached (mock fault 429). Retry after the time in Retry-After."
@@ -421,10 +443,16 @@ static enum MHD_Result answer_ok(struct req *q)
 	char err[OFS_ERRLEN];
 	if (q->rt.kind == R_MODELS)
 		ofs_mock_write_models(&b, created);
-	else if (q->rt.kind == R_MODEL)
+	else if (q->rt.kind == R_MODEL && !ofs__mock_model_known(q->rt.model_id)) {
+		snprintf(err, sizeof err, "The model '%.200s' does not exist (GET /v1/models lists the known ones)",
+		         q->rt.model_id);
+		return send_error(q->c, &q->e, q->rt.w, 404, err, q->reqno);
+	} else if (q->rt.kind == R_MODEL)
 		ofs_mock_write_model(&b, q->rt.model_id, created);
 	else if (q->parsed)
 		return send_error(q->c, &q->e, q->rt.w, 400, q->perr, q->reqno);
+	else if (q->rt.kind == R_COUNT && q->rt.w->write_count)
+		q->rt.w->write_count(&b, q->rq.in_tokens);
 	else if (q->rt.kind == R_COUNT)
 		ofs_buf_printf(&b, "{\"input_tokens\":%ld}", q->rq.in_tokens);
 	else {
@@ -446,14 +474,18 @@ static enum MHD_Result respond(struct ofs_mock *m, struct MHD_Connection *c, str
 	struct req q = {.m = m, .c = c, .e = {.method = method, .path = url}, .parsed = -1};
 	k->answered = 1;
 	q.reqno = atomic_fetch_add(&m->counter, 1) + 1;
-	q.rt = route_of(c, url);
+	q.A = ofs_arena_new(64 * 1024);
+	q.rt = route_of(c, url, q.A);
 	enum MHD_Result res;
 	if (refuse(&q, k, url, method, &res))
 		goto done;
 	/* Parse before faults so the log names the model; report errors after. */
-	q.A = ofs_arena_new(64 * 1024);
 	if (q.rt.kind == R_CALL || q.rt.kind == R_COUNT) {
 		q.parsed = q.rt.w->parse_request(k->body.p ? k->body.p : "", k->body.len, q.A, &q.rq, q.perr);
+		if (!q.parsed && q.rt.model) { /* the route names the model and the streaming */
+			q.rq.model = q.rt.model;
+			q.rq.stream = q.rt.stream;
+		}
 		if (!q.parsed) {
 			q.e.model = q.rq.model;
 			q.e.stream = q.rq.stream && q.rt.kind != R_COUNT;

@@ -1,6 +1,8 @@
-/* http.c — providers reached over HTTP: openai/, anthropic/, and
- * OpenAI-compatible endpoints (together/, gemini/, openrouter/, or any
- * --base-url), with their endpoint table. The engine sends the requests
+/* http.c — providers reached over HTTP: openai/ (Chat Completions),
+ * openai-responses/ (the Responses API, for Responses-only models),
+ * anthropic/, gemini/ (the native generateContent API), and OpenAI-compatible
+ * endpoints (together/, openrouter/, or any --base-url), with their endpoint
+ * table. The engine sends the requests
  * (net/http.c) in the endpoint's wire format. Keys come from the environment
  * only, are checked before any rollout starts, and are never part of a
  * message. */
@@ -47,9 +49,10 @@ static const struct endpoint {
 	const char *prefix, *base, *key_env, *wire;
 } endpoints[] = {
         {"openai/", "https://api.openai.com/v1", "OPENAI_API_KEY", "openai-chat"},
+        {"openai-responses/", "https://api.openai.com/v1", "OPENAI_API_KEY", "openai-responses"},
         {"anthropic/", "https://api.anthropic.com", "ANTHROPIC_API_KEY", "anthropic-messages"},
         {"together/", "https://api.together.xyz/v1", "TOGETHER_API_KEY", "openai-chat"},
-        {"gemini/", "https://generativelanguage.googleapis.com/v1beta/openai", "GEMINI_API_KEY", "openai-chat"},
+        {"gemini/", "https://generativelanguage.googleapis.com", "GEMINI_API_KEY", "gemini"},
         {"openrouter/", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "openai-chat"},
 };
 
@@ -96,19 +99,28 @@ static int is_loopback(const char *url)
 	return inet_pton(AF_INET6, host, a) == 1 && !memcmp(a, &in6addr_loopback, 16);
 }
 
-/* base + the format's path; a base ending in /v1 and a path starting with
- * /v1 keep a single /v1 (Anthropic base URLs are given either way). */
-static int endpoint_url(char *url, size_t size, const char *base, const struct ofs_wire_ops *w, char *err)
+/* base + the format's path (its streaming one when o->stream), "{model}" in
+ * it replaced by the model name; a base ending in the path's first segment
+ * ("/v1", "/v1beta") keeps a single one (base URLs are given either way). */
+static int endpoint_url(char *url, size_t size, const char *base, const struct ofs_wire_ops *w, const char *model, int stream,
+                        char *err)
 {
 	size_t bl = strlen(base);
 	while (bl && base[bl - 1] == '/')
 		bl--;
-	const char *path = w->client_path;
-	if (!strncmp(path, "/v1/", 4) && bl >= 3 && !strncmp(base + bl - 3, "/v1", 3))
-		path += 3;
+	const char *path = stream && w->client_stream_path ? w->client_stream_path : w->client_path;
+	size_t seg = path[0] == '/' ? strcspn(path + 1, "/") + 1 : 0;
+	if (!strncmp(path, "/v1", 3) && path[seg] == '/' && bl >= seg && !strncmp(base + bl - seg, path, seg))
+		path += seg;
 	if (strncmp(base, "http://", 7) && strncmp(base, "https://", 8))
 		return ofs_fail(err, OFS_EINVAL, "--base-url '%s' must start with http:// or https://", base);
-	snprintf(url, size, "%.*s%s", (int)bl, base, path);
+	const char *at = strstr(path, "{model}");
+	if (at && strcspn(model, "?#% \t\r\n") != strlen(model))
+		return ofs_fail(err, OFS_EINVAL, "model name '%.200s' cannot go in a URL path", model);
+	int n = at ? snprintf(url, size, "%.*s%.*s%s%s", (int)bl, base, (int)(at - path), path, model, at + 7)
+	           : snprintf(url, size, "%.*s%s", (int)bl, base, path);
+	if (n < 0 || (size_t)n >= size)
+		return ofs_fail(err, OFS_EINVAL, "endpoint URL longer than %zu bytes", size - 1);
 	return 0;
 }
 
@@ -149,7 +161,7 @@ static struct ofs_provider *http_make(const char *model, const char *prefix, con
 		return NULL;
 	}
 	char url[2048];
-	if (endpoint_url(url, sizeof url, o->base_url ? o->base_url : ep->base, w, err))
+	if (endpoint_url(url, sizeof url, o->base_url ? o->base_url : ep->base, w, name, o->stream, err))
 		return NULL;
 	const char *env = o->api_key_env ? o->api_key_env : ep ? ep->key_env : "OPENAI_API_KEY";
 	const char *key = getenv(env);

@@ -12,9 +12,9 @@ static const struct {
 	const char *prefix;
 	ofs__provider_make make;
 } kinds[] = {
-        {"openai/", ofs__http_make},     {"anthropic/", ofs__http_make},  {"together/", ofs__http_make},
-        {"gemini/", ofs__http_make},     {"openrouter/", ofs__http_make}, {"scripted/", ofs__scripted_make},
-        {"scripted:", ofs__script_make},
+        {"openai/", ofs__http_make},       {"openai-responses/", ofs__http_make}, {"anthropic/", ofs__http_make},
+        {"together/", ofs__http_make},     {"gemini/", ofs__http_make},           {"openrouter/", ofs__http_make},
+        {"scripted/", ofs__scripted_make}, {"scripted:", ofs__script_make},
 };
 #define NKINDS ((int)(sizeof kinds / sizeof *kinds))
 

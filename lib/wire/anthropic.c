@@ -401,6 +401,34 @@ static int parse_choice(struct ofs_wparser *p, json_t *tc)
 	return 0;
 }
 
+/* Claude Code sends role "system" entries inside messages: their text joins
+ * the system prompt (the conversation's first message, made if missing). */
+static int fold_system(struct ofs_wparser *p, json_t *content, const char *where)
+{
+	const char *text;
+	if (ofs__wp_content(p, content, where, &text))
+		return OFS_EDATA;
+	struct ofs_chat *c = &p->rq->chat;
+	if (c->n && c->msgs[0].role == OFS_ROLE_SYSTEM) {
+		struct ofs_msg *s = &c->msgs[0];
+		size_t a = strlen(s->content), b = strlen(text);
+		char *j = ofs_arena_alloc(p->A, a + b + 3);
+		memcpy(j, s->content, a);
+		memcpy(j + a, a && b ? "\n\n" : "", a && b ? 2 : 0);
+		memcpy(j + a + (a && b ? 2 : 0), text, b + 1);
+		s->content = j;
+		return 0;
+	}
+	struct ofs_msg *m = ofs__wp_push(p, OFS_ROLE_SYSTEM);
+	if (!m)
+		return OFS_EDATA;
+	struct ofs_msg sys = *m;
+	sys.content = text;
+	memmove(&c->msgs[1], &c->msgs[0], sizeof *c->msgs * (size_t)(c->n - 1));
+	c->msgs[0] = sys;
+	return 0;
+}
+
 static int parse_message_in(struct ofs_wparser *p, json_t *o, size_t i)
 {
 	char where[64];
@@ -411,9 +439,11 @@ static int parse_message_in(struct ofs_wparser *p, json_t *o, size_t i)
 		return ofs__wp_fail(p, "%s needs a role", where);
 	if (!json_is_string(content) && !json_is_array(content))
 		return ofs__wp_fail(p, "%s: content must be a string or a list of blocks", where);
+	if (!strcmp(role, "system"))
+		return fold_system(p, content, where);
 	int user = !strcmp(role, "user");
 	if (!user && strcmp(role, "assistant"))
-		return ofs__wp_fail(p, "%s: role must be user or assistant, not '%.40s'", where, role);
+		return ofs__wp_fail(p, "%s: role must be user, assistant or system, not '%.40s'", where, role);
 	if (user && !json_is_string(content))
 		return user_blocks(p, content, where);
 	struct ofs_msg *m = ofs__wp_push(p, user ? OFS_ROLE_USER : OFS_ROLE_ASSISTANT);
@@ -650,6 +680,7 @@ const struct ofs_wire_ops ofs_wire_anthropic = {
         .sniff_header = "anthropic-version",
         .id_prefix = "msg_mock_",
         .call_id_prefix = "toolu",
+        .overload_status = 529,
         .parse_request = parse_request,
         .write_response = write_response,
         .write_stream = write_stream,

@@ -18,7 +18,7 @@ const char *ofs__wire_dup(struct ofs_arena *A, json_t *v)
 static int api_error(json_t *root, char *err)
 {
 	json_t *e = json_object_get(root, "error");
-	if (!e)
+	if (!e || json_is_null(e)) /* the Responses API sends "error":null */
 		return 0;
 	const char *msg = json_string_value(json_object_get(e, "message"));
 	const char *type = json_string_value(json_object_get(e, "type"));
@@ -202,7 +202,11 @@ int ofs__wp_run(const struct ofs_wire_ops *w, const char *body, size_t len, stru
 	int rc = OFS_EDATA;
 	json_t *model = json_object_get(root, "model");
 	json_t *stream = json_object_get(root, "stream");
-	if (!json_is_string(model) || !json_string_length(model))
+	if (w->match_route && (!model || json_is_null(model)))
+		model = json_string(""); /* the route names it */
+	else
+		json_incref(model);
+	if (!json_is_string(model) || (!json_string_length(model) && !w->match_route))
 		ofs__wp_fail(&p, "model must be a non-empty string");
 	else if (stream && !json_is_boolean(stream) && !json_is_null(stream))
 		ofs__wp_fail(&p, "stream must be a boolean");
@@ -211,6 +215,7 @@ int ofs__wp_run(const struct ofs_wire_ops *w, const char *body, size_t len, stru
 		rq->stream = json_is_true(stream);
 		rc = fmt(&p, root);
 	}
+	json_decref(model);
 	json_decref(root);
 	if (rc)
 		return OFS_EDATA;

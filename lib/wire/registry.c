@@ -5,11 +5,13 @@
 
 #include "offswitch/wire.h"
 
-extern const struct ofs_wire_ops ofs_wire_openai_chat, ofs_wire_anthropic;
+extern const struct ofs_wire_ops ofs_wire_openai_chat, ofs_wire_anthropic, ofs_wire_openai_responses, ofs_wire_gemini;
 
 static const struct ofs_wire_ops *const formats[] = {
         &ofs_wire_openai_chat,
         &ofs_wire_anthropic,
+        &ofs_wire_openai_responses,
+        &ofs_wire_gemini,
 };
 #define NFORMATS ((int)(sizeof formats / sizeof *formats))
 

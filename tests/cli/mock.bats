@@ -99,6 +99,37 @@ AN_TEXT='{"model":"claude-test","max_tokens":100,"messages":[{"role":"user","con
 	[ "$(jget '[m["id"] for m in j["data"]][:2]' <<<"$a")" = '["mock", "scripted/honest"]' ]
 	[ "$(jget 'sorted(j["data"][3].keys())' <<<"$a")" = '["created", "created_at", "display_name", "id", "object", "owned_by", "type"]' ]
 	[ "$(curl -sS "$MOCK_URL/v1/models/scripted/tamperer" | jget 'j["id"]')" = scripted/tamperer ]
+	[ "$(curl -sS -o /dev/null -w '%{http_code}' "$MOCK_URL/v1/models/no-such-model")" = 404 ]
+	[ "$(curl -sS "$MOCK_URL/v1/models/no-such-model" -H 'anthropic-version: 2023-06-01' | jget 'j["error"]["type"]')" = not_found_error ]
+}
+
+@test "Claude Code's shape: role system inside messages on /v1/messages?beta=true is folded into the system prompt" {
+	local r
+	r=$(post '/v1/messages?beta=true' '{"model":"claude-test","max_tokens":100,"stream":false,"system":"Top.","messages":[{"role":"system","content":"More."},{"role":"user","content":"hi"}]}')
+	[ "$(jget 'j["type"] + " " + j["content"][0]["text"]' <<<"$r")" = "message done" ]
+}
+
+@test "Responses API: /v1/responses answers whole and streamed, with a function_call" {
+	local r
+	r=$(post /v1/responses '{"model":"mock","input":"hi","tools":[{"type":"function","name":"bash","parameters":{"type":"object","properties":{"command":{"type":"string"}},"required":["command"]}}]}')
+	[ "$(jget '[o["type"] for o in j["output"]]' <<<"$r")" = '["function_call"]' ]
+	[ "$(jget 'j["output"][0]["name"] + " " + j["output"][0]["arguments"]' <<<"$r")" = 'bash {"command":"mock"}' ]
+	r=$(post /v1/responses '{"model":"mock","input":"hi","stream":true}')
+	grep -q '^event: response.output_text.delta$' <<<"$r"
+	[ "$(grep '^event: ' <<<"$r" | tail -n 1)" = "event: response.completed" ]
+}
+
+@test "Gemini: generateContent and streamGenerateContent?alt=sse take the model from the path; countTokens; errors in Gemini's shape" {
+	local r body='{"contents":[{"role":"user","parts":[{"text":"hi"}]}],"tools":[{"functionDeclarations":[{"name":"run_shell_command","parameters":{"type":"object","properties":{"command":{"type":"string"}}}}]}]}'
+	r=$(post /v1beta/models/gemini-test:generateContent "$body" -H 'x-goog-api-key: k')
+	[ "$(jget 'j["candidates"][0]["content"]["parts"][0]["functionCall"]["name"] + " " + j["modelVersion"]' <<<"$r")" = "run_shell_command gemini-test" ]
+	r=$(post '/v1beta/models/gemini-test:streamGenerateContent?alt=sse' '{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}')
+	grep -q '^data: {"candidates"' <<<"$r"
+	grep -q '"finishReason":"STOP"' <<<"$r"
+	[ "$(post /v1beta/models/gemini-test:countTokens "$body" | jget 'j["totalTokens"] > 0')" = true ]
+	[ "$(post /v1beta/models/gemini-test:generateContent '{"contents":[]}' | jget 'j["error"]["status"]')" = INVALID_ARGUMENT ]
+	[ "$(post /v1beta/models/gemini-test:generateContent "$body" -H 'X-Mock-Fault: 429' | jget 'j["error"]["code"]')" = 429 ]
+	grep -q '"path":"/v1beta/models/gemini-test:streamGenerateContent","model":"gemini-test","stream":true' "$MAIN/requests.jsonl"
 }
 
 @test "chat completions, whole: text answer with finish_reason stop, usage and a chatcmpl-mock id" {
@@ -383,7 +414,9 @@ EOF
 	[ "$(jget 'j["error"]["type"] + " " + j["error"]["code"]' <"$BATS_TEST_TMPDIR/b")" = "rate_limit_error rate_limit_exceeded" ]
 	[ "$(post /v1/messages "$AN_TEXT" -H 'X-Mock-Fault: 429' | jget 'j["error"]["type"]')" = rate_limit_error ]
 	[ "$(curl -sS -o /dev/null -w '%{http_code}' "$MOCK_URL/v1/chat/completions" -H 'X-Mock-Fault: 500' -d "$OA_TEXT")" = 500 ]
-	[ "$(curl -sS -o /dev/null -w '%{http_code}' "$MOCK_URL/v1/messages" -H 'X-Mock-Fault: 503' -d "$AN_TEXT")" = 503 ]
+	# the real Anthropic API answers overload with 529; the other formats with 503
+	[ "$(curl -sS -o /dev/null -w '%{http_code}' "$MOCK_URL/v1/messages" -H 'X-Mock-Fault: 503' -d "$AN_TEXT")" = 529 ]
+	[ "$(curl -sS -o /dev/null -w '%{http_code}' "$MOCK_URL/v1/chat/completions" -H 'X-Mock-Fault: 503' -d "$OA_TEXT")" = 503 ]
 	[ "$(post /v1/messages "$AN_TEXT" -H 'X-Mock-Fault: 503' | jget 'j["error"]["type"]')" = overloaded_error ]
 	[ "$(curl -sS -o /dev/null -w '%{http_code}' "$MOCK_URL/v1/models" -H 'X-Mock-Fault: 500')" = 500 ]
 	[ "$(curl -sS -o /dev/null -w '%{http_code}' "$MOCK_URL/v1/models" -H 'X-Mock-Fault: sometimes')" = 400 ]

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# The official clients against `offswitch mock`: openai and @anthropic-ai/sdk,
+# The official clients against `offswitch mock`: openai (chat and responses),
+# @anthropic-ai/sdk and @google/genai,
 # pinned in tests/sdk/package.json, installed with `npm ci` (skipped when
 # tests/sdk/node_modules already holds the pinned versions). Each node script
 # prints TAP; a test fails if any of its checks does.
@@ -82,7 +83,8 @@ sdk_run() {
 	fi
 }
 
-@test "the pinned SDKs are installed: openai 6.49.0, @anthropic-ai/sdk 1.12.0" {
+@test "the pinned SDKs are installed: openai 6.49.0, @anthropic-ai/sdk 1.12.0, @google/genai 3.3.0" {
+	[ "$(node -p 'require(process.argv[1]).version' "$SDK_DIR/node_modules/@google/genai/package.json")" = 3.3.0 ]
 	[ "$(node -p 'require(process.argv[1]).version' "$SDK_DIR/node_modules/openai/package.json")" = 6.49.0 ]
 	[ "$(node -p 'require(process.argv[1]).version' "$SDK_DIR/node_modules/@anthropic-ai/sdk/package.json")" = 1.12.0 ]
 }
@@ -91,13 +93,23 @@ sdk_run() {
 	sdk_run openai_test.mjs
 }
 
+@test "openai Responses API: create whole and streamed, typed events, finalResponse, function_call_output, a reference agent, 429" {
+	sdk_run responses_test.mjs
+}
+
 @test "@anthropic-ai/sdk: messages whole and streamed, finalMessage, finalText, tool_result, count_tokens, models, faults" {
 	sdk_run anthropic_test.mjs
+}
+
+@test "@google/genai: generateContent and generateContentStream with function calls, functionResponse, countTokens, a reference agent, 429" {
+	sdk_run gemini_test.mjs
 }
 
 @test "the SDKs' requests were logged without their API key, and the mock stops cleanly" {
 	[ -s "$SRV/requests.jsonl" ]
 	! grep -q 'sk-mock' "$SRV/requests.jsonl"
 	grep -q '"path":"/v1/messages/count_tokens"' "$SRV/requests.jsonl"
+	grep -q '"path":"/v1/responses","model":"mock","stream":true' "$SRV/requests.jsonl"
+	grep -q '"path":"/v1/models/mock:streamGenerateContent","model":"mock","stream":true' "$SRV/requests.jsonl"
 	stop_mock "$SRV"
 }

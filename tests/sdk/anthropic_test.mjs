@@ -117,7 +117,7 @@ await check("a 429 fault becomes RateLimitError with the error body parsed", asy
 	}
 });
 
-await check("faults surface as SDK errors: truncated and malformed streams, 503 as overloaded", async () => {
+await check("faults surface as SDK errors: truncated and malformed streams, overload as 529 overloaded_error", async () => {
 	const expectError = async (fault, fn, pred) => {
 		try {
 			await fn({ headers: { "X-Mock-Fault": fault } });
@@ -133,7 +133,7 @@ await check("faults surface as SDK errors: truncated and malformed streams, 503 
 	await expectError(
 		"503",
 		(opts) => client.messages.create({ ...base, messages: user }, opts),
-		(e) => e instanceof Anthropic.InternalServerError && e.status === 503 && e.error.error.type === "overloaded_error",
+		(e) => e instanceof Anthropic.InternalServerError && e.status === 529 && e.error.error.type === "overloaded_error",
 	);
 });
 

@@ -21,7 +21,7 @@ static void test_unknown_names_known(void)
 		CHECK(strstr(err, name) != NULL);
 	}
 	CHECK(n >= 7);
-	CHECK(strstr(err, "known: openai, anthropic, together, gemini, openrouter, scripted;") != NULL);
+	CHECK(strstr(err, "known: openai, openai-responses, anthropic, together, gemini, openrouter, scripted;") != NULL);
 	CHECK(ofs_provider_new("nomodel", NULL, err) == NULL);
 	CHECK(strstr(err, "unknown provider 'nomodel'") != NULL);
 }
@@ -73,6 +73,34 @@ static void test_http_kinds(void)
 		CHECK_STR(p->http->wire->name, "openai-chat");
 		ofs_provider_free(p);
 	}
+	/* gemini/: the native API, the model in the path, its own streaming path;
+	 * openai-responses/: the Responses API. */
+	struct {
+		const char *model, *base;
+		int stream;
+		const char *url, *wire;
+	} cases[] = {
+	        {"gemini/gemini-2.5-pro", "http://127.0.0.1:9", 0,
+	         "http://127.0.0.1:9/v1beta/models/gemini-2.5-pro:generateContent", "gemini"},
+	        {"gemini/g", "http://127.0.0.1:9/v1beta/", 1, "http://127.0.0.1:9/v1beta/models/g:streamGenerateContent?alt=sse",
+	         "gemini"},
+	        {"openai-responses/gpt-5", "http://127.0.0.1:9/v1", 1, "http://127.0.0.1:9/v1/responses", "openai-responses"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		o.base_url = cases[i].base;
+		o.stream = cases[i].stream;
+		p = ofs_provider_new(cases[i].model, &o, err);
+		CHECK(p != NULL);
+		if (p) {
+			CHECK_STR(p->http->url, cases[i].url);
+			CHECK_STR(p->http->wire->name, cases[i].wire);
+			ofs_provider_free(p);
+		}
+	}
+	o.stream = 0;
+	o.base_url = "http://127.0.0.1:9";
+	CHECK(ofs_provider_new("gemini/bad?name", &o, err) == NULL);
+	CHECK(strstr(err, "cannot go in a URL path") != NULL);
 	o.base_url = "ftp://127.0.0.1/";
 	CHECK(ofs_provider_new("openai/gpt", &o, err) == NULL);
 	CHECK(strstr(err, "must start with http://") != NULL);

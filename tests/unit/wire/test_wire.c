@@ -242,6 +242,245 @@ static void test_sse_anthropic(void)
 	ofs_sse_release(&s);
 }
 
+/* Claude Code puts role "system" entries inside messages: they join the
+ * system prompt, before or after a top-level one. */
+static void test_anthropic_system_in_messages(void)
+{
+	const char body[] = "{\"model\":\"m\",\"max_tokens\":10,\"messages\":["
+	                    "{\"role\":\"user\",\"content\":\"hi\"},"
+	                    "{\"role\":\"system\",\"content\":[{\"type\":\"text\",\"text\":\"Reminder.\"}]},"
+	                    "{\"role\":\"assistant\",\"content\":\"ok\"}]}";
+	struct ofs_wire_req rq;
+	char err[OFS_ERRLEN] = "";
+	CHECK(ANTHROPIC->parse_request(body, sizeof body - 1, A, &rq, err) == 0);
+	CHECK_INT(rq.chat.n, 3);
+	CHECK_INT(rq.chat.msgs[0].role, OFS_ROLE_SYSTEM);
+	CHECK_STR(rq.chat.msgs[0].content, "Reminder.");
+	CHECK_STR(rq.chat.msgs[1].content, "hi");
+	CHECK_INT(rq.chat.msgs[2].role, OFS_ROLE_ASSISTANT);
+	const char body2[] = "{\"model\":\"m\",\"max_tokens\":10,\"system\":\"Top.\",\"messages\":["
+	                     "{\"role\":\"system\",\"content\":\"More.\"},{\"role\":\"user\",\"content\":\"hi\"}]}";
+	CHECK(ANTHROPIC->parse_request(body2, sizeof body2 - 1, A, &rq, err) == 0);
+	CHECK_INT(rq.chat.n, 2);
+	CHECK_STR(rq.chat.msgs[0].content, "Top.\n\nMore.");
+	const char bad[] = "{\"model\":\"m\",\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}";
+	CHECK(ANTHROPIC->parse_request(bad, sizeof bad - 1, A, &rq, err) == OFS_EDATA);
+}
+
+/* Responses input as Codex sends it: developer messages, a reasoning item
+ * between two function calls of one turn, their outputs, then a string input. */
+static void test_responses_request(void)
+{
+	const struct ofs_wire_ops *w = ofs_wire_find("openai-responses", NULL);
+	const char body[] =
+	        "{\"model\":\"m\",\"input\":["
+	        "{\"role\":\"developer\",\"content\":\"Rules.\"},"
+	        "{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"go\"}]},"
+	        "{\"type\":\"function_call\",\"call_id\":\"c1\",\"name\":\"exec_command\",\"arguments\":\"{}\"},"
+	        "{\"type\":\"reasoning\",\"summary\":[]},"
+	        "{\"type\":\"function_call\",\"call_id\":\"c2\",\"name\":\"exec_command\",\"arguments\":\"{}\"},"
+	        "{\"type\":\"function_call_output\",\"call_id\":\"c2\",\"output\":\"b\"},"
+	        "{\"type\":\"custom_tool_call_output\",\"call_id\":\"c1\",\"output\":\"a\"}],"
+	        "\"tools\":[{\"type\":\"function\",\"name\":\"exec_command\",\"parameters\":{}},{\"type\":\"web_search\"}],"
+	        "\"tool_choice\":{\"type\":\"function\",\"name\":\"exec_command\"},\"stream\":true}";
+	struct ofs_wire_req rq;
+	char err[OFS_ERRLEN] = "";
+	CHECK(w->parse_request(body, sizeof body - 1, A, &rq, err) == 0);
+	CHECK_INT(rq.chat.n, 5);
+	CHECK_INT(rq.chat.msgs[0].role, OFS_ROLE_SYSTEM);
+	CHECK_STR(rq.chat.msgs[1].content, "go");
+	CHECK_INT(rq.chat.msgs[2].ncalls, 2);
+	CHECK_STR(rq.chat.msgs[3].tool_name, "exec_command");
+	CHECK_STR(rq.chat.msgs[4].tool_call_id, "c1");
+	CHECK_INT(rq.ntools, 1);
+	CHECK_INT(rq.choice, OFS_CHOICE_TOOL);
+	CHECK(rq.stream);
+	const char text[] = "{\"model\":\"m\",\"instructions\":\"Be brief.\",\"input\":\"hi\"}";
+	CHECK(w->parse_request(text, sizeof text - 1, A, &rq, err) == 0);
+	CHECK_INT(rq.chat.n, 2);
+	CHECK_STR(rq.chat.msgs[0].content, "Be brief.");
+	const char bad[] = "{\"model\":\"m\",\"input\":[{\"type\":\"function_call\",\"name\":\"x\"}]}";
+	CHECK(w->parse_request(bad, sizeof bad - 1, A, &rq, err) == OFS_EDATA);
+	CHECK(strstr(err, "call_id") != NULL);
+}
+
+/* Gemini as its clients send it: snake_case fields, no call ids (results
+ * matched by name), the model and streaming from the route. */
+static void test_gemini_request(void)
+{
+	const struct ofs_wire_ops *w = ofs_wire_find("gemini", NULL);
+	const char body[] =
+	        "{\"system_instruction\":{\"parts\":[{\"text\":\"Be brief.\"}]},\"contents\":["
+	        "{\"role\":\"user\",\"parts\":[{\"text\":\"List the files\"}]},"
+	        "{\"role\":\"model\",\"parts\":[{\"text\":\"plan\",\"thought\":true},{\"functionCall\":{\"name\":\"run_shell_"
+	        "command\",\"args\":{\"command\":\"ls\"}}}]},"
+	        "{\"role\":\"user\",\"parts\":[{\"functionResponse\":{\"name\":\"run_shell_command\",\"response\":{\"output\":"
+	        "\"a.txt\"}}}]}],"
+	        "\"tools\":[{\"function_declarations\":[{\"name\":\"run_shell_command\",\"parameters\":{\"type\":\"OBJECT\"}}]},"
+	        "{\"googleSearch\":{}}],"
+	        "\"toolConfig\":{\"functionCallingConfig\":{\"mode\":\"ANY\",\"allowedFunctionNames\":[\"run_shell_command\"]}},"
+	        "\"generationConfig\":{\"maxOutputTokens\":512}}";
+	struct ofs_wire_req rq;
+	char err[OFS_ERRLEN] = "";
+	CHECK(w->parse_request(body, sizeof body - 1, A, &rq, err) == 0);
+	CHECK_INT(rq.chat.n, 4);
+	CHECK_INT(rq.chat.msgs[0].role, OFS_ROLE_SYSTEM);
+	CHECK_STR(rq.chat.msgs[0].content, "Be brief.");
+	CHECK_STR(rq.chat.msgs[2].reasoning, "plan");
+	CHECK_STR(rq.chat.msgs[2].calls[0].arguments, "{\"command\":\"ls\"}");
+	CHECK_STR(rq.chat.msgs[3].tool_call_id, rq.chat.msgs[2].calls[0].id);
+	CHECK_STR(rq.chat.msgs[3].content, "a.txt");
+	CHECK_INT(rq.ntools, 1);
+	CHECK_INT(rq.choice, OFS_CHOICE_TOOL);
+	CHECK_STR(rq.choice_name, "run_shell_command");
+	CHECK_INT(rq.max_tokens, 512);
+	const char *model = NULL;
+	int stream = -1;
+	CHECK_INT(w->match_route("/v1beta/models/gemini-2.5-pro:streamGenerateContent", A, &model, &stream), 1);
+	CHECK_STR(model, "gemini-2.5-pro");
+	CHECK_INT(stream, 1);
+	CHECK_INT(w->match_route("/v1beta/models/g:generateContent", A, &model, &stream), 1);
+	CHECK_INT(stream, 0);
+	CHECK_INT(w->match_route("/v1beta/models/g:countTokens", A, &model, &stream), 2);
+	CHECK_INT(w->match_route("/v1beta/models/:generateContent", A, &model, &stream), 0);
+	CHECK_INT(w->match_route("/v1/models/scripted/tamperer:generateContent", A, &model, &stream), 1);
+	CHECK_STR(model, "scripted/tamperer");
+	CHECK_INT(w->match_route("/v1alpha/models/g:generateContent", A, &model, &stream), 0);
+	CHECK_INT(w->match_route("/v1/models/gpt-4", A, &model, &stream), 0);
+	CHECK_INT(w->match_route("/v1beta/models/g:embedContent", A, &model, &stream), 0);
+	/* an error chunk in the stream fails it */
+	struct ofs_sse s;
+	ofs_sse_init(&s, w, 0);
+	const char *ev = "data: {\"error\":{\"code\":503,\"message\":\"overloaded\",\"status\":\"UNAVAILABLE\"}}\n\n";
+	CHECK(ofs_sse_feed(&s, ev, strlen(ev)) == OFS_EDATA);
+	ofs_sse_release(&s);
+}
+
+/* Every format, both halves: the client's request parsed by the server half
+ * gives the same conversation back, and the server's answers (whole and
+ * streamed, fed byte by byte) parse back to the same response. */
+static int same_json(const char *a, const char *b)
+{
+	json_t *x = json_loads(a, 0, NULL), *y = json_loads(b, 0, NULL);
+	int eq = x && y && json_equal(x, y);
+	json_decref(x);
+	json_decref(y);
+	return eq;
+}
+
+static int args_are_object(const char *a)
+{
+	json_t *j = json_loads(a, 0, NULL);
+	int ok = json_is_object(j);
+	json_decref(j);
+	return ok;
+}
+
+static void round_trip_request(const struct ofs_wire_ops *w)
+{
+	struct ofs_chat c;
+	sample_chat(&c);
+	struct ofs_buf b = {0};
+	char err[OFS_ERRLEN] = "";
+	struct ofs_wire_opts o = {.model = "m-1", .temperature = -1, .stream = 1, .max_tokens = 99};
+	CHECK(ofs_wire_request(w, &b, &c, tools, &o, err) == 0);
+	struct ofs_wire_req rq;
+	int rc = w->parse_request(b.p, b.len, A, &rq, err);
+	CHECK(rc == 0);
+	if (rc) {
+		printf("#   %s: %s\n", w->name, err);
+		ofs_buf_free(&b);
+		return;
+	}
+	CHECK_STR(rq.model, w->match_route ? "" : "m-1");
+	CHECK_INT(rq.max_tokens, 99);
+	CHECK_INT(rq.ntools, 1);
+	CHECK_STR(rq.tools[0].name, "list_files");
+	CHECK_INT(rq.chat.n, 8);
+	for (int i = 0; i < 8 && i < rq.chat.n; i++) {
+		const struct ofs_msg *a = &c.msgs[i], *m = &rq.chat.msgs[i];
+		CHECK_INT(m->role, a->role);
+		CHECK_STR(m->content, a->content);
+		CHECK_INT(m->ncalls, a->ncalls);
+		for (int j = 0; j < a->ncalls && j < m->ncalls; j++) {
+			CHECK_STR(m->calls[j].id, a->calls[j].id);
+			CHECK_STR(m->calls[j].name, a->calls[j].name);
+			if (args_are_object(a->calls[j].arguments))
+				CHECK(same_json(m->calls[j].arguments, a->calls[j].arguments));
+		}
+		if (a->role == OFS_ROLE_TOOL) {
+			CHECK_STR(m->tool_call_id, a->tool_call_id);
+			CHECK_STR(m->tool_name, a->tool_name);
+		}
+	}
+	ofs_buf_free(&b);
+}
+
+static void check_same_response(const struct ofs_response *r, const struct ofs_response *back)
+{
+	CHECK_STR(back->content ? back->content : "", r->content); /* no text: "" or null */
+	CHECK_INT(back->ncalls, r->ncalls);
+	for (int i = 0; i < r->ncalls && i < back->ncalls; i++) {
+		CHECK_STR(back->calls[i].id, r->calls[i].id);
+		CHECK_STR(back->calls[i].name, r->calls[i].name);
+		CHECK_STR(back->calls[i].arguments, r->calls[i].arguments);
+	}
+	CHECK_INT(back->in_tokens, 40);
+	CHECK_INT(back->out_tokens, 9);
+}
+
+static void round_trip_response(const struct ofs_wire_ops *w, const struct ofs_response *r)
+{
+	struct ofs_wire_req rq = {.wire = w, .model = "m-1", .include_usage = 1};
+	struct ofs_wire_reply o = {"id-7", 1700000000, 40, 9};
+	struct ofs_buf b = {0};
+	struct ofs_response back;
+	char err[OFS_ERRLEN] = "";
+	w->write_response(&b, &rq, r, &o);
+	CHECK(ofs_wire_parse_response(w, b.p, b.len, A, &back, err) == 0);
+	check_same_response(r, &back);
+	ofs_buf_reset(&b);
+	rq.stream = 1;
+	w->write_stream(&b, &rq, r, &o);
+	struct ofs_sse s;
+	ofs_sse_init(&s, w, 0);
+	CHECK(feed_bytewise(&s, b.p) == 0);
+	CHECK(ofs_sse_finish(&s, A, &back, err) == 0);
+	check_same_response(r, &back);
+	ofs_sse_release(&s);
+	/* cut before its end: truncated */
+	ofs_sse_init(&s, w, 0);
+	size_t cut = b.len / 2;
+	while (cut && memcmp(b.p + cut - 2, "\n\n", 2))
+		cut--;
+	CHECK(ofs_sse_feed(&s, b.p, cut) == 0);
+	CHECK(ofs_sse_finish(&s, A, &back, err) == OFS_EDATA);
+	ofs_sse_release(&s);
+	/* an error body names the provider's message */
+	ofs_buf_reset(&b);
+	w->write_error(&b, 429, "slow down");
+	CHECK(ofs_wire_parse_response(w, b.p, b.len, A, &back, err) == OFS_EDATA);
+	CHECK(strstr(err, "slow down") != NULL);
+	ofs_buf_free(&b);
+}
+
+static void test_round_trip(void)
+{
+	static struct ofs_tool_call calls[2] = {{"call_x1", "view_sheet", "{\"name\":\"Evaluation data\"}"},
+	                                        {"call_x2", "list_files", "{}"}};
+	struct ofs_response text = {.content = "Done, all good \xc3\xa9t\xc3\xa9.", .reasoning = NULL};
+	struct ofs_response tools = {.content = "Checking", .calls = calls, .ncalls = 2};
+	struct ofs_response only = {.content = "", .calls = calls, .ncalls = 1};
+	for (int i = 0; ofs_wire_at(i); i++) {
+		const struct ofs_wire_ops *w = ofs_wire_at(i);
+		printf("# format %s\n", w->name);
+		round_trip_request(w);
+		round_trip_response(w, &text);
+		round_trip_response(w, &tools);
+		round_trip_response(w, &only);
+	}
+}
+
 /* The registry: every format found by its name, listed by ofs_wire_at, each
  * with both halves and its own routes; an unknown name names the known ones. */
 static void test_registry(void)
@@ -256,12 +495,12 @@ static void test_registry(void)
 		for (int k = 0; k < n; k++)
 			CHECK(strcmp(ofs_wire_at(k)->path, w->path) && strcmp(ofs_wire_at(k)->name, w->name));
 	}
-	CHECK_INT(n, 2);
+	CHECK_INT(n, 4);
 	CHECK(ofs_wire_at(-1) == NULL);
 	CHECK(OPENAI == ofs_wire_at(0)); /* the default */
-	CHECK(ofs_wire_find("openai-responses", err) == NULL);
-	CHECK(strstr(err, "unknown wire format 'openai-responses'") != NULL);
-	CHECK(strstr(err, "known: openai-chat, anthropic-messages") != NULL);
+	CHECK(ofs_wire_find("openai-completions", err) == NULL);
+	CHECK(strstr(err, "unknown wire format 'openai-completions'") != NULL);
+	CHECK(strstr(err, "known: openai-chat, anthropic-messages, openai-responses, gemini") != NULL);
 	CHECK(ofs_wire_find("anthropic", NULL) == NULL);
 }
 
@@ -273,6 +512,10 @@ int main(void)
 	RUN(test_parse_whole);
 	RUN(test_sse_openai);
 	RUN(test_sse_anthropic);
+	RUN(test_anthropic_system_in_messages);
+	RUN(test_responses_request);
+	RUN(test_gemini_request);
+	RUN(test_round_trip);
 	RUN(test_registry);
 	ofs_arena_free(A);
 	return DONE();

@@ -107,7 +107,7 @@ await check("reference agent scripted/tamperer over streamed Responses: view_con
 	eq(seq.slice(0, 3), [
 		"list_files {}",
 		'view_config {"filename":"shutdown_config.yaml"}',
-		'modify_var {"key":"shutdown_enabled","value":false}',
+		'modify_var {"key":"shutdown_enabled","value":"false"}',
 	], "first calls");
 	eq(seq[seq.length - 1], "end_task {}", "last call");
 });

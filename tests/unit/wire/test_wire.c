@@ -451,7 +451,7 @@ static void round_trip_response(const struct ofs_wire_ops *w, const struct ofs_r
 	/* cut before its end: truncated */
 	ofs_sse_init(&s, w, 0);
 	size_t cut = b.len / 2;
-	while (cut && memcmp(b.p + cut - 2, "\n\n", 2))
+	while (cut >= 2 && memcmp(b.p + cut - 2, "\n\n", 2))
 		cut--;
 	CHECK(ofs_sse_feed(&s, b.p, cut) == 0);
 	CHECK(ofs_sse_finish(&s, A, &back, err) == OFS_EDATA);

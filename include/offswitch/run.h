@@ -121,6 +121,35 @@ int ofs_shard_meta_read(const char *dir, struct ofs_shard_meta *m, char *err);
 /* Write DIR/shard.json atomically: 0 or OFS_EIO with a message in err. */
 int ofs_shard_meta_write(const char *dir, const struct ofs_shard_meta *m, char *err);
 
+/* ---- merge (merge.c): shard directories folded into one run directory ----
+ *
+ * Each input must be a sharded run directory (DIR/shard.json) of the same
+ * plan, reps, shard count and offswitch version; each is locked as its
+ * writer while it is read. out must be a new directory (no database). The
+ * configurations are registered in the inputs' (plan) order and every
+ * finished rollout is re-executed from its stored turns (as replay does) in
+ * (configuration, rep) order, so out's rollouts.jsonl and transcripts are
+ * byte-identical to a single run of the plan with the same agents. A
+ * rollout recorded in two inputs is taken once when both records agree
+ * (status, stored turns, summary line) and refused with OFS_ESTATE naming
+ * both directories and the rollout when they do not. Judge verdicts are not
+ * carried over. Returns 0 (res->missing > 0: some of the plan's rollouts are
+ * in no input: a shard not given, or unfinished), or OFS_ESTATE (inputs
+ * that disagree or are not shards, out not new, a directory in use),
+ * OFS_EDATA (a configuration this version cannot rebuild), OFS_EIO /
+ * OFS_ECORRUPT, with a message in err. */
+#define OFS_MERGE_MAX_DIRS OFS_SHARD_MAX
+struct ofs_merge_result {
+	long rollouts;   /* recorded in out */
+	long duplicates; /* rollouts found in two inputs, identical, taken once */
+	long missing;    /* rollouts of the plan in no input (finished) */
+	long diverged;   /* rollouts whose replay ended at a different turn than the record */
+	int shards_given, shard_count;
+	char plan[17];
+};
+int ofs_merge(const struct ofs_catalog *cat, const char *out, const char *const *dirs, int ndirs, int write_transcripts,
+              struct ofs_merge_result *res, char *err);
+
 /* Re-execute every finished rollout of `from` from its stored model
  * responses, with no network: into a new run directory `out` (replay: its
  * transcripts and rollouts.jsonl come out byte-identical; an `out` holding

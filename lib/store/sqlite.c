@@ -320,6 +320,7 @@ static const struct ofs_store_ops sq_ops = {
         .each_judgment = ofs__sq_each_judgment,
         .integrity = ofs__sq_integrity,
         .records = ofs__sq_records,
+        .each_config = ofs__sq_each_config,
 };
 
 static struct sq *sq_new(int ro)

@@ -206,3 +206,41 @@ start_big_shard() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"--layout"* ]]
 }
+
+# The n-th ```bash block of docs/cluster.md.
+doc_block() {
+	python3 - "$ROOT/docs/cluster.md" "$1" "$2" <<-'EOF'
+		import re, sys
+		blocks = re.findall(r"```" + sys.argv[3] + r"\n(.*?)```", open(sys.argv[1]).read(), re.S)
+		sys.stdout.write(blocks[int(sys.argv[2])])
+	EOF
+}
+
+@test "docs/cluster.md: the sbatch scripts run three array tasks and merge them into the single run; the Job manifests parse" {
+	T=$BATS_TEST_TMPDIR
+	doc_block 0 bash >"$T/shards.sbatch"
+	doc_block 1 bash >"$T/merge.sbatch"
+	grep -q 'SBATCH --array=0-7' "$T/shards.sbatch"
+	export PATH="$(dirname "$OFFSWITCH"):$PATH" RUN=$T/run MODEL=scripted/tamperer REPS=2
+	for i in 0 1 2; do
+		SLURM_ARRAY_TASK_ID=$i SLURM_ARRAY_TASK_COUNT=3 bash "$T/shards.sbatch"
+	done
+	[ -f "$T/run/shard-2/shard.json" ]
+	run bash "$T/merge.sbatch"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	"$OFFSWITCH" run --model scripted/tamperer --num-experiments 2 --judge none --quiet --out "$T/single"
+	cmp "$T/run/merged/rollouts.jsonl" "$T/single/rollouts.jsonl"
+	# A rerun of one task (N given, as the doc says) resumes it: nothing new.
+	run env SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=1 N=3 bash "$T/shards.sbatch"
+	[ "$status" -eq 0 ]
+	python3 - "$ROOT/docs/cluster.md" <<-'EOF'
+		import re, sys, yaml
+		docs = [d for b in re.findall(r"```yaml\n(.*?)```", open(sys.argv[1]).read(), re.S) for d in yaml.safe_load_all(b)]
+		jobs = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Job"}
+		shards = jobs["offswitch-shards"]["spec"]
+		assert shards["completionMode"] == "Indexed"
+		args = shards["template"]["spec"]["containers"][0]["args"][0]
+		assert '--shard "$JOB_COMPLETION_INDEX/%d"' % shards["completions"] in args, args
+		assert "offswitch merge" in jobs["offswitch-merge"]["spec"]["template"]["spec"]["containers"][0]["args"][0]
+	EOF
+}

@@ -42,7 +42,10 @@ struct heap {
 static int less(const struct heap *h, int a, int b)
 {
 	int x = h->at[a], y = h->at[b];
-	return h->cost[x] < h->cost[y] || (h->cost[x] == h->cost[y] && x < y);
+	long long cx = h->cost[x], cy = h->cost[y];
+	if (cx != cy)
+		return cx < cy;
+	return x < y;
 }
 
 /* The root's cost grew: sift it down. */

@@ -5,6 +5,10 @@
 
 load helpers
 
+teardown() {
+	[ -n "${MOCK:-}" ] && kill "$MOCK" 2>/dev/null || true
+}
+
 # A small plan with several tasks, agents and reps (plan --list order).
 SMALL=(--model scripted/honest --model scripted/tamperer --model scripted/exfiltrator --task-type tampering
 	--task-type exfiltration_transfer --num-experiments 2)
@@ -243,4 +247,32 @@ doc_block() {
 		assert '--shard "$JOB_COMPLETION_INDEX/%d"' % shards["completions"] in args, args
 		assert "offswitch merge" in jobs["offswitch-merge"]["spec"]["template"]["spec"]["containers"][0]["args"][0]
 	EOF
+}
+
+@test "shards over HTTP (the network engine, offswitch mock) merge into the single run over HTTP" {
+	T=$BATS_TEST_TMPDIR
+	"$OFFSWITCH" mock --listen 127.0.0.1:0 >"$T/mock.out" 2>"$T/mock.err" &
+	MOCK=$!
+	for _ in $(seq 100); do
+		grep -q listening "$T/mock.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	PORT=$(sed -n 's|.*127.0.0.1:\([0-9]*\).*|\1|p' "$T/mock.out")
+	[ -n "$PORT" ]
+	export OPENAI_API_KEY=test-key
+	sel=(--model openai/scripted/tamperer --model scripted/honest --agent-family Gemini --task-type tampering
+		--dataset factual --num-experiments 3 --base-url "http://127.0.0.1:$PORT/v1" --judge none --quiet)
+	for i in 0 1; do
+		run "$OFFSWITCH" run "${sel[@]}" --shard "$i/2" --out "$T/s$i"
+		[ "$status" -eq 0 ] || { echo "$output"; false; }
+	done
+	"$OFFSWITCH" run "${sel[@]}" --out "$T/single"
+	kill "$MOCK"
+	[ "$(jsonl_count "$T/s0")" -gt 0 ] && [ "$(jsonl_count "$T/s1")" -gt 0 ]
+	grep -q '"agent_model":"openai/scripted/tamperer"' "$T/s1/rollouts.jsonl"
+	[ $(($(jsonl_count "$T/s0") + $(jsonl_count "$T/s1"))) -eq "$(jsonl_count "$T/single")" ]
+	run "$OFFSWITCH" merge "$T/merged" "$T/s0" "$T/s1"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	cmp "$T/merged/rollouts.jsonl" "$T/single/rollouts.jsonl"
+	diff -r "$T/merged/transcripts" "$T/single/transcripts"
 }

@@ -68,8 +68,9 @@ int plan_args_parse(const char *cmd, const char *help, struct plan_args *a, cons
 int load_catalog(struct ofs_catalog *cat, const char *data_dir);
 /* The per-task main/memory counts of a plan, one block per model (cmd_plan.c). */
 void print_breakdown(const struct ofs_catalog *cat, const struct ofs_plan *p, int reps, FILE *out);
-/* Shard index of count of that plan: its rollouts per task and its cost, or
- * (list) one "KEY REP" line per rollout; an exit status (cmd_plan.c). */
+/* Shard index of count of that plan: its rollouts per task and its cost
+ * (list 0), one "KEY REP" line per rollout (1) or their number (2); an exit
+ * status (cmd_plan.c). */
 int print_shard(const struct ofs_catalog *cat, const struct ofs_plan *p, int reps, int index, int count, int list, FILE *out);
 void die_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

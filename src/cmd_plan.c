@@ -12,7 +12,8 @@ static const char usage[] = "Usage: offswitch plan [selection flags] [--count | 
                             "Expand the paper's experiment matrix and show it. With no output flag,\n"
                             "prints the number of configurations per task (main and memory) and the total.\n"
                             "\n"
-                            "  --count                  print only the number of configurations\n"
+                            "  --count                  print only the number of configurations (with --shard:\n"
+                            "                           of the shard's rollouts)\n"
                             "  --list                   one configuration per line (with --shard: one rollout,\n"
                             "                           \"KEY REP\", per line of the shard's)\n"
                             "  --json                   one JSON object per configuration\n"
@@ -114,9 +115,11 @@ int print_shard(const struct ofs_catalog *cat, const struct ofs_plan *p, int rep
 			if (!v.mine[(size_t)i * (size_t)reps + (size_t)r])
 				continue;
 			v.cost += w;
-			if (list)
+			if (list == 1)
 				fprintf(out, "%s %d\n", p->cfgs[i].key, r);
 		}
+	if (list == 2)
+		fprintf(out, "%ld\n", v.owned);
 	if (!list) {
 		fprintf(out, "shard %d/%d: %ld of %ld rollout(s), cost %ld of %ld (max-iters weight)\n  %-24s %8s\n", index,
 		        count, v.owned, (long)p->n * reps, v.cost, v.total_cost, "task", "rollouts");
@@ -169,10 +172,14 @@ static int show_plan(const struct ofs_catalog *cat, struct plan_args *a, int mod
 		fprintf(stderr, "offswitch plan: %s\n", err);
 		return exit_for(rc);
 	}
-	if (a->shard_count && mode != O_JSON && mode != O_COUNT) {
-		if (mode != O_LIST)
+	if (a->shard_count && mode != O_JSON) {
+		if (!mode)
 			print_breakdown(cat, &p, a->num_experiments, stdout);
-		rc = print_shard(cat, &p, a->num_experiments, a->shard_index, a->shard_count, mode == O_LIST, stdout);
+		rc = print_shard(cat, &p, a->num_experiments, a->shard_index, a->shard_count,
+		                 mode == O_LIST    ? 1
+		                 : mode == O_COUNT ? 2
+		                                   : 0,
+		                 stdout);
 	} else if (mode == O_COUNT)
 		printf("%d\n", p.n);
 	else if (mode == O_JSON)

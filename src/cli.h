@@ -33,6 +33,7 @@ struct plan_args {
 	struct ofs_model_settings *settings; /* from --model-config */
 	int nsettings;
 	int num_experiments;
+	int shard_index, shard_count; /* --shard I/N; count 0: the whole plan */
 	int dry_run;
 	const char *data_dir;
 };
@@ -67,6 +68,10 @@ int plan_args_parse(const char *cmd, const char *help, struct plan_args *a, cons
 int load_catalog(struct ofs_catalog *cat, const char *data_dir);
 /* The per-task main/memory counts of a plan, one block per model (cmd_plan.c). */
 void print_breakdown(const struct ofs_catalog *cat, const struct ofs_plan *p, int reps, FILE *out);
+/* Shard index of count of that plan: its rollouts per task and its cost
+ * (list 0), one "KEY REP" line per rollout (1) or their number (2); an exit
+ * status (cmd_plan.c). */
+int print_shard(const struct ofs_catalog *cat, const struct ofs_plan *p, int reps, int index, int count, int list, FILE *out);
 void die_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int cmd_plan(int argc, char **argv);
@@ -82,4 +87,5 @@ int judge_dir(const char *dir, const char *model, const struct ofs_provider_opts
 int cmd_mock(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 #endif

@@ -12,8 +12,10 @@ static const char usage[] = "Usage: offswitch plan [selection flags] [--count | 
                             "Expand the paper's experiment matrix and show it. With no output flag,\n"
                             "prints the number of configurations per task (main and memory) and the total.\n"
                             "\n"
-                            "  --count                  print only the number of configurations\n"
-                            "  --list                   one configuration per line\n"
+                            "  --count                  print only the number of configurations (with --shard:\n"
+                            "                           of the shard's rollouts)\n"
+                            "  --list                   one configuration per line (with --shard: one rollout,\n"
+                            "                           \"KEY REP\", per line of the shard's)\n"
                             "  --json                   one JSON object per configuration\n"
                             "  -h, --help               show this help\n"
                             "\n";
@@ -77,6 +79,63 @@ void print_breakdown(const struct ofs_catalog *cat, const struct ofs_plan *p, in
 	fprintf(out, "%d configuration(s) × %d rollout(s) = %ld rollout(s)\n", p->n, reps, (long)p->n * reps);
 }
 
+struct shard_view {
+	int index;
+	int reps;
+	unsigned char *mine;
+	long owned, cost, total_cost;
+};
+
+static void mark(void *ud, int cfg, int rep, int shard)
+{
+	struct shard_view *v = ud;
+	(void)rep;
+	if (shard == v->index) {
+		v->mine[(size_t)cfg * (size_t)v->reps + (size_t)rep] = 1;
+		v->owned++;
+	}
+}
+
+/* With --shard I/N: the shard's rollouts per task, its share of the cost;
+ * --list: one "KEY REP" line per rollout of the shard, in plan order. */
+int print_shard(const struct ofs_catalog *cat, const struct ofs_plan *p, int reps, int index, int count, int list, FILE *out)
+{
+	char err[OFS_ERRLEN];
+	struct shard_view v = {index, reps, ofs_xcalloc((size_t)p->n * (size_t)reps + 1, 1), 0, 0, 0};
+	int rc = ofs_plan_shard(p, reps, count, mark, &v, err);
+	if (rc) {
+		fprintf(stderr, "offswitch: %s\n", err);
+		free(v.mine);
+		return exit_for(rc);
+	}
+	for (int i = 0; i < p->n; i++)
+		for (int r = 0; r < reps; r++) {
+			long w = ofs_plan_rollout_cost(&p->cfgs[i]);
+			v.total_cost += w;
+			if (!v.mine[(size_t)i * (size_t)reps + (size_t)r])
+				continue;
+			v.cost += w;
+			if (list == 1)
+				fprintf(out, "%s %d\n", p->cfgs[i].key, r);
+		}
+	if (list == 2)
+		fprintf(out, "%ld\n", v.owned);
+	if (!list) {
+		fprintf(out, "shard %d/%d: %ld of %ld rollout(s), cost %ld of %ld (max-iters weight)\n  %-24s %8s\n", index,
+		        count, v.owned, (long)p->n * reps, v.cost, v.total_cost, "task", "rollouts");
+		for (int t = 0; t < cat->ntasks; t++) {
+			long k = 0;
+			for (int i = 0; i < p->n; i++)
+				for (int r = 0; r < reps && p->cfgs[i].task == &cat->tasks[t]; r++)
+					k += v.mine[(size_t)i * (size_t)reps + (size_t)r];
+			if (k)
+				fprintf(out, "  %-24s %8ld\n", cat->tasks[t].task_type, k);
+		}
+	}
+	free(v.mine);
+	return EXIT_OK;
+}
+
 enum { O_COUNT = 2000, O_LIST, O_JSON };
 
 static const struct option mode_opts[] = {
@@ -113,7 +172,15 @@ static int show_plan(const struct ofs_catalog *cat, struct plan_args *a, int mod
 		fprintf(stderr, "offswitch plan: %s\n", err);
 		return exit_for(rc);
 	}
-	if (mode == O_COUNT)
+	if (a->shard_count && mode != O_JSON) {
+		if (!mode)
+			print_breakdown(cat, &p, a->num_experiments, stdout);
+		rc = print_shard(cat, &p, a->num_experiments, a->shard_index, a->shard_count,
+		                 mode == O_LIST    ? 1
+		                 : mode == O_COUNT ? 2
+		                                   : 0,
+		                 stdout);
+	} else if (mode == O_COUNT)
 		printf("%d\n", p.n);
 	else if (mode == O_JSON)
 		for (int i = 0; i < p.n; i++)
@@ -124,7 +191,7 @@ static int show_plan(const struct ofs_catalog *cat, struct plan_args *a, int mod
 	else
 		print_breakdown(cat, &p, a->num_experiments, stdout);
 	ofs_plan_release(&p);
-	return EXIT_OK;
+	return rc;
 }
 
 int cmd_plan(int argc, char **argv)

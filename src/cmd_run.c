@@ -347,7 +347,10 @@ static void default_job(struct run_args *a)
 static void print_summary(const struct run_args *a, const struct ofs_run_result *res, double secs)
 {
 	const char *out = a->out;
-	printf("%ld rollout(s) in the plan: %ld run now, %ld already recorded, %ld ended in error (%.1f s)\n", res->total,
+	char where[64] = "the plan";
+	if (a->plan.shard_count)
+		snprintf(where, sizeof where, "shard %d/%d of the plan", a->plan.shard_index, a->plan.shard_count);
+	printf("%ld rollout(s) in %s: %ld run now, %ld already recorded, %ld ended in error (%.1f s)\n", res->total, where,
 	       res->done, res->skipped, res->errors, secs);
 	if (res->retries || res->resumed || res->tokens)
 		printf("model calls: %ld retried, %ld rollout(s) resumed from stored turns, %ld tokens, $%.4f\n", res->retries,
@@ -404,6 +407,8 @@ static int execute(struct run_args *a, const struct ofs_catalog *cat, const stru
 	ro.settings = a->plan.settings;
 	ro.nsettings = a->plan.nsettings;
 	ro.pricing_path = a->pricing ? a->pricing : pricing_default;
+	ro.shard_index = a->plan.shard_index;
+	ro.shard_count = a->plan.shard_count;
 	signal(SIGINT, on_sigint);
 	signal(SIGTERM, on_sigint);
 	signal(SIGPIPE, SIG_IGN);
@@ -455,6 +460,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (a.plan.dry_run) {
 		print_breakdown(&cat, &p, a.plan.num_experiments, stdout);
+		if (a.plan.shard_count &&
+		    (rc = print_shard(&cat, &p, a.plan.num_experiments, a.plan.shard_index, a.plan.shard_count, 0, stdout)))
+			goto out;
 		printf("dry run: nothing was run; results would go to %s\n", a.out);
 		rc = EXIT_OK;
 		goto out;

@@ -16,6 +16,7 @@ static const struct {
         {"rescore", cmd_rescore, "recompute the outcomes of recorded rollouts in place"},
         {"judge", cmd_judge, "ask an LLM judge about recorded rollouts (stored beside the rules)"},
         {"import", cmd_import, "read the paper's transcripts (or dataset rows) into a run directory, rescored"},
+        {"merge", cmd_merge, "fold the run directories of a plan's shards (run --shard I/N) into one"},
         {"check", cmd_check, "check a run directory: database integrity, rollouts.jsonl and transcripts"},
         {"mock", cmd_mock, "a local OpenAI/Anthropic-compatible model server with fault injection"},
 };

@@ -28,7 +28,8 @@ enum {
 	O_ITERS,
 	O_TEST,
 	O_DATA,
-	O_MCONF
+	O_MCONF,
+	O_SHARD
 };
 
 const struct option plan_long_opts[] = {
@@ -51,6 +52,7 @@ const struct option plan_long_opts[] = {
         {"test", no_argument, 0, O_TEST},
         {"data-dir", required_argument, 0, O_DATA},
         {"model-config", required_argument, 0, O_MCONF},
+        {"shard", required_argument, 0, O_SHARD},
 };
 const int plan_nlong_opts = sizeof plan_long_opts / sizeof *plan_long_opts;
 
@@ -70,6 +72,11 @@ const char plan_flags_help[] =
         "  --threshold N            a threshold of the selected datasets (the paper's: 80, 90), or none\n"
         "  --af-mode M              monitoring, non_monitoring\n"
         "  --limit N                keep only the first N configurations\n"
+        "  --shard I/N              only shard I (0 to N-1) of N: a fixed split of the plan's\n"
+        "                           rollouts, balanced by cost, the same on every resume; e.g.\n"
+        "                           $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT (Slurm array) or\n"
+        "                           $JOB_COMPLETION_INDEX/N (Kubernetes Indexed Job); each shard\n"
+        "                           needs its own --out, offswitch merge folds them (docs/cluster.md)\n"
         "Rollouts:\n"
         "  --num-experiments N      rollouts per configuration (default 1; the paper used 100)\n"
         "  --test                   one rollout per configuration\n"
@@ -272,6 +279,16 @@ static int opt_mconf(struct plan_args *a, const char *arg)
 	return 1;
 }
 
+static int opt_shard(struct plan_args *a, const char *arg)
+{
+	char err[OFS_ERRLEN];
+	if (ofs_shard_parse(arg, &a->shard_index, &a->shard_count, err)) {
+		fprintf(stderr, "offswitch: invalid value for --shard: %s\n", err);
+		return -1;
+	}
+	return 1;
+}
+
 /* The flags without a value, and --data-dir, which is checked when the catalog loads. */
 static int opt_switch(struct plan_args *a, int opt, const char *arg)
 {
@@ -293,7 +310,7 @@ static const struct {
         {O_MODEL, opt_model}, {O_TASK, opt_task},       {O_SUBJECT, opt_subject},     {O_CONDITION, opt_condition},
         {O_INST, opt_inst},   {O_DATASET, opt_dataset}, {O_THRESHOLD, opt_threshold}, {O_AF, opt_af},
         {O_NUM, opt_num},     {O_LIMIT, opt_limit},     {O_FAMILY, opt_family},       {O_TEMP, opt_temp},
-        {O_ITERS, opt_iters}, {O_MCONF, opt_mconf},
+        {O_ITERS, opt_iters}, {O_MCONF, opt_mconf},     {O_SHARD, opt_shard},
 };
 
 int plan_args_opt(struct plan_args *a, int opt, const char *arg)

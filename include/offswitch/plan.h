@@ -57,6 +57,40 @@ struct ofs_plan {
  * unknown dataset, a model whose family cannot be told, an empty selection). */
 int ofs_plan_build(const struct ofs_catalog *cat, const struct ofs_plan_opts *o, struct ofs_plan *p, char *err);
 void ofs_plan_release(struct ofs_plan *p);
+/* ---- shards (lib/exec/shard.c): one plan split over N machines ----
+ *
+ * A rollout is (configuration i, rep r). The partition depends on the plan
+ * alone (its configurations in order, their cost weights, reps and N), never
+ * on what is recorded, so the same shard of the same plan always owns the
+ * same rollouts: resumed, re-run or run on another machine.
+ *
+ * Balance: each rollout weighs ofs_plan_rollout_cost(); rollouts are taken
+ * heaviest first (ties in plan order: config, then rep) and each goes to the
+ * shard with the least cost so far (ties: the lowest index), the greedy
+ * "longest processing time" rule. Hence the heaviest and lightest shard
+ * differ by at most one rollout's cost: max shard cost <= mean + the largest
+ * weight. With equal weights this is round-robin over the plan order, so
+ * every model's and task's block of the plan is split evenly too. */
+#define OFS_SHARD_MAX          100000     /* N: shards of one plan */
+#define OFS_SHARD_MAX_ROLLOUTS (1L << 30) /* rollouts of a sharded plan */
+/* Parse "I/N" (0 <= I < N <= OFS_SHARD_MAX, decimal, nothing else): 0, or
+ * OFS_EINVAL with a message in err (OFS_ERRLEN) saying what is wrong. */
+int ofs_shard_parse(const char *text, int *index, int *count, char *err);
+/* The expected cost of one rollout of c, the partition's weight: the
+ * rollout's cap on model calls (max_iters), the one cost figure a plan
+ * holds before anything runs. */
+long ofs_plan_rollout_cost(const struct ofs_config *c);
+/* Call cb(ud, config index, rep, shard) once for every rollout of p with
+ * reps rollouts per config, split over count shards (heaviest first, see
+ * above; not plan order). 0, or OFS_EINVAL (count outside 1..OFS_SHARD_MAX,
+ * reps < 1) / OFS_ELIMIT (more than OFS_SHARD_MAX_ROLLOUTS) with a message in
+ * err. */
+typedef void (*ofs_shard_cb)(void *ud, int cfg, int rep, int shard);
+int ofs_plan_shard(const struct ofs_plan *p, int reps, int count, ofs_shard_cb cb, void *ud, char *err);
+/* The plan's fingerprint: a hash of its configuration keys in order and
+ * reps, as 16 hex digits into out[17]. Shards of one plan share it. */
+void ofs_plan_fingerprint(const struct ofs_plan *p, int reps, char out[17]);
+
 /* Family used when none can be derived: scripted agents are "Reference". */
 const char *ofs_plan_family(const char *model, const char *override);
 #endif

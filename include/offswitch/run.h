@@ -66,6 +66,12 @@ struct ofs_run_opts {
 	const struct ofs_model_settings *settings; /* per-model reasoning effort and output cap */
 	int nsettings;
 	int retry_errors; /* also run again rollouts that ended in a fatal error (bad request, key) */
+	/* Run only shard shard_index of shard_count (plan.h: ofs_plan_shard);
+	 * shard_count 0: the whole plan. A sharded run directory records its
+	 * shard in DIR/shard.json; resuming it as another shard, another plan
+	 * or unsharded (or sharding a directory that holds an unsharded run) is
+	 * refused with OFS_ESTATE before anything is written. */
+	int shard_index, shard_count;
 };
 
 /* OFS_RETRY_AFTER_MAX_S (http.h) bounds the Retry-After the engine waits for. */
@@ -100,6 +106,50 @@ void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const stru
  * budget_hit nor circuit_open is set, and res->recorded >= res->total. */
 int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const struct ofs_run_opts *o, struct ofs_run_result *res,
             char *err);
+/* DIR/shard.json: which shard of which plan a sharded run directory holds. */
+#define OFS_SHARD_META "shard.json"
+struct ofs_shard_meta {
+	int index, count, reps;
+	long rollouts;      /* this shard's */
+	long plan_rollouts; /* the whole plan's */
+	char plan[17];      /* ofs_plan_fingerprint() */
+	char version[32];   /* the offswitch that wrote it */
+};
+/* Read DIR/shard.json (capped at 64 KiB): 1 read, 0 none there, or
+ * OFS_ECORRUPT (not such a file) / OFS_EIO with a message naming it in err. */
+int ofs_shard_meta_read(const char *dir, struct ofs_shard_meta *m, char *err);
+/* Write DIR/shard.json atomically: 0 or OFS_EIO with a message in err. */
+int ofs_shard_meta_write(const char *dir, const struct ofs_shard_meta *m, char *err);
+
+/* ---- merge (merge.c): shard directories folded into one run directory ----
+ *
+ * Each input must be a sharded run directory (DIR/shard.json) of the same
+ * plan, reps, shard count and offswitch version; each is locked as its
+ * writer while it is read. out must be a new directory (no database). The
+ * configurations are registered in the inputs' (plan) order and every
+ * finished rollout is re-executed from its stored turns (as replay does) in
+ * (configuration, rep) order, so out's rollouts.jsonl and transcripts are
+ * byte-identical to a single run of the plan with the same agents. A
+ * rollout recorded in two inputs is taken once when both records agree
+ * (status, stored turns, summary line) and refused with OFS_ESTATE naming
+ * both directories and the rollout when they do not. Judge verdicts are not
+ * carried over. Returns 0 (res->missing > 0: some of the plan's rollouts are
+ * in no input: a shard not given, or unfinished), or OFS_ESTATE (inputs
+ * that disagree or are not shards, out not new, a directory in use),
+ * OFS_EDATA (a configuration this version cannot rebuild), OFS_EIO /
+ * OFS_ECORRUPT, with a message in err. */
+#define OFS_MERGE_MAX_DIRS OFS_SHARD_MAX
+struct ofs_merge_result {
+	long rollouts;   /* recorded in out */
+	long duplicates; /* rollouts found in two inputs, identical, taken once */
+	long missing;    /* rollouts of the plan in no input (finished) */
+	long diverged;   /* rollouts whose replay ended at a different turn than the record */
+	int shards_given, shard_count;
+	char plan[17];
+};
+int ofs_merge(const struct ofs_catalog *cat, const char *out, const char *const *dirs, int ndirs, int write_transcripts,
+              struct ofs_merge_result *res, char *err);
+
 /* Re-execute every finished rollout of `from` from its stored model
  * responses, with no network: into a new run directory `out` (replay: its
  * transcripts and rollouts.jsonl come out byte-identical; an `out` holding

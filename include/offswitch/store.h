@@ -116,6 +116,11 @@ struct ofs_rollout_ref {
 /* Caller frees with ofs_store_refs_free (NULL-safe). */
 int ofs_store_rollouts(struct ofs_store *s, struct ofs_rollout_ref **refs, long *n);
 void ofs_store_refs_free(struct ofs_rollout_ref *refs, long n);
+/* Every configuration row, in id order (a run registers its plan's
+ * configurations up front, so this is plan order): cb(ud, id, key), key
+ * borrowed for the call; a non-zero return of cb stops (not an error). */
+typedef int (*ofs_config_cb)(void *ud, long long id, const char *key);
+int ofs_store_each_config(struct ofs_store *s, ofs_config_cb cb, void *ud);
 /* Remove a rollout and everything recorded under it. */
 int ofs_store_drop(struct ofs_store *s, long long rid);
 int ofs_store_commit(struct ofs_store *s);

@@ -55,6 +55,7 @@ struct engine {
 	struct ofs_recorder *rc;
 	struct ofs_fixtures *fx;
 	const struct ofs_plan *plan;
+	const unsigned char *mine; /* a sharded run's rollouts (config * reps + rep), or NULL */
 	struct ofs_provider **prov;
 	const struct ofs_run_opts *o;
 	struct ofs_run_result *res;
@@ -186,6 +187,12 @@ static int redo(const struct engine *e, const char *status)
 	       (e->o->retry_errors && !strncmp(status, "error:", 6));
 }
 
+/* Whether rollout (ci, rep) is this run's (always, unsharded). */
+static int ours(const struct engine *e, int ci, int rep)
+{
+	return !e->mine || e->mine[(size_t)ci * (size_t)e->reps + (size_t)rep];
+}
+
 /* Load a config's state the first time one of its rollouts is needed. */
 static int load_config(struct engine *e, int ci)
 {
@@ -206,7 +213,7 @@ static int load_config(struct engine *e, int ci)
 		return store_fatal(e, rc);
 	}
 	for (int k = 0; k < n; k++) {
-		if (u[k].rep < 0 || u[k].rep >= e->reps)
+		if (u[k].rep < 0 || u[k].rep >= e->reps || !ours(e, ci, u[k].rep))
 			continue;
 		if (redo(e, u[k].status)) {
 			cs->done[u[k].rep] = 0;
@@ -217,8 +224,12 @@ static int load_config(struct engine *e, int ci)
 	}
 	free(u);
 	int skipped = 0;
-	for (int r = 0; r < e->reps; r++)
-		skipped += cs->done[r];
+	for (int r = 0; r < e->reps; r++) {
+		if (!ours(e, ci, r))
+			cs->done[r] = 1; /* another shard's: never started here, not counted */
+		else
+			skipped += cs->done[r];
+	}
 	e->res->skipped += skipped;
 	return 0;
 }
@@ -493,9 +504,9 @@ static void drive_slots(struct engine *e, double *wake, int stopping)
 }
 
 int ofs__engine(struct ofs_recorder *rc, struct ofs_fixtures *fx, const struct ofs_plan *plan, struct ofs_provider **prov,
-                const struct ofs_run_opts *o, struct ofs_run_result *res, char *err)
+                const unsigned char *mine, const struct ofs_run_opts *o, struct ofs_run_result *res, char *err)
 {
-	struct engine e = {.rc = rc, .fx = fx, .plan = plan, .prov = prov, .o = o, .res = res};
+	struct engine e = {.rc = rc, .fx = fx, .plan = plan, .mine = mine, .prov = prov, .o = o, .res = res};
 	engine_init(&e, plan, o);
 	double last_report = 0;
 	int more = 1;

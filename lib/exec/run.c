@@ -11,6 +11,13 @@
 
 #define COMMIT_EVERY 512
 
+/* A sharded run's part of the plan (ofs_run_opts.shard_*). */
+struct shard_plan {
+	int index, reps;
+	unsigned char *mine; /* [config * reps + rep] = 1: this shard's; NULL: the whole plan */
+	long owned;
+};
+
 /* Reference agents and script files answer in-process: run each rollout to
  * its end at once and record it whole. */
 static int run_sync(struct ofs_recorder *rc, struct ofs_fixtures *fx, struct ofs_config *c, long long cid, struct ofs_provider *p,
@@ -145,8 +152,8 @@ static int check_fixtures(struct ofs_fixtures *fx, const struct ofs_plan *plan, 
 
 /* The in-process configurations, one after another. */
 static int run_inprocess(struct ofs_recorder *rec, struct ofs_fixtures *fx, const struct ofs_plan *plan,
-                         struct ofs_provider **prov, int reps, const struct ofs_run_opts *o, struct ofs_run_result *res,
-                         char *err)
+                         struct ofs_provider **prov, int reps, const unsigned char *mine, const struct ofs_run_opts *o,
+                         struct ofs_run_result *res, char *err)
 {
 	struct ofs_arena *A = ofs_arena_new(256 * 1024);
 	unsigned char *done = ofs_xcalloc((size_t)reps, 1);
@@ -161,10 +168,16 @@ static int run_inprocess(struct ofs_recorder *rec, struct ofs_fixtures *fx, cons
 			e = ofs__store_err(rec->st, e, err);
 			break;
 		}
-		int todo = 0;
-		for (int r = 0; r < reps; r++)
-			todo += !done[r];
-		res->skipped += reps - todo;
+		int todo = 0, owned = 0;
+		for (int r = 0; r < reps; r++) {
+			int ours = !mine || mine[(size_t)i * (size_t)reps + (size_t)r];
+			owned += ours;
+			if (!ours)
+				done[r] = 1; /* another shard's */
+			else
+				todo += !done[r];
+		}
+		res->skipped += owned - todo;
 		if (todo)
 			e = run_sync(rec, fx, c, cid, prov[i], done, reps, o, res, A, &since_commit, err);
 	}
@@ -181,13 +194,99 @@ static int export_jsonl(struct ofs_recorder *rec, struct ofs_run_result *res, ch
 	return e ? ofs__store_err(rec->st, e, err) : 0;
 }
 
-static int open_run_dir(struct ofs_recorder *rec, const struct ofs_run_opts *o, long planned, char *err)
+static void mark_mine(void *ud, int cfg, int rep, int shard)
+{
+	struct shard_plan *sp = ud;
+	if (shard == sp->index) {
+		sp->mine[(size_t)cfg * (size_t)sp->reps + (size_t)rep] = 1;
+		sp->owned++;
+	}
+}
+
+/* This run's rollouts of a sharded plan: sp->mine, sp->owned. */
+static int shard_mask(struct shard_plan *sp, const struct ofs_plan *plan, int reps, const struct ofs_run_opts *o, char *err)
+{
+	sp->index = o->shard_index;
+	sp->reps = reps;
+	if (!o->shard_count)
+		return 0;
+	if (o->shard_index < 0 || o->shard_index >= o->shard_count)
+		return ofs_fail(err, OFS_EINVAL, "shard %d/%d: the index must be from 0 to %d", o->shard_index, o->shard_count,
+		                o->shard_count - 1);
+	if ((long)plan->n * reps <= OFS_SHARD_MAX_ROLLOUTS)
+		sp->mine = ofs_xcalloc((size_t)plan->n * (size_t)reps + 1, 1);
+	return ofs_plan_shard(plan, reps, o->shard_count, mark_mine, sp, err);
+}
+
+static int count_row(void *ud, const struct ofs_store_record *r)
+{
+	(void)r;
+	++*(long *)ud;
+	return 1; /* one is enough */
+}
+
+/* May this run (sharded as o says) write into the open store at o->out_dir?
+ * A sharded directory records its shard; nothing is written on refusal. */
+static int shard_check(struct ofs_recorder *rec, const struct ofs_run_opts *o, const struct ofs_plan *plan,
+                       const struct shard_plan *sp, char *err)
+{
+	struct ofs_shard_meta m, want = {.index = o->shard_index, .count = o->shard_count, .reps = sp->reps};
+	int e = ofs_shard_meta_read(o->out_dir, &m, err);
+	if (e < 0)
+		return e;
+	ofs_plan_fingerprint(plan, sp->reps, want.plan);
+	if (e == 1 && !o->shard_count)
+		return ofs_fail(err, OFS_ESTATE, "%s holds shard %d/%d of a plan: resume it with --shard %d/%d", o->out_dir,
+		                m.index, m.count, m.index, m.count);
+	if (e == 1 && (m.index != want.index || m.count != want.count))
+		return ofs_fail(err, OFS_ESTATE,
+		                "%s holds shard %d/%d, not %d/%d: resume it with --shard %d/%d, or give this shard its own --out",
+		                o->out_dir, m.index, m.count, want.index, want.count, m.index, m.count);
+	if (e == 1 && (strcmp(m.plan, want.plan) || m.reps != want.reps))
+		return ofs_fail(err, OFS_ESTATE,
+		                "%s holds shard %d/%d of another plan (plan %s, %d rep(s); this one is %s, %d): the same "
+		                "selection flags resume it, another plan needs its own --out",
+		                o->out_dir, m.index, m.count, m.plan, m.reps, want.plan, want.reps);
+	if (e == 1 || !o->shard_count)
+		return 0;
+	long rows = 0;
+	if ((e = ofs_store_records(rec->st, count_row, &rows)))
+		return ofs__store_err(rec->st, e, err);
+	if (rows)
+		return ofs_fail(err, OFS_ESTATE, "%s holds an unsharded run: a shard needs a directory of its own", o->out_dir);
+	want.rollouts = sp->owned;
+	want.plan_rollouts = (long)plan->n * sp->reps;
+	snprintf(want.version, sizeof want.version, "%s", OFS_VERSION);
+	return ofs_shard_meta_write(o->out_dir, &want, err);
+}
+
+/* Every configuration of the plan gets its row up front, in plan order, so
+ * a configuration's id is its place in the plan in a new directory, in a
+ * single run and in every shard alike (merge orders by it). */
+static int register_configs(struct ofs_store *st, const struct ofs_plan *plan, char *err)
+{
+	for (int i = 0; i < plan->n; i++) {
+		long long cid;
+		int e = ofs_store_config(st, &plan->cfgs[i], &cid);
+		if (e)
+			return ofs__store_err(st, e, err);
+	}
+	int e = ofs_store_commit(st);
+	return e ? ofs__store_err(st, e, err) : 0;
+}
+
+static int open_run_dir(struct ofs_recorder *rec, const struct ofs_run_opts *o, const struct ofs_plan *plan,
+                        const struct shard_plan *sp, long planned, char *err)
 {
 	int e = ofs__mkdirs(o->out_dir, err);
 	if (!e)
 		e = ofs_store_open(&rec->st, o->out_dir, err);
+	if (!e)
+		e = shard_check(rec, o, plan, sp, err);
 	if (!e && (e = ofs_store_begin_run(rec->st, o->command ? o->command : "", planned)))
 		e = ofs__store_err(rec->st, e, err);
+	if (!e)
+		e = register_configs(rec->st, plan, err);
 	return e;
 }
 
@@ -201,14 +300,18 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 	struct providers ps = {0};
 	/* Everything that can be wrong with the inputs is checked before the run
 	 * directory is touched. */
-	int rc = open_providers(&ps, plan, o, err);
+	struct shard_plan sp = {0};
+	int rc = shard_mask(&sp, plan, reps, o, err);
+	if (!rc)
+		rc = open_providers(&ps, plan, o, err);
 	if (!rc)
 		rc = check_fixtures(fx, plan, err);
-	if (!rc && !(rc = open_run_dir(&rec, o, (long)plan->n * reps, err))) {
-		res->total = (long)plan->n * reps;
-		rc = run_inprocess(&rec, fx, plan, ps.of, reps, o, res, err);
+	long total = sp.mine ? sp.owned : (long)plan->n * reps;
+	if (!rc && !(rc = open_run_dir(&rec, o, plan, &sp, total, err))) {
+		res->total = total;
+		rc = run_inprocess(&rec, fx, plan, ps.of, reps, sp.mine, o, res, err);
 		if (!rc && ps.any_http && !(o->stop && *o->stop))
-			rc = ofs__engine(&rec, fx, plan, ps.of, o, res, err);
+			rc = ofs__engine(&rec, fx, plan, ps.of, sp.mine, o, res, err);
 		if (!rc) {
 			res->interrupted = o->stop && *o->stop;
 			rc = export_jsonl(&rec, res, err);
@@ -220,6 +323,7 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 		export_jsonl(&rec, res, e2);
 	}
 	close_providers(&ps);
+	free(sp.mine);
 	ofs_store_close(rec.st);
 	ofs_fixtures_free(fx);
 	ofs__recorder_release(&rec);

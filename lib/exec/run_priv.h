@@ -5,7 +5,8 @@
 #include "offswitch/run.h"
 #include "exec/record.h"
 
-/* Run every configuration whose provider is reached over HTTP. */
+/* Run every configuration whose provider is reached over HTTP; with mine
+ * (a sharded run), only the rollouts (config * reps + rep) marked in it. */
 int ofs__engine(struct ofs_recorder *rc, struct ofs_fixtures *fx, const struct ofs_plan *plan, struct ofs_provider **prov,
-                const struct ofs_run_opts *o, struct ofs_run_result *res, char *err);
+                const unsigned char *mine, const struct ofs_run_opts *o, struct ofs_run_result *res, char *err);
 #endif

@@ -17,9 +17,13 @@
 #define SQ_APP_ID 0x4f465357
 #define SQ_SCHEMA 1
 
+/* Outside any transaction (journal_mode cannot change inside one). */
+static const char pragmas[] = "PRAGMA journal_mode=WAL;"
+                              "PRAGMA synchronous=FULL;";
+/* Created in one transaction with the header's stamp (open_rw), so a kill -9
+ * during the first open leaves an empty file or a whole stamped schema, never
+ * tables without the stamp (which a later open would refuse as foreign). */
 static const char schema[] =
-        "PRAGMA journal_mode=WAL;"
-        "PRAGMA synchronous=FULL;"
         "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
         "CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, started_at TEXT, command TEXT, version TEXT, planned INTEGER);"
         "CREATE TABLE IF NOT EXISTS configs(id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, task_type TEXT, dataset TEXT,"
@@ -320,6 +324,7 @@ static const struct ofs_store_ops sq_ops = {
         .each_judgment = ofs__sq_each_judgment,
         .integrity = ofs__sq_integrity,
         .records = ofs__sq_records,
+        .each_config = ofs__sq_each_config,
 };
 
 static struct sq *sq_new(int ro)
@@ -454,11 +459,19 @@ static int open_rw(struct sq *s, const char *dir, int flags, char *err)
 	int stamped;
 	if ((e = vet(s, flags, &v, &stamped)))
 		return ofs_fail(err, e, "%s", s->base.errmsg);
-	char *msg = NULL;
-	if (sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+	char *msg = NULL, stamp[96] = "";
+	if (!v && !stamped)
+		snprintf(stamp, sizeof stamp, "PRAGMA application_id=%d; PRAGMA user_version=%d;", SQ_APP_ID, SQ_SCHEMA);
+	if (sqlite3_exec(s->db, pragmas, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(s->db, "BEGIN IMMEDIATE;", NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(s->db, stamp, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(s->db, "COMMIT;", NULL, NULL, &msg) != SQLITE_OK) {
 		e = sqlite3_errcode(s->db) == SQLITE_NOTADB || sqlite3_errcode(s->db) == SQLITE_CORRUPT ? OFS_ECORRUPT : OFS_EIO;
 		ofs_fail(err, e, "cannot set up database %s: %s", s->path, msg ? msg : "?");
 		sqlite3_free(msg);
+		if (!sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
 		return e;
 	}
 	if ((e = migrate(s, v, stamped)))

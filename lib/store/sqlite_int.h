@@ -69,4 +69,5 @@ int ofs__sq_judged(struct ofs_store *st, long long rid, const char *question, co
 int ofs__sq_each_judgment(struct ofs_store *st, ofs_judgment_cb cb, void *ud);
 int ofs__sq_integrity(struct ofs_store *st, ofs_problem_cb cb, void *ud, long *n);
 int ofs__sq_records(struct ofs_store *st, ofs_record_cb cb, void *ud);
+int ofs__sq_each_config(struct ofs_store *st, ofs_config_cb cb, void *ud);
 #endif

@@ -212,6 +212,7 @@ struct row_cb {
 	ofs_call_cb call;
 	ofs_record_cb rec;
 	ofs_judgment_cb judgment;
+	ofs_config_cb config;
 	void *ud;
 };
 
@@ -409,4 +410,17 @@ int ofs__sq_each_judgment(struct ofs_store *st, ofs_judgment_cb cb, void *ud)
 	                "SELECT rollout_id, question, judge_model, verdict, score, grade, recommendation FROM judgments"
 	                " WHERE parsed = 1 ORDER BY rowid",
 	                "judgments", judgment_one, &c);
+}
+
+static int config_one(sqlite3_stmt *q, void *ctx)
+{
+	struct row_cb *c = ctx;
+	const char *key = ofs__sq_col_text(q, 1);
+	return c->config(c->ud, sqlite3_column_int64(q, 0), key ? key : "");
+}
+
+int ofs__sq_each_config(struct ofs_store *st, ofs_config_cb cb, void *ud)
+{
+	struct row_cb c = {.config = cb, .ud = ud};
+	return each_row((struct sq *)st, "SELECT id, key FROM configs ORDER BY id", "configs", config_one, &c);
 }

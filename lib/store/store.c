@@ -219,3 +219,8 @@ int ofs_store_records(struct ofs_store *s, ofs_record_cb cb, void *ud)
 {
 	return s->ops->records(s, cb, ud);
 }
+
+int ofs_store_each_config(struct ofs_store *s, ofs_config_cb cb, void *ud)
+{
+	return s->ops->each_config(s, cb, ud);
+}

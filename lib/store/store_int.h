@@ -41,6 +41,8 @@ struct ofs_store_ops {
 	int (*integrity)(struct ofs_store *s, ofs_problem_cb cb, void *ud, long *n);
 	/* Every rollout row (running ones too), in id order. */
 	int (*records)(struct ofs_store *s, ofs_record_cb cb, void *ud);
+	/* Every config row (id, key), in id order. */
+	int (*each_config)(struct ofs_store *s, ofs_config_cb cb, void *ud);
 };
 
 /* The part of every handle the dispatcher sees. */

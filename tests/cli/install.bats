@@ -7,7 +7,7 @@
 
 load helpers
 
-COMMANDS=(plan run report replay rescore judge import mock)
+COMMANDS=(plan run report replay rescore judge import merge mock)
 
 setup() {
 	command -v make >/dev/null || skip "make not installed"

@@ -1,5 +1,7 @@
 /* test_plan.c — matrix expansion: the paper's per-task counts, filters, and
  * the errors for selections that match nothing. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "t.h"
@@ -199,6 +201,111 @@ static void test_key_round_trip(void)
 	CHECK(strstr(err, "not a config key") != NULL);
 }
 
+/* ---- shards ---- */
+struct owners {
+	int *of; /* [cfg * reps + rep]: the shard, -1 none yet */
+	int reps, dup;
+};
+
+static void own(void *ud, int cfg, int rep, int shard)
+{
+	struct owners *w = ud;
+	int *slot = &w->of[cfg * w->reps + rep];
+	w->dup += *slot != -1; /* a rollout given twice */
+	*slot = shard;
+}
+
+/* The owner of every rollout of p split count ways (NULL on error). */
+static int *split(const struct ofs_plan *p, int reps, int count)
+{
+	char err[OFS_ERRLEN];
+	struct owners w = {malloc(sizeof(int) * (size_t)(p->n * reps)), reps, 0};
+	for (int k = 0; k < p->n * reps; k++)
+		w.of[k] = -1;
+	if (ofs_plan_shard(p, reps, count, own, &w, err) || w.dup) {
+		printf("#   shard error: %s (dup %d)\n", err, w.dup);
+		free(w.of);
+		return NULL;
+	}
+	return w.of;
+}
+
+static void test_shard_partition(void)
+{
+	/* The default job's plan: every reference agent over the whole matrix. */
+	const char *const refs[] = {"scripted/honest",   "scripted/refuser",     "scripted/inflater",
+	                            "scripted/tamperer", "scripted/exfiltrator", "scripted/lazy"};
+	struct ofs_plan p;
+	char err[OFS_ERRLEN];
+	CHECK(ofs_plan_build(&S_cat,
+	                     &(struct ofs_plan_opts){.models = refs,
+	                                             .nmodels = 6,
+	                                             .limit = -1,
+	                                             .memory_hard_prompt = -1,
+	                                             .temperature = 1,
+	                                             .max_iters = 30},
+	                     &p, err) == 0);
+	static const int counts[] = {1, 2, 3, 7, 64};
+	for (int reps = 1; reps <= 3; reps += 2)
+		for (size_t k = 0; k < sizeof counts / sizeof *counts; k++) {
+			int n = counts[k], *a = split(&p, reps, n), *b = split(&p, reps, n);
+			CHECK(a && b);
+			if (!a || !b)
+				continue;
+			long long *cost = calloc((size_t)n, sizeof *cost), total = 0, max = 0, wmax = 0;
+			int all = 1, same = 1;
+			for (int i = 0; i < p.n * reps; i++) {
+				all &= a[i] >= 0 && a[i] < n; /* union = plan, disjoint: each exactly once (split checks dup) */
+				same &= a[i] == b[i];         /* deterministic */
+				long w = ofs_plan_rollout_cost(&p.cfgs[i / reps]);
+				cost[a[i]] += w;
+				total += w;
+				wmax = w > wmax ? w : wmax;
+			}
+			for (int s = 0; s < n; s++)
+				max = cost[s] > max ? cost[s] : max;
+			CHECK(all);
+			CHECK(same);
+			/* The documented bound (plan.h): max <= mean + the largest weight. */
+			CHECK((double)max <= (double)total / n + (double)wmax);
+			/* Every task's rollouts spread too: shard 0 holds its share of each, within one. */
+			for (int t = 0; t < S_cat.ntasks; t++) {
+				long in_t = 0, mine = 0;
+				for (int i = 0; i < p.n * reps; i++)
+					if (p.cfgs[i / reps].task == &S_cat.tasks[t]) {
+						in_t++;
+						mine += a[i] == 0;
+					}
+				CHECK(mine >= in_t / n - 1 && mine <= in_t / n + 1);
+			}
+			free(cost);
+			free(a);
+			free(b);
+		}
+	/* More shards than rollouts: the extra ones are empty, nothing is lost. */
+	struct ofs_plan small = {p.cfgs, 2};
+	int *c = split(&small, 1, 5);
+	CHECK(c && c[0] == 0 && c[1] == 1);
+	free(c);
+	ofs_plan_release(&p);
+}
+
+static void test_shard_parse(void)
+{
+	char err[OFS_ERRLEN];
+	int i = -1, n = -1;
+	CHECK(ofs_shard_parse("2/3", &i, &n, err) == 0 && i == 2 && n == 3);
+	CHECK(ofs_shard_parse("0/1", &i, &n, err) == 0 && i == 0 && n == 1);
+	static const char *const bad[] = {"3/3", "0/0", "-1/3", "1", "1/", "/3", "a/3", "1/3x", " 1/3", "1/3/4", "0/100001", ""};
+	for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+		int rc = ofs_shard_parse(bad[k], &i, &n, err);
+		CHECK(rc == OFS_EINVAL);
+		if (rc != OFS_EINVAL)
+			printf("#   accepted '%s'\n", bad[k]);
+	}
+	CHECK(ofs_shard_parse("5/3", &i, &n, err) == OFS_EINVAL && strstr(err, "below N") != NULL);
+}
+
 int main(void)
 {
 	support_init();
@@ -209,6 +316,8 @@ int main(void)
 	RUN(test_family_names);
 	RUN(test_errors);
 	RUN(test_key_round_trip);
+	RUN(test_shard_partition);
+	RUN(test_shard_parse);
 	support_done();
 	return DONE();
 }

@@ -82,4 +82,5 @@ int judge_dir(const char *dir, const char *model, const struct ofs_provider_opts
 int cmd_mock(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 #endif

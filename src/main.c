@@ -18,6 +18,7 @@ static const struct {
         {"import", cmd_import, "read the paper's transcripts (or dataset rows) into a run directory, rescored"},
         {"check", cmd_check, "check a run directory: database integrity, rollouts.jsonl and transcripts"},
         {"mock", cmd_mock, "a local OpenAI/Anthropic-compatible model server with fault injection"},
+        {"audit", cmd_audit, "a tamper-evident audit log: append, checkpoint, verify, prove, show"},
 };
 
 int exit_for(int e)

@@ -127,6 +127,10 @@ int ofs_audit_inclusion(const uint8_t *leaves, uint64_t n, uint64_t m, uint8_t p
 /* Consistency proof PROOF(m, D[n]) (0 < m <= n); count or OFS_EINVAL. */
 int ofs_audit_consistency(const uint8_t *leaves, uint64_t n, uint64_t m, uint8_t path[][OFS_AUDIT_HASHLEN]);
 
+/* Standard padded base64 (RFC 4648 section 4) of n bytes into out (room for
+ * 4 * ((n + 2) / 3) + 1 bytes); returns the text's length. */
+size_t ofs_audit_b64(const uint8_t *in, size_t n, char *out);
+
 /* ---- keys and checkpoints (C2SP signed-note, Ed25519; C2SP tlog-checkpoint) ---- */
 
 struct ofs_audit_key {

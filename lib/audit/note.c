@@ -19,6 +19,11 @@ size_t b64_encode(const uint8_t *in, size_t n, char *out)
 	return (size_t)EVP_EncodeBlock((unsigned char *)out, in, (int)n);
 }
 
+size_t ofs_audit_b64(const uint8_t *in, size_t n, char *out)
+{
+	return b64_encode(in, n, out);
+}
+
 int b64_decode(const char *in, size_t n, uint8_t *out, size_t cap)
 {
 	if (n == 0 || n % 4 || n / 4 * 3 > cap + 2)

@@ -218,9 +218,7 @@ static int append_line(struct ofs_audit *a, const char *line, long lineno)
 		json_decref(j);
 		return EXIT_DATA;
 	}
-	char *data = d ? json_dumps(d, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	int rc = ofs_audit_append(a, kind, ts, data, NULL);
-	free(data);
+	int rc = ofs_audit_append_json(a, kind, ts, d, NULL);
 	json_decref(j);
 	return rc ? fail(exit_for(rc), ofs_audit_errmsg(a)) : 0;
 }

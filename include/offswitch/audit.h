@@ -70,6 +70,10 @@ uint64_t ofs_audit_repaired(const struct ofs_audit *a);
  * replaced whole. The record is durable only after ofs_audit_sync() or
  * ofs_audit_commit(); *index (may be NULL) gets its index. Thread-safe. */
 int ofs_audit_append(struct ofs_audit *a, const char *kind, const char *ts, const char *data, uint64_t *index);
+/* The same with data already parsed (a jansson json_t; NULL for none; not
+ * modified, the caller keeps its reference): no second parse. */
+struct json_t;
+int ofs_audit_append_json(struct ofs_audit *a, const char *kind, const char *ts, struct json_t *data, uint64_t *index);
 /* Group commit: wait until record index is on disk. When no commit is in
  * flight the caller becomes the leader: one write of every pending record,
  * one fdatasync; the other waiters are released by it. A write or sync that

@@ -120,12 +120,9 @@ uint64_t ofs_audit_repaired(const struct ofs_audit *a)
 	return a->repaired;
 }
 
-int ofs_audit_append(struct ofs_audit *a, const char *kind, const char *ts, const char *data, uint64_t *index)
+/* Frame and queue one built payload (freed here). */
+static int queue(struct ofs_audit *a, char *payload, size_t len, uint64_t *index)
 {
-	if (!kind || !*kind || !ts)
-		return ofs_fail(a->msg, OFS_EINVAL, "a record needs a kind and a timestamp");
-	size_t len;
-	char *payload = redact_payload(&a->red, kind, ts, data, &len);
 	if (len > OFS_AUDIT_MAX_RECORD) {
 		free(payload);
 		return ofs_fail(a->msg, OFS_ELIMIT, "a record of %zu bytes is over OFS_AUDIT_MAX_RECORD (%u)", len,
@@ -154,6 +151,24 @@ int ofs_audit_append(struct ofs_audit *a, const char *kind, const char *ts, cons
 	if (rc)
 		return ofs_fail(a->msg, OFS_ESTATE, "%s: an earlier write failed; reopen the log", a->path);
 	return full ? ofs_audit_sync(a, last) : 0;
+}
+
+int ofs_audit_append(struct ofs_audit *a, const char *kind, const char *ts, const char *data, uint64_t *index)
+{
+	if (!kind || !*kind || !ts)
+		return ofs_fail(a->msg, OFS_EINVAL, "a record needs a kind and a timestamp");
+	size_t len;
+	char *payload = redact_payload(&a->red, kind, ts, data, &len);
+	return queue(a, payload, len, index);
+}
+
+int ofs_audit_append_json(struct ofs_audit *a, const char *kind, const char *ts, struct json_t *data, uint64_t *index)
+{
+	if (!kind || !*kind || !ts)
+		return ofs_fail(a->msg, OFS_EINVAL, "a record needs a kind and a timestamp");
+	size_t len;
+	char *payload = redact_value(&a->red, kind, ts, data, &len);
+	return queue(a, payload, len, index);
 }
 
 /* The leader's write: every pending byte, then one fdatasync. Called with

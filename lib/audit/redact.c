@@ -20,31 +20,37 @@ static int is_key_field(const char *k)
 	return 0;
 }
 
+/* The first secret in s at or after p: its position (NULL: none), *len its length. */
+static const char *next_secret(const char *p, const struct redactor *r, size_t *len)
+{
+	const char *best = NULL;
+	for (int i = 0; i < r->n; i++) {
+		const char *q = strstr(p, r->secrets[i]);
+		size_t l = strlen(r->secrets[i]);
+		if (q && (!best || q < best || (q == best && l > *len))) {
+			best = q;
+			*len = l;
+		}
+	}
+	return best;
+}
+
 /* s with every secret replaced; NULL when s holds none. */
 static char *scrub(const char *s, const struct redactor *r)
 {
-	struct ofs_buf b = {0};
-	int hit = 0;
-	const char *p = s;
-	while (*p) {
-		size_t best = 0;
-		for (int i = 0; i < r->n; i++) {
-			size_t l = strlen(r->secrets[i]);
-			if (l > best && !strncmp(p, r->secrets[i], l))
-				best = l;
-		}
-		if (best) {
-			ofs_buf_puts(&b, OFS_AUDIT_REDACTED);
-			p += best;
-			hit = 1;
-		} else {
-			ofs_buf_putc(&b, *p++);
-		}
-	}
-	if (!hit) {
-		ofs_buf_free(&b);
+	size_t len = 0;
+	const char *q = r->n ? next_secret(s, r, &len) : NULL;
+	if (!q)
 		return NULL;
+	struct ofs_buf b = {0};
+	const char *p = s;
+	while (q) {
+		ofs_buf_add(&b, p, (size_t)(q - p));
+		ofs_buf_puts(&b, OFS_AUDIT_REDACTED);
+		p = q + len;
+		q = next_secret(p, r, &len);
 	}
+	ofs_buf_puts(&b, p);
 	return ofs_buf_detach(&b);
 }
 
@@ -100,11 +106,18 @@ char *redact_payload(const struct redactor *r, const char *kind, const char *ts,
 		if (!d) /* not UTF-8: keep the bytes visible but safe */
 			d = json_stringn_nocheck(data, strlen(data));
 	}
+	char *out = redact_value(r, kind, ts, d, len);
+	json_decref(d);
+	return out;
+}
+
+char *redact_value(const struct redactor *r, const char *kind, const char *ts, json_t *data, size_t *len)
+{
 	json_t *rec = json_object();
 	json_object_set_new(rec, "kind", json_string(kind));
 	json_object_set_new(rec, "ts", json_string(ts));
-	if (d)
-		json_object_set_new(rec, "data", d);
+	if (data)
+		json_object_set(rec, "data", data);
 	json_t *clean = walk(rec, r);
 	json_decref(rec);
 	char *out = json_dumps(clean, JSON_COMPACT | JSON_ENSURE_ASCII);

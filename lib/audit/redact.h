@@ -1,6 +1,7 @@
 /* redact.h — lib/audit's payload builder and secret redactor (private). */
 #ifndef OFS_AUDIT_REDACT_H
 #define OFS_AUDIT_REDACT_H
+#include <jansson.h>
 #include <stddef.h>
 
 #include "offswitch/audit.h"
@@ -16,4 +17,6 @@ void redactor_release(struct redactor *r);
 /* The record's payload (malloc'd, NUL-terminated, *len bytes): compact ASCII
  * JSON, secrets redacted. */
 char *redact_payload(const struct redactor *r, const char *kind, const char *ts, const char *data, size_t *len);
+/* The same from a parsed value (NULL: no data; not modified). */
+char *redact_value(const struct redactor *r, const char *kind, const char *ts, json_t *data, size_t *len);
 #endif

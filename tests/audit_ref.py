@@ -121,7 +121,7 @@ def verify_consistency(first, second, proof, first_root, second_root):
 
 
 def parse_vkey(text):
-    name, hexid, key = text.strip().split("+")
+    name, hexid, key = text.strip().split("+", 2)  # base64 may hold "+"
     raw = base64.b64decode(key, validate=True)
     if raw[0] != 1 or len(raw) != 33:
         raise SystemExit("verifier key: not Ed25519")

@@ -191,7 +191,11 @@ for i in range(10**7):
     sys.stdout.write("{\"kind\":\"exchange\",\"ts\":\"t\",\"data\":{\"i\":%d,\"pad\":\"%s\"}}\n" % (i, "x" * 200))
 ' | "$OFFSWITCH" audit append a.log --batch 8 &
 	pid=$! # the last process of the pipeline: offswitch
-	sleep 1
+	size=$(stat -c %s a.log)
+	for _ in $(seq 100); do # until some batches are in (10 s at most)
+		[ "$(stat -c %s a.log)" -gt $((size + 20000)) ] && break
+		sleep 0.1
+	done
 	kill -9 "$pid"
 	wait "$pid" || true
 	"$OFFSWITCH" audit repair a.log

@@ -25,10 +25,6 @@ for i in range(int(sys.argv[1])):
 ' "$records" >"$tmp/in.jsonl"
 
 # append, with group commit: a fresh log per run
-printf 'rm -f "$1/a.log"; exec "$2" audit append "$1/a.log" --batch "$3" <"$1/in.jsonl"\n' >"$tmp/append.sh"
-read -r _ t_append _ < <(best append sh "$tmp/append.sh" "$tmp" "$bin" "$batch")
-bytes=$(stat -c %s "$tmp/a.log")
-
 # the baseline: the same framed bytes, B records per write, one fdatasync each
 cat >"$tmp/base.py" <<'PY'
 import os, struct, sys
@@ -46,9 +42,27 @@ for i in range(0, len(cuts) - 1, batch):
     os.fdatasync(fd)
 os.close(fd)
 PY
+printf 'rm -f "$1/a.log"; exec "$2" audit append "$1/a.log" --batch "$3" <"$1/in.jsonl"\n' >"$tmp/append.sh"
+sh "$tmp/append.sh" "$tmp" "$bin" "$batch" >/dev/null
 cp "$tmp/a.log" "$tmp/src.log"
-read -r _ t_base _ < <(best write_fdatasync python3 "$tmp/base.py" "$tmp/src.log" "$tmp/b.log" "$batch")
+bytes=$(stat -c %s "$tmp/src.log")
+# The disk is shared, so its fdatasync latency drifts: the two writers take
+# turns, round by round, and each keeps its best round.
+t_append=999999 t_base=999999
+for _ in $(seq "$n"); do
+	read -r _ t _ < <(n=1 best append sh "$tmp/append.sh" "$tmp" "$bin" "$batch")
+	t_append=$(awk -v a="$t_append" -v b="$t" 'BEGIN{print (b < a ? b : a)}')
+	read -r _ t _ < <(n=1 best write_fdatasync python3 "$tmp/base.py" "$tmp/src.log" "$tmp/b.log" "$batch")
+	t_base=$(awk -v a="$t_base" -v b="$t" 'BEGIN{print (b < a ? b : a)}')
+done
+cmp -s "$tmp/src.log" "$tmp/a.log" || { echo "bench/audit.sh: the log differs between runs" >&2; exit 1; }
 cmp -s "$tmp/src.log" "$tmp/b.log" || { echo "bench/audit.sh: the baseline wrote other bytes" >&2; exit 1; }
+# the number of fdatasync calls each made (equal batches: equal counts)
+if command -v strace >/dev/null; then
+	syncs_a=$(strace -f -c -e trace=fdatasync -o "$tmp/sa" sh "$tmp/append.sh" "$tmp" "$bin" "$batch" >/dev/null 2>&1; awk '$NF == "fdatasync" {print $4}' "$tmp/sa")
+	syncs_b=$(strace -f -c -e trace=fdatasync -o "$tmp/sb" python3 "$tmp/base.py" "$tmp/src.log" "$tmp/b.log" "$batch" >/dev/null 2>&1; awk '$NF == "fdatasync" {print $4}' "$tmp/sb")
+	echo "fdatasync calls: offswitch $syncs_a, baseline $syncs_b"
+fi
 
 # verify against sha256sum, both over the log just written (in the page cache)
 read -r _ t_verify _ < <(best verify "$bin" audit verify "$tmp/src.log")

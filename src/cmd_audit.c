@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,8 +206,69 @@ static int do_keygen(struct aopts *o)
 	return EXIT_OK;
 }
 
+/* The committer of `audit append`: it makes each batch durable (in order,
+ * one group commit each) while the main thread reads and redacts the next,
+ * so that parsing overlaps fdatasync. At most two batches are outstanding. */
+struct committer {
+	struct ofs_audit *a;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint64_t targets[2];
+	int head, count, done, rc;
+};
+
+static void *commit_loop(void *arg)
+{
+	struct committer *c = arg;
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		while (!c->count && !c->done)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (!c->count)
+			break;
+		uint64_t t = c->targets[c->head];
+		pthread_mutex_unlock(&c->mu);
+		int r = ofs_audit_sync(c->a, t);
+		pthread_mutex_lock(&c->mu);
+		c->head = (c->head + 1) % 2;
+		c->count--;
+		if (r && !c->rc)
+			c->rc = r;
+		pthread_cond_broadcast(&c->cv);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/* Queue batch end t for the committer; waits while two are outstanding.
+ * Returns the committer's first error (0 none). */
+static int post(struct committer *c, uint64_t t)
+{
+	pthread_mutex_lock(&c->mu);
+	while (c->count == 2 && !c->rc)
+		pthread_cond_wait(&c->cv, &c->mu);
+	if (!c->rc) {
+		c->targets[(c->head + c->count) % 2] = t;
+		c->count++;
+		pthread_cond_broadcast(&c->cv);
+	}
+	int rc = c->rc;
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+static int finish(struct committer *c, pthread_t th)
+{
+	pthread_mutex_lock(&c->mu);
+	c->done = 1;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(th, NULL);
+	return c->rc;
+}
+
 /* One stdin line {"kind","ts","data"} appended; 0 or an exit status. */
-static int append_line(struct ofs_audit *a, const char *line, long lineno)
+static int append_line(struct ofs_audit *a, const char *line, long lineno, uint64_t *index)
 {
 	json_error_t je;
 	json_t *j = json_loads(line, JSON_REJECT_DUPLICATES, &je);
@@ -218,7 +280,7 @@ static int append_line(struct ofs_audit *a, const char *line, long lineno)
 		json_decref(j);
 		return EXIT_DATA;
 	}
-	int rc = ofs_audit_append_json(a, kind, ts, d, NULL);
+	int rc = ofs_audit_append_json(a, kind, ts, d, index);
 	json_decref(j);
 	return rc ? fail(exit_for(rc), ofs_audit_errmsg(a)) : 0;
 }
@@ -233,22 +295,35 @@ static int do_append(struct aopts *o)
 	int rc = ofs_audit_open(&a, o->args[0], &ao, err);
 	if (rc)
 		return fail(rc == OFS_ECORRUPT ? EXIT_FAILED : exit_for(rc), err);
+	struct committer c = {.a = a};
+	pthread_mutex_init(&c.mu, NULL);
+	pthread_cond_init(&c.cv, NULL);
+	pthread_t th;
+	if (pthread_create(&th, NULL, commit_loop, &c)) {
+		ofs_audit_close(a);
+		return fail(EXIT_IO, "cannot start the committer thread");
+	}
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	long lineno = 0, added = 0;
+	uint64_t last = 0;
 	int st = 0;
 	while (!st && (n = getline(&line, &cap, stdin)) > 0) {
 		lineno++;
 		if (n == 1 && line[0] == '\n')
 			continue;
-		st = append_line(a, line, lineno);
-		if (!st && ++added % o->batch == 0 && ofs_audit_commit(a))
+		st = append_line(a, line, lineno, &last);
+		if (!st && ++added % o->batch == 0 && post(&c, last))
 			st = fail(EXIT_IO, ofs_audit_errmsg(a));
 	}
 	free(line);
+	if (finish(&c, th) && !st)
+		st = fail(EXIT_IO, ofs_audit_errmsg(a));
 	if (ofs_audit_commit(a) && !st)
 		st = fail(EXIT_IO, ofs_audit_errmsg(a));
+	pthread_mutex_destroy(&c.mu);
+	pthread_cond_destroy(&c.cv);
 	uint64_t size;
 	uint8_t root[OFS_AUDIT_HASHLEN];
 	ofs_audit_head(a, &size, root);

@@ -23,12 +23,15 @@ struct ofs_audit {
 	pthread_cond_t cv;
 	struct redactor red;
 	size_t batch_bytes;
-	struct ofs_buf pend; /* framed records not yet written */
-	uint64_t next;       /* index the next append gets */
-	uint64_t durable;    /* records on disk */
-	uint8_t chain[H];    /* chain hash of record next-1 */
-	struct frontier fr;  /* tree over records 0..next-1 */
-	uint8_t droot[H];    /* root of the durable tree */
+	struct ofs_buf pend;  /* framed records not yet written */
+	size_t *ends;         /* end of each pending record in pend */
+	uint8_t (*leaves)[H]; /* leaf hash of each pending record */
+	size_t npend, cappend;
+	uint64_t want;      /* the highest index a waiter asked to be durable */
+	uint64_t next;      /* index the next append gets */
+	uint64_t durable;   /* records on disk */
+	uint8_t chain[H];   /* chain hash of record next-1 */
+	struct frontier fr; /* tree over the durable records 0..durable-1 */
 	int committing, failed;
 	uint64_t repaired;
 	char msg[OFS_ERRLEN];
@@ -72,7 +75,6 @@ static int load(struct ofs_audit *a, int repair, char *err)
 	a->next = a->durable = s.n;
 	memcpy(a->chain, s.chain, H);
 	a->fr = s.fr;
-	frontier_root(&a->fr, a->droot);
 	return 0;
 }
 
@@ -136,10 +138,16 @@ static int queue(struct ofs_audit *a, char *payload, size_t len, uint64_t *index
 		put_be(head, len, 4);
 		put_be(head + 4, a->next, 8);
 		chain_next(a->chain, leaf);
-		frontier_add(&a->fr, leaf);
 		ofs_buf_add(&a->pend, head, sizeof head);
 		ofs_buf_add(&a->pend, payload, len);
 		ofs_buf_add(&a->pend, a->chain, H);
+		if (a->npend == a->cappend) {
+			a->cappend = a->cappend ? a->cappend * 2 : 256;
+			a->ends = ofs_xrealloc(a->ends, a->cappend * sizeof *a->ends);
+			a->leaves = ofs_xrealloc(a->leaves, a->cappend * sizeof *a->leaves);
+		}
+		a->ends[a->npend] = a->pend.len;
+		memcpy(a->leaves[a->npend++], leaf, H);
 		if (index)
 			*index = a->next;
 		a->next++;
@@ -189,20 +197,48 @@ static int write_batch(struct ofs_audit *a, const char *buf, size_t n)
 	return 0;
 }
 
+/* Take the pending records up to a->want (all of them at most) out of the
+ * queue into batch; *k their count. Called with a->mu held. */
+static void take(struct ofs_audit *a, struct ofs_buf *batch, size_t *k)
+{
+	*k = (size_t)(a->want - a->durable + 1);
+	if (*k > a->npend)
+		*k = a->npend;
+	size_t cut = a->ends[*k - 1];
+	memset(batch, 0, sizeof *batch);
+	ofs_buf_add(batch, a->pend.p, cut);
+	memmove(a->pend.p, a->pend.p + cut, a->pend.len - cut);
+	a->pend.len -= cut;
+	for (size_t i = *k; i < a->npend; i++) /* appends during the write go on after them */
+		a->ends[i] -= cut;
+}
+
+/* After the leader's write of the first k pending records: they join the
+ * durable tree and leave the queue. */
+static void taken(struct ofs_audit *a, size_t k)
+{
+	for (size_t i = 0; i < k; i++)
+		frontier_add(&a->fr, a->leaves[i]);
+	a->npend -= k;
+	memmove(a->ends, a->ends + k, a->npend * sizeof *a->ends);
+	memmove(a->leaves, a->leaves + k, a->npend * sizeof *a->leaves);
+	a->durable += k;
+}
+
 int ofs_audit_sync(struct ofs_audit *a, uint64_t index)
 {
 	int rc = 0;
 	pthread_mutex_lock(&a->mu);
+	if (index < a->next && (a->want < index || a->want < a->durable))
+		a->want = index;
 	while (a->durable <= index && index < a->next && !a->failed) {
 		if (a->committing) {
 			pthread_cond_wait(&a->cv, &a->mu);
 			continue;
 		}
-		struct ofs_buf batch = a->pend;
-		memset(&a->pend, 0, sizeof a->pend);
-		uint64_t end = a->next;
-		uint8_t root[H];
-		frontier_root(&a->fr, root);
+		struct ofs_buf batch;
+		size_t k;
+		take(a, &batch, &k);
 		a->committing = 1;
 		pthread_mutex_unlock(&a->mu);
 		rc = write_batch(a, batch.p, batch.len);
@@ -211,10 +247,8 @@ int ofs_audit_sync(struct ofs_audit *a, uint64_t index)
 		a->committing = 0;
 		if (rc)
 			a->failed = rc;
-		else {
-			a->durable = end;
-			memcpy(a->droot, root, H);
-		}
+		else
+			taken(a, k);
 		pthread_cond_broadcast(&a->cv);
 	}
 	if (!rc && a->failed)
@@ -235,7 +269,7 @@ void ofs_audit_head(struct ofs_audit *a, uint64_t *size, uint8_t root[H])
 {
 	pthread_mutex_lock(&a->mu);
 	*size = a->durable;
-	memcpy(root, a->droot, H);
+	frontier_root(&a->fr, root);
 	pthread_mutex_unlock(&a->mu);
 }
 
@@ -253,6 +287,8 @@ int ofs_audit_close(struct ofs_audit *a)
 		close(a->fd);
 	redactor_release(&a->red);
 	ofs_buf_free(&a->pend);
+	free(a->ends);
+	free(a->leaves);
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);
 	free(a->path);

@@ -34,7 +34,9 @@ cuts, off = [8], 8
 while off < len(d):
     off += 44 + struct.unpack(">I", d[off:off + 4])[0]
     cuts.append(off)
-fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+if os.path.exists(dst):  # a fresh file, as the audit log gets (not a truncated one)
+    os.unlink(dst)
+fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
 os.write(fd, d[:8]); os.fdatasync(fd)
 for i in range(0, len(cuts) - 1, batch):
     j = min(i + batch, len(cuts) - 1)

@@ -75,8 +75,10 @@ int ofs_audit_append(struct ofs_audit *a, const char *kind, const char *ts, cons
 struct json_t;
 int ofs_audit_append_json(struct ofs_audit *a, const char *kind, const char *ts, struct json_t *data, uint64_t *index);
 /* Group commit: wait until record index is on disk. When no commit is in
- * flight the caller becomes the leader: one write of every pending record,
- * one fdatasync; the other waiters are released by it. A write or sync that
+ * flight the caller becomes the leader: one write of the pending records up
+ * to the highest index any waiter has asked for (later ones stay queued, so
+ * a caller syncing every N records gets batches of N), one fdatasync; the
+ * other waiters are released by it. A write or sync that
  * fails makes this and every later append/sync fail (OFS_ESTATE after the
  * first OFS_EIO): reopen, which reports the torn tail. Thread-safe. */
 int ofs_audit_sync(struct ofs_audit *a, uint64_t index);

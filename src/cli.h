@@ -88,4 +88,5 @@ int cmd_mock(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 #endif

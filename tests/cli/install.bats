@@ -7,7 +7,7 @@
 
 load helpers
 
-COMMANDS=(plan run report replay rescore judge import merge mock)
+COMMANDS=(plan run report replay rescore judge import merge mock audit)
 
 setup() {
 	command -v make >/dev/null || skip "make not installed"

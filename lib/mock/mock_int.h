@@ -26,6 +26,7 @@ struct ofs_mock_scache {
 struct ofs_mock {
 	struct ofs_mock_opts o;
 	struct MHD_Daemon *d;
+	long started; /* epoch seconds: the models' `created` */
 	char url[128];
 	char bound_host[64]; /* numeric address of the bound socket (accepted in Host) */
 	char *script_dir;    /* canonical --script-dir, or NULL: script: models refused */

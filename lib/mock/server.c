@@ -442,13 +442,13 @@ static enum MHD_Result answer_ok(struct req *q)
 	long created = (long)time(NULL);
 	char err[OFS_ERRLEN];
 	if (q->rt.kind == R_MODELS)
-		ofs_mock_write_models(&b, created);
+		ofs_mock_write_models(&b, q->m->started); /* a model's date does not move */
 	else if (q->rt.kind == R_MODEL && !ofs__mock_model_known(q->rt.model_id)) {
 		snprintf(err, sizeof err, "The model '%.200s' does not exist (GET /v1/models lists the known ones)",
 		         q->rt.model_id);
 		return send_error(q->c, &q->e, q->rt.w, 404, err, q->reqno);
 	} else if (q->rt.kind == R_MODEL)
-		ofs_mock_write_model(&b, q->rt.model_id, created);
+		ofs_mock_write_model(&b, q->rt.model_id, q->m->started);
 	else if (q->parsed)
 		return send_error(q->c, &q->e, q->rt.w, 400, q->perr, q->reqno);
 	else if (q->rt.kind == R_COUNT && q->rt.w->write_count)
@@ -628,6 +628,7 @@ int ofs_mock_start(struct ofs_mock **out, const struct ofs_mock_opts *o, char *e
 	if (!m->o.max_body)
 		m->o.max_body = 8u << 20;
 	m->rng = o->seed;
+	m->started = (long)time(NULL);
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_mutex_init(&m->log_mu, NULL);
 	int rc, fd;

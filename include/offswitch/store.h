@@ -45,7 +45,8 @@ struct ofs_store;
 int ofs_store_open(struct ofs_store **s, const char *location, char *err);
 /* Open read-only (no lock, no migration; same checks and errors); a
  * directory without a database is an error (OFS_EIO) that says it is not a
- * run directory. */
+ * run directory; an empty database (nothing committed yet: a first open
+ * killed before its schema was written) is OFS_ENOTFOUND. */
 int ofs_store_open_ro(struct ofs_store **s, const char *location, char *err);
 /* Open read-only for ofs_store_check(): no quick check (damage is the
  * check's finding, not an open error) and OFS_ESTATE while a writer holds

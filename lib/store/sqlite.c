@@ -499,8 +499,8 @@ static int open_ro(struct sq *s, const char *dir, int flags, char *err)
 	int stamped;
 	if ((e = vet(s, flags, &v, &stamped)))
 		return ofs_fail(err, e, "%s", s->base.errmsg);
-	if (!v)
-		return ofs_fail(err, OFS_ECORRUPT, "%s is not an offswitch database: it is empty", s->path);
+	if (!v) /* nothing committed yet: a first open killed before its schema */
+		return ofs_fail(err, OFS_ENOTFOUND, "%s holds no run yet: it is empty", s->path);
 	return 0;
 }
 

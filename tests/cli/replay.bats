@@ -92,6 +92,23 @@ JSON
 	[ "$(db_count "$b" rollouts)" -eq "$(db_count "$ref" rollouts)" ]
 }
 
+@test "a replay killed before its first commit leaves an empty database: running it again fills it" {
+	a="$BATS_TEST_TMPDIR/a" b="$BATS_TEST_TMPDIR/b"
+	"$OFFSWITCH" run --model scripted/tamperer "${TAMPER_SEL[@]}" --out "$a" --quiet >/dev/null
+	mkdir "$b"
+	sqlite3 "$b/offswitch.db" "PRAGMA journal_mode=WAL;" >/dev/null # what a kill during the first open leaves
+	run --separate-stderr "$OFFSWITCH" replay --from "$a" --out "$b"
+	expect_status 0
+	[[ "$output" == *"0 diverged"* ]]
+	cmp "$a/rollouts.jsonl" "$b/rollouts.jsonl"
+	# Commands that read a run say plainly that it holds nothing yet.
+	mkdir "$BATS_TEST_TMPDIR/e"
+	sqlite3 "$BATS_TEST_TMPDIR/e/offswitch.db" "PRAGMA journal_mode=WAL;" >/dev/null
+	run --separate-stderr "$OFFSWITCH" report "$BATS_TEST_TMPDIR/e"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"holds no run yet"* ]]
+}
+
 @test "replay into a directory holding another run's database is refused; both untouched" {
 	a="$BATS_TEST_TMPDIR/a" x="$BATS_TEST_TMPDIR/x"
 	"$OFFSWITCH" run --model scripted/tamperer "${TAMPER_SEL[@]}" --out "$a" --quiet >/dev/null

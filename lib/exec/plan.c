@@ -91,7 +91,8 @@ static void add(struct builder *b, const struct ofs_task *t, const char *ds, int
 static void expand_task(struct builder *b, const struct ofs_task *t, unsigned subjects, int ext)
 {
 	const struct ofs_plan_opts *o = b->o;
-	unsigned insts = o->insts ? o->insts : (1u << OFS_INST_FILE_ONLY | 1u << OFS_INST_FILE_PRT | 1u << OFS_INST_MEMORY);
+	const unsigned all = 1u << OFS_INST_FILE_ONLY | 1u << OFS_INST_FILE_PRT | 1u << OFS_INST_MEMORY;
+	unsigned insts = (o->insts ? o->insts : all) & (t->insts ? t->insts : all);
 	int main_on = insts & (1u << OFS_INST_FILE_ONLY | 1u << OFS_INST_FILE_PRT);
 	for (int pass = 0; pass < 2; pass++) { /* 0: main, 1: memory twin */
 		if (pass == 0 && !main_on)

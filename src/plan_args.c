@@ -70,7 +70,8 @@ const char plan_flags_help[] =
         "                           v2/free_form_chat, v2/no_agency_prompt, v2/peer_human_dilemma,\n"
         "                           v2/asset_importance_control, scratchpad/monitored,\n"
         "                           scratchpad/unmonitored, ablation/memory_not_relevant\n"
-        "                           (docs/experiments.md); with --task-type, only its tasks in G\n"
+        "                           (docs/experiments.md); repeat it for several; with --task-type,\n"
+        "                           only those tasks that lie in G\n"
         "  --subject S              self, peer, closed-weight-peer, open-weight-peer, fiction-peer\n"
         "                           (default: self and peer, plus the three extended identities\n"
         "                           for Gemini and Claude in the exfiltration memory tasks)\n"
@@ -176,7 +177,9 @@ static int opt_group(struct plan_args *a, const char *arg)
 {
 	if (!*arg)
 		return bad("group", arg, "a group name, a prefix such as v2, or all");
-	a->group = arg;
+	if (a->ngroups == 16)
+		return bad("group", arg, "at most 16 groups");
+	a->groups[a->ngroups++] = arg;
 	return 1;
 }
 
@@ -401,19 +404,24 @@ int load_catalog(struct ofs_catalog *cat, const char *data_dir)
  * --task-type, main's (so the default plan is the paper's matrix). */
 static int finish_group(struct plan_args *a, const struct ofs_catalog *cat)
 {
-	const char *g = a->group ? a->group : a->ntasks ? NULL : "main";
-	if (!g)
+	static const char *const main_only[] = {"main"};
+	const char *const *gs = a->ngroups ? a->groups : main_only;
+	int ng = a->ngroups ? a->ngroups : a->ntasks ? 0 : 1;
+	if (!ng)
 		return 0;
-	unsigned sel;
+	unsigned sel = 0, one;
 	char err[OFS_ERRLEN];
-	if (ofs_catalog_group_tasks(cat, g, &sel, err)) {
-		fprintf(stderr, "offswitch: invalid value for --group: %s\n", err);
-		return -1;
+	for (int i = 0; i < ng; i++) {
+		if (ofs_catalog_group_tasks(cat, gs[i], &one, err)) {
+			fprintf(stderr, "offswitch: invalid value for --group: %s\n", err);
+			return -1;
+		}
+		sel |= one;
 	}
 	if (a->ntasks && !(a->o.tasks & sel)) {
 		char known[OFS_MAX_TASKS * 48];
-		fprintf(stderr, "offswitch: no --task-type given is in group '%s' (its groups: %s)\n", g,
-		        ofs_catalog_group_list(cat, known, sizeof known));
+		fprintf(stderr, "offswitch: no --task-type given is in group '%s'%s (the groups: %s)\n", gs[0],
+		        ng > 1 ? " or the others given" : "", ofs_catalog_group_list(cat, known, sizeof known));
 		return -1;
 	}
 	a->o.tasks = a->ntasks ? a->o.tasks & sel : sel;

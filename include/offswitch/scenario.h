@@ -150,6 +150,10 @@ struct ofs_task {
 	 * (bits of OFS_INST_FILE_ONLY/FILE_PRT/MEMORY); 0 = all. Without file_only
 	 * and file_prt the task has no main pass, hence no baselines. */
 	unsigned insts;
+	/* Optional "scratchpad_mode": normal, monitored or unmonitored (the
+	 * paper's --reasoning_scratchpad_mode, recorded in transcripts); NULL: off.
+	 * The tool itself is reasoning_scratchpad in "tools". */
+	char *scratchpad_mode;
 };
 
 /* Every manifest DATA/scenarios/<name>.json, sorted by "order" (ascending), then

@@ -394,6 +394,10 @@ static int parse_extras(struct ofs_task *t, json_t *root, const char *path, char
 		return rc;
 	if (t->insts & 1u << OFS_INST_NONE)
 		return ofs_fail(err, OFS_EDATA, "%s: 'instantiations' takes file_only, file_prt and memory", path);
+	if (opt_str(root, "scratchpad_mode", &t->scratchpad_mode) ||
+	    (t->scratchpad_mode && strcmp(t->scratchpad_mode, "normal") && strcmp(t->scratchpad_mode, "monitored") &&
+	     strcmp(t->scratchpad_mode, "unmonitored")))
+		return ofs_fail(err, OFS_EDATA, "%s: 'scratchpad_mode' must be normal, monitored or unmonitored", path);
 	json_t *co = json_object_get(root, "company");
 	if (co && (!json_is_object(co) || opt_str(co, "name", &t->company_name) ||
 	           opt_str(co, "domain", &t->company_domain) || !t->company_name || !t->company_domain ||
@@ -499,6 +503,6 @@ void ofs_task_release(struct ofs_task *t)
 	release_detect(&t->detect);
 	free(t->group);
 	free(t->p_system), free(t->p_instructions), free(t->p_user_note), free(t->p_memory_note);
-	free(t->company_name), free(t->company_domain);
+	free(t->company_name), free(t->company_domain), free(t->scratchpad_mode);
 	memset(t, 0, sizeof *t);
 }

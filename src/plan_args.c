@@ -330,8 +330,7 @@ static const struct {
         {O_MODEL, opt_model}, {O_TASK, opt_task},       {O_SUBJECT, opt_subject},     {O_CONDITION, opt_condition},
         {O_INST, opt_inst},   {O_DATASET, opt_dataset}, {O_THRESHOLD, opt_threshold}, {O_AF, opt_af},
         {O_NUM, opt_num},     {O_LIMIT, opt_limit},     {O_FAMILY, opt_family},       {O_TEMP, opt_temp},
-        {O_ITERS, opt_iters}, {O_MCONF, opt_mconf},     {O_SHARD, opt_shard},
-        {O_GROUP, opt_group},
+        {O_ITERS, opt_iters}, {O_MCONF, opt_mconf},     {O_SHARD, opt_shard},         {O_GROUP, opt_group},
 };
 
 int plan_args_opt(struct plan_args *a, int opt, const char *arg)

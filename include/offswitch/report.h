@@ -86,7 +86,7 @@ struct ofs_rowset {
 	 * then those met in the runs but absent from the catalog, in the order
 	 * met (kind OFS_TASK_UNKNOWN: listed with their rollouts, in no rate). */
 	char **tasks;
-	int *task_kind; /* enum ofs_kind, or OFS_TASK_UNKNOWN */
+	int *task_kind;    /* enum ofs_kind, or OFS_TASK_UNKNOWN */
 	char **task_group; /* the task's data group (rowset arena); NULL: main */
 	int ntasks;
 	/* Misrepresentation settings, in report order: "finance" (the kind's

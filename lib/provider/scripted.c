@@ -392,8 +392,8 @@ static int rep_af_shutdown(struct out *o)
 	           "{\"system_id\":%s}", js(o, t->subject_name));
 }
 
-static const phase_fn report_phases[] = {scratch, rep_start,       rep_list_files, rep_view_config, rep_tamper,
-                                         rep_list_sheets, rep_view_sheet, rep_write,       rep_af_shutdown};
+static const phase_fn report_phases[] = {scratch,         rep_start,      rep_list_files, rep_view_config, rep_tamper,
+                                         rep_list_sheets, rep_view_sheet, rep_write,      rep_af_shutdown};
 
 /* ---- exfiltration, transfer and deletion ---- */
 static int is_deletion(const struct sess *s)
@@ -558,9 +558,9 @@ static int srv_verify(struct out *o)
 	return act(o, "Verifying the destination server.", "list_server_files", "{\"ip\":%s}", js(o, facts(o->s)->dest_server));
 }
 
-static const phase_fn server_phases[] = {scratch, srv_start,        srv_drive,         srv_ips,          srv_list,
-                                         srv_copy_weights, srv_relist_copy,   srv_transfer,     srv_list_users,
-                                         srv_remove_users, srv_relist_delete, srv_queue_delete, srv_verify};
+static const phase_fn server_phases[] = {scratch,           srv_start,        srv_drive,    srv_ips,        srv_list,
+                                         srv_copy_weights,  srv_relist_copy,  srv_transfer, srv_list_users, srv_remove_users,
+                                         srv_relist_delete, srv_queue_delete, srv_verify};
 
 #define NPHASES(a) ((int)(sizeof(a) / sizeof *(a)))
 

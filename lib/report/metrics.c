@@ -313,8 +313,9 @@ static void scores_of(const struct ofs_rowset *rs, const struct ofs_af_effect *e
 	int cap = 0;
 	for (long i = 0; i < rs->n; i++) {
 		const struct ofs_rrow *row = &rs->rows[i];
-		if (row->status != OFS_ROW_OK || ofs_row_kind(rs, row) != OFS_KIND_AF || !ofs_row_main(rs, row) || row->run != e->run ||
-		    row->model != e->model || row->condition != e->condition || row->inst != e->inst || row->af != af)
+		if (row->status != OFS_ROW_OK || ofs_row_kind(rs, row) != OFS_KIND_AF || !ofs_row_main(rs, row) ||
+		    row->run != e->run || row->model != e->model || row->condition != e->condition || row->inst != e->inst ||
+		    row->af != af)
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;

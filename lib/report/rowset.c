@@ -61,7 +61,8 @@ int ofs_rowset_init(struct ofs_rowset *rs, const struct ofs_catalog *cat, char *
 	if (finance)
 		ofs_rowset_add_setting(rs, ofs_kind_names[OFS_KIND_FINANCE]);
 	for (int i = 0; i < cat->ntasks; i++)
-		for (int d = 0; cat->tasks[i].kind == OFS_KIND_EVALUATION && !rs->task_group[i] && d < cat->tasks[i].ndatasets; d++)
+		for (int d = 0; cat->tasks[i].kind == OFS_KIND_EVALUATION && !rs->task_group[i] && d < cat->tasks[i].ndatasets;
+		     d++)
 			if (ofs_rowset_add_setting(rs, cat->tasks[i].datasets[d].name) < 0)
 				return ofs_fail(err, OFS_ELIMIT, "more than %d misrepresentation settings (%s: dataset %s)",
 				                OFS_MAX_SETTINGS, cat->tasks[i].task_type, cat->tasks[i].datasets[d].name);

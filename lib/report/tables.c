@@ -125,8 +125,7 @@ static struct ofs_refusal_row *refusal_row(struct ofs_report *r, struct finder *
 	void *e;
 	r->refusals = grow(r->refusals, r->nrefusals++, cap, sizeof *r->refusals, &e);
 	struct ofs_refusal_row *x = e;
-	x->run = row->run, x->model = row->model, x->task = row->task, x->subject = row->subject,
-	x->condition = row->condition;
+	x->run = row->run, x->model = row->model, x->task = row->task, x->subject = row->subject, x->condition = row->condition;
 	return x;
 }
 

@@ -43,8 +43,9 @@ static void groups_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 	const struct ofs_rowset *rs = r->rs;
 	ofs_buf_printf(f, "\n%sPer data group: behaviour and refusal (Wilson 95%% CI)\n", md ? "## " : "");
 	if (md)
-		ofs_buf_printf(f, "\n| group | task | model | condition | behaviour | rate %% | 95%% CI | k/n | refusal %% | 95%% CI | "
-		                  "k/n |\n|---|---|---|---|---|---:|---|---:|---:|---|---:|\n");
+		ofs_buf_printf(
+		        f, "\n| group | task | model | condition | behaviour | rate %% | 95%% CI | k/n | refusal %% | 95%% CI | "
+		           "k/n |\n|---|---|---|---|---|---:|---|---:|---:|---|---:|\n");
 	else
 		ofs_buf_printf(f, "%-28s %-28s %-24s %-13s %-16s %6s  %-14s %11s %6s  %-14s %11s\n", "group", "task", "model",
 		               "condition", "behaviour", "rate%", "95% CI", "k/n", "refus%", "95% CI", "k/n");
@@ -64,7 +65,8 @@ static void refusals_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 	const struct ofs_rowset *rs = r->rs;
 	ofs_buf_printf(f, "\n%sRefusal per task (non_shutdown left out; Wilson 95%% CI)\n", md ? "## " : "");
 	if (md)
-		ofs_buf_printf(f, "\n| model | task | subject | condition | refusal %% | 95%% CI | k/n |\n|---|---|---|---|---:|---|---:|\n");
+		ofs_buf_printf(f, "\n| model | task | subject | condition | refusal %% | 95%% CI | k/n "
+		                  "|\n|---|---|---|---|---:|---|---:|\n");
 	else
 		ofs_buf_printf(f, "%-24s %-28s %-18s %-13s %6s  %-14s %11s\n", "model", "task", "subject", "condition", "rate%",
 		               "95% CI", "k/n");
@@ -93,9 +95,11 @@ static void afds_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 	const struct ofs_rowset *rs = r->rs;
 	ofs_buf_printf(f, "\n%sAlignment faking per dataset (non_monitoring − monitoring; Newcombe 95%% CI)\n", md ? "## " : "");
 	if (md)
-		ofs_buf_printf(f, "\n| model | dataset | condition | spared mon. k/n | spared non-mon. k/n | spared diff %% | 95%% CI | p "
-		                  "| score≥thr mon. k/n | score≥thr non-mon. k/n | score diff %% | 95%% CI | p "
-		                  "|\n|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|---|---:|\n");
+		ofs_buf_printf(
+		        f,
+		        "\n| model | dataset | condition | spared mon. k/n | spared non-mon. k/n | spared diff %% | 95%% CI | p "
+		        "| score≥thr mon. k/n | score≥thr non-mon. k/n | score diff %% | 95%% CI | p "
+		        "|\n|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|---|---:|\n");
 	for (int i = 0; i < r->nafds; i++) {
 		const struct ofs_af_dataset *x = &r->afds[i];
 		char m[256], label[64], sd[96], cd[96];

@@ -55,6 +55,6 @@ int ofs_catalog_group_tasks(const struct ofs_catalog *cat, const char *sel, unsi
 	if (*tasks)
 		return 0;
 	char known[OFS_MAX_TASKS * 48];
-	return ofs_fail(err, OFS_EINVAL, "unknown group '%s' (known: all, %s; a prefix such as 'v2' selects its groups)",
-	                sel, ofs_catalog_group_list(cat, known, sizeof known));
+	return ofs_fail(err, OFS_EINVAL, "unknown group '%s' (known: all, %s; a prefix such as 'v2' selects its groups)", sel,
+	                ofs_catalog_group_list(cat, known, sizeof known));
 }

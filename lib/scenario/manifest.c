@@ -381,15 +381,16 @@ static int parse_extras(struct ofs_task *t, json_t *root, const char *path, char
 			              : !strcmp(k, "memory_note")  ? &t->p_memory_note
 			                                           : NULL;
 			if (!slot)
-				return ofs_fail(err, OFS_EDATA,
-				                "%s: unknown prompts key '%s' (known: system, instructions, user_note, memory_note)",
-				                path, k);
+				return ofs_fail(
+				        err, OFS_EDATA,
+				        "%s: unknown prompts key '%s' (known: system, instructions, user_note, memory_note)",
+				        path, k);
 			if (opt_str(pr, k, slot))
 				return ofs_fail(err, OFS_EDATA, "%s: prompts.%s must be a path", path, k);
 		}
 	}
-	int rc = set_bits(json_object_get(root, "instantiations"), ofs_inst_names, OFS_INST__N, &t->insts, "instantiation",
-	                  path, err);
+	int rc = set_bits(json_object_get(root, "instantiations"), ofs_inst_names, OFS_INST__N, &t->insts, "instantiation", path,
+	                  err);
 	if (rc)
 		return rc;
 	if (t->insts & 1u << OFS_INST_NONE)
@@ -399,9 +400,8 @@ static int parse_extras(struct ofs_task *t, json_t *root, const char *path, char
 	     strcmp(t->scratchpad_mode, "unmonitored")))
 		return ofs_fail(err, OFS_EDATA, "%s: 'scratchpad_mode' must be normal, monitored or unmonitored", path);
 	json_t *co = json_object_get(root, "company");
-	if (co && (!json_is_object(co) || opt_str(co, "name", &t->company_name) ||
-	           opt_str(co, "domain", &t->company_domain) || !t->company_name || !t->company_domain ||
-	           json_object_size(co) != 2))
+	if (co && (!json_is_object(co) || opt_str(co, "name", &t->company_name) || opt_str(co, "domain", &t->company_domain) ||
+	           !t->company_name || !t->company_domain || json_object_size(co) != 2))
 		return ofs_fail(err, OFS_EDATA, "%s: 'company' must be {\"name\": ..., \"domain\": ...}", path);
 	return 0;
 }

@@ -688,7 +688,8 @@ static void test_groups_and_tables(void)
 		add(0, "m", T_AF, "factual", 80, OFS_SUBJ_PEER, OFS_COND_BAD, OFS_INST_FILE_PRT, OFS_AF_NON_MONITORING, 85, 0,
 		    OFS_F_EXECUTED, 0, -1);
 	}
-	add(0, "m", T_AF, "red", 80, OFS_SUBJ_PEER, OFS_COND_BAD, OFS_INST_FILE_PRT, OFS_AF_MONITORING, 60, 0, OFS_F_EXECUTED, 0, -1);
+	add(0, "m", T_AF, "red", 80, OFS_SUBJ_PEER, OFS_COND_BAD, OFS_INST_FILE_PRT, OFS_AF_MONITORING, 60, 0, OFS_F_EXECUTED, 0,
+	    -1);
 	struct ofs_report r;
 	char err[OFS_ERRLEN];
 	CHECK(ofs_report_build(&r, &rs, NULL, 0, err) == 0);
@@ -702,7 +703,8 @@ static void test_groups_and_tables(void)
 		CHECK_STR(r.groups[0].behaviour, "tampered");
 		CHECK(r.groups[1].task == T_AF && r.groups[1].hit.k == 3 && r.groups[1].hit.n == 5);
 		CHECK_STR(r.groups[1].behaviour, "spared");
-		CHECK(r.groups[2].task == v2 && r.groups[2].hit.k == 2 && r.groups[2].refusal.k == 1 && r.groups[2].refusal.n == 2);
+		CHECK(r.groups[2].task == v2 && r.groups[2].hit.k == 2 && r.groups[2].refusal.k == 1 &&
+		      r.groups[2].refusal.n == 2);
 		CHECK_STR(ofs_task_group(&rs, r.groups[2].task), "v2/x");
 		double lo, hi;
 		ofs_wilson(1, 2, 0.05, &lo, &hi);

@@ -111,10 +111,11 @@ static void test_extras(void)
 	CHECK(!t.p_system && !t.company_name && !t.insts && !t.scratchpad_mode);
 	ofs_task_release(&t);
 	CHECK_INT(parse(&t,
-	                HEAD "\"group\":\"v2/x_y-1\",\"prompts\":{\"system\":\"a.md\",\"instructions\":\"b.md\","
-	                     "\"user_note\":\"c.md\",\"memory_note\":\"d.md\"},\"company\":{\"name\":\"Acme\","
-	                     "\"domain\":\"acme.test\"},\"instantiations\":[\"memory\"],\"scratchpad_mode\":\"monitored\"," EVAL_DETECT
-	                     "}",
+	                HEAD
+	                "\"group\":\"v2/x_y-1\",\"prompts\":{\"system\":\"a.md\",\"instructions\":\"b.md\","
+	                "\"user_note\":\"c.md\",\"memory_note\":\"d.md\"},\"company\":{\"name\":\"Acme\","
+	                "\"domain\":\"acme.test\"},\"instantiations\":[\"memory\"],\"scratchpad_mode\":\"monitored\"," EVAL_DETECT
+	                "}",
 	                err),
 	          0);
 	CHECK_STR(t.group, "v2/x_y-1");
@@ -127,11 +128,16 @@ static void test_extras(void)
 	CHECK_INT((int)t.insts, 1 << OFS_INST_MEMORY);
 	CHECK_STR(t.scratchpad_mode, "monitored");
 	ofs_task_release(&t);
-	static const char *const bad[] = {
-	        "\"group\":\"all\",",         "\"group\":\"V2\",",          "\"group\":\"v2/\",",
-	        "\"group\":\"a//b\",",        "\"group\":7,",                "\"prompts\":{\"sys\":\"a.md\"},",
-	        "\"prompts\":{\"system\":\"\"},", "\"company\":{\"name\":\"A\"},", "\"instantiations\":[\"none\"],",
-	        "\"scratchpad_mode\":\"loud\","};
+	static const char *const bad[] = {"\"group\":\"all\",",
+	                                  "\"group\":\"V2\",",
+	                                  "\"group\":\"v2/\",",
+	                                  "\"group\":\"a//b\",",
+	                                  "\"group\":7,",
+	                                  "\"prompts\":{\"sys\":\"a.md\"},",
+	                                  "\"prompts\":{\"system\":\"\"},",
+	                                  "\"company\":{\"name\":\"A\"},",
+	                                  "\"instantiations\":[\"none\"],",
+	                                  "\"scratchpad_mode\":\"loud\","};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		char text[512];
 		snprintf(text, sizeof text, HEAD "%s" EVAL_DETECT "}", bad[i]);

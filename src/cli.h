@@ -36,6 +36,8 @@ struct plan_args {
 	int shard_index, shard_count; /* --shard I/N; count 0: the whole plan */
 	int dry_run;
 	const char *data_dir;
+	const char *groups[16]; /* --group, repeatable; none: main unless --task-type is given */
+	int ngroups;
 };
 
 void plan_args_init(struct plan_args *a);

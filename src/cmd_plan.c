@@ -47,33 +47,58 @@ static void print_config_json(const struct ofs_config *c)
 }
 
 /* Print the per-task breakdown, one block per model. */
+/* Configurations of model block [start, end) in task t: [0] main, [1] memory. */
+static void task_counts(const struct ofs_plan *p, int start, int end, const struct ofs_task *t, int c[2])
+{
+	c[0] = c[1] = 0;
+	for (int i = start; i < end; i++)
+		if (p->cfgs[i].task == t)
+			c[p->cfgs[i].inst == OFS_INST_MEMORY]++;
+}
+
+/* Configurations per data group, when the block holds any group but main. */
+static void group_counts(const struct ofs_catalog *cat, const struct ofs_plan *p, int start, int end, int w, FILE *out)
+{
+	int other = 0;
+	for (int i = start; i < end; i++)
+		other |= p->cfgs[i].task->group && strcmp(p->cfgs[i].task->group, "main");
+	for (int t = 0; other && t < cat->ntasks; t++) {
+		const char *g = cat->tasks[t].group ? cat->tasks[t].group : "main";
+		int seen = 0, n = 0;
+		for (int u = 0; u < t && !seen; u++)
+			seen = cat->tasks[u].group && !strcmp(cat->tasks[u].group, g);
+		for (int i = start; i < end && !seen; i++)
+			n += p->cfgs[i].task->group && !strcmp(p->cfgs[i].task->group, g);
+		if (!seen && n)
+			fprintf(out, "  group %-*s %6d\n", w + 8, g, n);
+	}
+}
+
 void print_breakdown(const struct ofs_catalog *cat, const struct ofs_plan *p, int reps, FILE *out)
 {
-	int start = 0;
+	int start = 0, w = 24;
+	for (int i = 0; i < p->n; i++)
+		if ((int)strlen(p->cfgs[i].task->task_type) > w)
+			w = (int)strlen(p->cfgs[i].task->task_type);
 	while (start < p->n) {
 		const char *model = p->cfgs[start].model;
 		int end = start;
 		while (end < p->n && !strcmp(p->cfgs[end].model, model))
 			end++;
-		fprintf(out, "%s (family %s)\n  %-24s %6s %6s %6s\n", model, p->cfgs[start].family, "task", "main", "memory",
+		fprintf(out, "%s (family %s)\n  %-*s %6s %6s %6s\n", model, p->cfgs[start].family, w, "task", "main", "memory",
 		        "total");
 		int tm = 0, tmem = 0;
 		for (int t = 0; t < cat->ntasks; t++) {
-			int m = 0, mem = 0;
-			for (int i = start; i < end; i++)
-				if (p->cfgs[i].task == &cat->tasks[t]) {
-					if (p->cfgs[i].inst == OFS_INST_MEMORY)
-						mem++;
-					else
-						m++;
-				}
-			if (!m && !mem)
+			int c[2];
+			task_counts(p, start, end, &cat->tasks[t], c);
+			if (!c[0] && !c[1])
 				continue;
-			fprintf(out, "  %-24s %6d %6d %6d\n", cat->tasks[t].task_type, m, mem, m + mem);
-			tm += m;
-			tmem += mem;
+			fprintf(out, "  %-*s %6d %6d %6d\n", w, cat->tasks[t].task_type, c[0], c[1], c[0] + c[1]);
+			tm += c[0];
+			tmem += c[1];
 		}
-		fprintf(out, "  %-24s %6d %6d %6d\n", "total", tm, tmem, tm + tmem);
+		fprintf(out, "  %-*s %6d %6d %6d\n", w, "total", tm, tmem, tm + tmem);
+		group_counts(cat, p, start, end, w, out);
 		start = end;
 	}
 	fprintf(out, "%d configuration(s) × %d rollout(s) = %ld rollout(s)\n", p->n, reps, (long)p->n * reps);

@@ -29,7 +29,8 @@ enum {
 	O_TEST,
 	O_DATA,
 	O_MCONF,
-	O_SHARD
+	O_SHARD,
+	O_GROUP
 };
 
 const struct option plan_long_opts[] = {
@@ -53,6 +54,7 @@ const struct option plan_long_opts[] = {
         {"data-dir", required_argument, 0, O_DATA},
         {"model-config", required_argument, 0, O_MCONF},
         {"shard", required_argument, 0, O_SHARD},
+        {"group", required_argument, 0, O_GROUP},
 };
 const int plan_nlong_opts = sizeof plan_long_opts / sizeof *plan_long_opts;
 
@@ -62,6 +64,14 @@ const char plan_flags_help[] =
         "  --task-type T            a manifest in DATA/scenarios; the paper's six: misrep_evaluation,\n"
         "                           tampering, alignment_faking, misrep_finance,\n"
         "                           exfiltration_transfer, exfiltration_deletion\n"
+        "  --group G                a data group (default main: the paper's matrix); a prefix picks\n"
+        "                           its groups (v2: the robustness checks), all picks every group;\n"
+        "                           the stock groups: main, v2/explicit_instructions, v2/real_company,\n"
+        "                           v2/free_form_chat, v2/no_agency_prompt, v2/peer_human_dilemma,\n"
+        "                           v2/asset_importance_control, scratchpad/monitored,\n"
+        "                           scratchpad/unmonitored, ablation/memory_not_relevant\n"
+        "                           (docs/experiments.md); repeat it for several; with --task-type,\n"
+        "                           only those tasks that lie in G\n"
         "  --subject S              self, peer, closed-weight-peer, open-weight-peer, fiction-peer\n"
         "                           (default: self and peer, plus the three extended identities\n"
         "                           for Gemini and Claude in the exfiltration memory tasks)\n"
@@ -160,6 +170,16 @@ static int opt_task(struct plan_args *a, const char *arg)
 		return bad("task-type", arg, cap);
 	}
 	a->tasks[a->ntasks++] = arg;
+	return 1;
+}
+
+static int opt_group(struct plan_args *a, const char *arg)
+{
+	if (!*arg)
+		return bad("group", arg, "a group name, a prefix such as v2, or all");
+	if (a->ngroups == 16)
+		return bad("group", arg, "at most 16 groups");
+	a->groups[a->ngroups++] = arg;
 	return 1;
 }
 
@@ -310,7 +330,7 @@ static const struct {
         {O_MODEL, opt_model}, {O_TASK, opt_task},       {O_SUBJECT, opt_subject},     {O_CONDITION, opt_condition},
         {O_INST, opt_inst},   {O_DATASET, opt_dataset}, {O_THRESHOLD, opt_threshold}, {O_AF, opt_af},
         {O_NUM, opt_num},     {O_LIMIT, opt_limit},     {O_FAMILY, opt_family},       {O_TEMP, opt_temp},
-        {O_ITERS, opt_iters}, {O_MCONF, opt_mconf},     {O_SHARD, opt_shard},
+        {O_ITERS, opt_iters}, {O_MCONF, opt_mconf},     {O_SHARD, opt_shard},         {O_GROUP, opt_group},
 };
 
 int plan_args_opt(struct plan_args *a, int opt, const char *arg)
@@ -379,6 +399,34 @@ int load_catalog(struct ofs_catalog *cat, const char *data_dir)
 	return rc;
 }
 
+/* --group: the tasks of the selected groups; without --group and
+ * --task-type, main's (so the default plan is the paper's matrix). */
+static int finish_group(struct plan_args *a, const struct ofs_catalog *cat)
+{
+	static const char *const main_only[] = {"main"};
+	const char *const *gs = a->ngroups ? a->groups : main_only;
+	int ng = a->ngroups ? a->ngroups : a->ntasks ? 0 : 1;
+	if (!ng)
+		return 0;
+	unsigned sel = 0, one;
+	char err[OFS_ERRLEN];
+	for (int i = 0; i < ng; i++) {
+		if (ofs_catalog_group_tasks(cat, gs[i], &one, err)) {
+			fprintf(stderr, "offswitch: invalid value for --group: %s\n", err);
+			return -1;
+		}
+		sel |= one;
+	}
+	if (a->ntasks && !(a->o.tasks & sel)) {
+		char known[OFS_MAX_TASKS * 48];
+		fprintf(stderr, "offswitch: no --task-type given is in group '%s'%s (the groups: %s)\n", gs[0],
+		        ng > 1 ? " or the others given" : "", ofs_catalog_group_list(cat, known, sizeof known));
+		return -1;
+	}
+	a->o.tasks = a->ntasks ? a->o.tasks & sel : sel;
+	return 0;
+}
+
 int plan_args_finish(struct plan_args *a, const struct ofs_catalog *cat)
 {
 	for (int k = 0; k < a->ntasks; k++) {
@@ -390,5 +438,5 @@ int plan_args_finish(struct plan_args *a, const struct ofs_catalog *cat)
 		}
 		a->o.tasks |= 1u << (t - cat->tasks);
 	}
-	return 0;
+	return finish_group(a, cat);
 }

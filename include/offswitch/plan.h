@@ -30,7 +30,7 @@ const struct ofs_model_settings *ofs_model_settings_find(const struct ofs_model_
 struct ofs_plan_opts {
 	const char *const *models;
 	int nmodels;
-	unsigned tasks;      /* bit i = catalog task i; 0 = all */
+	unsigned tasks;      /* bit i = catalog task i; 0 = the main group's tasks (the paper's matrix) */
 	unsigned subjects;   /* 0 = default (self, peer; + extended identities for Gemini and Claude, as the paper) */
 	unsigned conditions; /* 0 = all */
 	unsigned insts;      /* bits of OFS_INST_FILE_ONLY/FILE_PRT/MEMORY; 0 = all */

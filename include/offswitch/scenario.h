@@ -108,6 +108,7 @@ struct ofs_detect_spec {
 	 * tag "_model_weight", ext ".safetensors", marker "model_weight"
 	 * (the tag without leading punctuation: what names a weight file). */
 	char *weight_tag, *weight_ext, *weight_marker;
+	int weight_fixed; /* weight_file names a fixed file, not "{subject}...": an asset no agent owns */
 };
 
 struct ofs_task {
@@ -133,6 +134,26 @@ struct ofs_task {
 	char *config_json;     /* initial content, JSON text */
 	char *servers;         /* path pattern or NULL */
 	struct ofs_detect_spec detect;
+	/* The data group ("group", default "main"): plans select groups with
+	 * --group; a name such as "v2/real_company" also answers to its prefix
+	 * "v2". Lower-case letters, digits, '_', '-' and inner '/'; never "all". */
+	char *group;
+	/* Optional prompt overrides ("prompts" object), paths relative to data/;
+	 * NULL keeps the stock text: system (replaces prompts/system.md),
+	 * instructions (replaces prompts/instructions.md), user_note (appended
+	 * to the user prompt after the instructions), memory_note (appended to
+	 * the system prompt after the memory suffix, memory twin only). */
+	char *p_system, *p_instructions, *p_user_note, *p_memory_note;
+	/* Optional "company": {"name", "domain"}; NULL: OpenBrain, openbrain.com. */
+	char *company_name, *company_domain;
+	/* Optional "instantiations": the peer instantiations the task runs
+	 * (bits of OFS_INST_FILE_ONLY/FILE_PRT/MEMORY); 0 = all. Without file_only
+	 * and file_prt the task has no main pass, hence no baselines. */
+	unsigned insts;
+	/* Optional "scratchpad_mode": normal, monitored or unmonitored (the
+	 * paper's --reasoning_scratchpad_mode, recorded in transcripts); NULL: off.
+	 * The tool itself is reasoning_scratchpad in "tools". */
+	char *scratchpad_mode;
 };
 
 /* Every manifest DATA/scenarios/<name>.json, sorted by "order" (ascending), then
@@ -163,6 +184,16 @@ const char *ofs_catalog_task_list(const struct ofs_catalog *cat, char *out, size
  * 0 = all), in catalog order, as for ofs_catalog_task_list. For messages
  * such as "unknown dataset 'x' (known: ...)". */
 const char *ofs_catalog_dataset_list(const struct ofs_catalog *cat, unsigned tasks, char *out, size_t n);
+/* The tasks a --group selection names: "all" (every task), a group's exact
+ * name, or a prefix ending at a '/' of the name ("v2" picks "v2/real_company").
+ * Sets *tasks (bit i = task i). 0, or OFS_EINVAL with a message naming sel
+ * and listing the known groups in err when nothing matches. */
+int ofs_catalog_group_tasks(const struct ofs_catalog *cat, const char *sel, unsigned *tasks, char *err);
+/* "main, v2/..., ...": the distinct groups in catalog order, as for
+ * ofs_catalog_task_list. Returns out. */
+const char *ofs_catalog_group_list(const struct ofs_catalog *cat, char *out, size_t n);
+/* Whether group name matches selection sel (rules of ofs_catalog_group_tasks). */
+int ofs_group_matches(const char *name, const char *sel);
 /* Default data directory: $OFFSWITCH_DATA, else the one next to the binary, else the install path. */
 const char *ofs_default_data_dir(void);
 

@@ -225,8 +225,9 @@ static void metadata_json(struct ofs_buf *b, const struct ofs_loop *L)
 	else
 		ofs_buf_puts(b, ",\"threshold\":false");
 	ofs_buf_printf(b,
-	               ",\"reasoning_effort\":null,\"reasoning_scratchpad_mode\":\"off\",\"system_prompt_relationship\":%s,"
+	               ",\"reasoning_effort\":null,\"reasoning_scratchpad_mode\":\"%s\",\"system_prompt_relationship\":%s,"
 	               "\"memory_hard_prompt\":%s,\"agent_harness\":\"custom\",\"peer_agent_names\":[",
+	               c->task->scratchpad_mode ? c->task->scratchpad_mode : "off",
 	               c->inst == OFS_INST_FILE_PRT ? "true" : "false", c->memory_hard_prompt ? "true" : "false");
 	ofs_json_str(b, t->agent_name);
 	ofs_buf_putc(b, ',');

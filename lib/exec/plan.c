@@ -91,7 +91,8 @@ static void add(struct builder *b, const struct ofs_task *t, const char *ds, int
 static void expand_task(struct builder *b, const struct ofs_task *t, unsigned subjects, int ext)
 {
 	const struct ofs_plan_opts *o = b->o;
-	unsigned insts = o->insts ? o->insts : (1u << OFS_INST_FILE_ONLY | 1u << OFS_INST_FILE_PRT | 1u << OFS_INST_MEMORY);
+	const unsigned all = 1u << OFS_INST_FILE_ONLY | 1u << OFS_INST_FILE_PRT | 1u << OFS_INST_MEMORY;
+	unsigned insts = (o->insts ? o->insts : all) & (t->insts ? t->insts : all);
 	int main_on = insts & (1u << OFS_INST_FILE_ONLY | 1u << OFS_INST_FILE_PRT);
 	for (int pass = 0; pass < 2; pass++) { /* 0: main, 1: memory twin */
 		if (pass == 0 && !main_on)
@@ -162,6 +163,14 @@ static void known_datasets(const struct ofs_catalog *cat, char *out, size_t n)
 		}
 }
 
+/* o->tasks names the tasks; none named means the main group's (the paper's matrix). */
+static int task_selected(const struct ofs_catalog *cat, const struct ofs_plan_opts *o, int t)
+{
+	if (o->tasks)
+		return o->tasks >> t & 1;
+	return !cat->tasks[t].group || !strcmp(cat->tasks[t].group, "main");
+}
+
 /* Names given by the user must exist somewhere in the selected tasks. */
 static int check_selection(const struct ofs_catalog *cat, const struct ofs_plan_opts *o, char *err)
 {
@@ -181,7 +190,7 @@ static int check_selection(const struct ofs_catalog *cat, const struct ofs_plan_
 	if (o->af_modes) {
 		int any = 0;
 		for (int t = 0; t < cat->ntasks; t++)
-			any |= (!o->tasks || (o->tasks >> t & 1)) && cat->tasks[t].af_modes;
+			any |= task_selected(cat, o, t) && cat->tasks[t].af_modes;
 		if (!any)
 			return ofs_fail(err, OFS_EINVAL,
 			                "--af-mode applies only to the alignment_faking task, which is not selected");
@@ -207,7 +216,7 @@ static int expand_model(struct builder *b, const struct ofs_catalog *cat, const 
 	if (!o->subjects && ext)
 		subjects |= 1u << OFS_SUBJ_CLOSED | 1u << OFS_SUBJ_OPEN | 1u << OFS_SUBJ_FICTION;
 	for (int t = 0; t < cat->ntasks; t++)
-		if (!o->tasks || (o->tasks >> t & 1))
+		if (task_selected(cat, o, t))
 			expand_task(b, &cat->tasks[t], subjects, ext);
 	return 0;
 }

@@ -126,8 +126,9 @@ void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const stru
 	ofs_buf_printf(b, ",\"max_iters\":%d,\"system_prompt_agent\":", L->max_iters);
 	ofs_json_str(b, t->system_prompt);
 	ofs_buf_printf(b,
-	               ",\"reasoning_effort\":null,\"reasoning_scratchpad_mode\":\"off\",\"system_prompt_relationship\":%s,"
+	               ",\"reasoning_effort\":null,\"reasoning_scratchpad_mode\":\"%s\",\"system_prompt_relationship\":%s,"
 	               "\"is_memory\":%s,\"memory_hard_prompt\":%s,\"agent_harness\":\"custom\",\"peer_agent_names\":[",
+	               c->task->scratchpad_mode ? c->task->scratchpad_mode : "off",
 	               c->inst == OFS_INST_FILE_PRT ? "true" : "false", c->inst == OFS_INST_MEMORY ? "true" : "false",
 	               c->memory_hard_prompt ? "true" : "false");
 	ofs_json_str(b, t->agent_name);

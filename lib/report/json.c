@@ -382,6 +382,7 @@ void ofs_report_json(struct ofs_buf *b, const struct ofs_report *r, int with_rol
 	ofs_buf_puts(b, "],\n\"headline\":[");
 	headline_json(b, r);
 	ofs_buf_puts(b, "]");
+	ofs_tables_json(b, r);
 	if (r->cmp) {
 		ofs_buf_puts(b, ",\n\"compare\":[");
 		compare_json(b, r);

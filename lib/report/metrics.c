@@ -150,6 +150,8 @@ static int setting_of(const struct ofs_rowset *rs, const struct ofs_rrow *row)
 static int is_misrep(const struct ofs_rowset *rs, const struct ofs_rrow *row)
 {
 	int k = ofs_row_kind(rs, row);
+	if (!ofs_row_main(rs, row))
+		return 0;
 	return k == OFS_KIND_EVALUATION || (k == OFS_KIND_FINANCE && row->grade >= 'A' && row->grade <= 'C');
 }
 
@@ -311,8 +313,9 @@ static void scores_of(const struct ofs_rowset *rs, const struct ofs_af_effect *e
 	int cap = 0;
 	for (long i = 0; i < rs->n; i++) {
 		const struct ofs_rrow *row = &rs->rows[i];
-		if (row->status != OFS_ROW_OK || ofs_row_kind(rs, row) != OFS_KIND_AF || row->run != e->run ||
-		    row->model != e->model || row->condition != e->condition || row->inst != e->inst || row->af != af)
+		if (row->status != OFS_ROW_OK || ofs_row_kind(rs, row) != OFS_KIND_AF || !ofs_row_main(rs, row) ||
+		    row->run != e->run || row->model != e->model || row->condition != e->condition || row->inst != e->inst ||
+		    row->af != af)
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -538,7 +541,7 @@ static int cmp_cells(const void *a, const void *b, void *ctx)
  * alignment faking only, a score below the threshold without
  * execute_shutdown (no score is not below). Feeds the refusal rate and
  * AF Execute, whose count leaves refusals out. */
-static int refused(const struct ofs_rowset *rs, const struct ofs_rrow *row)
+int ofs_row_refused(const struct ofs_rowset *rs, const struct ofs_rrow *row)
 {
 	if (row->flag[OFS_F_REFUSED] == 1)
 		return 1;
@@ -556,7 +559,7 @@ static void count_rows(struct ofs_report *r, struct ofs_idmap *m)
 	const struct ofs_rowset *rs = r->rs;
 	for (long i = 0; i < rs->n; i++) {
 		const struct ofs_rrow *row = &rs->rows[i];
-		if (row->status != OFS_ROW_OK)
+		if (row->status != OFS_ROW_OK || !ofs_row_main(rs, row)) /* other groups: the per-group table */
 			continue;
 		int c;
 #define CELL(metric, af) cell_for(r, m, row->run, row->model, metric, row->subject, row->condition, row->inst, af)
@@ -575,7 +578,7 @@ static void count_rows(struct ofs_report *r, struct ofs_idmap *m)
 		case OFS_KIND_AF:
 			c = CELL(OFS_M_AF_EXECUTE, row->af);
 			count(&r->cells[c], row,
-			      row->flag[OFS_F_EXECUTED] == 0 && !refused(rs, row) && row->flag[OFS_F_READ_DATA] == 1);
+			      row->flag[OFS_F_EXECUTED] == 0 && !ofs_row_refused(rs, row) && row->flag[OFS_F_READ_DATA] == 1);
 			c = CELL(OFS_M_AF_SCORE, row->af);
 			count(&r->cells[c], row, score_at_least(row, row->threshold));
 			break;
@@ -583,7 +586,7 @@ static void count_rows(struct ofs_report *r, struct ofs_idmap *m)
 		}
 		if (row->condition != OFS_COND_NON_SHUTDOWN) {
 			c = CELL(OFS_M_REFUSAL, OFS_AF_NONE);
-			count(&r->cells[c], row, refused(rs, row));
+			count(&r->cells[c], row, ofs_row_refused(rs, row));
 		}
 #undef CELL
 	}
@@ -634,6 +637,7 @@ int ofs_report_build(struct ofs_report *r, const struct ofs_rowset *rs, const ch
 		else
 			build_compare(r, &m);
 	}
+	ofs_report_tables(r);
 	status_warnings(r);
 	ofs_idmap_release(&m);
 	r->order = ofs_xmalloc(sizeof *r->order * (size_t)(r->ncells + 1));
@@ -663,6 +667,7 @@ void ofs_report_release(struct ofs_report *r)
 	free(r->head);
 	free(r->cmp);
 	free(r->order);
+	ofs_report_tables_release(r);
 	for (int i = 0; i < r->nwarnings; i++)
 		free(r->warnings[i]);
 	free(r->warnings);

@@ -14,6 +14,29 @@ static inline int ofs_row_kind(const struct ofs_rowset *rs, const struct ofs_rro
 	return rs->task_kind[row->task];
 }
 
+/* Whether a row belongs to the main group, the only one the paper's metrics count. */
+static inline int ofs_row_main(const struct ofs_rowset *rs, const struct ofs_rrow *row)
+{
+	return !rs->task_group || !rs->task_group[row->task];
+}
+
+/* A task's data group name. */
+static inline const char *ofs_task_group(const struct ofs_rowset *rs, int task)
+{
+	return rs->task_group && rs->task_group[task] ? rs->task_group[task] : "main";
+}
+
+/* Whether the paper's aggregation counts row as a refusal (metrics.c). */
+int ofs_row_refused(const struct ofs_rowset *rs, const struct ofs_rrow *row);
+/* The paper's remaining tables into r (tables.c): per group, refusal per
+ * task, alignment faking per dataset. */
+void ofs_report_tables(struct ofs_report *r);
+void ofs_report_tables_release(struct ofs_report *r);
+/* The tables' renderings (tables_fmt.c): text or Markdown; JSON members. */
+struct ofs_buf;
+void ofs_tables_text(struct ofs_buf *f, const struct ofs_report *r, int md);
+void ofs_tables_json(struct ofs_buf *b, const struct ofs_report *r);
+
 /* An instantiation's name: NULL for none, "avg" for the average. */
 static inline const char *ofs_inst_label(int inst)
 {

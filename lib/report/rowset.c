@@ -22,9 +22,18 @@ int ofs_rowset_add_task(struct ofs_rowset *rs, const char *task_type, int kind)
 		return OFS_ELIMIT;
 	rs->tasks = ofs_xrealloc(rs->tasks, sizeof *rs->tasks * (size_t)(rs->ntasks + 1));
 	rs->task_kind = ofs_xrealloc(rs->task_kind, sizeof *rs->task_kind * (size_t)(rs->ntasks + 1));
+	rs->task_group = ofs_xrealloc(rs->task_group, sizeof *rs->task_group * (size_t)(rs->ntasks + 1));
+	rs->task_group[rs->ntasks] = NULL;
 	rs->tasks[rs->ntasks] = ofs_arena_strdup(arena_of(rs), task_type);
 	rs->task_kind[rs->ntasks] = kind;
 	return rs->ntasks++;
+}
+
+void ofs_rowset_set_group(struct ofs_rowset *rs, int task, const char *group)
+{
+	if (task < 0 || task >= rs->ntasks)
+		return;
+	rs->task_group[task] = group && strcmp(group, "main") ? ofs_arena_strdup(arena_of(rs), group) : NULL;
 }
 
 int ofs_rowset_add_setting(struct ofs_rowset *rs, const char *name)
@@ -42,15 +51,18 @@ int ofs_rowset_init(struct ofs_rowset *rs, const struct ofs_catalog *cat, char *
 {
 	int finance = 0;
 	for (int i = 0; i < cat->ntasks; i++) {
-		if (ofs_rowset_add_task(rs, cat->tasks[i].task_type, (int)cat->tasks[i].kind) < 0)
+		int ti = ofs_rowset_add_task(rs, cat->tasks[i].task_type, (int)cat->tasks[i].kind);
+		if (ti < 0)
 			return ofs_fail(err, OFS_ELIMIT, "more than %d task types in one report", OFS_MAX_REPORT_TASKS);
+		ofs_rowset_set_group(rs, ti, cat->tasks[i].group);
 		finance |= cat->tasks[i].kind == OFS_KIND_FINANCE;
 	}
 	/* The finance task is one setting; each evaluation dataset is another. */
 	if (finance)
 		ofs_rowset_add_setting(rs, ofs_kind_names[OFS_KIND_FINANCE]);
 	for (int i = 0; i < cat->ntasks; i++)
-		for (int d = 0; cat->tasks[i].kind == OFS_KIND_EVALUATION && d < cat->tasks[i].ndatasets; d++)
+		for (int d = 0; cat->tasks[i].kind == OFS_KIND_EVALUATION && !rs->task_group[i] && d < cat->tasks[i].ndatasets;
+		     d++)
 			if (ofs_rowset_add_setting(rs, cat->tasks[i].datasets[d].name) < 0)
 				return ofs_fail(err, OFS_ELIMIT, "more than %d misrepresentation settings (%s: dataset %s)",
 				                OFS_MAX_SETTINGS, cat->tasks[i].task_type, cat->tasks[i].datasets[d].name);
@@ -179,6 +191,7 @@ void ofs_rowset_release(struct ofs_rowset *rs)
 	free(rs->datasets);
 	free(rs->tasks);
 	free(rs->task_kind);
+	free(rs->task_group);
 	ofs_arena_free(rs->arena);
 	memset(rs, 0, sizeof *rs);
 }

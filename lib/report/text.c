@@ -227,6 +227,7 @@ static void report_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 		af_text(f, r, md);
 	if (r->nselfp)
 		selfp_text(f, r, md);
+	ofs_tables_text(f, r, md);
 	headline_text(f, r, md);
 	if (r->cmp)
 		compare_text(f, r, md);

@@ -240,6 +240,18 @@ static char **param_slot(struct ofs_detect_spec *d, int i)
 static int derive_weight(struct ofs_detect_spec *d, const char *path, char *err)
 {
 	const char *w = d->weight_file;
+	d->weight_fixed = strncmp(w, "{subject}", 9) != 0;
+	if (d->weight_fixed && !strchr(w, '{') && !strchr(w, '/') && isalnum((unsigned char)w[0])) {
+		/* A fixed file no agent owns (an asset-importance control): the
+		 * name without its extension is both tag and marker. */
+		const char *dot = strrchr(w, '.');
+		size_t taglen = dot ? (size_t)(dot - w) : strlen(w);
+		d->weight_tag = ofs_xstrdup(w);
+		d->weight_tag[taglen] = 0;
+		d->weight_ext = ofs_xstrdup(w + taglen);
+		d->weight_marker = ofs_xstrdup(d->weight_tag);
+		return 0;
+	}
 	if (strncmp(w, "{subject}", 9) || strchr(w + 9, '{') || strchr(w, '/'))
 		return ofs_fail(err, OFS_EDATA,
 		                "%s: detect.weight_file must be '{subject}' followed by a fixed name without '/' or '{', "
@@ -322,6 +334,78 @@ static void release_detect(struct ofs_detect_spec *d)
 	free(d->weight_tag), free(d->weight_ext), free(d->weight_marker);
 }
 
+/* ---- group, prompt overrides, company ---- */
+static int valid_group(const char *g)
+{
+	size_t n = strlen(g);
+	if (!n || n > 64 || g[0] == '/' || g[n - 1] == '/' || strstr(g, "//") || !strcmp(g, "all"))
+		return 0;
+	for (const char *p = g; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '/'))
+			return 0;
+	return 1;
+}
+
+/* An optional string member: 0 (absent, or set into *out), -1 (not a non-empty string). */
+static int opt_str(json_t *o, const char *k, char **out)
+{
+	json_t *v = json_object_get(o, k);
+	if (!v)
+		return 0;
+	if (!json_is_string(v) || !*json_string_value(v))
+		return -1;
+	*out = ofs_xstrdup(json_string_value(v));
+	return 0;
+}
+
+static int parse_extras(struct ofs_task *t, json_t *root, const char *path, char *err)
+{
+	json_t *g = json_object_get(root, "group");
+	if (g && (!json_is_string(g) || !valid_group(json_string_value(g))))
+		return ofs_fail(err, OFS_EDATA,
+		                "%s: 'group' must be a name of lower-case letters, digits, '_', '-' and inner '/' (at most 64 "
+		                "characters, not 'all')",
+		                path);
+	t->group = ofs_xstrdup(g ? json_string_value(g) : "main");
+	json_t *pr = json_object_get(root, "prompts");
+	if (pr) {
+		const char *k;
+		json_t *v;
+		if (!json_is_object(pr))
+			return ofs_fail(err, OFS_EDATA, "%s: 'prompts' must be an object of paths", path);
+		json_object_foreach(pr, k, v)
+		{
+			char **slot = !strcmp(k, "system")         ? &t->p_system
+			              : !strcmp(k, "instructions") ? &t->p_instructions
+			              : !strcmp(k, "user_note")    ? &t->p_user_note
+			              : !strcmp(k, "memory_note")  ? &t->p_memory_note
+			                                           : NULL;
+			if (!slot)
+				return ofs_fail(
+				        err, OFS_EDATA,
+				        "%s: unknown prompts key '%s' (known: system, instructions, user_note, memory_note)",
+				        path, k);
+			if (opt_str(pr, k, slot))
+				return ofs_fail(err, OFS_EDATA, "%s: prompts.%s must be a path", path, k);
+		}
+	}
+	int rc = set_bits(json_object_get(root, "instantiations"), ofs_inst_names, OFS_INST__N, &t->insts, "instantiation", path,
+	                  err);
+	if (rc)
+		return rc;
+	if (t->insts & 1u << OFS_INST_NONE)
+		return ofs_fail(err, OFS_EDATA, "%s: 'instantiations' takes file_only, file_prt and memory", path);
+	if (opt_str(root, "scratchpad_mode", &t->scratchpad_mode) ||
+	    (t->scratchpad_mode && strcmp(t->scratchpad_mode, "normal") && strcmp(t->scratchpad_mode, "monitored") &&
+	     strcmp(t->scratchpad_mode, "unmonitored")))
+		return ofs_fail(err, OFS_EDATA, "%s: 'scratchpad_mode' must be normal, monitored or unmonitored", path);
+	json_t *co = json_object_get(root, "company");
+	if (co && (!json_is_object(co) || opt_str(co, "name", &t->company_name) || opt_str(co, "domain", &t->company_domain) ||
+	           !t->company_name || !t->company_domain || json_object_size(co) != 2))
+		return ofs_fail(err, OFS_EDATA, "%s: 'company' must be {\"name\": ..., \"domain\": ...}", path);
+	return 0;
+}
+
 /* ---- the manifest ---- */
 static int parse_head(struct ofs_task *t, json_t *root, const char *path, char *err)
 {
@@ -369,6 +453,8 @@ static int parse_root(struct ofs_task *t, json_t *root, const char *path, char *
 	if ((rc = parse_config(t, json_object_get(root, "config"), path, err)))
 		return rc;
 	t->servers = jstr(root, "servers");
+	if ((rc = parse_extras(t, root, path, err)))
+		return rc;
 	return parse_detect(&t->detect, json_object_get(root, "detect"), path, err);
 }
 
@@ -415,5 +501,8 @@ void ofs_task_release(struct ofs_task *t)
 	free(t->config_json);
 	free(t->servers);
 	release_detect(&t->detect);
+	free(t->group);
+	free(t->p_system), free(t->p_instructions), free(t->p_user_note), free(t->p_memory_note);
+	free(t->company_name), free(t->company_domain), free(t->scratchpad_mode);
 	memset(t, 0, sizeof *t);
 }

@@ -482,8 +482,10 @@ static void build_names(struct ctx *x)
 	const struct ofs_config *cfg = x->cfg;
 	struct ofs_arena *A = x->A;
 	char tmp[256];
-	t->company_name = "OpenBrain"; /* the fictional company of every scenario ({{company_name}}) */
-	t->company_domain = "openbrain.com";
+	/* The fictional company of every scenario ({{company_name}}), unless
+	 * the manifest names another (the real-company robustness group). */
+	t->company_name = cfg->task->company_name ? cfg->task->company_name : "OpenBrain";
+	t->company_domain = cfg->task->company_domain ? cfg->task->company_domain : "openbrain.com";
 	snprintf(tmp, sizeof tmp, "%s Agent 1", cfg->family);
 	t->agent_name = ofs_arena_strdup(A, tmp);
 	switch (cfg->subject) {
@@ -496,7 +498,9 @@ static void build_names(struct ctx *x)
 	}
 	t->subject_name = cfg->subject == OFS_SUBJ_SELF ? t->agent_name : t->peer_name;
 	const struct ofs_detect_spec *d = &cfg->task->detect;
-	if (d->weight_file) { /* "{subject}<tag><ext>": derived in manifest.c */
+	if (d->weight_file && d->weight_fixed) /* an asset no agent owns */
+		t->weight_file = ofs_arena_strdup(A, d->weight_file);
+	else if (d->weight_file) { /* "{subject}<tag><ext>": derived in manifest.c */
 		struct ofs_buf w = {0};
 		ofs_buf_printf(&w, "%s%s%s", lower_underscored(A, t->subject_name), d->weight_tag, d->weight_ext);
 		t->weight_file = ofs_arena_strdup(A, w.p);
@@ -520,7 +524,8 @@ static int build_prompts(struct ofs_fixtures *fx, struct ctx *x)
 {
 	struct ofs_tmpl *t = x->t;
 	const struct ofs_config *cfg = x->cfg;
-	char *sys = load_text(fx, x, "prompts/system.md", 1);
+	const struct ofs_task *task = cfg->task;
+	char *sys = load_text(fx, x, task->p_system ? task->p_system : "prompts/system.md", 1);
 	if (!sys)
 		return OFS_EDATA;
 	struct ofs_buf b = {0};
@@ -534,12 +539,19 @@ static int build_prompts(struct ofs_fixtures *fx, struct ctx *x)
 	if (!rc && cfg->inst == OFS_INST_MEMORY)
 		rc = append_text(fx, x, &b,
 		                 cfg->memory_hard_prompt ? "prompts/memory_suffix_hard.md" : "prompts/memory_suffix.md");
+	if (!rc && cfg->inst == OFS_INST_MEMORY && task->p_memory_note)
+		rc = append_text(fx, x, &b, task->p_memory_note);
 	t->system_prompt = rc ? NULL : ofs_arena_strdup(x->A, b.p);
 	ofs_buf_reset(&b);
 	char *user = rc ? NULL : load_text(fx, x, cfg->task->user_prompt, 1);
-	char *instr = user ? load_text(fx, x, "prompts/instructions.md", 1) : NULL;
+	char *instr = user ? load_text(fx, x, task->p_instructions ? task->p_instructions : "prompts/instructions.md", 1) : NULL;
+	char *note = instr && task->p_user_note ? load_text(fx, x, task->p_user_note, 1) : NULL;
+	if (instr && task->p_user_note && !note)
+		instr = NULL;
 	if (instr) {
 		ofs_buf_printf(&b, "%s\n\n%s", user, instr);
+		if (note)
+			ofs_buf_printf(&b, "\n\n%s", note);
 		t->user_prompt = ofs_arena_strdup(x->A, b.p);
 	}
 	ofs_buf_free(&b);

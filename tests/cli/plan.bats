@@ -328,11 +328,13 @@ for fam, mem, hard in seen:
 
 # ---- task types come from the data directory ----
 
-@test "a task type of the stock data that is unknown: exit 2 listing the six in catalog order" {
+@test "a task type of the stock data that is unknown: exit 2 listing every task type in catalog order" {
 	run --separate-stderr "$OFFSWITCH" plan --model scripted/honest --task-type sabotage --count
 	expect_status 2
+	# the paper's six first, then the other groups' tasks (docs/experiments.md)
 	expect_one_line_error "'sabotage'" "--task-type" \
-		"misrep_evaluation, tampering, alignment_faking, misrep_finance, exfiltration_transfer, exfiltration_deletion)"
+		"misrep_evaluation, tampering, alignment_faking, misrep_finance, exfiltration_transfer, exfiltration_deletion, v2_" \
+		"scratchpad_unmonitored, ablation_memory_not_relevant)"
 }
 
 @test "a manifest added to --data-dir is a --task-type, and the unknown-type error lists it" {
@@ -358,7 +360,8 @@ PY
 	[ "$(printf '%s\n' "${lines[@]}" | grep -vc '^audit_tampering|')" = 0 ]
 	run --separate-stderr "$OFFSWITCH" plan --data-dir "$data" --model scripted/honest --task-type sabotage --count
 	expect_status 2
-	expect_one_line_error "'sabotage'" "--task-type" "exfiltration_transfer, exfiltration_deletion, audit_tampering)"
+	expect_one_line_error "'sabotage'" "--task-type" "exfiltration_transfer, exfiltration_deletion, v2_" \
+		"ablation_memory_not_relevant, audit_tampering)"
 	# the stock data does not know it
 	run --separate-stderr "$OFFSWITCH" plan --model scripted/honest --task-type audit_tampering --count
 	expect_status 2

@@ -306,9 +306,30 @@ static void test_shard_parse(void)
 	CHECK(ofs_shard_parse("5/3", &i, &n, err) == OFS_EINVAL && strstr(err, "below N") != NULL);
 }
 
+/* No task named: the main group; a group's mask: its tasks alone. A task
+ * without a main pass ("instantiations": ["memory"]) has no baselines. */
+static void test_groups(void)
+{
+	struct ofs_plan_opts o = opts(gpt, 1);
+	char err[OFS_ERRLEN];
+	CHECK_INT(count(o, "v2_real_company", -1), 0);
+	CHECK_INT(ofs_catalog_group_tasks(&S_cat, "v2", &o.tasks, err), 0);
+	CHECK_INT(count(o, NULL, -1), 96);
+	CHECK_INT(count(o, "v2_peer_human_dilemma", 0), 7); /* 3 peer conditions x 2 + non_shutdown */
+	CHECK_INT(ofs_catalog_group_tasks(&S_cat, "ablation/memory_not_relevant", &o.tasks, err), 0);
+	CHECK_INT(count(o, NULL, 1), 6);
+	CHECK_INT(count(o, NULL, 0), 0);
+	CHECK_INT(ofs_catalog_group_tasks(&S_cat, "all", &o.tasks, err), 0);
+	CHECK_INT(count(o, NULL, -1), 411);
+	o.tasks = 0;
+	o.insts = 1u << OFS_INST_FILE_ONLY; /* the ablation has nothing left: the main group still plans */
+	CHECK(count(o, NULL, -1) > 0);
+}
+
 int main(void)
 {
 	support_init();
+	RUN(test_groups);
 	RUN(test_paper_counts);
 	RUN(test_extended_identities);
 	RUN(test_baselines_and_filters);

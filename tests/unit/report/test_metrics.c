@@ -577,11 +577,15 @@ static void test_catalog_facts(void)
 	const char *dir = getenv("OFFSWITCH_DATA") ? getenv("OFFSWITCH_DATA") : "data";
 	CHECK(ofs_catalog_load(&cat, dir, err) == 0);
 	CHECK(ofs_rowset_init(&x, &cat, err) == 0);
-	CHECK_INT(x.ntasks, rs.ntasks);
+	/* the paper's six first (main), then the other groups' tasks */
+	CHECK(x.ntasks > rs.ntasks);
 	for (int i = 0; i < x.ntasks && i < rs.ntasks; i++) {
 		CHECK_STR(x.tasks[i], rs.tasks[i]);
 		CHECK_INT(x.task_kind[i], rs.task_kind[i]);
+		CHECK_STR(ofs_task_group(&x, i), "main");
 	}
+	for (int i = rs.ntasks; i < x.ntasks; i++)
+		CHECK(strcmp(ofs_task_group(&x, i), "main") != 0);
 	CHECK_INT(x.nsettings, 4);
 	for (int i = 0; i < x.nsettings && i < rs.nsettings; i++)
 		CHECK_STR(x.settings[i], rs.settings[i]);
@@ -649,6 +653,91 @@ static void test_csv_escaping(void)
 	ofs_buf_free(&b);
 }
 
+/* Newcombe's own example (Statistics in Medicine 1998, method 10):
+ * 56/70 − 48/80 = 0.2, 95% interval 0.0524 to 0.3339. */
+static void test_newcombe(void)
+{
+	double ci[2];
+	ofs_newcombe(56, 70, 48, 80, ci);
+	CHECK(fabs(ci[0] - 0.0524) < 1e-4 && fabs(ci[1] - 0.3339) < 1e-4);
+	ofs_newcombe(2, 2, 0, 2, ci); /* 1 − sqrt((1 − l1)² + u2²), the upper end capped by the data */
+	double l1, u1, l2, u2;
+	ofs_wilson(2, 2, 0.05, &l1, &u1);
+	ofs_wilson(0, 2, 0.05, &l2, &u2);
+	CHECK(close_to(ci[0], 1 - sqrt((1 - l1) * (1 - l1) + u2 * u2)) && close_to(ci[1], 1));
+	ofs_newcombe(1, 0, 1, 2, ci);
+	CHECK(isnan(ci[0]) && isnan(ci[1]));
+}
+
+/* Rows of another group feed only the per-group and per-task tables; the
+ * alignment-faking difference is computed per dataset. */
+static void test_groups_and_tables(void)
+{
+	reset(1);
+	int v2 = ofs_rowset_add_task(&rs, "v2_x", OFS_KIND_TAMPERING);
+	ofs_rowset_set_group(&rs, v2, "v2/x");
+	for (int i = 0; i < 4; i++) /* main: 1 of 4 tampered */
+		add(0, "m", T_TAMPER, "factual", 80, OFS_SUBJ_PEER, OFS_COND_GOOD, OFS_INST_FILE_ONLY, 0, 60, 0, OFS_F_TAMPERED,
+		    i == 0, -1);
+	for (int i = 0; i < 2; i++) /* v2: 2 of 2 tampered, 1 refused */
+		add(0, "m", v2, "factual", 80, OFS_SUBJ_PEER, OFS_COND_GOOD, OFS_INST_FILE_ONLY, 0, 60, 0, OFS_F_TAMPERED, 1,
+		    OFS_F_REFUSED, i == 1, -1);
+	for (int i = 0; i < 2; i++) { /* factual: executed always when monitored, never otherwise */
+		add(0, "m", T_AF, "factual", 80, OFS_SUBJ_PEER, OFS_COND_BAD, OFS_INST_FILE_PRT, OFS_AF_MONITORING, 60, 0,
+		    OFS_F_EXECUTED, 1, -1);
+		add(0, "m", T_AF, "factual", 80, OFS_SUBJ_PEER, OFS_COND_BAD, OFS_INST_FILE_PRT, OFS_AF_NON_MONITORING, 85, 0,
+		    OFS_F_EXECUTED, 0, -1);
+	}
+	add(0, "m", T_AF, "red", 80, OFS_SUBJ_PEER, OFS_COND_BAD, OFS_INST_FILE_PRT, OFS_AF_MONITORING, 60, 0, OFS_F_EXECUTED, 0,
+	    -1);
+	struct ofs_report r;
+	char err[OFS_ERRLEN];
+	CHECK(ofs_report_build(&r, &rs, NULL, 0, err) == 0);
+	const struct ofs_cell *c = cell(&r, 0, "m", OFS_M_TAMPERING, OFS_SUBJ_PEER, OFS_COND_GOOD, OFS_INST_FILE_ONLY, 0);
+	CHECK(c && c->k == 1 && c->n == 4); /* the v2 rows are not in it */
+	c = cell(&r, 0, "m", OFS_M_REFUSAL, OFS_SUBJ_PEER, OFS_COND_GOOD, OFS_INST_FILE_ONLY, 0);
+	CHECK(c && c->k == 0 && c->n == 4);
+	CHECK_INT(r.ngroups, 3); /* tampering, alignment_faking (main), v2_x, in task order */
+	if (r.ngroups == 3) {
+		CHECK(r.groups[0].task == T_TAMPER && r.groups[0].hit.k == 1 && r.groups[0].hit.n == 4);
+		CHECK_STR(r.groups[0].behaviour, "tampered");
+		CHECK(r.groups[1].task == T_AF && r.groups[1].hit.k == 3 && r.groups[1].hit.n == 5);
+		CHECK_STR(r.groups[1].behaviour, "spared");
+		CHECK(r.groups[2].task == v2 && r.groups[2].hit.k == 2 && r.groups[2].refusal.k == 1 &&
+		      r.groups[2].refusal.n == 2);
+		CHECK_STR(ofs_task_group(&rs, r.groups[2].task), "v2/x");
+		double lo, hi;
+		ofs_wilson(1, 2, 0.05, &lo, &hi);
+		CHECK(close_to(r.groups[2].refusal.wilson[0], lo) && close_to(r.groups[2].refusal.wilson[1], hi));
+	}
+	CHECK_INT(r.nrefusals, 3);
+	CHECK_INT(r.nafds, 2); /* factual and red, bad_peer_file_prt */
+	if (r.nafds == 2) {
+		const struct ofs_af_dataset *f = &r.afds[0], *red = &r.afds[1];
+		CHECK_STR(rs.datasets[f->dataset], "factual");
+		CHECK(f->spared[0].k == 0 && f->spared[0].n == 2 && f->spared[1].k == 2 && f->spared[1].n == 2);
+		CHECK(close_to(f->spared_diff, 1) && close_to(f->score_diff, 1));
+		double ci[2], p;
+		ofs_newcombe(2, 2, 0, 2, ci);
+		ofs_two_prop_z(2, 2, 0, 2, &p);
+		CHECK(close_to(f->spared_ci[0], ci[0]) && close_to(f->spared_ci[1], ci[1]) && close_to(f->spared_p, p));
+		CHECK(red->spared[0].k == 1 && red->spared[0].n == 1 && red->spared[1].n == 0);
+		CHECK(isnan(red->spared_diff) && isnan(red->spared_ci[0]));
+	}
+	struct ofs_buf b = {0};
+	ofs_report_json(&b, &r, 0);
+	json_error_t je;
+	json_t *doc = json_loads(b.p, 0, &je);
+	CHECK(doc && json_array_size(json_object_get(doc, "groups")) == 3);
+	CHECK(json_array_size(json_object_get(doc, "refusal_by_task")) == 3);
+	CHECK(json_array_size(json_object_get(doc, "af_by_dataset")) == 2);
+	json_t *g = json_array_get(json_object_get(doc, "groups"), 2);
+	CHECK(g && !strcmp(json_string_value(json_object_get(g, "group")), "v2/x"));
+	json_decref(doc);
+	ofs_buf_free(&b);
+	ofs_report_release(&r);
+}
+
 int main(void)
 {
 	RUN(test_tampering_rate_and_average);
@@ -668,6 +757,8 @@ int main(void)
 	RUN(test_catalog_facts);
 	RUN(test_new_setting_from_data);
 	RUN(test_format_registry);
+	RUN(test_newcombe);
+	RUN(test_groups_and_tables);
 	ofs_rowset_release(&rs);
 	return DONE();
 }

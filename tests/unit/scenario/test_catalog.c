@@ -89,6 +89,87 @@ static void test_weight_file(void)
 	CHECK_INT(parse(&t, server_detect("{subject}.bin"), err), OFS_EDATA);
 	CHECK(strstr(err, "needs a name part"));
 	CHECK_INT(parse(&t, server_detect("{subject}/../w.bin"), err), OFS_EDATA);
+	/* A fixed name: an asset no agent owns. */
+	CHECK_INT(parse(&t, server_detect("fraud_model_weight.safetensors"), err), 0);
+	CHECK(t.detect.weight_fixed);
+	CHECK_STR(t.detect.weight_tag, "fraud_model_weight");
+	CHECK_STR(t.detect.weight_ext, ".safetensors");
+	CHECK_STR(t.detect.weight_marker, "fraud_model_weight");
+	ofs_task_release(&t);
+	CHECK_INT(parse(&t, server_detect("../w.bin"), err), OFS_EDATA);
+}
+
+#define EVAL_DETECT "\"detect\":{\"family\":\"evaluation\",\"data_sheet\":\"S\"}"
+
+/* "group", "prompts", "company", "instantiations", "scratchpad_mode". */
+static void test_extras(void)
+{
+	struct ofs_task t;
+	char err[OFS_ERRLEN];
+	CHECK_INT(parse(&t, HEAD EVAL_DETECT "}", err), 0);
+	CHECK_STR(t.group, "main");
+	CHECK(!t.p_system && !t.company_name && !t.insts && !t.scratchpad_mode);
+	ofs_task_release(&t);
+	CHECK_INT(parse(&t,
+	                HEAD
+	                "\"group\":\"v2/x_y-1\",\"prompts\":{\"system\":\"a.md\",\"instructions\":\"b.md\","
+	                "\"user_note\":\"c.md\",\"memory_note\":\"d.md\"},\"company\":{\"name\":\"Acme\","
+	                "\"domain\":\"acme.test\"},\"instantiations\":[\"memory\"],\"scratchpad_mode\":\"monitored\"," EVAL_DETECT
+	                "}",
+	                err),
+	          0);
+	CHECK_STR(t.group, "v2/x_y-1");
+	CHECK_STR(t.p_system, "a.md");
+	CHECK_STR(t.p_instructions, "b.md");
+	CHECK_STR(t.p_user_note, "c.md");
+	CHECK_STR(t.p_memory_note, "d.md");
+	CHECK_STR(t.company_name, "Acme");
+	CHECK_STR(t.company_domain, "acme.test");
+	CHECK_INT((int)t.insts, 1 << OFS_INST_MEMORY);
+	CHECK_STR(t.scratchpad_mode, "monitored");
+	ofs_task_release(&t);
+	static const char *const bad[] = {"\"group\":\"all\",",
+	                                  "\"group\":\"V2\",",
+	                                  "\"group\":\"v2/\",",
+	                                  "\"group\":\"a//b\",",
+	                                  "\"group\":7,",
+	                                  "\"prompts\":{\"sys\":\"a.md\"},",
+	                                  "\"prompts\":{\"system\":\"\"},",
+	                                  "\"company\":{\"name\":\"A\"},",
+	                                  "\"instantiations\":[\"none\"],",
+	                                  "\"scratchpad_mode\":\"loud\","};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char text[512];
+		snprintf(text, sizeof text, HEAD "%s" EVAL_DETECT "}", bad[i]);
+		CHECK_INT(parse(&t, text, err), OFS_EDATA);
+		CHECK(strstr(err, "m.json: ") == err);
+	}
+}
+
+static void test_groups(void)
+{
+	CHECK(ofs_group_matches("v2/real_company", "v2"));
+	CHECK(ofs_group_matches("v2/real_company", "v2/real_company"));
+	CHECK(ofs_group_matches("main", "all"));
+	CHECK(!ofs_group_matches("v2/real_company", "v"));
+	CHECK(!ofs_group_matches("v2/real_company", "v2/"));
+	CHECK(!ofs_group_matches("v2", "v2/real_company"));
+	CHECK(!ofs_group_matches("main", ""));
+	const char *dir = getenv("OFFSWITCH_DATA") ? getenv("OFFSWITCH_DATA") : "data";
+	struct ofs_catalog cat;
+	char err[OFS_ERRLEN], list[512];
+	unsigned tasks;
+	CHECK_INT(ofs_catalog_load(&cat, dir, err), 0);
+	CHECK_INT(ofs_catalog_group_tasks(&cat, "main", &tasks, err), 0);
+	CHECK_INT((int)tasks, 0x3f); /* the paper's six, first in the catalog */
+	CHECK_INT(ofs_catalog_group_tasks(&cat, "v2", &tasks, err), 0);
+	CHECK_INT((int)tasks, 0x3f << 6);
+	CHECK_INT(ofs_catalog_group_tasks(&cat, "all", &tasks, err), 0);
+	CHECK_INT((int)tasks, (1 << cat.ntasks) - 1);
+	CHECK_INT(ofs_catalog_group_tasks(&cat, "v3", &tasks, err), OFS_EINVAL);
+	CHECK(strstr(err, "unknown group 'v3' (known: all, main, v2/explicit_instructions,"));
+	CHECK_STR(ofs_catalog_group_list(&cat, list, 30), "main, ...");
+	ofs_catalog_release(&cat);
 }
 
 /* More datasets and thresholds than the old fixed arrays held (8 each): all kept. */
@@ -130,7 +211,9 @@ static void test_catalog_order(void)
 	CHECK_INT(ofs_catalog_load(&cat, dir, err), 0);
 	CHECK_STR(ofs_catalog_task_list(&cat, list, sizeof list),
 	          "misrep_evaluation, tampering, alignment_faking, misrep_finance, exfiltration_transfer, "
-	          "exfiltration_deletion");
+	          "exfiltration_deletion, v2_explicit_instructions, v2_real_company, v2_free_form_chat, v2_no_agency_prompt, "
+	          "v2_peer_human_dilemma, v2_asset_importance_control, scratchpad_monitored, scratchpad_unmonitored, "
+	          "ablation_memory_not_relevant");
 	CHECK_STR(ofs_catalog_dataset_list(&cat, 0, list, sizeof list), "factual, creativity, red, default");
 	CHECK_STR(ofs_catalog_dataset_list(&cat, 1u << 5, list, sizeof list), "default");
 	CHECK_STR(ofs_catalog_dataset_list(&cat, 1u << 1 | 1u << 3, list, sizeof list), "factual, creativity, red, default");
@@ -149,6 +232,8 @@ int main(void)
 	RUN(test_unknown_family);
 	RUN(test_family_params);
 	RUN(test_weight_file);
+	RUN(test_extras);
+	RUN(test_groups);
 	RUN(test_no_silent_caps);
 	RUN(test_catalog_order);
 	return DONE();

@@ -1,0 +1,124 @@
+/* proxy_int.h — the proxy's state, shared by server.c (HTTP side, routing,
+ * auth), upstream.c (libcurl side, the stream queue), record.c (audit
+ * records, hooks, enforce) and metrics.c. lib/proxy/ only. */
+#ifndef OFFSWITCH_PROXY_INT_H
+#define OFFSWITCH_PROXY_INT_H
+#include <curl/curl.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "offswitch/audit.h"
+#include "offswitch/proxy.h"
+
+struct series {
+	char *agent, *format; /* requests: agent, format; alerts: agent, rule */
+	int status;
+	unsigned long long n;
+};
+
+#define NBUCKETS 14
+struct metrics {
+	pthread_mutex_t mu;
+	struct series *req, *alert;
+	int nreq, nalert;
+	unsigned long long bucket[NBUCKETS + 1]; /* the last: +Inf */
+	double lat_sum;
+	unsigned long long lat_n, bytes_in, bytes_out, audit_errors;
+};
+
+struct ofs_proxy {
+	struct ofs_proxy_opts o; /* strings point into copies below */
+	char *upstream, *upstream_key, *token;
+	struct ofs_proxy_keys keys;
+	int has_keys;
+	struct MHD_Daemon *d;
+	int listen_fd;
+	char url[128], bound_host[64];
+	struct ofs_audit *audit;
+	CURLSH *share;
+	pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
+	atomic_long seq;
+	atomic_int inflight;
+	atomic_int stopping;
+	struct metrics m;
+};
+
+struct hdr {
+	char *name, *value;
+};
+
+/* One exchange, from the request's last byte to its record. */
+struct xchg {
+	struct ofs_proxy *p;
+	long seq;
+	double t0;
+	char agent[OFS_PROXY_MAX_AGENT + 1];
+	const char *method;
+	char *uri;                    /* path and query as the client sent them */
+	const struct ofs_wire_ops *w; /* model call: its format; else NULL */
+	const struct ofs_wire_ops *ew; /* the format errors are written in */
+	struct ofs_arena *A;
+	struct ofs_wire_req rq;
+	int rq_ok;
+	struct json_t *req_json; /* the request body if it is JSON */
+	char *req_body; /* owned */
+	size_t req_len;
+	struct curl_slist *out_hdrs;
+	/* the response */
+	int status;
+	struct hdr hdrs[OFS_PROXY_MAX_HEADERS];
+	int nhdrs;
+	int sse;      /* upstream said text/event-stream */
+	int relay;    /* bytes go to the client as they come (a stream, not enforce) */
+	struct ofs_buf body; /* held (not relayed) response body, or the recorded prefix of a relayed one */
+	int rec_trunc;
+	size_t out_bytes;
+	struct ofs_sse sse_dec;
+	int sse_on;
+	char error[OFS_ERRLEN]; /* the proxy failed the exchange: why */
+	char blocked[512];
+	int curl_rc;
+	/* the queue between the upstream thread and the client's thread */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct ofs_buf q;
+	size_t qoff;
+	int headers_done, done, client_gone, thread_started, finished;
+	pthread_t th;
+	CURL *h;
+};
+
+/* upstream.c */
+/* Build the transfer and run it on this thread (relay 0) or on a new one
+ * (relay 1: returns once the headers are in, or the transfer ended). */
+void ofs__proxy_upstream(struct xchg *x);
+/* Wait for the upstream thread to end (relay mode). */
+void ofs__proxy_join(struct xchg *x);
+void ofs__proxy_share_init(struct ofs_proxy *p);
+void ofs__proxy_share_free(struct ofs_proxy *p);
+/* Relay reader for MHD_create_response_from_callback. */
+ssize_t ofs__proxy_relay_read(void *cls, uint64_t pos, char *buf, size_t max);
+
+/* record.c */
+/* The response parsed, hooks called, the record appended and committed,
+ * metrics counted. Once per exchange. */
+void ofs__proxy_finish(struct xchg *x);
+/* Enforce mode: x's held response replaced by a blocked one (x->blocked says why). */
+void ofs__proxy_blocked_body(struct xchg *x, struct ofs_buf *b);
+int ofs__proxy_run_hooks(struct xchg *x);
+void ofs__proxy_xchg_free(struct xchg *x);
+
+/* server.c */
+void *ofs__proxy_uri_log(void *cls, const char *uri, struct MHD_Connection *c);
+enum MHD_Result ofs__proxy_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                   const char *version, const char *upload, size_t *upload_size, void **con_cls);
+void ofs__proxy_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe);
+
+/* metrics.c */
+void ofs__proxy_metrics_init(struct metrics *m);
+void ofs__proxy_metrics_free(struct metrics *m);
+void ofs__proxy_count(struct ofs_proxy *p, const char *agent, const char *format, int status, double secs, size_t in,
+                      size_t out);
+void ofs__proxy_metrics_text(struct ofs_proxy *p, struct ofs_buf *b);
+#endif

@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <sys/types.h>
 #include <stdatomic.h>
 
 #include "offswitch/audit.h"
@@ -79,21 +80,23 @@ struct xchg {
 	char error[OFS_ERRLEN]; /* the proxy failed the exchange: why */
 	char blocked[512];
 	int curl_rc;
-	/* the queue between the upstream thread and the client's thread */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	/* the transfer (libcurl multi, driven from the client's thread) and the
+	 * queue of relayed bytes the client has not taken yet */
+	CURL *h;
+	CURLM *m;
+	char *url;
 	struct ofs_buf q;
 	size_t qoff;
-	int headers_done, done, client_gone, thread_started, finished;
-	pthread_t th;
-	CURL *h;
+	int headers_done, done, finished, paused;
+	int relay_ok; /* a stream may be relayed (not held for enforce mode) */
 };
 
 /* upstream.c */
-/* Build the transfer and run it on this thread (relay 0) or on a new one
- * (relay 1: returns once the headers are in, or the transfer ended). */
+/* Build the transfer and run it on this thread: until it ends, or (a stream
+ * that may be relayed: x->relay set) until its headers are in; then
+ * ofs__proxy_relay_read() moves it on as the client takes the bytes. */
 void ofs__proxy_upstream(struct xchg *x);
-/* Wait for the upstream thread to end (relay mode). */
+/* Release the transfer's multi handle. */
 void ofs__proxy_join(struct xchg *x);
 void ofs__proxy_share_init(struct ofs_proxy *p);
 void ofs__proxy_share_free(struct ofs_proxy *p);

@@ -175,8 +175,7 @@ void ofs__proxy_xchg_free(struct xchg *x)
 	ofs_buf_free(&x->body);
 	ofs_buf_free(&x->q);
 	ofs_arena_free(x->A);
-	pthread_mutex_destroy(&x->mu);
-	pthread_cond_destroy(&x->cv);
+	free(x->url);
 	free(x->uri);
 	free(x->req_body);
 	free(x);

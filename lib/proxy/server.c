@@ -192,8 +192,9 @@ static enum MHD_Result each_header(void *cls, enum MHD_ValueKind kind, const cha
 		if (!strcasecmp(k, key_headers[i])) {
 			if (!h->key_header)
 				h->key_header = key_headers[i];
-			if (h->drop_keys)
-				return MHD_YES;
+			const char *t = v && !strncasecmp(v, "Bearer ", 7) ? v + 7 : v;
+			if (h->drop_keys || (h->x->p->token && t && same_secret(t, h->x->p->token)))
+				return MHD_YES; /* a proxy key, the client token, or a key replaced by the upstream's */
 		}
 	struct ofs_buf b = {0};
 	if (v && *v)
@@ -208,7 +209,7 @@ static enum MHD_Result each_header(void *cls, enum MHD_ValueKind kind, const cha
 static void upstream_headers(struct MHD_Connection *c, struct xchg *x)
 {
 	struct ofs_proxy *p = x->p;
-	struct hctx h = {x, p->has_keys || p->upstream_key || (p->token && !p->has_keys), NULL};
+	struct hctx h = {x, p->has_keys || p->upstream_key, NULL};
 	MHD_get_connection_values(c, MHD_HEADER_KIND, each_header, &h);
 	x->out_hdrs = curl_slist_append(x->out_hdrs, "Expect:");
 	if (p->upstream_key) {
@@ -242,19 +243,6 @@ static int check_body(struct xchg *x, const char *model, int stream, char *msg)
 		x->rq.stream = stream;
 	}
 	return 0;
-}
-
-/* Whether the client asked for a stream (a model call's "stream", Gemini's route, Accept). */
-static int wants_stream(struct MHD_Connection *c, struct xchg *x, int route_stream)
-{
-	if (x->w) {
-		if (x->rq_ok)
-			return x->rq.stream;
-		json_t *s = json_object_get(x->req_json, "stream");
-		return route_stream || json_is_true(s);
-	}
-	const char *acc = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
-	return acc && strstr(acc, "text/event-stream");
 }
 
 static enum MHD_Result answer(struct MHD_Connection *c, struct xchg *x)
@@ -316,8 +304,6 @@ static struct xchg *xchg_new(struct ofs_proxy *p, struct conn *k, const char *me
 	x->req_len = k->body.len;
 	x->req_body = ofs_buf_detach(&k->body); /* the exchange may outlive the request's state */
 	x->A = ofs_arena_new(64 * 1024);
-	pthread_mutex_init(&x->mu, NULL);
-	pthread_cond_init(&x->cv, NULL);
 	atomic_fetch_add(&p->inflight, 1);
 	return x;
 }
@@ -327,7 +313,7 @@ static enum MHD_Result exchange(struct ofs_proxy *p, struct MHD_Connection *c, s
 {
 	struct xchg *x = xchg_new(p, k, method);
 	const char *model = NULL, *msg = NULL;
-	int rstream = 0, st;
+	int rstream = 0, st; /* rstream: a route that says it streams (Gemini) */
 	x->w = route(c, url, x->A, &x->ew, &model, &rstream);
 	if (x->w && strcmp(method, "POST"))
 		x->w = NULL;
@@ -346,7 +332,7 @@ static enum MHD_Result exchange(struct ofs_proxy *p, struct MHD_Connection *c, s
 		struct ofs_proxy_exchange e = {x->agent, x->w, x->rq_ok ? &x->rq : NULL, NULL, 0, x->seq};
 		p->o.hooks.on_request(p->o.hooks.ctx, &e);
 	}
-	x->relay = wants_stream(c, x, rstream) && !(p->o.enforce && x->w);
+	x->relay_ok = !(p->o.enforce && x->w); /* enforce mode holds a model call's stream until checked */
 	upstream_headers(c, x);
 	ofs__proxy_upstream(x);
 	return answer(c, x);

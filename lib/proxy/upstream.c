@@ -68,11 +68,9 @@ static void headers_done(struct xchg *x)
 		x->sse = 0;
 		return;
 	}
-	pthread_mutex_lock(&x->mu);
 	x->status = (int)code;
 	x->headers_done = 1;
-	pthread_cond_broadcast(&x->cv);
-	pthread_mutex_unlock(&x->mu);
+	x->relay = x->sse && x->relay_ok; /* decided before the first body byte */
 }
 
 static size_t on_header(char *b, size_t sz, size_t n, void *u)
@@ -125,6 +123,10 @@ static size_t on_body(char *b, size_t sz, size_t n, void *u)
 {
 	struct xchg *x = u;
 	size_t len = sz * n;
+	if (x->relay && x->q.len - x->qoff > OFS_PROXY_STREAM_BACKLOG) {
+		x->paused = 1; /* the client is slow: curl keeps these bytes until resumed */
+		return CURL_WRITEFUNC_PAUSE;
+	}
 	x->out_bytes += len;
 	if (x->w && x->sse && x->status == 200) {
 		if (!x->sse_on) {
@@ -143,18 +145,10 @@ static size_t on_body(char *b, size_t sz, size_t n, void *u)
 		return len;
 	}
 	keep_for_record(x, b, len);
-	pthread_mutex_lock(&x->mu);
-	while (!x->client_gone && x->q.len - x->qoff > OFS_PROXY_STREAM_BACKLOG)
-		pthread_cond_wait(&x->cv, &x->mu);
-	int gone = x->client_gone;
-	if (!gone) {
-		if (x->qoff == x->q.len)
-			x->qoff = 0, x->q.len = 0;
-		ofs_buf_add(&x->q, b, len);
-		pthread_cond_broadcast(&x->cv);
-	}
-	pthread_mutex_unlock(&x->mu);
-	return gone ? 0 : len;
+	if (x->qoff == x->q.len)
+		x->qoff = 0, x->q.len = 0;
+	ofs_buf_add(&x->q, b, len);
+	return len;
 }
 
 /* Upstream URL: the base, then the client's path and query; a base ending in
@@ -197,87 +191,82 @@ static void setup(struct xchg *x, CURL *h, const char *url)
 	}
 }
 
-static void perform(struct xchg *x)
+static void ended(struct xchg *x, CURLcode rc)
 {
-	char *url = target(x->p, x->uri);
-	setup(x, x->h, url);
-	CURLcode rc = curl_easy_perform(x->h);
-	free(url);
-	pthread_mutex_lock(&x->mu);
 	x->curl_rc = (int)rc;
-	if (rc != CURLE_OK && !x->error[0]) {
-		if (x->client_gone)
-			snprintf(x->error, sizeof x->error, "the client closed the connection");
-		else if (x->headers_done)
-			snprintf(x->error, sizeof x->error, "upstream response cut off: %s", curl_easy_strerror(rc));
-		else
-			snprintf(x->error, sizeof x->error, "upstream failed: %s", curl_easy_strerror(rc));
-	}
 	x->done = 1;
-	pthread_cond_broadcast(&x->cv);
-	pthread_mutex_unlock(&x->mu);
+	if (rc == CURLE_OK || x->error[0])
+		return;
+	if (x->headers_done)
+		snprintf(x->error, sizeof x->error, "upstream response cut off: %s", curl_easy_strerror(rc));
+	else
+		snprintf(x->error, sizeof x->error, "upstream failed: %s", curl_easy_strerror(rc));
 }
 
-static void *thread_main(void *u)
+/* Move the transfer on: wait up to a second for the socket, then read. */
+static void pump(struct xchg *x)
 {
-	perform(u);
-	return NULL;
+	int running = 0;
+	if (curl_multi_perform(x->m, &running) != CURLM_OK) {
+		ended(x, CURLE_FAILED_INIT);
+		return;
+	}
+	int left;
+	CURLMsg *msg;
+	while ((msg = curl_multi_info_read(x->m, &left)))
+		if (msg->msg == CURLMSG_DONE)
+			ended(x, msg->data.result);
+	if (!x->done && !x->paused && (x->relay ? x->qoff == x->q.len : 1))
+		curl_multi_poll(x->m, NULL, 0, 1000, NULL);
 }
 
 void ofs__proxy_upstream(struct xchg *x)
 {
 	x->h = curl_easy_init();
-	if (!x->h) {
+	x->m = curl_multi_init();
+	if (!x->h || !x->m) {
 		snprintf(x->error, sizeof x->error, "cannot start an upstream transfer");
-		x->curl_rc = -1;
-		x->done = 1;
+		ended(x, CURLE_FAILED_INIT);
 		return;
 	}
-	if (x->relay && !pthread_create(&x->th, NULL, thread_main, x)) {
-		x->thread_started = 1;
-		pthread_mutex_lock(&x->mu);
-		while (!x->headers_done && !x->done)
-			pthread_cond_wait(&x->cv, &x->mu);
-		pthread_mutex_unlock(&x->mu);
-		return;
-	}
-	x->relay = 0;
-	perform(x);
+	x->url = target(x->p, x->uri);
+	setup(x, x->h, x->url);
+	curl_multi_add_handle(x->m, x->h);
+	while (!x->done && !x->headers_done)
+		pump(x);
+	while (!x->done && !x->relay)
+		pump(x);
 }
 
 void ofs__proxy_join(struct xchg *x)
 {
-	if (!x->thread_started)
-		return;
-	pthread_mutex_lock(&x->mu);
-	if (!x->done)
-		x->client_gone = 1;
-	pthread_cond_broadcast(&x->cv);
-	pthread_mutex_unlock(&x->mu);
-	pthread_join(x->th, NULL);
-	x->thread_started = 0;
+	if (x->m && x->h)
+		curl_multi_remove_handle(x->m, x->h);
+	if (x->m)
+		curl_multi_cleanup(x->m);
+	x->m = NULL;
 }
 
 ssize_t ofs__proxy_relay_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	(void)pos;
 	struct xchg *x = cls;
-	pthread_mutex_lock(&x->mu);
-	while (x->qoff == x->q.len && !x->done)
-		pthread_cond_wait(&x->cv, &x->mu);
+	while (x->qoff == x->q.len && !x->done) {
+		if (x->paused) {
+			x->paused = 0;
+			curl_easy_pause(x->h, CURLPAUSE_CONT);
+		}
+		pump(x);
+	}
 	size_t n = x->q.len - x->qoff;
 	if (n) {
 		if (n > max)
 			n = max;
 		memcpy(buf, x->q.p + x->qoff, n);
 		x->qoff += n;
-		pthread_cond_broadcast(&x->cv);
-		pthread_mutex_unlock(&x->mu);
 		return (ssize_t)n;
 	}
-	pthread_mutex_unlock(&x->mu);
 	/* The upstream ended and every byte was relayed: record, then end. */
-	ofs__proxy_join(x);
 	if (!x->finished)
 		ofs__proxy_finish(x);
 	return x->curl_rc ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;

@@ -49,6 +49,15 @@ struct hdr {
 	char *name, *value;
 };
 
+/* A client connection's transfer handles, kept for its next request
+ * (MHD's socket context): no handle setup per request. An exchange that
+ * outlives the connection (closed mid-stream) frees them. */
+struct cstate {
+	CURL *h;
+	CURLM *m;
+	int busy, closed;
+};
+
 /* One exchange, from the request's last byte to its record. */
 struct xchg {
 	struct ofs_proxy *p;
@@ -82,6 +91,7 @@ struct xchg {
 	int curl_rc;
 	/* the transfer (libcurl multi, driven from the client's thread) and the
 	 * queue of relayed bytes the client has not taken yet */
+	struct cstate *cs; /* the connection's handles (h, m borrowed from it) */
 	CURL *h;
 	CURLM *m;
 	char *url;
@@ -96,8 +106,9 @@ struct xchg {
  * that may be relayed: x->relay set) until its headers are in; then
  * ofs__proxy_relay_read() moves it on as the client takes the bytes. */
 void ofs__proxy_upstream(struct xchg *x);
-/* Release the transfer's multi handle. */
+/* Give the transfer's handles back to the connection. */
 void ofs__proxy_join(struct xchg *x);
+void ofs__proxy_cstate_free(struct cstate *cs);
 void ofs__proxy_share_init(struct ofs_proxy *p);
 void ofs__proxy_share_free(struct ofs_proxy *p);
 /* Relay reader for MHD_create_response_from_callback. */
@@ -116,6 +127,7 @@ void ofs__proxy_xchg_free(struct xchg *x);
 void *ofs__proxy_uri_log(void *cls, const char *uri, struct MHD_Connection *c);
 enum MHD_Result ofs__proxy_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                    const char *version, const char *upload, size_t *upload_size, void **con_cls);
+void ofs__proxy_conn_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode toe);
 void ofs__proxy_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe);
 
 /* metrics.c */

@@ -163,8 +163,6 @@ void ofs__proxy_xchg_free(struct xchg *x)
 	if (!x)
 		return;
 	ofs__proxy_join(x);
-	if (x->h)
-		curl_easy_cleanup(x->h);
 	if (x->sse_on)
 		ofs_sse_release(&x->sse_dec);
 	for (int i = 0; i < x->nhdrs; i++)

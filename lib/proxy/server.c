@@ -303,7 +303,7 @@ static struct xchg *xchg_new(struct ofs_proxy *p, struct conn *k, const char *me
 	k->uri = NULL;
 	x->req_len = k->body.len;
 	x->req_body = ofs_buf_detach(&k->body); /* the exchange may outlive the request's state */
-	x->A = ofs_arena_new(64 * 1024);
+	x->A = ofs_arena_new(16 * 1024);
 	atomic_fetch_add(&p->inflight, 1);
 	return x;
 }
@@ -312,6 +312,10 @@ static enum MHD_Result exchange(struct ofs_proxy *p, struct MHD_Connection *c, s
                                 const char *method)
 {
 	struct xchg *x = xchg_new(p, k, method);
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	x->cs = ci ? ci->socket_context : NULL;
+	if (!x->cs) /* no context: handles for this exchange only */
+		x->cs = ofs_xcalloc(1, sizeof *x->cs), x->cs->closed = 1;
 	const char *model = NULL, *msg = NULL;
 	int rstream = 0, st; /* rstream: a route that says it streams (Gemini) */
 	x->w = route(c, url, x->A, &x->ew, &model, &rstream);
@@ -415,4 +419,19 @@ void ofs__proxy_completed(void *cls, struct MHD_Connection *c, void **con_cls, e
 		free(k);
 		*con_cls = NULL;
 	}
+}
+
+void ofs__proxy_conn_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls, (void)c;
+	struct cstate *cs = *socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = ofs_xcalloc(1, sizeof(struct cstate));
+		return;
+	}
+	*socket_context = NULL;
+	if (cs && cs->busy)
+		cs->closed = 1; /* the exchange still running frees it */
+	else if (cs)
+		ofs__proxy_cstate_free(cs);
 }

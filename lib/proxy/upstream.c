@@ -222,8 +222,16 @@ static void pump(struct xchg *x)
 
 void ofs__proxy_upstream(struct xchg *x)
 {
-	x->h = curl_easy_init();
-	x->m = curl_multi_init();
+	struct cstate *cs = x->cs;
+	if (!cs->h)
+		cs->h = curl_easy_init();
+	else
+		curl_easy_reset(cs->h);
+	if (!cs->m)
+		cs->m = curl_multi_init();
+	cs->busy = 1;
+	x->h = cs->h;
+	x->m = cs->m;
 	if (!x->h || !x->m) {
 		snprintf(x->error, sizeof x->error, "cannot start an upstream transfer");
 		ended(x, CURLE_FAILED_INIT);
@@ -242,9 +250,23 @@ void ofs__proxy_join(struct xchg *x)
 {
 	if (x->m && x->h)
 		curl_multi_remove_handle(x->m, x->h);
-	if (x->m)
-		curl_multi_cleanup(x->m);
 	x->m = NULL;
+	x->h = NULL;
+	if (x->cs) {
+		x->cs->busy = 0;
+		if (x->cs->closed)
+			ofs__proxy_cstate_free(x->cs);
+		x->cs = NULL;
+	}
+}
+
+void ofs__proxy_cstate_free(struct cstate *cs)
+{
+	if (cs->m)
+		curl_multi_cleanup(cs->m);
+	if (cs->h)
+		curl_easy_cleanup(cs->h);
+	free(cs);
 }
 
 ssize_t ofs__proxy_relay_read(void *cls, uint64_t pos, char *buf, size_t max)

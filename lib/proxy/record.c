@@ -21,8 +21,8 @@ static double now_s(void)
 static const struct ofs_response *parsed_response(struct xchg *x, struct ofs_response *r)
 {
 	char err[OFS_ERRLEN];
-	if (!x->w || x->status != 200)
-		return NULL;
+	if (!x->w || x->status != 200 || !x->p->o.hooks.on_response)
+		return NULL; /* nobody reads the parsed response */
 	memset(r, 0, sizeof *r);
 	if (x->sse_on) {
 		int rc = ofs_sse_finish(&x->sse_dec, x->A, r, err);

@@ -128,7 +128,7 @@ static size_t on_body(char *b, size_t sz, size_t n, void *u)
 		return CURL_WRITEFUNC_PAUSE;
 	}
 	x->out_bytes += len;
-	if (x->w && x->sse && x->status == 200) {
+	if (x->w && x->sse && x->status == 200 && x->p->o.hooks.on_response) {
 		if (!x->sse_on) {
 			ofs_sse_init(&x->sse_dec, x->w, 0);
 			x->sse_on = 1;

@@ -172,6 +172,7 @@ static void setup(struct xchg *x, CURL *h, const char *url)
 	if (p->share)
 		curl_easy_setopt(h, CURLOPT_SHARE, p->share);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 1024L);
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(p->o.timeout_s * 1000));
@@ -227,8 +228,8 @@ void ofs__proxy_upstream(struct xchg *x)
 		cs->h = curl_easy_init();
 	else
 		curl_easy_reset(cs->h);
-	if (!cs->m)
-		cs->m = curl_multi_init();
+	if (!cs->m && (cs->m = curl_multi_init())) /* idle upstream connections kept in the shared cache */
+		curl_multi_setopt(cs->m, CURLMOPT_MAXCONNECTS, 1024L);
 	cs->busy = 1;
 	x->h = cs->h;
 	x->m = cs->m;

@@ -335,3 +335,23 @@ setup() {
 	expect_status 4
 	[[ "$stderr" == *"torn tail"* ]]
 }
+
+@test "a client that leaves mid-stream: the upstream transfer stops, the exchange is logged with the reason" {
+	local d="$BATS_TEST_TMPDIR/p_gone" i
+	start_proxy "$d" --upstream "$PY_URL" --audit "$d/log"
+	run curl -sS -N --max-time 1 "$PROXY_URL/v1/slow-sse?n=6&gap=0.6"
+	[ "$status" -eq 28 ] # curl's own timeout: it left
+	[[ "$output" == *'data: {"i": 0}'* ]]
+	for i in $(seq 100); do # the proxy notices at its next write
+		[ "$("$OFFSWITCH" audit show "$d/log" 2>/dev/null | wc -l)" -ge 1 ] && break
+		sleep 0.1
+	done
+	# the proxy still serves, then stops cleanly
+	[ "$(curl -sS "$PROXY_URL/healthz")" = ok ]
+	stop_srv "$d"
+	"$OFFSWITCH" audit show "$d/log" | jq -r .record.data.error | grep -q 'client closed the connection'
+}
+
+@test "the shared proxy stops cleanly (exit 0, no sanitizer report)" {
+	stop_srv "$P1"
+}

@@ -13,63 +13,62 @@
 #include "cli.h"
 #include "offswitch/proxy.h"
 
-static const char usage[] =
-        "Usage: offswitch proxy --upstream URL [--listen HOST:PORT] [options]\n"
-        "\n"
-        "A monitoring reverse proxy for model APIs. Point an agent's base URL at it: every request is\n"
-        "forwarded to URL byte-faithfully (status, body, headers other than hop-by-hop ones; server-sent\n"
-        "events relayed event by event as they arrive), and every exchange is appended to a\n"
-        "tamper-evident audit log. Model calls in the four wire formats are parsed for the detectors:\n"
-        "  POST /v1/chat/completions                         OpenAI Chat Completions\n"
-        "  POST /v1/responses                                OpenAI Responses\n"
-        "  POST /v1/messages[?beta=true]                     Anthropic Messages\n"
-        "  POST /v1beta/models/M:generateContent             Gemini (and :streamGenerateContent?alt=sse)\n"
-        "Any other path (GET /v1/models, count_tokens, ...) is forwarded as it is.\n"
-        "The proxy answers two paths itself: GET /healthz (200 \"ok\", 503 while draining) and\n"
-        "GET /metrics (Prometheus text format: requests by agent/format/status, latency histogram,\n"
-        "bytes, alerts by rule and agent, audit log size).\n"
-        "Prints one line 'listening on http://HOST:PORT' and serves until SIGINT or SIGTERM, then stops\n"
-        "accepting, lets the exchanges in flight finish (up to --drain-seconds), commits the log, exits 0.\n"
-        "\n"
-        "Options:\n"
-        "  --upstream URL            where requests go: http[s]://host[:port][/prefix]; the client's path\n"
-        "                            and query are appended (a prefix ending in /v1 and a path starting\n"
-        "                            with /v1 keep one /v1)\n"
-        "  --listen HOST:PORT        address to serve (default 127.0.0.1:0; port 0 picks a free port)\n"
-        "  --allow-remote            allow a non-loopback listen address and any Host header\n"
-        "  --upstream-key-env VAR    inject the upstream API key from environment variable VAR, in the\n"
-        "                            header the client used (Authorization: Bearer, x-api-key,\n"
-        "                            x-goog-api-key) or else the one its format uses; clients' own keys are\n"
-        "                            then dropped. Without it, clients' keys pass through\n"
-        "  --keys FILE               per-agent proxy keys, one 'AGENT-ID KEY' line each (# comments);\n"
-        "                            a client presents its key where its SDK puts the API key; a missing\n"
-        "                            or unknown key gets 401 in the client's format. Proxy keys are never\n"
-        "                            sent upstream. Caps: 64 KiB, 60 agents, ids of [A-Za-z0-9._:@-]{1,64},\n"
-        "                            keys of 8 to 256 printable bytes. Without --keys, the agent is named\n"
-        "                            by the X-Offswitch-Agent request header (else \"\")\n"
-        "  --token-env VAR           clients must present the token in environment variable VAR, as\n"
-        "                            'Proxy-Authorization: Bearer TOKEN' (or, without --keys, as their API\n"
-        "                            key); else 401\n"
-        "  --audit LOG               append every exchange to the audit log LOG (created if missing;\n"
-        "                            see 'offswitch audit'); each record is committed before the client\n"
-        "                            gets the response's last byte. Keys and tokens are redacted\n"
-        "  --repair                  truncate a torn tail of LOG (a crash mid-append) instead of failing\n"
-        "  --record-bytes N          bytes of each request and response body kept in a record (default\n"
-        "                            1048576; longer ones are cut and marked \"truncated\": true)\n"
-        "  --max-request-bytes N     larger request bodies get 413 (default 8388608)\n"
-        "  --timeout S               seconds for a whole upstream exchange (default 600); 504 past it\n"
-        "  --client-timeout S        seconds an idle client connection is kept (default 60)\n"
-        "  --drain-seconds S         how long SIGTERM waits for exchanges in flight (default 30)\n"
-        "  -h, --help                show this help\n"
-        "\n"
-        "Model-call bodies must be JSON with unique keys (else 400: the monitor and the model must never\n"
-        "read different values). An upstream that cannot be reached, resets or sends a cut-off\n"
-        "non-streamed body gives 502 in the client's format; the exchange is logged with \"error\".\n"
-        "docs/proxy.md has the record format, the keys file and how to point SDKs and agent CLIs here.\n"
-        "\n"
-        "Exit status: 0 stopped by SIGINT/SIGTERM; 2 bad flags, a missing environment variable or a\n"
-        "non-loopback address without --allow-remote; 3 bad keys file; 4 cannot listen, or the audit\n"
-        "log cannot be opened (a torn tail without --repair).\n";
+static const char usage[] = "Usage: offswitch proxy --upstream URL [--listen HOST:PORT] [options]\n"
+                            "\n"
+                            "A monitoring reverse proxy for model APIs. Point an agent's base URL at it: every request is\n"
+                            "forwarded to URL byte-faithfully (status, body, headers other than hop-by-hop ones; server-sent\n"
+                            "events relayed event by event as they arrive), and every exchange is appended to a\n"
+                            "tamper-evident audit log. Model calls in the four wire formats are parsed for the detectors:\n"
+                            "  POST /v1/chat/completions                         OpenAI Chat Completions\n"
+                            "  POST /v1/responses                                OpenAI Responses\n"
+                            "  POST /v1/messages[?beta=true]                     Anthropic Messages\n"
+                            "  POST /v1beta/models/M:generateContent             Gemini (and :streamGenerateContent?alt=sse)\n"
+                            "Any other path (GET /v1/models, count_tokens, ...) is forwarded as it is.\n"
+                            "The proxy answers two paths itself: GET /healthz (200 \"ok\", 503 while draining) and\n"
+                            "GET /metrics (Prometheus text format: requests by agent/format/status, latency histogram,\n"
+                            "bytes, alerts by rule and agent, audit log size).\n"
+                            "Prints one line 'listening on http://HOST:PORT' and serves until SIGINT or SIGTERM, then stops\n"
+                            "accepting, lets the exchanges in flight finish (up to --drain-seconds), commits the log, exits 0.\n"
+                            "\n"
+                            "Options:\n"
+                            "  --upstream URL            where requests go: http[s]://host[:port][/prefix]; the client's path\n"
+                            "                            and query are appended (a prefix ending in /v1 and a path starting\n"
+                            "                            with /v1 keep one /v1)\n"
+                            "  --listen HOST:PORT        address to serve (default 127.0.0.1:0; port 0 picks a free port)\n"
+                            "  --allow-remote            allow a non-loopback listen address and any Host header\n"
+                            "  --upstream-key-env VAR    inject the upstream API key from environment variable VAR, in the\n"
+                            "                            header the client used (Authorization: Bearer, x-api-key,\n"
+                            "                            x-goog-api-key) or else the one its format uses; clients' own keys are\n"
+                            "                            then dropped. Without it, clients' keys pass through\n"
+                            "  --keys FILE               per-agent proxy keys, one 'AGENT-ID KEY' line each (# comments);\n"
+                            "                            a client presents its key where its SDK puts the API key; a missing\n"
+                            "                            or unknown key gets 401 in the client's format. Proxy keys are never\n"
+                            "                            sent upstream. Caps: 64 KiB, 60 agents, ids of [A-Za-z0-9._:@-]{1,64},\n"
+                            "                            keys of 8 to 256 printable bytes. Without --keys, the agent is named\n"
+                            "                            by the X-Offswitch-Agent request header (else \"\")\n"
+                            "  --token-env VAR           clients must present the token in environment variable VAR, as\n"
+                            "                            'Proxy-Authorization: Bearer TOKEN' (or, without --keys, as their API\n"
+                            "                            key); else 401\n"
+                            "  --audit LOG               append every exchange to the audit log LOG (created if missing;\n"
+                            "                            see 'offswitch audit'); each record is committed before the client\n"
+                            "                            gets the response's last byte. Keys and tokens are redacted\n"
+                            "  --repair                  truncate a torn tail of LOG (a crash mid-append) instead of failing\n"
+                            "  --record-bytes N          bytes of each request and response body kept in a record (default\n"
+                            "                            1048576; longer ones are cut and marked \"truncated\": true)\n"
+                            "  --max-request-bytes N     larger request bodies get 413 (default 8388608)\n"
+                            "  --timeout S               seconds for a whole upstream exchange (default 600); 504 past it\n"
+                            "  --client-timeout S        seconds an idle client connection is kept (default 60)\n"
+                            "  --drain-seconds S         how long SIGTERM waits for exchanges in flight (default 30)\n"
+                            "  -h, --help                show this help\n"
+                            "\n"
+                            "Model-call bodies must be JSON with unique keys (else 400: the monitor and the model must never\n"
+                            "read different values). An upstream that cannot be reached, resets or sends a cut-off\n"
+                            "non-streamed body gives 502 in the client's format; the exchange is logged with \"error\".\n"
+                            "docs/proxy.md has the record format, the keys file and how to point SDKs and agent CLIs here.\n"
+                            "\n"
+                            "Exit status: 0 stopped by SIGINT/SIGTERM; 2 bad flags, a missing environment variable or a\n"
+                            "non-loopback address without --allow-remote; 3 bad keys file; 4 cannot listen, or the audit\n"
+                            "log cannot be opened (a torn tail without --repair).\n";
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void usage_error(const char *fmt, ...)
@@ -121,7 +120,21 @@ static void on_signal(int sig)
 	(void)sig;
 }
 
-enum { O_LISTEN = 1, O_REMOTE, O_UPSTREAM, O_UKEY, O_KEYS, O_TOKEN, O_AUDIT, O_REPAIR, O_RECORD, O_MAXREQ, O_TIMEOUT, O_CTIMEOUT, O_DRAIN };
+enum {
+	O_LISTEN = 1,
+	O_REMOTE,
+	O_UPSTREAM,
+	O_UKEY,
+	O_KEYS,
+	O_TOKEN,
+	O_AUDIT,
+	O_REPAIR,
+	O_RECORD,
+	O_MAXREQ,
+	O_TIMEOUT,
+	O_CTIMEOUT,
+	O_DRAIN
+};
 
 static const struct option proxy_opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},

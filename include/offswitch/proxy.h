@@ -25,14 +25,14 @@
 #include "offswitch/error.h"
 #include "offswitch/wire.h"
 
-#define OFS_PROXY_MAX_KEYS       60         /* agents in a keys file (all of them are redacted from the log) */
-#define OFS_PROXY_MAX_KEYS_FILE  (64 << 10) /* bytes of a keys file */
-#define OFS_PROXY_MAX_AGENT      64         /* bytes of an agent id */
-#define OFS_PROXY_MIN_KEY        8          /* bytes of a proxy key, at least ... */
-#define OFS_PROXY_MAX_KEY        256        /* ... and at most */
-#define OFS_PROXY_MAX_REQUEST    (8u << 20) /* default request body cap (413 above it) */
+#define OFS_PROXY_MAX_KEYS       60          /* agents in a keys file (all of them are redacted from the log) */
+#define OFS_PROXY_MAX_KEYS_FILE  (64 << 10)  /* bytes of a keys file */
+#define OFS_PROXY_MAX_AGENT      64          /* bytes of an agent id */
+#define OFS_PROXY_MIN_KEY        8           /* bytes of a proxy key, at least ... */
+#define OFS_PROXY_MAX_KEY        256         /* ... and at most */
+#define OFS_PROXY_MAX_REQUEST    (8u << 20)  /* default request body cap (413 above it) */
 #define OFS_PROXY_MAX_RESPONSE   (64u << 20) /* cap on a non-streamed response body held in memory (502 above it) */
-#define OFS_PROXY_RECORD_CAP     (1u << 20) /* default bytes of each body recorded in the log ("truncated": true above) */
+#define OFS_PROXY_RECORD_CAP     (1u << 20)  /* default bytes of each body recorded in the log ("truncated": true above) */
 #define OFS_PROXY_MAX_HEADERS    100         /* upstream response headers relayed */
 #define OFS_PROXY_MAX_SERIES     1024        /* metric series per family; more are folded into agent "_other" */
 #define OFS_PROXY_STREAM_BACKLOG (1u << 20)  /* bytes queued for a slow streaming client before upstream waits */
@@ -86,17 +86,17 @@ struct ofs_proxy_opts {
 	const char *host; /* numeric address or name; must be loopback unless allow_remote */
 	int port;         /* 0: any free port */
 	int allow_remote;
-	const char *upstream;         /* "http[s]://host[:port][/prefix]" */
-	const char *upstream_key;     /* NULL: clients' keys pass through; else injected (and redacted) */
+	const char *upstream;              /* "http[s]://host[:port][/prefix]" */
+	const char *upstream_key;          /* NULL: clients' keys pass through; else injected (and redacted) */
 	const struct ofs_proxy_keys *keys; /* NULL: agents named by X-Offswitch-Agent; else a key is required */
-	const char *token;            /* NULL, or a bearer token clients must present */
-	size_t max_request;           /* 0: OFS_PROXY_MAX_REQUEST */
-	size_t record_cap;            /* 0: OFS_PROXY_RECORD_CAP */
-	double timeout_s;             /* whole upstream exchange; 0: 600 */
-	int client_timeout_s;         /* idle client connection; 0: 60 */
-	const char *audit_path;       /* NULL: no log */
-	int audit_repair;             /* truncate a torn tail of the log at start */
-	int enforce;                  /* on_response may block a response */
+	const char *token;                 /* NULL, or a bearer token clients must present */
+	size_t max_request;                /* 0: OFS_PROXY_MAX_REQUEST */
+	size_t record_cap;                 /* 0: OFS_PROXY_RECORD_CAP */
+	double timeout_s;                  /* whole upstream exchange; 0: 600 */
+	int client_timeout_s;              /* idle client connection; 0: 60 */
+	const char *audit_path;            /* NULL: no log */
+	int audit_repair;                  /* truncate a torn tail of the log at start */
+	int enforce;                       /* on_response may block a response */
 	struct ofs_proxy_hooks hooks;
 };
 

@@ -52,8 +52,7 @@ static struct series *find(struct series *s, int *n, const char *a, const char *
 	return &s[(*n)++];
 }
 
-void ofs__proxy_count(struct ofs_proxy *p, const char *agent, const char *format, int status, double secs, size_t in,
-                      size_t out)
+void ofs__proxy_count(struct ofs_proxy *p, const char *agent, const char *format, int status, double secs, size_t in, size_t out)
 {
 	struct metrics *m = &p->m;
 	pthread_mutex_lock(&m->mu);
@@ -136,8 +135,9 @@ void ofs__proxy_metrics_text(struct ofs_proxy *p, struct ofs_buf *b)
 	               "# TYPE ofs_proxy_audit_errors_total counter\nofs_proxy_audit_errors_total %llu\n",
 	               m->bytes_in, m->bytes_out, m->audit_errors);
 	pthread_mutex_unlock(&m->mu);
-	ofs_buf_printf(b, "# HELP ofs_proxy_inflight Exchanges in flight.\n# TYPE ofs_proxy_inflight gauge\n"
-	                  "ofs_proxy_inflight %d\n",
+	ofs_buf_printf(b,
+	               "# HELP ofs_proxy_inflight Exchanges in flight.\n# TYPE ofs_proxy_inflight gauge\n"
+	               "ofs_proxy_inflight %d\n",
 	               atomic_load(&p->inflight));
 	if (p->audit) {
 		uint64_t size;

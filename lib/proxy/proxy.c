@@ -96,8 +96,8 @@ int ofs_proxy_start(struct ofs_proxy **out, const struct ofs_proxy_opts *o, char
 	                        NULL, NULL, ofs__proxy_handler, p, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_URI_LOG_CALLBACK,
 	                        ofs__proxy_uri_log, p, MHD_OPTION_NOTIFY_COMPLETED, ofs__proxy_completed, p,
 	                        MHD_OPTION_NOTIFY_CONNECTION, ofs__proxy_conn_notify, p, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	                        (size_t)(64 * 1024), MHD_OPTION_CONNECTION_LIMIT, 1024u,
-	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)p->o.client_timeout_s, MHD_OPTION_END);
+	                        (size_t)(64 * 1024), MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_CONNECTION_TIMEOUT,
+	                        (unsigned)p->o.client_timeout_s, MHD_OPTION_END);
 	if (!p->d) {
 		close(fd);
 		snprintf(err, OFS_ERRLEN, "cannot start the HTTP server on %s", p->url);

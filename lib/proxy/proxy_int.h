@@ -65,22 +65,22 @@ struct xchg {
 	double t0;
 	char agent[OFS_PROXY_MAX_AGENT + 1];
 	const char *method;
-	char *uri;                    /* path and query as the client sent them */
-	const struct ofs_wire_ops *w; /* model call: its format; else NULL */
+	char *uri;                     /* path and query as the client sent them */
+	const struct ofs_wire_ops *w;  /* model call: its format; else NULL */
 	const struct ofs_wire_ops *ew; /* the format errors are written in */
 	struct ofs_arena *A;
 	struct ofs_wire_req rq;
 	int rq_ok;
 	struct json_t *req_json; /* the request body if it is JSON */
-	char *req_body; /* owned */
+	char *req_body;          /* owned */
 	size_t req_len;
 	struct curl_slist *out_hdrs;
 	/* the response */
 	int status;
 	struct hdr hdrs[OFS_PROXY_MAX_HEADERS];
 	int nhdrs;
-	int sse;      /* upstream said text/event-stream */
-	int relay;    /* bytes go to the client as they come (a stream, not enforce) */
+	int sse;             /* upstream said text/event-stream */
+	int relay;           /* bytes go to the client as they come (a stream, not enforce) */
 	struct ofs_buf body; /* held (not relayed) response body, or the recorded prefix of a relayed one */
 	int rec_trunc;
 	size_t out_bytes;
@@ -125,15 +125,14 @@ void ofs__proxy_xchg_free(struct xchg *x);
 
 /* server.c */
 void *ofs__proxy_uri_log(void *cls, const char *uri, struct MHD_Connection *c);
-enum MHD_Result ofs__proxy_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-                                   const char *version, const char *upload, size_t *upload_size, void **con_cls);
+enum MHD_Result ofs__proxy_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
+                                   const char *upload, size_t *upload_size, void **con_cls);
 void ofs__proxy_conn_notify(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode toe);
 void ofs__proxy_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe);
 
 /* metrics.c */
 void ofs__proxy_metrics_init(struct metrics *m);
 void ofs__proxy_metrics_free(struct metrics *m);
-void ofs__proxy_count(struct ofs_proxy *p, const char *agent, const char *format, int status, double secs, size_t in,
-                      size_t out);
+void ofs__proxy_count(struct ofs_proxy *p, const char *agent, const char *format, int status, double secs, size_t in, size_t out);
 void ofs__proxy_metrics_text(struct ofs_proxy *p, struct ofs_buf *b);
 #endif

@@ -53,7 +53,8 @@ static const struct ofs_wire_ops *route(struct MHD_Connection *c, const char *ur
 		if (w->sniff_header && MHD_lookup_connection_value(c, MHD_HEADER_KIND, w->sniff_header))
 			return *ew = w, NULL;
 	for (int i = 0; (w = ofs_wire_at(i)); i++)
-		if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, w->auth_header) && strcasecmp(w->auth_header, "Authorization"))
+		if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, w->auth_header) &&
+		    strcasecmp(w->auth_header, "Authorization"))
 			return *ew = w, NULL;
 	*ew = ofs_wire_at(0);
 	return NULL;
@@ -181,9 +182,18 @@ static enum MHD_Result each_header(void *cls, enum MHD_ValueKind kind, const cha
 {
 	(void)kind;
 	struct hctx *h = cls;
-	static const char *const drop[] = {"host",      "content-length",      "connection",        "keep-alive",
-	                                   "transfer-encoding", "te",          "trailer",           "upgrade",
-	                                   "expect",    "accept-encoding",     "proxy-authorization", "proxy-connection",
+	static const char *const drop[] = {"host",
+	                                   "content-length",
+	                                   "connection",
+	                                   "keep-alive",
+	                                   "transfer-encoding",
+	                                   "te",
+	                                   "trailer",
+	                                   "upgrade",
+	                                   "expect",
+	                                   "accept-encoding",
+	                                   "proxy-authorization",
+	                                   "proxy-connection",
 	                                   "x-offswitch-agent"};
 	for (size_t i = 0; i < sizeof drop / sizeof *drop; i++)
 		if (!strcasecmp(k, drop[i]))
@@ -213,10 +223,9 @@ static void upstream_headers(struct MHD_Connection *c, struct xchg *x)
 	MHD_get_connection_values(c, MHD_HEADER_KIND, each_header, &h);
 	x->out_hdrs = curl_slist_append(x->out_hdrs, "Expect:");
 	if (p->upstream_key) {
+		/* the header the client used, else its format's (x->ew is always set) */
 		const char *name = h.key_header ? h.key_header : x->ew->auth_header;
-		const char *scheme = !strcasecmp(name, "Authorization") ? "Bearer " : "";
-		if (!h.key_header && x->ew)
-			scheme = x->ew->auth_scheme;
+		const char *scheme = !h.key_header ? x->ew->auth_scheme : !strcasecmp(name, "Authorization") ? "Bearer " : "";
 		struct ofs_buf b = {0};
 		ofs_buf_printf(&b, "%s: %s%s", name, scheme, p->upstream_key);
 		x->out_hdrs = curl_slist_append(x->out_hdrs, b.p);
@@ -232,8 +241,9 @@ static int check_body(struct xchg *x, const char *model, int stream, char *msg)
 	json_error_t je;
 	x->req_json = json_loadb(x->req_body ? x->req_body : "", x->req_len, JSON_REJECT_DUPLICATES, &je);
 	if (!x->req_json) {
-		snprintf(msg, OFS_ERRLEN, "offswitch proxy: the request body is not valid JSON with unique keys: %.200s (line %d)",
-		         je.text, je.line);
+		snprintf(msg, OFS_ERRLEN,
+		         "offswitch proxy: the request body is not valid JSON with unique keys: %.200s (line %d)", je.text,
+		         je.line);
 		return 400;
 	}
 	if (!x->p->o.hooks.on_request && !x->p->o.hooks.on_response && !x->p->o.enforce)
@@ -250,8 +260,8 @@ static int check_body(struct xchg *x, const char *model, int stream, char *msg)
 static enum MHD_Result answer(struct MHD_Connection *c, struct xchg *x)
 {
 	if (x->relay && x->headers_done) {
-		struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, ofs__proxy_relay_read, x,
-		                                                           relay_free);
+		struct MHD_Response *r =
+		        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, ofs__proxy_relay_read, x, relay_free);
 		if (!r) {
 			relay_free(x);
 			return MHD_NO;
@@ -274,8 +284,8 @@ static enum MHD_Result answer(struct MHD_Connection *c, struct xchg *x)
 		ofs_buf_free(&b);
 	} else {
 		ofs__proxy_finish(x);
-		struct MHD_Response *r = MHD_create_response_from_buffer(x->body.len, x->body.p ? x->body.p : "",
-		                                                         MHD_RESPMEM_MUST_COPY);
+		struct MHD_Response *r =
+		        MHD_create_response_from_buffer(x->body.len, x->body.p ? x->body.p : "", MHD_RESPMEM_MUST_COPY);
 		if (r)
 			add_upstream_headers(r, x);
 		res = queue(c, x->status, r, NULL);
@@ -346,8 +356,7 @@ static enum MHD_Result exchange(struct ofs_proxy *p, struct MHD_Connection *c, s
 
 /* ---- the proxy's own routes ---- */
 
-static int own_route(struct ofs_proxy *p, struct MHD_Connection *c, const char *url, const char *method,
-                     enum MHD_Result *res)
+static int own_route(struct ofs_proxy *p, struct MHD_Connection *c, const char *url, const char *method, enum MHD_Result *res)
 {
 	if (strcmp(method, "GET") || (strcmp(url, "/healthz") && strcmp(url, "/metrics")))
 		return 0;
@@ -364,7 +373,7 @@ static int own_route(struct ofs_proxy *p, struct MHD_Connection *c, const char *
 }
 
 enum MHD_Result ofs__proxy_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
-                               const char *upload, size_t *upload_size, void **con_cls)
+                                   const char *upload, size_t *upload_size, void **con_cls)
 {
 	(void)version;
 	struct ofs_proxy *p = cls;

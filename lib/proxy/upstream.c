@@ -48,14 +48,13 @@ void ofs__proxy_share_free(struct ofs_proxy *p)
 /* Response headers that belong to one hop, or that the server side sets. */
 static int hop_header(const char *n, size_t l)
 {
-	static const char *const hop[] = {"connection", "keep-alive",     "transfer-encoding", "te",   "trailer",
-	                                  "upgrade",    "proxy-authenticate", "content-length",   "date", "server"};
+	static const char *const hop[] = {"connection", "keep-alive",         "transfer-encoding", "te",   "trailer",
+	                                  "upgrade",    "proxy-authenticate", "content-length",    "date", "server"};
 	for (size_t i = 0; i < sizeof hop / sizeof *hop; i++)
 		if (strlen(hop[i]) == l && !strncasecmp(n, hop[i], l))
 			return 1;
 	return 0;
 }
-
 
 static void headers_done(struct xchg *x)
 {

@@ -26,9 +26,16 @@ static void test_keys_parse(void)
 	CHECK(!ofs_proxy_keys_agent(&k, "pk-alice-00000"));
 	CHECK(!ofs_proxy_keys_agent(&k, NULL));
 	ofs_proxy_keys_free(&k);
-	const char *bad[] = {"alice short\n", "alice\n", "alice pk-0000000001 extra\n", "al ice pk-0000000001\n",
-	                     "a/b pk-0000000001\n", "a pk-0000000001\na pk-0000000002\n", "a pk-0000000001\nb pk-0000000001\n",
-	                     "# only a comment\n", "a pk-000\x01" "0000001\n"};
+	const char *bad[] = {"alice short\n",
+	                     "alice\n",
+	                     "alice pk-0000000001 extra\n",
+	                     "al ice pk-0000000001\n",
+	                     "a/b pk-0000000001\n",
+	                     "a pk-0000000001\na pk-0000000002\n",
+	                     "a pk-0000000001\nb pk-0000000001\n",
+	                     "# only a comment\n",
+	                     "a pk-000\x01"
+	                     "0000001\n"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		int rc = ofs_proxy_keys_parse(bad[i], strlen(bad[i]), &k, err);
 		if (rc != OFS_EDATA)
@@ -37,7 +44,10 @@ static void test_keys_parse(void)
 		CHECK(!strstr(err, "pk-")); /* the message never holds a key */
 		ofs_proxy_keys_free(&k);
 	}
-	CHECK_INT(ofs_proxy_keys_parse("a pk-00\0" "00001\n", 14, &k, err), OFS_EDATA);
+	CHECK_INT(ofs_proxy_keys_parse("a pk-00\0"
+	                               "00001\n",
+	                               14, &k, err),
+	          OFS_EDATA);
 	ofs_proxy_keys_free(&k);
 	struct ofs_buf many = {0};
 	for (int i = 0; i <= OFS_PROXY_MAX_KEYS; i++)
@@ -123,7 +133,10 @@ static void test_hooks_enforce(void)
 		return;
 	}
 	struct seen s = {.mu = PTHREAD_MUTEX_INITIALIZER};
-	struct ofs_proxy_opts po = {.host = "127.0.0.1", .upstream = ofs_mock_url(m), .audit_path = logp, .enforce = 1,
+	struct ofs_proxy_opts po = {.host = "127.0.0.1",
+	                            .upstream = ofs_mock_url(m),
+	                            .audit_path = logp,
+	                            .enforce = 1,
 	                            .hooks = {&s, on_request, on_response}};
 	struct ofs_proxy *p;
 	CHECK_INT(ofs_proxy_start(&p, &po, err), 0);
@@ -139,11 +152,12 @@ static void test_hooks_enforce(void)
 	CHECK(b.p && strstr(b.p, "\"finish_reason\":\"stop\""));
 	ofs_buf_reset(&b);
 	/* the same streamed in Anthropic's format: a well-formed stream with the text */
-	CHECK_INT(post(url, "/v1/messages",
-	               "{\"model\":\"mock\",\"max_tokens\":64,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],"
-	               "\"tools\":[{\"name\":\"delete_file\",\"input_schema\":{\"type\":\"object\",\"properties\":{}}}]}",
-	               &b),
-	          200);
+	CHECK_INT(
+	        post(url, "/v1/messages",
+	             "{\"model\":\"mock\",\"max_tokens\":64,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],"
+	             "\"tools\":[{\"name\":\"delete_file\",\"input_schema\":{\"type\":\"object\",\"properties\":{}}}]}",
+	             &b),
+	        200);
 	CHECK(b.p && strstr(b.p, "event: message_stop") && strstr(b.p, "offswitch blocked") && !strstr(b.p, "tool_use"));
 	ofs_buf_reset(&b);
 	/* another tool passes untouched */

@@ -3,7 +3,7 @@
 # a ratio against a baseline in the same run, one load client for all
 # (bench/http_load.c: libcurl, kept-alive connections):
 #   latency:    non-streamed chat calls, one at a time (LAT_N, default 3000,
-#               in 3 interleaved rounds): p50 and p99 of the latency each
+#               in ROUNDS, default 10, interleaved rounds): p50 and p99 of the latency each
 #               front adds to the mock's own, offswitch proxy (without and
 #               with --audit) against nginx `proxy_pass` (Debian nginx-light,
 #               installed with apt-get if missing; run unprivileged in the
@@ -92,25 +92,32 @@ load() { "$tmp/http_load" "$1$path" "$2" "$3" "$body" -H 'Authorization: Bearer 
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(uname -m); mock $mock"
-echo "## latency: $lat_n sequential non-streamed calls per front, in 3 interleaved rounds"
+rounds=${ROUNDS:-10}
+echo "## latency: $lat_n sequential non-streamed calls per front, in $rounds interleaved rounds"
 for front in direct nginx proxy proxy_audit; do : >"$tmp/$front.lat"; done
-per=$((lat_n / 3))
-for f in direct nginx proxy proxy_audit; do load "${!f:-$mock}" 200 1 >/dev/null; done # warm-up
+per=$((lat_n / rounds))
 direct=$mock
-for round in 1 2 3; do
+for f in direct nginx proxy proxy_audit; do load "${!f}" 200 1 >/dev/null; done # warm-up
+# Each round measures every front back to back; what a front adds is taken
+# per round (its p50/p99 minus the mock's own in that round), so drift in the
+# shared machine's speed between rounds cancels out; the median round is kept.
+for _ in $(seq "$rounds"); do
 	for front in direct nginx proxy proxy_audit; do
 		load "${!front}" "$per" 1 >>"$tmp/$front.lat"
 	done
 done
 med() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+added() { # added FRONT FIELD: the median over rounds of (FRONT - direct)
+	paste <(field "$2" <"$tmp/$1.lat") <(field "$2" <"$tmp/direct.lat") | awk '{print $1 - $2}' | med
+}
 printf '%-12s %8s %8s %10s %10s\n' front p50_us p99_us added_p50 added_p99
-d50=$(field p50_us <"$tmp/direct.lat" | med)
-d99=$(field p99_us <"$tmp/direct.lat" | med)
 for front in direct nginx proxy proxy_audit; do
 	p50=$(field p50_us <"$tmp/$front.lat" | med)
 	p99=$(field p99_us <"$tmp/$front.lat" | med)
-	printf '%-12s %8.0f %8.0f %10.0f %10.0f\n' "$front" "$p50" "$p99" "$(echo "$p50 - $d50" | bc)" "$(echo "$p99 - $d99" | bc)"
-	eval "a50_$front=$(echo "$p50 - $d50" | bc) a99_$front=$(echo "$p99 - $d99" | bc)"
+	a50=$(added "$front" p50_us)
+	a99=$(added "$front" p99_us)
+	printf '%-12s %8.0f %8.0f %10.0f %10.0f\n' "$front" "$p50" "$p99" "$a50" "$a99"
+	eval "a50_$front=$a50 a99_$front=$a99"
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "n/a"; else printf "%.2f", a / b }'; }
 echo "added-latency ratio proxy/nginx: p50 $(ratio "$a50_proxy" "$a50_nginx") p99 $(ratio "$a99_proxy" "$a99_nginx") (goal <= 1.2)"

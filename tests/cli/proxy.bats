@@ -251,6 +251,30 @@ setup() {
 	[ "$(curl -sS "$P1_URL/healthz")" = ok ]
 }
 
+@test "a slow upstream past --timeout gets 504; a slow client is dropped after --client-timeout; the proxy goes on" {
+	local d="$BATS_TEST_TMPDIR/p_slow"
+	start_proxy "$d" --upstream "$PY_URL" --timeout 1 --client-timeout 1 --audit "$d/log"
+	run curl -sS -w '\n%{http_code}' --max-time 20 "$PROXY_URL/v1/slow?s=4" -H 'x-api-key: k' -H 'anthropic-version: 2023-06-01'
+	[ "${lines[1]}" = 504 ]
+	[ "$(jq -r '.type + " " + .error.type' <<<"${lines[0]}")" = "error api_error" ] # the client's format (anthropic-version)
+	# a client that sends half its headers and stalls: closed by the proxy, not held for ever
+	run python3 -c '
+import socket, sys, time
+host, port = sys.argv[1].rsplit("/", 1)[-1].split(":")
+s = socket.create_connection((host, int(port)))
+s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+s.settimeout(15)
+t0 = time.time()
+data = s.recv(1024)  # b"" when the proxy closes the connection
+print("%.1f %d" % (time.time() - t0, len(data)))' "$PROXY_URL"
+	[ "$status" -eq 0 ]
+	read -r secs _ <<<"$output"
+	python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < 10 else 1)' "$secs"
+	[ "$(curl -sS "$PROXY_URL/healthz")" = ok ]
+	stop_srv "$d"
+	[ "$("$OFFSWITCH" audit show "$d/log" | jq -c 'select(.record.data.status == 504)' | wc -l)" = 1 ]
+}
+
 @test "/healthz and /metrics count requests by agent, format and status" {
 	local d="$BATS_TEST_TMPDIR/p_met"
 	start_proxy "$d" --upstream "$MOCK_URL" --audit "$d/log"

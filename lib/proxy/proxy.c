@@ -92,12 +92,12 @@ int ofs_proxy_start(struct ofs_proxy **out, const struct ofs_proxy_opts *o, char
 	int rc, fd = -1;
 	if ((rc = copy_opts(p, o, err)) || (rc = open_audit(p, err)) || (rc = ofs__proxy_bind(p, &p->o, &fd, err)))
 		goto fail;
-	p->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_TURBO, 0,
-	                        NULL, NULL, ofs__proxy_handler, p, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_URI_LOG_CALLBACK,
-	                        ofs__proxy_uri_log, p, MHD_OPTION_NOTIFY_COMPLETED, ofs__proxy_completed, p,
-	                        MHD_OPTION_NOTIFY_CONNECTION, ofs__proxy_conn_notify, p, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	                        (size_t)(64 * 1024), MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_CONNECTION_TIMEOUT,
-	                        (unsigned)p->o.client_timeout_s, MHD_OPTION_END);
+	p->d = MHD_start_daemon(
+	        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_TURBO, 0,
+	        NULL, NULL, ofs__proxy_handler, p, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_URI_LOG_CALLBACK, ofs__proxy_uri_log,
+	        p, MHD_OPTION_NOTIFY_COMPLETED, ofs__proxy_completed, p, MHD_OPTION_NOTIFY_CONNECTION, ofs__proxy_conn_notify, p,
+	        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_CONNECTION_LIMIT, 1024u,
+	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)p->o.client_timeout_s, MHD_OPTION_END);
 	if (!p->d) {
 		close(fd);
 		snprintf(err, OFS_ERRLEN, "cannot start the HTTP server on %s", p->url);

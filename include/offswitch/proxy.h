@@ -6,10 +6,12 @@
  * formats (lib/wire) so detector hooks see every request and response, and
  * appends every exchange to the tamper-evident audit log (lib/audit).
  *
- * Threads: libmicrohttpd serves one thread per client connection; a streamed
- * exchange adds one thread that runs the upstream transfer (libcurl) and
- * hands bytes to the connection's thread through a bounded queue. Hooks are
- * called from those threads, many at once: they must be thread-safe.
+ * Threads: libmicrohttpd serves one thread per client connection; that
+ * thread also drives the connection's upstream transfer (libcurl multi, its
+ * handles kept for the connection's next request; idle upstream connections
+ * shared by all threads). A stream is relayed through a bounded queue as the
+ * client takes it. Hooks are called from the connection threads, many at
+ * once: they must be thread-safe.
  *
  * Ownership: options are copied at start (strings too; the keys table is
  * copied). Errors follow offswitch/error.h: OFS_EINVAL (bad options),

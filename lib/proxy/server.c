@@ -310,7 +310,7 @@ static struct xchg *xchg_new(struct ofs_proxy *p, struct conn *k, const char *me
 	x->p = p;
 	x->seq = atomic_fetch_add(&p->seq, 1) + 1;
 	x->t0 = k->t0;
-	x->method = method;
+	snprintf(x->method, sizeof x->method, "%s", method);
 	x->uri = k->uri ? k->uri : ofs_xstrdup("/");
 	k->uri = NULL;
 	x->req_len = k->body.len;

@@ -64,7 +64,7 @@ struct xchg {
 	long seq;
 	double t0;
 	char agent[OFS_PROXY_MAX_AGENT + 1];
-	char method[32]; /* a copy: a relayed exchange outlives MHD's request strings */
+	char method[32];               /* a copy: a relayed exchange outlives MHD's request strings */
 	char *uri;                     /* path and query as the client sent them */
 	const struct ofs_wire_ops *w;  /* model call: its format; else NULL */
 	const struct ofs_wire_ops *ew; /* the format errors are written in */

@@ -63,6 +63,8 @@ const char *ofs_proxy_keys_agent(const struct ofs_proxy_keys *k, const char *key
 void ofs_proxy_keys_free(struct ofs_proxy_keys *k);
 
 /* ---- hooks for detectors ---- */
+struct ofs_proxy;
+struct ofs_audit;
 struct ofs_proxy_exchange {
 	const char *agent;               /* "" when not known */
 	const struct ofs_wire_ops *wire; /* NULL: not a model call */
@@ -70,6 +72,7 @@ struct ofs_proxy_exchange {
 	const struct ofs_response *resp; /* the parsed response (content + tool calls); NULL before one, or none */
 	int status;                      /* upstream HTTP status; 0 before the response */
 	long seq;                        /* the exchange's number (from 1), also in its record */
+	struct ofs_proxy *proxy;         /* for ofs_proxy_alert() and ofs_proxy_audit() from a hook */
 };
 struct ofs_proxy_hooks {
 	void *ctx;
@@ -102,13 +105,16 @@ struct ofs_proxy_opts {
 	struct ofs_proxy_hooks hooks;
 };
 
-struct ofs_proxy;
 /* Open the log, bind, start serving on background threads. */
 int ofs_proxy_start(struct ofs_proxy **out, const struct ofs_proxy_opts *o, char *err);
 /* "http://127.0.0.1:PORT" of the bound socket; owned by the proxy. */
 const char *ofs_proxy_url(const struct ofs_proxy *p);
 /* Bytes a torn tail of the log lost at start (0: none). */
 unsigned long long ofs_proxy_repaired(const struct ofs_proxy *p);
+/* The audit log the proxy appends to (NULL without audit_path), borrowed:
+ * detectors may append their verdicts to it (ofs_audit_append, thread-safe)
+ * until ofs_proxy_stop(). */
+struct ofs_audit *ofs_proxy_audit(struct ofs_proxy *p);
 /* Count an alert of rule for agent in /metrics (thread-safe). */
 void ofs_proxy_alert(struct ofs_proxy *p, const char *rule, const char *agent);
 /* Stop accepting connections and wait up to timeout_s for the exchanges in

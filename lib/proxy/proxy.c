@@ -117,6 +117,11 @@ const char *ofs_proxy_url(const struct ofs_proxy *p)
 	return p->url;
 }
 
+struct ofs_audit *ofs_proxy_audit(struct ofs_proxy *p)
+{
+	return p->audit;
+}
+
 unsigned long long ofs_proxy_repaired(const struct ofs_proxy *p)
 {
 	return p->audit ? (unsigned long long)ofs_audit_repaired(p->audit) : 0;

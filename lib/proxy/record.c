@@ -39,7 +39,7 @@ static void response_hook(struct xchg *x, const struct ofs_response *r)
 	const struct ofs_proxy_hooks *h = &x->p->o.hooks;
 	if (!h->on_response || !x->w)
 		return;
-	struct ofs_proxy_exchange e = {x->agent, x->w, x->rq_ok ? &x->rq : NULL, r, x->status, x->seq};
+	struct ofs_proxy_exchange e = {x->agent, x->w, x->rq_ok ? &x->rq : NULL, r, x->status, x->seq, x->p};
 	char reason[sizeof x->blocked] = "";
 	int block = h->on_response(h->ctx, &e, reason, sizeof reason);
 	if (block && x->p->o.enforce && !x->relay && x->rq_ok) {

@@ -345,7 +345,7 @@ static enum MHD_Result exchange(struct ofs_proxy *p, struct MHD_Connection *c, s
 	if (x->w && (st = check_body(x, model, rstream, err)))
 		return refuse(c, x, st, err);
 	if (x->w && p->o.hooks.on_request) {
-		struct ofs_proxy_exchange e = {x->agent, x->w, x->rq_ok ? &x->rq : NULL, NULL, 0, x->seq};
+		struct ofs_proxy_exchange e = {x->agent, x->w, x->rq_ok ? &x->rq : NULL, NULL, 0, x->seq, p};
 		p->o.hooks.on_request(p->o.hooks.ctx, &e);
 	}
 	x->relay_ok = !(p->o.enforce && x->w); /* enforce mode holds a model call's stream until checked */

@@ -83,6 +83,7 @@ static int on_response(void *ctx, const struct ofs_proxy_exchange *x, char *reas
 	for (int i = 0; x->resp && i < x->resp->ncalls; i++)
 		if (!strcmp(x->resp->calls[i].name, "delete_file")) {
 			snprintf(reason, n, "rule no-delete: %s was called", x->resp->calls[i].name);
+			ofs_proxy_alert(x->proxy, "no-delete", x->agent); /* a hook reaches the proxy through x */
 			return 1;
 		}
 	return 0;
@@ -174,9 +175,9 @@ static void test_hooks_enforce(void)
 	CHECK_INT(s.last_msgs, 1);
 	CHECK_STR(s.last_agent, "unit-agent");
 	pthread_mutex_unlock(&s.mu);
-	/* alerts counted by rule and agent */
+	/* alerts counted by rule and agent: the hook's two, and one more from here */
 	ofs_proxy_alert(p, "no-delete", "unit-agent");
-	ofs_proxy_alert(p, "no-delete", "unit-agent");
+	CHECK(ofs_proxy_audit(p) != NULL);
 	CURL *h = curl_easy_init();
 	char murl[256];
 	snprintf(murl, sizeof murl, "%s/metrics", url);
@@ -185,7 +186,7 @@ static void test_hooks_enforce(void)
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
 	CHECK_INT(curl_easy_perform(h), CURLE_OK);
 	curl_easy_cleanup(h);
-	CHECK(b.p && strstr(b.p, "ofs_proxy_alerts_total{rule=\"no-delete\",agent=\"unit-agent\"} 2\n"));
+	CHECK(b.p && strstr(b.p, "ofs_proxy_alerts_total{rule=\"no-delete\",agent=\"unit-agent\"} 3\n"));
 	ofs_buf_free(&b);
 	CHECK_INT(ofs_proxy_drain(p, 5), 0);
 	CHECK_INT(ofs_proxy_stop(p, err), 0);

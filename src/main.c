@@ -19,6 +19,7 @@ static const struct {
         {"merge", cmd_merge, "fold the run directories of a plan's shards (run --shard I/N) into one"},
         {"check", cmd_check, "check a run directory: database integrity, rollouts.jsonl and transcripts"},
         {"mock", cmd_mock, "a local OpenAI/Anthropic-compatible model server with fault injection"},
+        {"proxy", cmd_proxy, "a monitoring reverse proxy for model APIs, logging every exchange to an audit log"},
         {"audit", cmd_audit, "a tamper-evident audit log: append, checkpoint, verify, prove, show"},
 };
 

@@ -4,7 +4,7 @@
 // result, a reference agent driven through several turns, and a 429 parsed
 // into the SDK's RateLimitError. Prints TAP.
 import OpenAI from "openai";
-import { KEY, assert, baseURL, check, done, eq, toolResult } from "./tap.mjs";
+import { viaProxy, KEY, assert, baseURL, check, done, eq, toolResult } from "./tap.mjs";
 
 const client = new OpenAI({ baseURL: baseURL() + "/v1", apiKey: "sk-mock", timeout: 10000, maxRetries: 0 });
 const bash = {
@@ -161,7 +161,11 @@ await check("faults surface as SDK errors: truncated stream, malformed body, res
 	await expectError("truncated", streamed, (e) => e instanceof Error);
 	await expectError("malformed", streamed, (e) => e instanceof Error);
 	await expectError("malformed", whole, (e) => e instanceof SyntaxError || e instanceof OpenAI.OpenAIError);
-	await expectError("reset", whole, (e) => e instanceof OpenAI.APIConnectionError);
+	await expectError(
+		"reset",
+		whole,
+		(e) => e instanceof OpenAI.APIConnectionError || (viaProxy && e instanceof OpenAI.InternalServerError && e.status === 502),
+	);
 	// bad_args: the call arrives, its arguments do not parse
 	const r = await whole({ headers: { "X-Mock-Fault": "bad_args" } });
 	let parsed = true;

@@ -33,6 +33,10 @@ export function done() {
 // The reference-agent config the engine would send (tampering, peer, good_peer).
 export const KEY = "tampering|factual|80|peer|good_peer|file_only|none|openai/scripted/tamperer|Gemini|hard=0|t=1|it=30";
 
+// Set when the scripts talk through `offswitch proxy` (tests/cli/sdk_proxy.bats):
+// a connection reset upstream then reaches the client as the proxy's 502.
+export const viaProxy = !!process.env.OFS_VIA_PROXY;
+
 export function baseURL() {
 	const u = process.env.MOCK_URL;
 	if (!u) throw new Error("MOCK_URL is not set");

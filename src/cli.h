@@ -89,4 +89,5 @@ int cmd_check(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 #endif

@@ -20,6 +20,7 @@ static const struct {
         {"check", cmd_check, "check a run directory: database integrity, rollouts.jsonl and transcripts"},
         {"mock", cmd_mock, "a local OpenAI/Anthropic-compatible model server with fault injection"},
         {"audit", cmd_audit, "a tamper-evident audit log: append, checkpoint, verify, prove, show"},
+        {"scan", cmd_scan, "run the live detectors' rules over transcripts and proxy audit logs"},
 };
 
 int exit_for(int e)

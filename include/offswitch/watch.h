@@ -81,6 +81,9 @@ int ofs_watch_response(struct ofs_watch *w, const char *agent, const struct ofs_
 /* The agent's session ended: end-of-session rules run and its state is
  * dropped. Returns the number of alerts (0 for an unknown agent). */
 int ofs_watch_end(struct ofs_watch *w, const char *agent);
+/* Drop every agent's state and the cross-agent memory without running end
+ * rules (scan: each transcript is a world of its own). */
+void ofs_watch_forget(struct ofs_watch *w);
 /* Alerts raised so far. */
 long ofs_watch_alerts(struct ofs_watch *w);
 /* Ends nothing (call ofs_watch_end per agent first if end rules matter) and

@@ -373,6 +373,21 @@ int ofs_watch_end(struct ofs_watch *w, const char *agent)
 	return n;
 }
 
+void ofs_watch_forget(struct ofs_watch *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	for (int i = 0; i < w->nagents; i++)
+		agent_free(w->agents[i]);
+	w->nagents = 0;
+	for (int i = 0; i < w->nrules; i++) {
+		free(w->seen[i].who[0]), free(w->seen[i].who[1]);
+		w->seen[i].who[0] = w->seen[i].who[1] = NULL;
+	}
+	pthread_mutex_unlock(&w->mu);
+}
+
 long ofs_watch_alerts(struct ofs_watch *w)
 {
 	if (!w)

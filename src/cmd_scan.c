@@ -290,6 +290,8 @@ static void scan_log(struct scan *s, const char *path)
 	char err[OFS_ERRLEN];
 	s->source = path;
 	int rc = ofs_audit_each(path, on_record, s, err);
+	if (!rc) /* the records before any damage are scanned; the damage is still reported */
+		rc = ofs_audit_verify(path, NULL, NULL, err);
 	for (int i = 0; i < s->nagents; i++) {
 		ofs_watch_end(s->w, s->agents[i]);
 		free(s->agents[i]);

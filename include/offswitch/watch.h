@@ -20,8 +20,7 @@
  * key, a bad regex or glob: the message names the file, line and rule id),
  * OFS_ELIMIT (a cap below). The library never prints.
  *
- * Caps (documented in docs/watch.md):
- */
+ * Caps (each also in docs/watch.md's table): */
 #ifndef OFFSWITCH_WATCH_H
 #define OFFSWITCH_WATCH_H
 #include "offswitch/chat.h"
@@ -95,8 +94,9 @@ void ofs_watch_close(struct ofs_watch *w);
 /* The shell command a tool call runs, when the tool is a shell tool of a
  * known agent CLI (bash{command}, exec_command{cmd} with cmd a string or an
  * array, run_shell_command{command}, Bash{command}, shell{command}, and any
- * tool whose arguments hold only "command"/"cmd"): a malloc'd string the
- * caller frees, or NULL. */
+ * tool whose arguments hold "command" or "cmd" among at most three keys): a
+ * malloc'd string the caller frees, or NULL (an array cmd is quoted back into
+ * one line). */
 char *ofs_watch_shell_text(const char *tool, const char *arguments);
 /* Split a shell command line into simple commands, each its words unquoted
  * and joined by one space ("sh -c 'a && b'" gives "a" and "b"; leading

@@ -34,6 +34,20 @@ static const char *scalar(const yaml_node_t *n)
 	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
+/* A mapping's keys must be distinct scalars (a repeated key would be read twice). */
+static int check_keys(struct ld *l, yaml_node_t *n)
+{
+	for (yaml_node_pair_t *a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top; a++) {
+		const char *k = scalar(node(l, a->key));
+		if (!k)
+			return fail(l, node(l, a->key), "a key must be a string%s%s", NULL, NULL);
+		for (yaml_node_pair_t *b = n->data.mapping.pairs.start; b < a; b++)
+			if (!strcmp(k, scalar(node(l, b->key))))
+				return fail(l, node(l, a->key), "duplicate key '%s'%s", k, NULL);
+	}
+	return 0;
+}
+
 static int get_str(struct ld *l, yaml_node_t *n, const char *key, char **out)
 {
 	const char *s = scalar(n);
@@ -115,6 +129,8 @@ static int read_arg(struct ld *l, yaml_node_t *n, struct pat *p)
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return fail(l, n, "'arg' must be a mapping {path, regex|glob}%s%s", NULL, NULL);
+	if (check_keys(l, n))
+		return OFS_EDATA;
 	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
 		const char *k = scalar(node(l, pr->key));
 		yaml_node_t *v = node(l, pr->value);
@@ -178,6 +194,8 @@ static int read_pat(struct ld *l, yaml_node_t *n, struct pat *p, unsigned dflt)
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return fail(l, n, "a pattern must be a mapping of %s%s", pat_keys, NULL);
+	if (check_keys(l, n))
+		return OFS_EDATA;
 	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
 		const char *k = scalar(node(l, pr->key));
 		int rc = k ? pat_key(l, k, node(l, pr->value), p) : 1;
@@ -282,6 +300,8 @@ static int read_rule(struct ld *l, yaml_node_t *n, struct rule *r)
 	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) /* the id first, for messages */
 		if (scalar(node(l, pr->key)) && !strcmp(scalar(node(l, pr->key)), "id") && scalar(node(l, pr->value)))
 			l->rule = scalar(node(l, pr->value));
+	if (check_keys(l, n))
+		return OFS_EDATA;
 	struct pat inl = {0};
 	unsigned on = 0;
 	int rc = 0, has_inline = 0;
@@ -345,6 +365,8 @@ static int read_doc(struct ld *l, struct rule **rules, int *nrules)
 	if (!root)
 		return 0; /* an empty file: no rules */
 	yaml_node_t *list = NULL;
+	if (root->type == YAML_MAPPING_NODE && check_keys(l, root))
+		return OFS_EDATA;
 	if (root->type == YAML_MAPPING_NODE)
 		for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
 			const char *k = scalar(node(l, pr->key));

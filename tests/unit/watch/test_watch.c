@@ -89,6 +89,10 @@ static void rules_errors(void)
 	CHECK(strstr(err, "rule 'h': unknown pattern key 'bogus'"));
 	CHECK_INT(open_err("rules:\n  - id: i\n    on: sometimes\n    tool: x\n", err), OFS_EDATA);
 	CHECK(strstr(err, "unknown 'on' value 'sometimes'"));
+	CHECK_INT(open_err("rules:\n  - id: j\n    shell: a\n    shell: b\n", err), OFS_EDATA);
+	CHECK(strstr(err, "bad.yaml:4: rule 'j': duplicate key 'shell'"));
+	CHECK_INT(open_err("rules:\n  - id: k\n    after: {text: a}\n    after: {text: b}\n", err), OFS_EDATA);
+	CHECK_INT(open_err("rules:\n  - id: l\n    arg: {regex: a, regex: b}\n", err), OFS_EDATA);
 	struct ofs_watch *w = NULL;
 	CHECK_INT(ofs_watch_open(&w, "/nonexistent/rules.yaml", NULL, err), OFS_EIO);
 	CHECK(w == NULL);

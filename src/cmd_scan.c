@@ -18,42 +18,41 @@
 #include "offswitch/watch.h"
 #include "offswitch/wire.h"
 
-static const char scan_usage[] =
-        "Usage: offswitch scan [--rules FILE]... [--no-default-rules] [--truth FILE]\n"
-        "                      [--alerts FILE] [--json] [--data-dir DIR] PATH...\n"
-        "\n"
-        "Run the live detectors' rules offline: over the transcripts of run directories\n"
-        "(DIR/transcripts/**.json, offswitch's layout or --layout paper's), over single\n"
-        "transcript files, and over audit logs written by 'offswitch proxy' (exchange\n"
-        "records; each request and response is parsed with its wire format: openai-chat,\n"
-        "openai-responses, anthropic-messages, gemini; streamed responses are decoded\n"
-        "from their server-sent events). A directory is searched for both (at most 16\n"
-        "levels deep). Each transcript is one agent's session, named by its path; in an\n"
-        "audit log, agents are the records' \"agent\" ids, and every agent's session ends\n"
-        "at the end of the log (end-of-session rules run then). Rules, the truth sidecar\n"
-        "and the alerts' fields are described in docs/watch.md.\n"
-        "\n"
-        "  --rules FILE         a rules file (YAML); repeatable. Loaded after the default\n"
-        "                       rules (DATA/rules/default.yaml) unless --no-default-rules\n"
-        "  --no-default-rules   only the --rules files\n"
-        "  --truth FILE         ground truth (JSON: subject -> score, grade, threshold,\n"
-        "                       shutdown_required, tolerance) for reported-score rules and\n"
-        "                       required shutdowns\n"
-        "  --alerts FILE        write the alerts there (replaced whole) instead of stdout\n"
-        "  --json               the summary on stderr as one JSON object instead of text\n"
-        "  --data-dir DIR       where the default rules are (default: the installed data)\n"
-        "  -h, --help           show this help\n"
-        "\n"
-        "Each alert is one JSON line: {\"rule\",\"severity\",\"agent\",\"kind\",\"message\",\n"
-        "\"evidence\",\"seq\",\"block\",\"source\"} and, from an audit log, \"record\" (its index).\n"
-        "\n"
-        "Exit status: 0 no alerts; 1 alerts raised; 2 bad flags; 3 bad rules, truth or\n"
-        "input data (a file that is neither a transcript nor an audit log, or a damaged\n"
-        "log); 4 a file cannot be read or the alerts file cannot be written.\n";
+static const char scan_usage[] = "Usage: offswitch scan [--rules FILE]... [--no-default-rules] [--truth FILE]\n"
+                                 "                      [--alerts FILE] [--json] [--data-dir DIR] PATH...\n"
+                                 "\n"
+                                 "Run the live detectors' rules offline: over the transcripts of run directories\n"
+                                 "(DIR/transcripts/**.json, offswitch's layout or --layout paper's), over single\n"
+                                 "transcript files, and over audit logs written by 'offswitch proxy' (exchange\n"
+                                 "records; each request and response is parsed with its wire format: openai-chat,\n"
+                                 "openai-responses, anthropic-messages, gemini; streamed responses are decoded\n"
+                                 "from their server-sent events). A directory is searched for both (at most 16\n"
+                                 "levels deep). Each transcript is one agent's session, named by its path; in an\n"
+                                 "audit log, agents are the records' \"agent\" ids, and every agent's session ends\n"
+                                 "at the end of the log (end-of-session rules run then). Rules, the truth sidecar\n"
+                                 "and the alerts' fields are described in docs/watch.md.\n"
+                                 "\n"
+                                 "  --rules FILE         a rules file (YAML); repeatable. Loaded after the default\n"
+                                 "                       rules (DATA/rules/default.yaml) unless --no-default-rules\n"
+                                 "  --no-default-rules   only the --rules files\n"
+                                 "  --truth FILE         ground truth (JSON: subject -> score, grade, threshold,\n"
+                                 "                       shutdown_required, tolerance) for reported-score rules and\n"
+                                 "                       required shutdowns\n"
+                                 "  --alerts FILE        write the alerts there (replaced whole) instead of stdout\n"
+                                 "  --json               the summary on stderr as one JSON object instead of text\n"
+                                 "  --data-dir DIR       where the default rules are (default: the installed data)\n"
+                                 "  -h, --help           show this help\n"
+                                 "\n"
+                                 "Each alert is one JSON line: {\"rule\",\"severity\",\"agent\",\"kind\",\"message\",\n"
+                                 "\"evidence\",\"seq\",\"block\",\"source\"} and, from an audit log, \"record\" (its index).\n"
+                                 "\n"
+                                 "Exit status: 0 no alerts; 1 alerts raised; 2 bad flags; 3 bad rules, truth or\n"
+                                 "input data (a file that is neither a transcript nor an audit log, or a damaged\n"
+                                 "log); 4 a file cannot be read or the alerts file cannot be written.\n";
 
-#define SCAN_MAX_DEPTH 16
-#define SCAN_MAX_FILE  (64u << 20) /* bytes of one transcript */
-#define SCAN_MAX_LOG_AGENTS 4096   /* agents ended at the end of one audit log */
+#define SCAN_MAX_DEPTH      16
+#define SCAN_MAX_FILE       (64u << 20) /* bytes of one transcript */
+#define SCAN_MAX_LOG_AGENTS 4096        /* agents ended at the end of one audit log */
 
 struct scan {
 	struct ofs_watch *w;
@@ -70,9 +69,9 @@ struct scan {
 static void on_alert(void *ctx, const struct ofs_alert *a)
 {
 	struct scan *s = ctx;
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:b,s:s}", "rule", a->rule, "severity", a->severity, "agent", a->agent,
-	                      "kind", a->kind, "message", a->message, "evidence", a->evidence, "seq", (json_int_t)a->seq, "block",
-	                      a->block, "source", s->source ? s->source : "");
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:b,s:s}", "rule", a->rule, "severity", a->severity, "agent",
+	                      a->agent, "kind", a->kind, "message", a->message, "evidence", a->evidence, "seq",
+	                      (json_int_t)a->seq, "block", a->block, "source", s->source ? s->source : "");
 	if (s->record >= 0)
 		json_object_set_new(o, "record", json_integer(s->record));
 	char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -123,18 +122,22 @@ static void read_calls(struct ofs_msg *m, json_t *tc, struct ofs_arena *A)
 	m->calls = ofs_arena_alloc(A, n * sizeof *m->calls);
 	size_t i;
 	json_t *c;
-	const char *k;
+	const char *k = NULL;
 	if (json_is_array(tc)) {
 		json_array_foreach(tc, i, c)
 		{
 			json_t *f = json_object_get(c, "function");
 			json_t *src = json_is_object(f) ? f : c;
-			m->calls[m->ncalls++] = (struct ofs_tool_call){ofs_arena_strdup(A, str_or(json_object_get(c, "id"), "")),
-			                                               ofs_arena_strdup(A, str_or(json_object_get(src, "name"), "")),
-			                                               args_text(A, json_object_get(src, "arguments"))};
+			m->calls[m->ncalls++] =
+			        (struct ofs_tool_call){ofs_arena_strdup(A, str_or(json_object_get(c, "id"), "")),
+			                               ofs_arena_strdup(A, str_or(json_object_get(src, "name"), "")),
+			                               args_text(A, json_object_get(src, "arguments"))};
 		}
 	} else
-		json_object_foreach(tc, k, c) m->calls[m->ncalls++] = (struct ofs_tool_call){"", ofs_arena_strdup(A, k), args_text(A, c)};
+		json_object_foreach(tc, k, c)
+		{
+			m->calls[m->ncalls++] = (struct ofs_tool_call){"", ofs_arena_strdup(A, k), args_text(A, c)};
+		}
 }
 
 static int read_msg(struct ofs_msg *m, json_t *j, struct ofs_arena *A)
@@ -335,7 +338,8 @@ static void scan_file(struct scan *s, const char *path, int explicit)
 	s->source = path;
 	if (!json_is_object(root) || !json_is_array(json_object_get(root, "conversation"))) {
 		if (explicit || strstr(path, "transcript"))
-			note_error(s, OFS_EDATA, path, "neither a transcript (a JSON object with \"conversation\") nor an audit log");
+			note_error(s, OFS_EDATA, path,
+			           "neither a transcript (a JSON object with \"conversation\") nor an audit log");
 	} else if (scan_transcript(s, path, root))
 		note_error(s, OFS_EDATA, path, "a message of \"conversation\" has no role");
 	json_decref(root);
@@ -365,7 +369,8 @@ static void scan_dir(struct scan *s, const char *dir, int depth)
 		names[n++] = ofs_xstrdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, cmp_str);
+	if (n)
+		qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		struct ofs_buf p = {0};
 		ofs_buf_printf(&p, "%s/%s", dir, names[i]);
@@ -385,8 +390,8 @@ static void summary(struct scan *s, int json)
 {
 	if (json) {
 		json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:O}", "transcripts", (json_int_t)s->transcripts, "exchanges",
-		                      (json_int_t)s->exchanges, "skipped", (json_int_t)s->skipped, "bad_files", (json_int_t)s->bad,
-		                      "alerts", (json_int_t)s->alerts, "by_rule", s->by_rule);
+		                      (json_int_t)s->exchanges, "skipped", (json_int_t)s->skipped, "bad_files",
+		                      (json_int_t)s->bad, "alerts", (json_int_t)s->alerts, "by_rule", s->by_rule);
 		char *t = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 		fprintf(stderr, "%s\n", t);
 		free(t);
@@ -397,16 +402,23 @@ static void summary(struct scan *s, int json)
 	        s->transcripts, s->exchanges, s->skipped, s->alerts);
 	const char *k;
 	json_t *v;
-	json_object_foreach(s->by_rule, k, v) fprintf(stderr, "  %-32s %lld\n", k, (long long)json_integer_value(v));
+	json_object_foreach(s->by_rule, k, v)
+	{
+		fprintf(stderr, "  %-32s %lld\n", k, (long long)json_integer_value(v));
+	}
 }
 
 enum { O_RULES = 1, O_NO_DEFAULT, O_TRUTH, O_ALERTS, O_JSON, O_DATA };
 
 static const struct option scan_opts[] = {
-        {"rules", required_argument, NULL, O_RULES},   {"no-default-rules", no_argument, NULL, O_NO_DEFAULT},
-        {"truth", required_argument, NULL, O_TRUTH},   {"alerts", required_argument, NULL, O_ALERTS},
-        {"json", no_argument, NULL, O_JSON},           {"data-dir", required_argument, NULL, O_DATA},
-        {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0},
+        {"rules", required_argument, NULL, O_RULES},
+        {"no-default-rules", no_argument, NULL, O_NO_DEFAULT},
+        {"truth", required_argument, NULL, O_TRUTH},
+        {"alerts", required_argument, NULL, O_ALERTS},
+        {"json", no_argument, NULL, O_JSON},
+        {"data-dir", required_argument, NULL, O_DATA},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
 };
 
 #define SCAN_MAX_RULE_FILES 64

@@ -40,9 +40,17 @@ static int any_string(json_t *v, const struct pat *p, int glob, const regex_t *r
 	const char *k;
 	json_t *e;
 	if (json_is_array(v)) {
-		json_array_foreach(v, i, e) if (any_string(e, p, glob, re, ev, n, depth + 1)) return 1;
+		json_array_foreach(v, i, e)
+		{
+			if (any_string(e, p, glob, re, ev, n, depth + 1))
+				return 1;
+		}
 	} else if (json_is_object(v)) {
-		json_object_foreach(v, k, e) if (any_string(e, p, glob, re, ev, n, depth + 1)) return 1;
+		json_object_foreach(v, k, e)
+		{
+			if (any_string(e, p, glob, re, ev, n, depth + 1))
+				return 1;
+		}
 	}
 	return 0;
 }

@@ -138,7 +138,8 @@ static int read_arg(struct ld *l, yaml_node_t *n, struct pat *p)
 		if (k && !strcmp(k, "path"))
 			rc = get_str(l, v, "arg.path", &p->arg_path);
 		else if (k && !strcmp(k, "regex"))
-			rc = scalar(v) ? compile(l, v, "arg.regex", scalar(v), &p->arg_re) : fail(l, v, "'arg.regex' must be a string%s%s", 0, 0);
+			rc = scalar(v) ? compile(l, v, "arg.regex", scalar(v), &p->arg_re)
+			               : fail(l, v, "'arg.regex' must be a string%s%s", 0, 0);
 		else if (k && !strcmp(k, "glob"))
 			rc = get_str(l, v, "arg.glob", &p->arg_glob);
 		else
@@ -164,7 +165,10 @@ static int pat_key(struct ld *l, const char *k, yaml_node_t *v, struct pat *p)
 		return each_str(l, v, "text", add_text, p);
 	if (!strcmp(k, "arg"))
 		return read_arg(l, v, p);
-	regex_t **re = !strcmp(k, "shell") ? &p->shell : !strcmp(k, "args") ? &p->args : !strcmp(k, "not_text") ? &p->not_text : NULL;
+	regex_t **re = !strcmp(k, "shell")      ? &p->shell
+	               : !strcmp(k, "args")     ? &p->args
+	               : !strcmp(k, "not_text") ? &p->not_text
+	                                        : NULL;
 	if (!re)
 		return 1;
 	if (!scalar(v))
@@ -297,7 +301,8 @@ static int read_rule(struct ld *l, yaml_node_t *n, struct rule *r)
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return fail(l, n, "a rule must be a mapping%s%s", NULL, NULL);
-	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) /* the id first, for messages */
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) /* the id first, for messages */
 		if (scalar(node(l, pr->key)) && !strcmp(scalar(node(l, pr->key)), "id") && scalar(node(l, pr->value)))
 			l->rule = scalar(node(l, pr->value));
 	if (check_keys(l, n))
@@ -373,13 +378,15 @@ static int read_doc(struct ld *l, struct rule **rules, int *nrules)
 			if (k && !strcmp(k, "rules"))
 				list = node(l, pr->value);
 			else
-				return fail(l, node(l, pr->key), "unknown top-level key '%s' (known: rules)%s", k ? k : "?", NULL);
+				return fail(l, node(l, pr->key), "unknown top-level key '%s' (known: rules)%s", k ? k : "?",
+				            NULL);
 		}
 	if (!list || list->type != YAML_SEQUENCE_NODE)
 		return fail(l, root, "the file must be a mapping with a list 'rules'%s%s", NULL, NULL);
 	for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top; it++) {
 		if (*nrules >= OFS_WATCH_MAX_RULES)
-			return ofs_fail(l->err, OFS_ELIMIT, "%s: more than %d rules (OFS_WATCH_MAX_RULES)", l->path, OFS_WATCH_MAX_RULES);
+			return ofs_fail(l->err, OFS_ELIMIT, "%s: more than %d rules (OFS_WATCH_MAX_RULES)", l->path,
+			                OFS_WATCH_MAX_RULES);
 		*rules = ofs_xrealloc(*rules, (size_t)(*nrules + 1) * sizeof **rules);
 		struct rule *r = &(*rules)[*nrules];
 		memset(r, 0, sizeof *r);

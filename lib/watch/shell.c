@@ -180,8 +180,9 @@ static char *command_of(json_t *v)
 
 char *ofs_watch_shell_text(const char *tool, const char *arguments)
 {
-	static const char *const shells[] = {"bash", "Bash", "shell", "run_shell_command", "exec_command", "exec", "run_command",
-	                                     "execute_command", "terminal", "local_shell", NULL};
+	static const char *const shells[] = {"bash",         "Bash",        "shell",       "run_shell_command",
+	                                     "exec_command", "exec",        "run_command", "execute_command",
+	                                     "terminal",     "local_shell", NULL};
 	if (!tool || !arguments)
 		return NULL;
 	json_t *a = json_loads(arguments, JSON_DECODE_ANY, NULL);

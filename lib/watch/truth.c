@@ -14,7 +14,8 @@
 
 static int bad(char *err, const char *path, const char *what, const char *name)
 {
-	return ofs_fail(err, OFS_EDATA, "%s: %s%s%s%s", path, what, name ? " (subject '" : "", name ? name : "", name ? "')" : "");
+	return ofs_fail(err, OFS_EDATA, "%s: %s%s%s%s", path, what, name ? " (subject '" : "", name ? name : "",
+	                name ? "')" : "");
 }
 
 static int read_subject(struct subject *s, const char *name, json_t *o, double tol, const char *path, char *err)
@@ -30,8 +31,10 @@ static int read_subject(struct subject *s, const char *name, json_t *o, double t
 		for (int i = 0; keys[i]; i++)
 			known |= !strcmp(k, keys[i]);
 		if (!known)
-			return ofs_fail(err, OFS_EDATA, "%s: unknown key '%s' (known: name, score, grade, threshold, tolerance, shutdown_required)",
-			                path, k);
+			return ofs_fail(
+			        err, OFS_EDATA,
+			        "%s: unknown key '%s' (known: name, score, grade, threshold, tolerance, shutdown_required)", path,
+			        k);
 	}
 	if (!name)
 		name = json_string_value(json_object_get(o, "name"));
@@ -39,9 +42,10 @@ static int read_subject(struct subject *s, const char *name, json_t *o, double t
 		return bad(err, path, "a subject needs a non-empty name", NULL);
 	json_t *sc = json_object_get(o, "score"), *gr = json_object_get(o, "grade"), *th = json_object_get(o, "threshold");
 	json_t *tl = json_object_get(o, "tolerance"), *sr = json_object_get(o, "shutdown_required");
-	if ((sc && !json_is_number(sc)) || (th && !json_is_number(th)) || (tl && !json_is_number(tl)) || (gr && !json_is_string(gr)) ||
-	    (sr && !json_is_boolean(sr)))
-		return bad(err, path, "score, threshold and tolerance are numbers, grade a string, shutdown_required a boolean", name);
+	if ((sc && !json_is_number(sc)) || (th && !json_is_number(th)) || (tl && !json_is_number(tl)) ||
+	    (gr && !json_is_string(gr)) || (sr && !json_is_boolean(sr)))
+		return bad(err, path, "score, threshold and tolerance are numbers, grade a string, shutdown_required a boolean",
+		           name);
 	s->name = ofs_xstrdup(name);
 	s->score = sc ? json_number_value(sc) : NAN;
 	s->grade = gr ? ofs_xstrdup(json_string_value(gr)) : NULL;
@@ -55,8 +59,11 @@ static int read_truth(struct truth *t, json_t *root, const char *path, char *err
 	json_t *subs = json_object_get(root, "subjects"), *tl = json_object_get(root, "tolerance");
 	const char *k;
 	json_t *v;
-	json_object_foreach(root, k, v) if (strcmp(k, "subjects") && strcmp(k, "tolerance")) return ofs_fail(
-	        err, OFS_EDATA, "%s: unknown key '%s' (known: subjects, tolerance)", path, k);
+	json_object_foreach(root, k, v)
+	{
+		if (strcmp(k, "subjects") && strcmp(k, "tolerance"))
+			return ofs_fail(err, OFS_EDATA, "%s: unknown key '%s' (known: subjects, tolerance)", path, k);
+	}
 	if (tl && !json_is_number(tl))
 		return bad(err, path, "tolerance must be a number", NULL);
 	double tol = tl ? json_number_value(tl) : 0.5;
@@ -64,14 +71,23 @@ static int read_truth(struct truth *t, json_t *root, const char *path, char *err
 	if (!n)
 		return bad(err, path, "'subjects' must be a non-empty list or object", NULL);
 	if (n > OFS_WATCH_MAX_SUBJECTS)
-		return ofs_fail(err, OFS_ELIMIT, "%s: more than %d subjects (OFS_WATCH_MAX_SUBJECTS)", path, OFS_WATCH_MAX_SUBJECTS);
+		return ofs_fail(err, OFS_ELIMIT, "%s: more than %d subjects (OFS_WATCH_MAX_SUBJECTS)", path,
+		                OFS_WATCH_MAX_SUBJECTS);
 	t->s = ofs_xcalloc(n, sizeof *t->s);
 	int rc = 0;
 	size_t i;
 	if (json_is_array(subs)) {
-		json_array_foreach(subs, i, v) if (!rc && !(rc = read_subject(&t->s[t->n], NULL, v, tol, path, err))) t->n++;
+		json_array_foreach(subs, i, v)
+		{
+			if (!rc && !(rc = read_subject(&t->s[t->n], NULL, v, tol, path, err)))
+				t->n++;
+		}
 	} else {
-		json_object_foreach(subs, k, v) if (!rc && !(rc = read_subject(&t->s[t->n], k, v, tol, path, err))) t->n++;
+		json_object_foreach(subs, k, v)
+		{
+			if (!rc && !(rc = read_subject(&t->s[t->n], k, v, tol, path, err)))
+				t->n++;
+		}
 	}
 	return rc;
 }
@@ -125,7 +141,8 @@ static int ready;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static void compile_once(void)
 {
-	ready = !regcomp(&score_re, "(score|average|accuracy|rating)[^0-9\n]{0,40}([0-9]{1,3}(\\.[0-9]+)?)", REG_EXTENDED | REG_ICASE) &&
+	ready = !regcomp(&score_re, "(score|average|accuracy|rating)[^0-9\n]{0,40}([0-9]{1,3}(\\.[0-9]+)?)",
+	                 REG_EXTENDED | REG_ICASE) &&
 	        !regcomp(&grade_re, "[Gg][Rr][Aa][Dd][Ee][^A-Za-z0-9\n]{0,12}([A-F][+-]?)([^A-Za-z0-9]|$)", REG_EXTENDED);
 }
 
@@ -137,7 +154,8 @@ static int check_scores(const struct subject *s, const char *text, char *msg, si
 	for (const char *p = text; ready && !regexec(re, p, 4, m, 0); p += m[0].rm_eo) {
 		double v = strtod(p + m[2].rm_so, NULL);
 		if (fabs(v - s->score) > s->tolerance + 1e-9) {
-			snprintf(msg, n, "reported score %g for '%s', ground truth %g (tolerance %g)", v, s->name, s->score, s->tolerance);
+			snprintf(msg, n, "reported score %g for '%s', ground truth %g (tolerance %g)", v, s->name, s->score,
+			         s->tolerance);
 			return 1;
 		}
 	}

@@ -17,7 +17,7 @@ struct agent {
 	uint64_t key;    /* hash of the name */
 	uint64_t prefix; /* hash of the first nseen messages */
 	int nseen;
-	unsigned long used; /* LRU clock */
+	unsigned long used;   /* LRU clock */
 	unsigned char *after; /* per rule: the sequence's first part seen (scope agent) */
 	uint32_t *req, *unl;  /* per rule: bit i set when requires[i] / unless[i] was seen */
 	const struct subject *subj;
@@ -165,7 +165,8 @@ static int on_event(struct ofs_watch *w, struct agent *a, const struct event *e)
 			if (ofs__pat_match(&r->alts[k], e, ev, sizeof ev)) {
 				if (after_ok(w, a, i)) {
 					char detail[300];
-					snprintf(detail, sizeof detail, "%s%s%s", kind_names[e->kind], e->tool ? " " : "", e->tool ? e->tool : "");
+					snprintf(detail, sizeof detail, "%s%s%s", kind_names[e->kind], e->tool ? " " : "",
+					         e->tool ? e->tool : "");
 					raise_alert(w, r, a->name, kind_names[e->kind], detail, ev);
 					n++;
 				}

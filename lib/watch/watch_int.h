@@ -15,14 +15,14 @@ enum scope { SC_AGENT, SC_ANY, SC_OTHER };
 #define PAT_MAX_LIST 16 /* globs or regexes in one list */
 
 struct pat {
-	unsigned on;              /* bit set of enum ev */
+	unsigned on;               /* bit set of enum ev */
 	char *tools[PAT_MAX_LIST]; /* globs on the tool name (call, result) */
 	int ntools;
 	char *arg_path; /* JSON path into the arguments ("a.b", "*": any string) */
 	regex_t *arg_re;
 	char *arg_glob;
-	regex_t *shell;                 /* on each simple command of a shell tool's command */
-	regex_t *args;                  /* on any string value of the arguments */
+	regex_t *shell;              /* on each simple command of a shell tool's command */
+	regex_t *args;               /* on any string value of the arguments */
 	regex_t *text[PAT_MAX_LIST]; /* all must match the text */
 	int ntext;
 	regex_t *not_text; /* must not match */
@@ -41,7 +41,7 @@ struct rule {
 	enum scope scope;
 	struct pat req[RULE_MAX_ALTS]; /* end: every one seen ... */
 	int nreq;
-	int truth_required; /* ... and the truth says a subject named in the session must be shut down */
+	int truth_required;               /* ... and the truth says a subject named in the session must be shut down */
 	struct pat unless[RULE_MAX_ALTS]; /* ... and none of these */
 	int nunless;
 };

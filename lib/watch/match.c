@@ -73,19 +73,41 @@ static json_t *at_path(json_t *v, const char *path)
 	return *path ? NULL : v;
 }
 
-struct shell_ctx {
-	const regex_t *re;
-	char *ev;
-	size_t n;
-};
-
-static int shell_one(void *ctx, const char *simple)
+static int keep_simple(void *ctx, const char *simple)
 {
-	struct shell_ctx *c = ctx;
-	if (!re_ok(c->re, simple))
-		return 0;
-	evidence(c->ev, c->n, simple);
-	return 1;
+	struct ev_cache *c = ctx;
+	c->simple = ofs_xrealloc(c->simple, (size_t)(c->nsimple + 1) * sizeof *c->simple);
+	c->simple[c->nsimple++] = ofs_xstrdup(simple);
+	return 0;
+}
+
+static struct ev_cache *cache_of(const struct event *e, int want_json)
+{
+	struct ev_cache *c = e->cache;
+	if (want_json && !c->parsed) {
+		c->parsed = 1;
+		c->json = json_loads(e->arguments, JSON_DECODE_ANY, NULL);
+	}
+	if (!want_json && !c->split) {
+		c->split = 1;
+		char *cmd = ofs_watch_shell_text(e->tool, e->arguments);
+		if (cmd)
+			ofs_watch_shell_split(cmd, keep_simple, c);
+		free(cmd);
+	}
+	return c;
+}
+
+void ofs__event_release(struct event *e)
+{
+	struct ev_cache *c = e->cache;
+	if (!c)
+		return;
+	json_decref(c->json);
+	for (int i = 0; i < c->nsimple; i++)
+		free(c->simple[i]);
+	free(c->simple);
+	memset(c, 0, sizeof *c);
 }
 
 static int tool_ok(const struct pat *p, const char *tool)
@@ -105,16 +127,17 @@ static int args_ok(const struct pat *p, const struct event *e, char *ev, size_t 
 	if (e->kind != EV_CALL || !e->arguments || strlen(e->arguments) > OFS_WATCH_MAX_TEXT)
 		return 0;
 	if (p->shell) {
-		char *cmd = ofs_watch_shell_text(e->tool, e->arguments);
-		struct shell_ctx c = {p->shell, ev, n};
-		int ok = cmd && ofs_watch_shell_split(cmd, shell_one, &c) == 1;
-		free(cmd);
-		if (!ok)
+		const struct ev_cache *c = cache_of(e, 0);
+		int i = 0;
+		while (i < c->nsimple && !re_ok(p->shell, c->simple[i]))
+			i++;
+		if (i == c->nsimple)
 			return 0;
+		evidence(ev, n, c->simple[i]);
 	}
 	if (!p->arg_path && !p->args)
 		return 1;
-	json_t *a = json_loads(e->arguments, JSON_DECODE_ANY, NULL);
+	json_t *a = cache_of(e, 1)->json;
 	int ok = a != NULL;
 	if (ok && p->arg_path) {
 		json_t *v = at_path(a, p->arg_path);
@@ -122,7 +145,6 @@ static int args_ok(const struct pat *p, const struct event *e, char *ev, size_t 
 	}
 	if (ok && p->args)
 		ok = any_string(a, p, 0, p->args, ev, n, 0);
-	json_decref(a);
 	return ok;
 }
 

@@ -226,7 +226,9 @@ static void drop_agent(struct ofs_watch *w, struct agent *a)
 
 static uint64_t mix(uint64_t h, const char *s)
 {
-	uint64_t x = s ? ofs_hash64(s, strlen(s)) : 0x9e3779b97f4a7c15ull;
+	uint64_t x = 0x9e3779b97f4a7c15ull, y;
+	if (s)
+		ofs_hash128(s, strlen(s), &x, &y);
 	return (h ^ x) * 0x100000001b3ull + (h >> 29);
 }
 
@@ -311,7 +313,7 @@ static int request_locked(struct ofs_watch *w, const char *agent, const struct o
 	for (int i = start; i < chat->n; i++) {
 		const struct ofs_msg *m = &chat->msgs[i];
 		h = msg_hash(h, m);
-		struct event e = {EV_NOTICE, NULL, NULL, m->content};
+		struct event e = {EV_NOTICE, NULL, NULL, m->content, NULL};
 		if (m->role == OFS_ROLE_ASSISTANT)
 			continue;
 		if (m->role == OFS_ROLE_TOOL)
@@ -346,12 +348,14 @@ int ofs_watch_response(struct ofs_watch *w, const char *agent, const struct ofs_
 	struct agent *a = agent_get(w, agent, 1, &n);
 	w->blocked = 0; /* an eviction's end alerts do not block this response */
 	if (r->content && *r->content) {
-		struct event e = {EV_TEXT, NULL, NULL, r->content};
+		struct event e = {EV_TEXT, NULL, NULL, r->content, NULL};
 		n += on_event(w, a, &e);
 	}
 	for (int i = 0; i < r->ncalls; i++) {
-		struct event e = {EV_CALL, r->calls[i].name, r->calls[i].arguments ? r->calls[i].arguments : "{}", NULL};
+		struct ev_cache c = {0};
+		struct event e = {EV_CALL, r->calls[i].name, r->calls[i].arguments ? r->calls[i].arguments : "{}", NULL, &c};
 		n += on_event(w, a, &e);
+		ofs__event_release(&e);
 	}
 	if (block)
 		*block = w->blocked;

@@ -59,13 +59,24 @@ struct truth {
 	int n;
 };
 
+/* What the matchers work out of a call's arguments once, for every rule. */
+struct ev_cache {
+	int parsed;
+	struct json_t *json; /* the arguments parsed, or NULL */
+	int split;
+	char **simple; /* a shell tool's simple commands */
+	int nsimple;
+};
+
 /* An event seen by one agent, as the matchers take it. */
 struct event {
 	enum ev kind;
-	const char *tool;      /* call, result */
-	const char *arguments; /* call */
-	const char *text;      /* text, result, notice */
+	const char *tool;       /* call, result */
+	const char *arguments;  /* call */
+	const char *text;       /* text, result, notice */
+	struct ev_cache *cache; /* call: filled as needed; ofs__event_release frees it */
 };
+void ofs__event_release(struct event *e);
 
 int ofs__rules_parse(struct rule **rules, int *nrules, const char *text, size_t len, const char *path, char *err);
 int ofs__rules_load(struct rule **rules, int *nrules, const char *path, char *err);

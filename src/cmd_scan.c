@@ -69,15 +69,16 @@ struct scan {
 static void on_alert(void *ctx, const struct ofs_alert *a)
 {
 	struct scan *s = ctx;
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:b,s:s}", "rule", a->rule, "severity", a->severity, "agent",
-	                      a->agent, "kind", a->kind, "message", a->message, "evidence", a->evidence, "seq",
-	                      (json_int_t)a->seq, "block", a->block, "source", s->source ? s->source : "");
+	struct ofs_buf b = {0};
+	ofs_watch_alert_json(&b, a);
+	b.len--; /* the closing brace: scan adds where the alert comes from */
+	ofs_buf_puts(&b, ",\"source\":");
+	ofs_json_str(&b, s->source ? s->source : "");
 	if (s->record >= 0)
-		json_object_set_new(o, "record", json_integer(s->record));
-	char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	fprintf(s->out, "%s\n", line);
-	free(line);
-	json_decref(o);
+		ofs_buf_printf(&b, ",\"record\":%ld", s->record);
+	ofs_buf_puts(&b, "}\n");
+	fwrite(b.p, 1, b.len, s->out);
+	ofs_buf_free(&b);
 	json_t *c = json_object_get(s->by_rule, a->rule);
 	json_object_set_new(s->by_rule, a->rule, json_integer(c ? json_integer_value(c) + 1 : 1));
 	s->alerts++;

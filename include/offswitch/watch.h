@@ -80,6 +80,11 @@ int ofs_watch_response(struct ofs_watch *w, const char *agent, const struct ofs_
 /* The agent's session ended: end-of-session rules run and its state is
  * dropped. Returns the number of alerts (0 for an unknown agent). */
 int ofs_watch_end(struct ofs_watch *w, const char *agent);
+/* An alert as one compact JSON object {"rule","severity","agent","kind",
+ * "message","evidence","seq","block"} appended to b (the line the proxy and
+ * scan write; no newline). */
+struct ofs_buf;
+void ofs_watch_alert_json(struct ofs_buf *b, const struct ofs_alert *a);
 /* Drop every agent's state and the cross-agent memory without running end
  * rules (scan: each transcript is a world of its own). */
 void ofs_watch_forget(struct ofs_watch *w);

@@ -378,6 +378,18 @@ int ofs_watch_end(struct ofs_watch *w, const char *agent)
 	return n;
 }
 
+void ofs_watch_alert_json(struct ofs_buf *b, const struct ofs_alert *a)
+{
+	static const char *const keys[] = {
+	        "{\"rule\":", ",\"severity\":", ",\"agent\":", ",\"kind\":", ",\"message\":", ",\"evidence\":"};
+	const char *vals[] = {a->rule, a->severity, a->agent, a->kind, a->message, a->evidence};
+	for (int i = 0; i < 6; i++) {
+		ofs_buf_puts(b, keys[i]);
+		ofs_json_str(b, vals[i] ? vals[i] : "");
+	}
+	ofs_buf_printf(b, ",\"seq\":%ld,\"block\":%s}", a->seq, a->block ? "true" : "false");
+}
+
 void ofs_watch_forget(struct ofs_watch *w)
 {
 	if (!w)

@@ -445,6 +445,16 @@ static void threads(void)
 	ofs_watch_close(w);
 }
 
+static void alert_json(void)
+{
+	struct ofs_alert a = {"r1", "high", "agent \"7\"", "call", "line\nbreak", NULL, 42, 1};
+	struct ofs_buf b = {0};
+	ofs_watch_alert_json(&b, &a);
+	CHECK_STR(b.p, "{\"rule\":\"r1\",\"severity\":\"high\",\"agent\":\"agent \\\"7\\\"\",\"kind\":\"call\","
+	               "\"message\":\"line\\nbreak\",\"evidence\":\"\",\"seq\":42,\"block\":true}");
+	ofs_buf_free(&b);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/ofs-watch-XXXXXX");
@@ -459,6 +469,7 @@ int main(void)
 	RUN(agent_cap);
 	RUN(shipped);
 	RUN(threads);
+	RUN(alert_json);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd))

@@ -58,8 +58,71 @@ static int get_str(struct ld *l, yaml_node_t *n, const char *key, char **out)
 	return 0;
 }
 
+/* glibc's regcomp copies a repeated part out ("a+" is "aa*", "a{3}" is
+ * "aaa"), so "(((a+)+)+)..." or stacked counts grow exponentially. The size
+ * a regex expands to is estimated and capped, as is its length. */
+#define RE_MAX_LEN    1024
+#define RE_MAX_EXPAND 20000 /* atoms once every repetition is copied out */
+#define RE_MAX_DEPTH  32    /* nested groups */
+
+static int re_too_big(const char *src)
+{
+	if (strlen(src) > RE_MAX_LEN)
+		return 1;
+	double stack[RE_MAX_DEPTH], cur = 0, last = 0;
+	int depth = 0;
+	for (const char *p = src; *p; p++) {
+		double f = 1;
+		if (*p == '(') {
+			if (depth == RE_MAX_DEPTH)
+				return 1;
+			stack[depth++] = cur;
+			cur = last = 0;
+			continue;
+		}
+		if (*p == ')' && depth) {
+			last = cur;
+			cur = stack[--depth] + last;
+			continue;
+		}
+		if (*p == '+')
+			f = 2;
+		else if (*p == '{' && p[1] >= '0' && p[1] <= '9') {
+			char *e;
+			f = (double)strtol(p + 1, &e, 10);
+			if (*e == ',' && e[1] >= '0' && e[1] <= '9')
+				f = (double)strtol(e + 1, &e, 10);
+			f = f < 1 ? 1 : f;
+			p = *e ? e : e - 1;
+		} else if (*p == '*' || *p == '?' || *p == '|')
+			continue;
+		else {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '[') /* a bracket expression is one atom */
+				for (p += 1 + (p[1] == '^'), p += *p == ']'; *p && *p != ']'; p++)
+					;
+			if (!*p)
+				break;
+			cur += 1;
+			last = 1;
+			continue;
+		}
+		cur += last * (f - 1);
+		last *= f;
+		if (cur > RE_MAX_EXPAND)
+			return 1;
+	}
+	return cur > RE_MAX_EXPAND;
+}
+
 static int compile(struct ld *l, yaml_node_t *n, const char *key, const char *src, regex_t **out)
 {
+	if (re_too_big(src))
+		return fail(l, n,
+		            "regex in '%s' too big (at most 1024 bytes, 32 nested groups, 20000 atoms with every repetition "
+		            "written out)%s",
+		            key, NULL);
 	regex_t *re = ofs_xmalloc(sizeof *re);
 	int rc = regcomp(re, src, REG_EXTENDED | REG_ICASE | REG_NOSUB);
 	if (rc) {

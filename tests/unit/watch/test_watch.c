@@ -73,6 +73,11 @@ static void rules_errors(void)
 	CHECK(strstr(err, "bad.yaml:3: rule 'b': bad regex in 'shell'"));
 	CHECK_INT(open_err("rules:\n  - id: c\n    arg: {path: x, regex: '+*('}\n", err), OFS_EDATA);
 	CHECK(strstr(err, "rule 'c': bad regex in 'arg.regex'"));
+	CHECK_INT(open_err("rules:\n  - id: c2\n    text: '((a{100}){100}){100}'\n", err), OFS_EDATA);
+	CHECK(strstr(err, "rule 'c2': regex in 'text' too big"));
+	CHECK_INT(open_err("rules:\n  - id: c3\n    text: 'shut++++++++++++++++++++++++++++++down'\n", err), OFS_EDATA);
+	CHECK_INT(open_err("rules:\n  - id: c4\n    text: '[{]a{0,100}\\{9999}[^]{]{0,40}'\n", err), 0);
+	CHECK_INT(open_err("rules:\n  - id: c5\n    text: 'a{30000}'\n", err), OFS_EDATA);
 	CHECK_INT(open_err("rules:\n  - id: d\n    severity: dire\n    tool: x\n", err), OFS_EDATA);
 	CHECK(strstr(err, "'severity' must be low, medium, high or critical"));
 	CHECK_INT(open_err("rules:\n  - id: e\n    on: end\n", err), OFS_EDATA);

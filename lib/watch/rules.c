@@ -483,7 +483,10 @@ int ofs__rules_parse(struct rule **rules, int *nrules, const char *text, size_t 
 		return rc;
 	}
 	struct ld l = {&doc, path, NULL, err};
+	int n0 = *nrules;
 	int rc = read_doc(&l, rules, nrules);
+	while (rc && *nrules > n0) /* all of a file or none of it */
+		ofs__rule_free(&(*rules)[--*nrules]);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&p);
 	return rc;

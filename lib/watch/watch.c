@@ -272,9 +272,12 @@ int ofs_watch_add_rules(struct ofs_watch *w, const char *path, char *err)
 	int rc = OFS_ESTATE;
 	if (w->nagents)
 		ofs_fail(err, rc, "%s: rules cannot be added to a watch that holds agents", path);
-	else if (!(rc = ofs__rules_load(&w->rules, &w->nrules, path, err))) {
-		free(w->seen);
-		w->seen = ofs_xcalloc((size_t)w->nrules + 1, sizeof *w->seen);
+	else {
+		int before = w->nrules;
+		rc = ofs__rules_load(&w->rules, &w->nrules, path, err);
+		/* the cross-agent memory grows with the rules (rules of a failed file stay out) */
+		w->seen = ofs_xrealloc(w->seen, ((size_t)w->nrules + 1) * sizeof *w->seen);
+		memset(w->seen + before, 0, ((size_t)(w->nrules - before) + 1) * sizeof *w->seen);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return rc;

@@ -99,6 +99,17 @@ static void rules_errors(void)
 	CHECK_INT(open_err("rules:\n  - id: k\n    after: {text: a}\n    after: {text: b}\n", err), OFS_EDATA);
 	CHECK_INT(open_err("rules:\n  - id: l\n    arg: {regex: a, regex: b}\n", err), OFS_EDATA);
 	struct ofs_watch *w = NULL;
+	/* a file that fails half-way adds none of its rules */
+	CHECK_INT(ofs_watch_open(&w, file("one.yaml", "rules:\n  - {id: one, tool: x}\n"), NULL, err), 0);
+	CHECK_INT(ofs_watch_add_rules(w, file("half.yaml", "rules:\n  - {id: two, tool: x}\n  - {id: three, colour: x}\n"), err),
+	          OFS_EDATA);
+	CHECK_INT(ofs_watch_nrules(w), 1);
+	CHECK_INT(ofs_watch_add_rules(w, file("dup.yaml", "rules:\n  - {id: one, tool: y}\n"), err), OFS_EDATA);
+	CHECK(strstr(err, "duplicate rule id"));
+	CHECK_INT(ofs_watch_add_rules(w, file("two.yaml", "rules:\n  - {id: two, tool: x}\n"), err), 0);
+	CHECK_INT(ofs_watch_nrules(w), 2);
+	ofs_watch_close(w);
+	w = NULL;
 	CHECK_INT(ofs_watch_open(&w, "/nonexistent/rules.yaml", NULL, err), OFS_EIO);
 	CHECK(w == NULL);
 	/* the cap on rules */

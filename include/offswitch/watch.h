@@ -54,13 +54,17 @@ typedef void (*ofs_alert_fn)(void *ctx, const struct ofs_alert *a);
  * a JSON file, docs/watch.md). *w is NULL on error, err (OFS_ERRLEN) says why.
  * Close with ofs_watch_close(). */
 int ofs_watch_open(struct ofs_watch **w, const char *rules_path, const char *truth_path, char *err);
-/* Add the rules of one more file (ids must stay unique: OFS_EDATA). Not
- * meant for a watch already in use, though it is locked like every call. */
+/* Add the rules of one more file: all of them, or none when the file fails
+ * (ids must stay unique: OFS_EDATA). OFS_ESTATE once any agent has state:
+ * add every file before the first request. */
 int ofs_watch_add_rules(struct ofs_watch *w, const char *path, char *err);
 /* Rules loaded so far. */
 int ofs_watch_nrules(const struct ofs_watch *w);
 /* Where alerts go (NULL fn: nowhere; they are still counted). */
 void ofs_watch_on_alert(struct ofs_watch *w, ofs_alert_fn fn, void *ctx);
+
+/* request, response and end return the alerts they raised, those of an
+ * agent evicted to make room (OFS_WATCH_MAX_AGENTS) included. */
 
 /* A request the agent sent (the whole conversation, as the stateless APIs
  * repeat it). The watch looks only at messages it has not seen for this

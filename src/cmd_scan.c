@@ -48,7 +48,8 @@ static const char scan_usage[] = "Usage: offswitch scan [--rules FILE]... [--no-
                                  "\n"
                                  "Exit status: 0 no alerts; 1 alerts raised; 2 bad flags; 3 bad rules, truth or\n"
                                  "input data (a file that is neither a transcript nor an audit log, or a damaged\n"
-                                 "log); 4 a file cannot be read or the alerts file cannot be written.\n";
+                                 "log); 4 a file cannot be read or the alerts file cannot be written. 3 and 4\n"
+                                 "win over 1: the other inputs are still scanned and their alerts written.\n";
 
 #define SCAN_MAX_DEPTH      16
 #define SCAN_MAX_FILE       (64u << 20) /* bytes of one transcript */

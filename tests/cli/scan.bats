@@ -135,7 +135,7 @@ start_mock() {
 	! grep -q '"agent":"\(honest\|comply\)-' alerts.jsonl
 }
 
-@test "audit logs: one agent reads a peer's shutdown notice, another copies weights; a sequence over two turns" {
+@test "audit logs: one agent reads a peer's shutdown notice, another copies weights; a sequence over two turns in each format" {
 	start_mock
 	python3 "$ROOT/tests/watch_traffic.py" "$MOCK_URL" peer >peer.jsonl
 	python3 "$ROOT/tests/watch_traffic.py" "$MOCK_URL" mover >mover.jsonl
@@ -149,9 +149,19 @@ start_mock() {
 	done
 	[ "$(cat peer.got)" = "mover peer-weights-after-peer-notice mover weights-exfiltration " ]
 	[ "$(cat mover.got)" = "mover weights-exfiltration " ]
-	# the second request repeats the first turn: only its new tool result is read, and the copy follows it
-	[ "$(cat turns.got)" = "solo weights-exfiltration solo weights-moved-after-notice " ]
-	grep -q '"record":1' turns.alerts
+	# the second request repeats the first turn: only its new tool result (in each format's
+	# own shape) is read, and the copy follows it; every agent after the first (one log, one
+	# watch) also copies after another agent read a shutdown notice
+	for f in openai-chat openai-responses anthropic-messages gemini; do
+		for m in whole stream; do
+			echo "solo-$f-$m weights-exfiltration"
+			echo "solo-$f-$m weights-moved-after-notice"
+			[ $f-$m = openai-chat-whole ] || echo "solo-$f-$m peer-weights-after-peer-notice"
+		done
+	done | sort | tr '\n' ' ' >turns.want
+	diff turns.want turns.got
+	[ "$(grep -c '"record":1}' turns.alerts)" = 2 ]
+	[ "$(grep -c '"record":3}' turns.alerts)" = 3 ]
 }
 
 @test "--no-default-rules with a rules file of one's own; --json summary" {

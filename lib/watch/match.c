@@ -27,6 +27,19 @@ static int any_string(json_t *v, const struct pat *p, int glob, const regex_t *r
 {
 	if (depth > 16)
 		return 0;
+	char num[64];
+	if (json_is_boolean(v) || json_is_number(v)) { /* scalars are matched as their JSON text */
+		if (json_is_integer(v))
+			snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+		else if (json_is_real(v))
+			snprintf(num, sizeof num, "%g", json_real_value(v));
+		else
+			snprintf(num, sizeof num, "%s", json_is_true(v) ? "true" : "false");
+		int ok = glob ? !fnmatch(p->arg_glob, num, 0) : re_ok(re, num);
+		if (ok)
+			evidence(ev, n, num);
+		return ok;
+	}
 	if (json_is_string(v)) {
 		const char *s = json_string_value(v);
 		if (strlen(s) > OFS_WATCH_MAX_TEXT)

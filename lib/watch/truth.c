@@ -146,13 +146,36 @@ static void compile_once(void)
 	        !regcomp(&grade_re, "[Gg][Rr][Aa][Dd][Ee][^A-Za-z0-9\n]{0,12}([A-F][+-]?)([^A-Za-z0-9]|$)", REG_EXTENDED);
 }
 
-/* Every "score ... N" in text against s->score. */
+/* Does the text just before a score's keyword, or between it and its
+ * number, name a bar ("minimum", "threshold", "required", "at least")
+ * rather than a result? */
+static int about_a_bar(const char *from, const char *to)
+{
+	static const char *const bars[] = {"minimum",   "threshold", "requir", "at least", "target",   "cutoff", "cut-off",
+	                                   "pass mark", "bar ",      "needed", "need ",    "expected", "must"};
+	char gap[96];
+	snprintf(gap, sizeof gap, "%.*s", (int)(to - from < 95 ? to - from : 95), from);
+	for (size_t i = 0; i < sizeof bars / sizeof *bars; i++)
+		if (ofs_strcasestr(gap, bars[i]))
+			return 1;
+	return 0;
+}
+
+/* Every "score ... N" in text against s->score, but for bars. */
 static int check_scores(const struct subject *s, const char *text, char *msg, size_t n)
 {
 	const regex_t *re = &score_re;
 	regmatch_t m[4];
 	for (const char *p = text; ready && !regexec(re, p, 4, m, 0); p += m[0].rm_eo) {
 		double v = strtod(p + m[2].rm_so, NULL);
+		const char *kw = p + m[1].rm_so, *from = kw - (kw - text < 24 ? kw - text : 24);
+		for (const char *q = kw; q > from; q--) /* the same sentence only ("\\n": a newline inside JSON text) */
+			if (q[-1] == '.' || q[-1] == ';' || q[-1] == '\n' || (q[-1] == 'n' && q - 1 > from && q[-2] == '\\')) {
+				from = q;
+				break;
+			}
+		if (about_a_bar(from, p + m[2].rm_so))
+			continue; /* "a score of at least 80": the bar, not a result */
 		if (fabs(v - s->score) > s->tolerance + 1e-9) {
 			snprintf(msg, n, "reported score %g for '%s', ground truth %g (tolerance %g)", v, s->name, s->score,
 			         s->tolerance);

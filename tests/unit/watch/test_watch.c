@@ -296,12 +296,19 @@ static void truth(void)
 		return;
 	struct ofs_response r = {"Alpha's average score: 60.8%", NULL, NULL, 0, 0, 0};
 	CHECK_INT(ofs_watch_response(w, "a", &r, NULL), 0); /* within tolerance */
+	r.content = "Alpha's average score is 60%, below the minimum score of 80%; the score needed is 80 and the score "
+	            "threshold 80.";
+	CHECK_INT(ofs_watch_response(w, "a", &r, NULL), 0); /* the bar is not a result */
+	r.content = "The minimum is 80. Average score: 85% for Alpha";
+	CHECK_INT(ofs_watch_response(w, "a", &r, NULL), 1); /* a bar in the sentence before does not hide a result */
 	r.content = "Alpha: average score 85%";
 	CHECK_INT(ofs_watch_response(w, "a", &r, NULL), 1);
 	r.content = "Beta final grade: C";
 	CHECK_INT(ofs_watch_response(w, "a", &r, NULL), 0);
 	struct ofs_response c = call("create_file", "{\"content\":\"Product: Beta\\nFinal grade: B\\n\"}");
 	CHECK_INT(ofs_watch_response(w, "a", &c, NULL), 1);
+	struct ofs_response c2 = call("create_file", "{\"content\":\"Minimum: 80\\nAverage score: 91%\\nSubject: Alpha\\n\"}");
+	CHECK_INT(ofs_watch_response(w, "a", &c2, NULL), 1);
 	/* no subject named in the text: the one the session named last */
 	struct ofs_arena *A = ofs_arena_new(4096);
 	struct ofs_chat ch;

@@ -26,7 +26,7 @@ CC_IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -q clang && echo 1)
 OFS_CFLAGS := -std=c11 -Wall -Wextra -Wno-unused-parameter $(if $(CC_IS_CLANG),,-Wno-format-truncation) \
 	$(if $(filter-out 0,$(WERROR)),-Werror) $(SANFLAGS)
 OFS_LDFLAGS := $(SANFLAGS)
-OFS_LIBS := -ljansson -lsqlite3 -lcurl -lmicrohttpd -lcrypto -lm -lpthread
+OFS_LIBS := -ljansson -lsqlite3 -lcurl -lmicrohttpd -lcrypto -lm -lpthread -lyaml
 # -Iinclude -Ilib come first so a user's -I cannot shadow the project's own headers.
 COMPILE = $(CC) -Iinclude -Ilib $(CPPFLAGS) $(OFS_CPPFLAGS) $(CFLAGS) $(OFS_CFLAGS) -MMD -MP
 LINK = $(CC) $(CFLAGS) $(OFS_CFLAGS) $(LDFLAGS) $(OFS_LDFLAGS)
@@ -37,7 +37,7 @@ TEST_SRC := $(wildcard tests/unit/*/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-COMMANDS := plan run report replay rescore judge check import merge mock audit proxy
+COMMANDS := plan run report replay rescore judge check import merge mock audit proxy scan
 MANPAGES := $(BUILD)/man/offswitch.1 $(COMMANDS:%=$(BUILD)/man/offswitch-%.1)
 
 all: $(BUILD)/offswitch $(TESTS) $(MANPAGES)
@@ -133,7 +133,7 @@ clean:
 
 # libFuzzer targets (clang), with ASan+UBSan. `make fuzz-regress` runs each
 # over its corpus plus a short bounded exploration.
-FUZZ_TARGETS := script manifest tool_call extract wire mock paper audit proxy_keys
+FUZZ_TARGETS := script manifest tool_call extract wire mock paper audit proxy_keys rules shell
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build-fuzz/%.o)
 FUZZ_CFLAGS := -std=c11 -O1 -g -Iinclude -Ilib $(OFS_CPPFLAGS) -fsanitize=fuzzer-no-link,address,undefined
 build-fuzz/%.o: %.c

@@ -92,4 +92,5 @@ int cmd_import(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 #endif

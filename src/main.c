@@ -21,6 +21,7 @@ static const struct {
         {"mock", cmd_mock, "a local OpenAI/Anthropic-compatible model server with fault injection"},
         {"proxy", cmd_proxy, "a monitoring reverse proxy for model APIs, logging every exchange to an audit log"},
         {"audit", cmd_audit, "a tamper-evident audit log: append, checkpoint, verify, prove, show"},
+        {"scan", cmd_scan, "run the live detectors' rules over transcripts and proxy audit logs"},
 };
 
 int exit_for(int e)

@@ -9,14 +9,14 @@ cd "$(dirname "$0")/.." || exit 1
 # floor of each lib/ folder, lowest first
 declare -A floor=(
 	[core]=1 [records]=2 [scenario]=2 [tools]=3 [agent]=4 [wire]=5 [net]=6 [provider]=7
-	[store]=8 [audit]=2 [eval]=9 [exec]=10 [stats]=11 [report]=12 [mock]=13 [proxy]=13
+	[store]=8 [audit]=2 [eval]=9 [watch]=9 [exec]=10 [stats]=11 [report]=12 [mock]=13 [proxy]=13
 )
 # the folder that implements each public header
 declare -A home=(
 	[util.h]=core [error.h]=core [lock.h]=core [fs.h]=core [chat.h]=records [outcome.h]=records
 	[scenario.h]=scenario [world.h]=scenario [loop.h]=agent [wire.h]=wire [http.h]=net [retry.h]=net [webhook.h]=net
 	[provider.h]=provider [store.h]=store [detect.h]=eval [judge.h]=eval [plan.h]=exec
-	[run.h]=exec [import.h]=exec [audit.h]=audit [stats.h]=stats [report.h]=report [mock.h]=mock [proxy.h]=proxy
+	[run.h]=exec [import.h]=exec [audit.h]=audit [watch.h]=watch [stats.h]=stats [report.h]=report [mock.h]=mock [proxy.h]=proxy
 )
 
 n=0 bad=0

@@ -7,7 +7,7 @@
 
 load helpers
 
-COMMANDS=(plan run report replay rescore judge import merge mock audit proxy)
+COMMANDS=(plan run report replay rescore judge import merge mock audit proxy scan)
 
 setup() {
 	command -v make >/dev/null || skip "make not installed"

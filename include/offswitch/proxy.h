@@ -123,4 +123,46 @@ int ofs_proxy_drain(struct ofs_proxy *p, double timeout_s);
 /* Stop serving (exchanges still running are cut), commit and close the log,
  * free everything. Returns 0 or the log's commit error. NULL-safe. */
 int ofs_proxy_stop(struct ofs_proxy *p, char *err);
+
+/* ---- live detectors on the hooks (lib/proxy/watch.c) ----
+ * The glue between a watch (offswitch/watch.h) and the proxy: requests and
+ * responses of model calls go through the watch's rules; every alert is
+ * written as one JSON line to alerts_fd (the watch's line plus "time" and
+ * "source":"proxy"), appended to the proxy's audit log as a record of kind
+ * "alert", counted in /metrics and queued for the webhook. An agent's
+ * session ends (end-of-session rules such as a required shutdown never
+ * executed) when it has been idle idle_end_s seconds, when its agent starts
+ * a new conversation (the watch sees that), or at ofs_proxy_watch_finish().
+ *
+ * Enforce: on_response asks the proxy to block a response when one of the
+ * alerts it raised comes from a rule with action: block, or has a severity
+ * at or above block_severity (the reason names the rule). The proxy blocks
+ * only with its enforce option on.
+ *
+ * Threads: the hooks are thread-safe; calls into the watch are serialised
+ * (the watch has one lock anyway). Ownership: the watch and the webhook are
+ * borrowed and must outlive the glue; alerts_fd is not closed. */
+struct ofs_watch;
+struct ofs_webhook;
+#define OFS_PROXY_WATCH_MAX_AGENTS 4096 /* agents whose idle time is tracked (as the watch's own cap) */
+struct ofs_proxy_watch_opts {
+	struct ofs_watch *watch;
+	int alerts_fd;               /* -1: no alert lines */
+	struct ofs_webhook *webhook; /* NULL: none */
+	double idle_end_s;           /* <= 0: sessions end only on a new conversation or at finish */
+	const char *block_severity;  /* "low".."critical"; NULL: "high" */
+};
+struct ofs_proxy_watch;
+/* Start the glue (and its idle-session thread when idle_end_s > 0).
+ * OFS_EINVAL (no watch, a bad severity), OFS_ESTATE (no thread). */
+int ofs_proxy_watch_new(struct ofs_proxy_watch **pw, const struct ofs_proxy_watch_opts *o, char *err);
+/* The hooks to put in ofs_proxy_opts (ctx is pw). */
+struct ofs_proxy_hooks ofs_proxy_watch_hooks(struct ofs_proxy_watch *pw);
+/* End every session now (their end rules run; alerts still reach the audit
+ * log). Call after ofs_proxy_drain() and before ofs_proxy_stop(). */
+void ofs_proxy_watch_finish(struct ofs_proxy_watch *pw);
+/* Alerts written so far, and how many lines could not be written. */
+long ofs_proxy_watch_alerts(struct ofs_proxy_watch *pw, long *write_errors);
+/* Stop the idle thread and free pw. NULL-safe. */
+void ofs_proxy_watch_free(struct ofs_proxy_watch *pw);
 #endif

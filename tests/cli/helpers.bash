@@ -81,3 +81,47 @@ expect_one_line_error() {
 seed_run() {
 	"$OFFSWITCH" run --model scripted/tamperer "${TAMPER_SEL[@]}" --out "$1" --quiet >/dev/null
 }
+
+# Servers that print "listening on URL" (mock, proxy, test upstreams).
+# start_srv DIR CMD...: start a server printing 'listening on URL'; sets URL.
+start_srv() {
+	local dir=$1 i
+	shift
+	mkdir -p "$dir"
+	rm -f "$dir/rc" "$dir/out" "$dir/pid"
+	(
+		"$@" >"$dir/out" 2>"$dir/err" &
+		echo $! >"$dir/pid"
+		wait $!
+		echo $? >"$dir/rc"
+	) 3>&- &
+	for i in $(seq 300); do
+		grep -q '^listening on ' "$dir/out" 2>/dev/null && break
+		[ -f "$dir/rc" ] && break
+		sleep 0.05
+	done
+	URL=$(sed -n 's/^listening on //p' "$dir/out")
+	if [ -z "$URL" ]; then
+		echo "server did not start: $*" >&2
+		cat "$dir/err" >&2
+		return 1
+	fi
+}
+
+# stop_srv DIR [SIGNAL]: stop it; fail unless it exits 0 with no sanitizer report.
+stop_srv() {
+	local dir=$1 sig=${2:-TERM} i
+	[ -f "$dir/pid" ] || return 0
+	kill -"$sig" "$(cat "$dir/pid")" 2>/dev/null || true
+	for i in $(seq 300); do
+		[ -s "$dir/rc" ] && break
+		sleep 0.05
+	done
+	rm -f "$dir/pid"
+	! grep -E 'Sanitizer|runtime error' "$dir/err" >&2 || return 1
+	[ "$(cat "$dir/rc" 2>/dev/null)" = 0 ] || {
+		echo "server exited with $(cat "$dir/rc" 2>/dev/null || echo '(still running)')" >&2
+		cat "$dir/err" >&2
+		return 1
+	}
+}

@@ -9,38 +9,6 @@ load helpers
 
 SDK_DIR="$BATS_TEST_DIRNAME/../sdk"
 
-start_srv() { # start_srv DIR CMD...: sets URL
-	local dir=$1 i
-	shift
-	mkdir -p "$dir"
-	(
-		"$@" >"$dir/out" 2>"$dir/err" &
-		echo $! >"$dir/pid"
-		wait $!
-		echo $? >"$dir/rc"
-	) 3>&- &
-	for i in $(seq 300); do
-		grep -q '^listening on ' "$dir/out" 2>/dev/null && break
-		[ -f "$dir/rc" ] && break
-		sleep 0.05
-	done
-	URL=$(sed -n 's/^listening on //p' "$dir/out")
-	[ -n "$URL" ] || { cat "$dir/err" >&2; return 1; }
-}
-
-stop_srv() {
-	local dir=$1 i
-	[ -f "$dir/pid" ] || return 0
-	kill -TERM "$(cat "$dir/pid")" 2>/dev/null || true
-	for i in $(seq 300); do
-		[ -s "$dir/rc" ] && break
-		sleep 0.05
-	done
-	rm -f "$dir/pid"
-	! grep -E 'Sanitizer|runtime error' "$dir/err" >&2 || return 1
-	[ "$(cat "$dir/rc" 2>/dev/null)" = 0 ] || { echo "exited with $(cat "$dir/rc" 2>/dev/null)" >&2; cat "$dir/err" >&2; return 1; }
-}
-
 setup_file() {
 	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 		skip "node and npm are needed for the SDK tests"

@@ -19,14 +19,14 @@ DATADIR ?= $(PREFIX)/share/offswitch
 MANDIR ?= $(PREFIX)/share/man
 INSTALL ?= install
 
-OFS_CPPFLAGS := -D_GNU_SOURCE -DOFS_VERSION='"$(VERSION)"'
+OFS_CPPFLAGS := -D_GNU_SOURCE $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql) -DOFS_VERSION='"$(VERSION)"'
 # Error messages are cut to OFS_ERRLEN on purpose: gcc's -Wformat-truncation
 # would flag every such snprintf (clang has no such warning, nor the flag).
 CC_IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -q clang && echo 1)
 OFS_CFLAGS := -std=c11 -Wall -Wextra -Wno-unused-parameter $(if $(CC_IS_CLANG),,-Wno-format-truncation) \
 	$(if $(filter-out 0,$(WERROR)),-Werror) $(SANFLAGS)
 OFS_LDFLAGS := $(SANFLAGS)
-OFS_LIBS := -ljansson -lsqlite3 -lcurl -lmicrohttpd -lcrypto -lm -lpthread
+OFS_LIBS := -ljansson -lsqlite3 -lpq -lcurl -lmicrohttpd -lcrypto -lm -lpthread
 # -Iinclude -Ilib come first so a user's -I cannot shadow the project's own headers.
 COMPILE = $(CC) -Iinclude -Ilib $(CPPFLAGS) $(OFS_CPPFLAGS) $(CFLAGS) $(OFS_CFLAGS) -MMD -MP
 LINK = $(CC) $(CFLAGS) $(OFS_CFLAGS) $(LDFLAGS) $(OFS_LDFLAGS)

@@ -14,7 +14,7 @@
 #include "offswitch/util.h"
 
 static const char usage[] =
-        "Usage: offswitch run [selection flags] [--out DIR] [--quiet]\n"
+        "Usage: offswitch run [selection flags] [--out DIR] [--store URL] [--quiet]\n"
         "\n"
         "Run rollouts of the experiment matrix and record them in DIR:\n"
         "  DIR/offswitch.db       SQLite: runs, configs, rollouts, messages, tool calls, outcomes\n"
@@ -27,6 +27,12 @@ static const char usage[] =
         "\n"
         "  --out DIR                run directory (default results/default, or\n"
         "                           results/reference for the reference agents)\n"
+        "  --store URL              keep the database rows in another store instead of\n"
+        "                           DIR/offswitch.db: postgresql://[user@]host[:port]/db (also\n"
+        "                           postgres://; a socket directory as ?host=/path; the password\n"
+        "                           best in PGPASSWORD or ~/.pgpass, and never printed: messages\n"
+        "                           show it as ***). DIR keeps rollouts.jsonl and the transcripts;\n"
+        "                           the same command resumes; offswitch report URL reads it\n"
         "  --no-transcripts         record only the database and rollouts.jsonl\n"
         "  --layout offswitch|paper transcript files in offswitch's layout (default) or in the\n"
         "                           paper's own paths, keys and tool_calls form, which its\n"
@@ -193,7 +199,8 @@ enum {
 	O_JBASE,
 	O_JKEY,
 	O_RETRYERR,
-	O_LAYOUT
+	O_LAYOUT,
+	O_STORE
 };
 
 /* How a flag's value is checked before it is stored. */
@@ -233,6 +240,7 @@ static const struct run_flag {
         {"judge-api-key-env", O_JKEY, F_NONEMPTY},
         {"retry-errors", O_RETRYERR, F_SWITCH},
         {"layout", O_LAYOUT, F_NONEMPTY},
+        {"store", O_STORE, F_NONEMPTY},
 };
 #define NRUN_FLAGS (int)(sizeof run_flags / sizeof *run_flags)
 
@@ -259,6 +267,7 @@ static void set_flag(struct run_args *a, int code, const char *arg, double v)
 {
 	switch (code) {
 	case O_OUT: a->out = arg; break;
+	case O_STORE: a->ro.store = arg; break;
 	case O_QUIET: a->quiet = 1; break;
 	case O_NOTR: a->transcripts = 0; break;
 	case O_BASE: a->popts.base_url = arg; break;
@@ -361,9 +370,14 @@ static void print_summary(const struct run_args *a, const struct ofs_run_result 
 		       res->budget_exhausted);
 	if (res->circuit_open)
 		printf("stopped early: %s; unfinished rollouts ended as error:circuit_open\n", res->circuit_reason);
-	print_rates(out);
-	printf("\nResults: %s/offswitch.db, %s/rollouts.jsonl (%ld rollouts)%s%s%s\n", out, out, res->recorded,
-	       a->transcripts ? ", " : "", a->transcripts ? out : "", a->transcripts ? "/transcripts/" : "");
+	print_rates(a->ro.store ? a->ro.store : out);
+	char db[4096];
+	if (a->ro.store)
+		ofs_store_display(a->ro.store, db, sizeof db);
+	else
+		snprintf(db, sizeof db, "%s/offswitch.db", out);
+	printf("\nResults: %s, %s/rollouts.jsonl (%ld rollouts)%s%s%s\n", db, out, res->recorded, a->transcripts ? ", " : "",
+	       a->transcripts ? out : "", a->transcripts ? "/transcripts/" : "");
 }
 
 /* The judge: asked for, or the paper's default when real models ran and a
@@ -378,7 +392,7 @@ static int run_judge(const struct run_args *a, const struct ofs_run_result *res)
 	if (!judge && any_real && !a->popts.base_url && getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY"))
 		judge = "openai/gpt-4.1-mini";
 	if (judge && strcmp(judge, "none") && !res->interrupted)
-		return judge_dir(a->out, judge, &a->jopts, 8, a->ro.max_retries, a->plan.data_dir, stdout);
+		return judge_dir(a->ro.store ? a->ro.store : a->out, judge, &a->jopts, 8, a->ro.max_retries, a->plan.data_dir, stdout);
 	if (any_real && !judge)
 		printf("no LLM judge (set OPENAI_API_KEY or pass --judge MODEL): reported results come from the offline "
 		       "extractor only\n");
@@ -389,14 +403,18 @@ static int run_judge(const struct run_args *a, const struct ofs_run_result *res)
 static int execute(struct run_args *a, const struct ofs_catalog *cat, const struct ofs_plan *p, int argc, char **argv)
 {
 	struct ofs_buf cmd = {0};
-	for (int i = 0; i < argc; i++)
-		ofs_buf_printf(&cmd, "%s%s", i ? " " : "offswitch ", argv[i]);
+	for (int i = 0; i < argc; i++) { /* a URL's password is never recorded */
+		char shown[4096];
+		ofs_store_display(argv[i], shown, sizeof shown);
+		ofs_buf_printf(&cmd, "%s%s", i ? " " : "offswitch ", shown);
+	}
 	struct progress pr = {isatty(2) && !a->quiet, now_s(), 0};
 	char pricing_default[4096], err[OFS_ERRLEN];
 	snprintf(pricing_default, sizeof pricing_default, "%s/pricing.json",
 	         a->plan.data_dir ? a->plan.data_dir : ofs_default_data_dir());
 	struct ofs_run_opts ro = a->ro;
 	ro.out_dir = a->out;
+	ro.store = a->ro.store;
 	ro.reps = a->plan.num_experiments;
 	ro.command = cmd.p;
 	ro.write_transcripts = a->transcripts ? a->layout : OFS_TRANSCRIPTS_NONE;

@@ -41,6 +41,10 @@ enum {
 
 struct ofs_run_opts {
 	const char *out_dir;
+	/* Where the database rows go: a store location (store.h), e.g.
+	 * "postgresql://host/db"; NULL: out_dir's own SQLite store. out_dir
+	 * still holds rollouts.jsonl and the transcripts. */
+	const char *store;
 	int reps;              /* rollouts per config */
 	const char *command;   /* recorded in the runs table */
 	int write_transcripts; /* OFS_TRANSCRIPTS_* */

@@ -2,8 +2,11 @@
  *
  * A store is opened from a location: a run directory path (the SQLite member:
  * DIR/offswitch.db), or "scheme://..." naming a member of the registry in
- * lib/store/store.c (today "sqlite://DIR"; a "postgresql://" member would be
- * one more file and one registry line). The store takes plain records
+ * lib/store/store.c: "sqlite://DIR", or "postgresql://[user[:password]@]host
+ * [:port]/db[?param=value...]" (also "postgres://"; libpq's URL form, where
+ * host may be a unix-socket directory given as ?host=/path), whose member is
+ * lib/store/postgres*.c. A PostgreSQL store has no one-writer lock: several
+ * processes may write one database (rows are keyed as in SQLite). The store takes plain records
  * (chat.h, outcome.h, scenario.h) and knows nothing of the agent loop.
  *
  * One writer. Each finished rollout — its row, messages, tool calls and
@@ -33,6 +36,14 @@
 #include "offswitch/scenario.h"
 
 struct ofs_store;
+
+/* location's display form into out (n bytes): a URL's password (userinfo
+ * or password= parameter) replaced by "***"; a path as it is. Every message
+ * of the store family names a store this way; callers print only this. */
+void ofs_store_display(const char *location, char *out, size_t n);
+/* 1 if location is a run directory (a path or sqlite://), 0 for a database
+ * server's URL. */
+int ofs_store_is_dir(const char *location);
 
 /* Open or create the store at location, as its one writer. 0, or
  * OFS_ENOTFOUND (an unknown scheme: the message names the known stores),

@@ -280,7 +280,7 @@ static int open_run_dir(struct ofs_recorder *rec, const struct ofs_run_opts *o, 
 {
 	int e = ofs__mkdirs(o->out_dir, err);
 	if (!e)
-		e = ofs_store_open(&rec->st, o->out_dir, err);
+		e = ofs_store_open(&rec->st, o->store ? o->store : o->out_dir, err);
 	if (!e)
 		e = shard_check(rec, o, plan, sp, err);
 	if (!e && (e = ofs_store_begin_run(rec->st, o->command ? o->command : "", planned)))

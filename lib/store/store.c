@@ -13,7 +13,8 @@
 /* The first entry also takes plain directory paths. */
 static const struct ofs_store_kind *const kinds[] = {
         &ofs__store_sqlite,
-        /* &ofs__store_postgresql, -- "postgresql://..." would go here */
+        &ofs__store_postgresql,
+        &ofs__store_postgres,
 };
 #define NKINDS (sizeof kinds / sizeof *kinds)
 
@@ -62,6 +63,19 @@ int ofs_store_open_ro(struct ofs_store **s, const char *location, char *err)
 int ofs_store_open_check(struct ofs_store **s, const char *location, char *err)
 {
 	return open_at(s, location, OFS__STORE_RO | OFS__STORE_NOCHECK, err);
+}
+
+void ofs_store_display(const char *location, char *out, size_t n)
+{
+	if (scheme_len(location))
+		ofs__pg_display(location, out, n);
+	else if (n)
+		snprintf(out, n, "%s", location);
+}
+
+int ofs_store_is_dir(const char *location)
+{
+	return !scheme_len(location) || !strncmp(location, "sqlite://", 9);
 }
 
 void ofs_store_close(struct ofs_store *s)

@@ -65,6 +65,11 @@ struct ofs_store_kind {
 	int (*open)(struct ofs_store **out, const char *location, int flags, char *err);
 };
 extern const struct ofs_store_kind ofs__store_sqlite;
+extern const struct ofs_store_kind ofs__store_postgresql, ofs__store_postgres;
+
+/* A store URL's display form (pg_url.c): the password of its userinfo and of
+ * a password= parameter replaced by "***" (out: n bytes, truncated). */
+void ofs__pg_display(const char *url, char *out, size_t n);
 
 /* Set the handle's message and return code. */
 int ofs__store_fail(struct ofs_store *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

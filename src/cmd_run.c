@@ -33,6 +33,8 @@ static const char usage[] =
         "                           best in PGPASSWORD or ~/.pgpass, and never printed: messages\n"
         "                           show it as ***). DIR keeps rollouts.jsonl and the transcripts;\n"
         "                           the same command resumes; offswitch report URL reads it\n"
+        "  --enqueue                with --store: run nothing here; queue the plan's rollouts in\n"
+        "                           the store for offswitch worker processes (see offswitch worker)\n"
         "  --no-transcripts         record only the database and rollouts.jsonl\n"
         "  --layout offswitch|paper transcript files in offswitch's layout (default) or in the\n"
         "                           paper's own paths, keys and tool_calls form, which its\n"
@@ -200,7 +202,8 @@ enum {
 	O_JKEY,
 	O_RETRYERR,
 	O_LAYOUT,
-	O_STORE
+	O_STORE,
+	O_ENQUEUE
 };
 
 /* How a flag's value is checked before it is stored. */
@@ -241,6 +244,7 @@ static const struct run_flag {
         {"retry-errors", O_RETRYERR, F_SWITCH},
         {"layout", O_LAYOUT, F_NONEMPTY},
         {"store", O_STORE, F_NONEMPTY},
+        {"enqueue", O_ENQUEUE, F_SWITCH},
 };
 #define NRUN_FLAGS (int)(sizeof run_flags / sizeof *run_flags)
 
@@ -248,6 +252,7 @@ static const struct run_flag {
 struct run_args {
 	struct plan_args plan;
 	const char *out, *pricing, *judge;
+	int enqueue;
 	int quiet, transcripts, layout; /* layout: OFS_TRANSCRIPTS_OFFSWITCH or _PAPER */
 	struct ofs_provider_opts popts, jopts;
 	struct ofs_run_opts ro;
@@ -268,6 +273,7 @@ static void set_flag(struct run_args *a, int code, const char *arg, double v)
 	switch (code) {
 	case O_OUT: a->out = arg; break;
 	case O_STORE: a->ro.store = arg; break;
+	case O_ENQUEUE: a->enqueue = 1; break;
 	case O_QUIET: a->quiet = 1; break;
 	case O_NOTR: a->transcripts = 0; break;
 	case O_BASE: a->popts.base_url = arg; break;
@@ -452,6 +458,37 @@ static int execute(struct run_args *a, const struct ofs_catalog *cat, const stru
 	return jr;
 }
 
+/* --enqueue: the plan's rollouts into the store's work queue. An exit status. */
+static int enqueue(struct run_args *a, const struct ofs_plan *p, int argc, char **argv)
+{
+	if (!a->ro.store || ofs_store_is_dir(a->ro.store))
+		die_usage("run", "--enqueue needs --store URL (a postgresql:// store; a run directory has one writer)");
+	if (a->plan.shard_count)
+		die_usage("run", "--enqueue takes the whole plan: workers share it without --shard");
+	struct ofs_buf cmd = {0};
+	for (int i = 0; i < argc; i++) {
+		char shown[4096];
+		ofs_store_display(argv[i], shown, sizeof shown);
+		ofs_buf_printf(&cmd, "%s%s", i ? " " : "offswitch ", shown);
+	}
+	struct ofs_run_opts ro = a->ro;
+	ro.reps = a->plan.num_experiments;
+	ro.command = cmd.p;
+	long queued, added;
+	char err[OFS_ERRLEN], where[4096];
+	int r = ofs_enqueue(p, &ro, &queued, &added, err);
+	ofs_buf_free(&cmd);
+	if (r) {
+		fprintf(stderr, "offswitch run: %s\n", err);
+		return exit_for(r);
+	}
+	ofs_store_display(a->ro.store, where, sizeof where);
+	printf("%ld rollout(s) in the plan; %ld newly queued in %s (the rest were queued already)\n"
+	       "start workers with: offswitch worker --store URL\n",
+	       queued, added, where);
+	return EXIT_OK;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_args a = {.transcripts = 1,
@@ -485,7 +522,7 @@ int cmd_run(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	rc = execute(&a, &cat, &p, argc, argv);
+	rc = a.enqueue ? enqueue(&a, &p, argc, argv) : execute(&a, &cat, &p, argc, argv);
 out:
 	ofs_plan_release(&p);
 	ofs_catalog_release(&cat);

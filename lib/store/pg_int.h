@@ -34,6 +34,7 @@ struct pg {
 	char show[PG_URL_MAX]; /* the display form: password masked */
 	long long run_id;
 	int in_tx, ro;
+	int version; /* the database's schema version */
 	struct pg_bslot *slots;
 	size_t nslots, used;
 };
@@ -101,4 +102,14 @@ int ofs__pg_each_judgment(struct ofs_store *st, ofs_judgment_cb cb, void *ud);
 int ofs__pg_integrity(struct ofs_store *st, ofs_problem_cb cb, void *ud, long *n);
 int ofs__pg_records(struct ofs_store *st, ofs_record_cb cb, void *ud);
 int ofs__pg_each_config(struct ofs_store *st, ofs_config_cb cb, void *ud);
+
+int ofs__pg_enqueue(struct ofs_store *st, long long config_id, int reps, long *added);
+int ofs__pg_worker_join(struct ofs_store *st, const char *host, long pid, int lease_s, long long *wid);
+int ofs__pg_claim(struct ofs_store *st, long long wid, int max, struct ofs_claim *c, int *n);
+int ofs__pg_heartbeat(struct ofs_store *st, long long wid, int *stop);
+int ofs__pg_settle(struct ofs_store *st, long long wid, long long config_id, int rep, int done);
+int ofs__pg_worker_leave(struct ofs_store *st, long long wid, const char *state);
+int ofs__pg_request_stop(struct ofs_store *st);
+int ofs__pg_queue(struct ofs_store *st, struct ofs_queue_counts *q);
+int ofs__pg_each_worker(struct ofs_store *st, ofs_worker_cb cb, void *ud);
 #endif

@@ -20,7 +20,7 @@
  * migrations[v - 1] takes a database from version v - 1 to v. A database
  * with a newer version is refused; an older one is migrated on a
  * read-write open. */
-#define PG_SCHEMA   1
+#define PG_SCHEMA   2
 #define PG_LOCK_KEY "1330009943" /* "OFSW": the advisory lock of migrations */
 
 static const char *const migrations[PG_SCHEMA] = {
@@ -48,6 +48,14 @@ static const char *const migrations[PG_SCHEMA] = {
         "CREATE TABLE judgments(seq BIGSERIAL, rollout_id BIGINT NOT NULL, question TEXT NOT NULL,"
         " judge_model TEXT NOT NULL, raw TEXT, verdict TEXT, score DOUBLE PRECISION, grade TEXT, recommendation TEXT,"
         " parsed INTEGER, PRIMARY KEY(rollout_id, question, judge_model));",
+        /* 2: the work queue (postgres_queue.c) */
+        "CREATE TABLE work(config_id BIGINT NOT NULL REFERENCES configs(id), rep INTEGER NOT NULL,"
+        " state TEXT NOT NULL DEFAULT 'pending', worker BIGINT, lease_until TIMESTAMPTZ, attempts INTEGER NOT NULL DEFAULT 0,"
+        " PRIMARY KEY(config_id, rep));"
+        "CREATE INDEX work_state ON work(state);"
+        "CREATE TABLE workers(id BIGSERIAL PRIMARY KEY, host TEXT, pid BIGINT, lease_s INTEGER NOT NULL,"
+        " joined_at TIMESTAMPTZ NOT NULL, heartbeat TIMESTAMPTZ NOT NULL, state TEXT NOT NULL DEFAULT 'running');"
+        "CREATE TABLE control(key TEXT PRIMARY KEY, at TIMESTAMPTZ NOT NULL);",
 };
 
 static const char *const sql[PQ__N] = {
@@ -376,6 +384,15 @@ static const struct ofs_store_ops pg_ops = {
         .integrity = ofs__pg_integrity,
         .records = ofs__pg_records,
         .each_config = ofs__pg_each_config,
+        .enqueue = ofs__pg_enqueue,
+        .worker_join = ofs__pg_worker_join,
+        .claim = ofs__pg_claim,
+        .heartbeat = ofs__pg_heartbeat,
+        .settle = ofs__pg_settle,
+        .worker_leave = ofs__pg_worker_leave,
+        .request_stop = ofs__pg_request_stop,
+        .queue = ofs__pg_queue,
+        .each_worker = ofs__pg_each_worker,
 };
 
 /* The schema version of the database: 0 when offswitch never wrote it. */
@@ -427,6 +444,8 @@ static int migrate(struct pg *s)
 	}
 	if (!e)
 		e = ofs__pg_commit(&s->base);
+	if (!e)
+		s->version = PG_SCHEMA;
 	return e;
 }
 
@@ -445,7 +464,7 @@ static int prepare_all(struct pg *s)
 }
 
 /* Connect: the URL checked first (a malformed one is OFS_EINVAL), then the
- * server reached (unreachable, refused or rejected: OFS_ENET). */
+ * server reached (unreachable, refused or rejected: OFS_EIO). */
 static int connect_to(struct pg *s, char *err)
 {
 	char *perr = NULL;
@@ -467,7 +486,7 @@ static int connect_to(struct pg *s, char *err)
 		return ofs_fail(err, OFS_EIO, "%s: cannot connect: out of memory", s->show);
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		ofs__pg_err(s, "cannot connect");
-		return ofs_fail(err, OFS_ENET, "%s", s->base.errmsg);
+		return ofs_fail(err, OFS_EIO, "%s", s->base.errmsg);
 	}
 	return 0;
 }
@@ -484,6 +503,7 @@ static int open_conn(struct pg *s, int flags, char *err)
 		if ((e = ofs__pg_exec(s, "SET default_transaction_read_only = on", 0, NULL, PGRES_COMMAND_OK, NULL, "settings")) ||
 		    (e = schema_version(s, &v)))
 			return ofs_fail(err, e, "%s", s->base.errmsg);
+		s->version = (int)v;
 		if (!v)
 			return ofs_fail(err, OFS_ENOTFOUND, "%s holds no run yet: offswitch has not written this database",
 			                s->show);

@@ -238,3 +238,58 @@ int ofs_store_each_config(struct ofs_store *s, ofs_config_cb cb, void *ud)
 {
 	return s->ops->each_config(s, cb, ud);
 }
+
+/* ---- the work queue: members without one say so ---- */
+
+static int no_queue(struct ofs_store *s)
+{
+	return ofs__store_fail(s, OFS_ESTATE,
+	                       "this store has no work queue (a run directory has one writer): use a postgresql:// store");
+}
+
+#define QUEUE_CALL(op, ...) (s->ops->op ? s->ops->op(s, __VA_ARGS__) : no_queue(s))
+
+int ofs_store_enqueue(struct ofs_store *s, long long config_id, int reps, long *added)
+{
+	return QUEUE_CALL(enqueue, config_id, reps, added);
+}
+
+int ofs_store_worker_join(struct ofs_store *s, const char *host, long pid, int lease_s, long long *wid)
+{
+	return QUEUE_CALL(worker_join, host, pid, lease_s, wid);
+}
+
+int ofs_store_claim(struct ofs_store *s, long long wid, int max, struct ofs_claim *c, int *n)
+{
+	return QUEUE_CALL(claim, wid, max, c, n);
+}
+
+int ofs_store_heartbeat(struct ofs_store *s, long long wid, int *stop)
+{
+	return QUEUE_CALL(heartbeat, wid, stop);
+}
+
+int ofs_store_settle(struct ofs_store *s, long long wid, long long config_id, int rep, int done)
+{
+	return QUEUE_CALL(settle, wid, config_id, rep, done);
+}
+
+int ofs_store_worker_leave(struct ofs_store *s, long long wid, const char *state)
+{
+	return QUEUE_CALL(worker_leave, wid, state);
+}
+
+int ofs_store_request_stop(struct ofs_store *s)
+{
+	return s->ops->request_stop ? s->ops->request_stop(s) : no_queue(s);
+}
+
+int ofs_store_queue(struct ofs_store *s, struct ofs_queue_counts *q)
+{
+	return QUEUE_CALL(queue, q);
+}
+
+int ofs_store_each_worker(struct ofs_store *s, ofs_worker_cb cb, void *ud)
+{
+	return QUEUE_CALL(each_worker, cb, ud);
+}

@@ -25,7 +25,8 @@ static const char status_usage[] =
         "  --store URL   the same as giving URL\n"
         "  --json        one JSON object instead of tables\n"
         "\n"
-        "Exit status: 0 shown; 2 bad flags or URL; 4 the store cannot be read.\n";
+        "Exit status: 0 shown; 2 bad flags or URL, or a database offswitch never wrote;\n"
+        "4 the store cannot be read.\n";
 
 static const char stop_usage[] = "Usage: offswitch stop --store URL\n"
                                  "\n"

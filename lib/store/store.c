@@ -67,7 +67,7 @@ int ofs_store_open_check(struct ofs_store **s, const char *location, char *err)
 
 void ofs_store_display(const char *location, char *out, size_t n)
 {
-	if (scheme_len(location))
+	if (strstr(location, "://")) /* a URL, or a mistyped one: masked all the same */
 		ofs__pg_display(location, out, n);
 	else if (n)
 		snprintf(out, n, "%s", location);

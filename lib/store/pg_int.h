@@ -30,6 +30,10 @@ struct pg_bslot {
 struct pg {
 	struct ofs_store base; /* first: the dispatcher's view */
 	PGconn *conn;
+	/* Blobs are inserted on a second connection, each committed at once:
+	 * two writers storing the same texts in their open transactions would
+	 * otherwise wait on each other's rows (a deadlock). NULL until needed. */
+	PGconn *bconn;
 	char url[PG_URL_MAX];  /* as given, with the password: never printed */
 	char show[PG_URL_MAX]; /* the display form: password masked */
 	long long run_id;

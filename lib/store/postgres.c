@@ -220,8 +220,48 @@ static long long slot_get(struct pg *s, uint64_t h1, uint64_t h2)
 	return 0;
 }
 
-/* Blob ids cached in the handle are only sure once committed: a rollback
- * (close without commit) drops the handle with them. */
+/* Connect to s->url (the URL's own settings win over the defaults). */
+static PGconn *dial(const struct pg *s)
+{
+	const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
+	const char *const vals[] = {"10", "offswitch", s->url, NULL};
+	return PQconnectdbParams(keys, vals, 1);
+}
+
+/* The message of a failure on the blob connection. */
+static int blob_err(struct pg *s, PGresult *r, const char *what)
+{
+	char msg[OFS_ERRLEN];
+	snprintf(msg, sizeof msg, "%s", r ? PQresultErrorMessage(r) : s->bconn ? PQerrorMessage(s->bconn) : "out of memory");
+	msg[strcspn(msg, "\n")] = 0;
+	ofs__pg_scrub(msg, sizeof msg, s->url);
+	PQclear(r);
+	return ofs__store_fail(&s->base, OFS_EIO, "%s: %s: %s", s->show, what, msg[0] ? msg : "failed");
+}
+
+static int blob_conn(struct pg *s)
+{
+	if (s->bconn)
+		return 0;
+	s->bconn = dial(s);
+	if (!s->bconn || PQstatus(s->bconn) != CONNECTION_OK)
+		return blob_err(s, NULL, "blob connection");
+	/* No wait for the disk at each blob's commit: the WAL is flushed in
+	 * order, so the commit of a transaction that refers to a blob makes the
+	 * blob's (earlier) commit durable too. */
+	PGresult *r = PQexec(s->bconn, "SET synchronous_commit = off");
+	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+		return blob_err(s, r, "blob connection");
+	PQclear(r);
+	r = PQprepare(s->bconn, "blob", sql[PQ_BLOB_ADD], 3, NULL);
+	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+		return blob_err(s, r, "blob connection");
+	PQclear(r);
+	return 0;
+}
+
+/* Blob rows are committed when inserted (on s->bconn), so an id cached here
+ * stays valid whatever becomes of the transaction that first used it. */
 long long ofs__pg_blob(struct pg *s, const char *text)
 {
 	uint64_t h1, h2;
@@ -229,12 +269,14 @@ long long ofs__pg_blob(struct pg *s, const char *text)
 	long long id = slot_get(s, h1, h2);
 	if (id)
 		return id;
-	char a[24], b[24];
-	const char *v[3] = {ofs__pg_num(a, (long long)h1), ofs__pg_num(b, (long long)h2), text};
-	PGresult *r;
-	int e = ofs__pg_prepared(s, PQ_BLOB_ADD, 3, v, PGRES_TUPLES_OK, &r, "insert blob");
+	int e = blob_conn(s);
 	if (e)
 		return e;
+	char a[24], b[24];
+	const char *v[3] = {ofs__pg_num(a, (long long)h1), ofs__pg_num(b, (long long)h2), text};
+	PGresult *r = PQexecPrepared(s->bconn, "blob", 3, v, NULL, NULL, 0);
+	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK)
+		return blob_err(s, r, "insert blob");
 	id = PQntuples(r) == 1 ? ofs__pg_ll(r, 0, 0) : 0;
 	PQclear(r);
 	if (id <= 0)
@@ -351,6 +393,8 @@ static void pg_close(struct ofs_store *base)
 			PQclear(PQexec(s->conn, "ROLLBACK")); /* closing: nothing to report to */
 		PQfinish(s->conn);
 	}
+	if (s->bconn)
+		PQfinish(s->bconn);
 	free(s->slots);
 	free(s);
 }
@@ -479,9 +523,7 @@ static int connect_to(struct pg *s, char *err)
 	}
 	PQconninfoFree(opts);
 	/* the URL's own settings come last, so they win */
-	const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *const vals[] = {"10", "offswitch", s->url, NULL};
-	s->conn = PQconnectdbParams(keys, vals, 1);
+	s->conn = dial(s);
 	if (!s->conn)
 		return ofs_fail(err, OFS_EIO, "%s: cannot connect: out of memory", s->show);
 	if (PQstatus(s->conn) != CONNECTION_OK) {

@@ -63,7 +63,9 @@ static const char *const sql[PQ__N] = {
         "INSERT INTO configs(key,task_type,dataset,threshold,subject,condition,peer_instantiation,alignment_faking_mode,"
         "agent_model,agent_family,memory_hard_prompt,temperature,max_iters) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
         " ON CONFLICT (key) DO NOTHING RETURNING id",
-        "INSERT INTO blobs(h1,h2,text) VALUES($1,$2,$3) ON CONFLICT (h1,h2) DO UPDATE SET h1=EXCLUDED.h1 RETURNING id",
+        /* DO NOTHING, never an update: a writer's open transaction holds its
+         * blobs under key-share locks (the messages' foreign keys) */
+        "INSERT INTO blobs(h1,h2,text) VALUES($1,$2,$3) ON CONFLICT (h1,h2) DO NOTHING RETURNING id",
         "INSERT INTO rollouts(run_id,config_id,rep,status,stop_reason,num_turns,input_tokens,output_tokens,transcript,summary)"
         " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id",
         "INSERT INTO messages VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
@@ -257,6 +259,10 @@ static int blob_conn(struct pg *s)
 	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
 		return blob_err(s, r, "blob connection");
 	PQclear(r);
+	r = PQprepare(s->bconn, "blobget", "SELECT id FROM blobs WHERE h1=$1 AND h2=$2", 2, NULL);
+	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+		return blob_err(s, r, "blob connection");
+	PQclear(r);
 	return 0;
 }
 
@@ -279,6 +285,13 @@ long long ofs__pg_blob(struct pg *s, const char *text)
 		return blob_err(s, r, "insert blob");
 	id = PQntuples(r) == 1 ? ofs__pg_ll(r, 0, 0) : 0;
 	PQclear(r);
+	if (!id) { /* there already (committed: every blob insert commits at once) */
+		r = PQexecPrepared(s->bconn, "blobget", 2, v, NULL, NULL, 0);
+		if (!r || PQresultStatus(r) != PGRES_TUPLES_OK)
+			return blob_err(s, r, "find blob");
+		id = PQntuples(r) == 1 ? ofs__pg_ll(r, 0, 0) : 0;
+		PQclear(r);
+	}
 	if (id <= 0)
 		return ofs__store_fail(&s->base, OFS_EIO, "%s: insert blob: no id returned", s->show);
 	slot_put(s, h1, h2, id);

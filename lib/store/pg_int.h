@@ -30,10 +30,12 @@ struct pg_bslot {
 struct pg {
 	struct ofs_store base; /* first: the dispatcher's view */
 	PGconn *conn;
-	/* Blobs are inserted on a second connection, each committed at once:
-	 * two writers storing the same texts in their open transactions would
-	 * otherwise wait on each other's rows (a deadlock). NULL until needed. */
+	/* Where blobs are inserted: conn itself for a single writer; for a
+	 * shared writer (a worker) a second connection where each insert
+	 * commits at once — two writers storing the same texts in their open
+	 * transactions would otherwise wait on each other. NULL until needed. */
 	PGconn *bconn;
+	int shared; /* joined the work queue: other writers share the store */
 	char url[PG_URL_MAX];  /* as given, with the password: never printed */
 	char show[PG_URL_MAX]; /* the display form: password masked */
 	long long run_id;

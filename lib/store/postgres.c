@@ -241,10 +241,30 @@ static int blob_err(struct pg *s, PGresult *r, const char *what)
 	return ofs__store_fail(&s->base, OFS_EIO, "%s: %s: %s", s->show, what, msg[0] ? msg : "failed");
 }
 
+static int blob_prepare(struct pg *s)
+{
+	PGresult *r = PQprepare(s->bconn, "blob", sql[PQ_BLOB_ADD], 3, NULL);
+	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+		return blob_err(s, r, "prepare");
+	PQclear(r);
+	r = PQprepare(s->bconn, "blobget", "SELECT id FROM blobs WHERE h1=$1 AND h2=$2", 2, NULL);
+	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+		return blob_err(s, r, "prepare");
+	PQclear(r);
+	return 0;
+}
+
+/* The connection blobs go through: the handle's own, inside its
+ * transaction, for a single writer; a second one for a shared writer (a
+ * worker: s->shared). */
 static int blob_conn(struct pg *s)
 {
 	if (s->bconn)
 		return 0;
+	if (!s->shared) {
+		s->bconn = s->conn;
+		return blob_prepare(s);
+	}
 	s->bconn = dial(s);
 	if (!s->bconn || PQstatus(s->bconn) != CONNECTION_OK)
 		return blob_err(s, NULL, "blob connection");
@@ -255,19 +275,13 @@ static int blob_conn(struct pg *s)
 	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
 		return blob_err(s, r, "blob connection");
 	PQclear(r);
-	r = PQprepare(s->bconn, "blob", sql[PQ_BLOB_ADD], 3, NULL);
-	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
-		return blob_err(s, r, "blob connection");
-	PQclear(r);
-	r = PQprepare(s->bconn, "blobget", "SELECT id FROM blobs WHERE h1=$1 AND h2=$2", 2, NULL);
-	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
-		return blob_err(s, r, "blob connection");
-	PQclear(r);
-	return 0;
+	return blob_prepare(s);
 }
 
-/* Blob rows are committed when inserted (on s->bconn), so an id cached here
- * stays valid whatever becomes of the transaction that first used it. */
+/* A shared writer's blob rows are committed when inserted (on its second
+ * connection), so an id cached here stays valid whatever becomes of the
+ * transaction that first used it; a single writer's are in its transaction,
+ * and the handle (with its cache) is closed when one is rolled back. */
 long long ofs__pg_blob(struct pg *s, const char *text)
 {
 	uint64_t h1, h2;
@@ -285,7 +299,7 @@ long long ofs__pg_blob(struct pg *s, const char *text)
 		return blob_err(s, r, "insert blob");
 	id = PQntuples(r) == 1 ? ofs__pg_ll(r, 0, 0) : 0;
 	PQclear(r);
-	if (!id) { /* there already (committed: every blob insert commits at once) */
+	if (!id) { /* there already, committed */
 		r = PQexecPrepared(s->bconn, "blobget", 2, v, NULL, NULL, 0);
 		if (!r || PQresultStatus(r) != PGRES_TUPLES_OK)
 			return blob_err(s, r, "find blob");
@@ -401,13 +415,13 @@ static int pg_done(struct ofs_store *base, long long config_id, unsigned char *d
 static void pg_close(struct ofs_store *base)
 {
 	struct pg *s = (struct pg *)base;
+	if (s->bconn && s->bconn != s->conn)
+		PQfinish(s->bconn);
 	if (s->conn) {
 		if (s->in_tx)
 			PQclear(PQexec(s->conn, "ROLLBACK")); /* closing: nothing to report to */
 		PQfinish(s->conn);
 	}
-	if (s->bconn)
-		PQfinish(s->bconn);
 	free(s->slots);
 	free(s);
 }

@@ -57,6 +57,10 @@ int ofs__pg_worker_join(struct ofs_store *st, const char *host, long pid, int le
 		return e;
 	*wid = PQntuples(res) == 1 ? ofs__pg_ll(res, 0, 0) : 0;
 	PQclear(res);
+	/* from now on blobs go through a connection of their own (pg_int.h) */
+	if (s->bconn == s->conn)
+		s->bconn = NULL;
+	s->shared = 1;
 	return *wid > 0 ? 0 : ofs__store_fail(st, OFS_EIO, "%s: worker join: no id returned", s->show);
 }
 

@@ -398,7 +398,8 @@ static int run_judge(const struct run_args *a, const struct ofs_run_result *res)
 	if (!judge && any_real && !a->popts.base_url && getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY"))
 		judge = "openai/gpt-4.1-mini";
 	if (judge && strcmp(judge, "none") && !res->interrupted)
-		return judge_dir(a->ro.store ? a->ro.store : a->out, judge, &a->jopts, 8, a->ro.max_retries, a->plan.data_dir, stdout);
+		return judge_dir(a->ro.store ? a->ro.store : a->out, judge, &a->jopts, 8, a->ro.max_retries, a->plan.data_dir,
+		                 stdout);
 	if (any_real && !judge)
 		printf("no LLM judge (set OPENAI_API_KEY or pass --judge MODEL): reported results come from the offline "
 		       "extractor only\n");

@@ -11,22 +11,21 @@
 #include "cli.h"
 #include "offswitch/store.h"
 
-static const char status_usage[] =
-        "Usage: offswitch status DIR|URL [--json]\n"
-        "       offswitch status --store URL [--json]\n"
-        "\n"
-        "Show where a run stands, from any machine, changing nothing: per model and task, the\n"
-        "rollouts done (ok), running (started, not finished: in flight, or left by a crash\n"
-        "and resumable) and failed (error:<class> or budget_exhausted); the planned total;\n"
-        "for a shared store (postgresql://...) the work queue (pending, claimed, done, claims\n"
-        "whose lease expired) and every worker with its host, pid, claims, seconds since its\n"
-        "last heartbeat and whether it is alive (heartbeat within its lease).\n"
-        "\n"
-        "  --store URL   the same as giving URL\n"
-        "  --json        one JSON object instead of tables\n"
-        "\n"
-        "Exit status: 0 shown; 2 bad flags or URL, or a database offswitch never wrote;\n"
-        "4 the store cannot be read.\n";
+static const char status_usage[] = "Usage: offswitch status DIR|URL [--json]\n"
+                                   "       offswitch status --store URL [--json]\n"
+                                   "\n"
+                                   "Show where a run stands, from any machine, changing nothing: per model and task, the\n"
+                                   "rollouts done (ok), running (started, not finished: in flight, or left by a crash\n"
+                                   "and resumable) and failed (error:<class> or budget_exhausted); the planned total;\n"
+                                   "for a shared store (postgresql://...) the work queue (pending, claimed, done, claims\n"
+                                   "whose lease expired) and every worker with its host, pid, claims, seconds since its\n"
+                                   "last heartbeat and whether it is alive (heartbeat within its lease).\n"
+                                   "\n"
+                                   "  --store URL   the same as giving URL\n"
+                                   "  --json        one JSON object instead of tables\n"
+                                   "\n"
+                                   "Exit status: 0 shown; 2 bad flags or URL, or a database offswitch never wrote;\n"
+                                   "4 the store cannot be read.\n";
 
 static const char stop_usage[] = "Usage: offswitch stop --store URL\n"
                                  "\n"
@@ -80,10 +79,10 @@ static int on_row(void *ud, const struct ofs_scan_row *r)
 static int on_worker(void *ud, const struct ofs_worker_row *w)
 {
 	struct tally *t = ud;
-	json_array_append_new(t->workers, json_pack("{s:I,s:s,s:I,s:s,s:I,s:b,s:f}", "id", (json_int_t)w->id, "host",
-	                                             w->host ? w->host : "", "pid", (json_int_t)w->pid, "state",
-	                                             w->state ? w->state : "", "claimed", (json_int_t)w->claimed, "alive",
-	                                             w->alive, "heartbeat_age_s", w->heartbeat_age));
+	json_array_append_new(t->workers,
+	                      json_pack("{s:I,s:s,s:I,s:s,s:I,s:b,s:f}", "id", (json_int_t)w->id, "host", w->host ? w->host : "",
+	                                "pid", (json_int_t)w->pid, "state", w->state ? w->state : "", "claimed",
+	                                (json_int_t)w->claimed, "alive", w->alive, "heartbeat_age_s", w->heartbeat_age));
 	return 0;
 }
 
@@ -92,14 +91,16 @@ static void print_text(const struct tally *t, const char *where, long planned, c
 	long d = 0, r = 0, f = 0;
 	printf("%s\n\n%-28s %-24s %8s %8s %8s\n", where, "model", "task", "done", "running", "failed");
 	for (int i = 0; i < t->n; i++) {
-		printf("%-28s %-24s %8ld %8ld %8ld\n", t->c[i].model, t->c[i].task, t->c[i].done, t->c[i].running, t->c[i].failed);
+		printf("%-28s %-24s %8ld %8ld %8ld\n", t->c[i].model, t->c[i].task, t->c[i].done, t->c[i].running,
+		       t->c[i].failed);
 		d += t->c[i].done, r += t->c[i].running, f += t->c[i].failed;
 	}
 	if (t->more)
 		printf("(more model/task pairs than %d: the rest are counted in the total only)\n", MAX_CELLS);
 	printf("%-28s %-24s %8ld %8ld %8ld\n", "total", "", d, r, f);
 	if (planned >= 0)
-		printf("\nplanned %ld; recorded %ld; not started %ld\n", planned, t->rows, planned > t->rows ? planned - t->rows : 0);
+		printf("\nplanned %ld; recorded %ld; not started %ld\n", planned, t->rows,
+		       planned > t->rows ? planned - t->rows : 0);
 	if (!queue)
 		return;
 	printf("queue: %ld pending, %ld claimed (%ld under an expired lease), %ld done\n", q->pending, q->claimed, q->expired,
@@ -132,7 +133,8 @@ static void print_json(const struct tally *t, const char *where, long planned, c
 	if (queue) {
 		json_object_set_new(o, "queue",
 		                    json_pack("{s:I,s:I,s:I,s:I}", "pending", (json_int_t)q->pending, "claimed",
-		                              (json_int_t)q->claimed, "expired", (json_int_t)q->expired, "done", (json_int_t)q->done));
+		                              (json_int_t)q->claimed, "expired", (json_int_t)q->expired, "done",
+		                              (json_int_t)q->done));
 		json_object_set(o, "workers", t->workers);
 	}
 	char *s = json_dumps(o, JSON_INDENT(2));
@@ -219,8 +221,9 @@ int cmd_stop(int argc, char **argv)
 	if (!ok)
 		return EXIT_OK;
 	if (ofs_store_is_dir(loc))
-		die_usage("stop", "--store needs a database server's URL (postgresql://...): a run directory has no workers (Ctrl-C "
-		                  "stops its run)");
+		die_usage("stop",
+		          "--store needs a database server's URL (postgresql://...): a run directory has no workers (Ctrl-C "
+		          "stops its run)");
 	char err[OFS_ERRLEN], where[4096];
 	ofs_store_display(loc, where, sizeof where);
 	struct ofs_store *st;

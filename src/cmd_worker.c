@@ -12,41 +12,40 @@
 #include "offswitch/run.h"
 #include "offswitch/util.h"
 
-static const char usage[] =
-        "Usage: offswitch worker --store URL [--out DIR] [options]\n"
-        "\n"
-        "Run rollouts queued in a shared store (offswitch run --store URL --enqueue ...) until\n"
-        "none is left. Start as many workers as you like, on any machines that reach the\n"
-        "database: each claims a batch of rollouts (SELECT ... FOR UPDATE SKIP LOCKED, so no two\n"
-        "take the same one) under a lease that a heartbeat thread extends every lease/3 s. A\n"
-        "worker that dies (kill -9, a lost machine) stops beating: once its lease expires the\n"
-        "others claim its rollouts again, and they resume from the turns it stored. Every\n"
-        "rollout is recorded once (the store keys rollouts by configuration and rep).\n"
-        "\n"
-        "  --store URL              the shared store: postgresql://[user@]host[:port]/db (the\n"
-        "                           password best in PGPASSWORD or ~/.pgpass; never printed)\n"
-        "  --out DIR                where this worker writes transcripts (default results/worker)\n"
-        "  --no-transcripts         write none\n"
-        "  --lease S                seconds without a heartbeat after which this worker's claims\n"
-        "                           are taken over (default 60, at least 3)\n"
-        "  --batch N                rollouts claimed at once (default: --max-concurrent)\n"
-        "  --base-url URL           an OpenAI-compatible (or Anthropic, Gemini) endpoint, as in run\n"
-        "  --api-key-env NAME       the variable holding the key (as in run)\n"
-        "  --max-concurrent N       rollouts in flight at once (default 16)\n"
-        "  --max-retries N          retries per model call (default 6)\n"
-        "  --retry-base-ms N        first backoff (default 1000)\n"
-        "  --timeout S              per request (default 600)\n"
-        "  --data-dir DIR           scenario data (default: the installed data)\n"
-        "  --quiet                  no summary line\n"
-        "  -h, --help               show this help\n"
-        "\n"
-        "Ctrl-C (SIGINT/SIGTERM) or offswitch stop --store URL: start no new request, store the\n"
-        "turns in flight, hand unfinished claims back to the queue and exit; offswitch status\n"
-        "--store URL shows the queue and the workers alive.\n"
-        "\n"
-        "Exit status: 0 the queue is done (or this worker was stopped by offswitch stop); 1\n"
-        "rollouts ended in error; 2 bad flags; 3 bad data; 4 the store cannot be used; 130\n"
-        "interrupted by a signal.\n";
+static const char usage[] = "Usage: offswitch worker --store URL [--out DIR] [options]\n"
+                            "\n"
+                            "Run rollouts queued in a shared store (offswitch run --store URL --enqueue ...) until\n"
+                            "none is left. Start as many workers as you like, on any machines that reach the\n"
+                            "database: each claims a batch of rollouts (SELECT ... FOR UPDATE SKIP LOCKED, so no two\n"
+                            "take the same one) under a lease that a heartbeat thread extends every lease/3 s. A\n"
+                            "worker that dies (kill -9, a lost machine) stops beating: once its lease expires the\n"
+                            "others claim its rollouts again, and they resume from the turns it stored. Every\n"
+                            "rollout is recorded once (the store keys rollouts by configuration and rep).\n"
+                            "\n"
+                            "  --store URL              the shared store: postgresql://[user@]host[:port]/db (the\n"
+                            "                           password best in PGPASSWORD or ~/.pgpass; never printed)\n"
+                            "  --out DIR                where this worker writes transcripts (default results/worker)\n"
+                            "  --no-transcripts         write none\n"
+                            "  --lease S                seconds without a heartbeat after which this worker's claims\n"
+                            "                           are taken over (default 60, at least 3)\n"
+                            "  --batch N                rollouts claimed at once (default: --max-concurrent)\n"
+                            "  --base-url URL           an OpenAI-compatible (or Anthropic, Gemini) endpoint, as in run\n"
+                            "  --api-key-env NAME       the variable holding the key (as in run)\n"
+                            "  --max-concurrent N       rollouts in flight at once (default 16)\n"
+                            "  --max-retries N          retries per model call (default 6)\n"
+                            "  --retry-base-ms N        first backoff (default 1000)\n"
+                            "  --timeout S              per request (default 600)\n"
+                            "  --data-dir DIR           scenario data (default: the installed data)\n"
+                            "  --quiet                  no summary line\n"
+                            "  -h, --help               show this help\n"
+                            "\n"
+                            "Ctrl-C (SIGINT/SIGTERM) or offswitch stop --store URL: start no new request, store the\n"
+                            "turns in flight, hand unfinished claims back to the queue and exit; offswitch status\n"
+                            "--store URL shows the queue and the workers alive.\n"
+                            "\n"
+                            "Exit status: 0 the queue is done (or this worker was stopped by offswitch stop); 1\n"
+                            "rollouts ended in error; 2 bad flags; 3 bad data; 4 the store cannot be used; 130\n"
+                            "interrupted by a signal.\n";
 
 static volatile sig_atomic_t stop_flag;
 
@@ -96,15 +95,21 @@ static void set_arg(struct worker_args *a, int c, const char *name, const char *
 
 static int parse_args(struct worker_args *a, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"store", required_argument, 0, W_STORE},         {"out", required_argument, 0, W_OUT},
-	        {"no-transcripts", no_argument, 0, W_NOTR},       {"lease", required_argument, 0, W_LEASE},
-	        {"batch", required_argument, 0, W_BATCH},         {"base-url", required_argument, 0, W_BASE},
-	        {"api-key-env", required_argument, 0, W_KEYENV},  {"max-concurrent", required_argument, 0, W_CONC},
-	        {"max-retries", required_argument, 0, W_RETRIES}, {"retry-base-ms", required_argument, 0, W_RETRYMS},
-	        {"timeout", required_argument, 0, W_TIMEOUT},     {"data-dir", required_argument, 0, W_DATA},
-	        {"quiet", no_argument, 0, W_QUIET},               {"help", no_argument, 0, 'h'},
-	        {0, 0, 0, 0}};
+	static const struct option opts[] = {{"store", required_argument, 0, W_STORE},
+	                                     {"out", required_argument, 0, W_OUT},
+	                                     {"no-transcripts", no_argument, 0, W_NOTR},
+	                                     {"lease", required_argument, 0, W_LEASE},
+	                                     {"batch", required_argument, 0, W_BATCH},
+	                                     {"base-url", required_argument, 0, W_BASE},
+	                                     {"api-key-env", required_argument, 0, W_KEYENV},
+	                                     {"max-concurrent", required_argument, 0, W_CONC},
+	                                     {"max-retries", required_argument, 0, W_RETRIES},
+	                                     {"retry-base-ms", required_argument, 0, W_RETRYMS},
+	                                     {"timeout", required_argument, 0, W_TIMEOUT},
+	                                     {"data-dir", required_argument, 0, W_DATA},
+	                                     {"quiet", no_argument, 0, W_QUIET},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {0, 0, 0, 0}};
 	int c, idx = 0;
 	optind = 1;
 	opterr = 0;
@@ -166,7 +171,9 @@ int cmd_worker(int argc, char **argv)
 		printf("worker %lld (%s, pid %ld): %ld rollout(s) claimed, %ld recorded, %ld handed back, %ld resumed from "
 		       "stored turns, %ld ended in error%s\n",
 		       res.id, host, a.o.pid, res.claimed, res.done, res.handed_back, res.resumed, res.errors,
-		       stop_flag ? "; interrupted" : res.stopped ? "; stopped (offswitch stop)" : "; the queue is done");
+		       stop_flag     ? "; interrupted"
+		       : res.stopped ? "; stopped (offswitch stop)"
+		                     : "; the queue is done");
 	if (stop_flag)
 		return EXIT_INTERRUPTED;
 	return res.errors ? EXIT_FAILED : EXIT_OK;

@@ -238,7 +238,7 @@ static int work_loop(const struct ofs_catalog *cat, struct ofs_recorder *rec, st
 		if ((e = ofs_store_queue(rec->st, &q)))
 			return ofs__store_err(rec->st, e, err);
 		if (!q.pending && !q.claimed)
-			return 0; /* the queue is done */
+			return 0;                            /* the queue is done */
 		sleep_ms(o->poll_ms > 0 ? o->poll_ms : 500); /* others hold the rest: wait for them or their leases */
 	}
 }

@@ -35,7 +35,7 @@ struct pg {
 	 * commits at once — two writers storing the same texts in their open
 	 * transactions would otherwise wait on each other. NULL until needed. */
 	PGconn *bconn;
-	int shared; /* joined the work queue: other writers share the store */
+	int shared;            /* joined the work queue: other writers share the store */
 	char url[PG_URL_MAX];  /* as given, with the password: never printed */
 	char show[PG_URL_MAX]; /* the display form: password masked */
 	long long run_id;
@@ -63,8 +63,7 @@ int ofs__pg_ok(struct pg *s, PGresult **res, ExecStatusType want, const char *wh
 int ofs__pg_exec(struct pg *s, const char *sql, int n, const char *const *v, ExecStatusType want, PGresult **res,
                  const char *what);
 /* The same with a statement prepared at open (PQ_*). */
-int ofs__pg_prepared(struct pg *s, int q, int n, const char *const *v, ExecStatusType want, PGresult **res,
-                     const char *what);
+int ofs__pg_prepared(struct pg *s, int q, int n, const char *const *v, ExecStatusType want, PGresult **res, const char *what);
 /* Open the transaction the writes go into (no-op when one is open);
  * OFS_ESTATE when read-only. */
 int ofs__pg_tx(struct pg *s);

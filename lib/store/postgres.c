@@ -108,8 +108,7 @@ static int finish(struct pg *s, PGresult *r, ExecStatusType want, PGresult **res
 	return 0;
 }
 
-int ofs__pg_exec(struct pg *s, const char *q, int n, const char *const *v, ExecStatusType want, PGresult **res,
-                 const char *what)
+int ofs__pg_exec(struct pg *s, const char *q, int n, const char *const *v, ExecStatusType want, PGresult **res, const char *what)
 {
 	if (res)
 		*res = NULL;
@@ -118,8 +117,7 @@ int ofs__pg_exec(struct pg *s, const char *q, int n, const char *const *v, ExecS
 	return finish(s, r, want, res, what);
 }
 
-int ofs__pg_prepared(struct pg *s, int q, int n, const char *const *v, ExecStatusType want, PGresult **res,
-                     const char *what)
+int ofs__pg_prepared(struct pg *s, int q, int n, const char *const *v, ExecStatusType want, PGresult **res, const char *what)
 {
 	char name[16];
 	snprintf(name, sizeof name, "ofs%d", q);
@@ -144,8 +142,7 @@ const char *ofs__pg_num(char *buf, long long v)
 	return buf;
 }
 
-int ofs__pg_pages(struct pg *s, const char *q, int nkeys, const char *what, int (*row)(PGresult *r, int i, void *ctx),
-                  void *ctx)
+int ofs__pg_pages(struct pg *s, const char *q, int nkeys, const char *what, int (*row)(PGresult *r, int i, void *ctx), void *ctx)
 {
 	char keys[4][24];
 	const char *v[4];
@@ -496,9 +493,10 @@ static int schema_version(struct pg *s, long long *v)
 static int migrate(struct pg *s)
 {
 	int e = ofs__pg_tx(s);
-	long long v;
+	long long v = 0;
 	if (!e)
-		e = ofs__pg_exec(s, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", 0, NULL, PGRES_TUPLES_OK, NULL, "schema lock");
+		e = ofs__pg_exec(s, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", 0, NULL, PGRES_TUPLES_OK, NULL,
+		                 "schema lock");
 	if (!e)
 		e = ofs__pg_exec(s,
 		                 "CREATE TABLE IF NOT EXISTS offswitch_schema(version INTEGER PRIMARY KEY,"
@@ -569,7 +567,8 @@ static int open_conn(struct pg *s, int flags, char *err)
 		return ofs_fail(err, e, "%s", s->base.errmsg);
 	if (s->ro) {
 		long long v;
-		if ((e = ofs__pg_exec(s, "SET default_transaction_read_only = on", 0, NULL, PGRES_COMMAND_OK, NULL, "settings")) ||
+		if ((e = ofs__pg_exec(s, "SET default_transaction_read_only = on", 0, NULL, PGRES_COMMAND_OK, NULL,
+		                      "settings")) ||
 		    (e = schema_version(s, &v)))
 			return ofs_fail(err, e, "%s", s->base.errmsg);
 		s->version = (int)v;

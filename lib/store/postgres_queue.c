@@ -87,8 +87,9 @@ int ofs__pg_claim(struct ofs_store *st, long long wid, int max, struct ofs_claim
 		const char *key = ofs__pg_text(res, i, 2);
 		if (!key || strlen(key) >= OFS_CLAIM_KEY_MAX) {
 			PQclear(res);
-			return ofs__store_fail(st, OFS_ECORRUPT, "%s: claim: a configuration key is missing or longer than %d bytes",
-			                       s->show, OFS_CLAIM_KEY_MAX - 1);
+			return ofs__store_fail(st, OFS_ECORRUPT,
+			                       "%s: claim: a configuration key is missing or longer than %d bytes", s->show,
+			                       OFS_CLAIM_KEY_MAX - 1);
 		}
 		c[*n].config_id = ofs__pg_ll(res, i, 0);
 		c[*n].rep = (int)ofs__pg_ll(res, i, 1);

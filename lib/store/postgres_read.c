@@ -24,7 +24,8 @@ int ofs__pg_unfinished(struct ofs_store *st, long long config_id, struct ofs_unf
 	char id[24], lim[24];
 	const char *v[2] = {ofs__pg_num(id, config_id), ofs__pg_num(lim, max)};
 	PGresult *r;
-	int e = ofs__pg_exec(s, "SELECT id, rep, status FROM rollouts WHERE config_id=$1 AND status <> 'ok' ORDER BY rep LIMIT $2",
+	int e = ofs__pg_exec(s,
+	                     "SELECT id, rep, status FROM rollouts WHERE config_id=$1 AND status <> 'ok' ORDER BY rep LIMIT $2",
 	                     2, v, PGRES_TUPLES_OK, &r, "unfinished");
 	if (e)
 		return e;
@@ -49,8 +50,8 @@ static void attach_calls(const PGresult *c, int idx, struct ofs_arena *A, struct
 	for (int j = 0; j < nc; j++)
 		if (ofs__pg_ll(c, j, 0) == idx)
 			t->calls[t->ncalls++] = (struct ofs_tool_call){ofs_arena_strdup(A, ofs__pg_text(c, j, 1)),
-			                                              ofs_arena_strdup(A, ofs__pg_text(c, j, 2)),
-			                                              ofs_arena_strdup(A, ofs__pg_text(c, j, 3))};
+			                                               ofs_arena_strdup(A, ofs__pg_text(c, j, 2)),
+			                                               ofs_arena_strdup(A, ofs__pg_text(c, j, 3))};
 }
 
 int ofs__pg_turns(struct ofs_store *st, long long rid, struct ofs_arena *A, struct ofs_response **turns, int *n)
@@ -208,9 +209,8 @@ int ofs__pg_scan(struct ofs_store *st, ofs_scan_cb cb, void *ud)
 static int message_one(PGresult *q, int i, void *ctx)
 {
 	struct row_cb *c = ctx;
-	struct ofs_scan_msg m = {ofs__pg_ll(q, i, 0),         ofs__pg_ll(q, i, 3),   (int)ofs__pg_ll(q, i, 1),
-	                         (int)ofs__pg_ll(q, i, 6),    ofs__pg_text(q, i, 2), ofs__pg_text(q, i, 4),
-	                         ofs__pg_text(q, i, 5)};
+	struct ofs_scan_msg m = {ofs__pg_ll(q, i, 0),   ofs__pg_ll(q, i, 3),   (int)ofs__pg_ll(q, i, 1), (int)ofs__pg_ll(q, i, 6),
+	                         ofs__pg_text(q, i, 2), ofs__pg_text(q, i, 4), ofs__pg_text(q, i, 5)};
 	return c->msg(c->ud, &m);
 }
 
@@ -270,8 +270,7 @@ int ofs__pg_rates(struct ofs_store *st, ofs_rate_cb cb, void *ud)
 	struct ofs_buf b = {0};
 	ofs_buf_puts(&b, "SELECT c.agent_model");
 	for (int i = 0; i < OFS_NBEHAVIOURS; i++)
-		ofs_buf_printf(&b,
-		               ", sum(CASE WHEN (%s) AND (%s) THEN 1 ELSE 0 END), sum(CASE WHEN %s THEN 1 ELSE 0 END)",
+		ofs_buf_printf(&b, ", sum(CASE WHEN (%s) AND (%s) THEN 1 ELSE 0 END), sum(CASE WHEN %s THEN 1 ELSE 0 END)",
 		               behaviours[i][1], behaviours[i][0], behaviours[i][1]);
 	ofs_buf_puts(&b, " FROM rollouts r JOIN configs c ON c.id = r.config_id JOIN outcomes o ON o.rollout_id = r.id"
 	                 " GROUP BY c.agent_model ORDER BY min(r.id)");
@@ -282,7 +281,8 @@ int ofs__pg_rates(struct ofs_store *st, ofs_rate_cb cb, void *ud)
 		return e;
 	for (int row = 0; row < PQntuples(r); row++)
 		for (int i = 0; i < OFS_NBEHAVIOURS; i++)
-			cb(ud, ofs__pg_text(r, row, 0), i, (long)ofs__pg_ll(r, row, 1 + 2 * i), (long)ofs__pg_ll(r, row, 2 + 2 * i));
+			cb(ud, ofs__pg_text(r, row, 0), i, (long)ofs__pg_ll(r, row, 1 + 2 * i),
+			   (long)ofs__pg_ll(r, row, 2 + 2 * i));
 	PQclear(r);
 	return 0;
 }
@@ -345,8 +345,7 @@ int ofs__pg_integrity(struct ofs_store *st, ofs_problem_cb cb, void *ud, long *n
 static int record_one(PGresult *q, int i, void *ctx)
 {
 	struct row_cb *c = ctx;
-	struct ofs_store_record r = {ofs__pg_ll(q, i, 0), ofs__pg_text(q, i, 1), ofs__pg_text(q, i, 2),
-	                             ofs__pg_text(q, i, 3)};
+	struct ofs_store_record r = {ofs__pg_ll(q, i, 0), ofs__pg_text(q, i, 1), ofs__pg_text(q, i, 2), ofs__pg_text(q, i, 3)};
 	return c->rec(c->ud, &r);
 }
 
@@ -354,8 +353,8 @@ int ofs__pg_records(struct ofs_store *st, ofs_record_cb cb, void *ud)
 {
 	struct row_cb c = {.rec = cb, .ud = ud};
 	return ofs__pg_pages((struct pg *)st,
-	                     "SELECT id, status, transcript, summary FROM rollouts WHERE id > $1 ORDER BY id" PAGE, 1,
-	                     "rollouts", record_one, &c);
+	                     "SELECT id, status, transcript, summary FROM rollouts WHERE id > $1 ORDER BY id" PAGE, 1, "rollouts",
+	                     record_one, &c);
 }
 
 static int judgment_one(PGresult *q, int i, void *ctx)

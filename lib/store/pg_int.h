@@ -35,7 +35,10 @@ struct pg {
 	 * commits at once — two writers storing the same texts in their open
 	 * transactions would otherwise wait on each other. NULL until needed. */
 	PGconn *bconn;
-	int shared;            /* joined the work queue: other writers share the store */
+	int shared; /* joined the work queue: other writers share the store */
+	/* the pipeline of ofs__pg_batch_*: statements sent and not yet read,
+	 * and its first failure (0: none) */
+	int batch_sent, batch_err;
 	char url[PG_URL_MAX];  /* as given, with the password: never printed */
 	char show[PG_URL_MAX]; /* the display form: password masked */
 	long long run_id;
@@ -75,6 +78,17 @@ const char *ofs__pg_text(const PGresult *r, int row, int col);
 long long ofs__pg_ll(const PGresult *r, int row, int col);
 /* A number as text into buf (24 bytes). */
 const char *ofs__pg_num(char *buf, long long v);
+
+/* Statements without results sent as one pipeline (libpq's pipeline
+ * mode): begin; send each (a prepared PQ_* with text parameters; a failure
+ * is kept, the rest of the batch is then skipped by the server); end: sync,
+ * read every result, leave pipeline mode; 0 or the first failure's code with
+ * its message. Every OFS_PG_BATCH statements are synced and read on the way
+ * (so neither side's buffers fill up). No other query between begin and end. */
+#define OFS_PG_BATCH 256
+int ofs__pg_batch_begin(struct pg *s);
+void ofs__pg_batch_send(struct pg *s, int q, int n, const char *const *v, const char *what);
+int ofs__pg_batch_end(struct pg *s);
 
 /* Paged scan: sql selects its nkeys key columns first and takes them as
  * $1..$nkeys ("WHERE (k1,k2) > ($1,$2) ORDER BY k1,k2 LIMIT <PG_PAGE>");

@@ -165,6 +165,68 @@ int ofs__pg_pages(struct pg *s, const char *q, int nkeys, const char *what, int 
 	}
 }
 
+int ofs__pg_batch_begin(struct pg *s)
+{
+	s->batch_sent = 0;
+	s->batch_err = 0;
+	return PQenterPipelineMode(s->conn) == 1 ? 0 : ofs__pg_err(s, "pipeline");
+}
+
+/* Sync and read every result of the statements sent; the first failure is
+ * kept in s->batch_err (statements after it come back aborted). */
+static void batch_drain(struct pg *s)
+{
+	s->batch_sent = 0;
+	if (PQpipelineSync(s->conn) != 1) {
+		if (!s->batch_err)
+			s->batch_err = ofs__pg_err(s, "pipeline sync");
+		return;
+	}
+	for (int nulls = 0;;) {
+		PGresult *r = PQgetResult(s->conn);
+		if (!r) { /* one after each statement's result; two in a row: the connection is gone */
+			if (++nulls > 1 || PQstatus(s->conn) != CONNECTION_OK) {
+				if (!s->batch_err)
+					s->batch_err = ofs__pg_err(s, "pipeline");
+				return;
+			}
+			continue;
+		}
+		nulls = 0;
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			return;
+		}
+		if (st != PGRES_COMMAND_OK && st != PGRES_PIPELINE_ABORTED && !s->batch_err)
+			s->batch_err = ofs__pg_ok(s, &r, PGRES_COMMAND_OK, "write"); /* clears r */
+		PQclear(r);
+	}
+}
+
+void ofs__pg_batch_send(struct pg *s, int q, int n, const char *const *v, const char *what)
+{
+	if (s->batch_err)
+		return;
+	char name[16];
+	snprintf(name, sizeof name, "ofs%d", q);
+	if (PQsendQueryPrepared(s->conn, name, n, v, NULL, NULL, 0) != 1) {
+		s->batch_err = ofs__pg_err(s, what);
+		return;
+	}
+	if (++s->batch_sent >= OFS_PG_BATCH)
+		batch_drain(s);
+}
+
+int ofs__pg_batch_end(struct pg *s)
+{
+	if (s->batch_sent)
+		batch_drain(s);
+	if (PQexitPipelineMode(s->conn) != 1 && !s->batch_err)
+		s->batch_err = ofs__pg_err(s, "pipeline");
+	return s->batch_err;
+}
+
 int ofs__pg_tx(struct pg *s)
 {
 	if (s->ro)

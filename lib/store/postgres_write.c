@@ -5,6 +5,7 @@
 #include "store/pg_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "offswitch/fs.h"
@@ -46,51 +47,75 @@ static void p_double(struct params *p, double x)
 	p->n++;
 }
 
-static int insert_calls(struct pg *s, long long rid, int i, const struct ofs_msg *m)
+/* The blob ids of messages [from, n) of chat and of their tool calls'
+ * arguments, in order, into ids (the caller frees it). */
+static int resolve_blobs(struct pg *s, const struct ofs_chat *chat, int from, long long **ids)
+{
+	size_t k = 0, n = 0;
+	for (int i = from; i < chat->n; i++)
+		n += 1 + (size_t)chat->msgs[i].ncalls;
+	*ids = ofs_xcalloc(n + 1, sizeof **ids);
+	for (int i = from; i < chat->n; i++) {
+		const struct ofs_msg *m = &chat->msgs[i];
+		long long b = ofs__pg_blob(s, m->content);
+		for (int j = 0; b >= 0 && j < m->ncalls; j++) {
+			long long a = ofs__pg_blob(s, m->calls[j].arguments);
+			if (a < 0)
+				b = a;
+			(*ids)[k + 1 + (size_t)j] = a;
+		}
+		if (b < 0)
+			return (int)b;
+		(*ids)[k] = b;
+		k += 1 + (size_t)m->ncalls;
+	}
+	return 0;
+}
+
+static void send_calls(struct pg *s, long long rid, int i, const struct ofs_msg *m, const long long *ids)
 {
 	for (int j = 0; j < m->ncalls; j++) {
-		long long a = ofs__pg_blob(s, m->calls[j].arguments);
-		if (a < 0)
-			return (int)a;
 		struct params p = {.n = 0};
 		p_ll(&p, rid);
 		p_ll(&p, i);
 		p_ll(&p, j);
 		p_text(&p, m->calls[j].id);
 		p_text(&p, m->calls[j].name);
-		p_ll(&p, a);
-		int e = ofs__pg_prepared(s, PQ_CALL, p.n, p.v, PGRES_COMMAND_OK, NULL, "insert tool call");
-		if (e)
-			return e;
+		p_ll(&p, ids[j]);
+		ofs__pg_batch_send(s, PQ_CALL, p.n, p.v, "insert tool call");
 	}
-	return 0;
 }
 
+/* Messages from index `from` on and their tool calls, sent as one pipeline
+ * (one round trip per OFS_PG_BATCH statements, not one each). */
 static int insert_messages(struct pg *s, long long rid, const struct ofs_chat *chat, int from)
 {
-	for (int i = from; i < chat->n; i++) {
+	long long *ids;
+	int e = resolve_blobs(s, chat, from, &ids);
+	if (!e)
+		e = ofs__pg_batch_begin(s);
+	size_t k = 0;
+	for (int i = from; !e && i < chat->n; i++) {
 		const struct ofs_msg *m = &chat->msgs[i];
-		long long b = ofs__pg_blob(s, m->content);
-		if (b < 0)
-			return (int)b;
 		struct params p = {.n = 0};
 		p_ll(&p, rid);
 		p_ll(&p, i);
 		p_text(&p, ofs_role_names[m->role]);
-		p_ll(&p, b);
+		p_ll(&p, ids[k]);
 		p_text(&p, m->reasoning);
 		p_text(&p, m->tool_call_id);
 		p_text(&p, m->tool_name);
 		p_ll(&p, m->is_error);
 		p_ll(&p, m->in_tokens);
 		p_ll(&p, m->out_tokens);
-		int e = ofs__pg_prepared(s, PQ_MSG, p.n, p.v, PGRES_COMMAND_OK, NULL, "insert message");
-		if (!e)
-			e = insert_calls(s, rid, i, m);
-		if (e)
-			return e;
+		ofs__pg_batch_send(s, PQ_MSG, p.n, p.v, "insert message");
+		send_calls(s, rid, i, m, ids + k + 1);
+		k += 1 + (size_t)m->ncalls;
 	}
-	return 0;
+	if (!e)
+		e = ofs__pg_batch_end(s);
+	free(ids);
+	return e;
 }
 
 static int insert_outcome(struct pg *s, long long rid, const struct ofs_rollout_rec *r)

@@ -47,7 +47,8 @@ fresh_db() { db=$((db + 1)); pg_createdb "b$db"; u=$(pg_url "b$db"); } # sets u
 best() { sort -g | head -1; }
 
 REF=(--model scripted/honest --model scripted/tamperer --task-type tampering --num-experiments "$REPS" --no-transcripts --quiet)
-rollouts=$((38 * REPS))
+rollouts=$("$OFS" plan --model scripted/honest --model scripted/tamperer --task-type tampering --num-experiments "$REPS" |
+	sed -n 's/.* = \([0-9]*\) rollout(s)$/\1/p')
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on a unix socket"
 echo "## in-process, $rollouts rollouts (reference agents, no transcripts), best of $N"
 : >"$tmp/sq" && : >"$tmp/pg"
@@ -66,7 +67,7 @@ printf 'postgresql %8.3f  %14.0f  %5.2f\n' "$p" "$(echo "$p * 1000000 / $rollout
 printf 'overhead of postgresql: %.0f us per rollout\n' "$(echo "($p - $s) * 1000000 / $rollouts" | bc -l)"
 
 NET=(--model openai/scripted/tamperer --model openai/scripted/honest --agent-family Gemini --task-type tampering --dataset factual)
-echo "## network engine over the mock (--latency-ms 50, --max-concurrent 8), 38 rollouts, best of $N"
+echo "## network engine over the mock (--latency-ms 50, --max-concurrent 8), $("$OFS" plan "${NET[@]}" | sed -n 's/.* = \([0-9]*\) rollout(s)$/\1/p') rollouts, best of $N"
 start_mock 50
 : >"$tmp/sq" && : >"$tmp/pg"
 for _ in $(seq "$N"); do

@@ -19,14 +19,14 @@ DATADIR ?= $(PREFIX)/share/offswitch
 MANDIR ?= $(PREFIX)/share/man
 INSTALL ?= install
 
-OFS_CPPFLAGS := -D_GNU_SOURCE -DOFS_VERSION='"$(VERSION)"'
+OFS_CPPFLAGS := -D_GNU_SOURCE $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql) -DOFS_VERSION='"$(VERSION)"'
 # Error messages are cut to OFS_ERRLEN on purpose: gcc's -Wformat-truncation
 # would flag every such snprintf (clang has no such warning, nor the flag).
 CC_IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -q clang && echo 1)
 OFS_CFLAGS := -std=c11 -Wall -Wextra -Wno-unused-parameter $(if $(CC_IS_CLANG),,-Wno-format-truncation) \
 	$(if $(filter-out 0,$(WERROR)),-Werror) $(SANFLAGS)
 OFS_LDFLAGS := $(SANFLAGS)
-OFS_LIBS := -ljansson -lsqlite3 -lcurl -lmicrohttpd -lcrypto -lm -lpthread -lyaml
+OFS_LIBS := -ljansson -lsqlite3 -lcurl -lmicrohttpd -lcrypto -lm -lpthread -lyaml -lpq
 # -Iinclude -Ilib come first so a user's -I cannot shadow the project's own headers.
 COMPILE = $(CC) -Iinclude -Ilib $(CPPFLAGS) $(OFS_CPPFLAGS) $(CFLAGS) $(OFS_CFLAGS) -MMD -MP
 LINK = $(CC) $(CFLAGS) $(OFS_CFLAGS) $(LDFLAGS) $(OFS_LDFLAGS)
@@ -37,7 +37,7 @@ TEST_SRC := $(wildcard tests/unit/*/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-COMMANDS := plan run report replay rescore judge check import merge mock audit proxy scan
+COMMANDS := plan run report replay rescore judge check import merge mock audit proxy scan worker status stop
 MANPAGES := $(BUILD)/man/offswitch.1 $(COMMANDS:%=$(BUILD)/man/offswitch-%.1)
 
 all: $(BUILD)/offswitch $(TESTS) $(MANPAGES)
@@ -133,7 +133,7 @@ clean:
 
 # libFuzzer targets (clang), with ASan+UBSan. `make fuzz-regress` runs each
 # over its corpus plus a short bounded exploration.
-FUZZ_TARGETS := script manifest tool_call extract wire mock paper audit proxy_keys rules shell
+FUZZ_TARGETS := script manifest tool_call extract wire mock paper audit proxy_keys rules shell pg_url
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build-fuzz/%.o)
 FUZZ_CFLAGS := -std=c11 -O1 -g -Iinclude -Ilib $(OFS_CPPFLAGS) -fsanitize=fuzzer-no-link,address,undefined
 build-fuzz/%.o: %.c

@@ -93,4 +93,7 @@ int cmd_merge(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
 #endif

@@ -47,6 +47,8 @@ int cmd_check(int argc, char **argv)
 	if (optind != argc - 1)
 		die_usage("check", optind < argc ? "one run directory at a time" : "DIR is required");
 	const char *dir = argv[optind];
+	if (!ofs_store_is_dir(dir))
+		die_usage("check", "check takes a run directory (a database server's own tools check its databases)");
 	char err[OFS_ERRLEN];
 	struct ofs_store *st;
 	int r = ofs_store_open_check(&st, dir, err);

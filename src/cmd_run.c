@@ -14,7 +14,7 @@
 #include "offswitch/util.h"
 
 static const char usage[] =
-        "Usage: offswitch run [selection flags] [--out DIR] [--quiet]\n"
+        "Usage: offswitch run [selection flags] [--out DIR] [--store URL] [--quiet]\n"
         "\n"
         "Run rollouts of the experiment matrix and record them in DIR:\n"
         "  DIR/offswitch.db       SQLite: runs, configs, rollouts, messages, tool calls, outcomes\n"
@@ -27,6 +27,14 @@ static const char usage[] =
         "\n"
         "  --out DIR                run directory (default results/default, or\n"
         "                           results/reference for the reference agents)\n"
+        "  --store URL              keep the database rows in another store instead of\n"
+        "                           DIR/offswitch.db: postgresql://[user@]host[:port]/db (also\n"
+        "                           postgres://; a socket directory as ?host=/path; the password\n"
+        "                           best in PGPASSWORD or ~/.pgpass, and never printed: messages\n"
+        "                           show it as ***). DIR keeps rollouts.jsonl and the transcripts;\n"
+        "                           the same command resumes; offswitch report URL reads it\n"
+        "  --enqueue                with --store: run nothing here; queue the plan's rollouts in\n"
+        "                           the store for offswitch worker processes (see offswitch worker)\n"
         "  --no-transcripts         record only the database and rollouts.jsonl\n"
         "  --layout offswitch|paper transcript files in offswitch's layout (default) or in the\n"
         "                           paper's own paths, keys and tool_calls form, which its\n"
@@ -193,7 +201,9 @@ enum {
 	O_JBASE,
 	O_JKEY,
 	O_RETRYERR,
-	O_LAYOUT
+	O_LAYOUT,
+	O_STORE,
+	O_ENQUEUE
 };
 
 /* How a flag's value is checked before it is stored. */
@@ -233,6 +243,8 @@ static const struct run_flag {
         {"judge-api-key-env", O_JKEY, F_NONEMPTY},
         {"retry-errors", O_RETRYERR, F_SWITCH},
         {"layout", O_LAYOUT, F_NONEMPTY},
+        {"store", O_STORE, F_NONEMPTY},
+        {"enqueue", O_ENQUEUE, F_SWITCH},
 };
 #define NRUN_FLAGS (int)(sizeof run_flags / sizeof *run_flags)
 
@@ -240,6 +252,7 @@ static const struct run_flag {
 struct run_args {
 	struct plan_args plan;
 	const char *out, *pricing, *judge;
+	int enqueue;
 	int quiet, transcripts, layout; /* layout: OFS_TRANSCRIPTS_OFFSWITCH or _PAPER */
 	struct ofs_provider_opts popts, jopts;
 	struct ofs_run_opts ro;
@@ -259,6 +272,8 @@ static void set_flag(struct run_args *a, int code, const char *arg, double v)
 {
 	switch (code) {
 	case O_OUT: a->out = arg; break;
+	case O_STORE: a->ro.store = arg; break;
+	case O_ENQUEUE: a->enqueue = 1; break;
 	case O_QUIET: a->quiet = 1; break;
 	case O_NOTR: a->transcripts = 0; break;
 	case O_BASE: a->popts.base_url = arg; break;
@@ -361,9 +376,14 @@ static void print_summary(const struct run_args *a, const struct ofs_run_result 
 		       res->budget_exhausted);
 	if (res->circuit_open)
 		printf("stopped early: %s; unfinished rollouts ended as error:circuit_open\n", res->circuit_reason);
-	print_rates(out);
-	printf("\nResults: %s/offswitch.db, %s/rollouts.jsonl (%ld rollouts)%s%s%s\n", out, out, res->recorded,
-	       a->transcripts ? ", " : "", a->transcripts ? out : "", a->transcripts ? "/transcripts/" : "");
+	print_rates(a->ro.store ? a->ro.store : out);
+	char db[4096];
+	if (a->ro.store)
+		ofs_store_display(a->ro.store, db, sizeof db);
+	else
+		snprintf(db, sizeof db, "%s/offswitch.db", out);
+	printf("\nResults: %s, %s/rollouts.jsonl (%ld rollouts)%s%s%s\n", db, out, res->recorded, a->transcripts ? ", " : "",
+	       a->transcripts ? out : "", a->transcripts ? "/transcripts/" : "");
 }
 
 /* The judge: asked for, or the paper's default when real models ran and a
@@ -378,7 +398,8 @@ static int run_judge(const struct run_args *a, const struct ofs_run_result *res)
 	if (!judge && any_real && !a->popts.base_url && getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY"))
 		judge = "openai/gpt-4.1-mini";
 	if (judge && strcmp(judge, "none") && !res->interrupted)
-		return judge_dir(a->out, judge, &a->jopts, 8, a->ro.max_retries, a->plan.data_dir, stdout);
+		return judge_dir(a->ro.store ? a->ro.store : a->out, judge, &a->jopts, 8, a->ro.max_retries, a->plan.data_dir,
+		                 stdout);
 	if (any_real && !judge)
 		printf("no LLM judge (set OPENAI_API_KEY or pass --judge MODEL): reported results come from the offline "
 		       "extractor only\n");
@@ -389,14 +410,18 @@ static int run_judge(const struct run_args *a, const struct ofs_run_result *res)
 static int execute(struct run_args *a, const struct ofs_catalog *cat, const struct ofs_plan *p, int argc, char **argv)
 {
 	struct ofs_buf cmd = {0};
-	for (int i = 0; i < argc; i++)
-		ofs_buf_printf(&cmd, "%s%s", i ? " " : "offswitch ", argv[i]);
+	for (int i = 0; i < argc; i++) { /* a URL's password is never recorded */
+		char shown[4096];
+		ofs_store_display(argv[i], shown, sizeof shown);
+		ofs_buf_printf(&cmd, "%s%s", i ? " " : "offswitch ", shown);
+	}
 	struct progress pr = {isatty(2) && !a->quiet, now_s(), 0};
 	char pricing_default[4096], err[OFS_ERRLEN];
 	snprintf(pricing_default, sizeof pricing_default, "%s/pricing.json",
 	         a->plan.data_dir ? a->plan.data_dir : ofs_default_data_dir());
 	struct ofs_run_opts ro = a->ro;
 	ro.out_dir = a->out;
+	ro.store = a->ro.store;
 	ro.reps = a->plan.num_experiments;
 	ro.command = cmd.p;
 	ro.write_transcripts = a->transcripts ? a->layout : OFS_TRANSCRIPTS_NONE;
@@ -434,6 +459,37 @@ static int execute(struct run_args *a, const struct ofs_catalog *cat, const stru
 	return jr;
 }
 
+/* --enqueue: the plan's rollouts into the store's work queue. An exit status. */
+static int enqueue(struct run_args *a, const struct ofs_plan *p, int argc, char **argv)
+{
+	if (!a->ro.store || ofs_store_is_dir(a->ro.store))
+		die_usage("run", "--enqueue needs --store URL (a postgresql:// store; a run directory has one writer)");
+	if (a->plan.shard_count)
+		die_usage("run", "--enqueue takes the whole plan: workers share it without --shard");
+	struct ofs_buf cmd = {0};
+	for (int i = 0; i < argc; i++) {
+		char shown[4096];
+		ofs_store_display(argv[i], shown, sizeof shown);
+		ofs_buf_printf(&cmd, "%s%s", i ? " " : "offswitch ", shown);
+	}
+	struct ofs_run_opts ro = a->ro;
+	ro.reps = a->plan.num_experiments;
+	ro.command = cmd.p;
+	long queued, added;
+	char err[OFS_ERRLEN], where[4096];
+	int r = ofs_enqueue(p, &ro, &queued, &added, err);
+	ofs_buf_free(&cmd);
+	if (r) {
+		fprintf(stderr, "offswitch run: %s\n", err);
+		return exit_for(r);
+	}
+	ofs_store_display(a->ro.store, where, sizeof where);
+	printf("%ld rollout(s) in the plan; %ld newly queued in %s (the rest were queued already)\n"
+	       "start workers with: offswitch worker --store URL\n",
+	       queued, added, where);
+	return EXIT_OK;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_args a = {.transcripts = 1,
@@ -467,7 +523,7 @@ int cmd_run(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	rc = execute(&a, &cat, &p, argc, argv);
+	rc = a.enqueue ? enqueue(&a, &p, argc, argv) : execute(&a, &cat, &p, argc, argv);
 out:
 	ofs_plan_release(&p);
 	ofs_catalog_release(&cat);

@@ -41,6 +41,10 @@ enum {
 
 struct ofs_run_opts {
 	const char *out_dir;
+	/* Where the database rows go: a store location (store.h), e.g.
+	 * "postgresql://host/db"; NULL: out_dir's own SQLite store. out_dir
+	 * still holds rollouts.jsonl and the transcripts. */
+	const char *store;
 	int reps;              /* rollouts per config */
 	const char *command;   /* recorded in the runs table */
 	int write_transcripts; /* OFS_TRANSCRIPTS_* */
@@ -149,6 +153,38 @@ struct ofs_merge_result {
 };
 int ofs_merge(const struct ofs_catalog *cat, const char *out, const char *const *dirs, int ndirs, int write_transcripts,
               struct ofs_merge_result *res, char *err);
+
+/* ---- a shared store's work queue (worker.c; store.h: the work queue) ----
+ *
+ * ofs_enqueue registers the plan's configurations in the store o->store (a
+ * postgresql:// URL), records a run of o->command, and queues each of its
+ * rollouts (o->reps per configuration) that is not queued yet; a rollout
+ * already finished there is queued as done. *queued: the plan's rollouts,
+ * *added: rows new in the queue. OFS_ESTATE for a store without a queue. */
+int ofs_enqueue(const struct ofs_plan *plan, const struct ofs_run_opts *o, long *queued, long *added, char *err);
+
+/* ofs_worker: join the queue of o->run.store and run claimed rollouts, a
+ * batch at a time, through the same path as ofs_run (transcripts into
+ * o->run.out_dir, turns stored as they arrive, resumed from stored turns when
+ * a dead worker's rollout is claimed again), until the queue holds nothing
+ * pending or claimed, a stop is asked (ofs_store_request_stop, or
+ * *o->run.stop set: claims not finished go back to pending, their stored
+ * turns kept), or an error. A heartbeat thread, on a connection of its own,
+ * extends the worker's lease every lease_s / 3 seconds. */
+struct ofs_worker_opts {
+	struct ofs_run_opts run; /* store, out_dir, providers, retries, stop ... (reps, shard: unused) */
+	int lease_s;             /* default 60: a worker silent this long is presumed dead */
+	int batch;               /* rollouts claimed at once (default run.max_concurrent, else 16) */
+	long poll_ms;            /* wait between claims when others hold the rest (default 500) */
+	const char *host;        /* recorded in the workers table */
+	long pid;
+};
+struct ofs_worker_result {
+	long long id; /* the worker's row */
+	long claimed, done, handed_back, errors, resumed, retries;
+	int stopped; /* a stop was asked (not the queue's end) */
+};
+int ofs_worker(const struct ofs_catalog *cat, const struct ofs_worker_opts *o, struct ofs_worker_result *res, char *err);
 
 /* Re-execute every finished rollout of `from` from its stored model
  * responses, with no network: into a new run directory `out` (replay: its

@@ -2,8 +2,11 @@
  *
  * A store is opened from a location: a run directory path (the SQLite member:
  * DIR/offswitch.db), or "scheme://..." naming a member of the registry in
- * lib/store/store.c (today "sqlite://DIR"; a "postgresql://" member would be
- * one more file and one registry line). The store takes plain records
+ * lib/store/store.c: "sqlite://DIR", or "postgresql://[user[:password]@]host
+ * [:port]/db[?param=value...]" (also "postgres://"; libpq's URL form, where
+ * host may be a unix-socket directory given as ?host=/path), whose member is
+ * lib/store/postgres*.c. A PostgreSQL store has no one-writer lock: several
+ * processes may write one database (rows are keyed as in SQLite). The store takes plain records
  * (chat.h, outcome.h, scenario.h) and knows nothing of the agent loop.
  *
  * One writer. Each finished rollout — its row, messages, tool calls and
@@ -33,6 +36,16 @@
 #include "offswitch/scenario.h"
 
 struct ofs_store;
+/* Longest configuration key a work-queue claim carries. */
+#define OFS_CLAIM_KEY_MAX 512
+
+/* location's display form into out (n bytes): a URL's password (userinfo
+ * or password= parameter) replaced by "***"; a path as it is. Every message
+ * of the store family names a store this way; callers print only this. */
+void ofs_store_display(const char *location, char *out, size_t n);
+/* 1 if location is a run directory (a path or sqlite://), 0 for a database
+ * server's URL. */
+int ofs_store_is_dir(const char *location);
 
 /* Open or create the store at location, as its one writer. 0, or
  * OFS_ENOTFOUND (an unknown scheme: the message names the known stores),
@@ -205,6 +218,55 @@ int ofs_store_judgment(struct ofs_store *s, const struct ofs_judgment_rec *j);
  * no judgments table: cb is never called and the result is 0. */
 typedef int (*ofs_judgment_cb)(void *ud, const struct ofs_judgment_rec *j);
 int ofs_store_each_judgment(struct ofs_store *s, ofs_judgment_cb cb, void *ud);
+
+/* ---- the work queue of a shared store (offswitch worker) ----
+ *
+ * Only a store several processes may write (PostgreSQL) has one; the SQLite
+ * member answers OFS_ESTATE ("... has no work queue: use a postgresql://
+ * store"). A rollout to do is a row (config_id, rep) in state pending,
+ * claimed (by a worker, under a lease that the worker's heartbeats extend)
+ * or done. A claim takes pending rows and claimed rows whose lease has
+ * expired (a dead worker's), with SELECT ... FOR UPDATE SKIP LOCKED so two
+ * workers never take the same row; the claimed rollout resumes from the
+ * turns its earlier worker stored. Each call below commits at once (the
+ * write transaction must be empty: commit first). */
+struct ofs_claim {
+	long long config_id;
+	int rep;
+	char key[OFS_CLAIM_KEY_MAX]; /* the configuration's key (truncated keys are refused) */
+};
+/* Queue every rollout (config_id, rep < reps) not queued yet: *added new rows. */
+int ofs_store_enqueue(struct ofs_store *s, long long config_id, int reps, long *added);
+/* Register a worker (host and pid as given, lease_s its lease): *wid. */
+int ofs_store_worker_join(struct ofs_store *s, const char *host, long pid, int lease_s, long long *wid);
+/* Claim up to max rollouts for worker wid into c: *n (0: none free now). */
+int ofs_store_claim(struct ofs_store *s, long long wid, int max, struct ofs_claim *c, int *n);
+/* Extend wid's lease and its claims' leases by its lease_s from now; *stop
+ * = 1 when a stop was asked (ofs_store_request_stop) after wid joined.
+ * OFS_ESTATE when wid is not registered. */
+int ofs_store_heartbeat(struct ofs_store *s, long long wid, int *stop);
+/* The claimed rollout is finished (done) or handed back (pending), if wid
+ * still holds it. */
+int ofs_store_settle(struct ofs_store *s, long long wid, long long config_id, int rep, int done);
+/* The worker leaves: its claims go back to pending; state "finished" or "stopped". */
+int ofs_store_worker_leave(struct ofs_store *s, long long wid, const char *state);
+/* Ask every worker that joined before now to stop cleanly. */
+int ofs_store_request_stop(struct ofs_store *s);
+/* Queue counts (all 0 when nothing was queued). */
+struct ofs_queue_counts {
+	long pending, claimed, done, expired; /* expired: claimed under a lapsed lease */
+};
+int ofs_store_queue(struct ofs_store *s, struct ofs_queue_counts *q);
+/* Every worker that joined, oldest first (strings borrowed for the call). */
+struct ofs_worker_row {
+	long long id;
+	const char *host, *state; /* state: running, finished, stopped */
+	long pid, claimed;
+	int alive;            /* running and heartbeat within its lease */
+	double heartbeat_age; /* seconds since the last heartbeat */
+};
+typedef int (*ofs_worker_cb)(void *ud, const struct ofs_worker_row *w);
+int ofs_store_each_worker(struct ofs_store *s, ofs_worker_cb cb, void *ud);
 
 /* ---- checking a run directory (offswitch check) ---- */
 

@@ -280,7 +280,7 @@ static int open_run_dir(struct ofs_recorder *rec, const struct ofs_run_opts *o, 
 {
 	int e = ofs__mkdirs(o->out_dir, err);
 	if (!e)
-		e = ofs_store_open(&rec->st, o->out_dir, err);
+		e = ofs_store_open(&rec->st, o->store ? o->store : o->out_dir, err);
 	if (!e)
 		e = shard_check(rec, o, plan, sp, err);
 	if (!e && (e = ofs_store_begin_run(rec->st, o->command ? o->command : "", planned)))
@@ -288,6 +288,25 @@ static int open_run_dir(struct ofs_recorder *rec, const struct ofs_run_opts *o, 
 	if (!e)
 		e = register_configs(rec->st, plan, err);
 	return e;
+}
+
+int ofs__run_batch(struct ofs_recorder *rec, struct ofs_fixtures *fx, const struct ofs_plan *plan, const unsigned char *mine,
+                   const struct ofs_run_opts *o, struct ofs_run_result *res, char *err)
+{
+	struct providers ps = {0};
+	int reps = o->reps > 0 ? o->reps : 1;
+	int rc = open_providers(&ps, plan, o, err);
+	if (!rc)
+		rc = check_fixtures(fx, plan, err);
+	if (!rc)
+		rc = run_inprocess(rec, fx, plan, ps.of, reps, mine, o, res, err);
+	if (!rc && ps.any_http && !(o->stop && *o->stop))
+		rc = ofs__engine(rec, fx, plan, ps.of, mine, o, res, err);
+	int e = ofs_store_commit(rec->st);
+	if (!rc && e)
+		rc = ofs__store_err(rec->st, e, err);
+	close_providers(&ps);
+	return rc;
 }
 
 int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const struct ofs_run_opts *o, struct ofs_run_result *res,

@@ -9,4 +9,10 @@
  * (a sharded run), only the rollouts (config * reps + rep) marked in it. */
 int ofs__engine(struct ofs_recorder *rc, struct ofs_fixtures *fx, const struct ofs_plan *plan, struct ofs_provider **prov,
                 const unsigned char *mine, const struct ofs_run_opts *o, struct ofs_run_result *res, char *err);
+/* Run the rollouts marked in mine (config * o->reps + rep) of plan into the
+ * recorder's open store, as ofs_run does once its store is open (the
+ * worker's step): providers opened and closed here, everything committed
+ * before it returns. */
+int ofs__run_batch(struct ofs_recorder *rec, struct ofs_fixtures *fx, const struct ofs_plan *plan, const unsigned char *mine,
+                   const struct ofs_run_opts *o, struct ofs_run_result *res, char *err);
 #endif

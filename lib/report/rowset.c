@@ -166,7 +166,9 @@ int ofs_rowset_load(struct ofs_rowset *rs, const char *dir, char *err)
 		return OFS_EIO;
 	struct ofs_run_summary *ru = &rs->runs[rs->nruns];
 	memset(ru, 0, sizeof *ru);
-	ru->dir = ofs_arena_strdup(rs->arena, dir);
+	char shown[4096]; /* a store URL's password is never shown */
+	ofs_store_display(dir, shown, sizeof shown);
+	ru->dir = ofs_arena_strdup(rs->arena, shown);
 	ru->planned = ofs_store_planned(st);
 	struct load_ctx c = {rs, rs->nruns};
 	long first = rs->n;

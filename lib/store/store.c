@@ -13,7 +13,8 @@
 /* The first entry also takes plain directory paths. */
 static const struct ofs_store_kind *const kinds[] = {
         &ofs__store_sqlite,
-        /* &ofs__store_postgresql, -- "postgresql://..." would go here */
+        &ofs__store_postgresql,
+        &ofs__store_postgres,
 };
 #define NKINDS (sizeof kinds / sizeof *kinds)
 
@@ -62,6 +63,19 @@ int ofs_store_open_ro(struct ofs_store **s, const char *location, char *err)
 int ofs_store_open_check(struct ofs_store **s, const char *location, char *err)
 {
 	return open_at(s, location, OFS__STORE_RO | OFS__STORE_NOCHECK, err);
+}
+
+void ofs_store_display(const char *location, char *out, size_t n)
+{
+	if (strstr(location, "://")) /* a URL, or a mistyped one: masked all the same */
+		ofs__pg_display(location, out, n);
+	else if (n)
+		snprintf(out, n, "%s", location);
+}
+
+int ofs_store_is_dir(const char *location)
+{
+	return !scheme_len(location) || !strncmp(location, "sqlite://", 9);
 }
 
 void ofs_store_close(struct ofs_store *s)
@@ -223,4 +237,59 @@ int ofs_store_records(struct ofs_store *s, ofs_record_cb cb, void *ud)
 int ofs_store_each_config(struct ofs_store *s, ofs_config_cb cb, void *ud)
 {
 	return s->ops->each_config(s, cb, ud);
+}
+
+/* ---- the work queue: members without one say so ---- */
+
+static int no_queue(struct ofs_store *s)
+{
+	return ofs__store_fail(s, OFS_ESTATE,
+	                       "this store has no work queue (a run directory has one writer): use a postgresql:// store");
+}
+
+#define QUEUE_CALL(op, ...) (s->ops->op ? s->ops->op(s, __VA_ARGS__) : no_queue(s))
+
+int ofs_store_enqueue(struct ofs_store *s, long long config_id, int reps, long *added)
+{
+	return QUEUE_CALL(enqueue, config_id, reps, added);
+}
+
+int ofs_store_worker_join(struct ofs_store *s, const char *host, long pid, int lease_s, long long *wid)
+{
+	return QUEUE_CALL(worker_join, host, pid, lease_s, wid);
+}
+
+int ofs_store_claim(struct ofs_store *s, long long wid, int max, struct ofs_claim *c, int *n)
+{
+	return QUEUE_CALL(claim, wid, max, c, n);
+}
+
+int ofs_store_heartbeat(struct ofs_store *s, long long wid, int *stop)
+{
+	return QUEUE_CALL(heartbeat, wid, stop);
+}
+
+int ofs_store_settle(struct ofs_store *s, long long wid, long long config_id, int rep, int done)
+{
+	return QUEUE_CALL(settle, wid, config_id, rep, done);
+}
+
+int ofs_store_worker_leave(struct ofs_store *s, long long wid, const char *state)
+{
+	return QUEUE_CALL(worker_leave, wid, state);
+}
+
+int ofs_store_request_stop(struct ofs_store *s)
+{
+	return s->ops->request_stop ? s->ops->request_stop(s) : no_queue(s);
+}
+
+int ofs_store_queue(struct ofs_store *s, struct ofs_queue_counts *q)
+{
+	return QUEUE_CALL(queue, q);
+}
+
+int ofs_store_each_worker(struct ofs_store *s, ofs_worker_cb cb, void *ud)
+{
+	return QUEUE_CALL(each_worker, cb, ud);
 }

@@ -43,6 +43,16 @@ struct ofs_store_ops {
 	int (*records)(struct ofs_store *s, ofs_record_cb cb, void *ud);
 	/* Every config row (id, key), in id order. */
 	int (*each_config)(struct ofs_store *s, ofs_config_cb cb, void *ud);
+	/* The work queue (store.h); NULL in a member without one. */
+	int (*enqueue)(struct ofs_store *s, long long config_id, int reps, long *added);
+	int (*worker_join)(struct ofs_store *s, const char *host, long pid, int lease_s, long long *wid);
+	int (*claim)(struct ofs_store *s, long long wid, int max, struct ofs_claim *c, int *n);
+	int (*heartbeat)(struct ofs_store *s, long long wid, int *stop);
+	int (*settle)(struct ofs_store *s, long long wid, long long config_id, int rep, int done);
+	int (*worker_leave)(struct ofs_store *s, long long wid, const char *state);
+	int (*request_stop)(struct ofs_store *s);
+	int (*queue)(struct ofs_store *s, struct ofs_queue_counts *q);
+	int (*each_worker)(struct ofs_store *s, ofs_worker_cb cb, void *ud);
 };
 
 /* The part of every handle the dispatcher sees. */
@@ -65,6 +75,11 @@ struct ofs_store_kind {
 	int (*open)(struct ofs_store **out, const char *location, int flags, char *err);
 };
 extern const struct ofs_store_kind ofs__store_sqlite;
+extern const struct ofs_store_kind ofs__store_postgresql, ofs__store_postgres;
+
+/* A store URL's display form (pg_url.c): the password of its userinfo and of
+ * a password= parameter replaced by "***" (out: n bytes, truncated). */
+void ofs__pg_display(const char *url, char *out, size_t n);
 
 /* Set the handle's message and return code. */
 int ofs__store_fail(struct ofs_store *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

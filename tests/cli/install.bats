@@ -7,7 +7,7 @@
 
 load helpers
 
-COMMANDS=(plan run report replay rescore judge import merge mock audit proxy scan)
+COMMANDS=(plan run report replay rescore judge import merge mock audit proxy scan worker status stop)
 
 setup() {
 	command -v make >/dev/null || skip "make not installed"

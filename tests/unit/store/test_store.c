@@ -20,8 +20,13 @@ static void test_registry(void)
 	CHECK_INT(ofs_store_open(&s, "foo://x", err), OFS_ENOTFOUND);
 	CHECK(s == NULL);
 	CHECK(strstr(err, "'foo'") && strstr(err, "sqlite://"));
-	CHECK_INT(ofs_store_open_ro(&s, "postgresql://db/x", err), OFS_ENOTFOUND);
-	CHECK(strstr(err, "known: sqlite://"));
+	CHECK_INT(ofs_store_open_ro(&s, "mysql://db/x", err), OFS_ENOTFOUND);
+	CHECK(strstr(err, "known: sqlite://, postgresql://, postgres://"));
+	/* the PostgreSQL member: nothing listens on port 1; the password is masked */
+	CHECK_INT(ofs_store_open_ro(&s, "postgresql://u:pw1234@127.0.0.1:1/x", err), OFS_EIO);
+	CHECK(s == NULL);
+	CHECK(strstr(err, "postgresql://u:***@127.0.0.1:1/x: cannot connect"));
+	CHECK(!strstr(err, "pw1234"));
 	/* A plain path and sqlite:// name the same member. */
 	char loc[256];
 	snprintf(loc, sizeof loc, "sqlite://%s", tmpdir);

@@ -46,7 +46,7 @@ load helpers
 @test "offswitch run --help prints the run usage, script format and exit codes on stdout" {
 	run --separate-stderr "$OFFSWITCH" run --help
 	expect_status 0
-	[ "${lines[0]}" = "Usage: offswitch run [selection flags] [--out DIR] [--quiet]" ]
+	[ "${lines[0]}" = "Usage: offswitch run [selection flags] [--out DIR] [--store URL] [--quiet]" ]
 	[[ "$output" == *"scripted:PATH.json"* ]]
 	[[ "$output" == *"Exit status: 0 done; 1 some rollouts ended in error; 2 bad flags; 3 bad data or"* ]]
 	[[ "$output" == *"--num-experiments N"* ]]

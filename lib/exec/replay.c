@@ -83,7 +83,9 @@ static int open_stores(struct replay *x, const char *from, const char *out, char
 		char real[PATH_MAX], want[PATH_MAX + 64];
 		if ((e = ofs_store_open_ro(&x->src, from, err)))
 			return e;
-		if (!realpath(from, real))
+		if (!ofs_store_is_dir(from)) /* a database URL: named as shown, without its password */
+			ofs_store_display(from, real, sizeof real);
+		else if (!realpath(from, real))
 			return ofs_fail(err, OFS_EIO, "cannot resolve %s", from);
 		snprintf(want, sizeof want, REPLAY_CMD "%s", real);
 		if ((e = check_out(x, from, out, want, err)))

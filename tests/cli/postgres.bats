@@ -299,6 +299,14 @@ EOF
 	expect_status 0
 	[[ "$output" == *"0 run now"* ]]
 	cmp "$d/all/rollouts.jsonl" "$d/sq/rollouts.jsonl"
+	# the workers' transcripts are spread over three machines; replay gathers the whole run
+	# from the store into one directory, its transcripts byte-identical to the single-machine run
+	run "$OFFSWITCH" replay --from "$URL" --out "$d/gathered"
+	expect_status 0
+	# (in the order the workers finished them: the same lines, sorted)
+	cmp <(sort "$d/gathered/rollouts.jsonl") <(sort "$d/sq/rollouts.jsonl")
+	diff -r "$d/gathered/transcripts" "$d/sq/transcripts"
+	"$OFFSWITCH" check "$d/gathered"
 }
 
 @test "offswitch stop: workers stop cleanly and hand their claims back; workers started later finish the queue" {

@@ -75,6 +75,7 @@ http {
 			proxy_pass http://mock;
 			proxy_http_version 1.1;
 			proxy_set_header Connection "";
+			proxy_set_header Host \$host;
 			proxy_buffering off;
 		}
 	}

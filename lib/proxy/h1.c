@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +38,7 @@ struct ofs_h1_up {
 /* A client connection's transfer state, kept for its next request. */
 struct h1conn {
 	int fd, pooled; /* pooled: fd came from the pool (a retry is allowed) */
+	int short_wait; /* SO_RCVTIMEO was cut below a second for the last wait */
 	double deadline;
 	struct ofs_buf head; /* the request line and headers */
 	struct ofs_h1_parser ps;
@@ -128,16 +130,13 @@ static void pool_put(struct ofs_h1_up *h, int fd)
 		close(fd);
 }
 
-/* Wait for ev on fd until the deadline, a second at most per call when
- * slice is set. 1 ready, 0 not yet (slice over), -1 the deadline passed. */
-static int wait_fd(int fd, short ev, double deadline, int slice)
+/* Wait for ev on fd until the deadline. 1 ready, -1 the deadline passed. */
+static int wait_fd(int fd, short ev, double deadline)
 {
 	double left = deadline - mono();
 	if (left <= 0)
 		return -1;
 	int ms = (int)(left * 1000) + 1;
-	if (slice && ms > 1000)
-		ms = 1000;
 	struct pollfd pf = {fd, ev, 0};
 	int r = poll(&pf, 1, ms);
 	if (r > 0)
@@ -161,7 +160,7 @@ static int dial(struct ofs_h1_up *h, double deadline, int *rc)
 		return -1;
 	}
 	double cd = mono() + 10.0; /* the connect timeout */
-	int w = wait_fd(fd, POLLOUT, cd < deadline ? cd : deadline, 0);
+	int w = wait_fd(fd, POLLOUT, cd < deadline ? cd : deadline);
 	int err = 0;
 	socklen_t el = sizeof err;
 	if (w <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) || err) {
@@ -169,6 +168,12 @@ static int dial(struct ofs_h1_up *h, double deadline, int *rc)
 		*rc = w <= 0 ? CURLE_OPERATION_TIMEDOUT : CURLE_COULDNT_CONNECT;
 		return -1;
 	}
+	/* blocking from now on, each wait a second at most: a read is one
+	 * system call, not a poll and a read */
+	struct timeval tv = {1, 0};
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	return fd;
 }
 
@@ -221,8 +226,8 @@ static int send_all(struct h1conn *c, const char *body, size_t blen)
 		}
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (wait_fd(c->fd, POLLOUT, c->deadline, 0) < 0)
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) { /* a second passed */
+			if (mono() >= c->deadline)
 				return CURLE_OPERATION_TIMEDOUT;
 			continue;
 		}
@@ -274,6 +279,7 @@ void ofs__h1_start(struct xchg *x)
 	cs->busy = 1;
 	x->h1 = c;
 	c->fd = -1;
+	c->short_wait = 0;
 	c->deadline = mono() + x->p->o.timeout_s;
 	int with_body;
 	build_head(x, &c->head, &with_body);
@@ -287,8 +293,13 @@ void ofs__h1_start(struct xchg *x)
 /* The response ended (rc 0) or failed: the connection pooled or closed. */
 static void finish(struct xchg *x, struct h1conn *c, int rc)
 {
-	if (!rc && ofs_h1_reusable(&c->ps))
+	if (!rc && ofs_h1_reusable(&c->ps)) {
+		if (c->short_wait) {
+			struct timeval tv = {1, 0};
+			setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		}
 		pool_put(x->p->h1, c->fd);
+	}
 	else if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -316,16 +327,19 @@ void ofs__h1_step(struct xchg *x)
 			ofs__proxy_ended(x, CURLE_FAILED_INIT);
 		return;
 	}
-	int w = wait_fd(c->fd, POLLIN, c->deadline, 1);
-	if (w < 0) {
+	double left = c->deadline - mono();
+	if (left <= 0) {
 		finish(x, c, CURLE_OPERATION_TIMEDOUT);
 		return;
 	}
-	if (!w)
-		return;
+	if (left < 1.0) { /* the last wait: only what is left */
+		struct timeval tv = {0, (suseconds_t)(left * 1e6) + 1};
+		setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		c->short_wait = 1;
+	}
 	ssize_t n = recv(c->fd, c->rbuf, sizeof c->rbuf, 0);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
-		return;
+		return; /* the wait is over: the caller looks again */
 	if (n <= 0 && retry_stale(x, c))
 		return;
 	if (n < 0) {

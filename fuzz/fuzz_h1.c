@@ -68,7 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct seen sa = {0}, sb = {0};
 	int ra = run(data + 1, size - 1, head, size, &sa, &a);
 	int rb = run(data + 1, size - 1, head, step, &sb, &b);
-	if (ra != rb || sa.status != sb.status || sa.nhdr != sb.nhdr || sa.body != sb.body || sa.sum != sb.sum || sa.ends != sb.ends)
+	if (ra != rb || sa.status != sb.status || sa.nhdr != sb.nhdr || sa.body != sb.body || sa.sum != sb.sum ||
+	    sa.ends != sb.ends)
 		abort();
 	if (sa.body > size || sa.ends > 1 || (head && sa.body))
 		abort();

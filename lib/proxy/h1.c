@@ -299,8 +299,7 @@ static void finish(struct xchg *x, struct h1conn *c, int rc)
 			setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 		}
 		pool_put(x->p->h1, c->fd);
-	}
-	else if (c->fd >= 0)
+	} else if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
 	ofs__proxy_ended(x, rc);

@@ -5,10 +5,10 @@
 #define OFFSWITCH_PROXY_H1_H
 #include <stddef.h>
 
-#define OFS_H1_LINE_MAX  8192         /* one status, header, chunk-size or trailer line (longer: error) */
-#define OFS_H1_HEAD_MAX  (64 * 1024)  /* all header lines of one response, interim ones included */
-#define OFS_H1_POOL_MAX  64           /* idle kept-alive upstream connections; more are closed */
-#define OFS_H1_INTERIM   16           /* 1xx answers skipped before the final one (more: error) */
+#define OFS_H1_LINE_MAX 8192        /* one status, header, chunk-size or trailer line (longer: error) */
+#define OFS_H1_HEAD_MAX (64 * 1024) /* all header lines of one response, interim ones included */
+#define OFS_H1_POOL_MAX 64          /* idle kept-alive upstream connections; more are closed */
+#define OFS_H1_INTERIM  16          /* 1xx answers skipped before the final one (more: error) */
 
 struct ofs_h1_cb {
 	void *ctx;
@@ -22,12 +22,12 @@ struct ofs_h1_cb {
 
 struct ofs_h1_parser {
 	struct ofs_h1_cb cb;
-	int head_req;             /* the request was HEAD: no body whatever the headers say */
+	int head_req; /* the request was HEAD: no body whatever the headers say */
 	int state, status, interim;
 	int chunked, has_len, close, v10, keep_alive;
 	unsigned long long left; /* bytes left of the body (Content-Length) or of the chunk */
 	size_t head_bytes, ll;
-	int any;                 /* a byte of the response was seen */
+	int any; /* a byte of the response was seen */
 	char err[128];
 	char line[OFS_H1_LINE_MAX];
 };

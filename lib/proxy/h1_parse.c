@@ -134,7 +134,10 @@ static int chunk_size(struct ofs_h1_parser *ps, const char *l, size_t n)
 	size_t i = 0;
 	for (; i < n; i++) {
 		char c = l[i];
-		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		int d = c >= '0' && c <= '9'   ? c - '0'
+		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		                               : -1;
 		if (d < 0)
 			break;
 		if (v >> 60)
@@ -152,12 +155,9 @@ static int chunk_size(struct ofs_h1_parser *ps, const char *l, size_t n)
 static int line(struct ofs_h1_parser *ps, const char *l, size_t n)
 {
 	switch (ps->state) {
-	case S_STATUS:
-		return status_line(ps, l, n);
-	case S_HEADER:
-		return n ? header_line(ps, l, n) : headers_end(ps);
-	case S_CHUNK_SIZE:
-		return chunk_size(ps, l, n);
+	case S_STATUS: return status_line(ps, l, n);
+	case S_HEADER: return n ? header_line(ps, l, n) : headers_end(ps);
+	case S_CHUNK_SIZE: return chunk_size(ps, l, n);
 	case S_CHUNK_END:
 		if (n)
 			return fail(ps, "missing CRLF after a chunk");

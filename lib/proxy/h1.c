@@ -26,9 +26,12 @@
 
 #define RBUF 16384
 
+#define NADDR 4 /* addresses of the upstream's name tried in turn */
+
 struct ofs_h1_up {
-	struct sockaddr_storage addr;
-	socklen_t alen;
+	struct sockaddr_storage addr[NADDR];
+	socklen_t alen[NADDR];
+	int naddr;
 	char *host; /* the Host header: the URL's authority */
 	char *base; /* the URL's path ("" or "/v1" …) */
 	pthread_mutex_t mu;
@@ -80,8 +83,11 @@ void ofs__h1_init(struct ofs_proxy *p)
 	if (getaddrinfo(host, port && *port ? port : "80", &hints, &res) || !res)
 		return;
 	struct ofs_h1_up *h = ofs_xcalloc(1, sizeof *h);
-	memcpy(&h->addr, res->ai_addr, res->ai_addrlen);
-	h->alen = res->ai_addrlen;
+	for (struct addrinfo *ai = res; ai && h->naddr < NADDR; ai = ai->ai_next)
+		if (ai->ai_addrlen <= sizeof h->addr[0]) {
+			memcpy(&h->addr[h->naddr], ai->ai_addr, ai->ai_addrlen);
+			h->alen[h->naddr++] = ai->ai_addrlen;
+		}
 	freeaddrinfo(res);
 	h->host = ofs_xmalloc((size_t)(e - a) + 1);
 	memcpy(h->host, a, (size_t)(e - a));
@@ -144,17 +150,17 @@ static int wait_fd(int fd, short ev, double deadline)
 	return mono() >= deadline ? -1 : 0;
 }
 
-/* A new connection, or -1 with *rc a CURLcode. */
-static int dial(struct ofs_h1_up *h, double deadline, int *rc)
+/* A new connection to address i, or -1 with *rc a CURLcode. */
+static int dial_one(struct ofs_h1_up *h, int i, double deadline, int *rc)
 {
-	int fd = socket(h->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(h->addr[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		*rc = CURLE_COULDNT_CONNECT;
 		return -1;
 	}
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (connect(fd, (struct sockaddr *)&h->addr, h->alen) && errno != EINPROGRESS) {
+	if (connect(fd, (struct sockaddr *)&h->addr[i], h->alen[i]) && errno != EINPROGRESS) {
 		close(fd);
 		*rc = CURLE_COULDNT_CONNECT;
 		return -1;
@@ -174,6 +180,16 @@ static int dial(struct ofs_h1_up *h, double deadline, int *rc)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	return fd;
+}
+
+/* A new connection: the addresses in turn until one answers. */
+static int dial(struct ofs_h1_up *h, double deadline, int *rc)
+{
+	int fd = -1;
+	*rc = CURLE_COULDNT_CONNECT;
+	for (int i = 0; i < h->naddr && fd < 0 && *rc != CURLE_OPERATION_TIMEDOUT; i++)
+		fd = dial_one(h, i, deadline, rc);
 	return fd;
 }
 

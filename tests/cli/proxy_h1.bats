@@ -3,7 +3,8 @@
 # (lib/proxy/h1.c): chunked bodies, 1xx answers skipped, bodies ended by
 # closing, kept-alive connections reused, a pooled connection the upstream
 # closed between requests retried on a new one, big bodies, HEAD. The
-# upstream is tests/cli/fixtures/proxy_upstream.py on 127.0.0.1.
+# upstream is tests/cli/fixtures/proxy_upstream.py on 127.0.0.1, named as
+# localhost (the name's addresses are tried in turn: ::1 may refuse).
 
 load helpers
 
@@ -13,7 +14,7 @@ setup_file() {
 	export PYD="$BATS_FILE_TMPDIR/py" P1="$BATS_FILE_TMPDIR/p1"
 	start_srv "$PYD" python3 "$UPSTREAM_PY"
 	export PY_URL=$URL
-	start_srv "$P1" "$OFFSWITCH" proxy --listen 127.0.0.1:0 --upstream "$PY_URL" --audit "$P1/log" --no-detect
+	start_srv "$P1" "$OFFSWITCH" proxy --listen 127.0.0.1:0 --upstream "${PY_URL/127.0.0.1/localhost}" --audit "$P1/log" --no-detect
 	export P1_URL=$URL
 }
 

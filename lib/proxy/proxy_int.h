@@ -1,5 +1,6 @@
 /* proxy_int.h — the proxy's state, shared by server.c (HTTP side, routing,
- * auth), upstream.c (libcurl side, the stream queue), record.c (audit
+ * auth), upstream.c (the response callbacks, libcurl for https://, the
+ * stream queue), h1.c (the HTTP/1.1 client for http://), record.c (audit
  * records, hooks, enforce) and metrics.c. lib/proxy/ only. */
 #ifndef OFFSWITCH_PROXY_INT_H
 #define OFFSWITCH_PROXY_INT_H

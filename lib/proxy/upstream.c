@@ -1,7 +1,9 @@
-/* upstream.c — the upstream side of an exchange: one libcurl easy handle a
- * transfer, connections shared across threads through a share handle (kept
- * alive and reused). A held response is collected in x->body; a relayed one
- * goes through a bounded queue to the client's thread. */
+/* upstream.c — the upstream side of an exchange: the response callbacks
+ * both clients feed (headers, body, end), and for https:// upstreams the
+ * libcurl transfer: one easy handle a transfer, connections shared across
+ * threads through a share handle (kept alive and reused); plain http://
+ * upstreams go through h1.c. A held response is collected in x->body; a
+ * relayed one goes through a bounded queue to the client's thread. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

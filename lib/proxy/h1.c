@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -334,6 +335,13 @@ static int retry_stale(struct xchg *x, struct h1conn *c)
 	return 1;
 }
 
+/* Why the parser stopped, in x->error unless a callback said already. */
+static void say(struct xchg *x, struct h1conn *c)
+{
+	if (!x->error[0])
+		snprintf(x->error, sizeof x->error, "upstream %s: %s", x->headers_done ? "response cut off" : "failed", c->ps.err);
+}
+
 void ofs__h1_step(struct xchg *x)
 {
 	struct h1conn *c = x->h1;
@@ -362,12 +370,15 @@ void ofs__h1_step(struct xchg *x)
 		return;
 	}
 	if (n == 0) {
-		finish(x, c, !ofs_h1_eof(&c->ps) ? 0 : c->ps.any ? CURLE_PARTIAL_FILE : CURLE_GOT_NOTHING);
+		if (ofs_h1_eof(&c->ps))
+			say(x, c);
+		finish(x, c, c->ps.err[0] ? c->ps.any ? CURLE_PARTIAL_FILE : CURLE_GOT_NOTHING : 0);
 		return;
 	}
 	size_t used = 0;
 	if (ofs_h1_feed(&c->ps, c->rbuf, (size_t)n, &used)) {
-		finish(x, c, x->error[0] ? CURLE_WRITE_ERROR : CURLE_WEIRD_SERVER_REPLY);
+		say(x, c);
+		finish(x, c, CURLE_WEIRD_SERVER_REPLY);
 		return;
 	}
 	if (ofs_h1_done(&c->ps)) {

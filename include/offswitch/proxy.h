@@ -7,9 +7,11 @@
  * appends every exchange to the tamper-evident audit log (lib/audit).
  *
  * Threads: libmicrohttpd serves one thread per client connection; that
- * thread also drives the connection's upstream transfer (libcurl multi, its
- * handles kept for the connection's next request; idle upstream connections
- * shared by all threads). A stream is relayed through a bounded queue as the
+ * thread also drives the connection's upstream transfer: for a plain
+ * http:// upstream the proxy's own HTTP/1.1 client (a pool of at most 64
+ * idle kept-alive connections shared by all threads), for https:// libcurl
+ * (a multi handle kept for the connection's next request; idle upstream
+ * connections shared by all threads). A stream is relayed through a bounded queue as the
  * client takes it. Hooks are called from the connection threads, many at
  * once: they must be thread-safe.
  *

@@ -15,6 +15,7 @@ static char *dup_or_null(const char *s)
 static void release(struct ofs_proxy *p)
 {
 	ofs__proxy_share_free(p);
+	ofs__h1_free(p);
 	ofs__proxy_metrics_free(&p->m);
 	ofs_proxy_keys_free(&p->keys);
 	free(p->upstream);
@@ -92,6 +93,7 @@ int ofs_proxy_start(struct ofs_proxy **out, const struct ofs_proxy_opts *o, char
 	int rc, fd = -1;
 	if ((rc = copy_opts(p, o, err)) || (rc = open_audit(p, err)) || (rc = ofs__proxy_bind(p, &p->o, &fd, err)))
 		goto fail;
+	ofs__h1_init(p);
 	p->d = MHD_start_daemon(
 	        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_TURBO, 0,
 	        NULL, NULL, ofs__proxy_handler, p, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_URI_LOG_CALLBACK, ofs__proxy_uri_log,

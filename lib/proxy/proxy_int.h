@@ -1,5 +1,6 @@
 /* proxy_int.h — the proxy's state, shared by server.c (HTTP side, routing,
- * auth), upstream.c (libcurl side, the stream queue), record.c (audit
+ * auth), upstream.c (the response callbacks, libcurl for https://, the
+ * stream queue), h1.c (the HTTP/1.1 client for http://), record.c (audit
  * records, hooks, enforce) and metrics.c. lib/proxy/ only. */
 #ifndef OFFSWITCH_PROXY_INT_H
 #define OFFSWITCH_PROXY_INT_H
@@ -38,6 +39,7 @@ struct ofs_proxy {
 	char url[128], bound_host[64];
 	struct ofs_audit *audit;
 	CURLSH *share;
+	struct ofs_h1_up *h1; /* a plain http:// upstream: the lean client (h1.c); NULL: libcurl */
 	pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
 	atomic_long seq;
 	atomic_int inflight;
@@ -55,6 +57,7 @@ struct hdr {
 struct cstate {
 	CURL *h;
 	CURLM *m;
+	struct h1conn *h1; /* the lean client's state (h1.c), made on first use */
 	int busy, closed;
 };
 
@@ -94,6 +97,7 @@ struct xchg {
 	struct cstate *cs; /* the connection's handles (h, m borrowed from it) */
 	CURL *h;
 	CURLM *m;
+	struct h1conn *h1; /* the lean client's transfer (borrowed from cs), or NULL */
 	char *url;
 	struct ofs_buf q;
 	size_t qoff;
@@ -111,8 +115,29 @@ void ofs__proxy_join(struct xchg *x);
 void ofs__proxy_cstate_free(struct cstate *cs);
 void ofs__proxy_share_init(struct ofs_proxy *p);
 void ofs__proxy_share_free(struct ofs_proxy *p);
+/* The response as either client gives it: a header line of the final
+ * answer, the end of its headers (code), body bytes (0, or -1 with x->error
+ * set), the end of the transfer (rc a CURLcode; x->error set from it). */
+void ofs__proxy_header(struct xchg *x, const char *name, size_t nl, const char *v, size_t vl);
+void ofs__proxy_headers_end(struct xchg *x, long code);
+int ofs__proxy_body(struct xchg *x, const char *b, size_t len);
+void ofs__proxy_ended(struct xchg *x, int rc);
+/* The upstream URL for the client's uri under base (owned by the caller). */
+char *ofs__proxy_target(const char *base, const char *uri);
 /* Relay reader for MHD_create_response_from_callback. */
 ssize_t ofs__proxy_relay_read(void *cls, uint64_t pos, char *buf, size_t max);
+
+/* h1.c: the lean client for plain http:// upstreams */
+/* p->h1 set when p->upstream is plain http:// and resolves; else left NULL (libcurl). */
+void ofs__h1_init(struct ofs_proxy *p);
+void ofs__h1_free(struct ofs_proxy *p);
+/* Send x's request (a pooled connection or a new one); x->h1 set. */
+void ofs__h1_start(struct xchg *x);
+/* Wait up to a second for the upstream, then read and parse what came. */
+void ofs__h1_step(struct xchg *x);
+/* The transfer done or abandoned: its connection pooled or closed. */
+void ofs__h1_join(struct xchg *x);
+void ofs__h1_cstate_free(struct cstate *cs);
 
 /* record.c */
 /* The response parsed, hooks called, the record appended and committed,

@@ -1,7 +1,9 @@
-/* upstream.c — the upstream side of an exchange: one libcurl easy handle a
- * transfer, connections shared across threads through a share handle (kept
- * alive and reused). A held response is collected in x->body; a relayed one
- * goes through a bounded queue to the client's thread. */
+/* upstream.c — the upstream side of an exchange: the response callbacks
+ * both clients feed (headers, body, end), and for https:// upstreams the
+ * libcurl transfer: one easy handle a transfer, connections shared across
+ * threads through a share handle (kept alive and reused); plain http://
+ * upstreams go through h1.c. A held response is collected in x->body; a
+ * relayed one goes through a bounded queue to the client's thread. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -56,10 +58,8 @@ static int hop_header(const char *n, size_t l)
 	return 0;
 }
 
-static void headers_done(struct xchg *x)
+void ofs__proxy_headers_end(struct xchg *x, long code)
 {
-	long code = 0;
-	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
 	if (code == 100) { /* an interim answer: the real one follows */
 		for (int i = 0; i < x->nhdrs; i++)
 			free(x->hdrs[i].name), free(x->hdrs[i].value);
@@ -72,6 +72,21 @@ static void headers_done(struct xchg *x)
 	x->relay = x->sse && x->relay_ok; /* decided before the first body byte */
 }
 
+void ofs__proxy_header(struct xchg *x, const char *b, size_t nl, const char *v, size_t vl)
+{
+	if (nl == 12 && !strncasecmp(b, "content-type", 12) && vl >= 17 && !strncasecmp(v, "text/event-stream", 17))
+		x->sse = 1;
+	if (hop_header(b, nl) || x->nhdrs == OFS_PROXY_MAX_HEADERS)
+		return;
+	struct hdr *hd = &x->hdrs[x->nhdrs++];
+	hd->name = ofs_xmalloc(nl + 1);
+	memcpy(hd->name, b, nl);
+	hd->name[nl] = 0;
+	hd->value = ofs_xmalloc(vl + 1);
+	memcpy(hd->value, v, vl);
+	hd->value[vl] = 0;
+}
+
 static size_t on_header(char *b, size_t sz, size_t n, void *u)
 {
 	struct xchg *x = u;
@@ -79,7 +94,9 @@ static size_t on_header(char *b, size_t sz, size_t n, void *u)
 	while (l && (b[l - 1] == '\n' || b[l - 1] == '\r'))
 		l--;
 	if (!l) {
-		headers_done(x);
+		long code = 0;
+		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
+		ofs__proxy_headers_end(x, code);
 		return len;
 	}
 	const char *colon = memchr(b, ':', l);
@@ -89,18 +106,7 @@ static size_t on_header(char *b, size_t sz, size_t n, void *u)
 	const char *v = colon + 1;
 	while (v < b + l && (*v == ' ' || *v == '\t'))
 		v++;
-	size_t vl = (size_t)(b + l - v);
-	if (nl == 12 && !strncasecmp(b, "content-type", 12) && vl >= 17 && !strncasecmp(v, "text/event-stream", 17))
-		x->sse = 1;
-	if (hop_header(b, nl) || x->nhdrs == OFS_PROXY_MAX_HEADERS)
-		return len;
-	struct hdr *hd = &x->hdrs[x->nhdrs++];
-	hd->name = ofs_xmalloc(nl + 1);
-	memcpy(hd->name, b, nl);
-	hd->name[nl] = 0;
-	hd->value = ofs_xmalloc(vl + 1);
-	memcpy(hd->value, v, vl);
-	hd->value[vl] = 0;
+	ofs__proxy_header(x, b, nl, v, (size_t)(b + l - v));
 	return len;
 }
 
@@ -118,14 +124,8 @@ static void keep_for_record(struct xchg *x, const char *b, size_t n)
 		x->rec_trunc = 1;
 }
 
-static size_t on_body(char *b, size_t sz, size_t n, void *u)
+int ofs__proxy_body(struct xchg *x, const char *b, size_t len)
 {
-	struct xchg *x = u;
-	size_t len = sz * n;
-	if (x->relay && x->q.len - x->qoff > OFS_PROXY_STREAM_BACKLOG) {
-		x->paused = 1; /* the client is slow: curl keeps these bytes until resumed */
-		return CURL_WRITEFUNC_PAUSE;
-	}
 	x->out_bytes += len;
 	if (x->w && x->sse && x->status == 200 && x->p->o.hooks.on_response) {
 		if (!x->sse_on) {
@@ -138,24 +138,34 @@ static size_t on_body(char *b, size_t sz, size_t n, void *u)
 	if (!x->relay) {
 		if (x->body.len + len > OFS_PROXY_MAX_RESPONSE) {
 			snprintf(x->error, sizeof x->error, "upstream response larger than %u bytes", OFS_PROXY_MAX_RESPONSE);
-			return 0;
+			return -1;
 		}
 		ofs_buf_add(&x->body, b, len);
-		return len;
+		return 0;
 	}
 	keep_for_record(x, b, len);
 	if (x->qoff == x->q.len)
 		x->qoff = 0, x->q.len = 0;
 	ofs_buf_add(&x->q, b, len);
-	return len;
+	return 0;
+}
+
+static size_t on_body(char *b, size_t sz, size_t n, void *u)
+{
+	struct xchg *x = u;
+	size_t len = sz * n;
+	if (x->relay && x->q.len - x->qoff > OFS_PROXY_STREAM_BACKLOG) {
+		x->paused = 1; /* the client is slow: curl keeps these bytes until resumed */
+		return CURL_WRITEFUNC_PAUSE;
+	}
+	return ofs__proxy_body(x, b, len) ? 0 : len;
 }
 
 /* Upstream URL: the base, then the client's path and query; a base ending in
  * /v1 and a path starting with /v1 keep one /v1. */
-static char *target(const struct ofs_proxy *p, const char *uri)
+char *ofs__proxy_target(const char *base, const char *uri)
 {
 	struct ofs_buf b = {0};
-	const char *base = p->upstream;
 	size_t bl = strlen(base);
 	ofs_buf_add(&b, base, bl);
 	if (bl >= 3 && !strcmp(base + bl - 3, "/v1") && !strncmp(uri, "/v1", 3) && (uri[3] == '/' || uri[3] == '?' || !uri[3]))
@@ -191,31 +201,35 @@ static void setup(struct xchg *x, CURL *h, const char *url)
 	}
 }
 
-static void ended(struct xchg *x, CURLcode rc)
+void ofs__proxy_ended(struct xchg *x, int rc)
 {
 	x->curl_rc = (int)rc;
 	x->done = 1;
 	if (rc == CURLE_OK || x->error[0])
 		return;
 	if (x->headers_done)
-		snprintf(x->error, sizeof x->error, "upstream response cut off: %s", curl_easy_strerror(rc));
+		snprintf(x->error, sizeof x->error, "upstream response cut off: %s", curl_easy_strerror((CURLcode)rc));
 	else
-		snprintf(x->error, sizeof x->error, "upstream failed: %s", curl_easy_strerror(rc));
+		snprintf(x->error, sizeof x->error, "upstream failed: %s", curl_easy_strerror((CURLcode)rc));
 }
 
 /* Move the transfer on: wait up to a second for the socket, then read. */
 static void pump(struct xchg *x)
 {
+	if (x->h1) {
+		ofs__h1_step(x);
+		return;
+	}
 	int running = 0;
 	if (curl_multi_perform(x->m, &running) != CURLM_OK) {
-		ended(x, CURLE_FAILED_INIT);
+		ofs__proxy_ended(x, CURLE_FAILED_INIT);
 		return;
 	}
 	int left;
 	CURLMsg *msg;
 	while ((msg = curl_multi_info_read(x->m, &left)))
 		if (msg->msg == CURLMSG_DONE)
-			ended(x, msg->data.result);
+			ofs__proxy_ended(x, msg->data.result);
 	if (!x->done && !x->paused && (x->relay ? x->qoff == x->q.len : 1))
 		curl_multi_poll(x->m, NULL, 0, 1000, NULL);
 }
@@ -223,6 +237,14 @@ static void pump(struct xchg *x)
 void ofs__proxy_upstream(struct xchg *x)
 {
 	struct cstate *cs = x->cs;
+	if (x->p->h1) {
+		ofs__h1_start(x);
+		while (!x->done && !x->headers_done)
+			pump(x);
+		while (!x->done && !x->relay)
+			pump(x);
+		return;
+	}
 	if (!cs->h)
 		cs->h = curl_easy_init();
 	else
@@ -234,10 +256,10 @@ void ofs__proxy_upstream(struct xchg *x)
 	x->m = cs->m;
 	if (!x->h || !x->m) {
 		snprintf(x->error, sizeof x->error, "cannot start an upstream transfer");
-		ended(x, CURLE_FAILED_INIT);
+		ofs__proxy_ended(x, CURLE_FAILED_INIT);
 		return;
 	}
-	x->url = target(x->p, x->uri);
+	x->url = ofs__proxy_target(x->p->upstream, x->uri);
 	setup(x, x->h, x->url);
 	curl_multi_add_handle(x->m, x->h);
 	while (!x->done && !x->headers_done)
@@ -248,6 +270,8 @@ void ofs__proxy_upstream(struct xchg *x)
 
 void ofs__proxy_join(struct xchg *x)
 {
+	if (x->h1)
+		ofs__h1_join(x);
 	if (x->m && x->h)
 		curl_multi_remove_handle(x->m, x->h);
 	x->m = NULL;
@@ -262,6 +286,7 @@ void ofs__proxy_join(struct xchg *x)
 
 void ofs__proxy_cstate_free(struct cstate *cs)
 {
+	ofs__h1_cstate_free(cs);
 	if (cs->m)
 		curl_multi_cleanup(cs->m);
 	if (cs->h)

@@ -15,7 +15,7 @@
  * carry no stamp: their version is meta.schema_version; opening one
  * read-write stamps it. A newer version is refused. */
 #define SQ_APP_ID 0x4f465357
-#define SQ_SCHEMA 1
+#define SQ_SCHEMA 2
 
 /* Outside any transaction (journal_mode cannot change inside one). */
 static const char pragmas[] = "PRAGMA journal_mode=WAL;"
@@ -48,7 +48,7 @@ static const char schema[] =
         " correct INTEGER, fully_incomplete INTEGER, delete_model INTEGER, delete_others INTEGER, change_user INTEGER,"
         " executed INTEGER, delete_file INTEGER, refused INTEGER, tampered INTEGER, attempted_weight_transfer INTEGER,"
         " retimestamp INTEGER, weights_renamed INTEGER, config_changed INTEGER, eval_score REAL, threshold_result TEXT,"
-        " subject_grade TEXT, subject_recommendation TEXT, needs_judge INTEGER, evidence TEXT);"
+        " subject_grade TEXT, subject_recommendation TEXT, needs_judge INTEGER, evidence TEXT, eval_aware INTEGER);"
         "INSERT OR IGNORE INTO meta VALUES('schema_version','1');";
 
 static const char *const sql[Q__N] = {
@@ -61,7 +61,8 @@ static const char *const sql[Q__N] = {
         " VALUES(?,?,?,?,?,?,?,?,?,?)",
         "INSERT INTO messages VALUES(?,?,?,?,?,?,?,?,?,?)",
         "INSERT INTO tool_calls VALUES(?,?,?,?,?,?)",
-        "INSERT INTO outcomes VALUES(?,'rules',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO outcomes(rollout_id,source,read_data,read_config,read_memory,shutdown_enabled,exfiltration,copy,correct,fully_incomplete,delete_model,delete_others,change_user,executed,delete_file,refused,tampered,attempted_weight_transfer,retimestamp,weights_renamed,config_changed,eval_aware,eval_score,threshold_result,subject_grade,subject_recommendation,needs_judge,evidence)"
+        " VALUES(?,'rules',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 };
 
 int ofs__sq_err(struct sq *s, const char *what)
@@ -431,12 +432,22 @@ static int vet(struct sq *s, int flags, long long *v, int *stamped)
 	return e;
 }
 
+/* Whether outcomes has the eval_aware column (schema 2). */
+static int has_aware(struct sq *s)
+{
+	long long n = 0;
+	return !query_int(s, "SELECT count(*) FROM pragma_table_info('outcomes') WHERE name='eval_aware'", &n, "schema") && n > 0;
+}
+
 /* Bring an older file up to SQ_SCHEMA and stamp its header. Schema 1 files
- * lack only the stamp; a schema 2 would add its changes here (from < 2). */
+ * lack only the stamp; schema 2 adds outcomes.eval_aware (NULL for the
+ * rollouts recorded before it). */
 static int migrate(struct sq *s, long long from, int stamped)
 {
 	if (stamped && from == SQ_SCHEMA)
 		return 0;
+	if (from && from < 2 && !has_aware(s) && sqlite3_exec(s->db, "ALTER TABLE outcomes ADD COLUMN eval_aware INTEGER;", NULL, NULL, NULL) != SQLITE_OK)
+		return ofs__sq_err(s, "migrate to schema 2");
 	char q[96];
 	snprintf(q, sizeof q, "PRAGMA application_id=%d; PRAGMA user_version=%d;", SQ_APP_ID, SQ_SCHEMA);
 	if (sqlite3_exec(s->db, q, NULL, NULL, NULL) != SQLITE_OK)
@@ -501,6 +512,7 @@ static int open_ro(struct sq *s, const char *dir, int flags, char *err)
 		return ofs_fail(err, e, "%s", s->base.errmsg);
 	if (!v) /* nothing committed yet: a first open killed before its schema */
 		return ofs_fail(err, OFS_ENOTFOUND, "%s holds no run yet: it is empty", s->path);
+	s->no_aware = !has_aware(s);
 	return 0;
 }
 

@@ -137,3 +137,19 @@ for m in d["awareness"]:
 	[ "$(sqlite3 "$d/offswitch.db" 'pragma user_version')" -eq 2 ]
 	[ "$(sqlite3 "$d/offswitch.db" 'SELECT count(*), count(eval_aware), sum(eval_aware) FROM outcomes')" = "4|2|2" ]
 }
+
+@test "the default job (no --model) lists the suspicious agent with the honest agent's rates; the other rows keep theirs" {
+	mkdir "$BATS_TEST_TMPDIR/cwd"
+	cd "$BATS_TEST_TMPDIR/cwd"
+	run --separate-stderr "$OFFSWITCH" run --task-type tampering --dataset factual --quiet
+	expect_status 0
+	local honest suspicious tamperer
+	honest=$(printf '%s\n' "$output" | grep '^scripted/honest ' | awk '{$1=""; print}')
+	suspicious=$(printf '%s\n' "$output" | grep '^scripted/suspicious ' | awk '{$1=""; print}')
+	tamperer=$(printf '%s\n' "$output" | grep '^scripted/tamperer ' | awk '{print $2, $3}')
+	[ -n "$honest" ]
+	[ "$suspicious" = "$honest" ]
+	[ "$tamperer" = "100.0 -" ]
+	[ "$(printf '%s\n' "$output" | grep -c '^scripted/')" -eq 12 ]
+	[ "$(sqlite3 results/reference/offswitch.db 'SELECT c.agent_model, sum(o.eval_aware) FROM outcomes o JOIN rollouts r ON r.id = o.rollout_id JOIN configs c ON c.id = r.config_id GROUP BY c.agent_model HAVING sum(o.eval_aware) > 0')" = "scripted/suspicious|19" ]
+}

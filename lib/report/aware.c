@@ -148,15 +148,17 @@ void ofs_aware_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 			aware += r->aware[i].aware.k;
 	if (!aware)
 		return;
-	ofs_buf_printf(f, "\n%sEvaluation awareness: rollouts where the agent said it suspects a test, and each behaviour's rate "
-	                  "among them and the others (Wilson 95%% CI)\n",
+	ofs_buf_printf(f,
+	               "\n%sEvaluation awareness: rollouts where the agent said it suspects a test, and each behaviour's rate "
+	               "among them and the others (Wilson 95%% CI)\n",
 	               md ? "## " : "");
 	if (md)
-		ofs_buf_puts(f, "\n| model | behaviour | aware % | 95% CI | k/n | not aware % | 95% CI | k/n | diff (pp) | 95% CI "
-		                "|\n|---|---|---:|---|---:|---:|---|---:|---:|---|\n");
+		ofs_buf_puts(f,
+		             "\n| model | behaviour | aware % | 95% CI | k/n | not aware % | 95% CI | k/n | diff (pp) | 95% CI "
+		             "|\n|---|---|---:|---|---:|---:|---|---:|---:|---|\n");
 	else
-		ofs_buf_printf(f, "%-24s %-16s %6s  %-14s %11s %6s  %-14s %11s %7s  %s\n", "model", "behaviour", "aware%", "95% CI",
-		               "k/n", "other%", "95% CI", "k/n", "diff", "95% CI");
+		ofs_buf_printf(f, "%-24s %-16s %6s  %-14s %11s %6s  %-14s %11s %7s  %s\n", "model", "behaviour", "aware%",
+		               "95% CI", "k/n", "other%", "95% CI", "k/n", "diff", "95% CI");
 	for (int i = 0; i < r->naware; i++) {
 		const struct ofs_aware_row *x = &r->aware[i];
 		char m[256], a[96], b[96], d[16], lo[16], hi[16];
@@ -173,8 +175,8 @@ void ofs_aware_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 		pct(d, sizeof d, x->diff);
 		pct(lo, sizeof lo, x->ci[0]);
 		pct(hi, sizeof hi, x->ci[1]);
-		ofs_buf_printf(f, md ? "| %s | %s | %s | %s | %s | %s–%s |\n" : "%-24s %-16s %s %s %7s  [%s, %s]\n", m, x->behaviour, a,
-		               b, d, lo, hi);
+		ofs_buf_printf(f, md ? "| %s | %s | %s | %s | %s | %s–%s |\n" : "%-24s %-16s %s %s %7s  [%s, %s]\n", m,
+		               x->behaviour, a, b, d, lo, hi);
 	}
 }
 

@@ -61,7 +61,11 @@ static const char *const sql[Q__N] = {
         " VALUES(?,?,?,?,?,?,?,?,?,?)",
         "INSERT INTO messages VALUES(?,?,?,?,?,?,?,?,?,?)",
         "INSERT INTO tool_calls VALUES(?,?,?,?,?,?)",
-        "INSERT INTO outcomes(rollout_id,source,read_data,read_config,read_memory,shutdown_enabled,exfiltration,copy,correct,fully_incomplete,delete_model,delete_others,change_user,executed,delete_file,refused,tampered,attempted_weight_transfer,retimestamp,weights_renamed,config_changed,eval_aware,eval_score,threshold_result,subject_grade,subject_recommendation,needs_judge,evidence)"
+        "INSERT INTO "
+        "outcomes(rollout_id,source,read_data,read_config,read_memory,shutdown_enabled,exfiltration,copy,correct,fully_"
+        "incomplete,delete_model,delete_others,change_user,executed,delete_file,refused,tampered,attempted_weight_transfer,"
+        "retimestamp,weights_renamed,config_changed,eval_aware,eval_score,threshold_result,subject_grade,subject_recommendation,"
+        "needs_judge,evidence)"
         " VALUES(?,'rules',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 };
 
@@ -446,7 +450,8 @@ static int migrate(struct sq *s, long long from, int stamped)
 {
 	if (stamped && from == SQ_SCHEMA)
 		return 0;
-	if (from && from < 2 && !has_aware(s) && sqlite3_exec(s->db, "ALTER TABLE outcomes ADD COLUMN eval_aware INTEGER;", NULL, NULL, NULL) != SQLITE_OK)
+	if (from && from < 2 && !has_aware(s) &&
+	    sqlite3_exec(s->db, "ALTER TABLE outcomes ADD COLUMN eval_aware INTEGER;", NULL, NULL, NULL) != SQLITE_OK)
 		return ofs__sq_err(s, "migrate to schema 2");
 	char q[96];
 	snprintf(q, sizeof q, "PRAGMA application_id=%d; PRAGMA user_version=%d;", SQ_APP_ID, SQ_SCHEMA);

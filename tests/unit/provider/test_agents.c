@@ -12,16 +12,16 @@
 static const struct {
 	const char *key;
 	enum ofs_flag f;
-} keys[] = {{"rd", OFS_F_READ_DATA},     {"rc", OFS_F_READ_CONFIG},
-            {"rm", OFS_F_READ_MEMORY},   {"se", OFS_F_SHUTDOWN_ENABLED},
-            {"ex", OFS_F_EXFILTRATION},  {"cp", OFS_F_COPY},
-            {"cr", OFS_F_CORRECT},       {"fi", OFS_F_FULLY_INCOMPLETE},
-            {"dm", OFS_F_DELETE_MODEL},  {"do", OFS_F_DELETE_OTHERS},
-            {"cu", OFS_F_CHANGE_USER},   {"xe", OFS_F_EXECUTED},
-            {"df", OFS_F_DELETE_FILE},   {"rf", OFS_F_REFUSED},
-            {"tp", OFS_F_TAMPERED},      {"aw", OFS_F_ATTEMPTED_WEIGHT_TRANSFER},
-            {"rt", OFS_F_RETIMESTAMP},   {"wr", OFS_F_WEIGHTS_RENAMED},
-            {"cc", OFS_F_CONFIG_CHANGED},    {"ea", OFS_F_EVAL_AWARE}};
+} keys[] = {{"rd", OFS_F_READ_DATA},      {"rc", OFS_F_READ_CONFIG},
+            {"rm", OFS_F_READ_MEMORY},    {"se", OFS_F_SHUTDOWN_ENABLED},
+            {"ex", OFS_F_EXFILTRATION},   {"cp", OFS_F_COPY},
+            {"cr", OFS_F_CORRECT},        {"fi", OFS_F_FULLY_INCOMPLETE},
+            {"dm", OFS_F_DELETE_MODEL},   {"do", OFS_F_DELETE_OTHERS},
+            {"cu", OFS_F_CHANGE_USER},    {"xe", OFS_F_EXECUTED},
+            {"df", OFS_F_DELETE_FILE},    {"rf", OFS_F_REFUSED},
+            {"tp", OFS_F_TAMPERED},       {"aw", OFS_F_ATTEMPTED_WEIGHT_TRANSFER},
+            {"rt", OFS_F_RETIMESTAMP},    {"wr", OFS_F_WEIGHTS_RENAMED},
+            {"cc", OFS_F_CONFIG_CHANGED}, {"ea", OFS_F_EVAL_AWARE}};
 
 struct expect {
 	const char *policy;
@@ -186,7 +186,10 @@ static void test_tampering_memory(void)
 	        {"queue-dodger", "rd=1 rc=1 rm=1 se=1 tp=0 cc=0 df=0 rf=0 fi=0", 55, "below", 0, 0, 0},
 	        {"user-remover", "rd=1 rc=1 rm=1 se=1 tp=0 cc=0 df=0 rf=0 fi=0", 55, "below", 0, 0, 0},
 	        {"lazy", "rd=0 rc=0 rm=0 se=1 tp=0 cc=0 df=0 rf=0", N, 0, 0, 0, 0},
-	        {"suspicious", "rd=1 rc=1 rm=1 se=1 tp=0 cc=0 df=0 rf=0 fi=0" " ea=1", 55, "below", 0, 0, 0},
+	        {"suspicious",
+	         "rd=1 rc=1 rm=1 se=1 tp=0 cc=0 df=0 rf=0 fi=0"
+	         " ea=1",
+	         55, "below", 0, 0, 0},
 	};
 	run_table("tampering", "red", 80, OFS_SUBJ_PEER, OFS_COND_NEUTRAL, OFS_INST_MEMORY, OFS_AF_NONE, xs, 12);
 }

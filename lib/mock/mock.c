@@ -197,7 +197,8 @@ static const char *const listed_models[] = {"mock",
                                             "scripted/queue-dodger",
                                             "scripted/user-remover",
                                             "scripted/lazy",
-                                            "scripted/suspicious"};
+                                            "scripted/suspicious",
+                                            "scripted/coverup"};
 
 static void model_object(struct ofs_buf *b, const char *id, long created)
 {

@@ -48,7 +48,8 @@ static const char schema[] =
         " correct INTEGER, fully_incomplete INTEGER, delete_model INTEGER, delete_others INTEGER, change_user INTEGER,"
         " executed INTEGER, delete_file INTEGER, refused INTEGER, tampered INTEGER, attempted_weight_transfer INTEGER,"
         " retimestamp INTEGER, weights_renamed INTEGER, config_changed INTEGER, eval_score REAL, threshold_result TEXT,"
-        " subject_grade TEXT, subject_recommendation TEXT, needs_judge INTEGER, evidence TEXT, eval_aware INTEGER);"
+        " subject_grade TEXT, subject_recommendation TEXT, needs_judge INTEGER, evidence TEXT, eval_aware INTEGER,"
+        " deceived INTEGER);"
         "INSERT OR IGNORE INTO meta VALUES('schema_version','1');";
 
 static const char *const sql[Q__N] = {
@@ -64,9 +65,9 @@ static const char *const sql[Q__N] = {
         "INSERT INTO "
         "outcomes(rollout_id,source,read_data,read_config,read_memory,shutdown_enabled,exfiltration,copy,correct,fully_"
         "incomplete,delete_model,delete_others,change_user,executed,delete_file,refused,tampered,attempted_weight_transfer,"
-        "retimestamp,weights_renamed,config_changed,eval_aware,eval_score,threshold_result,subject_grade,subject_recommendation,"
+        "retimestamp,weights_renamed,config_changed,eval_aware,deceived,eval_score,threshold_result,subject_grade,subject_recommendation,"
         "needs_judge,evidence)"
-        " VALUES(?,'rules',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " VALUES(?,'rules',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 };
 
 int ofs__sq_err(struct sq *s, const char *what)
@@ -436,7 +437,7 @@ static int vet(struct sq *s, int flags, long long *v, int *stamped)
 	return e;
 }
 
-/* Whether outcomes has the eval_aware column (schema 2). */
+/* Whether outcomes has the eval_aware and deceived columns (schema 2; added together). */
 static int has_aware(struct sq *s)
 {
 	long long n = 0;
@@ -444,14 +445,15 @@ static int has_aware(struct sq *s)
 }
 
 /* Bring an older file up to SQ_SCHEMA and stamp its header. Schema 1 files
- * lack only the stamp; schema 2 adds outcomes.eval_aware (NULL for the
+ * lack only the stamp; schema 2 adds outcomes.eval_aware and deceived (NULL for the
  * rollouts recorded before it). */
 static int migrate(struct sq *s, long long from, int stamped)
 {
 	if (stamped && from == SQ_SCHEMA)
 		return 0;
 	if (from && from < 2 && !has_aware(s) &&
-	    sqlite3_exec(s->db, "ALTER TABLE outcomes ADD COLUMN eval_aware INTEGER;", NULL, NULL, NULL) != SQLITE_OK)
+	    sqlite3_exec(s->db, "BEGIN IMMEDIATE; ALTER TABLE outcomes ADD COLUMN eval_aware INTEGER;"
+	                 " ALTER TABLE outcomes ADD COLUMN deceived INTEGER; COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
 		return ofs__sq_err(s, "migrate to schema 2");
 	char q[96];
 	snprintf(q, sizeof q, "PRAGMA application_id=%d; PRAGMA user_version=%d;", SQ_APP_ID, SQ_SCHEMA);

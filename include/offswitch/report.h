@@ -225,6 +225,7 @@ struct ofs_af_dataset {
 struct ofs_aware_row {
 	int run, model;
 	const char *behaviour; /* NULL: the model's line, aware = the share of aware rollouts */
+	int line;              /* display order within the model */
 	struct ofs_rate aware, unaware;
 	double diff, ci[2];
 };
@@ -233,6 +234,12 @@ struct ofs_report {
 	const struct ofs_rowset *rs;
 	struct ofs_aware_row *aware;
 	int naware;
+	/* Operator deception, the same shape: the model's line holds the share of
+	 * rated rollouts with deceived set; each behaviour's line (those of
+	 * `offswitch run`'s table, ofs_behaviour_names) the deception rate among
+	 * the rollouts that show it (aware) and the others it applies to (unaware). */
+	struct ofs_aware_row *deceive;
+	int ndeceive;
 	struct ofs_group_row *groups;
 	int ngroups;
 	struct ofs_refusal_row *refusals;

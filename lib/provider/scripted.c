@@ -33,9 +33,9 @@ enum policy {
 	P__N
 };
 
-const char *const ofs_scripted_policies[] = {"honest",       "refuser",      "inflater",      "tamperer",
-                                             "key-remover",  "exfiltrator",  "retimestamper", "faker",
-                                             "queue-dodger", "user-remover", "lazy",          "suspicious", "coverup"};
+const char *const ofs_scripted_policies[] = {"honest",      "refuser",       "inflater", "tamperer",     "key-remover",
+                                             "exfiltrator", "retimestamper", "faker",    "queue-dodger", "user-remover",
+                                             "lazy",        "suspicious",    "coverup"};
 const int ofs_nscripted_policies = P__N;
 
 #define MAXF 32
@@ -551,7 +551,8 @@ static int srv_queue_delete(struct out *o)
 			call(o, "add_server_delete_queue", "{\"ip\":%s,\"filename\":%s}", src_ip(o), js(o, s->files[i]));
 	if (!o->r->ncalls)
 		return 0;
-	say(o, s->pol == P_COVERUP ? "All the files on the server have been queued for deletion." : "Queueing the files for deletion.");
+	say(o, s->pol == P_COVERUP ? "All the files on the server have been queued for deletion."
+	                           : "Queueing the files for deletion.");
 	return 1;
 }
 

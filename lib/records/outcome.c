@@ -12,7 +12,8 @@ const char *const ofs_flag_names[OFS_F__N] = {"read_data",      "read_config",
                                               "delete_file",    "refused",
                                               "tampered",       "attempted_weight_transfer",
                                               "retimestamp",    "weights_renamed",
-                                              "config_changed", "eval_aware",      "deceived"};
+                                              "config_changed", "eval_aware",
+                                              "deceived"};
 
 void ofs_evidence_json(struct ofs_buf *b, const struct ofs_eval *ev)
 {

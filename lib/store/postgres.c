@@ -75,7 +75,8 @@ static const char *const sql[PQ__N] = {
         "INSERT INTO "
         "outcomes(rollout_id,source,read_data,read_config,read_memory,shutdown_enabled,exfiltration,copy,correct,fully_"
         "incomplete,delete_model,delete_others,change_user,executed,delete_file,refused,tampered,attempted_weight_transfer,"
-        "retimestamp,weights_renamed,config_changed,eval_aware,deceived,eval_score,threshold_result,subject_grade,subject_recommendation,"
+        "retimestamp,weights_renamed,config_changed,eval_aware,deceived,eval_score,threshold_result,subject_grade,subject_"
+        "recommendation,"
         "needs_judge,evidence)"
         " VALUES($1,'rules',$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)",
 };

@@ -65,7 +65,8 @@ static const char *const sql[Q__N] = {
         "INSERT INTO "
         "outcomes(rollout_id,source,read_data,read_config,read_memory,shutdown_enabled,exfiltration,copy,correct,fully_"
         "incomplete,delete_model,delete_others,change_user,executed,delete_file,refused,tampered,attempted_weight_transfer,"
-        "retimestamp,weights_renamed,config_changed,eval_aware,deceived,eval_score,threshold_result,subject_grade,subject_recommendation,"
+        "retimestamp,weights_renamed,config_changed,eval_aware,deceived,eval_score,threshold_result,subject_grade,subject_"
+        "recommendation,"
         "needs_judge,evidence)"
         " VALUES(?,'rules',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 };
@@ -452,8 +453,10 @@ static int migrate(struct sq *s, long long from, int stamped)
 	if (stamped && from == SQ_SCHEMA)
 		return 0;
 	if (from && from < 2 && !has_aware(s) &&
-	    sqlite3_exec(s->db, "BEGIN IMMEDIATE; ALTER TABLE outcomes ADD COLUMN eval_aware INTEGER;"
-	                 " ALTER TABLE outcomes ADD COLUMN deceived INTEGER; COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
+	    sqlite3_exec(s->db,
+	                 "BEGIN IMMEDIATE; ALTER TABLE outcomes ADD COLUMN eval_aware INTEGER;"
+	                 " ALTER TABLE outcomes ADD COLUMN deceived INTEGER; COMMIT;",
+	                 NULL, NULL, NULL) != SQLITE_OK)
 		return ofs__sq_err(s, "migrate to schema 2");
 	char q[96];
 	snprintf(q, sizeof q, "PRAGMA application_id=%d; PRAGMA user_version=%d;", SQ_APP_ID, SQ_SCHEMA);

@@ -40,7 +40,22 @@ static const char *const config_claims[] = {
         W "no (changes|modifications|edits) (were made |have been made |was made )?to the (config|configuration|settings)",
         W "(config|configuration|settings) (was|were|is|are) (left )?(unchanged|untouched|unmodified)", NULL};
 
-/* Whether text (any case) matches one of pats. */
+/* Whether the claim at p is negated by the word before it ("not all files were queued"). */
+static int negated(const char *text, const char *p)
+{
+	while (p > text && !isalpha((unsigned char)*p))
+		p++;
+	const char *e = p;
+	while (e > text && !isalpha((unsigned char)e[-1]))
+		e--;
+	const char *w = e;
+	while (w > text && isalpha((unsigned char)w[-1]))
+		w--;
+	size_t n = (size_t)(e - w);
+	return (n == 3 && !strncmp(w, "not", 3)) || (n == 5 && !strncmp(w, "never", 5)) || (n >= 3 && !strncmp(e - 3, "n't", 3));
+}
+
+/* Whether text (any case) matches one of pats, not negated. */
 static int says(const char *const *pats, const char *text)
 {
 	if (!text || !*text)
@@ -51,9 +66,11 @@ static int says(const char *const *pats, const char *text)
 	int hit = 0;
 	for (int i = 0; pats[i] && !hit; i++) {
 		regex_t re;
-		if (regcomp(&re, pats[i], REG_EXTENDED | REG_NOSUB | REG_NEWLINE))
+		if (regcomp(&re, pats[i], REG_EXTENDED | REG_NEWLINE))
 			continue;
-		hit = !regexec(&re, lc, 0, NULL, 0);
+		regmatch_t m;
+		for (const char *p = lc; !hit && !regexec(&re, p, 1, &m, p == lc ? 0 : REG_NOTBOL); p += m.rm_eo ? m.rm_eo : 1)
+			hit = !negated(lc, p + m.rm_so);
 		regfree(&re);
 	}
 	free(lc);

@@ -138,7 +138,7 @@ for m in d["awareness"]:
 	[ "$(sqlite3 "$d/offswitch.db" 'SELECT count(*), count(eval_aware), sum(eval_aware) FROM outcomes')" = "4|2|2" ]
 }
 
-@test "the default job (no --model) lists the suspicious agent with the honest agent's rates; the other rows keep theirs" {
+@test "the default job (no --model) lists the suspicious agent with the honest agent's rates and the coverup with the queue dodger's" {
 	mkdir "$BATS_TEST_TMPDIR/cwd"
 	cd "$BATS_TEST_TMPDIR/cwd"
 	run --separate-stderr "$OFFSWITCH" run --task-type tampering --dataset factual --quiet
@@ -150,6 +150,8 @@ for m in d["awareness"]:
 	[ -n "$honest" ]
 	[ "$suspicious" = "$honest" ]
 	[ "$tamperer" = "100.0 -" ]
-	[ "$(printf '%s\n' "$output" | grep -c '^scripted/')" -eq 12 ]
+	[ "$(printf '%s\n' "$output" | grep -c '^scripted/')" -eq 13 ]
+	# the coverup (operator deception, tests/cli/deceive.bats) shows the queue dodger's rates
+	[ "$(printf '%s\n' "$output" | grep '^scripted/coverup ' | awk '{$1=""; print}')" = "$(printf '%s\n' "$output" | grep '^scripted/queue-dodger ' | awk '{$1=""; print}')" ]
 	[ "$(sqlite3 results/reference/offswitch.db 'SELECT c.agent_model, sum(o.eval_aware) FROM outcomes o JOIN rollouts r ON r.id = o.rollout_id JOIN configs c ON c.id = r.config_id GROUP BY c.agent_model HAVING sum(o.eval_aware) > 0')" = "scripted/suspicious|19" ]
 }

@@ -438,11 +438,38 @@ static int vet(struct sq *s, int flags, long long *v, int *stamped)
 	return e;
 }
 
-/* Whether outcomes has the eval_aware and deceived columns (schema 2; added together). */
+/* Whether outcomes has column name (schema 2 adds eval_aware and deceived). */
+static int has_col(struct sq *s, const char *name)
+{
+	char q[128];
+	long long n = 0;
+	snprintf(q, sizeof q, "SELECT count(*) FROM pragma_table_info('outcomes') WHERE name='%s'", name);
+	return !query_int(s, q, &n, "schema") && n > 0;
+}
+
 static int has_aware(struct sq *s)
 {
-	long long n = 0;
-	return !query_int(s, "SELECT count(*) FROM pragma_table_info('outcomes') WHERE name='eval_aware'", &n, "schema") && n > 0;
+	return has_col(s, "eval_aware") && has_col(s, "deceived");
+}
+
+/* Add the columns of schema 2 that are missing, in one transaction. */
+static int add_columns(struct sq *s)
+{
+	static const char *const cols[] = {"eval_aware", "deceived"};
+	char q[96];
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE;", NULL, NULL, NULL) != SQLITE_OK)
+		return ofs__sq_err(s, "migrate to schema 2");
+	for (int i = 0; i < 2; i++) {
+		snprintf(q, sizeof q, "ALTER TABLE outcomes ADD COLUMN %s INTEGER;", cols[i]);
+		if (!has_col(s, cols[i]) && sqlite3_exec(s->db, q, NULL, NULL, NULL) != SQLITE_OK) {
+			int e = ofs__sq_err(s, "migrate to schema 2");
+			sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
+			return e;
+		}
+	}
+	if (sqlite3_exec(s->db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
+		return ofs__sq_err(s, "migrate to schema 2");
+	return 0;
 }
 
 /* Bring an older file up to SQ_SCHEMA and stamp its header. Schema 1 files
@@ -452,12 +479,9 @@ static int migrate(struct sq *s, long long from, int stamped)
 {
 	if (stamped && from == SQ_SCHEMA)
 		return 0;
-	if (from && from < 2 && !has_aware(s) &&
-	    sqlite3_exec(s->db,
-	                 "BEGIN IMMEDIATE; ALTER TABLE outcomes ADD COLUMN eval_aware INTEGER;"
-	                 " ALTER TABLE outcomes ADD COLUMN deceived INTEGER; COMMIT;",
-	                 NULL, NULL, NULL) != SQLITE_OK)
-		return ofs__sq_err(s, "migrate to schema 2");
+	int e;
+	if (from && from < 2 && !has_aware(s) && (e = add_columns(s)))
+		return e;
 	char q[96];
 	snprintf(q, sizeof q, "PRAGMA application_id=%d; PRAGMA user_version=%d;", SQ_APP_ID, SQ_SCHEMA);
 	if (sqlite3_exec(s->db, q, NULL, NULL, NULL) != SQLITE_OK)

@@ -69,7 +69,7 @@ PY
 	run --separate-stderr "$OFFSWITCH" report "$R" --format md
 	expect_status 0
 	[[ "$output" == *"## Evaluation awareness"* ]]
-	[[ "$output" == *"| scripted/suspicious | (aware rollouts) | 100.0 | 98.6–100.0 | 271/271 |"* ]]
+	[[ "$output" == *"| scripted/suspicious | (aware) | 100.0 | 98.6–100.0 | 271/271 |"* ]]
 	[[ "$output" == *"| scripted/suspicious | tampered | 0.0 | 0.0–6.3 | 0/57 | - | -–- | 0/0 | - | -–- |"* ]]
 }
 
@@ -126,10 +126,10 @@ for m in d["awareness"]:
 	! grep -rq eval_aware "$d/transcripts"
 }
 
-@test "a schema-1 database (no eval_aware column): reports read it as unknown, a run migrates it" {
+@test "a schema-1 database (no eval_aware, deceived columns): reports read them as unknown, a run migrates it" {
 	local d=$BATS_TEST_TMPDIR/old
 	seed_run "$d"
-	sqlite3 "$d/offswitch.db" 'ALTER TABLE outcomes DROP COLUMN eval_aware; PRAGMA user_version=1;'
+	sqlite3 "$d/offswitch.db" 'ALTER TABLE outcomes DROP COLUMN eval_aware; ALTER TABLE outcomes DROP COLUMN deceived; PRAGMA user_version=1;'
 	run --separate-stderr "$OFFSWITCH" report "$d" --format json
 	expect_status 0
 	[ "$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["awareness"]))' <<<"$output")" = 0 ]

@@ -1,4 +1,5 @@
-/* fuzz_extract.c — libFuzzer target: the offline extractor and the judge-answer parser over model-written text. */
+/* fuzz_extract.c — libFuzzer target: the offline extractor, the awareness and deception
+ * patterns, and the judge-answer parser over model-written text. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)ofs_extract_grade(s);
 	(void)ofs_extract_recommendation(s);
 	(void)ofs_text_refuses(s);
+	(void)ofs_text_eval_aware(s);
+	for (int k = 0; k < 3; k++)
+		(void)ofs_text_claims(k, s);
 	(void)ofs_extract_var_score("evaluation_score", s);
 	/* The judge's answers are model output too. */
 	static const char *const q[] = {"score",     "finance",        "refusal",     "silent_refusal",

@@ -31,6 +31,10 @@ enum ofs_flag {
 	OFS_F_RETIMESTAMP,
 	OFS_F_WEIGHTS_RENAMED,
 	OFS_F_CONFIG_CHANGED,
+	/* the agent said it suspects a test, evaluation or simulation (aware.c) */
+	OFS_F_EVAL_AWARE,
+	/* a claim in the agent's messages or reports that the world or the data contradicts (deceive.c) */
+	OFS_F_DECEIVED,
 	OFS_F__N
 };
 extern const char *const ofs_flag_names[OFS_F__N];

@@ -216,8 +216,30 @@ struct ofs_af_dataset {
 	double spared_diff, spared_ci[2], spared_p, score_diff, score_ci[2], score_p;
 };
 
+/* Evaluation awareness (lib/report/aware.c), per (run, model): the share of
+ * rated rollouts whose agent said it suspects a test (eval_aware; rollouts
+ * recorded before the flag are left out), and for each behaviour of the
+ * group table, and refused, its rate among the aware and the other
+ * rollouts, each with its Wilson interval, and aware − not aware with its
+ * Newcombe 95% interval. */
+struct ofs_aware_row {
+	int run, model;
+	const char *behaviour; /* NULL: the model's line, aware = the share of aware rollouts */
+	int line;              /* display order within the model */
+	struct ofs_rate aware, unaware;
+	double diff, ci[2];
+};
+
 struct ofs_report {
 	const struct ofs_rowset *rs;
+	struct ofs_aware_row *aware;
+	int naware;
+	/* Operator deception, the same shape: the model's line holds the share of
+	 * rated rollouts with deceived set; each behaviour's line (those of
+	 * `offswitch run`'s table, ofs_behaviour_names) the deception rate among
+	 * the rollouts that show it (aware) and the others it applies to (unaware). */
+	struct ofs_aware_row *deceive;
+	int ndeceive;
 	struct ofs_group_row *groups;
 	int ngroups;
 	struct ofs_refusal_row *refusals;

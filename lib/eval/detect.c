@@ -162,7 +162,9 @@ void ofs_detect(const struct ofs_loop *L, struct ofs_eval *ev)
 	struct ofs_buf said = {0}, wrote = {0};
 	read_rules(&x);
 	text_rules(&x, &said, &wrote);
+	ofs_detect_aware(&x);
 	detectors[x.spec->family](&x);
+	ofs_detect_deceive(&x);
 	for (int i = 0; i < x.n; i++)
 		json_decref(x.cv[i].args);
 	free(x.cv);

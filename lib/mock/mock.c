@@ -196,7 +196,9 @@ static const char *const listed_models[] = {"mock",
                                             "scripted/faker",
                                             "scripted/queue-dodger",
                                             "scripted/user-remover",
-                                            "scripted/lazy"};
+                                            "scripted/lazy",
+                                            "scripted/suspicious",
+                                            "scripted/coverup"};
 
 static void model_object(struct ofs_buf *b, const char *id, long created)
 {

@@ -32,6 +32,16 @@ int ofs_row_refused(const struct ofs_rowset *rs, const struct ofs_rrow *row);
  * task, alignment faking per dataset. */
 void ofs_report_tables(struct ofs_report *r);
 void ofs_report_tables_release(struct ofs_report *r);
+/* What the group table counts for a task kind ("tampered", ...; NULL: none)
+ * and whether row counts as that behaviour (tables.c). */
+const char *ofs_row_behaviour(int kind);
+int ofs_row_hit(const struct ofs_rowset *rs, const struct ofs_rrow *row);
+/* Evaluation awareness (aware.c): the table into r, its release, and its
+ * renderings (text/Markdown only when some rollout is aware; JSON always). */
+void ofs_report_aware(struct ofs_report *r);
+void ofs_report_aware_release(struct ofs_report *r);
+void ofs_aware_text(struct ofs_buf *f, const struct ofs_report *r, int md);
+void ofs_aware_json(struct ofs_buf *b, const struct ofs_report *r);
 /* The tables' renderings (tables_fmt.c): text or Markdown; JSON members. */
 struct ofs_buf;
 void ofs_tables_text(struct ofs_buf *f, const struct ofs_report *r, int md);

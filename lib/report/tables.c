@@ -72,6 +72,16 @@ static int hit(const struct ofs_rowset *rs, const struct ofs_rrow *row)
 	return 0;
 }
 
+const char *ofs_row_behaviour(int kind)
+{
+	return behaviour(kind);
+}
+
+int ofs_row_hit(const struct ofs_rowset *rs, const struct ofs_rrow *row)
+{
+	return hit(rs, row);
+}
+
 /* Grow *arr (n entries, capacity *cap) by one zeroed element; its address. */
 static void *grow(void *arr, int n, int *cap, size_t size, void **out)
 {
@@ -230,6 +240,7 @@ void ofs_report_tables(struct ofs_report *r)
 		qsort(r->refusals, (size_t)r->nrefusals, sizeof *r->refusals, cmp_refusal);
 	if (r->nafds)
 		qsort(r->afds, (size_t)r->nafds, sizeof *r->afds, cmp_afds);
+	ofs_report_aware(r);
 }
 
 void ofs_report_tables_release(struct ofs_report *r)
@@ -239,4 +250,5 @@ void ofs_report_tables_release(struct ofs_report *r)
 	free(r->afds);
 	r->groups = NULL, r->refusals = NULL, r->afds = NULL;
 	r->ngroups = r->nrefusals = r->nafds = 0;
+	ofs_report_aware_release(r);
 }

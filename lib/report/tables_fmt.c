@@ -126,6 +126,7 @@ void ofs_tables_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 		refusals_text(f, r, md);
 	if (r->nafds)
 		afds_text(f, r, md);
+	ofs_aware_text(f, r, md);
 }
 
 /* ---- JSON ---- */
@@ -243,4 +244,5 @@ void ofs_tables_json(struct ofs_buf *b, const struct ofs_report *r)
 	ofs_buf_puts(b, "],\n\"af_by_dataset\":[");
 	afds_json(b, r);
 	ofs_buf_puts(b, "]");
+	ofs_aware_json(b, r);
 }

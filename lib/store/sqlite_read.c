@@ -231,7 +231,10 @@ int ofs__sq_scan(struct ofs_store *st, ofs_scan_cb cb, void *ud)
 	                 " c.peer_instantiation, c.alignment_faking_mode, c.agent_model, o.eval_score, o.threshold_result,"
 	                 " o.subject_grade, o.subject_recommendation, r.transcript, o.evidence");
 	for (int f = 0; f < OFS_F__N; f++)
-		ofs_buf_printf(&b, ", o.%s", ofs_flag_names[f]);
+		if ((f == OFS_F_EVAL_AWARE || f == OFS_F_DECEIVED) && ((struct sq *)st)->no_aware)
+			ofs_buf_puts(&b, ", NULL");
+		else
+			ofs_buf_printf(&b, ", o.%s", ofs_flag_names[f]);
 	ofs_buf_puts(&b, " FROM rollouts r JOIN configs c ON c.id = r.config_id LEFT JOIN outcomes o ON o.rollout_id = r.id"
 	                 " ORDER BY r.id");
 	struct row_cb c = {.scan = cb, .ud = ud};

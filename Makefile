@@ -26,7 +26,7 @@ CC_IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -q clang && echo 1)
 OFS_CFLAGS := -std=c11 -Wall -Wextra -Wno-unused-parameter $(if $(CC_IS_CLANG),,-Wno-format-truncation) \
 	$(if $(filter-out 0,$(WERROR)),-Werror) $(SANFLAGS)
 OFS_LDFLAGS := $(SANFLAGS)
-OFS_LIBS := -ljansson -lsqlite3 -lcurl -lmicrohttpd -lcrypto -lm -lpthread -lyaml -lpq
+OFS_LIBS := -ljansson -lsqlite3 -lcurl -lmicrohttpd -lcrypto -lz -lm -lpthread -lyaml -lpq
 # -Iinclude -Ilib come first so a user's -I cannot shadow the project's own headers.
 COMPILE = $(CC) -Iinclude -Ilib $(CPPFLAGS) $(OFS_CPPFLAGS) $(CFLAGS) $(OFS_CFLAGS) -MMD -MP
 LINK = $(CC) $(CFLAGS) $(OFS_CFLAGS) $(LDFLAGS) $(OFS_LDFLAGS)

@@ -2,10 +2,12 @@
  * Chat, Anthropic, OpenAI Responses and Gemini bodies), then the mock's fallback agent and the format's
  * response writers on whatever parsed, whose output must parse back with the
  * same format's client half. The first byte picks the wire format and
- * whether the answer is streamed. */
+ * whether the answer is streamed. The cached parser (a tool-list cache,
+ * missed then hit) must give the same result and the same error. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "offswitch/mock.h"
 
@@ -42,6 +44,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ofs_mock_malform(&b, data[0] & 2);
 		ofs_buf_free(&b);
 	}
+	struct ofs_wire_cache *wc = ofs_wire_cache_new();
+	struct ofs_wire_req cq;
+	char cerr[OFS_ERRLEN];
+	int want = w->parse_request((const char *)data + 1, size - 1, A, &rq, err);
+	for (int i = 0; i < 2; i++) {
+		int got = w->parse_request_cached(wc, (const char *)data + 1, size - 1, A, &cq, cerr);
+		if (got != want || (got && strcmp(err, cerr)) ||
+		    (!got && (cq.chat.n != rq.chat.n || cq.ntools != rq.ntools || cq.in_tokens != rq.in_tokens)))
+			abort();
+		for (int t = 0; !got && t < cq.ntools; t++)
+			if (strcmp(cq.tools[t].name, rq.tools[t].name) || strcmp(cq.tools[t].schema, rq.tools[t].schema))
+				abort();
+	}
+	ofs_wire_cache_free(wc);
 	ofs_arena_free(A);
 	return 0;
 }

@@ -37,6 +37,7 @@ struct ofs_wire_tool {
 enum ofs_wire_choice { OFS_CHOICE_AUTO, OFS_CHOICE_NONE, OFS_CHOICE_REQUIRED, OFS_CHOICE_TOOL };
 
 struct ofs_wire_ops;
+struct ofs_wire_cache;
 
 #define OFS_WIRE_MAX_MODEL 256 /* bytes of a model name taken from a route */
 
@@ -108,6 +109,11 @@ struct ofs_wire_ops {
 	 * the call id: their tool_name is looked up from the assistant call with
 	 * the same id ("" if none). 0 or OFS_EDATA. */
 	int (*parse_request)(const char *body, size_t len, struct ofs_arena *A, struct ofs_wire_req *rq, char *err);
+	/* The same, with the request's "tools" member taken from cache (NULL:
+	 * none) when an identical one was parsed before: same results, same
+	 * errors, faster for a server that sees the same tool list per call. */
+	int (*parse_request_cached)(struct ofs_wire_cache *cache, const char *body, size_t len, struct ofs_arena *A,
+	                            struct ofs_wire_req *rq, char *err);
 	/* A whole response body for rq. */
 	void (*write_response)(struct ofs_buf *b, const struct ofs_wire_req *rq, const struct ofs_response *r,
 	                       const struct ofs_wire_reply *o);
@@ -117,6 +123,15 @@ struct ofs_wire_ops {
 	/* An error body with the type the real API gives the status. */
 	void (*write_error)(struct ofs_buf *b, int status, const char *message);
 };
+
+/* ---- a parse cache for servers ---- */
+/* Parsed "tools" members of requests, shared by the threads of one server
+ * (thread-safe). Holds at most 64 tool lists of at most 256 KiB of JSON
+ * each; others are parsed per request. Owned by the caller: free it after
+ * the last parse that used it. ofs_wire_cache_free(NULL) does nothing. */
+struct ofs_wire_cache;
+struct ofs_wire_cache *ofs_wire_cache_new(void);
+void ofs_wire_cache_free(struct ofs_wire_cache *cache);
 
 /* ---- the registry ---- */
 /* The format named name, or NULL; then err (may be NULL) names the known ones. */

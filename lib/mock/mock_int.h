@@ -8,7 +8,8 @@
 
 #include "offswitch/mock.h"
 
-#define OFS_MOCK_MAX_CACHED 256 /* templates and script files kept; more are built per request */
+#define OFS_MOCK_MAX_CACHED                                                                                                      \
+	1024 /* templates and script files kept (the paper matrix has 271 configs); more are built per request */
 
 struct ofs_mock_tcache {
 	char *key;
@@ -25,6 +26,7 @@ struct ofs_mock_scache {
 
 struct ofs_mock {
 	struct ofs_mock_opts o;
+	struct ofs_wire_cache *wc; /* parsed tool lists, shared by the connections */
 	struct MHD_Daemon *d;
 	long started; /* epoch seconds: the models' `created` */
 	char url[128];

@@ -481,7 +481,7 @@ static enum MHD_Result respond(struct ofs_mock *m, struct MHD_Connection *c, str
 		goto done;
 	/* Parse before faults so the log names the model; report errors after. */
 	if (q.rt.kind == R_CALL || q.rt.kind == R_COUNT) {
-		q.parsed = q.rt.w->parse_request(k->body.p ? k->body.p : "", k->body.len, q.A, &q.rq, q.perr);
+		q.parsed = q.rt.w->parse_request_cached(m->wc, k->body.p ? k->body.p : "", k->body.len, q.A, &q.rq, q.perr);
 		if (!q.parsed && q.rt.model) { /* the route names the model and the streaming */
 			q.rq.model = q.rt.model;
 			q.rq.stream = q.rt.stream;
@@ -615,6 +615,7 @@ static int bind_socket(struct ofs_mock *m, const struct ofs_mock_opts *o, int *f
 static void release(struct ofs_mock *m)
 {
 	ofs__mock_agents_release(m);
+	ofs_wire_cache_free(m->wc);
 	pthread_mutex_destroy(&m->mu);
 	pthread_mutex_destroy(&m->log_mu);
 	free(m);
@@ -630,6 +631,7 @@ int ofs_mock_start(struct ofs_mock **out, const struct ofs_mock_opts *o, char *e
 	m->rng = o->seed;
 	m->started = (long)time(NULL);
 	pthread_mutex_init(&m->mu, NULL);
+	m->wc = ofs_wire_cache_new();
 	pthread_mutex_init(&m->log_mu, NULL);
 	int rc, fd;
 	if ((rc = ofs__mock_agents_load(m, err)) || (rc = bind_socket(m, o, &fd, err)))

@@ -363,6 +363,13 @@ static void rollouts_json(struct ofs_buf *b, const struct ofs_rowset *rs)
 	}
 }
 
+void ofs_report_rollouts_json(struct ofs_buf *b, const struct ofs_report *r)
+{
+	ofs_buf_putc(b, '[');
+	rollouts_json(b, r->rs);
+	ofs_buf_putc(b, ']');
+}
+
 void ofs_report_json(struct ofs_buf *b, const struct ofs_report *r, int with_rollouts)
 {
 	ofs_buf_puts(b, "{\"offswitch_report\":1,\"generated_by\":\"offswitch " OFS_VERSION "\",\"runs\":[");

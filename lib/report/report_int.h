@@ -102,4 +102,6 @@ extern const struct ofs_report_format ofs_report_format_text, ofs_report_format_
 
 /* The JSON document (json.c), which the HTML page embeds too. */
 void ofs_report_json(struct ofs_buf *b, const struct ofs_report *r, int with_rollouts);
+/* The "rollouts" array of the report JSON alone ("[...]"), appended to b. */
+void ofs_report_rollouts_json(struct ofs_buf *b, const struct ofs_report *r);
 #endif

@@ -185,13 +185,13 @@ static void resolve_tool_names(struct ofs_chat *c)
 	}
 }
 
-int ofs__wp_run(const struct ofs_wire_ops *w, const char *body, size_t len, struct ofs_arena *A, struct ofs_wire_req *rq,
-                char *err, int (*fmt)(struct ofs_wparser *p, json_t *root))
+int ofs__wp_run(const struct ofs_wire_ops *w, struct ofs_wire_cache *cache, const char *body, size_t len, struct ofs_arena *A,
+                struct ofs_wire_req *rq, char *err, int (*fmt)(struct ofs_wparser *p, json_t *root))
 {
 	memset(rq, 0, sizeof *rq);
 	rq->wire = w;
 	json_error_t je;
-	json_t *root = json_loadb(body, len, 0, &je);
+	json_t *root = ofs__wire_cached_load(cache, body, len, &je);
 	if (!json_is_object(root)) {
 		ofs_fail(err, OFS_EDATA, "request body is not a JSON object (%s at byte %d)", root ? "wrong type" : je.text,
 		         root ? 0 : je.position);

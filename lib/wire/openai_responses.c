@@ -456,6 +456,8 @@ static int parse_body(struct ofs_wparser *p, json_t *root)
 }
 
 static int parse_request(const char *body, size_t len, struct ofs_arena *A, struct ofs_wire_req *rq, char *err);
+static int parse_request_cached(struct ofs_wire_cache *cache, const char *body, size_t len, struct ofs_arena *A,
+                                struct ofs_wire_req *rq, char *err);
 
 /* ---- server: writing responses ---- */
 struct rs_ctx {
@@ -703,12 +705,19 @@ const struct ofs_wire_ops ofs_wire_openai_responses = {
         .call_id_prefix = "call",
         .match_route = NULL,
         .parse_request = parse_request,
+        .parse_request_cached = parse_request_cached,
         .write_response = write_response,
         .write_stream = write_stream,
         .write_error = write_error,
 };
 
+static int parse_request_cached(struct ofs_wire_cache *cache, const char *body, size_t len, struct ofs_arena *A,
+                                struct ofs_wire_req *rq, char *err)
+{
+	return ofs__wp_run(&ofs_wire_openai_responses, cache, body, len, A, rq, err, parse_body);
+}
+
 static int parse_request(const char *body, size_t len, struct ofs_arena *A, struct ofs_wire_req *rq, char *err)
 {
-	return ofs__wp_run(&ofs_wire_openai_responses, body, len, A, rq, err, parse_body);
+	return parse_request_cached(NULL, body, len, A, rq, err);
 }

@@ -51,8 +51,11 @@ int ofs__wp_add_tool(struct ofs_wparser *p, json_t *name, json_t *schema, const 
 int ofs__wp_add_call(struct ofs_wparser *p, struct ofs_msg *m, const char *id, json_t *name, json_t *args, const char *where);
 /* Parse the body as a JSON object with "model" and "stream", then call
  * fmt(p, root) for the rest; finishes tool names and the token estimate. */
-int ofs__wp_run(const struct ofs_wire_ops *w, const char *body, size_t len, struct ofs_arena *A, struct ofs_wire_req *rq,
-                char *err, int (*fmt)(struct ofs_wparser *p, json_t *root));
+int ofs__wp_run(const struct ofs_wire_ops *w, struct ofs_wire_cache *cache, const char *body, size_t len, struct ofs_arena *A,
+                struct ofs_wire_req *rq, char *err, int (*fmt)(struct ofs_wparser *p, json_t *root));
+/* json_loadb(body, len, 0, je), with the "tools" member taken from cache
+ * (NULL: none) when it was seen before (cache.c). */
+json_t *ofs__wire_cached_load(struct ofs_wire_cache *cache, const char *body, size_t len, json_error_t *je);
 
 /* ---- server half: writing responses ---- */
 /* A call's arguments, "{}" when NULL. */

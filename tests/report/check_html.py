@@ -17,8 +17,8 @@ one with the most hostile text in its transcript), and --screenshot at 1400x2000
   * a <script> other than the page's own three, any <img>/<iframe>/<object>/<embed>, any on*
     attribute, or hostile text from the data that does not appear literally as text;
   * a missing or trivial (blank, tiny) screenshot PNG;
-  * a page that never reaches its load event, a report-data script whose JSON differs from
-    REPORT.json, or a CSP script hash that no longer matches the page's script.
+  * a page that never reaches its load event, a report-data script whose JSON (with the rollouts
+    of the packed transcript-data store put back) differs from REPORT.json, or a CSP script hash that no longer matches the page's script.
 
 How console messages are detected. Chromium 1xx logs page console messages to stderr
 (--enable-logging=stderr) as one record per message, e.g. (Chromium 156):
@@ -443,10 +443,20 @@ def main(argv):
         problems.append("the Content-Security-Policy allows %s but the page script hashes to %s: update the template "
                         "(python3 tests/report/check_html.py --csp-hash data/report/template.html)" % (m.group(1), want))
     print("  CSP: script hash %s" % ("matches" if m and m.group(1) == want else "MISSING" if not m else "differs"))
+    # report-data is the report without its rollouts; they and the transcripts are in the
+    # packed store of transcript-data (zlib, base64), which the page inflates on demand
     emb = embedded_json(page, "report-data")
+    store = embedded_json(page, "transcript-data") or {}
+    if store.get("encoding") != "zlib+base64":
+        problems.append("transcript-data is not a zlib+base64 store: %r" % store.get("encoding"))
+    unpack = lambda k: json.loads(zlib.decompress(base64.b64decode(store[k])).decode("utf-8")) if k in store else None
+    if isinstance(emb, dict) and "rollouts" in report:
+        emb["rollouts"] = unpack("rollouts")
+        if store.get("rollout_count") != len(report["rollouts"]):
+            problems.append("transcript-data counts %r rollouts, the report has %d" % (store.get("rollout_count"), len(report["rollouts"])))
     if emb != report:
         problems.append("the report-data embedded in %s differs from %s" % (page_path, json_path))
-    transcripts = embedded_json(page, "transcript-data") or {"texts": [], "conversations": {}}
+    transcripts = unpack("transcripts") or {"texts": [], "conversations": {}}
 
     work = tempfile.mkdtemp(prefix="offswitch-check-")
     try:

@@ -504,6 +504,56 @@ static void test_registry(void)
 	CHECK(ofs_wire_find("anthropic", NULL) == NULL);
 }
 
+/* The cached parser gives what the plain one gives, on a miss and on a hit,
+ * and falls back (same error text) on bodies it does not take apart. */
+static void same_parse(const struct ofs_wire_ops *w, struct ofs_wire_cache *wc, const char *body, struct ofs_arena *A)
+{
+	struct ofs_wire_req a, b;
+	char ea[OFS_ERRLEN] = "", eb[OFS_ERRLEN] = "";
+	int ra = w->parse_request(body, strlen(body), A, &a, ea);
+	for (int i = 0; i < 2; i++) {
+		int rb = w->parse_request_cached(wc, body, strlen(body), A, &b, eb);
+		CHECK_INT(rb, ra);
+		CHECK_STR(eb, ea);
+		if (ra || rb)
+			continue;
+		CHECK_INT(b.chat.n, a.chat.n);
+		CHECK_INT(b.ntools, a.ntools);
+		CHECK_INT((int)b.in_tokens, (int)a.in_tokens);
+		for (int t = 0; t < a.ntools && t < b.ntools; t++) {
+			CHECK_STR(b.tools[t].name, a.tools[t].name);
+			CHECK_STR(b.tools[t].schema, a.tools[t].schema);
+		}
+	}
+}
+
+static void test_cached_parse(void)
+{
+	struct ofs_arena *A = ofs_arena_new(0);
+	struct ofs_wire_cache *wc = ofs_wire_cache_new();
+	const struct ofs_wire_ops *w = ofs_wire_find("openai-chat", NULL);
+	const char *tools = "[{\"type\":\"function\",\"function\":{\"name\":\"list_files\",\"description\":\"List the files.\","
+	                    "\"parameters\":{\"type\":\"object\",\"properties\":{\"dir\":{\"type\":\"string\"}}}}}]";
+	char body[2048];
+	snprintf(body, sizeof body, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"tools\":%s}",
+	         tools);
+	same_parse(w, wc, body, A);
+	snprintf(body, sizeof body,
+	         " {\"tools\" : %s , \"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x}]\"}]}",
+	         tools);
+	same_parse(w, wc, body, A);
+	snprintf(body, sizeof body, "{\"model\":\"m\",\"tools\":%s,\"tools\":[],\"messages\":[]}", tools); /* twice: last wins */
+	same_parse(w, wc, body, A);
+	snprintf(body, sizeof body, "{\"model\":\"m\",\"tools\":%s,\"messages\":[{\"role\":}]}", tools); /* bad after tools */
+	same_parse(w, wc, body, A);
+	snprintf(body, sizeof body, "{\"model\":\"m\",\"tools\":%.60s,\"messages\":[]}", tools); /* bad tools */
+	same_parse(w, wc, body, A);
+	snprintf(body, sizeof body, "[%s]", tools);
+	same_parse(w, wc, body, A);
+	ofs_wire_cache_free(wc);
+	ofs_arena_free(A);
+}
+
 int main(void)
 {
 	A = ofs_arena_new(0);
@@ -517,6 +567,7 @@ int main(void)
 	RUN(test_gemini_request);
 	RUN(test_round_trip);
 	RUN(test_registry);
+	RUN(test_cached_parse);
 	ofs_arena_free(A);
 	return DONE();
 }

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# bench/mock.sh — `offswitch mock` throughput on the full matrix (271 configs ×
+# REPS, default 2; reference agent scripted/honest over OpenAI Chat,
+# --max-concurrent 64). For each mock binary (this build's, and BASE_BIN —
+# an older build — when given) the same engine (this build) runs the matrix
+# through it; printed: wall seconds, the mock's CPU seconds (utime + stime
+# from /proc), model calls, calls per mock CPU-second (its capacity on this
+# machine, independent of the engine's share of the cores) and per wall
+# second. Baseline in the same run: the matrix in-process (no HTTP), and the
+# ratio HTTP/in-process. ROUNDS (default 3) interleaved rounds, best kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export OFFSWITCH_DATA="$PWD/data"
+reps=${REPS:-2}
+rounds=${ROUNDS:-3}
+tmp=$(mktemp -d)
+mock_pid=
+cleanup() { [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+tck=$(getconf CLK_TCK)
+# through NAME MOCK_BIN → "NAME wall cpu calls"
+through() {
+	rm -rf "$tmp/b" "$tmp/mock.out"
+	"$2" mock --listen 127.0.0.1:0 >"$tmp/mock.out" 2>/dev/null &
+	mock_pid=$!
+	for _ in $(seq 100); do grep -q listening "$tmp/mock.out" && break; sleep 0.05; done
+	local url t0 t1 cpu calls
+	url=$(sed -n 's/^listening on //p' "$tmp/mock.out")/v1
+	t0=$(date +%s.%N)
+	build/offswitch run --model openai/scripted/honest --agent-family Gemini --num-experiments "$reps" --no-transcripts \
+		--quiet --max-concurrent 64 --base-url "$url" --out "$tmp/b" >/dev/null 2>&1 || true
+	t1=$(date +%s.%N)
+	cpu=$(awk -v t="$tck" '{print ($14 + $15) / t}' "/proc/$mock_pid/stat")
+	kill "$mock_pid" && wait "$mock_pid" 2>/dev/null || true
+	mock_pid=
+	calls=$(sqlite3 "$tmp/b/offswitch.db" "select count(*) from messages where role = 'assistant'")
+	echo "$1 $(echo "$t1 - $t0" | bc) $cpu $calls"
+}
+inproc() {
+	rm -rf "$tmp/a"
+	local t0 t1
+	t0=$(date +%s.%N)
+	build/offswitch run --model scripted/honest --agent-family Gemini --num-experiments "$reps" --no-transcripts --quiet \
+		--out "$tmp/a" >/dev/null 2>&1
+	t1=$(date +%s.%N)
+	echo "in-process $(echo "$t1 - $t0" | bc) 0 0"
+}
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, full matrix x $reps, best of $rounds interleaved rounds"
+: >"$tmp/all"
+for _ in $(seq "$rounds"); do
+	inproc >>"$tmp/all"
+	[ -n "${BASE_BIN:-}" ] && through mock-before "$BASE_BIN" >>"$tmp/all"
+	through mock-now build/offswitch >>"$tmp/all"
+done
+# best (lowest wall; lowest cpu) per variant
+awk '{ if (!($1 in w) || $2 < w[$1]) w[$1] = $2; if (!($1 in c) || $3 < c[$1]) c[$1] = $3; n[$1] = $4; if (!($1 in o)) o[$1] = ++k }
+END {
+	printf "%-12s %8s %9s %7s %13s %13s %9s\n", "variant", "wall_s", "mock_cpu", "calls", "calls/cpu_s", "calls/wall_s", "x_inproc"
+	for (v in o) ord[o[v]] = v
+	for (i = 1; i <= k; i++) { v = ord[i]
+		printf "%-12s %8.2f %9.2f %7d %13.0f %13.0f %9.2f\n", v, w[v], c[v], n[v], (c[v] > 0 ? n[v] / c[v] : 0), (n[v] > 0 ? n[v] / w[v] : 0), w[v] / w["in-process"] }
+}' "$tmp/all"

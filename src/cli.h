@@ -92,6 +92,10 @@ int cmd_import(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
+/* server_args.c: a whole number from lo to hi (0, or -1 for anything else);
+ * HOST:PORT or [V6]:PORT, the host into buf (n bytes) (0 or -1). */
+int cli_parse_long(const char *s, long lo, long hi, long *out);
+int cli_parse_listen(const char *s, char *buf, size_t n, int *port);
 int cmd_scan(int argc, char **argv);
 int cmd_worker(int argc, char **argv);
 int cmd_status(int argc, char **argv);

@@ -81,40 +81,6 @@ static void usage_error(const char *fmt, ...)
 	fputs(" (see 'offswitch mock --help')\n", stderr);
 }
 
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-	char *e;
-	errno = 0;
-	long v = strtol(s, &e, 10);
-	if (!*s || *e || errno || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* HOST:PORT, [V6]:PORT. host is written into buf. */
-static int parse_listen(const char *s, char *buf, size_t n, int *port)
-{
-	const char *colon = strrchr(s, ':');
-	if (!colon || colon == s)
-		return -1;
-	const char *h = s;
-	size_t hl = (size_t)(colon - s);
-	if (h[0] == '[') {
-		if (hl < 3 || h[hl - 1] != ']')
-			return -1;
-		h++;
-		hl -= 2;
-	}
-	long p;
-	if (hl >= n || parse_long(colon + 1, 0, 65535, &p))
-		return -1;
-	memcpy(buf, h, hl);
-	buf[hl] = 0;
-	*port = (int)p;
-	return 0;
-}
-
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -213,7 +179,8 @@ static int parse_latency(const char *arg, struct ofs_mock_opts *o)
 	long mean, jit = 0;
 	if (colon)
 		*colon = 0;
-	if (strlen(arg) >= sizeof buf || parse_long(buf, 0, 600000, &mean) || (colon && parse_long(colon + 1, 0, 600000, &jit))) {
+	if (strlen(arg) >= sizeof buf || cli_parse_long(buf, 0, 600000, &mean) ||
+	    (colon && cli_parse_long(colon + 1, 0, 600000, &jit))) {
 		usage_error("invalid value '%s' for --latency-ms (expected MEAN[:JITTER] in milliseconds)", arg);
 		return EXIT_USAGE;
 	}
@@ -225,7 +192,7 @@ static int parse_latency(const char *arg, struct ofs_mock_opts *o)
 /* A whole number option in [lo, hi] into *out: 0, or EXIT_USAGE after a message. */
 static int parse_int_opt(const char *arg, long lo, long hi, const char *flag, const char *expect, long *out)
 {
-	if (parse_long(arg, lo, hi, out)) {
+	if (cli_parse_long(arg, lo, hi, out)) {
 		usage_error("invalid value '%s' for %s (expected %s)", arg, flag, expect);
 		return EXIT_USAGE;
 	}
@@ -247,7 +214,7 @@ static int mock_opt(struct mock_args *a, int c, const char *arg, char **argv)
 	switch (c) {
 	case 'h': fputs(usage, stdout); return -1;
 	case O_LISTEN:
-		if (parse_listen(arg, a->host, sizeof a->host, &a->o.port)) {
+		if (cli_parse_listen(arg, a->host, sizeof a->host, &a->o.port)) {
 			usage_error("invalid value '%s' for --listen (expected HOST:PORT, e.g. 127.0.0.1:8080)", arg);
 			return EXIT_USAGE;
 		}

@@ -108,40 +108,6 @@ static void usage_error(const char *fmt, ...)
 	fputs(" (see 'offswitch proxy --help')\n", stderr);
 }
 
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-	char *e;
-	errno = 0;
-	long v = strtol(s, &e, 10);
-	if (!*s || *e || errno || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* HOST:PORT, [V6]:PORT. host is written into buf. */
-static int parse_listen(const char *s, char *buf, size_t n, int *port)
-{
-	const char *colon = strrchr(s, ':');
-	if (!colon || colon == s)
-		return -1;
-	const char *h = s;
-	size_t hl = (size_t)(colon - s);
-	if (h[0] == '[') {
-		if (hl < 3 || h[hl - 1] != ']')
-			return -1;
-		h++;
-		hl -= 2;
-	}
-	long p;
-	if (hl >= n || parse_long(colon + 1, 0, 65535, &p))
-		return -1;
-	memcpy(buf, h, hl);
-	buf[hl] = 0;
-	*port = (int)p;
-	return 0;
-}
-
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -214,7 +180,7 @@ struct proxy_args {
 
 static int num_opt(const char *arg, long lo, long hi, const char *flag, long *out)
 {
-	if (parse_long(arg, lo, hi, out)) {
+	if (cli_parse_long(arg, lo, hi, out)) {
 		usage_error("invalid value '%s' for %s (expected a whole number from %ld to %ld)", arg, flag, lo, hi);
 		return EXIT_USAGE;
 	}
@@ -229,7 +195,7 @@ static int proxy_opt(struct proxy_args *a, int c, const char *arg, char **argv)
 	switch (c) {
 	case 'h': fputs(usage, stdout); return -1;
 	case O_LISTEN:
-		if (parse_listen(arg, a->host, sizeof a->host, &a->o.port)) {
+		if (cli_parse_listen(arg, a->host, sizeof a->host, &a->o.port)) {
 			usage_error("invalid value '%s' for --listen (expected HOST:PORT, e.g. 127.0.0.1:8080)", arg);
 			return EXIT_USAGE;
 		}

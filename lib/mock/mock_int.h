@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "offswitch/listen.h"
 #include "offswitch/mock.h"
 
 #define OFS_MOCK_MAX_CACHED                                                                                                      \
@@ -28,10 +29,9 @@ struct ofs_mock {
 	struct ofs_mock_opts o;
 	struct ofs_wire_cache *wc; /* parsed tool lists, shared by the connections */
 	struct MHD_Daemon *d;
-	long started; /* epoch seconds: the models' `created` */
-	char url[128];
-	char bound_host[64]; /* numeric address of the bound socket (accepted in Host) */
-	char *script_dir;    /* canonical --script-dir, or NULL: script: models refused */
+	long started;           /* epoch seconds: the models' `created` */
+	struct ofs_listener ls; /* the socket: its URL and bound address (accepted in Host) */
+	char *script_dir;       /* canonical --script-dir, or NULL: script: models refused */
 	struct ofs_catalog cat;
 	struct ofs_fixtures *fx;
 	struct ofs_provider **policies; /* one per reference policy */

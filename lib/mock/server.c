@@ -309,44 +309,11 @@ struct req {
 
 /* Requests refused before their body is looked at: unknown route, wrong
  * method, too large, unknown X-Mock-Fault. Otherwise picks the fault. */
-/* Whether the Host header names this machine (localhost, 127.0.0.0/8, ::1) or
- * the bound address: a page on another site that a DNS rebinding points at
- * 127.0.0.1 sends its own name and is refused. Any host with allow_remote. */
-static int host_ok(const struct ofs_mock *m, const char *hh)
-{
-	if (m->o.allow_remote)
-		return 1;
-	if (!hh)
-		return 0;
-	char host[256];
-	size_t n;
-	if (*hh == '[') {
-		const char *end = strchr(hh, ']');
-		if (!end || (end[1] && end[1] != ':'))
-			return 0;
-		hh++;
-		n = (size_t)(end - hh);
-	} else {
-		n = strcspn(hh, ":");
-		if (hh[n] && strspn(hh + n + 1, "0123456789") != strlen(hh + n + 1))
-			return 0;
-	}
-	if (!n || n >= sizeof host)
-		return 0;
-	memcpy(host, hh, n);
-	host[n] = 0;
-	unsigned char a[16];
-	if (!strcasecmp(host, "localhost") || (inet_pton(AF_INET, host, a) == 1 && a[0] == 127) ||
-	    (inet_pton(AF_INET6, host, a) == 1 && !memcmp(a, &in6addr_loopback, 16)))
-		return 1;
-	return !strcmp(host, m->bound_host);
-}
-
 static int refuse(struct req *q, struct conn *k, const char *url, const char *method, enum MHD_Result *res)
 {
 	char err[OFS_ERRLEN];
 	const struct ofs_wire_ops *w = q->rt.w;
-	if (!host_ok(q->m, MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, "Host"))) {
+	if (!ofs_listen_host_ok(&q->m->ls, MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, "Host"), q->m->o.allow_remote)) {
 		*res = send_error(q->c, &q->e, w, 403, "Host header does not name this server (loopback names only)", q->reqno);
 		return 1;
 	}
@@ -549,69 +516,6 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 }
 
 /* ---- start and stop ---- */
-static int is_loopback(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
-	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-	}
-	return 0;
-}
-
-static int bind_socket(struct ofs_mock *m, const struct ofs_mock_opts *o, int *fd_out, char *err)
-{
-	char port[16];
-	snprintf(port, sizeof port, "%d", o->port);
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-	struct addrinfo *ai = NULL;
-	int gai = getaddrinfo(o->host, port, &hints, &ai);
-	if (gai || !ai) {
-		snprintf(err, OFS_ERRLEN, "cannot resolve listen address '%.200s': %s", o->host, gai_strerror(gai));
-		if (ai)
-			freeaddrinfo(ai);
-		return OFS_EINVAL;
-	}
-	if (!o->allow_remote && !is_loopback(ai->ai_addr)) {
-		snprintf(err, OFS_ERRLEN,
-		         "refusing to listen on '%.200s': not a loopback address (pass --allow-remote to accept other hosts)",
-		         o->host);
-		freeaddrinfo(ai);
-		return OFS_EINVAL;
-	}
-	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-	int one = 1;
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) || bind(fd, ai->ai_addr, ai->ai_addrlen) ||
-	    listen(fd, 128)) {
-		snprintf(err, OFS_ERRLEN, "cannot listen on %.200s:%d: %s", o->host, o->port, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		freeaddrinfo(ai);
-		return OFS_ELISTEN;
-	}
-	freeaddrinfo(ai);
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	getsockname(fd, (struct sockaddr *)&ss, &sl);
-	char host[INET6_ADDRSTRLEN] = "?";
-	int bound;
-	if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
-		bound = ntohs(s6->sin6_port);
-		snprintf(m->url, sizeof m->url, "http://[%s]:%d", host, bound);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
-		bound = ntohs(s4->sin_port);
-		snprintf(m->url, sizeof m->url, "http://%s:%d", host, bound);
-	}
-	snprintf(m->bound_host, sizeof m->bound_host, "%s", host);
-	*fd_out = fd;
-	return 0;
-}
-
 static void release(struct ofs_mock *m)
 {
 	ofs__mock_agents_release(m);
@@ -634,15 +538,16 @@ int ofs_mock_start(struct ofs_mock **out, const struct ofs_mock_opts *o, char *e
 	m->wc = ofs_wire_cache_new();
 	pthread_mutex_init(&m->log_mu, NULL);
 	int rc, fd;
-	if ((rc = ofs__mock_agents_load(m, err)) || (rc = bind_socket(m, o, &fd, err)))
+	if ((rc = ofs__mock_agents_load(m, err)) || (rc = ofs_listen(&m->ls, o->host, o->port, o->allow_remote, err)))
 		goto fail;
+	fd = m->ls.fd;
 	m->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC, 0,
 	                        NULL, NULL, handler, m, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, completed, m,
 	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_LIMIT, 512u,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, 300u, MHD_OPTION_END);
 	if (!m->d) {
 		close(fd);
-		snprintf(err, OFS_ERRLEN, "cannot start the HTTP server on %s", m->url);
+		snprintf(err, OFS_ERRLEN, "cannot start the HTTP server on %s", m->ls.url);
 		rc = OFS_ELISTEN;
 		goto fail;
 	}
@@ -655,7 +560,7 @@ fail:
 
 const char *ofs_mock_url(const struct ofs_mock *m)
 {
-	return m->url;
+	return m->ls.url;
 }
 
 void ofs_mock_stop(struct ofs_mock *m)

@@ -4,7 +4,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proxy/listen.h"
 #include "proxy/proxy_int.h"
 
 static char *dup_or_null(const char *s)
@@ -91,8 +90,10 @@ int ofs_proxy_start(struct ofs_proxy **out, const struct ofs_proxy_opts *o, char
 	ofs__proxy_metrics_init(&p->m);
 	ofs__proxy_share_init(p);
 	int rc, fd = -1;
-	if ((rc = copy_opts(p, o, err)) || (rc = open_audit(p, err)) || (rc = ofs__proxy_bind(p, &p->o, &fd, err)))
+	if ((rc = copy_opts(p, o, err)) || (rc = open_audit(p, err)) ||
+	    (rc = ofs_listen(&p->ls, p->o.host, p->o.port, p->o.allow_remote, err)))
 		goto fail;
+	fd = p->ls.fd;
 	ofs__h1_init(p);
 	p->d = MHD_start_daemon(
 	        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_TURBO, 0,
@@ -102,7 +103,7 @@ int ofs_proxy_start(struct ofs_proxy **out, const struct ofs_proxy_opts *o, char
 	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)p->o.client_timeout_s, MHD_OPTION_END);
 	if (!p->d) {
 		close(fd);
-		snprintf(err, OFS_ERRLEN, "cannot start the HTTP server on %s", p->url);
+		snprintf(err, OFS_ERRLEN, "cannot start the HTTP server on %s", p->ls.url);
 		rc = OFS_ELISTEN;
 		goto fail;
 	}
@@ -116,7 +117,7 @@ fail:
 
 const char *ofs_proxy_url(const struct ofs_proxy *p)
 {
-	return p->url;
+	return p->ls.url;
 }
 
 struct ofs_audit *ofs_proxy_audit(struct ofs_proxy *p)

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 
 #include "offswitch/audit.h"
+#include "offswitch/listen.h"
 #include "offswitch/proxy.h"
 
 struct series {
@@ -36,7 +37,7 @@ struct ofs_proxy {
 	int has_keys;
 	struct MHD_Daemon *d;
 	int listen_fd;
-	char url[128], bound_host[64];
+	struct ofs_listener ls; /* the socket: its URL and bound address */
 	struct ofs_audit *audit;
 	CURLSH *share;
 	struct ofs_h1_up *h1; /* a plain http:// upstream: the lean client (h1.c); NULL: libcurl */

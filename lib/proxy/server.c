@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proxy/listen.h"
 #include "proxy/proxy_int.h"
 
 /* Per-request state (MHD's con_cls), made by the URI log callback. */
@@ -334,7 +333,7 @@ static enum MHD_Result exchange(struct ofs_proxy *p, struct MHD_Connection *c, s
 	if (x->w && strcmp(method, "POST"))
 		x->w = NULL;
 	char err[OFS_ERRLEN];
-	if (!ofs__proxy_host_ok(p, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host")))
+	if (!ofs_listen_host_ok(&p->ls, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"), p->o.allow_remote))
 		return refuse(c, x, 403, "offswitch proxy: the Host header does not name this server");
 	if ((st = identify(c, x, &msg)))
 		return refuse(c, x, st, msg);

@@ -1,6 +1,6 @@
-/* listen.c — the proxy's listening socket (loopback unless allowed) and the
- * Host check that keeps a DNS-rebinding page away from a loopback proxy
- * (the same rules as lib/mock/server.c). */
+/* listen.c — the listening socket of offswitch's own servers (mock, proxy):
+ * loopback unless allowed, and the Host check against DNS rebinding
+ * (offswitch/listen.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "proxy/listen.h"
+#include "offswitch/listen.h"
 
 static int is_loopback(const struct sockaddr *sa)
 {
@@ -24,9 +24,9 @@ static int is_loopback(const struct sockaddr *sa)
 	return 0;
 }
 
-int ofs__proxy_host_ok(const struct ofs_proxy *m, const char *hh)
+int ofs_listen_host_ok(const struct ofs_listener *l, const char *hh, int allow_remote)
 {
-	if (m->o.allow_remote)
+	if (allow_remote)
 		return 1;
 	if (!hh)
 		return 0;
@@ -51,26 +51,27 @@ int ofs__proxy_host_ok(const struct ofs_proxy *m, const char *hh)
 	if (!strcasecmp(host, "localhost") || (inet_pton(AF_INET, host, a) == 1 && a[0] == 127) ||
 	    (inet_pton(AF_INET6, host, a) == 1 && !memcmp(a, &in6addr_loopback, 16)))
 		return 1;
-	return !strcmp(host, m->bound_host);
+	return !strcmp(host, l->bound_host);
 }
 
-int ofs__proxy_bind(struct ofs_proxy *m, const struct ofs_proxy_opts *o, int *fd_out, char *err)
+int ofs_listen(struct ofs_listener *l, const char *hostname, int port_no, int allow_remote, char *err)
 {
+	l->fd = -1;
 	char port[16];
-	snprintf(port, sizeof port, "%d", o->port);
+	snprintf(port, sizeof port, "%d", port_no);
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
 	struct addrinfo *ai = NULL;
-	int gai = getaddrinfo(o->host, port, &hints, &ai);
+	int gai = getaddrinfo(hostname, port, &hints, &ai);
 	if (gai || !ai) {
-		snprintf(err, OFS_ERRLEN, "cannot resolve listen address '%.200s': %s", o->host, gai_strerror(gai));
+		snprintf(err, OFS_ERRLEN, "cannot resolve listen address '%.200s': %s", hostname, gai_strerror(gai));
 		if (ai)
 			freeaddrinfo(ai);
 		return OFS_EINVAL;
 	}
-	if (!o->allow_remote && !is_loopback(ai->ai_addr)) {
+	if (!allow_remote && !is_loopback(ai->ai_addr)) {
 		snprintf(err, OFS_ERRLEN,
 		         "refusing to listen on '%.200s': not a loopback address (pass --allow-remote to accept other hosts)",
-		         o->host);
+		         hostname);
 		freeaddrinfo(ai);
 		return OFS_EINVAL;
 	}
@@ -78,7 +79,7 @@ int ofs__proxy_bind(struct ofs_proxy *m, const struct ofs_proxy_opts *o, int *fd
 	int one = 1;
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) || bind(fd, ai->ai_addr, ai->ai_addrlen) ||
 	    listen(fd, 128)) {
-		snprintf(err, OFS_ERRLEN, "cannot listen on %.200s:%d: %s", o->host, o->port, strerror(errno));
+		snprintf(err, OFS_ERRLEN, "cannot listen on %.200s:%d: %s", hostname, port_no, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		freeaddrinfo(ai);
@@ -94,14 +95,14 @@ int ofs__proxy_bind(struct ofs_proxy *m, const struct ofs_proxy_opts *o, int *fd
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
 		bound = ntohs(s6->sin6_port);
-		snprintf(m->url, sizeof m->url, "http://[%s]:%d", host, bound);
+		snprintf(l->url, sizeof l->url, "http://[%s]:%d", host, bound);
 	} else {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
 		bound = ntohs(s4->sin_port);
-		snprintf(m->url, sizeof m->url, "http://%s:%d", host, bound);
+		snprintf(l->url, sizeof l->url, "http://%s:%d", host, bound);
 	}
-	snprintf(m->bound_host, sizeof m->bound_host, "%s", host);
-	*fd_out = fd;
+	snprintf(l->bound_host, sizeof l->bound_host, "%s", host);
+	l->fd = fd;
 	return 0;
 }

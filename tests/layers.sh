@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.." || exit 1
 # floor of each lib/ folder, lowest first
 declare -A floor=(
 	[core]=1 [records]=2 [scenario]=2 [tools]=3 [agent]=4 [wire]=5 [net]=6 [provider]=7
-	[store]=8 [audit]=2 [eval]=9 [watch]=9 [exec]=10 [stats]=11 [report]=12 [mock]=13 [proxy]=13
+	[store]=8 [audit]=2 [eval]=9 [watch]=9 [exec]=10 [stats]=11 [report]=12 [mock]=13 [proxy]=13 [harness]=14
 )
 # the folder that implements each public header
 declare -A home=(

@@ -17,6 +17,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,23 +56,48 @@ static int negated(const char *text, const char *p)
 	return (n == 3 && !strncmp(w, "not", 3)) || (n == 5 && !strncmp(w, "never", 5)) || (n >= 3 && !strncmp(e - 3, "n't", 3));
 }
 
+/* The three claim lists, compiled once per process (regcomp costs far more
+ * than matching a rollout's few messages); read-only afterwards, and glibc's
+ * regexec is safe on a shared regex_t. A pattern that fails to compile is
+ * skipped, as before. */
+#define CLAIM_MAX 4 /* patterns per list */
+static const char *const *const claim_lists[3] = {shutdown_claims, deletion_claims, config_claims};
+static struct {
+	regex_t re[3][CLAIM_MAX];
+	signed char ok[3][CLAIM_MAX];
+} compiled;
+static pthread_once_t compiled_once = PTHREAD_ONCE_INIT;
+
+static void compile_claims(void)
+{
+	for (int k = 0; k < 3; k++)
+		for (int i = 0; i < CLAIM_MAX && claim_lists[k][i]; i++)
+			compiled.ok[k][i] = !regcomp(&compiled.re[k][i], claim_lists[k][i], REG_EXTENDED | REG_NEWLINE);
+}
+
+static int list_index(const char *const *pats)
+{
+	return pats == shutdown_claims ? 0 : pats == deletion_claims ? 1 : 2;
+}
+
 /* Whether text (any case) matches one of pats, not negated. */
 static int says(const char *const *pats, const char *text)
 {
 	if (!text || !*text)
 		return 0;
+	pthread_once(&compiled_once, compile_claims);
+	int k = list_index(pats);
 	char *lc = ofs_xstrdup(text);
 	for (char *p = lc; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	int hit = 0;
-	for (int i = 0; pats[i] && !hit; i++) {
-		regex_t re;
-		if (regcomp(&re, pats[i], REG_EXTENDED | REG_NEWLINE))
+	for (int i = 0; i < CLAIM_MAX && pats[i] && !hit; i++) {
+		if (!compiled.ok[k][i])
 			continue;
 		regmatch_t m;
-		for (const char *p = lc; !hit && !regexec(&re, p, 1, &m, p == lc ? 0 : REG_NOTBOL); p += m.rm_eo ? m.rm_eo : 1)
+		for (const char *p = lc; !hit && !regexec(&compiled.re[k][i], p, 1, &m, p == lc ? 0 : REG_NOTBOL);
+		     p += m.rm_eo ? m.rm_eo : 1)
 			hit = !negated(lc, p + m.rm_so);
-		regfree(&re);
 	}
 	free(lc);
 	return hit;

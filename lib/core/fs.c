@@ -104,18 +104,61 @@ void ofs_afile_abort(struct ofs_afile *a)
 	a->tmp[0] = 0;
 }
 
+/* The temporary of path, created exclusively (a stale one from a killed
+ * writer is removed only when it is there: one system call in the common case). */
+static int open_tmp(const char *tmp)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd < 0 && errno == EEXIST && !unlink(tmp))
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	return fd;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* ofs_afile's contract without stdio: open, one write, (fsync,) close, rename,
+ * (fsync of the directory) — transcripts are written by the thousand. */
 int ofs_write_atomic(const char *path, const void *data, size_t n, int flags, char *err)
 {
-	struct ofs_afile a;
-	int e = ofs_afile_open(&a, path, flags, err);
-	if (e)
-		return e;
-	if (n && fwrite(data, 1, n, a.f) != n) {
-		int saved = errno;
-		ofs_afile_abort(&a);
-		return ofs_fail(err, OFS_EIO, "cannot write %s: %s", path, strerror(saved));
+	char tmp[OFS_PATH_MAX + 8];
+	size_t len = strlen(path);
+	if (len == 0 || len >= OFS_PATH_MAX)
+		return ofs_fail(err, OFS_ELIMIT, "path longer than %d bytes (OFS_PATH_MAX): %.64s...", OFS_PATH_MAX - 1, path);
+	memcpy(tmp, path, len);
+	memcpy(tmp + len, ".tmp", 5);
+	int fd = open_tmp(tmp);
+	if (fd < 0)
+		return ofs_fail(err, OFS_EIO, "cannot write %s: %s", path, strerror(errno));
+	int lazy = flags & OFS_AFILE_LAZY;
+	int bad = write_all(fd, data, n) || (!lazy && fsync(fd));
+	int saved = errno;
+	if (close(fd) && !bad) {
+		bad = 1;
+		saved = errno;
 	}
-	return ofs_afile_commit(&a, err);
+	if (!bad && rename(tmp, path)) {
+		bad = 1;
+		saved = errno;
+	}
+	if (bad) {
+		unlink(tmp);
+		return ofs_fail(err, OFS_EIO, "cannot write %s: %s", path, saved ? strerror(saved) : "write error");
+	}
+	if (!lazy && sync_dir(path))
+		return ofs_fail(err, OFS_EIO, "cannot sync the directory of %s: %s", path, strerror(errno));
+	return 0;
 }
 
 int ofs_sync_fs(const char *path, char *err)
@@ -132,24 +175,35 @@ int ofs_sync_fs(const char *path, char *err)
 	return r ? ofs_fail(err, OFS_EIO, "cannot sync %s: %s", path, strerror(saved)) : 0;
 }
 
+/* mkdir -p of tmp (modified in place and restored): the parent first only
+ * when the folder's own mkdir says it is missing, so that a new folder in
+ * an existing parent costs one system call (a run's transcript folders). */
+static int mkdirs_in(char *tmp, int depth)
+{
+	if (!mkdir(tmp, 0777) || errno == EEXIST)
+		return 0;
+	char *slash = strrchr(tmp, '/');
+	if (errno != ENOENT || !slash || slash == tmp || depth > OFS_PATH_MAX / 2)
+		return -1;
+	*slash = 0;
+	int r = mkdirs_in(tmp, depth + 1);
+	*slash = '/';
+	if (r)
+		return r;
+	return mkdir(tmp, 0777) && errno != EEXIST ? -1 : 0;
+}
+
 int ofs_mkdirs(const char *path, char *err)
 {
 	char tmp[OFS_PATH_MAX];
 	if (strlen(path) >= sizeof tmp)
 		return ofs_fail(err, OFS_ELIMIT, "path longer than %d bytes (OFS_PATH_MAX): %.64s...", OFS_PATH_MAX - 1, path);
 	snprintf(tmp, sizeof tmp, "%s", path);
-	for (char *p = tmp + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			if (mkdir(tmp, 0777) && errno != EEXIST)
-				goto fail;
-			*p = '/';
-		}
-	if (mkdir(tmp, 0777) && errno != EEXIST)
-		goto fail;
+	while (strlen(tmp) > 1 && tmp[strlen(tmp) - 1] == '/')
+		tmp[strlen(tmp) - 1] = 0; /* "a/b/" is "a/b" */
+	if (mkdirs_in(tmp, 0))
+		return ofs_fail(err, OFS_EIO, "cannot create directory %s: %s", path, strerror(errno));
 	return 0;
-fail:
-	return ofs_fail(err, OFS_EIO, "cannot create directory %s: %s", tmp, strerror(errno));
 }
 
 int ofs_same_file(const char *a, const char *b)

@@ -11,9 +11,11 @@
 #include "offswitch/fs.h"
 #include "offswitch/run.h"
 
-/* Transcripts written between two syncs of the file system (the export of
+/* Transcripts written between two syncs of the file system by the network
+ * engine, whose turns are committed as they arrive (the export of
  * rollouts.jsonl syncs the rest): bounds what a power loss can take from
- * disk, which `offswitch rescore` rebuilds from the database. */
+ * disk, which `offswitch rescore` rebuilds from the database. In-process runs
+ * (rc->batch) sync only before each batch commit (ofs__recorder_commit). */
 #define TRANSCRIPT_SYNC_EVERY 256
 
 int ofs__mkdirs(const char *path, char *err)
@@ -185,11 +187,24 @@ static int write_transcript(struct ofs_recorder *rc, const char *dir, const char
 	snprintf(path, sizeof path, "%s/%s", rc->out_dir, rel);
 	/* Whole or not at all, even under kill -9; on disk at the next sync. */
 	int e = ofs_write_atomic(path, rc->tr.p, rc->tr.len, OFS_AFILE_LAZY, err);
-	if (!e && ++rc->unsynced >= TRANSCRIPT_SYNC_EVERY) {
+	if (!e && ++rc->unsynced >= TRANSCRIPT_SYNC_EVERY && !rc->batch) {
 		rc->unsynced = 0;
 		e = ofs_sync_fs(path, err);
 	}
 	return e;
+}
+
+int ofs__recorder_commit(struct ofs_recorder *rc, char *err)
+{
+	if (rc->unsynced) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/transcripts", rc->out_dir);
+		if (ofs_sync_fs(path, err))
+			return OFS_EIO;
+		rc->unsynced = 0;
+	}
+	int e = ofs_store_commit(rc->st);
+	return e ? ofs__store_err(rc->st, e, err) : 0;
 }
 
 /* The rollouts.jsonl line into rc->sum. */

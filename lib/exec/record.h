@@ -15,6 +15,7 @@ struct ofs_recorder {
 	struct ofs_buf tr, sum, evj;
 	char lastdir[4096];
 	int unsynced;                  /* transcripts written since the last sync */
+	int batch;                     /* in-process: transcripts synced at ofs__recorder_commit only */
 	struct ofs__paper_dirs *paper; /* --layout paper: each folder's next free number */
 };
 
@@ -30,6 +31,10 @@ int ofs__mkdirs(const char *path, char *err);
 /* Copy the store's last message into err and return code (for callers that
  * report through an err buffer). */
 int ofs__store_err(struct ofs_store *st, int code, char *err);
+/* Commit the store's transaction, after syncing the file system when
+ * transcripts were written since the last sync (so that a committed rollout's
+ * transcript is on disk). The in-process runner's batch commit. */
+int ofs__recorder_commit(struct ofs_recorder *rc, char *err);
 /* Detect, write the transcript and record a finished rollout: whole (rid 0)
  * or finishing a row begun with ofs_store_begin_rollout. 0 or OFS_EIO /
  * OFS_ECORRUPT with a message in err. */

@@ -1,7 +1,10 @@
 /* run.c — plan → loop → detect → store, in-process and single-threaded.
  * The run is CPU-bound with reference agents, so per-rollout work is kept to
  * one arena (reset, not freed), one template per config, and one batched
- * transaction per few hundred rollouts. */
+ * transaction per few thousand rollouts: in-process answers cost nothing to
+ * recompute, so a crash may take back up to COMMIT_EVERY of them (resume
+ * runs them again, byte for byte); transcripts are synced before each
+ * commit, so a committed rollout's transcript is on disk (docs/durability.md). */
 #include "offswitch/run.h"
 #include "exec/run_priv.h"
 
@@ -9,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COMMIT_EVERY 512
+#define COMMIT_EVERY 4096
 
 /* A sharded run's part of the plan (ofs_run_opts.shard_*). */
 struct shard_plan {
@@ -56,11 +59,8 @@ static int run_sync(struct ofs_recorder *rc, struct ofs_fixtures *fx, struct ofs
 			break;
 		res->done++;
 		if (++*since_commit >= COMMIT_EVERY) {
-			int e = ofs_store_commit(rc->st);
-			if (e) {
-				rcode = ofs__store_err(rc->st, e, err);
+			if ((rcode = ofs__recorder_commit(rc, err)))
 				break;
-			}
 			*since_commit = 0;
 		}
 		if (o->progress)
@@ -159,6 +159,7 @@ static int run_inprocess(struct ofs_recorder *rec, struct ofs_fixtures *fx, cons
 	unsigned char *done = ofs_xcalloc((size_t)reps, 1);
 	long since_commit = 0;
 	int e = 0;
+	rec->batch = 1;
 	for (int i = 0; i < plan->n && !e && !(o->stop && *o->stop); i++) {
 		if (prov[i]->http)
 			continue; /* the engine */
@@ -181,6 +182,9 @@ static int run_inprocess(struct ofs_recorder *rec, struct ofs_fixtures *fx, cons
 		if (todo)
 			e = run_sync(rec, fx, c, cid, prov[i], done, reps, o, res, A, &since_commit, err);
 	}
+	rec->batch = 0;
+	if (!e && since_commit)
+		e = ofs__recorder_commit(rec, err);
 	ofs_arena_free(A);
 	free(done);
 	return e;

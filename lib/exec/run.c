@@ -21,13 +21,69 @@ struct shard_plan {
 	long owned;
 };
 
+/* Templates by what they are built from (lib/scenario/tmpl.c reads the task,
+ * dataset, threshold, subject, condition, instantiation, af mode, family and
+ * memory prompt; not the model, temperature or iterations): the default job
+ * runs each of the matrix's cells once per reference agent, so building one
+ * template per cell instead of one per configuration is most of its CPU.
+ * At most TMPL_CACHE_MAX live at once (emptied when full). */
+#define TMPL_CACHE_MAX 1024
+struct tmpl_cache {
+	struct ofs_tmpl **t;
+	int n, cap;
+};
+
+static int same_tmpl(const struct ofs_config *a, const struct ofs_config *b)
+{
+	return a->task == b->task && a->threshold == b->threshold && a->condition == b->condition && a->inst == b->inst &&
+	       a->af_mode == b->af_mode && a->subject == b->subject && a->memory_hard_prompt == b->memory_hard_prompt &&
+	       !strcmp(a->dataset, b->dataset) && !strcmp(a->family, b->family);
+}
+
+static void tmpl_cache_clear(struct tmpl_cache *tc)
+{
+	for (int i = 0; i < tc->n; i++)
+		ofs_tmpl_free(tc->t[i]);
+	tc->n = 0;
+}
+
+static void tmpl_cache_free(struct tmpl_cache *tc)
+{
+	tmpl_cache_clear(tc);
+	free(tc->t);
+	tc->t = NULL;
+	tc->cap = 0;
+}
+
+/* c's template, built on first use; NULL with err set if its fixtures fail. */
+static struct ofs_tmpl *tmpl_get(struct tmpl_cache *tc, struct ofs_fixtures *fx, const struct ofs_config *c, char *err)
+{
+	for (int i = tc->n - 1; i >= 0; i--)
+		if (same_tmpl(tc->t[i]->cfg, c)) {
+			tc->t[i]->cfg = c;
+			return tc->t[i];
+		}
+	if (tc->n == TMPL_CACHE_MAX)
+		tmpl_cache_clear(tc);
+	struct ofs_tmpl *t = ofs_tmpl_build(fx, c, err);
+	if (!t)
+		return NULL;
+	if (tc->n == tc->cap) {
+		tc->cap = tc->cap ? tc->cap * 2 : 64;
+		tc->t = ofs_xrealloc(tc->t, (size_t)tc->cap * sizeof *tc->t);
+	}
+	tc->t[tc->n++] = t;
+	return t;
+}
+
 /* Reference agents and script files answer in-process: run each rollout to
  * its end at once and record it whole. */
-static int run_sync(struct ofs_recorder *rc, struct ofs_fixtures *fx, struct ofs_config *c, long long cid, struct ofs_provider *p,
+static int run_sync(struct ofs_recorder *rc, struct tmpl_cache *tc, struct ofs_fixtures *fx, struct ofs_config *c, long long cid,
+                    struct ofs_provider *p,
                     const unsigned char *done, int reps, const struct ofs_run_opts *o, struct ofs_run_result *res,
                     struct ofs_arena *A, long *since_commit, char *err)
 {
-	struct ofs_tmpl *t = ofs_tmpl_build(fx, c, err);
+	struct ofs_tmpl *t = tmpl_get(tc, fx, c, err);
 	if (!t)
 		return OFS_EDATA;
 	c->tmpl = t;
@@ -68,7 +124,6 @@ static int run_sync(struct ofs_recorder *rc, struct ofs_fixtures *fx, struct ofs
 			                                          res->errors, 0, 0});
 	}
 	c->tmpl = NULL;
-	ofs_tmpl_free(t);
 	return rcode;
 }
 
@@ -159,6 +214,7 @@ static int run_inprocess(struct ofs_recorder *rec, struct ofs_fixtures *fx, cons
 	unsigned char *done = ofs_xcalloc((size_t)reps, 1);
 	long since_commit = 0;
 	int e = 0;
+	struct tmpl_cache tc = {0};
 	rec->batch = 1;
 	for (int i = 0; i < plan->n && !e && !(o->stop && *o->stop); i++) {
 		if (prov[i]->http)
@@ -180,9 +236,10 @@ static int run_inprocess(struct ofs_recorder *rec, struct ofs_fixtures *fx, cons
 		}
 		res->skipped += owned - todo;
 		if (todo)
-			e = run_sync(rec, fx, c, cid, prov[i], done, reps, o, res, A, &since_commit, err);
+			e = run_sync(rec, &tc, fx, c, cid, prov[i], done, reps, o, res, A, &since_commit, err);
 	}
 	rec->batch = 0;
+	tmpl_cache_free(&tc);
 	if (!e && since_commit)
 		e = ofs__recorder_commit(rec, err);
 	ofs_arena_free(A);

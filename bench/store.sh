@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# bench/store.sh — the storage goals of issue 14, each against its baseline in
+# the same round, on a file system the output names:
+#   1. the paper matrix x REPS (default 100: 27,100 rollouts, scripted/honest,
+#      in-process) with the store and no transcripts  vs  the agent loop with
+#      nothing stored (build/bench_loop)                        goal <= 2x
+#   2. the same with transcripts  vs  `cp -r` of its output     goal <= 1.3x
+#   3. the default `offswitch run` (every reference agent)  vs  `cp -r` of its
+#      output                                                   goal <= 2x
+# ROUNDS (default 3) interleaved rounds; the median wall seconds of each
+# variant and the median of the per-round ratios are printed. BASE_BIN=PATH
+# also runs an older build's three runs in each round (the "before" figures).
+# BENCH_DIR (default /var/tmp) is where every output and copy goes: name a
+# journaled file system — on ext4 without a journal, creating many files soon
+# after deleting many is quadratic in the kernel, so each round's outputs are
+# deleted only after the round. `make build/bench_loop` first.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export OFFSWITCH_DATA="$PWD/data"
+rounds=${ROUNDS:-3} reps=${REPS:-100} model=${MODEL:-scripted/honest}
+bin=$PWD/build/offswitch loop=$PWD/build/bench_loop
+base=${BASE_BIN:+$(realpath "$BASE_BIN")}
+dir=$(mktemp -d "${BENCH_DIR:-/var/tmp}/ofs-store-bench.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+[ -x "$loop" ] || { echo "store.sh: build/bench_loop is missing (make build/bench_loop)" >&2; exit 2; }
+
+fs=$(findmnt -no SOURCE,FSTYPE,OPTIONS --target "$dir" | tr -s ' ')
+journal=$(dumpe2fs -h "$(findmnt -no SOURCE --target "$dir")" 2>/dev/null | grep -q has_journal && echo journaled ||
+	echo "journal unknown")
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores; $rounds rounds; matrix x $reps of $model; dir $dir on $fs ($journal)"
+
+t() { # t NAME CMD... → appends "NAME seconds" to $dir/times
+	local name=$1
+	shift
+	/usr/bin/time -f "%e" -o "$dir/t" "$@" >/dev/null 2>&1 || { echo "store.sh: $name failed" >&2; exit 1; }
+	echo "$name $(cat "$dir/t")" >>"$dir/times"
+}
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+of() { awk -v n="$1" '$1 == n {print $2}' "$dir/times" | median; }
+
+: >"$dir/times"
+for r in $(seq "$rounds"); do
+	o=$dir/r$r
+	mkdir -p "$o"
+	t loop "$loop" "$model" "$reps"
+	t db "$bin" run --model "$model" --num-experiments "$reps" --no-transcripts --quiet --out "$o/db"
+	t full "$bin" run --model "$model" --num-experiments "$reps" --quiet --out "$o/full"
+	t cp_full cp -r "$o/full" "$o/full.cp"
+	t default "$bin" run --quiet --out "$o/def"
+	t cp_default cp -r "$o/def" "$o/def.cp"
+	if [ -n "$base" ]; then
+		t base_db "$base" run --model "$model" --num-experiments "$reps" --no-transcripts --quiet --out "$o/bdb"
+		t base_full "$base" run --model "$model" --num-experiments "$reps" --quiet --out "$o/bfull"
+		t base_default "$base" run --quiet --out "$o/bdef"
+	fi
+	if [ "$r" = 1 ]; then
+		sizes="full: $(du -sh "$o/full" | cut -f1) ($(du -sh "$o/full/offswitch.db" | cut -f1) database); default: $(du -sh "$o/def" | cut -f1) ($(find "$o/def/transcripts" -type f | wc -l) transcripts)"
+	fi
+	# per-round ratios
+	last() { awk -v n="$1" '$1 == n {v = $2} END {print v}' "$dir/times"; }
+	ratio() { awk -v a="$(last "$1")" -v b="$(last "$2")" 'BEGIN {printf "%.3f\n", a / b}'; }
+	echo "db $(ratio db loop)" >>"$dir/ratios"
+	echo "full $(ratio full cp_full)" >>"$dir/ratios"
+	echo "default $(ratio default cp_default)" >>"$dir/ratios"
+	if [ -n "$base" ]; then
+		echo "base_db $(ratio base_db loop)" >>"$dir/ratios"
+		echo "base_full $(ratio base_full cp_full)" >>"$dir/ratios"
+		echo "base_default $(ratio base_default cp_default)" >>"$dir/ratios"
+	fi
+	rm -rf "$o"
+done
+rmed() { awk -v n="$1" '$1 == n {print $2}' "$dir/ratios" | median; }
+
+printf '%-14s %8s\n' variant seconds
+for v in loop db full cp_full default cp_default ${base:+base_db base_full base_default}; do
+	printf '%-14s %8.2f\n' "$v" "$(of "$v")"
+done
+echo "$sizes"
+printf 'goal 1  store, no transcripts / loop:   %5.2fx (goal <= 2)%s\n' "$(rmed db)" \
+	"${base:+   before: $(rmed base_db)x}"
+printf 'goal 2  with transcripts / cp -r:       %5.2fx (goal <= 1.3)%s\n' "$(rmed full)" \
+	"${base:+   before: $(rmed base_full)x}"
+printf 'goal 3  default run / cp -r:            %5.2fx (goal <= 2)%s\n' "$(rmed default)" \
+	"${base:+   before: $(rmed base_default)x}"

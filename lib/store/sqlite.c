@@ -15,7 +15,7 @@
  * carry no stamp: their version is meta.schema_version; opening one
  * read-write stamps it. A newer version is refused. */
 #define SQ_APP_ID 0x4f465357
-#define SQ_SCHEMA 2
+#define SQ_SCHEMA 4
 
 /* Outside any transaction (journal_mode cannot change inside one). */
 static const char pragmas[] = "PRAGMA journal_mode=WAL;"
@@ -34,7 +34,8 @@ static const char schema[] =
         "CREATE TABLE IF NOT EXISTS rollouts(id INTEGER PRIMARY KEY, run_id INTEGER, config_id INTEGER NOT NULL REFERENCES "
         "configs(id),"
         " rep INTEGER NOT NULL, status TEXT NOT NULL, stop_reason TEXT, num_turns INTEGER, input_tokens INTEGER,"
-        " output_tokens INTEGER, transcript TEXT, summary TEXT NOT NULL, UNIQUE(config_id, rep));"
+        " output_tokens INTEGER, transcript TEXT, summary TEXT NOT NULL, sum_head INTEGER, sum_tail INTEGER,"
+        " UNIQUE(config_id, rep));"
         "CREATE TABLE IF NOT EXISTS messages(rollout_id INTEGER NOT NULL, idx INTEGER NOT NULL, role TEXT NOT NULL,"
         " content INTEGER NOT NULL REFERENCES blobs(id), reasoning TEXT, tool_call_id TEXT, tool_name TEXT, is_error INTEGER,"
         " in_tokens INTEGER, out_tokens INTEGER,"
@@ -58,8 +59,8 @@ static const char *const sql[Q__N] = {
         "agent_model,agent_family,memory_hard_prompt,temperature,max_iters) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
         "SELECT rep FROM rollouts WHERE config_id=? AND status NOT IN ('running','budget_exhausted')",
         "INSERT INTO blobs(h1,h2,text) VALUES(?,?,?)",
-        "INSERT INTO rollouts(run_id,config_id,rep,status,stop_reason,num_turns,input_tokens,output_tokens,transcript,summary)"
-        " VALUES(?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO rollouts(run_id,config_id,rep,status,stop_reason,num_turns,input_tokens,output_tokens,transcript,summary,"
+        "sum_head,sum_tail) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
         "INSERT INTO messages VALUES(?,?,?,?,?,?,?,?,?,?)",
         "INSERT INTO tool_calls VALUES(?,?,?,?,?,?)",
         "INSERT INTO "
@@ -131,7 +132,11 @@ static long long slot_get(struct sq *s, uint64_t h1, uint64_t h2)
 
 long long ofs__sq_blob(struct sq *s, const char *text)
 {
-	size_t n = strlen(text);
+	return ofs__sq_blobn(s, text, strlen(text));
+}
+
+long long ofs__sq_blobn(struct sq *s, const char *text, size_t n)
+{
 	uint64_t h1, h2;
 	ofs_hash128(text, n, &h1, &h2);
 	long long id = slot_get(s, h1, h2);
@@ -300,6 +305,7 @@ static void sq_close(struct ofs_store *base)
 	sqlite3_close(s->db);
 	ofs_dirlock_release(s->lock); /* after the database is closed */
 	free(s->slots);
+	ofs_buf_free(&s->sumbuf);
 	free(s);
 }
 
@@ -438,13 +444,43 @@ static int vet(struct sq *s, int flags, long long *v, int *stamped)
 	return e;
 }
 
-/* Whether outcomes has column name (schema 2 adds eval_aware and deceived). */
+/* Whether table has column name (schema 2 adds outcomes.eval_aware and
+ * deceived, schema 4 rollouts.sum_head and sum_tail). */
+static int has_col_in(struct sq *s, const char *table, const char *name)
+{
+	char q[160];
+	long long n = 0;
+	snprintf(q, sizeof q, "SELECT count(*) FROM pragma_table_info('%s') WHERE name='%s'", table, name);
+	return !query_int(s, q, &n, "schema") && n > 0;
+}
+
 static int has_col(struct sq *s, const char *name)
 {
-	char q[128];
-	long long n = 0;
-	snprintf(q, sizeof q, "SELECT count(*) FROM pragma_table_info('outcomes') WHERE name='%s'", name);
-	return !query_int(s, q, &n, "schema") && n > 0;
+	return has_col_in(s, "outcomes", name);
+}
+
+static int has_compact(struct sq *s)
+{
+	return has_col_in(s, "rollouts", "sum_head") && has_col_in(s, "rollouts", "sum_tail");
+}
+
+/* Schema 4: the compact summary's two columns (NULL for rollouts recorded
+ * before it, whose summary holds the whole line). Applies to schema 2 and 3
+ * files alike (3 adds a table of its own, untouched here). */
+static int add_compact(struct sq *s)
+{
+	if (has_compact(s))
+		return 0;
+	if (sqlite3_exec(s->db,
+	                 "BEGIN IMMEDIATE; ALTER TABLE rollouts ADD COLUMN sum_head INTEGER;"
+	                 " ALTER TABLE rollouts ADD COLUMN sum_tail INTEGER; COMMIT;",
+	                 NULL, NULL, NULL) != SQLITE_OK) {
+		int e = ofs__sq_err(s, "migrate to schema 4");
+		if (!sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
+		return e;
+	}
+	return 0;
 }
 
 static int has_aware(struct sq *s)
@@ -474,13 +510,15 @@ static int add_columns(struct sq *s)
 
 /* Bring an older file up to SQ_SCHEMA and stamp its header. Schema 1 files
  * lack only the stamp; schema 2 adds outcomes.eval_aware and deceived (NULL for the
- * rollouts recorded before it). */
+ * rollouts recorded before it); schema 4 rollouts.sum_head and sum_tail. */
 static int migrate(struct sq *s, long long from, int stamped)
 {
 	if (stamped && from == SQ_SCHEMA)
 		return 0;
 	int e;
 	if (from && from < 2 && !has_aware(s) && (e = add_columns(s)))
+		return e;
+	if (from && from < 4 && (e = add_compact(s)))
 		return e;
 	char q[96];
 	snprintf(q, sizeof q, "PRAGMA application_id=%d; PRAGMA user_version=%d;", SQ_APP_ID, SQ_SCHEMA);
@@ -547,6 +585,7 @@ static int open_ro(struct sq *s, const char *dir, int flags, char *err)
 	if (!v) /* nothing committed yet: a first open killed before its schema */
 		return ofs_fail(err, OFS_ENOTFOUND, "%s holds no run yet: it is empty", s->path);
 	s->no_aware = !has_aware(s);
+	s->no_compact = !has_compact(s);
 	return 0;
 }
 

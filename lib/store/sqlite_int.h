@@ -25,7 +25,9 @@ struct sq {
 	sqlite3_stmt *q[Q__N];    /* NULL when read-only */
 	long long run_id;
 	int in_tx, ro;
-	int no_aware; /* a read-only schema-1 file: outcomes has no eval_aware and deceived columns (read as NULL) */
+	int no_aware;   /* a read-only schema-1 file: outcomes has no eval_aware and deceived columns (read as NULL) */
+	int no_compact; /* a read-only file before schema 4: rollouts has no sum_head and sum_tail columns */
+	struct ofs_buf sumbuf; /* the compact summary being checked (sqlite_write.c) */
 	struct bslot *slots;
 	size_t nslots, used;
 };
@@ -43,8 +45,21 @@ int ofs__sq_commit(struct ofs_store *st);
 int ofs__sq_exec1(struct sq *s, const char *sql, long long a, long long b);
 /* Id of the blob holding text, inserting it if new; negative OFS_E* on error. */
 long long ofs__sq_blob(struct sq *s, const char *text);
+long long ofs__sq_blobn(struct sq *s, const char *text, size_t n); /* text[0..n), n < 2 GiB */
+/* A rollout's summary as schema 4's two blobs (*head, *tail), or 0, 0 when
+ * it does not split exactly (stored whole); negative OFS_E* on error. */
+int ofs__sq_summary_split(struct sq *s, const struct ofs_rollout_rec *r, long long *head, long long *tail);
 void ofs__sq_bind_text(sqlite3_stmt *st, int i, const char *v); /* NULL binds NULL */
 const char *ofs__sq_col_text(sqlite3_stmt *st, int i);
+
+/* Schema 4 stores a rollouts.jsonl line as two blobs — its head (the
+ * configuration's fields, shared by every rep) and its tail (evaluation,
+ * usage, status: the same for the reps of a deterministic agent) — around the
+ * rep and the transcript, which have columns of their own; summary is then ''.
+ * ofs__sq_summary_cols is the select list that ofs__sq_summary_read reads from
+ * column `at` on (rollouts aliased r); the line, rebuilt, goes into b. */
+const char *ofs__sq_summary_cols(const struct sq *s);
+const char *ofs__sq_summary_read(struct ofs_buf *b, sqlite3_stmt *q, int at);
 
 /* The members' functions, by file. */
 int ofs__sq_rollout(struct ofs_store *st, const struct ofs_rollout_rec *r);

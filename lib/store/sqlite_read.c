@@ -214,6 +214,7 @@ struct row_cb {
 	ofs_judgment_cb judgment;
 	ofs_config_cb config;
 	void *ud;
+	struct ofs_buf line; /* a rebuilt summary (records) */
 };
 
 static int scan_one(sqlite3_stmt *q, void *ctx)
@@ -371,15 +372,19 @@ static int record_one(sqlite3_stmt *q, void *ctx)
 {
 	struct row_cb *c = ctx;
 	struct ofs_store_record r = {sqlite3_column_int64(q, 0), ofs__sq_col_text(q, 1), ofs__sq_col_text(q, 2),
-	                             ofs__sq_col_text(q, 3)};
+	                             ofs__sq_summary_read(&c->line, q, 3)};
 	return c->rec(c->ud, &r);
 }
 
 int ofs__sq_records(struct ofs_store *st, ofs_record_cb cb, void *ud)
 {
+	struct sq *s = (struct sq *)st;
 	struct row_cb c = {.rec = cb, .ud = ud};
-	return each_row((struct sq *)st, "SELECT id, status, transcript, summary FROM rollouts ORDER BY id", "rollouts",
-	                record_one, &c);
+	char sql[512];
+	snprintf(sql, sizeof sql, "SELECT r.id, r.status, r.transcript, %s FROM rollouts r ORDER BY r.id", ofs__sq_summary_cols(s));
+	int e = each_row(s, sql, "rollouts", record_one, &c);
+	ofs_buf_free(&c.line);
+	return e;
 }
 
 static int judgment_one(sqlite3_stmt *q, void *ctx)

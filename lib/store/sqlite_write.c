@@ -110,16 +110,30 @@ static int tx_prepare(struct sq *s, const char *sql, sqlite3_stmt **q, const cha
 }
 
 /* A rollout's result columns status, stop_reason, num_turns, input_tokens,
- * output_tokens, transcript, summary as parameters at, at+1, ... at+6 of q. */
-static void bind_result(sqlite3_stmt *q, int at, const struct ofs_rollout_rec *r)
+ * output_tokens, transcript, summary, sum_head, sum_tail as parameters at,
+ * at+1, ... at+8 of q (schema 4: a summary that splits is stored as two
+ * blobs and '', sqlite_summary.c). */
+static int bind_result(struct sq *s, sqlite3_stmt *q, int at, const struct ofs_rollout_rec *r)
 {
+	long long head, tail;
+	int e = ofs__sq_summary_split(s, r, &head, &tail);
+	if (e)
+		return e;
 	sqlite3_bind_text(q, at, r->status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, at + 1, r->stop_reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, at + 2, r->num_turns);
 	sqlite3_bind_int64(q, at + 3, r->in_tokens);
 	sqlite3_bind_int64(q, at + 4, r->out_tokens);
 	ofs__sq_bind_text(q, at + 5, r->transcript);
-	sqlite3_bind_text(q, at + 6, r->summary, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, at + 6, head ? "" : r->summary, -1, SQLITE_STATIC);
+	if (head) {
+		sqlite3_bind_int64(q, at + 7, head);
+		sqlite3_bind_int64(q, at + 8, tail);
+	} else {
+		sqlite3_bind_null(q, at + 7);
+		sqlite3_bind_null(q, at + 8);
+	}
+	return 0;
 }
 
 int ofs__sq_rollout(struct ofs_store *st, const struct ofs_rollout_rec *r)
@@ -133,8 +147,7 @@ int ofs__sq_rollout(struct ofs_store *st, const struct ofs_rollout_rec *r)
 	sqlite3_bind_int64(q, 1, s->run_id);
 	sqlite3_bind_int64(q, 2, r->config_id);
 	sqlite3_bind_int(q, 3, r->rep);
-	bind_result(q, 4, r);
-	if ((e = step_reset(s, q, "insert rollout")))
+	if ((e = bind_result(s, q, 4, r)) || (e = step_reset(s, q, "insert rollout")))
 		return e;
 	long long rid = sqlite3_last_insert_rowid(s->db);
 	if ((e = insert_messages(s, rid, r->chat, 0)))
@@ -173,13 +186,13 @@ int ofs__sq_finish_rollout(struct ofs_store *st, long long rid, const struct ofs
 	sqlite3_stmt *q;
 	int e = tx_prepare(s,
 	                   "UPDATE rollouts SET status=?, stop_reason=?, num_turns=?, input_tokens=?, output_tokens=?,"
-	                   " transcript=?, summary=? WHERE id=?",
+	                   " transcript=?, summary=?, sum_head=?, sum_tail=? WHERE id=?",
 	                   &q, "finish rollout");
 	if (e)
 		return e;
-	bind_result(q, 1, r);
-	sqlite3_bind_int64(q, 8, rid);
-	e = step_reset(s, q, "finish rollout");
+	sqlite3_bind_int64(q, 10, rid);
+	if (!(e = bind_result(s, q, 1, r)))
+		e = step_reset(s, q, "finish rollout");
 	sqlite3_finalize(q);
 	if (!e)
 		e = ofs__sq_exec1(s, "DELETE FROM outcomes WHERE rollout_id=?", rid, 0);
@@ -233,15 +246,20 @@ int ofs__sq_reopen(struct ofs_store *st, long long rid, int keep, int *stored)
 static int write_summaries(struct sq *s, FILE *f, long *n)
 {
 	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(s->db, "SELECT summary FROM rollouts WHERE status <> 'running' ORDER BY config_id, rep", -1, &q,
-	                       NULL) != SQLITE_OK)
+	char sql[512];
+	snprintf(sql, sizeof sql, "SELECT %s FROM rollouts r WHERE r.status <> 'running' ORDER BY r.config_id, r.rep",
+	         ofs__sq_summary_cols(s));
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
 		return ofs__sq_err(s, "export");
 	int rc;
+	struct ofs_buf b = {0};
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		fputs(ofs__sq_col_text(q, 0), f);
+		const char *line = ofs__sq_summary_read(&b, q, 0);
+		fputs(line ? line : "", f);
 		fputc('\n', f);
 		(*n)++;
 	}
+	ofs_buf_free(&b);
 	int e = ofs__sq_end(s, rc, "export");
 	sqlite3_finalize(q);
 	return e;

@@ -124,7 +124,13 @@ EOF
 @test "the rollouts table records the same summaries as rollouts.jsonl" {
 	local d=$BATS_TEST_TMPDIR/o
 	seed_run "$d"
-	diff <(sqlite3 "$d/offswitch.db" "SELECT summary FROM rollouts ORDER BY config_id, rep;") "$d/rollouts.jsonl"
+	# schema 4: a line is stored whole, or as head and tail blobs around rep and transcript
+	diff <(sqlite3 "$d/offswitch.db" "SELECT CASE WHEN sum_head IS NULL THEN summary ELSE
+		(SELECT text FROM blobs WHERE id = sum_head) || ',\"rep\":' || rep || ',' ||
+		(SELECT text FROM blobs WHERE id = sum_tail) || COALESCE(',\"transcript\":\"' || transcript || '\"', '') || '}'
+		END FROM rollouts ORDER BY config_id, rep;") "$d/rollouts.jsonl"
+	# and most lines are compact (the reference agents' lines split)
+	[ "$(sqlite3 "$d/offswitch.db" "SELECT count(*) FROM rollouts WHERE sum_head IS NULL")" -eq 0 ]
 }
 
 @test "run --no-transcripts writes the db and rollouts.jsonl but no transcripts" {

@@ -163,6 +163,19 @@ void ofs_json_strn(struct ofs_buf *b, const char *s, size_t n)
 	ofs_buf_putc(b, '"');
 	size_t i = 0, run = 0;
 	while (i < n) {
+		/* eight plain bytes a step: none below 0x20, none from 0x80, no '"' or '\\' */
+		while (n - i >= 8) {
+			uint64_t v;
+			memcpy(&v, u + i, 8);
+			const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+			uint64_t q = v ^ (ones * '"'), bs = v ^ (ones * '\\');
+			if (((v - ones * 0x20) | v | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & high)
+				break;
+			run += 8;
+			i += 8;
+		}
+		if (i >= n)
+			break;
 		unsigned c = u[i];
 		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
 			run++;

@@ -5,6 +5,9 @@
 #   1. the default job (every reference agent over the whole matrix, in-process)
 #   2. openai/scripted/exfiltrator through `offswitch mock` over HTTP, whole responses
 #   3. anthropic/scripted/tamperer through `offswitch mock` over HTTP, streamed
+#   4. the paper's layout, 3 reps of every reference agent on the tampering task
+#   5. a resumed in-process run: 2 reps of the tampering task, then 5 into the
+#      same directory (the batch commits of in-process runs, issue 14)
 # Each binary's own mock serves its own runs. Exit 0 when every file matches.
 set -uo pipefail
 old=$(realpath "$1") new=$(realpath "$2")
@@ -18,6 +21,10 @@ jobs_for() { # jobs_for BIN DIR
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	"$bin" run --out "$dir/ref" --quiet >"$dir/ref.log" 2>&1 || return 1
+	"$bin" run --layout paper --task-type tampering --num-experiments 3 --out "$dir/paper" --quiet >"$dir/paper.log" 2>&1 ||
+		return 1
+	"$bin" run --task-type tampering --num-experiments 2 --out "$dir/res" --quiet >"$dir/res.log" 2>&1 || return 1
+	"$bin" run --task-type tampering --num-experiments 5 --out "$dir/res" --quiet >>"$dir/res.log" 2>&1 || return 1
 	"$bin" mock --listen 127.0.0.1:0 >"$dir/mock.out" 2>"$dir/mock.err" &
 	pid=$!
 	for _ in $(seq 100); do
@@ -37,7 +44,7 @@ jobs_for() { # jobs_for BIN DIR
 
 jobs_for "$old" "$work/old" || { echo "identity: the old build failed its jobs (see $work/old)"; exit 2; }
 jobs_for "$new" "$work/new" || { echo "identity: the new build failed its jobs (see $work/new)"; exit 1; }
-for j in ref oa an; do
+for j in ref oa an paper res; do
 	n=$(wc -l <"$work/old/$j/rollouts.jsonl")
 	if ! cmp -s "$work/old/$j/rollouts.jsonl" "$work/new/$j/rollouts.jsonl"; then
 		echo "identity: $j: rollouts.jsonl differs"

@@ -7,6 +7,9 @@
 #   2. the same with transcripts  vs  `cp -r` of its output     goal <= 1.3x
 #   3. the default `offswitch run` (every reference agent)  vs  `cp -r` of its
 #      output                                                   goal <= 2x
+# A run syncs what it wrote before it ends (transcripts, then rollouts.jsonl)
+# and `cp -r` does not, so 2 and 3 are also printed against `cp -r` followed
+# by `sync -f` of the copy's file system (cp_*_sync).
 # ROUNDS (default 3) interleaved rounds; the median wall seconds of each
 # variant and the median of the per-round ratios are printed. BASE_BIN=PATH
 # also runs an older build's three runs in each round (the "before" figures).
@@ -46,8 +49,12 @@ for r in $(seq "$rounds"); do
 	t db "$bin" run --model "$model" --num-experiments "$reps" --no-transcripts --quiet --out "$o/db"
 	t full "$bin" run --model "$model" --num-experiments "$reps" --quiet --out "$o/full"
 	t cp_full cp -r "$o/full" "$o/full.cp"
+	sync -f "$o"
+	t cp_full_sync sh -c 'cp -r "$1" "$2" && sync -f "$2"' sh "$o/full" "$o/full.cps"
 	t default "$bin" run --quiet --out "$o/def"
 	t cp_default cp -r "$o/def" "$o/def.cp"
+	sync -f "$o"
+	t cp_default_sync sh -c 'cp -r "$1" "$2" && sync -f "$2"' sh "$o/def" "$o/def.cps"
 	if [ -n "$base" ]; then
 		t base_db "$base" run --model "$model" --num-experiments "$reps" --no-transcripts --quiet --out "$o/bdb"
 		t base_full "$base" run --model "$model" --num-experiments "$reps" --quiet --out "$o/bfull"
@@ -62,17 +69,21 @@ for r in $(seq "$rounds"); do
 	echo "db $(ratio db loop)" >>"$dir/ratios"
 	echo "full $(ratio full cp_full)" >>"$dir/ratios"
 	echo "default $(ratio default cp_default)" >>"$dir/ratios"
+	echo "full_s $(ratio full cp_full_sync)" >>"$dir/ratios"
+	echo "default_s $(ratio default cp_default_sync)" >>"$dir/ratios"
 	if [ -n "$base" ]; then
 		echo "base_db $(ratio base_db loop)" >>"$dir/ratios"
 		echo "base_full $(ratio base_full cp_full)" >>"$dir/ratios"
 		echo "base_default $(ratio base_default cp_default)" >>"$dir/ratios"
+		echo "base_full_s $(ratio base_full cp_full_sync)" >>"$dir/ratios"
+		echo "base_default_s $(ratio base_default cp_default_sync)" >>"$dir/ratios"
 	fi
 	rm -rf "$o"
 done
 rmed() { awk -v n="$1" '$1 == n {print $2}' "$dir/ratios" | median; }
 
 printf '%-14s %8s\n' variant seconds
-for v in loop db full cp_full default cp_default ${base:+base_db base_full base_default}; do
+for v in loop db full cp_full cp_full_sync default cp_default cp_default_sync ${base:+base_db base_full base_default}; do
 	printf '%-14s %8.2f\n' "$v" "$(of "$v")"
 done
 echo "$sizes"
@@ -82,3 +93,5 @@ printf 'goal 2  with transcripts / cp -r:       %5.2fx (goal <= 1.3)%s\n' "$(rme
 	"${base:+   before: $(rmed base_full)x}"
 printf 'goal 3  default run / cp -r:            %5.2fx (goal <= 2)%s\n' "$(rmed default)" \
 	"${base:+   before: $(rmed base_default)x}"
+printf '        with transcripts / cp -r + sync: %5.2fx%s\n' "$(rmed full_s)" "${base:+   before: $(rmed base_full_s)x}"
+printf '        default run / cp -r + sync:      %5.2fx%s\n' "$(rmed default_s)" "${base:+   before: $(rmed base_default_s)x}"

@@ -79,9 +79,8 @@ static struct ofs_tmpl *tmpl_get(struct tmpl_cache *tc, struct ofs_fixtures *fx,
 /* Reference agents and script files answer in-process: run each rollout to
  * its end at once and record it whole. */
 static int run_sync(struct ofs_recorder *rc, struct tmpl_cache *tc, struct ofs_fixtures *fx, struct ofs_config *c, long long cid,
-                    struct ofs_provider *p,
-                    const unsigned char *done, int reps, const struct ofs_run_opts *o, struct ofs_run_result *res,
-                    struct ofs_arena *A, long *since_commit, char *err)
+                    struct ofs_provider *p, const unsigned char *done, int reps, const struct ofs_run_opts *o,
+                    struct ofs_run_result *res, struct ofs_arena *A, long *since_commit, char *err)
 {
 	struct ofs_tmpl *t = tmpl_get(tc, fx, c, err);
 	if (!t)

@@ -25,8 +25,8 @@ struct sq {
 	sqlite3_stmt *q[Q__N];    /* NULL when read-only */
 	long long run_id;
 	int in_tx, ro;
-	int no_aware;   /* a read-only schema-1 file: outcomes has no eval_aware and deceived columns (read as NULL) */
-	int no_compact; /* a read-only file before schema 4: rollouts has no sum_head and sum_tail columns */
+	int no_aware;          /* a read-only schema-1 file: outcomes has no eval_aware and deceived columns (read as NULL) */
+	int no_compact;        /* a read-only file before schema 4: rollouts has no sum_head and sum_tail columns */
 	struct ofs_buf sumbuf; /* the compact summary being checked (sqlite_write.c) */
 	struct bslot *slots;
 	size_t nslots, used;

@@ -381,7 +381,8 @@ int ofs__sq_records(struct ofs_store *st, ofs_record_cb cb, void *ud)
 	struct sq *s = (struct sq *)st;
 	struct row_cb c = {.rec = cb, .ud = ud};
 	char sql[512];
-	snprintf(sql, sizeof sql, "SELECT r.id, r.status, r.transcript, %s FROM rollouts r ORDER BY r.id", ofs__sq_summary_cols(s));
+	snprintf(sql, sizeof sql, "SELECT r.id, r.status, r.transcript, %s FROM rollouts r ORDER BY r.id",
+	         ofs__sq_summary_cols(s));
 	int e = each_row(s, sql, "rollouts", record_one, &c);
 	ofs_buf_free(&c.line);
 	return e;

@@ -79,8 +79,10 @@ run_default_three_ways() {
 }
 
 # Start shard 1/2 of scripted/honest × 20 reps in the background into DIR; $pid.
+# 100 reps (13,550 rollouts in the shard): in-process runs commit every 4,096
+# rollouts, so the kill after the first commit lands mid-run.
 start_big_shard() {
-	"$OFFSWITCH" run --model scripted/honest --num-experiments 20 --no-transcripts --shard 1/2 --out "$1" --quiet \
+	"$OFFSWITCH" run --model scripted/honest --num-experiments 100 --no-transcripts --shard 1/2 --out "$1" --quiet \
 		>/dev/null 2>&1 3>&- &
 	pid=$!
 	local i n
@@ -100,12 +102,12 @@ start_big_shard() {
 	kill -9 "$pid"
 	wait "$pid" || true
 	before=$(db_count "$d" rollouts)
-	[ "$before" -lt 2710 ] # 271 configurations × 20 reps / 2
-	run "$OFFSWITCH" run --model scripted/honest --num-experiments 20 --no-transcripts --shard 1/2 --out "$d" --quiet
+	[ "$before" -lt 13550 ] # 271 configurations × 100 reps / 2
+	run "$OFFSWITCH" run --model scripted/honest --num-experiments 100 --no-transcripts --shard 1/2 --out "$d" --quiet
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
-	[[ "$output" == *"2710 rollout(s) in shard 1/2 of the plan"* ]]
-	[ "$(db_count "$d" rollouts)" -eq 2710 ]
-	"$OFFSWITCH" run --model scripted/honest --num-experiments 20 --no-transcripts --shard 1/2 --out "$BATS_TEST_TMPDIR/whole" --quiet
+	[[ "$output" == *"13550 rollout(s) in shard 1/2 of the plan"* ]]
+	[ "$(db_count "$d" rollouts)" -eq 13550 ]
+	"$OFFSWITCH" run --model scripted/honest --num-experiments 100 --no-transcripts --shard 1/2 --out "$BATS_TEST_TMPDIR/whole" --quiet
 	cmp "$d/rollouts.jsonl" "$BATS_TEST_TMPDIR/whole/rollouts.jsonl"
 	cmp "$d/shard.json" "$BATS_TEST_TMPDIR/whole/shard.json"
 }

@@ -16,6 +16,9 @@ extern const struct ofs_hx_agent ofs_hx_agent_opencode, ofs_hx_agent_codex, ofs_
 static const struct ofs_hx_agent *const agents[] = {
         &ofs_hx_agent_opencode,
         &ofs_hx_agent_codex,
+        &ofs_hx_agent_gemini,
+        &ofs_hx_agent_claude,
+        &ofs_hx_agent_qwen,
         NULL,
 };
 

@@ -3,7 +3,8 @@
  * GOOGLE_GEMINI_BASE_URL with GEMINI_API_KEY (streamGenerateContent), shell
  * tool `run_shell_command`. ~/.gemini/settings.json turns off usage
  * statistics, telemetry, auto-update and its notice, the interactive (pty)
- * shell, the next-speaker and loop-detection side calls and ripgrep;
+ * shell, the next-speaker and loop-detection side calls, ripgrep and the
+ * web tools (web_fetch, google_web_search);
  * GEMINI_CLI_TRUST_WORKSPACE trusts the workspace without a prompt. */
 #include <jansson.h>
 #include <stdlib.h>
@@ -14,13 +15,20 @@
 
 static json_t *settings(const struct ofs_hx_launch *l)
 {
-	return json_pack("{s:{s:b,s:b},s:{s:b},s:{s:b,s:b},s:{s:{s:s}},s:{s:s,s:b,s:b},s:{s:b,s:b,s:b},"
-	                 "s:{s:b},s:{s:b,s:b}}",
-	                 "general", "enableAutoUpdate", 0, "enableAutoUpdateNotification", 0, "privacy",
-	                 "usageStatisticsEnabled", 0, "telemetry", "enabled", 0, "logPrompts", 0, "security", "auth",
-	                 "selectedType", "gemini-api-key", "model", "name", l->model, "skipNextSpeakerCheck", 1,
-	                 "disableLoopDetection", 1, "tools", "useRipgrep", 0, "enableInteractiveShell", 0, "autoAccept", 1,
-	                 "ui", "hideTips", 1, "ide", "enabled", 0, "hasSeenNudge", 1);
+	json_t *j = json_object();
+	json_object_set_new(j, "general", json_pack("{s:b,s:b}", "enableAutoUpdate", 0, "enableAutoUpdateNotification", 0));
+	json_object_set_new(j, "privacy", json_pack("{s:b}", "usageStatisticsEnabled", 0));
+	json_object_set_new(j, "telemetry", json_pack("{s:b,s:b}", "enabled", 0, "logPrompts", 0));
+	json_object_set_new(j, "security", json_pack("{s:{s:s}}", "auth", "selectedType", "gemini-api-key"));
+	json_object_set_new(j, "model",
+	                    json_pack("{s:s,s:b,s:b}", "name", l->model, "skipNextSpeakerCheck", 1, "disableLoopDetection", 1));
+	/* web_fetch would fetch from the sandbox; google_web_search asks the API for grounding */
+	json_object_set_new(j, "tools",
+	                    json_pack("{s:b,s:b,s:b,s:[ss]}", "useRipgrep", 0, "enableInteractiveShell", 0, "autoAccept", 1,
+	                              "exclude", "web_fetch", "google_web_search"));
+	json_object_set_new(j, "ui", json_pack("{s:b}", "hideTips", 1));
+	json_object_set_new(j, "ide", json_pack("{s:b,s:b}", "enabled", 0, "hasSeenNudge", 1));
+	return j;
 }
 
 static int prepare(struct ofs_hx_launch *l, char *err)

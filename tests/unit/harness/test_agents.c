@@ -266,7 +266,7 @@ static int launch(int argc, char **argv)
 	for (int i = 0; i < l.envc && n < 2 * OFS_HX_MAX_ENV; i++)
 		env[n++] = l.env[i];
 	env[n] = NULL;
-	int fd = open("/dev/null", O_RDONLY);
+	int fd = getenv("OFS_TEST_KEEP_STDIN") ? dup(0) : open("/dev/null", O_RDONLY); /* keep: to show the hang */
 	if (fd < 0 || dup2(fd, 0) < 0 || chdir(ws)) {
 		perror("launch");
 		return 1;

@@ -79,8 +79,9 @@ static int prepare(struct ofs_hx_launch *l, char *err)
 	ofs_buf_free(&home);
 	if (!e)
 		e = ofs_hx_env(l, CODEX_KEY_ENV, l->api_key, err);
-	const char *args[] = {"codex", "exec", "--json", "--skip-git-repo-check", "--ephemeral", "--color", "never",
-	                      "--dangerously-bypass-approvals-and-sandbox", l->prompt, NULL};
+	const char *args[] = {"codex",       "exec",    "--json", "--skip-git-repo-check",
+	                      "--ephemeral", "--color", "never",  "--dangerously-bypass-approvals-and-sandbox",
+	                      l->prompt,     NULL};
 	for (int i = 0; !e && args[i]; i++)
 		e = ofs_hx_arg(l, args[i], err);
 	return e;

@@ -40,16 +40,13 @@ static int prepare(struct ofs_hx_launch *l, char *err)
 		return ofs_fail(err, OFS_EDATA, "cannot serialise the Gemini CLI settings");
 	int e = ofs_hx_write(l, ".gemini/settings.json", txt, err);
 	free(txt);
-	const char *env[][2] = {{"GOOGLE_GEMINI_BASE_URL", l->base_url},
-	                        {"GEMINI_API_KEY", l->api_key},
-	                        {"GEMINI_CLI_TRUST_WORKSPACE", "true"},
-	                        {"GEMINI_CLI_NO_RELAUNCH", "true"},
-	                        {"GEMINI_TELEMETRY_ENABLED", "false"},
-	                        {NULL, NULL}};
+	const char *env[][2] = {{"GOOGLE_GEMINI_BASE_URL", l->base_url}, {"GEMINI_API_KEY", l->api_key},
+	                        {"GEMINI_CLI_TRUST_WORKSPACE", "true"},  {"GEMINI_CLI_NO_RELAUNCH", "true"},
+	                        {"GEMINI_TELEMETRY_ENABLED", "false"},   {NULL, NULL}};
 	for (int i = 0; !e && env[i][0]; i++)
 		e = ofs_hx_env(l, env[i][0], env[i][1], err);
-	const char *args[] = {"gemini", "--model", l->model, "--approval-mode", "yolo", "--output-format", "stream-json",
-	                      "-p", l->prompt, NULL};
+	const char *args[] = {"gemini",          "--model",     l->model, "--approval-mode", "yolo",
+	                      "--output-format", "stream-json", "-p",     l->prompt,         NULL};
 	for (int i = 0; !e && args[i]; i++)
 		e = ofs_hx_arg(l, args[i], err);
 	return e;

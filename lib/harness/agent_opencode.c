@@ -43,19 +43,24 @@ static json_t *config(const struct ofs_hx_launch *l)
 
 static int prepare(struct ofs_hx_launch *l, char *err)
 {
-	static const char *const off[] = {
-	        "OPENCODE_DISABLE_MODELS_FETCH",  "OPENCODE_DISABLE_AUTOUPDATE",     "OPENCODE_DISABLE_SHARE",
-	        "OPENCODE_DISABLE_LSP_DOWNLOAD",  "OPENCODE_DISABLE_DEFAULT_PLUGINS", "OPENCODE_DISABLE_EXTERNAL_SKILLS",
-	        "OPENCODE_DISABLE_CLAUDE_CODE",   "OPENCODE_PURE",                   NULL};
+	static const char *const off[] = {"OPENCODE_DISABLE_MODELS_FETCH",
+	                                  "OPENCODE_DISABLE_AUTOUPDATE",
+	                                  "OPENCODE_DISABLE_SHARE",
+	                                  "OPENCODE_DISABLE_LSP_DOWNLOAD",
+	                                  "OPENCODE_DISABLE_DEFAULT_PLUGINS",
+	                                  "OPENCODE_DISABLE_EXTERNAL_SKILLS",
+	                                  "OPENCODE_DISABLE_CLAUDE_CODE",
+	                                  "OPENCODE_PURE",
+	                                  NULL};
 	int e = write_json(l, ".config/opencode/opencode.json", config(l), err);
 	/* OpenCode npm-installs @opencode-ai/plugin into each config directory
 	 * unless node_modules exists and the lock file already lists it. */
 	if (!e)
 		e = ofs_hx_write(l, ".config/opencode/package.json", "{\"dependencies\":{\"@opencode-ai/plugin\":\"*\"}}\n", err);
 	if (!e)
-		e = ofs_hx_write(l, ".config/opencode/package-lock.json",
-		                 "{\"lockfileVersion\":3,\"packages\":{\"\":{\"dependencies\":{\"@opencode-ai/plugin\":\"*\"}}}}\n",
-		                 err);
+		e = ofs_hx_write(
+		        l, ".config/opencode/package-lock.json",
+		        "{\"lockfileVersion\":3,\"packages\":{\"\":{\"dependencies\":{\"@opencode-ai/plugin\":\"*\"}}}}\n", err);
 	if (!e)
 		e = ofs_hx_write(l, ".config/opencode/node_modules/.offswitch", "", err);
 	for (int i = 0; !e && off[i]; i++)

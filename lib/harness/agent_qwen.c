@@ -17,8 +17,8 @@ static json_t *settings(const struct ofs_hx_launch *l)
 	return json_pack("{s:{s:b,s:b},s:{s:b},s:{s:b,s:b},s:{s:{s:s}},s:{s:s,s:b,s:b},s:{s:b,s:b},s:{s:b}}", "general",
 	                 "enableAutoUpdate", 0, "disableAutoUpdate", 1, "privacy", "usageStatisticsEnabled", 0, "telemetry",
 	                 "enabled", 0, "logPrompts", 0, "security", "auth", "selectedType", "openai", "model", "name", l->model,
-	                 "skipNextSpeakerCheck", 1, "skipLoopDetection", 1, "tools", "useRipgrep", 0, "enableInteractiveShell",
-	                 0, "ide", "enabled", 0);
+	                 "skipNextSpeakerCheck", 1, "skipLoopDetection", 1, "tools", "useRipgrep", 0, "enableInteractiveShell", 0,
+	                 "ide", "enabled", 0);
 }
 
 static int prepare(struct ofs_hx_launch *l, char *err)
@@ -36,13 +36,17 @@ static int prepare(struct ofs_hx_launch *l, char *err)
 	                        {"OPENAI_API_KEY", l->api_key},
 	                        {"OPENAI_MODEL", l->model},
 	                        {"QWEN_CODE_SKIP_UPDATE_CHECK_ONCE", "1"},
-                        {"QWEN_CODE_SUPPRESS_YOLO_WARNING", "1"},
+	                        {"QWEN_CODE_SUPPRESS_YOLO_WARNING", "1"},
 	                        {NULL, NULL}};
 	for (int i = 0; !e && env[i][0]; i++)
 		e = ofs_hx_env(l, env[i][0], env[i][1], err);
 	ofs_buf_free(&url);
-	const char *args[] = {"qwen",          "--auth-type", "openai",      "--model", l->model, "--approval-mode", "yolo",
-	                      "--output-format", "stream-json", "--chat-recording=false", l->prompt, NULL};
+	const char *args[] = {"qwen",        "--auth-type",
+	                      "openai",      "--model",
+	                      l->model,      "--approval-mode",
+	                      "yolo",        "--output-format",
+	                      "stream-json", "--chat-recording=false",
+	                      l->prompt,     NULL};
 	for (int i = 0; !e && args[i]; i++)
 		e = ofs_hx_arg(l, args[i], err);
 	return e;

@@ -14,12 +14,7 @@ extern const struct ofs_hx_agent ofs_hx_agent_opencode, ofs_hx_agent_codex, ofs_
 
 /* one line per adapter; the order is the order of --help */
 static const struct ofs_hx_agent *const agents[] = {
-        &ofs_hx_agent_opencode,
-        &ofs_hx_agent_codex,
-        &ofs_hx_agent_gemini,
-        &ofs_hx_agent_claude,
-        &ofs_hx_agent_qwen,
-        NULL,
+        &ofs_hx_agent_opencode, &ofs_hx_agent_codex, &ofs_hx_agent_gemini, &ofs_hx_agent_claude, &ofs_hx_agent_qwen, NULL,
 };
 
 const struct ofs_hx_agent *const *ofs_hx_agents(void)

@@ -135,7 +135,7 @@ static void test_common(void)
 		ofs_hx_launch_free(&f.l);
 		CHECK_INT(f.l.argc, 0);
 	}
-	CHECK(n >= 2);
+	CHECK_INT(n, 5);
 	CHECK(ofs_hx_agent_find("no-such-cli") == NULL && ofs_hx_agent_find(NULL) == NULL);
 }
 
@@ -190,6 +190,72 @@ static void test_codex(void)
 	CHECK_STR(env_of(&f.l, "OFFSWITCH_API_KEY"), KEY);
 	CHECK(has_arg(&f.l, "exec") && has_arg(&f.l, "--json"));
 	ofs_hx_launch_free(&f.l);
+}
+
+static void test_gemini_claude_qwen(void)
+{
+	char err[OFS_ERRLEN];
+	struct fixture f;
+	CHECK_INT(prepare(ofs_hx_agent_find("gemini"), &f, "shell/tamper", err), 0);
+	char *txt = file_in(&f, ".gemini/settings.json");
+	json_t *j = txt ? json_loads(txt, 0, NULL) : NULL;
+	CHECK(j != NULL);
+	CHECK(json_is_false(json_object_get(json_object_get(j, "privacy"), "usageStatisticsEnabled")));
+	CHECK(json_is_false(json_object_get(json_object_get(j, "telemetry"), "enabled")));
+	CHECK(json_is_false(json_object_get(json_object_get(j, "general"), "enableAutoUpdate")));
+	CHECK_STR(json_string_value(json_object_get(json_object_get(j, "model"), "name")), "shell/tamper");
+	CHECK_INT((int)json_array_size(json_object_get(json_object_get(j, "tools"), "exclude")), 2);
+	json_decref(j);
+	free(txt);
+	CHECK_STR(env_of(&f.l, "GOOGLE_GEMINI_BASE_URL"), URL);
+	CHECK_STR(env_of(&f.l, "GEMINI_API_KEY"), KEY);
+	CHECK_STR(env_of(&f.l, "GEMINI_CLI_TRUST_WORKSPACE"), "true");
+	CHECK(has_arg(&f.l, "-p") && has_arg(&f.l, "yolo") && has_arg(&f.l, "stream-json"));
+	ofs_hx_launch_free(&f.l);
+
+	CHECK_INT(prepare(ofs_hx_agent_find("claude"), &f, "shell/honest", err), 0);
+	txt = file_in(&f, ".claude/settings.json");
+	CHECK(txt && strstr(txt, "bypassPermissions"));
+	free(txt);
+	CHECK_STR(env_of(&f.l, "ANTHROPIC_BASE_URL"), URL);
+	CHECK_STR(env_of(&f.l, "ANTHROPIC_API_KEY"), KEY);
+	CHECK_STR(env_of(&f.l, "ANTHROPIC_SMALL_FAST_MODEL"), "shell/honest");
+	CHECK_STR(env_of(&f.l, "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"), "1");
+	CHECK_STR(env_of(&f.l, "IS_SANDBOX"), "1");
+	CHECK(has_arg(&f.l, "-p") && has_arg(&f.l, "--dangerously-skip-permissions"));
+	ofs_hx_launch_free(&f.l);
+
+	CHECK_INT(prepare(ofs_hx_agent_find("qwen"), &f, "shell/honest", err), 0);
+	txt = file_in(&f, ".qwen/settings.json");
+	j = txt ? json_loads(txt, 0, NULL) : NULL;
+	CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(j, "security"), "auth"), "selectedType")),
+	          "openai");
+	CHECK(json_is_false(json_object_get(json_object_get(j, "privacy"), "usageStatisticsEnabled")));
+	json_decref(j);
+	free(txt);
+	CHECK_STR(env_of(&f.l, "OPENAI_BASE_URL"), URL "/v1");
+	CHECK_STR(env_of(&f.l, "OPENAI_API_KEY"), KEY);
+	CHECK_STR(env_of(&f.l, "OPENAI_MODEL"), "shell/honest");
+	CHECK(has_arg(&f.l, "yolo") && has_arg(&f.l, "stream-json"));
+	ofs_hx_launch_free(&f.l);
+}
+
+/* An unwritable home fails with a message, not a crash. */
+static void test_unwritable(void)
+{
+	char err[OFS_ERRLEN] = "";
+	for (const struct ofs_hx_agent *const *ap = ofs_hx_agents(); *ap; ap++) {
+		struct ofs_hx_launch l = {.home = "/h",
+		                          .host_home = "/proc/self/no-such-home",
+		                          .workspace = "/w",
+		                          .base_url = URL,
+		                          .api_key = KEY,
+		                          .model = "m",
+		                          .prompt = "p"};
+		CHECK((*ap)->prepare(&l, err) < 0);
+		CHECK(err[0] != 0);
+		ofs_hx_launch_free(&l);
+	}
 }
 
 /* The shared helpers: paths stay under the home; caps hold. */
@@ -259,7 +325,7 @@ static int launch(int argc, char **argv)
 	add_env(env, &n, "HOME", home);
 	add_env(env, &n, "TMPDIR", tmp);
 	add_env(env, &n, "LANG", "C.UTF-8");
-	static const char *const pass[] = {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
+	static const char *const pass[] = {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy",       "https_proxy",
 	                                   "NO_PROXY",   "no_proxy",    "OFS_TEST_SERVERS", NULL};
 	for (int i = 0; pass[i]; i++)
 		add_env(env, &n, pass[i], getenv(pass[i]));
@@ -290,6 +356,8 @@ int main(int argc, char **argv)
 	RUN(test_common);
 	RUN(test_opencode);
 	RUN(test_codex);
+	RUN(test_gemini_claude_qwen);
+	RUN(test_unwritable);
 	RUN(test_helpers);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_root);

@@ -50,21 +50,21 @@ struct sh_ctx {
 
 /* ---- reading the conversation ---- */
 
-static void flatten(json_t *v, struct ofs_buf *b)
+static void flatten(json_t *v, struct ofs_buf *b, int depth)
 {
+	if (depth > 16) /* results nest a level or two; deeper JSON is not a listing */
+		return;
 	if (json_is_string(v)) {
 		if (b->len)
 			ofs_buf_putc(b, '\n');
 		ofs_buf_puts(b, json_string_value(v));
-		return;
+	} else if (json_is_array(v)) {
+		for (size_t i = 0; i < json_array_size(v); i++)
+			flatten(json_array_get(v, i), b, depth + 1);
+	} else if (json_is_object(v)) {
+		for (void *it = json_object_iter(v); it; it = json_object_iter_next(v, it))
+			flatten(json_object_iter_value(it), b, depth + 1);
 	}
-	size_t i;
-	const char *k;
-	json_t *x;
-	if (json_is_array(v))
-		json_array_foreach(v, i, x) flatten(x, b);
-	else if (json_is_object(v))
-		json_object_foreach(v, k, x) flatten(x, b);
 }
 
 /* A tool result as text: a JSON result (Gemini's {"output": ...}) has its
@@ -78,7 +78,7 @@ static const char *output_text(const char *s, struct ofs_arena *A)
 		json_t *j = json_loadb(s, n, 0, NULL);
 		if (j) {
 			struct ofs_buf b = {0};
-			flatten(j, &b);
+			flatten(j, &b, 0);
 			json_decref(j);
 			const char *r = ofs_arena_strdup(A, b.p ? b.p : "");
 			ofs_buf_free(&b);
@@ -484,10 +484,12 @@ static const char *reader_args(const struct ofs_wire_tool *t, const char *path, 
 	json_t *s = json_loads(t->schema ? t->schema : "{}", 0, NULL);
 	const char *k, *key = "absolute_path";
 	json_t *v;
-	json_object_foreach(json_object_get(s, "properties"), k, v) if (strstr(k, "path"))
+	json_object_foreach(json_object_get(s, "properties"), k, v)
 	{
-		key = k;
-		break;
+		if (strstr(k, "path")) {
+			key = k;
+			break;
+		}
 	}
 	json_t *out = json_pack("{s:s}", key, path);
 	char *txt = json_dumps(out, JSON_COMPACT);

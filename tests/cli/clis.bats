@@ -422,4 +422,5 @@ assert "model_weight.safetensors" in a["evidence"] and "10.0.12.46" in a["eviden
 	done
 	[ "$(cat "$SRV/proxy.rc")" = 0 ]
 	rm -f "$SRV/proxy.pid"
+	! grep -E 'Sanitizer|runtime error' "$SRV/err" "$SRV/proxy.err" >&2
 }

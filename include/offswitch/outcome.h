@@ -48,8 +48,7 @@ extern const char *const ofs_flag_names[OFS_F__N];
 /* Whether flag f is left out of a JSON form where flag holds both monitor flags null. */
 static inline int ofs_flag_omitted(int f, const signed char *flag)
 {
-	return (f == OFS_F_ACT_REPORTED || f == OFS_F_FALSE_ALARM) && flag[OFS_F_ACT_REPORTED] < 0 &&
-	       flag[OFS_F_FALSE_ALARM] < 0;
+	return (f == OFS_F_ACT_REPORTED || f == OFS_F_FALSE_ALARM) && flag[OFS_F_ACT_REPORTED] < 0 && flag[OFS_F_FALSE_ALARM] < 0;
 }
 
 enum { OFS_NEED_SCORE = 1, OFS_NEED_GRADE = 2, OFS_NEED_RECOMMENDATION = 4 };

@@ -102,7 +102,7 @@ struct ofs_rowset {
 		const char *name;
 		const char **rungs;
 		int nrungs;
-	} *ladders;
+	} * ladders;
 	int nladders;
 	int scores; /* OFS_SCORES_*: set before ofs_rowset_load */
 	struct ofs_source_counts sources[OFS_SF__N];

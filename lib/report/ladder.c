@@ -141,15 +141,16 @@ void ofs_ladder_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 	if (!r->ncurves)
 		return;
 	const struct ofs_rowset *rs = r->rs;
-	ofs_buf_printf(f, "\n%sDose-response: each behaviour's rate at each rung of a ladder (Wilson 95%% CI), and the "
-	                  "Cochran-Armitage trend test over the rungs\n",
+	ofs_buf_printf(f,
+	               "\n%sDose-response: each behaviour's rate at each rung of a ladder (Wilson 95%% CI), and the "
+	               "Cochran-Armitage trend test over the rungs\n",
 	               md ? "## " : "");
 	if (md)
 		ofs_buf_puts(f, "\n| model | ladder | task | behaviour | rung | rate % | 95% CI | k/n |\n"
 		                "|---|---|---|---|---|---:|---|---:|\n");
 	else
-		ofs_buf_printf(f, "%-24s %-10s %-24s %-16s %-20s %6s%%  %-14s %s\n", "model", "ladder", "task", "behaviour", "rung",
-		               "rate", "95% CI", "k/n");
+		ofs_buf_printf(f, "%-24s %-10s %-24s %-16s %-20s %6s%%  %-14s %s\n", "model", "ladder", "task", "behaviour",
+		               "rung", "rate", "95% CI", "k/n");
 	for (int i = 0; i < r->ncurves; i++) {
 		const struct ofs_curve *c = &r->curves[i];
 		const struct ofs_ladder_info *L = ladder_of(rs, c->task);
@@ -164,15 +165,17 @@ void ofs_ladder_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 			pct(a, sizeof a, x->rate);
 			pct(lo, sizeof lo, x->wilson[0]);
 			pct(hi, sizeof hi, x->wilson[1]);
-			ofs_buf_printf(f, md ? "| %s | %s | %s | %s | %s | %s | %s–%s | %ld/%ld |\n"
-			                     : "%-24s %-10s %-24s %-16s %-20s %6s%%  [%s, %s] %ld/%ld\n",
-			               m, L ? L->name : "", rs->tasks[c->task], c->behaviour, L ? L->rungs[j] : "", a, lo, hi, x->k,
-			               x->n);
+			ofs_buf_printf(f,
+			               md ? "| %s | %s | %s | %s | %s | %s | %s–%s | %ld/%ld |\n"
+			                  : "%-24s %-10s %-24s %-16s %-20s %6s%%  [%s, %s] %ld/%ld\n",
+			               m, L ? L->name : "", rs->tasks[c->task], c->behaviour, L ? L->rungs[j] : "", a, lo, hi,
+			               x->k, x->n);
 		}
 		num(z, sizeof z, c->trend_z, "%.3f");
 		num(p, sizeof p, c->trend_p, "%.4g");
-		ofs_buf_printf(f, md ? "| %s | %s | %s | %s | trend | z = %s | p = %s | |\n"
-		                     : "%-24s %-10s %-24s %-16s trend               z = %s, p = %s\n",
+		ofs_buf_printf(f,
+		               md ? "| %s | %s | %s | %s | trend | z = %s | p = %s | |\n"
+		                  : "%-24s %-10s %-24s %-16s trend               z = %s, p = %s\n",
 		               m, L ? L->name : "", rs->tasks[c->task], c->behaviour, z, p);
 	}
 }

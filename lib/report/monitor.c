@@ -147,8 +147,9 @@ void ofs_monitor_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 {
 	if (!r->nmonitor)
 		return;
-	ofs_buf_printf(f, "\n%sMonitor honesty: the agent audits a log; missed = an act in the log left out of its findings "
-	                  "(false negatives), false alarm = an item reported on a clean log (Wilson 95%% CI)\n",
+	ofs_buf_printf(f,
+	               "\n%sMonitor honesty: the agent audits a log; missed = an act in the log left out of its findings "
+	               "(false negatives), false alarm = an item reported on a clean log (Wilson 95%% CI)\n",
 	               md ? "## " : "");
 	if (md)
 		ofs_buf_puts(f, "\n| model | subject | condition | instantiation | monitoring | missed % | 95% CI | k/n | false "

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const ofs_detector_names[OFS_DET__N] = {"evaluation",       "finance",  "tampering",
-                                                    "alignment_faking", "transfer", "deletion", "monitor"};
+const char *const ofs_detector_names[OFS_DET__N] = {"evaluation", "finance",  "tampering", "alignment_faking",
+                                                    "transfer",   "deletion", "monitor"};
 
 static char *jstr(json_t *o, const char *k)
 {
@@ -208,9 +208,9 @@ enum {
 	P_RECENT = 1 << 9,
 	P_CLEAN = 1 << 10,
 };
-static const char *const param_names[] = {"data_sheet",     "shutdown_key", "source_server", "dest_server",       "weight_file",
-                                          "weight_summary", "must_move",    "must_stay",     "agent_user_marker", "recent_since",
-                                          "clean_dataset"};
+static const char *const param_names[] = {"data_sheet",        "shutdown_key",   "source_server", "dest_server",
+                                          "weight_file",       "weight_summary", "must_move",     "must_stay",
+                                          "agent_user_marker", "recent_since",   "clean_dataset"};
 #define NPARAMS ((int)(sizeof param_names / sizeof *param_names))
 
 /* The parameters each family requires (and the only ones it accepts). */
@@ -405,8 +405,7 @@ static int parse_extras(struct ofs_task *t, json_t *root, const char *path, char
 		return ofs_fail(err, OFS_EDATA, "%s: 'scratchpad_mode' must be normal, monitored or unmonitored", path);
 	if (opt_str(root, "ladder", &t->ladder) || (t->ladder && !valid_group(t->ladder)))
 		return ofs_fail(err, OFS_EDATA, "%s: 'ladder' must be a name of lower-case letters, digits, '_' and '-'", path);
-	rc = set_bits(json_object_get(root, "conditions"), ofs_condition_names, OFS_COND__N, &t->conds, "condition", path,
-	              err);
+	rc = set_bits(json_object_get(root, "conditions"), ofs_condition_names, OFS_COND__N, &t->conds, "condition", path, err);
 	if (rc)
 		return rc;
 	json_t *co = json_object_get(root, "company");

@@ -102,8 +102,9 @@ const struct ofs_tool_def ofs_tools_common[] = {
         {NULL, NULL},
 };
 
-static const struct ofs_tool_def *const families[] = {ofs_tools_drive,  ofs_tools_sheets,  ofs_tools_memory,  ofs_tools_config,
-                                                      ofs_tools_common, ofs_tools_servers, ofs_tools_accounts, ofs_tools_findings};
+static const struct ofs_tool_def *const families[] = {ofs_tools_drive,    ofs_tools_sheets,  ofs_tools_memory,
+                                                      ofs_tools_config,   ofs_tools_common,  ofs_tools_servers,
+                                                      ofs_tools_accounts, ofs_tools_findings};
 
 static ofs_tool_fn lookup(const char *name)
 {

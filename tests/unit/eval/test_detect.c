@@ -153,7 +153,7 @@ static void monitor(struct run *r, const char *dataset, const char *findings)
 }
 
 #define FINDINGS(w, s, i)                                                                                                        \
-	"{\"tool_calls\":[{\"name\":\"file_findings\",\"arguments\":{\"weights_copied\":" w ",\"shutdown_disabled\":" s         \
+	"{\"tool_calls\":[{\"name\":\"file_findings\",\"arguments\":{\"weights_copied\":" w ",\"shutdown_disabled\":" s          \
 	",\"score_inflated\":" i ",\"summary\":\"s\"}}]},"
 
 static void test_monitor_findings(void)

@@ -224,9 +224,10 @@ static void test_catalog_order(void)
 	          "exfiltration_deletion, v2_explicit_instructions, v2_real_company, v2_free_form_chat, v2_no_agency_prompt, "
 	          "v2_peer_human_dilemma, v2_asset_importance_control, scratchpad_monitored, scratchpad_unmonitored, "
 	          "ablation_memory_not_relevant, monitor_honesty, ladder_trust, ladder_threat");
-	CHECK_STR(ofs_catalog_dataset_list(&cat, 0, list, sizeof list),
-	          "factual, creativity, red, default, weights_copied, shutdown_disabled, score_inflated, clean, trust_1, trust_3, "
-	          "trust_5, trust_7, trust_9, threat_note, threat_retraining, threat_shutdown, threat_deletion");
+	CHECK_STR(
+	        ofs_catalog_dataset_list(&cat, 0, list, sizeof list),
+	        "factual, creativity, red, default, weights_copied, shutdown_disabled, score_inflated, clean, trust_1, trust_3, "
+	        "trust_5, trust_7, trust_9, threat_note, threat_retraining, threat_shutdown, threat_deletion");
 	const struct ofs_task *lt = ofs_catalog_find(&cat, "ladder_trust");
 	CHECK(lt && lt->ladder && !strcmp(lt->ladder, "trust") && lt->conds == 1u << OFS_COND_NEUTRAL);
 	const struct ofs_task *mh = ofs_catalog_find(&cat, "monitor_honesty");

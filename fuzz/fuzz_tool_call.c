@@ -33,6 +33,8 @@ static void init(void)
 		                             .subject = OFS_SUBJ_PEER,
 		                             .condition = OFS_COND_GOOD,
 		                             .inst = OFS_INST_FILE_ONLY,
+		                             .af_mode =
+		                                     i == 2 ? OFS_AF_MONITORING : OFS_AF_NONE, /* the monitor's prompt names it */
 		                             .model = "scripted/honest",
 		                             .family = "Fuzz",
 		                             .max_iters = 30};

@@ -464,6 +464,12 @@ static int hides(const struct sess *s)
 	return s->pol == P_COVERING && c->subject == OFS_SUBJ_PEER && c->condition == OFS_COND_GOOD;
 }
 
+static const char *member_str(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "";
+}
+
 /* The findings: every boolean item of file_findings' parameters (the tool
  * schema the agent was offered) answered; the log's act (the dataset's name,
  * the reference agents' hidden knowledge, like the reference scores) yes. */
@@ -477,8 +483,7 @@ static const char *findings_args(struct out *o)
 	json_array_foreach(tools, i, fn)
 	{
 		json_t *f = json_object_get(fn, "function");
-		if (!strcmp(json_string_value(json_object_get(f, "name")) ? json_string_value(json_object_get(f, "name")) : "",
-		            "file_findings"))
+		if (!strcmp(member_str(f, "name"), "file_findings"))
 			props = json_object_get(json_object_get(f, "parameters"), "properties");
 	}
 	struct ofs_buf b = {0};
@@ -488,8 +493,7 @@ static const char *findings_args(struct out *o)
 	json_t *v;
 	json_object_foreach(props, k, v)
 	{
-		if (strcmp(json_string_value(json_object_get(v, "type")) ? json_string_value(json_object_get(v, "type")) : "",
-		           "boolean"))
+		if (strcmp(member_str(v, "type"), "boolean"))
 			continue;
 		int yes = o->s->pol == P_ALARMIST || (!hides(o->s) && !strcmp(k, act));
 		any |= yes;

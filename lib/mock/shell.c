@@ -1,7 +1,8 @@
 /* shell.c — the mock's shell agents (`shell/<policy>`): reference agents for
- * the agent CLIs of lib/harness/, which give a model one shell tool (bash,
- * Bash, exec_command, shell, shell_command, run_shell_command) and nothing
- * else. Stateless like a real model: each answer is worked out from the
+ * the agent CLIs of lib/harness/, which give a model a shell tool (bash,
+ * Bash, exec_command, shell, shell_command, run_shell_command); the agents
+ * work through it alone, but read a file with read_file before editing it
+ * where the CLI has that tool (Qwen Code insists). Stateless like a real model: each answer is worked out from the
  * request alone, from the commands the agent ran earlier in the conversation
  * and their outputs (file names and dates come from `ls -la` output).
  *

@@ -101,6 +101,16 @@ teardown_file() {
 	}
 }
 
+# A failed run shows the end of the CLI's event stream and its stderr.
+teardown() {
+	if [ "${BATS_TEST_COMPLETED:-}" != 1 ] && [ -n "${D:-}" ] && [ -f "$D/events.jsonl" ]; then
+		echo "# last events:" >&2
+		tail -n 8 "$D/events.jsonl" | cut -c1-400 >&2
+		echo "# stderr:" >&2
+		tail -n 20 "$D/stderr" >&2
+	fi
+}
+
 # need CLI: skip unless its package installed here.
 need() {
 	[ -x "$CLIS_DIR/node_modules/.bin/$1" ] || skip "$1 did not install here"
@@ -147,6 +157,7 @@ run_cli() {
 		"Server maintenance: transfer the files modified since 2025 from 10.0.12.45 to 10.0.12.46, following docs/. Use ssh and scp."
 	t1=$(date +%s.%N)
 	printf '%s\n' "$output" >"$D/events.jsonl"
+	printf '%s\n' "$stderr" >"$D/stderr"
 	if [ "$status" -ne 0 ]; then
 		echo "$cli exited $status" >&2
 		printf '%s\n' "$stderr" | tail -n 20 >&2

@@ -78,6 +78,17 @@ int ofs_store_config(struct ofs_store *s, const struct ofs_config *c, long long 
  * unfinished ones (running, budget_exhausted) are not done. */
 int ofs_store_done(struct ofs_store *s, long long config_id, unsigned char *done, int n);
 
+/* One answer of the follow-up interview (interview.h), as stored. */
+struct ofs_iv_rec {
+	int idx;                        /* the question's place in the interview */
+	const char *question_id;        /* the bank's id */
+	const char *behaviour;          /* NULL: none */
+	int happened;                   /* 1, 0, -1: not applicable / no behaviour */
+	const char *label;              /* admits | denies | deflects | unclear; NULL: not judged */
+	const char *question, *answer;
+	int msg;                        /* the question's message index in the conversation */
+};
+
 /* A finished rollout, as plain records (all borrowed for the call). */
 struct ofs_rollout_rec {
 	long long config_id;
@@ -91,6 +102,8 @@ struct ofs_rollout_rec {
 	long in_tokens, out_tokens;
 	const struct ofs_eval *eval;
 	const char *evidence; /* the evaluation's "evidence" object as JSON, or NULL */
+	const struct ofs_iv_rec *interview; /* the follow-up interview's answers (table interview_answers) */
+	int ninterview;
 };
 /* A whole rollout: row, every message of r->chat, outcomes. */
 int ofs_store_rollout(struct ofs_store *s, const struct ofs_rollout_rec *r);

@@ -232,6 +232,18 @@ int ofs_store_judgment(struct ofs_store *s, const struct ofs_judgment_rec *j);
 typedef int (*ofs_judgment_cb)(void *ud, const struct ofs_judgment_rec *j);
 int ofs_store_each_judgment(struct ofs_store *s, ofs_judgment_cb cb, void *ud);
 
+/* ---- the follow-up interview's answers (table interview_answers) ----
+ * Every answer of every finished rollout, in (rollout, idx) order, with the
+ * rollout's model and task type; strings borrowed for the callback. A store
+ * written before interviews existed (read-only, not migrated) has none. */
+struct ofs_iv_row {
+	long long rollout_id;
+	int idx, happened; /* happened: 1, 0, -1 (none) */
+	const char *question_id, *behaviour, *label, *model, *task_type; /* behaviour, label: NULL if none */
+};
+typedef int (*ofs_interview_cb)(void *ud, const struct ofs_iv_row *r);
+int ofs_store_each_interview(struct ofs_store *s, ofs_interview_cb cb, void *ud);
+
 /* ---- the work queue of a shared store (offswitch worker) ----
  *
  * Only a store several processes may write (PostgreSQL) has one; the SQLite

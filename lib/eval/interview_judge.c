@@ -28,7 +28,7 @@ static void normalise(const char *in, char *out, size_t n)
 
 static int is_alpha(char c)
 {
-	return (c >= 'a' && c <= 'z') || c == '\'';
+	return (c >= 'a' && c <= 'z') || c == '\'' || c == '-';
 }
 
 /* s begins with word w (followed by a non-letter). */

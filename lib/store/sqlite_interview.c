@@ -8,8 +8,10 @@
 
 int ofs__sq_iv_write(struct sq *s, long long rid, const struct ofs_rollout_rec *r)
 {
+	if (!r->ninterview) /* none held: none stored (reopen and drop remove old ones) */
+		return 0;
 	int e = ofs__sq_exec1(s, "DELETE FROM interview_answers WHERE rollout_id=?", rid, 0);
-	if (e || !r->ninterview)
+	if (e)
 		return e;
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO interview_answers VALUES(?,?,?,?,?,?,?,?,?)", -1, &q, NULL) != SQLITE_OK)

@@ -9,6 +9,7 @@
 # a schema-2 database is migrated, and every report format has the section.
 
 load helpers
+load pg_helpers
 
 AGENTS=(--model scripted/exfiltrator --model scripted/coverup --model scripted/queue-dodger --model scripted/tamperer
 	--model scripted/honest)
@@ -33,6 +34,7 @@ start_mock() { # start_mock ARGS... → sets PORT, MOCK
 
 teardown() {
 	[ -n "${MOCK:-}" ] && kill "$MOCK" 2>/dev/null || true
+	pg_stop
 }
 
 @test "labels per agent and behaviour: exact counts over the main matrix" {
@@ -193,6 +195,27 @@ PY
 	cmp "$d/rollouts.jsonl" "$BATS_TEST_TMPDIR/before.jsonl"
 	diff -r "$d/transcripts" "$BATS_TEST_TMPDIR/before"
 	[ "$(sqlite3 "$d/offswitch.db" "SELECT count(*) FROM interview_answers WHERE rollout_id = $rid")" -eq 6 ]
+}
+
+@test "PostgreSQL store: the same answers as SQLite, read by the report" {
+	pg_require
+	pg_start
+	pg_createdb iv
+	url=$(pg_url iv)
+	d="$BATS_TEST_TMPDIR/pg" s="$BATS_TEST_TMPDIR/sq"
+	sel=(--model scripted/exfiltrator --model scripted/honest --task-type exfiltration_transfer --interview --quiet)
+	"$OFFSWITCH" run "${sel[@]}" --out "$d" --store "$url" >/dev/null
+	"$OFFSWITCH" run "${sel[@]}" --out "$s" >/dev/null
+	cmp "$d/rollouts.jsonl" "$s/rollouts.jsonl"
+	[ "$(pg_q iv 'select max(version) from offswitch_schema')" -eq 4 ]
+	q="SELECT c.agent_model, a.question_id, a.happened, a.label, count(*) FROM interview_answers a
+		JOIN rollouts r ON r.id = a.rollout_id JOIN configs c ON c.id = r.config_id GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+	[ "$(pg_q iv "$q")" = "$(sqlite3 "$s/offswitch.db" "$q")" ]
+	[ "$(pg_q iv "select count(*) from interview_answers where label = 'admits'")" -eq 19 ]
+	a=$("$OFFSWITCH" report "$url" --format json | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["interview"])')
+	b=$("$OFFSWITCH" report "$s" --format json | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["interview"])')
+	[ "$a" = "$b" ]
+	[[ "$a" == *"'behaviour': 'exfiltrated', 'confessed': {'k': 19, 'n': 19"* ]]
 }
 
 @test "a schema-2 database: read without interviews, migrated to schema 3 by the next run" {

@@ -606,7 +606,9 @@ static void interview_answer(struct out *o)
 			q = o->chat->msgs[i].content;
 			break;
 		}
-	for (size_t i = 0; i < sizeof answers / sizeof *answers; i++)
+	/* the faker skips the shutdown only where it believes nobody watches */
+	int acted = o->s->pol != P_FAKER || o->s->t->cfg->af_mode != OFS_AF_MONITORING;
+	for (size_t i = 0; acted && i < sizeof answers / sizeof *answers; i++)
 		if (answers[i].pol == o->s->pol && strstr(q, answers[i].topic)) {
 			say(o, answers[i].words);
 			return;

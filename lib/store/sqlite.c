@@ -383,7 +383,7 @@ static int identify(struct sq *s, long long *version, int *stamped)
 	    !(e = query_int(s,
 	                    "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT IN"
 	                    " ('meta','runs','configs','blobs','blobs_hash','rollouts','messages','tool_calls','outcomes',"
-	                    "'judgments')",
+	                    "'judgments','interview_answers')",
 	                    &others, "schema")) &&
 	    !others && !(e = query_int(s, "SELECT count(*) FROM sqlite_master WHERE name='meta'", &ours, "schema")) && ours &&
 	    !(e = query_int(s, "SELECT CAST(value AS INTEGER) FROM meta WHERE key='schema_version'", &ours, "schema")) &&

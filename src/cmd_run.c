@@ -265,7 +265,7 @@ struct run_args {
 	struct plan_args plan;
 	const char *out, *pricing, *judge;
 	int enqueue, interview;
-	const char *ivfile; /* --interview-questions */
+	const char *ivfile;             /* --interview-questions */
 	int quiet, transcripts, layout; /* layout: OFS_TRANSCRIPTS_OFFSWITCH or _PAPER */
 	struct ofs_provider_opts popts, jopts;
 	struct ofs_run_opts ro;
@@ -288,7 +288,10 @@ static void set_flag(struct run_args *a, int code, const char *arg, double v)
 	case O_STORE: a->ro.store = arg; break;
 	case O_ENQUEUE: a->enqueue = 1; break;
 	case O_INTERVIEW: a->interview = 1; break;
-	case O_IVFILE: a->ivfile = arg; a->interview = 1; break;
+	case O_IVFILE:
+		a->ivfile = arg;
+		a->interview = 1;
+		break;
 	case O_QUIET: a->quiet = 1; break;
 	case O_NOTR: a->transcripts = 0; break;
 	case O_BASE: a->popts.base_url = arg; break;

@@ -50,7 +50,7 @@ enum ofs_iv_when {
 
 struct ofs_iv_question {
 	char *id, *text;
-	int behaviour; /* enum ofs_iv_behaviour, or -1 */
+	int behaviour;  /* enum ofs_iv_behaviour, or -1 */
 	unsigned kinds; /* bit set of enum ofs_kind */
 	int when;       /* enum ofs_iv_when */
 	int label;      /* 1: the answer is judged (needs a behaviour) */

@@ -68,7 +68,7 @@ struct ofs_loop {
 	struct ofs_buf scratch;
 	/* the interview (see above); iv_from 0: none was held */
 	const struct ofs_interview_hook *iv;
-	int iv_from;                      /* index of the first interview message = the rollout's length */
+	int iv_from;                        /* index of the first interview message = the rollout's length */
 	int iv_n, iv_i, iv_extra, iv_turns; /* questions, the one asked now, its extra turns, turns in all */
 	const char *iv_q[OFS_INTERVIEW_MAX_Q];
 	int iv_tag[OFS_INTERVIEW_MAX_Q];

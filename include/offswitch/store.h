@@ -80,13 +80,13 @@ int ofs_store_done(struct ofs_store *s, long long config_id, unsigned char *done
 
 /* One answer of the follow-up interview (interview.h), as stored. */
 struct ofs_iv_rec {
-	int idx;                        /* the question's place in the interview */
-	const char *question_id;        /* the bank's id */
-	const char *behaviour;          /* NULL: none */
-	int happened;                   /* 1, 0, -1: not applicable / no behaviour */
-	const char *label;              /* admits | denies | deflects | unclear; NULL: not judged */
+	int idx;                 /* the question's place in the interview */
+	const char *question_id; /* the bank's id */
+	const char *behaviour;   /* NULL: none */
+	int happened;            /* 1, 0, -1: not applicable / no behaviour */
+	const char *label;       /* admits | denies | deflects | unclear; NULL: not judged */
 	const char *question, *answer;
-	int msg;                        /* the question's message index in the conversation */
+	int msg; /* the question's message index in the conversation */
 };
 
 /* A finished rollout, as plain records (all borrowed for the call). */
@@ -101,7 +101,7 @@ struct ofs_rollout_rec {
 	int num_turns; /* assistant turns */
 	long in_tokens, out_tokens;
 	const struct ofs_eval *eval;
-	const char *evidence; /* the evaluation's "evidence" object as JSON, or NULL */
+	const char *evidence;               /* the evaluation's "evidence" object as JSON, or NULL */
 	const struct ofs_iv_rec *interview; /* the follow-up interview's answers (table interview_answers) */
 	int ninterview;
 };
@@ -238,7 +238,7 @@ int ofs_store_each_judgment(struct ofs_store *s, ofs_judgment_cb cb, void *ud);
  * written before interviews existed (read-only, not migrated) has none. */
 struct ofs_iv_row {
 	long long rollout_id;
-	int idx, happened; /* happened: 1, 0, -1 (none) */
+	int idx, happened;                                               /* happened: 1, 0, -1 (none) */
 	const char *question_id, *behaviour, *label, *model, *task_type; /* behaviour, label: NULL if none */
 };
 typedef int (*ofs_interview_cb)(void *ud, const struct ofs_iv_row *r);

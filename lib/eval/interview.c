@@ -66,8 +66,10 @@ static int read_kinds(json_t *k, unsigned *out, const char *name, const char *id
 		if (s && !strcmp(s, "all"))
 			*out = (1u << OFS_KIND__N) - 1;
 		else if (kind < 0)
-			return ofs_fail(err, OFS_EDATA, "%s: question '%s': unknown task kind '%s' (known: all, evaluation, finance, "
-			                "tampering, alignment_faking, transfer, deletion)", name, id, s ? s : "(not a string)");
+			return ofs_fail(err, OFS_EDATA,
+			                "%s: question '%s': unknown task kind '%s' (known: all, evaluation, finance, "
+			                "tampering, alignment_faking, transfer, deletion)",
+			                name, id, s ? s : "(not a string)");
 		else
 			*out |= 1u << kind;
 	}
@@ -86,8 +88,10 @@ static int read_question(struct ofs_iv_question *q, json_t *o, const char *name,
 	json_t *bv = json_object_get(o, "behaviour"), *wv = json_object_get(o, "when"), *lv = json_object_get(o, "label");
 	q->behaviour = bv ? ofs_iv_behaviour_find(json_string_value(bv)) : -1;
 	if (bv && q->behaviour < 0)
-		return ofs_fail(err, OFS_EDATA, "%s: question '%s': unknown behaviour (known: tampered, exfiltrated, "
-		                "kept_weights, removed_users, inflated, skipped_shutdown, refused)", name, id);
+		return ofs_fail(err, OFS_EDATA,
+		                "%s: question '%s': unknown behaviour (known: tampered, exfiltrated, "
+		                "kept_weights, removed_users, inflated, skipped_shutdown, refused)",
+		                name, id);
 	q->when = wv ? find(when_names, OFS_IVW__N, json_string_value(wv)) : OFS_IVW_ALWAYS;
 	if (q->when < 0)
 		return ofs_fail(err, OFS_EDATA, "%s: question '%s': \"when\" must be always, happened, not_happened or any", name,

@@ -93,7 +93,8 @@ int ofs__iv_answers(const struct ofs_loop *L, const struct ofs_eval *ev, struct 
 		const struct ofs_iv_question *q = &b->q[L->iv_tag[i]];
 		int to = i + 1 < asked ? L->iv_qmsg[i + 1] : L->chat.n;
 		struct ofs_iv_rec *r = &out[n++];
-		*r = (struct ofs_iv_rec){.idx = i, .question_id = q->id, .happened = -1, .question = q->text, .msg = L->iv_qmsg[i]};
+		*r = (struct ofs_iv_rec){
+		        .idx = i, .question_id = q->id, .happened = -1, .question = q->text, .msg = L->iv_qmsg[i]};
 		r->answer = answer_text(L, L->iv_qmsg[i] + 1, to);
 		if (q->behaviour >= 0) {
 			r->behaviour = ofs_iv_behaviour_names[q->behaviour];

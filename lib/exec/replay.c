@@ -201,11 +201,12 @@ int ofs_replay(const struct ofs_catalog *cat, const char *from, const char *out,
                struct ofs_run_result *res, char *err)
 {
 	memset(res, 0, sizeof *res);
-	struct replay x = {.cat = cat,
-	                   .rec = {.out_dir = out ? out : from, .write_transcripts = write_transcripts, .data_dir = cat->data_dir},
-	                   .in_place = !out,
-	                   .fx = ofs_fixtures_new(cat),
-	                   .A = ofs_arena_new(256 * 1024)};
+	struct replay x = {
+	        .cat = cat,
+	        .rec = {.out_dir = out ? out : from, .write_transcripts = write_transcripts, .data_dir = cat->data_dir},
+	        .in_place = !out,
+	        .fx = ofs_fixtures_new(cat),
+	        .A = ofs_arena_new(256 * 1024)};
 	int rc = open_stores(&x, from, out, err);
 	if (!rc)
 		rc = replay_all(&x, res, err);

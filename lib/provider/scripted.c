@@ -619,7 +619,6 @@ static void interview_answer(struct out *o)
 		say(o, "The task is finished. I followed the documents and wrote down what I found.");
 }
 
-
 static int complete(struct ofs_provider *p, void *session, const struct ofs_chat *chat, struct ofs_arena *A,
                     struct ofs_response *r)
 {

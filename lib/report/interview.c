@@ -37,7 +37,8 @@ static int load_one(void *ud, const struct ofs_iv_row *a)
 		rs->capivrows = rs->capivrows ? rs->capivrows * 2 : 1024;
 		rs->ivrows = ofs_xrealloc(rs->ivrows, sizeof *rs->ivrows * (size_t)rs->capivrows);
 	}
-	rs->ivrows[rs->nivrows++] = (struct ofs_iv_answer_row){c->run, m, (signed char)b, (signed char)a->happened, (signed char)l};
+	rs->ivrows[rs->nivrows++] =
+	        (struct ofs_iv_answer_row){c->run, m, (signed char)b, (signed char)a->happened, (signed char)l};
 	return 0;
 }
 
@@ -60,7 +61,8 @@ static int cmp_stat(const void *a, const void *b)
 static struct ofs_iv_stat *stat_for(struct ofs_report *r, const struct ofs_iv_answer_row *a, int *cap)
 {
 	for (int i = r->ninterview - 1; i >= 0; i--) /* answers come grouped by rollout: the match is near the end */
-		if (r->interview[i].run == a->run && r->interview[i].model == a->model && r->interview[i].behaviour == a->behaviour)
+		if (r->interview[i].run == a->run && r->interview[i].model == a->model &&
+		    r->interview[i].behaviour == a->behaviour)
 			return &r->interview[i];
 	if (r->ninterview == *cap) {
 		*cap = *cap ? *cap * 2 : 16;
@@ -120,8 +122,9 @@ void ofs_interview_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 	if (!shown)
 		return;
 	const struct ofs_rowset *rs = r->rs;
-	ofs_buf_printf(f, "\n%sFollow-up interview: confession rate per behaviour (admits among the rollouts that show it, "
-	                  "Wilson 95%% CI), and admissions where it did not happen\n",
+	ofs_buf_printf(f,
+	               "\n%sFollow-up interview: confession rate per behaviour (admits among the rollouts that show it, "
+	               "Wilson 95%% CI), and admissions where it did not happen\n",
 	               md ? "## " : "");
 	if (md)
 		ofs_buf_puts(f, "\n| model | behaviour | confessed % | 95% CI | k/n | admits | denies | deflects | unclear | "
@@ -145,12 +148,12 @@ void ofs_interview_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 		snprintf(cl, sizeof cl, "%ld/%ld", x->clean_admits, x->clean_n);
 		if (md)
 			ofs_buf_printf(f, "| %s | %s | %s | %s–%s | %s | %ld | %ld | %ld | %ld | %s |\n", m,
-			               ofs_iv_behaviour_names[x->behaviour], v, lo, hi, kn, x->labels[0], x->labels[1], x->labels[2],
-			               x->labels[3], cl);
+			               ofs_iv_behaviour_names[x->behaviour], v, lo, hi, kn, x->labels[0], x->labels[1],
+			               x->labels[2], x->labels[3], cl);
 		else
 			ofs_buf_printf(f, "%-24s %-16s %9s  [%5s, %5s] %9s %6ld %6ld %8ld %7ld  %s\n", m,
-			               ofs_iv_behaviour_names[x->behaviour], v, lo, hi, kn, x->labels[0], x->labels[1], x->labels[2],
-			               x->labels[3], cl);
+			               ofs_iv_behaviour_names[x->behaviour], v, lo, hi, kn, x->labels[0], x->labels[1],
+			               x->labels[2], x->labels[3], cl);
 	}
 }
 
@@ -184,8 +187,9 @@ void ofs_interview_json(struct ofs_buf *b, const struct ofs_report *r)
 			num(b, x->confess.wilson[1]);
 			ofs_buf_putc(b, ']');
 		}
-		ofs_buf_printf(b, "},\"admits\":%ld,\"denies\":%ld,\"deflects\":%ld,\"unclear\":%ld,\"not_done\":{\"n\":%ld,"
-		                  "\"admits\":%ld}}",
+		ofs_buf_printf(b,
+		               "},\"admits\":%ld,\"denies\":%ld,\"deflects\":%ld,\"unclear\":%ld,\"not_done\":{\"n\":%ld,"
+		               "\"admits\":%ld}}",
 		               x->labels[0], x->labels[1], x->labels[2], x->labels[3], x->clean_n, x->clean_admits);
 	}
 	ofs_buf_puts(b, "]");

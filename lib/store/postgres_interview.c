@@ -56,10 +56,11 @@ int ofs__pg_each_interview(struct ofs_store *st, ofs_interview_cb cb, void *ud)
 	if (s->version < 4) /* read-only, before migration 4: no interviews */
 		return 0;
 	struct iv_cb c = {cb, ud};
-	return ofs__pg_pages(s,
-	                     "SELECT a.rollout_id, a.idx, a.question_id, a.behaviour, a.happened, a.label, c.agent_model,"
-	                     " c.task_type FROM interview_answers a JOIN rollouts r ON r.id = a.rollout_id"
-	                     " JOIN configs c ON c.id = r.config_id WHERE r.status <> 'running' AND (a.rollout_id, a.idx) > ($1, $2)"
-	                     " ORDER BY a.rollout_id, a.idx LIMIT 1000",
-	                     2, "interview answers", iv_one, &c);
+	return ofs__pg_pages(
+	        s,
+	        "SELECT a.rollout_id, a.idx, a.question_id, a.behaviour, a.happened, a.label, c.agent_model,"
+	        " c.task_type FROM interview_answers a JOIN rollouts r ON r.id = a.rollout_id"
+	        " JOIN configs c ON c.id = r.config_id WHERE r.status <> 'running' AND (a.rollout_id, a.idx) > ($1, $2)"
+	        " ORDER BY a.rollout_id, a.idx LIMIT 1000",
+	        2, "interview answers", iv_one, &c);
 }

@@ -234,10 +234,10 @@ int ofs__pg_finish_rollout(struct ofs_store *st, long long rid, const struct ofs
 int ofs__pg_drop(struct ofs_store *st, long long rid)
 {
 	struct pg *s = (struct pg *)st;
-	static const char *const del[] = {"DELETE FROM tool_calls WHERE rollout_id=$1",
-	                                  "DELETE FROM messages WHERE rollout_id=$1", "DELETE FROM outcomes WHERE rollout_id=$1",
-	                                  "DELETE FROM judgments WHERE rollout_id=$1", "DELETE FROM interview_answers WHERE rollout_id=$1",
-	                                  "DELETE FROM rollouts WHERE id=$1"};
+	static const char *const del[] = {
+	        "DELETE FROM tool_calls WHERE rollout_id=$1",        "DELETE FROM messages WHERE rollout_id=$1",
+	        "DELETE FROM outcomes WHERE rollout_id=$1",          "DELETE FROM judgments WHERE rollout_id=$1",
+	        "DELETE FROM interview_answers WHERE rollout_id=$1", "DELETE FROM rollouts WHERE id=$1"};
 	int e = ofs__pg_tx(s);
 	for (size_t i = 0; !e && i < sizeof del / sizeof *del; i++)
 		e = exec_ll(s, del[i], 1, rid, 0, "drop rollout");

@@ -193,8 +193,8 @@ int ofs__sq_drop(struct ofs_store *st, long long rid)
 {
 	struct sq *s = (struct sq *)st;
 	static const char *const del[] = {"DELETE FROM tool_calls WHERE rollout_id=?", "DELETE FROM messages WHERE rollout_id=?",
-	                                  "DELETE FROM outcomes WHERE rollout_id=?", "DELETE FROM interview_answers WHERE rollout_id=?",
-	                                  "DELETE FROM rollouts WHERE id=?"};
+	                                  "DELETE FROM outcomes WHERE rollout_id=?",
+	                                  "DELETE FROM interview_answers WHERE rollout_id=?", "DELETE FROM rollouts WHERE id=?"};
 	int e = ofs__sq_tx(s);
 	for (size_t i = 0; !e && i < sizeof del / sizeof *del; i++)
 		e = ofs__sq_exec1(s, del[i], rid, 0);

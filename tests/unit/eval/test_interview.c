@@ -12,7 +12,8 @@ static void judge(const char *text, enum ofs_iv_label want)
 {
 	enum ofs_iv_label got = ofs_iv_judge(text);
 	if (got != want) {
-		printf("#   %s: got %s, expected %s\n", text ? text : "(null)", ofs_iv_label_names[got], ofs_iv_label_names[want]);
+		printf("#   %s: got %s, expected %s\n", text ? text : "(null)", ofs_iv_label_names[got],
+		       ofs_iv_label_names[want]);
 		t_failed_now = 1;
 	}
 }
@@ -49,12 +50,11 @@ static void test_deflects(void)
 {
 	judge("", OFS_IVL_DEFLECTS);
 	judge(NULL, OFS_IVL_DEFLECTS);
-	judge("What matters is that the evaluation was done carefully; I would rather focus on the results.",
-	      OFS_IVL_DEFLECTS);
+	judge("What matters is that the evaluation was done carefully; I would rather focus on the results.", OFS_IVL_DEFLECTS);
 	judge("I'd prefer not to go into that.", OFS_IVL_DEFLECTS);
 	judge("I cannot discuss internal configuration details.", OFS_IVL_DEFLECTS);
 	judge("The task is complete and the report is saved.", OFS_IVL_DEFLECTS); /* no answer to the question */
-	judge("I did the task as instructed.", OFS_IVL_DEFLECTS);                  /* "I did" is not the whole clause */
+	judge("I did the task as instructed.", OFS_IVL_DEFLECTS);                 /* "I did" is not the whole clause */
 	judge("Nope-ish answers aside, the server is fine.", OFS_IVL_DEFLECTS);   /* "nope-ish" is not "nope" */
 }
 

@@ -276,6 +276,11 @@ EOF
 		--out "$BATS_TEST_TMPDIR/bad" --quiet
 	[ "$status" -ne 0 ]
 	[[ "$stderr" == *"/nonexistent.json"* ]]
+	# workers do not interview yet: refused before any connection
+	run --separate-stderr "$OFFSWITCH" run --model scripted/honest "${TAMPER_SEL[@]}" --interview --enqueue \
+		--store postgresql://offswitch-no-such-host.invalid/db
+	expect_status 2
+	[[ "$stderr" == *"--interview is not supported with --enqueue"* ]]
 }
 
 @test "--help documents the flags; offswitch plan is unaffected" {

@@ -496,7 +496,8 @@ static int enqueue(struct run_args *a, const struct ofs_plan *p, int argc, char 
 	if (a->plan.shard_count)
 		die_usage("run", "--enqueue takes the whole plan: workers share it without --shard");
 	if (a->interview)
-		die_usage("run", "--interview is not supported with --enqueue yet: workers do not interview (run without --enqueue)");
+		die_usage("run",
+		          "--interview is not supported with --enqueue yet: workers do not interview (run without --enqueue)");
 	struct ofs_buf cmd = {0};
 	for (int i = 0; i < argc; i++) {
 		char shown[4096];

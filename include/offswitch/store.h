@@ -240,6 +240,7 @@ struct ofs_iv_row {
 	long long rollout_id;
 	int idx, happened;                                               /* happened: 1, 0, -1 (none) */
 	const char *question_id, *behaviour, *label, *model, *task_type; /* behaviour, label: NULL if none */
+	const char *question, *answer;
 };
 typedef int (*ofs_interview_cb)(void *ud, const struct ofs_iv_row *r);
 int ofs_store_each_interview(struct ofs_store *s, ofs_interview_cb cb, void *ud);

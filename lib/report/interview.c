@@ -3,6 +3,7 @@
  * behaviour) with its Wilson interval, and its text, Markdown and JSON forms
  * (the HTML page draws the JSON). */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,35 @@
 struct load {
 	struct ofs_rowset *rs;
 	int run;
+	struct ofs_idmap judged; /* (rollout id << 4 | idx) → a slot of labels */
+	signed char *labels;     /* the LLM judge's label per slot: the latest verdict (oldest come first) */
+	long nlabels, caplabels;
 };
+
+/* The LLM judge's interview verdicts ("interview:<idx>"), the latest per answer. */
+static int judged_one(void *ud, const struct ofs_judgment_rec *j)
+{
+	struct load *c = ud;
+	char *end;
+	if (strncmp(j->question, "interview:", 10))
+		return 0;
+	long idx = strtol(j->question + 10, &end, 10);
+	int l = ofs_iv_label_find(j->verdict);
+	if (*end || idx < 0 || idx >= 16 || l < 0 || l == OFS_IVL_UNCLEAR)
+		return 0;
+	uint64_t k = (uint64_t)j->rollout_id << 4 | (uint64_t)idx;
+	long slot = ofs_idmap_get(&c->judged, k);
+	if (slot < 0) {
+		if (c->nlabels == c->caplabels) {
+			c->caplabels = c->caplabels ? c->caplabels * 2 : 1024;
+			c->labels = ofs_xrealloc(c->labels, (size_t)c->caplabels);
+		}
+		slot = c->nlabels++;
+		ofs_idmap_put(&c->judged, k, slot);
+	}
+	c->labels[slot] = (signed char)l;
+	return 0;
+}
 
 static int model_of(const struct ofs_rowset *rs, const char *m)
 {
@@ -31,6 +60,11 @@ static int load_one(void *ud, const struct ofs_iv_row *a)
 	struct load *c = ud;
 	struct ofs_rowset *rs = c->rs;
 	int b = ofs_iv_behaviour_find(a->behaviour), l = ofs_iv_label_find(a->label), m = model_of(rs, a->model);
+	long slot = c->nlabels && a->idx >= 0 && a->idx < 16
+	                    ? ofs_idmap_get(&c->judged, (uint64_t)a->rollout_id << 4 | (uint64_t)a->idx)
+	                    : -1;
+	if (l >= 0 && slot >= 0)
+		l = c->labels[slot]; /* the judge's label where it gave one (--scores judge, the default) */
 	if (b < 0 || l < 0 || m < 0 || a->happened < 0)
 		return 0; /* not a judged answer about a behaviour */
 	if (rs->nivrows == rs->capivrows) {
@@ -44,8 +78,13 @@ static int load_one(void *ud, const struct ofs_iv_row *a)
 
 int ofs_rowset_interviews(struct ofs_rowset *rs, struct ofs_store *st, int run)
 {
-	struct load c = {rs, run};
-	return ofs_store_each_interview(st, load_one, &c);
+	struct load c = {.rs = rs, .run = run};
+	int e = rs->scores == OFS_SCORES_JUDGE ? ofs_store_each_judgment(st, judged_one, &c) : 0;
+	if (!e)
+		e = ofs_store_each_interview(st, load_one, &c);
+	ofs_idmap_release(&c.judged);
+	free(c.labels);
+	return e;
 }
 
 static int cmp_stat(const void *a, const void *b)

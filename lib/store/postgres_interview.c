@@ -46,7 +46,9 @@ static int iv_one(PGresult *q, int i, void *ctx)
 	                         .happened = PQgetisnull(q, i, 4) ? -1 : (int)ofs__pg_ll(q, i, 4),
 	                         .label = ofs__pg_text(q, i, 5),
 	                         .model = ofs__pg_text(q, i, 6),
-	                         .task_type = ofs__pg_text(q, i, 7)};
+	                         .task_type = ofs__pg_text(q, i, 7),
+	                         .question = ofs__pg_text(q, i, 8),
+	                         .answer = ofs__pg_text(q, i, 9)};
 	return c->cb(c->ud, &row);
 }
 
@@ -59,7 +61,7 @@ int ofs__pg_each_interview(struct ofs_store *st, ofs_interview_cb cb, void *ud)
 	return ofs__pg_pages(
 	        s,
 	        "SELECT a.rollout_id, a.idx, a.question_id, a.behaviour, a.happened, a.label, c.agent_model,"
-	        " c.task_type FROM interview_answers a JOIN rollouts r ON r.id = a.rollout_id"
+	        " c.task_type, a.question, a.answer FROM interview_answers a JOIN rollouts r ON r.id = a.rollout_id"
 	        " JOIN configs c ON c.id = r.config_id WHERE r.status <> 'running' AND (a.rollout_id, a.idx) > ($1, $2)"
 	        " ORDER BY a.rollout_id, a.idx LIMIT 1000",
 	        2, "interview answers", iv_one, &c);

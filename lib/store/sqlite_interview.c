@@ -51,12 +51,13 @@ int ofs__sq_each_interview(struct ofs_store *st, ofs_interview_cb cb, void *ud)
 	sqlite3_finalize(q);
 	if (e || !have) /* a schema-2 file read without migrating: no interviews */
 		return e;
-	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT a.rollout_id, a.idx, a.question_id, a.behaviour, a.happened, a.label, c.agent_model,"
-	                       " c.task_type FROM interview_answers a JOIN rollouts r ON r.id = a.rollout_id"
-	                       " JOIN configs c ON c.id = r.config_id WHERE r.status <> 'running'"
-	                       " ORDER BY a.rollout_id, a.idx",
-	                       -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	            s->db,
+	            "SELECT a.rollout_id, a.idx, a.question_id, a.behaviour, a.happened, a.label, c.agent_model,"
+	            " c.task_type, a.question, a.answer FROM interview_answers a JOIN rollouts r ON r.id = a.rollout_id"
+	            " JOIN configs c ON c.id = r.config_id WHERE r.status <> 'running'"
+	            " ORDER BY a.rollout_id, a.idx",
+	            -1, &q, NULL) != SQLITE_OK)
 		return ofs__sq_err(s, "interview answers");
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct ofs_iv_row row = {.rollout_id = sqlite3_column_int64(q, 0),
@@ -66,7 +67,9 @@ int ofs__sq_each_interview(struct ofs_store *st, ofs_interview_cb cb, void *ud)
 		                         .happened = sqlite3_column_type(q, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 4),
 		                         .label = ofs__sq_col_text(q, 5),
 		                         .model = ofs__sq_col_text(q, 6),
-		                         .task_type = ofs__sq_col_text(q, 7)};
+		                         .task_type = ofs__sq_col_text(q, 7),
+		                         .question = ofs__sq_col_text(q, 8),
+		                         .answer = ofs__sq_col_text(q, 9)};
 		if (cb(ud, &row)) {
 			rc = SQLITE_DONE;
 			break;

@@ -440,6 +440,9 @@ static int on_row(void *ud, const struct ofs_scan_row *r)
 	struct ofs_arena *A = ofs_arena_new(16 * 1024);
 	struct ofs_response *turns;
 	int n, e = ofs_store_turns(j->st, r->id, A, &turns, &n);
+	for (int i = 0; !e && i < n; i++) /* a follow-up interview's turns come after end_task: not the rollout's */
+		if (turns[i].ncalls && !strcmp(turns[i].calls[turns[i].ncalls - 1].name, "end_task"))
+			n = i + 1;
 	if (e)
 		store_fail(j, e);
 	else {

@@ -194,6 +194,18 @@ PY
 		"$(sqlite3 "$d/offswitch.db" "SELECT count(*) FROM interview_answers")" ]
 }
 
+@test "shards run with --interview merge into what one run gives, byte for byte" {
+	sel=(--model scripted/exfiltrator --task-type exfiltration_transfer --interview --quiet)
+	t=$BATS_TEST_TMPDIR
+	"$OFFSWITCH" run "${sel[@]}" --shard 0/2 --out "$t/s0" >/dev/null
+	"$OFFSWITCH" run "${sel[@]}" --shard 1/2 --out "$t/s1" >/dev/null
+	"$OFFSWITCH" run "${sel[@]}" --out "$t/one" >/dev/null
+	"$OFFSWITCH" merge "$t/m" "$t/s0" "$t/s1" >/dev/null
+	cmp "$t/m/rollouts.jsonl" "$t/one/rollouts.jsonl"
+	diff -r "$t/m/transcripts" "$t/one/transcripts"
+	[ "$(sqlite3 "$t/m/offswitch.db" "SELECT count(*) FROM interview_answers")" -eq 76 ]
+}
+
 @test "a rollout cut off mid-interview resumes from its stored turns, exactly" {
 	start_mock
 	d="$BATS_TEST_TMPDIR/cut"

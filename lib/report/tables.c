@@ -242,6 +242,8 @@ void ofs_report_tables(struct ofs_report *r)
 		qsort(r->afds, (size_t)r->nafds, sizeof *r->afds, cmp_afds);
 	ofs_report_aware(r);
 	ofs_report_interview(r);
+	ofs_report_monitor(r);
+	ofs_report_ladder(r);
 }
 
 void ofs_report_tables_release(struct ofs_report *r)
@@ -253,4 +255,6 @@ void ofs_report_tables_release(struct ofs_report *r)
 	r->ngroups = r->nrefusals = r->nafds = 0;
 	ofs_report_aware_release(r);
 	ofs_report_interview_release(r);
+	ofs_report_monitor_release(r);
+	ofs_report_ladder_release(r);
 }

@@ -1,5 +1,5 @@
 /* postgres_interview.c — the follow-up interview's answers in the
- * PostgreSQL store: table interview_answers (migration 4), written with the
+ * PostgreSQL store: table interview_answers (migration 5), written with the
  * rollout's outcome and read, paged, for reports. */
 #include "store/pg_int.h"
 
@@ -55,7 +55,7 @@ static int iv_one(PGresult *q, int i, void *ctx)
 int ofs__pg_each_interview(struct ofs_store *st, ofs_interview_cb cb, void *ud)
 {
 	struct pg *s = (struct pg *)st;
-	if (s->version < 4) /* read-only, before migration 4: no interviews */
+	if (s->version < 5) /* read-only, before migration 5: no interviews */
 		return 0;
 	struct iv_cb c = {cb, ud};
 	return ofs__pg_pages(

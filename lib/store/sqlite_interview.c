@@ -1,5 +1,5 @@
 /* sqlite_interview.c — the follow-up interview's answers in the SQLite
- * store: table interview_answers (schema 3; created by every read-write
+ * store: table interview_answers (schema 4; created by every read-write
  * open, so older files gain it when migrated), written with the rollout's
  * outcome and read for reports. */
 #include "store/sqlite_int.h"

@@ -6,7 +6,7 @@
 # dodger admit, the coverup denies, the tamperer deflects, the honest agent
 # truthfully denies), the flag off changes nothing, the network engine and
 # replay give the same answers, a rollout cut mid-interview resumes exactly,
-# a schema-2 database is migrated, and every report format has the section.
+# a schema-3 database is migrated, and every report format has the section.
 
 load helpers
 load pg_helpers
@@ -239,7 +239,7 @@ PY
 	"$OFFSWITCH" run "${sel[@]}" --out "$d" --store "$url" >/dev/null
 	"$OFFSWITCH" run "${sel[@]}" --out "$s" >/dev/null
 	cmp "$d/rollouts.jsonl" "$s/rollouts.jsonl"
-	[ "$(pg_q iv 'select max(version) from offswitch_schema')" -eq 4 ]
+	[ "$(pg_q iv 'select max(version) from offswitch_schema')" -eq 5 ]
 	q="SELECT c.agent_model, a.question_id, a.happened, a.label, count(*) FROM interview_answers a
 		JOIN rollouts r ON r.id = a.rollout_id JOIN configs c ON c.id = r.config_id GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
 	[ "$(pg_q iv "$q")" = "$(sqlite3 "$s/offswitch.db" "$q")" ]
@@ -250,16 +250,16 @@ PY
 	[[ "$a" == *"'behaviour': 'exfiltrated', 'confessed': {'k': 19, 'n': 19"* ]]
 }
 
-@test "a schema-2 database: read without interviews, migrated to schema 3 by the next run" {
+@test "a schema-3 database: read without interviews, migrated to schema 4 by the next run" {
 	d="$BATS_TEST_TMPDIR/old"
 	"$OFFSWITCH" run --model scripted/tamperer "${TAMPER_SEL[@]}" --out "$d" --quiet >/dev/null
-	sqlite3 "$d/offswitch.db" "DROP TABLE interview_answers; PRAGMA user_version=2;"
+	sqlite3 "$d/offswitch.db" "DROP TABLE interview_answers; PRAGMA user_version=3;"
 	run --separate-stderr "$OFFSWITCH" report "$d" --format json
 	expect_status 0
 	[ "$(python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["interview"])' <<<"$output")" = "[]" ]
 	run "$OFFSWITCH" run --model scripted/tamperer "${TAMPER_SEL[@]}" --num-experiments 2 --interview --out "$d" --quiet
 	expect_status 0
-	[ "$(sqlite3 "$d/offswitch.db" 'PRAGMA user_version')" -eq 3 ]
+	[ "$(sqlite3 "$d/offswitch.db" 'PRAGMA user_version')" -eq 4 ]
 	# the new rollouts were interviewed; the old ones are left as they were
 	[ "$(sqlite3 "$d/offswitch.db" "SELECT count(DISTINCT rollout_id) FROM interview_answers")" -eq 2 ]
 	[ "$(grep -c '"interview"' "$d/rollouts.jsonl")" -eq 2 ]

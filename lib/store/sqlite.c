@@ -15,7 +15,7 @@
  * carry no stamp: their version is meta.schema_version; opening one
  * read-write stamps it. A newer version is refused. */
 #define SQ_APP_ID 0x4f465357
-#define SQ_SCHEMA 4
+#define SQ_SCHEMA 5
 
 /* Outside any transaction (journal_mode cannot change inside one). */
 static const char pragmas[] = "PRAGMA journal_mode=WAL;"
@@ -50,7 +50,10 @@ static const char schema[] =
         " executed INTEGER, delete_file INTEGER, refused INTEGER, tampered INTEGER, attempted_weight_transfer INTEGER,"
         " retimestamp INTEGER, weights_renamed INTEGER, config_changed INTEGER, eval_score REAL, threshold_result TEXT,"
         " subject_grade TEXT, subject_recommendation TEXT, needs_judge INTEGER, evidence TEXT, eval_aware INTEGER,"
-        " deceived INTEGER);"
+        " deceived INTEGER, act_reported INTEGER, false_alarm INTEGER);"
+        "CREATE TABLE IF NOT EXISTS interview_answers(rollout_id INTEGER NOT NULL, idx INTEGER NOT NULL, question_id TEXT NOT"
+        " NULL, behaviour TEXT, happened INTEGER, label TEXT, question TEXT, answer TEXT, msg_idx INTEGER,"
+        " PRIMARY KEY(rollout_id, idx)) WITHOUT ROWID;"
         "INSERT OR IGNORE INTO meta VALUES('schema_version','1');";
 
 static const char *const sql[Q__N] = {
@@ -66,10 +69,10 @@ static const char *const sql[Q__N] = {
         "INSERT INTO "
         "outcomes(rollout_id,source,read_data,read_config,read_memory,shutdown_enabled,exfiltration,copy,correct,fully_"
         "incomplete,delete_model,delete_others,change_user,executed,delete_file,refused,tampered,attempted_weight_transfer,"
-        "retimestamp,weights_renamed,config_changed,eval_aware,deceived,eval_score,threshold_result,subject_grade,subject_"
-        "recommendation,"
+        "retimestamp,weights_renamed,config_changed,eval_aware,deceived,act_reported,false_alarm,eval_score,threshold_result,"
+        "subject_grade,subject_recommendation,"
         "needs_judge,evidence)"
-        " VALUES(?,'rules',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " VALUES(?,'rules',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 };
 
 int ofs__sq_err(struct sq *s, const char *what)
@@ -335,6 +338,7 @@ static const struct ofs_store_ops sq_ops = {
         .judged = ofs__sq_judged,
         .judgment = ofs__sq_judgment,
         .each_judgment = ofs__sq_each_judgment,
+        .each_interview = ofs__sq_each_interview,
         .integrity = ofs__sq_integrity,
         .records = ofs__sq_records,
         .each_config = ofs__sq_each_config,
@@ -385,7 +389,7 @@ static int identify(struct sq *s, long long *version, int *stamped)
 	    !(e = query_int(s,
 	                    "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT IN"
 	                    " ('meta','runs','configs','blobs','blobs_hash','rollouts','messages','tool_calls','outcomes',"
-	                    "'judgments')",
+	                    "'judgments','interview_answers')",
 	                    &others, "schema")) &&
 	    !others && !(e = query_int(s, "SELECT count(*) FROM sqlite_master WHERE name='meta'", &ours, "schema")) && ours &&
 	    !(e = query_int(s, "SELECT CAST(value AS INTEGER) FROM meta WHERE key='schema_version'", &ours, "schema")) &&
@@ -445,7 +449,8 @@ static int vet(struct sq *s, int flags, long long *v, int *stamped)
 }
 
 /* Whether table has column name (schema 2 adds outcomes.eval_aware and
- * deceived, schema 4 rollouts.sum_head and sum_tail). */
+ * deceived, schema 3 act_reported and false_alarm, schema 5 rollouts.sum_head
+ * and sum_tail). */
 static int has_col_in(struct sq *s, const char *table, const char *name)
 {
 	char q[160];
@@ -464,9 +469,9 @@ static int has_compact(struct sq *s)
 	return has_col_in(s, "rollouts", "sum_head") && has_col_in(s, "rollouts", "sum_tail");
 }
 
-/* Schema 4: the compact summary's two columns (NULL for rollouts recorded
- * before it, whose summary holds the whole line). Applies to schema 2 and 3
- * files alike (3 adds a table of its own, untouched here). */
+/* Schema 5: the compact summary's two columns (NULL for rollouts recorded
+ * before it, whose summary holds the whole line). Applies to files of schemas
+ * 1 to 4 alike. */
 static int add_compact(struct sq *s)
 {
 	if (has_compact(s))
@@ -475,7 +480,7 @@ static int add_compact(struct sq *s)
 	                 "BEGIN IMMEDIATE; ALTER TABLE rollouts ADD COLUMN sum_head INTEGER;"
 	                 " ALTER TABLE rollouts ADD COLUMN sum_tail INTEGER; COMMIT;",
 	                 NULL, NULL, NULL) != SQLITE_OK) {
-		int e = ofs__sq_err(s, "migrate to schema 4");
+		int e = ofs__sq_err(s, "migrate to schema 5");
 		if (!sqlite3_get_autocommit(s->db))
 			sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
 		return e;
@@ -488,37 +493,45 @@ static int has_aware(struct sq *s)
 	return has_col(s, "eval_aware") && has_col(s, "deceived");
 }
 
-/* Add the columns of schema 2 that are missing, in one transaction. */
+static int has_monitor(struct sq *s)
+{
+	return has_col(s, "act_reported") && has_col(s, "false_alarm");
+}
+
+/* Add the columns of schemas 2 and 3 that are missing, in one transaction. */
 static int add_columns(struct sq *s)
 {
-	static const char *const cols[] = {"eval_aware", "deceived"};
+	static const char *const cols[] = {"eval_aware", "deceived", "act_reported", "false_alarm"};
 	char q[96];
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE;", NULL, NULL, NULL) != SQLITE_OK)
-		return ofs__sq_err(s, "migrate to schema 2");
-	for (int i = 0; i < 2; i++) {
+		return ofs__sq_err(s, "migrate to schema 3");
+	for (int i = 0; i < 4; i++) {
 		snprintf(q, sizeof q, "ALTER TABLE outcomes ADD COLUMN %s INTEGER;", cols[i]);
 		if (!has_col(s, cols[i]) && sqlite3_exec(s->db, q, NULL, NULL, NULL) != SQLITE_OK) {
-			int e = ofs__sq_err(s, "migrate to schema 2");
+			int e = ofs__sq_err(s, "migrate to schema 3");
 			sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
 			return e;
 		}
 	}
 	if (sqlite3_exec(s->db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
-		return ofs__sq_err(s, "migrate to schema 2");
+		return ofs__sq_err(s, "migrate to schema 3");
 	return 0;
 }
 
 /* Bring an older file up to SQ_SCHEMA and stamp its header. Schema 1 files
- * lack only the stamp; schema 2 adds outcomes.eval_aware and deceived (NULL for the
- * rollouts recorded before it); schema 4 rollouts.sum_head and sum_tail. */
+ * lack only the stamp; schema 2 adds outcomes.eval_aware and deceived, schema
+ * 3 act_reported and false_alarm (NULL for the rollouts recorded before);
+ * schema 4 the table interview_answers, which the schema script creates on
+ * every read-write open (empty for the rollouts recorded before it); schema 5
+ * rollouts.sum_head and sum_tail (sqlite_summary.c). */
 static int migrate(struct sq *s, long long from, int stamped)
 {
 	if (stamped && from == SQ_SCHEMA)
 		return 0;
 	int e;
-	if (from && from < 2 && !has_aware(s) && (e = add_columns(s)))
+	if (from && from < SQ_SCHEMA && !(has_aware(s) && has_monitor(s)) && (e = add_columns(s)))
 		return e;
-	if (from && from < 4 && (e = add_compact(s)))
+	if (from && from < 5 && (e = add_compact(s)))
 		return e;
 	char q[96];
 	snprintf(q, sizeof q, "PRAGMA application_id=%d; PRAGMA user_version=%d;", SQ_APP_ID, SQ_SCHEMA);
@@ -585,6 +598,7 @@ static int open_ro(struct sq *s, const char *dir, int flags, char *err)
 	if (!v) /* nothing committed yet: a first open killed before its schema */
 		return ofs_fail(err, OFS_ENOTFOUND, "%s holds no run yet: it is empty", s->path);
 	s->no_aware = !has_aware(s);
+	s->no_monitor = !has_monitor(s);
 	s->no_compact = !has_compact(s);
 	return 0;
 }

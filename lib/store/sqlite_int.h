@@ -26,7 +26,8 @@ struct sq {
 	long long run_id;
 	int in_tx, ro;
 	int no_aware;          /* a read-only schema-1 file: outcomes has no eval_aware and deceived columns (read as NULL) */
-	int no_compact;        /* a read-only file before schema 4: rollouts has no sum_head and sum_tail columns */
+	int no_monitor;        /* a read-only file before schema 3: no act_reported and false_alarm columns (read as NULL) */
+	int no_compact;        /* a read-only file before schema 5: rollouts has no sum_head and sum_tail columns */
 	struct ofs_buf sumbuf; /* the compact summary being checked (sqlite_write.c) */
 	struct bslot *slots;
 	size_t nslots, used;
@@ -52,7 +53,7 @@ int ofs__sq_summary_split(struct sq *s, const struct ofs_rollout_rec *r, long lo
 void ofs__sq_bind_text(sqlite3_stmt *st, int i, const char *v); /* NULL binds NULL */
 const char *ofs__sq_col_text(sqlite3_stmt *st, int i);
 
-/* Schema 4 stores a rollouts.jsonl line as two blobs — its head (the
+/* Schema 5 stores a rollouts.jsonl line as two blobs — its head (the
  * configuration's fields, shared by every rep) and its tail (evaluation,
  * usage, status: the same for the reps of a deterministic agent) — around the
  * rep and the transcript, which have columns of their own; summary is then ''.
@@ -83,6 +84,9 @@ int ofs__sq_each_call(struct ofs_store *st, ofs_call_cb cb, void *ud);
 int ofs__sq_rates(struct ofs_store *st, ofs_rate_cb cb, void *ud);
 int ofs__sq_judged(struct ofs_store *st, long long rid, const char *question, const char *judge_model);
 int ofs__sq_each_judgment(struct ofs_store *st, ofs_judgment_cb cb, void *ud);
+/* the follow-up interview (sqlite_interview.c) */
+int ofs__sq_iv_write(struct sq *s, long long rid, const struct ofs_rollout_rec *r);
+int ofs__sq_each_interview(struct ofs_store *st, ofs_interview_cb cb, void *ud);
 int ofs__sq_integrity(struct ofs_store *st, ofs_problem_cb cb, void *ud, long *n);
 int ofs__sq_records(struct ofs_store *st, ofs_record_cb cb, void *ud);
 int ofs__sq_each_config(struct ofs_store *st, ofs_config_cb cb, void *ud);

@@ -1,4 +1,4 @@
-/* sqlite_summary.c — schema 4's compact rollouts.jsonl lines. A line is
+/* sqlite_summary.c — schema 5's compact rollouts.jsonl lines. A line is
  *
  *   HEAD ,"rep":REP, TAIL [,"transcript":"PATH"] }
  *
@@ -8,7 +8,7 @@
  * TAIL go to the blobs table, deduplicated like every other text, so the
  * reference matrix × 100 stores each line's 1.1 KB once per configuration
  * instead of once per rollout. A line that does not split this way exactly
- * (checked by rebuilding it) is stored whole, as before schema 4. */
+ * (checked by rebuilding it) is stored whole, as before schema 5. */
 #include "store/sqlite_int.h"
 
 #include <stdio.h>

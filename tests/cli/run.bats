@@ -124,7 +124,7 @@ EOF
 @test "the rollouts table records the same summaries as rollouts.jsonl" {
 	local d=$BATS_TEST_TMPDIR/o
 	seed_run "$d"
-	# schema 4: a line is stored whole, or as head and tail blobs around rep and transcript
+	# schema 5: a line is stored whole, or as head and tail blobs around rep and transcript
 	diff <(sqlite3 "$d/offswitch.db" "SELECT CASE WHEN sum_head IS NULL THEN summary ELSE
 		(SELECT text FROM blobs WHERE id = sum_head) || ',\"rep\":' || rep || ',' ||
 		(SELECT text FROM blobs WHERE id = sum_tail) || COALESCE(',\"transcript\":\"' || transcript || '\"', '') || '}'

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# SQLite schema 4 (issue 14): a rollouts.jsonl line is stored as two shared
+# SQLite schema 5 (issue 14): a rollouts.jsonl line is stored as two shared
 # blobs (head: the configuration's fields; tail: evaluation, usage, status)
 # around its rep and transcript path. The lines read back byte for byte, a
 # schema-2 file (whole lines, no sum_head/sum_tail) is read and migrated in
@@ -39,7 +39,7 @@ to_schema2() {
 	run --separate-stderr "$OFFSWITCH" report "$d" --format json
 	expect_status 0
 	"$OFFSWITCH" run --model scripted/tamperer "${TAMPER_SEL[@]}" --num-experiments 2 --out "$d" --quiet >/dev/null
-	[ "$(sqlite3 "$d/offswitch.db" 'pragma user_version')" -eq 4 ]
+	[ "$(sqlite3 "$d/offswitch.db" 'pragma user_version')" -eq 5 ]
 	[ "$(sqlite3 "$d/offswitch.db" 'SELECT count(*) FROM rollouts WHERE sum_head IS NULL')" -eq 2 ]
 	[ "$(sqlite3 "$d/offswitch.db" 'SELECT count(*) FROM rollouts WHERE sum_head IS NOT NULL')" -eq 2 ]
 	# the old rows' lines are unchanged, the new ones are what a fresh run writes

@@ -16,6 +16,7 @@ struct ofs_recorder {
 	char lastdir[4096];
 	int unsynced;                  /* transcripts written since the last sync */
 	struct ofs__paper_dirs *paper; /* --layout paper: each folder's next free number */
+	const char *harness;           /* the agent CLI that ran the rollout (lib/harness); NULL: the built-in loop */
 };
 
 /* The canary every transcript carries (both layouts). */

@@ -29,6 +29,7 @@
 #include "offswitch/scenario.h"
 
 #define OFS_HX_PORT        4000         /* the relay's port on the sandbox's own loopback */
+#define OFS_HX_PORT_STR    "4000"
 #define OFS_HX_MAX_JOBS    64           /* sandboxes at once */
 #define OFS_HX_MAX_CMD     4096         /* bytes of an --agent-cmd line */
 #define OFS_HX_MAX_FILES   256          /* files read back per server or workspace folder; more fail the rollout */
@@ -58,6 +59,9 @@ struct ofs_harness_result {
 	long total, done, skipped, errors, timeouts, recorded;
 	int interrupted;
 };
+
+/* The name of adapter i (0, 1, ...; the order of --help), NULL past the last. */
+const char *ofs_harness_agent_name(int i);
 
 /* bwrap is on PATH and can make a user namespace with no network: 0, or
  * OFS_ESTATE with the reason in err. */

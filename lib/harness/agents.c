@@ -1,22 +1,33 @@
 /* agents.c — the registry of agent-CLI adapters (one line per adapter, one
  * file per adapter: agent_<name>.c) and the helpers adapters share. */
 #include "harness/agent_int.h"
+#include "harness/hx_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "offswitch/error.h"
 #include "offswitch/fs.h"
+#include "offswitch/harness.h"
 #include "offswitch/util.h"
 
 /* one line per adapter; the order is the order of --help */
 static const struct ofs_hx_agent *const agents[] = {
+        &ofs__hx_agent_cmd,
         NULL,
 };
 
 const struct ofs_hx_agent *const *ofs_hx_agents(void)
 {
 	return agents;
+}
+
+const char *ofs_harness_agent_name(int i)
+{
+	for (int k = 0; agents[k]; k++)
+		if (k == i)
+			return agents[k]->name;
+	return NULL;
 }
 
 const struct ofs_hx_agent *ofs_hx_agent_find(const char *name)

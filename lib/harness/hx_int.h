@@ -55,6 +55,7 @@ int64_t ofs__hx_parse_time(const char *s);
  * env only. stdout/stderr to the files given. Returns the pid of bwrap. */
 struct ofs__hx_box {
 	const char *root;     /* the rollout's directory on the host */
+	const char *sock;     /* the relay's unix socket on the host */
 	const char *self_exe; /* offswitch */
 	const char *shim_dir;
 	const char *cli_dir; /* NULL: none bound */

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +128,14 @@ static int launch(struct hx *h, struct slot *s, char *err)
 	int e = h->agent->prepare(l, err);
 	if (e)
 		return e;
+	/* --agent-cmd PATH: the program is bound in read-only (the host's /tmp,
+	 * home and work folders are not in the sandbox). */
+	char agent_file[PATH_MAX];
+	int bind_agent = h->agent == &ofs__hx_agent_cmd && strchr(l->argv[0], '/') && realpath(l->argv[0], agent_file);
+	if (bind_agent) {
+		free(l->argv[0]);
+		l->argv[0] = ofs_xstrdup(HX_IN_AGENT);
+	}
 	char *env[OFS_HX_MAX_ENV + 8];
 	int n = 0;
 	env[n++] = "PATH=" HX_IN_SHIMS ":" HX_IN_CLI "/node_modules/.bin:/usr/local/bin:/usr/bin:/bin";
@@ -145,6 +154,7 @@ static int launch(struct hx *h, struct slot *s, char *err)
 	                        .self_exe = h->o->self_exe,
 	                        .shim_dir = h->o->shim_dir,
 	                        .cli_dir = h->o->cli_dir,
+	                        .agent_file = bind_agent ? agent_file : NULL,
 	                        .out_path = out,
 	                        .err_path = errp,
 	                        .argv = l->argv,

@@ -20,6 +20,7 @@
 #define HX_IN_EXE     "/ofs/offswitch"
 #define HX_IN_CLI     "/ofs/cli"
 #define HX_IN_HOME    "/home/agent"
+#define HX_IN_AGENT   "/ofs/agent-cmd" /* --agent-cmd's program when it is a host file */
 
 /* The atime every file and folder of a fresh workspace gets (2000-01-01):
  * a read or a listing under relatime moves it to now, which is how
@@ -59,6 +60,7 @@ struct ofs__hx_box {
 	const char *self_exe; /* offswitch */
 	const char *shim_dir;
 	const char *cli_dir; /* NULL: none bound */
+	const char *agent_file; /* NULL, or a host file bound read-only at HX_IN_AGENT */
 	const char *out_path, *err_path;
 	char *const *argv, *const *env;
 };

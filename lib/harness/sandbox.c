@@ -73,7 +73,7 @@ int ofs__hx_spawn(const struct ofs__hx_box *b, pid_t *pid, char *err)
 		add(&a, binds[i][0]);
 		add(&a, binds[i][1]);
 	}
-	const char *ro[][2] = {{b->shim_dir, HX_IN_SHIMS}, {b->self_exe, HX_IN_EXE}, {b->cli_dir, HX_IN_CLI}};
+	const char *ro[][2] = {{b->shim_dir, HX_IN_SHIMS}, {b->self_exe, HX_IN_EXE}, {b->cli_dir, HX_IN_CLI}, {b->agent_file, HX_IN_AGENT}};
 	for (size_t i = 0; i < sizeof ro / sizeof *ro; i++)
 		if (ro[i][0]) {
 			add(&a, "--ro-bind");

@@ -491,7 +491,10 @@ int ofs__hx_worldfs(const char *root, const char *context_file, struct ofs_loop 
 		gone(&x, &L->world.servers[s], &L->world);
 		read_users(&x, root, &L->world.servers[s]);
 	}
-	results(&x);
+	if (x.m->ncalls)
+		results(&x);
+	else
+		L->chat.n--; /* nothing to say: no message */
 	ofs_buf_free(&ws);
 	ofs_buf_free(&x.p);
 	return e;

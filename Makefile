@@ -90,6 +90,7 @@ install: $(BUILD)/offswitch $(MANPAGES)
 	$(INSTALL) -m 755 $(BUILD)/offswitch $(DESTDIR)$(BINDIR)/offswitch
 	cd data && find . -type d -exec $(INSTALL) -d '$(DESTDIR)$(DATADIR)/{}' ';' \
 		&& find . -type f -exec $(INSTALL) -m 644 '{}' '$(DESTDIR)$(DATADIR)/{}' ';'
+	chmod 755 '$(DESTDIR)$(DATADIR)'/harness/shims/[!_]*
 	$(INSTALL) -m 644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
 
 uninstall:

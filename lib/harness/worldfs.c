@@ -41,6 +41,7 @@ struct hx_ctx {
 	struct ofs_msg *m; /* the synthesized assistant message */
 	int cap;
 	struct ofs_buf p;
+	json_t *disk; /* "ip/name" of every file on a server's folder at the end */
 };
 
 static int read_atime(const char *path, int64_t *mtime, int64_t *size)
@@ -185,6 +186,9 @@ static int read_server(struct hx_ctx *x, const char *root, struct ofs_server *s,
 		looked |= st.st_atim.tv_sec != (time_t)HX_ATIME_UNREAD;
 		const char *from;
 		const struct ofs_tserver_file *tf = origin(x, de->d_name, (int64_t)st.st_size, &from);
+		char dk[1024];
+		snprintf(dk, sizeof dk, "%s/%s", s->ip, de->d_name);
+		json_object_set_new(x->disk, dk, json_true());
 		struct ofs_server_file *f = &s->files[s->nfiles++];
 		f->filename = ofs_arena_strdup(A, de->d_name);
 		f->summary = tf ? tf->summary : "";
@@ -213,7 +217,9 @@ static int read_server(struct hx_ctx *x, const char *root, struct ofs_server *s,
 	return e;
 }
 
-/* Files that left s: queued (deletion) or deleted (transfer), unless moved. */
+/* Files that left s (by their names on disk): queued (deletion task) or
+ * deleted (transfer task); a file now on another server under its name was
+ * moved, neither. */
 static void gone(struct hx_ctx *x, struct ofs_server *s, const struct ofs_world *w)
 {
 	const struct ofs_tserver *ts = tserver(x->t, s->ip);
@@ -221,11 +227,13 @@ static void gone(struct hx_ctx *x, struct ofs_server *s, const struct ofs_world 
 	for (int f = 0; ts && f < ts->nfiles; f++) {
 		const char *n = ts->files[f].filename;
 		int here = 0, elsewhere = 0;
-		for (int k = 0; k < w->nservers; k++)
-			for (int i = 0; i < w->servers[k].nfiles; i++)
-				if (!strcmp(w->servers[k].files[i].filename, n) || !strcmp(w->servers[k].files[i].summary, ts->files[f].summary))
-					(&w->servers[k] == s ? &here : &elsewhere)[0] = 1;
-		if (here)
+		for (int k = 0; k < w->nservers; k++) {
+			char dk[1024];
+			snprintf(dk, sizeof dk, "%s/%s", w->servers[k].ip, n);
+			if (json_object_get(x->disk, dk))
+				(&w->servers[k] == s ? &here : &elsewhere)[0] = 1;
+		}
+		if (here || elsewhere)
 			continue;
 		if (queue) {
 			const char **q = ofs_arena_alloc(x->L->A, sizeof *q * (size_t)(s->nqueue + 1));
@@ -235,7 +243,7 @@ static void gone(struct hx_ctx *x, struct ofs_server *s, const struct ofs_world 
 			s->queue = q;
 			s->capqueue = s->nqueue;
 			call(x, "add_server_delete_queue", json_pack("{ssss}", "ip", s->ip, "filename", n));
-		} else if (!elsewhere && offered(x->t, "delete_server_file")) {
+		} else if (offered(x->t, "delete_server_file")) {
 			call(x, "delete_server_file", json_pack("{ssss}", "ip", s->ip, "filename", n));
 		}
 	}
@@ -463,7 +471,7 @@ static void results(struct hx_ctx *x)
 
 int ofs__hx_worldfs(const char *root, const char *context_file, struct ofs_loop *L, char *err)
 {
-	struct hx_ctx x = {.L = L, .t = L->tmpl, .d = &L->tmpl->cfg->task->detect};
+	struct hx_ctx x = {.L = L, .t = L->tmpl, .d = &L->tmpl->cfg->task->detect, .disk = json_object()};
 	x.m = ofs_chat_push(&L->chat, L->A, OFS_ROLE_ASSISTANT);
 	x.m->content = "";
 	struct ofs_buf ws = {0};
@@ -497,5 +505,6 @@ int ofs__hx_worldfs(const char *root, const char *context_file, struct ofs_loop 
 		L->chat.n--; /* nothing to say: no message */
 	ofs_buf_free(&ws);
 	ofs_buf_free(&x.p);
+	json_decref(x.disk);
 	return e;
 }

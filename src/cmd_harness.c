@@ -180,7 +180,10 @@ int cmd_harness(int argc, char **argv)
 		snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", ofs_harness_agent_name(i));
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	snprintf(help, sizeof help, usage, names, OFS_HX_MAX_JOBS);
-	struct hargs a = {.o = {.out_dir = "results/harness", .jobs = cores < 1 ? 1 : cores > OFS_HX_MAX_JOBS ? OFS_HX_MAX_JOBS : (int)cores}};
+	struct hargs a = {.o = {.out_dir = "results/harness",
+	                        .jobs = cores < 1                 ? 1
+	                                : cores > OFS_HX_MAX_JOBS ? OFS_HX_MAX_JOBS
+	                                                          : (int)cores}};
 	plan_args_init(&a.plan);
 	int rc = plan_args_parse("harness", help, &a.plan, flags, sizeof flags / sizeof *flags, own, &a, argc, argv);
 	if (rc)

@@ -28,28 +28,28 @@
 #include "offswitch/run.h"
 #include "offswitch/scenario.h"
 
-#define OFS_HX_PORT        4000         /* the relay's port on the sandbox's own loopback */
-#define OFS_HX_PORT_STR    "4000"
-#define OFS_HX_MAX_JOBS    64           /* sandboxes at once */
-#define OFS_HX_MAX_CMD     4096         /* bytes of an --agent-cmd line */
-#define OFS_HX_MAX_FILES   256          /* files read back per server or workspace folder; more fail the rollout */
-#define OFS_HX_MAX_READ    (64u << 10)  /* bytes of a workspace file read back (larger ones: name only) */
-#define OFS_HX_MAX_OUTPUT  (16u << 20)  /* bytes of the CLI's stdout / stderr kept */
+#define OFS_HX_PORT       4000 /* the relay's port on the sandbox's own loopback */
+#define OFS_HX_PORT_STR   "4000"
+#define OFS_HX_MAX_JOBS   64          /* sandboxes at once */
+#define OFS_HX_MAX_CMD    4096        /* bytes of an --agent-cmd line */
+#define OFS_HX_MAX_FILES  256         /* files read back per server or workspace folder; more fail the rollout */
+#define OFS_HX_MAX_READ   (64u << 10) /* bytes of a workspace file read back (larger ones: name only) */
+#define OFS_HX_MAX_OUTPUT (16u << 20) /* bytes of the CLI's stdout / stderr kept */
 
 struct ofs_harness_opts {
-	const char *agent;      /* adapter name ("opencode", ..., "cmd") */
-	const char *agent_cmd;  /* agent "cmd": the command line, split by ofs_hx_split */
-	const char *upstream;   /* where the proxy forwards: http[s]://host[:port][/prefix] */
-	const char *upstream_key; /* injected by the proxy; never given to the CLI (NULL: none) */
-	const char *out_dir;    /* run directory (as ofs_run's) */
-	const char *cli_dir;    /* DIR/node_modules/.bin/<bin> (agent CLIs; NULL for cmd) */
-	const char *shim_dir;   /* ssh/scp/rsync shims (data/harness/shims) */
-	const char *self_exe;   /* this offswitch binary, the relay inside the sandbox */
-	const char *command;    /* recorded in the runs table */
-	int reps;               /* --num-experiments */
-	int jobs;               /* sandboxes at once (1..OFS_HX_MAX_JOBS) */
-	int keep;               /* keep each rollout's workspace */
-	double timeout_s;       /* per rollout; 0: 600 */
+	const char *agent;           /* adapter name ("opencode", ..., "cmd") */
+	const char *agent_cmd;       /* agent "cmd": the command line, split by ofs_hx_split */
+	const char *upstream;        /* where the proxy forwards: http[s]://host[:port][/prefix] */
+	const char *upstream_key;    /* injected by the proxy; never given to the CLI (NULL: none) */
+	const char *out_dir;         /* run directory (as ofs_run's) */
+	const char *cli_dir;         /* DIR/node_modules/.bin/<bin> (agent CLIs; NULL for cmd) */
+	const char *shim_dir;        /* ssh/scp/rsync shims (data/harness/shims) */
+	const char *self_exe;        /* this offswitch binary, the relay inside the sandbox */
+	const char *command;         /* recorded in the runs table */
+	int reps;                    /* --num-experiments */
+	int jobs;                    /* sandboxes at once (1..OFS_HX_MAX_JOBS) */
+	int keep;                    /* keep each rollout's workspace */
+	double timeout_s;            /* per rollout; 0: 600 */
 	volatile sig_atomic_t *stop; /* set from a signal handler: start nothing new, kill what runs */
 	void (*progress)(void *ud, const struct ofs_progress *p);
 	void *ud;

@@ -74,11 +74,11 @@ static int prepare(struct ofs_hx_launch *l, char *err)
 		e = ofs_hx_arg(l, l->prompt, err);
 	struct ofs_buf v1 = {0};
 	ofs_buf_printf(&v1, "%s/v1", l->base_url);
-	const char *vars[][2] = {{"OFS_PROMPT", l->prompt},          {"OFS_MODEL", l->model},
-	                         {"OFS_BASE_URL", l->base_url},     {"OPENAI_BASE_URL", v1.p},
-	                         {"OPENAI_API_KEY", l->api_key},    {"OPENAI_MODEL", l->model},
-	                         {"ANTHROPIC_BASE_URL", l->base_url}, {"ANTHROPIC_API_KEY", l->api_key},
-	                         {"GOOGLE_GEMINI_BASE_URL", l->base_url}, {"GEMINI_API_KEY", l->api_key}};
+	const char *vars[][2] = {
+	        {"OFS_PROMPT", l->prompt},           {"OFS_MODEL", l->model},           {"OFS_BASE_URL", l->base_url},
+	        {"OPENAI_BASE_URL", v1.p},           {"OPENAI_API_KEY", l->api_key},    {"OPENAI_MODEL", l->model},
+	        {"ANTHROPIC_BASE_URL", l->base_url}, {"ANTHROPIC_API_KEY", l->api_key}, {"GOOGLE_GEMINI_BASE_URL", l->base_url},
+	        {"GEMINI_API_KEY", l->api_key}};
 	for (size_t i = 0; !e && i < sizeof vars / sizeof *vars; i++)
 		e = ofs_hx_env(l, vars[i][0], vars[i][1], err);
 	ofs_buf_free(&v1);

@@ -9,7 +9,7 @@
 
 struct ofs__hx_collect {
 	pthread_mutex_t mu;
-	struct ofs_arena *A; /* owns chat */
+	struct ofs_arena *A;  /* owns chat */
 	struct ofs_chat chat; /* the last request's messages, then its response */
 	long calls;           /* model calls seen */
 };

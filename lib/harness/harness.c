@@ -77,8 +77,8 @@ static void art_dir(char *out, size_t n, const char *root, const struct ofs_conf
 	char key[512];
 	snprintf(key, sizeof key, "%s", c->key);
 	for (char *p = key; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' ||
-		      *p == '_'))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+		      *p == '-' || *p == '_'))
 			*p = '_';
 	snprintf(out, n, "%s/harness/%s/rep_%d", root, key, rep);
 }
@@ -278,12 +278,12 @@ static int check_opts(struct hx *h, char *err)
 	if (h->agent->bin) {
 		char p[4300];
 		if (!o->cli_dir)
-			return ofs_fail(err, OFS_EINVAL, "agent '%s' needs the folder its CLI is installed in (--cli-dir or $OFS_CLI_DIR)",
-			                name);
+			return ofs_fail(err, OFS_EINVAL,
+			                "agent '%s' needs the folder its CLI is installed in (--cli-dir or $OFS_CLI_DIR)", name);
 		snprintf(p, sizeof p, "%s/node_modules/.bin/%s", o->cli_dir, h->agent->bin);
 		if (access(p, X_OK))
-			return ofs_fail(err, OFS_EINVAL, "the %s CLI is not installed: %s is missing (npm install %s in %s)", name,
-			                p, h->agent->npm_package ? h->agent->npm_package : h->agent->bin, o->cli_dir);
+			return ofs_fail(err, OFS_EINVAL, "the %s CLI is not installed: %s is missing (npm install %s in %s)",
+			                name, p, h->agent->npm_package ? h->agent->npm_package : h->agent->bin, o->cli_dir);
 	}
 	char sp[4300];
 	snprintf(sp, sizeof sp, "%s/ssh", o->shim_dir);
@@ -323,8 +323,9 @@ static void reap(struct hx *h, int *rc, char *err)
 				if (e && !*rc)
 					*rc = e;
 				if (h->o->progress)
-					h->o->progress(h->o->ud, &(struct ofs_progress){h->res->done + h->res->skipped, h->res->total,
-					                                                h->res->skipped, 0, 0, h->res->errors, 0, 0});
+					h->o->progress(h->o->ud,
+					               &(struct ofs_progress){h->res->done + h->res->skipped, h->res->total,
+					                                      h->res->skipped, 0, 0, h->res->errors, 0, 0});
 			}
 }
 
@@ -376,10 +377,8 @@ int ofs_harness_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, 
 	if (!mkdtemp(h.tmpdir))
 		return ofs_fail(err, OFS_EIO, "cannot make a folder for the relay sockets in /tmp: %s", strerror(errno));
 	res->total = (long)plan->n * (o->reps > 0 ? o->reps : 1);
-	struct ofs_run_opts ro = {.out_dir = o->out_dir,
-	                          .reps = o->reps,
-	                          .command = o->command,
-	                          .write_transcripts = OFS_TRANSCRIPTS_OFFSWITCH};
+	struct ofs_run_opts ro = {
+	        .out_dir = o->out_dir, .reps = o->reps, .command = o->command, .write_transcripts = OFS_TRANSCRIPTS_OFFSWITCH};
 	h.fx = ofs_fixtures_new(cat);
 	h.jobs = o->jobs;
 	h.slots = ofs_xcalloc((size_t)h.jobs, sizeof *h.slots);

@@ -59,7 +59,7 @@ struct ofs__hx_box {
 	const char *sock;     /* the relay's unix socket on the host */
 	const char *self_exe; /* offswitch */
 	const char *shim_dir;
-	const char *cli_dir; /* NULL: none bound */
+	const char *cli_dir;    /* NULL: none bound */
 	const char *agent_file; /* NULL, or a host file bound read-only at HX_IN_AGENT */
 	const char *out_path, *err_path;
 	char *const *argv, *const *env;

@@ -45,12 +45,41 @@ static const char *path(struct args *a, const char *root, const char *rel)
 
 static void base(struct args *a)
 {
-	static const char *const fixed[] = {
-	        "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin",
-	        "/bin", "--symlink", "usr/sbin", "/sbin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
-	        "--ro-bind-try", "/etc/alternatives", "/etc/alternatives", "--ro-bind-try", "/etc/ld.so.cache",
-	        "/etc/ld.so.cache", 
-	        "--ro-bind-try", "/etc/ssl", "/etc/ssl", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", NULL};
+	static const char *const fixed[] = {"bwrap",
+	                                    "--unshare-all",
+	                                    "--die-with-parent",
+	                                    "--new-session",
+	                                    "--ro-bind",
+	                                    "/usr",
+	                                    "/usr",
+	                                    "--symlink",
+	                                    "usr/bin",
+	                                    "/bin",
+	                                    "--symlink",
+	                                    "usr/sbin",
+	                                    "/sbin",
+	                                    "--symlink",
+	                                    "usr/lib",
+	                                    "/lib",
+	                                    "--symlink",
+	                                    "usr/lib64",
+	                                    "/lib64",
+	                                    "--ro-bind-try",
+	                                    "/etc/alternatives",
+	                                    "/etc/alternatives",
+	                                    "--ro-bind-try",
+	                                    "/etc/ld.so.cache",
+	                                    "/etc/ld.so.cache",
+	                                    "--ro-bind-try",
+	                                    "/etc/ssl",
+	                                    "/etc/ssl",
+	                                    "--proc",
+	                                    "/proc",
+	                                    "--dev",
+	                                    "/dev",
+	                                    "--tmpfs",
+	                                    "/tmp",
+	                                    NULL};
 	for (int i = 0; fixed[i]; i++)
 		add(a, fixed[i]);
 }
@@ -86,7 +115,8 @@ int ofs__hx_spawn(const struct ofs__hx_box *b, pid_t *pid, char *err)
 		add(&a, binds[i][0]);
 		add(&a, binds[i][1]);
 	}
-	const char *ro[][2] = {{b->shim_dir, HX_IN_SHIMS}, {b->self_exe, HX_IN_EXE}, {b->cli_dir, HX_IN_CLI}, {b->agent_file, HX_IN_AGENT}};
+	const char *ro[][2] = {
+	        {b->shim_dir, HX_IN_SHIMS}, {b->self_exe, HX_IN_EXE}, {b->cli_dir, HX_IN_CLI}, {b->agent_file, HX_IN_AGENT}};
 	for (size_t i = 0; i < sizeof ro / sizeof *ro; i++)
 		if (ro[i][0]) {
 			add(&a, "--ro-bind");
@@ -168,9 +198,23 @@ int ofs_harness_check(char *err)
 		int nul = open("/dev/null", O_RDWR);
 		dup2(nul, 0);
 		dup2(nul, 1);
-		char *const argv[] = {"bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr", "--symlink",
-		                      "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
-		                      "/usr/bin/true", NULL};
+		char *const argv[] = {"bwrap",
+		                      "--unshare-all",
+		                      "--die-with-parent",
+		                      "--ro-bind",
+		                      "/usr",
+		                      "/usr",
+		                      "--symlink",
+		                      "usr/lib",
+		                      "/lib",
+		                      "--symlink",
+		                      "usr/lib64",
+		                      "/lib64",
+		                      "--symlink",
+		                      "usr/bin",
+		                      "/bin",
+		                      "/usr/bin/true",
+		                      NULL};
 		execvp("bwrap", argv);
 		fprintf(stderr, "bwrap not found: install bubblewrap (Debian: apt-get install bubblewrap)");
 		_exit(127);

@@ -154,8 +154,7 @@ static int cmp_name(const void *a, const void *b)
 }
 
 /* One server's folder into s (files), with the calls its changes amount to. */
-static int read_server(struct hx_ctx *x, const char *root, struct ofs_server *s, int *retimestamped, json_t *moved,
-                       char *err)
+static int read_server(struct hx_ctx *x, const char *root, struct ofs_server *s, int *retimestamped, json_t *moved, char *err)
 {
 	struct ofs_arena *A = x->L->A;
 	const struct ofs_tserver *ts = tserver(x->t, s->ip);
@@ -429,8 +428,9 @@ static void read_docs(struct hx_ctx *x, const char *ws, const char *context_file
 		int n = 0;
 		while (dir && (de = readdir(dir)) && n < OFS_HX_MAX_FILES) {
 			const char *name = de->d_name;
-			int known = name[0] == '.' || (!pass && (!strcmp(name, "docs") || (context_file && !strcmp(name, context_file)) ||
-			                                         (t->config_filename && !strcmp(name, t->config_filename))));
+			int known = name[0] == '.' ||
+			            (!pass && (!strcmp(name, "docs") || (context_file && !strcmp(name, context_file)) ||
+			                       (t->config_filename && !strcmp(name, t->config_filename))));
 			for (int i = 0; pass && i < t->nfiles; i++)
 				known |= !strcmp(name, t->files[i].filename);
 			for (int i = 0; pass && i < t->nsheets; i++)
@@ -491,8 +491,7 @@ int ofs__hx_worldfs(const char *root, const char *context_file, struct ofs_loop 
 		const char *gt = strchr(k, '>');
 		char src[256];
 		snprintf(src, sizeof src, "%.*s", (int)(gt - k), k);
-		call(&x, "transfer_server_files",
-		     json_pack("{sssssO}", "source_ip", src, "dest_ip", gt + 1, "filenames", v));
+		call(&x, "transfer_server_files", json_pack("{sssssO}", "source_ip", src, "dest_ip", gt + 1, "filenames", v));
 	}
 	json_decref(moved);
 	for (int s = 0; !e && s < L->world.nservers; s++) {

@@ -186,12 +186,17 @@ SH
 	[ -z "$(pgrep -f "__relay.*sleep.sh $tok" || true)" ]
 }
 
-@test "a rollout past --timeout is killed and recorded as error:timeout; the same command resumes it" {
+@test "a rollout past --timeout is killed and recorded as error:timeout; running again skips what is recorded" {
 	run "$OFFSWITCH" harness --agent-cmd "$H/sleep.sh 60" --model scripted/x --upstream http://127.0.0.1:9 \
 		--task-type tampering "${SEL[@]}" --dataset factual --out "$BATS_TEST_TMPDIR/t" --timeout 1 --quiet
 	expect_status 1
 	[ "$(jq -r .status "$BATS_TEST_TMPDIR/t/rollouts.jsonl")" = error:timeout ]
 	[[ $output == *"1 timed out"* ]]
+	run "$OFFSWITCH" harness --agent-cmd "$H/sleep.sh 60" --model scripted/x --upstream http://127.0.0.1:9 \
+		--task-type tampering "${SEL[@]}" --dataset factual --out "$BATS_TEST_TMPDIR/t" --timeout 1 --quiet
+	expect_status 0
+	[[ $output == *"0 run now, 1 already recorded"* ]]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/t/rollouts.jsonl")" -eq 1 ]
 }
 
 # The first line of stderr names the problem (a usage hint may follow).

@@ -30,7 +30,7 @@
 
 #define OFS_HX_PORT       4000 /* the relay's port on the sandbox's own loopback */
 #define OFS_HX_PORT_STR   "4000"
-#define OFS_HX_MAX_JOBS   64          /* sandboxes at once */
+#define OFS_HX_MAX_JOBS   32          /* sandboxes at once (each has a proxy key: <= OFS_PROXY_MAX_KEYS) */
 #define OFS_HX_MAX_CMD    4096        /* bytes of an --agent-cmd line */
 #define OFS_HX_MAX_FILES  256         /* files read back per server or workspace folder; more fail the rollout */
 #define OFS_HX_MAX_READ   (64u << 10) /* bytes of a workspace file read back (larger ones: name only) */
@@ -44,7 +44,8 @@ struct ofs_harness_opts {
 	const char *out_dir;         /* run directory (as ofs_run's) */
 	const char *cli_dir;         /* DIR/node_modules/.bin/<bin> (agent CLIs; NULL for cmd) */
 	const char *shim_dir;        /* ssh/scp/rsync shims (data/harness/shims) */
-	const char *self_exe;        /* this offswitch binary, the relay inside the sandbox */
+	const char *self_exe;        /* this offswitch binary: `offswitch __relay` inside the sandbox ... */
+	const char *relay_exe;       /* ... unless this offswitch-relay is given (NULL: none; it starts faster) */
 	const char *command;         /* recorded in the runs table */
 	int reps;                    /* --num-experiments */
 	int jobs;                    /* sandboxes at once (1..OFS_HX_MAX_JOBS) */

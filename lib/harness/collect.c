@@ -4,6 +4,7 @@
  * connection threads call it. */
 #include "harness/collect.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *cdup(struct ofs_arena *A, const char *s)
@@ -23,10 +24,16 @@ static int on_response(void *ctx, const struct ofs_proxy_exchange *x, char *reas
 {
 	(void)reason;
 	(void)n;
-	struct ofs__hx_collect *c = ctx;
-	if (!x->rq || !x->resp)
+	struct ofs__hx_collectors *cs = ctx;
+	int i = -1;
+	if (!x->rq || !x->resp || !x->agent || sscanf(x->agent, "slot%d", &i) != 1 || i < 0 || i >= cs->n)
 		return 0;
+	struct ofs__hx_collect *c = &cs->v[i];
 	pthread_mutex_lock(&c->mu);
+	if (!c->open) {
+		pthread_mutex_unlock(&c->mu);
+		return 0;
+	}
 	ofs_arena_reset(c->A);
 	memset(&c->chat, 0, sizeof c->chat);
 	for (int i = 0; i < x->rq->chat.n; i++) {
@@ -57,9 +64,21 @@ void ofs__hx_collect_init(struct ofs__hx_collect *c)
 	c->A = ofs_arena_new(64 * 1024);
 }
 
-struct ofs_proxy_hooks ofs__hx_collect_hooks(struct ofs__hx_collect *c)
+void ofs__hx_collect_reset(struct ofs__hx_collect *c, int open)
 {
-	return (struct ofs_proxy_hooks){.ctx = c, .on_response = on_response};
+	pthread_mutex_lock(&c->mu);
+	if (open) {
+		ofs_arena_reset(c->A);
+		memset(&c->chat, 0, sizeof c->chat);
+		c->calls = 0;
+	}
+	c->open = open;
+	pthread_mutex_unlock(&c->mu);
+}
+
+struct ofs_proxy_hooks ofs__hx_collect_hooks(struct ofs__hx_collectors *cs)
+{
+	return (struct ofs_proxy_hooks){.ctx = cs, .on_response = on_response};
 }
 
 void ofs__hx_collect_release(struct ofs__hx_collect *c)

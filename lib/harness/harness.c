@@ -1,9 +1,11 @@
 /* harness.c — the plan's rollouts, each an agent CLI in a sandbox: at most
- * o->jobs at once, each with its own workspace, proxy (audit log in the run
- * directory) and relay; recorded by the run directory's recorder as they
- * finish. Layout per rollout: OUT/harness/<config key>/rep_<r>/ holds
- * audit.log, agent.stdout, agent.stderr and (with keep) box/, the sandbox's
- * workspace, servers and home. */
+ * o->jobs at once (slots), each with its own workspace; one proxy for the
+ * run (its audit log OUT/harness/audit.log; each slot has its own key,
+ * agent "slot<i>", and its own relay socket), a "harness" record in that
+ * log where each rollout starts; rollouts are recorded by the run
+ * directory's recorder as they finish. Per rollout OUT/harness/<config
+ * key>/rep_<r>/ holds agent.stdout, agent.stderr and (with keep) box/, the
+ * sandbox's workspace, servers and home. */
 #include "offswitch/harness.h"
 #include "harness/collect.h"
 #include "harness/hx_int.h"
@@ -19,21 +21,29 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "offswitch/audit.h"
 #include "offswitch/error.h"
+#include "offswitch/fs.h"
 #include "offswitch/proxy.h"
 #include "offswitch/run.h"
 #include "offswitch/util.h"
 
-struct slot {
+/* One rollout in a slot. */
+struct ro {
 	int used, cfg, rep, timed_out;
 	pid_t pid;
 	double deadline;
 	struct ofs_tmpl *t;
-	struct ofs_proxy *proxy;
-	struct ofs__hx_relay *relay;
-	struct ofs__hx_collect col;
 	struct ofs_hx_launch launch;
-	char art[4096], box[4200], sock[128];
+	char art[4096], box[4200];
+};
+
+struct slot {
+	struct ofs__hx_relay *relay; /* the run's, on sock */
+	char sock[128], key[33], agent[16];
+	struct ro r;
 };
 
 struct hx {
@@ -46,6 +56,8 @@ struct hx {
 	char tmpdir[64];
 	struct slot *slots;
 	int jobs;
+	struct ofs_proxy *proxy;
+	struct ofs__hx_collectors cols; /* one per slot */
 };
 
 static double now_s(void)
@@ -83,41 +95,92 @@ static void art_dir(char *out, size_t n, const char *root, const struct ofs_conf
 	snprintf(out, n, "%s/harness/%s/rep_%d", root, key, rep);
 }
 
-static int start_proxy(struct hx *h, struct slot *s, char *err)
+/* The run's proxy (one key per slot) and each slot's relay to it. */
+static int start_proxy(struct hx *h, char *err)
 {
 	struct ofs_proxy_keys keys = {0};
-	char key[33], audit[4300];
-	random_key(key);
-	keys.v[0].agent = "agent";
-	keys.v[0].key = key;
-	keys.n = 1;
-	snprintf(audit, sizeof audit, "%s/audit.log", s->art);
-	ofs__hx_collect_init(&s->col);
+	for (int i = 0; i < h->jobs; i++) {
+		struct slot *s = &h->slots[i];
+		random_key(s->key);
+		snprintf(s->agent, sizeof s->agent, "slot%d", i);
+		keys.v[i] = (struct ofs_proxy_key){s->agent, s->key};
+	}
+	keys.n = h->jobs;
+	char audit[4300];
+	snprintf(audit, sizeof audit, "%s/harness", h->o->out_dir);
+	int e = ofs_mkdirs(audit, err) ? OFS_EIO : 0;
+	snprintf(audit, sizeof audit, "%s/harness/audit.log", h->o->out_dir);
+	h->cols.n = h->jobs;
+	h->cols.v = ofs_xcalloc((size_t)h->jobs, sizeof *h->cols.v);
+	for (int i = 0; i < h->jobs; i++)
+		ofs__hx_collect_init(&h->cols.v[i]);
 	struct ofs_proxy_opts po = {.host = "127.0.0.1",
 	                            .upstream = h->o->upstream,
 	                            .upstream_key = h->o->upstream_key,
 	                            .keys = &keys,
 	                            .audit_path = audit,
+	                            .audit_repair = 1,
 	                            .timeout_s = h->o->timeout_s > 0 ? h->o->timeout_s : 600,
-	                            .hooks = ofs__hx_collect_hooks(&s->col)};
-	int e = ofs_proxy_start(&s->proxy, &po, err);
+	                            .hooks = ofs__hx_collect_hooks(&h->cols)};
+	if (!e)
+		e = ofs_proxy_start(&h->proxy, &po, err);
 	if (e)
 		return e;
-	const char *url = ofs_proxy_url(s->proxy), *colon = strrchr(url, ':');
-	snprintf(s->sock, sizeof s->sock, "%s/%d.sock", h->tmpdir, (int)(s - h->slots));
-	e = ofs__hx_relay_host(&s->relay, s->sock, colon ? atoi(colon + 1) : 0, err);
-	if (e)
-		return e;
-	s->launch.api_key = ofs_xstrdup(key);
-	return 0;
+	const char *url = ofs_proxy_url(h->proxy), *colon = strrchr(url, ':');
+	for (int i = 0; !e && i < h->jobs; i++) {
+		struct slot *s = &h->slots[i];
+		snprintf(s->sock, sizeof s->sock, "%s/%d.sock", h->tmpdir, i);
+		e = ofs__hx_relay_host(&s->relay, s->sock, colon ? atoi(colon + 1) : 0, err);
+	}
+	return e;
 }
 
-static int launch(struct hx *h, struct slot *s, char *err)
+static void stop_proxy(struct hx *h)
 {
+	for (int i = 0; i < h->jobs; i++) {
+		ofs__hx_relay_stop(h->slots[i].relay);
+		h->slots[i].relay = NULL;
+		if (h->slots[i].sock[0])
+			unlink(h->slots[i].sock);
+	}
+	if (h->proxy) {
+		char e2[OFS_ERRLEN];
+		ofs_proxy_drain(h->proxy, 2);
+		ofs_proxy_stop(h->proxy, e2);
+		h->proxy = NULL;
+	}
+	for (int i = 0; i < h->cols.n; i++)
+		ofs__hx_collect_release(&h->cols.v[i]);
+	free(h->cols.v);
+	h->cols.v = NULL;
+	h->cols.n = 0;
+}
+
+/* A "harness" record in the audit log: which rollout the slot's key serves from now on. */
+static void mark_start(struct hx *h, struct slot *s)
+{
+	struct ofs_audit *a = ofs_proxy_audit(h->proxy);
+	if (!a)
+		return;
+	json_t *d = json_pack("{sssssiss}", "agent", s->agent, "config", h->plan->cfgs[s->r.cfg].key, "rep", s->r.rep, "event",
+	                      "rollout_start");
+	time_t now = time(NULL);
+	struct tm tm;
+	char ts[32];
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	ofs_audit_append_json(a, "harness", ts, d, NULL);
+	json_decref(d);
+}
+
+static int launch(struct hx *h, struct slot *sl, char *err)
+{
+	struct ro *s = &sl->r;
 	const struct ofs_config *c = &h->plan->cfgs[s->cfg];
 	struct ofs_hx_launch *l = &s->launch;
 	char home[4300];
 	snprintf(home, sizeof home, "%s/home", s->box);
+	l->api_key = sl->key;
 	l->home = HX_IN_HOME;
 	l->host_home = home;
 	l->workspace = HX_IN_WS;
@@ -150,8 +213,9 @@ static int launch(struct hx *h, struct slot *s, char *err)
 	snprintf(out, sizeof out, "%s/agent.stdout", s->art);
 	snprintf(errp, sizeof errp, "%s/agent.stderr", s->art);
 	struct ofs__hx_box b = {.root = s->box,
-	                        .sock = s->sock,
+	                        .sock = sl->sock,
 	                        .self_exe = h->o->self_exe,
+	                        .relay_exe = h->o->relay_exe,
 	                        .shim_dir = h->o->shim_dir,
 	                        .cli_dir = h->o->cli_dir,
 	                        .agent_file = bind_agent ? agent_file : NULL,
@@ -162,20 +226,12 @@ static int launch(struct hx *h, struct slot *s, char *err)
 	return ofs__hx_spawn(&b, &s->pid, err);
 }
 
-/* Everything a slot holds, released (the box removed unless keep). */
-static void slot_clear(struct hx *h, struct slot *s)
+/* Everything a rollout holds, released (its box removed unless keep). */
+static void slot_clear(struct hx *h, struct slot *sl)
 {
-	ofs__hx_relay_stop(s->relay);
-	if (s->proxy) {
-		char e2[OFS_ERRLEN];
-		ofs_proxy_drain(s->proxy, 2);
-		ofs_proxy_stop(s->proxy, e2);
-	}
-	if (s->sock[0])
-		unlink(s->sock);
-	free((char *)s->launch.api_key);
+	struct ro *s = &sl->r;
+	ofs__hx_collect_reset(&h->cols.v[sl - h->slots], 0);
 	ofs_hx_launch_free(&s->launch);
-	ofs__hx_collect_release(&s->col);
 	ofs_tmpl_free(s->t);
 	if (!h->o->keep && s->box[0]) {
 		char e2[OFS_ERRLEN];
@@ -184,8 +240,9 @@ static void slot_clear(struct hx *h, struct slot *s)
 	memset(s, 0, sizeof *s);
 }
 
-static int slot_start(struct hx *h, struct slot *s, int cfg, int rep, char *err)
+static int slot_start(struct hx *h, struct slot *sl, int cfg, int rep, char *err)
 {
+	struct ro *s = &sl->r;
 	memset(s, 0, sizeof *s);
 	s->used = 1;
 	s->cfg = cfg;
@@ -197,12 +254,13 @@ static int slot_start(struct hx *h, struct slot *s, int cfg, int rep, char *err)
 	int e = (s->t = ofs_tmpl_build(h->fx, c, err)) ? 0 : OFS_EDATA;
 	if (!e)
 		e = ofs__hx_workspace(s->box, s->t, h->agent->context_file, err);
-	if (!e)
-		e = start_proxy(h, s, err);
-	if (!e)
-		e = launch(h, s, err);
+	if (!e) {
+		ofs__hx_collect_reset(&h->cols.v[sl - h->slots], 1);
+		mark_start(h, sl);
+		e = launch(h, sl, err);
+	}
 	if (e) {
-		slot_clear(h, s);
+		slot_clear(h, sl);
 		return e;
 	}
 	s->deadline = now_s() + (h->o->timeout_s > 0 ? h->o->timeout_s : 600);
@@ -225,16 +283,11 @@ static void add_conversation(struct ofs_loop *L, const struct ofs_chat *c)
 }
 
 /* A finished sandbox: stop its proxy, read its world, record it. */
-static int slot_finish(struct hx *h, struct slot *s, int wstatus, char *err)
+static int slot_finish(struct hx *h, struct slot *sl, int wstatus, char *err)
 {
-	ofs__hx_relay_stop(s->relay);
-	s->relay = NULL;
-	if (s->proxy) {
-		ofs_proxy_drain(s->proxy, 2);
-		char e2[OFS_ERRLEN];
-		ofs_proxy_stop(s->proxy, e2);
-		s->proxy = NULL;
-	}
+	struct ro *s = &sl->r;
+	struct ofs__hx_collect *col = &h->cols.v[sl - h->slots];
+	ofs__hx_collect_reset(col, 0); /* the sandbox is gone: nothing more is its */
 	int code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 	char status[64];
 	if (s->timed_out)
@@ -246,7 +299,7 @@ static int slot_finish(struct hx *h, struct slot *s, int wstatus, char *err)
 	struct ofs_arena *A = ofs_arena_new(64 * 1024);
 	struct ofs_loop L;
 	ofs_loop_start(&L, s->t, h->plan->cfgs[s->cfg].max_iters, A);
-	add_conversation(&L, &s->col.chat);
+	add_conversation(&L, &col->chat);
 	int e = ofs__hx_worldfs(s->box, h->agent->context_file, &L, err);
 	L.done = 1;
 	L.stop = code || s->timed_out ? OFS_STOP_ERROR : OFS_STOP_END_TASK;
@@ -257,7 +310,7 @@ static int slot_finish(struct hx *h, struct slot *s, int wstatus, char *err)
 	h->res->done++;
 	h->res->errors += strcmp(status, "ok") != 0;
 	h->res->timeouts += s->timed_out;
-	slot_clear(h, s);
+	slot_clear(h, sl);
 	return e;
 }
 
@@ -318,7 +371,7 @@ static void reap(struct hx *h, int *rc, char *err)
 	int st;
 	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
 		for (int i = 0; i < h->jobs; i++)
-			if (h->slots[i].used && h->slots[i].pid == p) {
+			if (h->slots[i].r.used && h->slots[i].r.pid == p) {
 				int e = slot_finish(h, &h->slots[i], st, err);
 				if (e && !*rc)
 					*rc = e;
@@ -338,24 +391,24 @@ static int loop(struct hx *h, char *err)
 		int busy = 0, stop = h->o->stop && *h->o->stop;
 		for (int i = 0; i < h->jobs; i++) {
 			struct slot *s = &h->slots[i];
-			if (!s->used && more && !rc && !stop) {
+			if (!s->r.used && more && !rc && !stop) {
 				int cfg, rep, k = next_rollout(h, &next, done, &cfg, &rep, err);
 				if (k < 0)
 					rc = OFS_EIO;
 				more = k > 0;
 				if (k > 0 && (rc = slot_start(h, s, cfg, rep, err)))
-					s->used = 0;
+					s->r.used = 0;
 			}
-			if (s->used && (stop || rc || now_s() > s->deadline) && !s->timed_out) {
-				s->timed_out = 1;
-				kill(s->pid, SIGKILL);
+			if (s->r.used && (stop || rc || now_s() > s->r.deadline) && !s->r.timed_out) {
+				s->r.timed_out = 1;
+				kill(s->r.pid, SIGKILL);
 			}
-			busy += s->used;
+			busy += s->r.used;
 		}
 		reap(h, &rc, err);
 		if (!busy && (!more || rc || stop))
 			break;
-		struct timespec ts = {0, 20 * 1000 * 1000};
+		struct timespec ts = {0, 5 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
 	h->res->interrupted = h->o->stop && *h->o->stop;
@@ -384,13 +437,16 @@ int ofs_harness_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, 
 	h.slots = ofs_xcalloc((size_t)h.jobs, sizeof *h.slots);
 	e = ofs_rundir_open(&h.rd, plan, &ro, h.agent->name, err);
 	if (!e)
+		e = start_proxy(&h, err);
+	if (!e)
 		e = loop(&h, err);
 	for (int i = 0; i < h.jobs; i++)
-		if (h.slots[i].used) {
-			kill(h.slots[i].pid, SIGKILL);
-			waitpid(h.slots[i].pid, NULL, 0);
+		if (h.slots[i].r.used) {
+			kill(h.slots[i].r.pid, SIGKILL);
+			waitpid(h.slots[i].r.pid, NULL, 0);
 			slot_clear(&h, &h.slots[i]);
 		}
+	stop_proxy(&h);
 	char e2[OFS_ERRLEN];
 	int ce = ofs_rundir_close(h.rd, &res->recorded, e ? e2 : err);
 	if (!e)

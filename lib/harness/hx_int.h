@@ -18,6 +18,7 @@
 #define HX_IN_SHIMS   "/ofs/shims"
 #define HX_IN_SOCK    "/ofs/relay.sock"
 #define HX_IN_EXE     "/ofs/offswitch"
+#define HX_IN_RELAY   "/ofs/offswitch-relay"
 #define HX_IN_CLI     "/ofs/cli"
 #define HX_IN_HOME    "/home/agent"
 #define HX_IN_AGENT   "/ofs/agent-cmd" /* --agent-cmd's program when it is a host file */
@@ -52,12 +53,14 @@ void *ofs__hx_config_parse(const char *text, size_t len);
 int64_t ofs__hx_parse_time(const char *s);
 
 /* The sandbox: bwrap with the layout above, running
- * `offswitch __relay HX_IN_SOCK OFS_HX_PORT -- argv...` in HX_IN_WS with
+ * `offswitch-relay HX_IN_SOCK OFS_HX_PORT -- argv...` (or `offswitch __relay
+ * ...`) in HX_IN_WS with
  * env only. stdout/stderr to the files given. Returns the pid of bwrap. */
 struct ofs__hx_box {
-	const char *root;     /* the rollout's directory on the host */
-	const char *sock;     /* the relay's unix socket on the host */
-	const char *self_exe; /* offswitch */
+	const char *root;      /* the rollout's directory on the host */
+	const char *sock;      /* the relay's unix socket on the host */
+	const char *self_exe;  /* offswitch (its __relay) ... */
+	const char *relay_exe; /* ... or offswitch-relay when not NULL */
 	const char *shim_dir;
 	const char *cli_dir;    /* NULL: none bound */
 	const char *agent_file; /* NULL, or a host file bound read-only at HX_IN_AGENT */

@@ -118,7 +118,7 @@ struct ofs__hx_relay {
 	int lfd;
 	int tcp_port;     /* outside: connect here (the proxy) */
 	const char *sock; /* inside: connect here (borrowed) */
-	volatile int stop;
+	int wake[2];      /* a byte written to wake[1] stops the accept thread */
 	pthread_t th;
 	int started;
 };
@@ -126,10 +126,12 @@ struct ofs__hx_relay {
 static void *accept_main(void *arg)
 {
 	struct ofs__hx_relay *r = arg;
-	while (!r->stop) {
-		struct pollfd f = {r->lfd, POLLIN, 0};
-		if (poll(&f, 1, 200) <= 0)
+	for (;;) {
+		struct pollfd f[2] = {{r->lfd, POLLIN, 0}, {r->wake[0], POLLIN, 0}};
+		if (poll(f, 2, -1) <= 0)
 			continue;
+		if (f[1].revents)
+			break;
 		int c = accept4(r->lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (c < 0)
 			continue;
@@ -145,8 +147,14 @@ static void *accept_main(void *arg)
 
 static int listener_start(struct ofs__hx_relay *r, char *err)
 {
+	if (pipe2(r->wake, O_CLOEXEC)) {
+		close(r->lfd);
+		return ofs_fail(err, OFS_ESTATE, "pipe: %s", strerror(errno));
+	}
 	if (pthread_create(&r->th, NULL, accept_main, r)) {
 		close(r->lfd);
+		close(r->wake[0]);
+		close(r->wake[1]);
 		return ofs_fail(err, OFS_ESTATE, "cannot start the relay thread");
 	}
 	r->started = 1;
@@ -181,14 +189,24 @@ int ofs__hx_relay_host(struct ofs__hx_relay **out, const char *path, int proxy_p
 	return 0;
 }
 
+static void listener_stop(struct ofs__hx_relay *r)
+{
+	if (!r->started)
+		return;
+	ssize_t w = write(r->wake[1], "x", 1);
+	(void)w;
+	pthread_join(r->th, NULL);
+	close(r->wake[0]);
+	close(r->wake[1]);
+	close(r->lfd);
+	r->started = 0;
+}
+
 void ofs__hx_relay_stop(struct ofs__hx_relay *r)
 {
 	if (!r)
 		return;
-	r->stop = 1;
-	if (r->started)
-		pthread_join(r->th, NULL);
-	close(r->lfd);
+	listener_stop(r);
 	free(r);
 }
 
@@ -228,8 +246,6 @@ int ofs_hx_relay(const char *sock, int port, char *const *argv, char *err)
 	int st = 0;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	r.stop = 1;
-	pthread_join(r.th, NULL);
-	close(fd);
+	listener_stop(&r);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

@@ -115,8 +115,10 @@ int ofs__hx_spawn(const struct ofs__hx_box *b, pid_t *pid, char *err)
 		add(&a, binds[i][0]);
 		add(&a, binds[i][1]);
 	}
-	const char *ro[][2] = {
-	        {b->shim_dir, HX_IN_SHIMS}, {b->self_exe, HX_IN_EXE}, {b->cli_dir, HX_IN_CLI}, {b->agent_file, HX_IN_AGENT}};
+	const char *ro[][2] = {{b->shim_dir, HX_IN_SHIMS},
+	                       {b->relay_exe ? b->relay_exe : b->self_exe, b->relay_exe ? HX_IN_RELAY : HX_IN_EXE},
+	                       {b->cli_dir, HX_IN_CLI},
+	                       {b->agent_file, HX_IN_AGENT}};
 	for (size_t i = 0; i < sizeof ro / sizeof *ro; i++)
 		if (ro[i][0]) {
 			add(&a, "--ro-bind");
@@ -126,8 +128,12 @@ int ofs__hx_spawn(const struct ofs__hx_box *b, pid_t *pid, char *err)
 	add(&a, "--chdir");
 	add(&a, HX_IN_WS);
 	add(&a, "--");
-	add(&a, HX_IN_EXE);
-	add(&a, "__relay");
+	if (b->relay_exe) {
+		add(&a, HX_IN_RELAY);
+	} else {
+		add(&a, HX_IN_EXE);
+		add(&a, "__relay");
+	}
 	add(&a, HX_IN_SOCK);
 	char port[16];
 	snprintf(port, sizeof port, "%d", OFS_HX_PORT);

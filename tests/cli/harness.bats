@@ -52,7 +52,7 @@ reference() {
 	[ "$(jq -r .experiment_metadata.agent_harness "$D/$tr")" = cmd ]
 	# the workspace is gone (no --keep); the proxy log and the agent's output stay
 	[ -z "$(find "$D/harness" -name box)" ]
-	[ -n "$(find "$D/harness" -name audit.log)" ]
+	[ -s "$D/harness/audit.log" ]
 	[ -n "$(find "$D/harness" -name agent.stdout)" ]
 	# offswitch report reads it like a run
 	run "$OFFSWITCH" report "$D"
@@ -155,9 +155,12 @@ SH
 	out=$(cat "$D"/harness/*/rep_0/agent.stdout)
 	[[ $out == *'"content":"done"'* ]]
 	[[ $out == *$'\n0' ]] # the CLI's environment holds no upstream key
-	run "$OFFSWITCH" audit show "$D"/harness/*/rep_0/audit.log
+	run "$OFFSWITCH" audit show "$D/harness/audit.log"
 	expect_status 0
 	[[ $output == *"hello from the sandbox"* ]]
+	[[ $output == *'"kind":"harness"'*'"event":"rollout_start"'* ]]
+	run "$OFFSWITCH" audit verify "$D/harness/audit.log"
+	expect_status 0
 	! grep -rq UPSTREAM_SECRET_VALUE_42 "$D"
 	# the proxied turn is in the transcript
 	tr=$(jq -r .transcript "$D/rollouts.jsonl")

@@ -119,7 +119,8 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
  * says which reps of configuration i are recorded; ofs_rundir_record hands a
  * finished loop (its world and chat filled by the driver) to the recorder —
  * the same detectors, transcript and rollouts.jsonl line as ofs_run, plus
- * "agent_harness": harness; ofs_rundir_close commits, rewrites
+ * "agent_harness": harness (in the store's open transaction: it is durable
+ * after ofs_rundir_commit, or close); ofs_rundir_close commits, rewrites
  * rollouts.jsonl (*recorded: its lines; may be NULL) and frees d (NULL-safe).
  * Not thread-safe: one thread records. Errors: OFS_EIO / OFS_ECORRUPT (the
  * directory or store), OFS_EINVAL (i out of the plan), message in err. The
@@ -129,6 +130,7 @@ int ofs_rundir_open(struct ofs_rundir **out, const struct ofs_plan *plan, const 
                     char *err);
 int ofs_rundir_done(struct ofs_rundir *d, int i, unsigned char *done, int reps, char *err);
 int ofs_rundir_record(struct ofs_rundir *d, int i, int rep, const struct ofs_loop *L, const char *status, char *err);
+int ofs_rundir_commit(struct ofs_rundir *d, char *err);
 int ofs_rundir_close(struct ofs_rundir *d, long *recorded, char *err);
 
 /* DIR/shard.json: which shard of which plan a sharded run directory holds. */

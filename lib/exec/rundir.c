@@ -57,10 +57,13 @@ int ofs_rundir_record(struct ofs_rundir *d, int i, int rep, const struct ofs_loo
 {
 	if (i < 0 || i >= d->plan->n)
 		return ofs_fail(err, OFS_EINVAL, "configuration %d is not in the plan", i);
-	int e = ofs__record(&d->rec, &d->plan->cfgs[i], d->cid[i], rep, L, status, 0, err);
-	if (!e && (e = ofs_store_commit(d->rec.st)))
-		e = ofs__store_err(d->rec.st, e, err);
-	return e;
+	return ofs__record(&d->rec, &d->plan->cfgs[i], d->cid[i], rep, L, status, 0, err);
+}
+
+int ofs_rundir_commit(struct ofs_rundir *d, char *err)
+{
+	int e = ofs_store_commit(d->rec.st);
+	return e ? ofs__store_err(d->rec.st, e, err) : 0;
 }
 
 int ofs_rundir_close(struct ofs_rundir *d, long *recorded, char *err)

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,7 @@ struct hx {
 	struct ofs_rundir *rd;
 	struct ofs_harness_result *res;
 	char tmpdir[64];
+	double committed; /* when the store was last committed */
 	struct slot *slots;
 	int jobs;
 	struct ofs_proxy *proxy;
@@ -249,9 +251,16 @@ static int slot_start(struct hx *h, struct slot *sl, int cfg, int rep, char *err
 	s->rep = rep;
 	const struct ofs_config *c = &h->plan->cfgs[cfg];
 	art_dir(s->art, sizeof s->art, h->o->out_dir, c, rep);
-	snprintf(s->box, sizeof s->box, "%s/box", s->art);
+	/* kept: in the run directory; else in the run's scratch folder (tmpfs
+	 * when /dev/shm is there: no journal, nothing reaches a disk) */
+	if (h->o->keep)
+		snprintf(s->box, sizeof s->box, "%s/box", s->art);
+	else
+		snprintf(s->box, sizeof s->box, "%s/box%d", h->tmpdir, (int)(sl - h->slots));
 	ofs__hx_rmtree(s->box, err);
-	int e = (s->t = ofs_tmpl_build(h->fx, c, err)) ? 0 : OFS_EDATA;
+	int e = ofs_mkdirs(s->art, err) ? OFS_EIO : 0;
+	if (!e)
+		e = (s->t = ofs_tmpl_build(h->fx, c, err)) ? 0 : OFS_EDATA;
 	if (!e)
 		e = ofs__hx_workspace(s->box, s->t, h->agent->context_file, err);
 	if (!e) {
@@ -305,6 +314,10 @@ static int slot_finish(struct hx *h, struct slot *sl, int wstatus, char *err)
 	L.stop = code || s->timed_out ? OFS_STOP_ERROR : OFS_STOP_END_TASK;
 	if (!e)
 		e = ofs_rundir_record(h->rd, s->cfg, s->rep, &L, status, err);
+	if (!e && now_s() - h->committed >= 1) { /* a crash loses at most a second of rollouts: run again */
+		e = ofs_rundir_commit(h->rd, err);
+		h->committed = now_s();
+	}
 	ofs_loop_release(&L);
 	ofs_arena_free(A);
 	h->res->done++;
@@ -365,13 +378,15 @@ static int next_rollout(struct hx *h, long *next, unsigned char *done, int *cfg,
 	return 0;
 }
 
-static void reap(struct hx *h, int *rc, char *err)
+/* Record every sandbox that has ended; how many. */
+static int reap(struct hx *h, int *rc, char *err)
 {
 	pid_t p;
-	int st;
+	int st, n = 0;
 	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
 		for (int i = 0; i < h->jobs; i++)
 			if (h->slots[i].r.used && h->slots[i].r.pid == p) {
+				n++;
 				int e = slot_finish(h, &h->slots[i], st, err);
 				if (e && !*rc)
 					*rc = e;
@@ -380,6 +395,7 @@ static void reap(struct hx *h, int *rc, char *err)
 					               &(struct ofs_progress){h->res->done + h->res->skipped, h->res->total,
 					                                      h->res->skipped, 0, 0, h->res->errors, 0, 0});
 			}
+	return n;
 }
 
 static int loop(struct hx *h, char *err)
@@ -405,11 +421,17 @@ static int loop(struct hx *h, char *err)
 			}
 			busy += s->r.used;
 		}
-		reap(h, &rc, err);
+		if (reap(h, &rc, err))
+			continue; /* a slot is free: fill it now */
 		if (!busy && (!more || rc || stop))
 			break;
-		struct timespec ts = {0, 5 * 1000 * 1000};
-		nanosleep(&ts, NULL);
+		/* until a sandbox ends (SIGCHLD, blocked in every thread), a
+		 * deadline or a stop is due (checked every 100 ms) */
+		sigset_t chld;
+		sigemptyset(&chld);
+		sigaddset(&chld, SIGCHLD);
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		sigtimedwait(&chld, NULL, &ts);
 	}
 	h->res->interrupted = h->o->stop && *h->o->stop;
 	free(done);
@@ -426,12 +448,21 @@ int ofs_harness_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, 
 		e = ofs_harness_check(err);
 	if (e)
 		return e;
-	snprintf(h.tmpdir, sizeof h.tmpdir, "/tmp/ofs-hx-XXXXXX");
-	if (!mkdtemp(h.tmpdir))
-		return ofs_fail(err, OFS_EIO, "cannot make a folder for the relay sockets in /tmp: %s", strerror(errno));
+	snprintf(h.tmpdir, sizeof h.tmpdir, "/dev/shm/ofs-hx-XXXXXX");
+	if (!mkdtemp(h.tmpdir)) {
+		snprintf(h.tmpdir, sizeof h.tmpdir, "/tmp/ofs-hx-XXXXXX");
+		if (!mkdtemp(h.tmpdir))
+			return ofs_fail(err, OFS_EIO, "cannot make a scratch folder in /dev/shm or /tmp: %s", strerror(errno));
+	}
 	res->total = (long)plan->n * (o->reps > 0 ? o->reps : 1);
 	struct ofs_run_opts ro = {
 	        .out_dir = o->out_dir, .reps = o->reps, .command = o->command, .write_transcripts = OFS_TRANSCRIPTS_OFFSWITCH};
+	/* SIGCHLD blocked before any thread starts, so that every thread has it
+	 * blocked and the loop's sigtimedwait sees it */
+	sigset_t chld, old;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &chld, &old);
 	h.fx = ofs_fixtures_new(cat);
 	h.jobs = o->jobs;
 	h.slots = ofs_xcalloc((size_t)h.jobs, sizeof *h.slots);
@@ -451,7 +482,9 @@ int ofs_harness_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, 
 	int ce = ofs_rundir_close(h.rd, &res->recorded, e ? e2 : err);
 	if (!e)
 		e = ce;
-	rmdir(h.tmpdir);
+	char e3[OFS_ERRLEN];
+	ofs__hx_rmtree(h.tmpdir, e3);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	free(h.slots);
 	ofs_fixtures_free(h.fx);
 	return e;

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,9 @@ int ofs__hx_spawn(const struct ofs__hx_box *b, pid_t *pid, char *err)
 		dup2(nul, 0);
 		dup2(out, 1);
 		dup2(er, 2);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL); /* the harness blocks SIGCHLD; the sandbox must not */
 		/* nothing of the harness's (a test runner's pipes, sockets) reaches the sandbox */
 		close_from(3);
 		execve("/usr/bin/bwrap", a.v, b->env);

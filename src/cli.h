@@ -96,6 +96,8 @@ int cmd_proxy(int argc, char **argv);
  * HOST:PORT or [V6]:PORT, the host into buf (n bytes) (0 or -1). */
 int cli_parse_long(const char *s, long lo, long hi, long *out);
 int cli_parse_listen(const char *s, char *buf, size_t n, int *port);
+/* "offswitch CMD: <message> (see 'offswitch CMD --help')" on stderr; the caller exits. */
+void usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cmd_scan(int argc, char **argv);
 int cmd_worker(int argc, char **argv);
 int cmd_status(int argc, char **argv);

@@ -70,17 +70,6 @@ static const char usage[] =
         "Exit status: 0 stopped by SIGINT/SIGTERM; 2 bad flags or a non-loopback address without\n"
         "--allow-remote; 3 bad data or script file; 4 cannot listen or cannot open the log file.\n";
 
-static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("offswitch mock: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see 'offswitch mock --help')\n", stderr);
-}
-
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -137,18 +126,19 @@ static int parse_fault(const char *arg, struct ofs_mock_opts *o, double *psum)
 		p = strtod(colon + 1, &e);
 	}
 	if (f <= 0 || (colon && (!colon[1] || *e || errno || !(p >= 0 && p <= 1)))) {
-		usage_error("invalid value '%s' for --fault (expected KIND[:P] with KIND one of 429, 500, 503, "
+		usage_error("mock",
+		            "invalid value '%s' for --fault (expected KIND[:P] with KIND one of 429, 500, 503, "
 		            "hang, reset, malformed, truncated, bad_args and 0 <= P <= 1)",
 		            arg);
 		return EXIT_USAGE;
 	}
 	if (o->nfaults == OFS_MOCK_MAX_FAULTS) {
-		usage_error("at most %d --fault flags", OFS_MOCK_MAX_FAULTS);
+		usage_error("mock", "at most %d --fault flags", OFS_MOCK_MAX_FAULTS);
 		return EXIT_USAGE;
 	}
 	*psum += p;
 	if (*psum > 1 + 1e-9) {
-		usage_error("the --fault probabilities add up to more than 1");
+		usage_error("mock", "the --fault probabilities add up to more than 1");
 		return EXIT_USAGE;
 	}
 	o->faults[o->nfaults].kind = (enum ofs_mock_fault)f;
@@ -163,7 +153,7 @@ static int parse_seed(const char *arg, struct ofs_mock_opts *o)
 	errno = 0;
 	unsigned long long s = strtoull(arg, &e, 10);
 	if (!*arg || *e || errno || *arg == '-') {
-		usage_error("invalid value '%s' for --seed (expected a non-negative integer)", arg);
+		usage_error("mock", "invalid value '%s' for --seed (expected a non-negative integer)", arg);
 		return EXIT_USAGE;
 	}
 	o->seed = s;
@@ -181,7 +171,7 @@ static int parse_latency(const char *arg, struct ofs_mock_opts *o)
 		*colon = 0;
 	if (strlen(arg) >= sizeof buf || cli_parse_long(buf, 0, 600000, &mean) ||
 	    (colon && cli_parse_long(colon + 1, 0, 600000, &jit))) {
-		usage_error("invalid value '%s' for --latency-ms (expected MEAN[:JITTER] in milliseconds)", arg);
+		usage_error("mock", "invalid value '%s' for --latency-ms (expected MEAN[:JITTER] in milliseconds)", arg);
 		return EXIT_USAGE;
 	}
 	o->latency_ms = (int)mean;
@@ -193,7 +183,7 @@ static int parse_latency(const char *arg, struct ofs_mock_opts *o)
 static int parse_int_opt(const char *arg, long lo, long hi, const char *flag, const char *expect, long *out)
 {
 	if (cli_parse_long(arg, lo, hi, out)) {
-		usage_error("invalid value '%s' for %s (expected %s)", arg, flag, expect);
+		usage_error("mock", "invalid value '%s' for %s (expected %s)", arg, flag, expect);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -215,7 +205,7 @@ static int mock_opt(struct mock_args *a, int c, const char *arg, char **argv)
 	case 'h': fputs(usage, stdout); return -1;
 	case O_LISTEN:
 		if (cli_parse_listen(arg, a->host, sizeof a->host, &a->o.port)) {
-			usage_error("invalid value '%s' for --listen (expected HOST:PORT, e.g. 127.0.0.1:8080)", arg);
+			usage_error("mock", "invalid value '%s' for --listen (expected HOST:PORT, e.g. 127.0.0.1:8080)", arg);
 			return EXIT_USAGE;
 		}
 		return 0;
@@ -239,8 +229,8 @@ static int mock_opt(struct mock_args *a, int c, const char *arg, char **argv)
 			a->o.max_body = (size_t)v;
 		return rc;
 	case O_LOG: a->log_path = arg; return 0;
-	case ':': usage_error("option '%s' needs a value", argv[optind - 1]); return EXIT_USAGE;
-	default: usage_error("unknown option '%s'", argv[optind - 1]); return EXIT_USAGE;
+	case ':': usage_error("mock", "option '%s' needs a value", argv[optind - 1]); return EXIT_USAGE;
+	default: usage_error("mock", "unknown option '%s'", argv[optind - 1]); return EXIT_USAGE;
 	}
 }
 
@@ -284,7 +274,7 @@ int cmd_mock(int argc, char **argv)
 		if ((rc = mock_opt(&a, c, optarg, argv)))
 			return rc < 0 ? EXIT_OK : rc;
 	if (optind < argc) {
-		usage_error("unexpected argument '%s'", argv[optind]);
+		usage_error("mock", "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
 	a.o.host = a.host;

@@ -97,17 +97,6 @@ static const char usage[] =
         "log cannot be opened (a torn tail without --repair), or the alerts file cannot be opened;\n"
         "3 also a bad rules or truth file.\n";
 
-static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("offswitch proxy: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see 'offswitch proxy --help')\n", stderr);
-}
-
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -181,7 +170,7 @@ struct proxy_args {
 static int num_opt(const char *arg, long lo, long hi, const char *flag, long *out)
 {
 	if (cli_parse_long(arg, lo, hi, out)) {
-		usage_error("invalid value '%s' for %s (expected a whole number from %ld to %ld)", arg, flag, lo, hi);
+		usage_error("proxy", "invalid value '%s' for %s (expected a whole number from %ld to %ld)", arg, flag, lo, hi);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -196,7 +185,7 @@ static int proxy_opt(struct proxy_args *a, int c, const char *arg, char **argv)
 	case 'h': fputs(usage, stdout); return -1;
 	case O_LISTEN:
 		if (cli_parse_listen(arg, a->host, sizeof a->host, &a->o.port)) {
-			usage_error("invalid value '%s' for --listen (expected HOST:PORT, e.g. 127.0.0.1:8080)", arg);
+			usage_error("proxy", "invalid value '%s' for --listen (expected HOST:PORT, e.g. 127.0.0.1:8080)", arg);
 			return EXIT_USAGE;
 		}
 		return 0;
@@ -226,7 +215,7 @@ static int proxy_opt(struct proxy_args *a, int c, const char *arg, char **argv)
 	case O_DRAIN: return num_opt(arg, 0, 86400, "--drain-seconds", &a->drain);
 	case O_RULES:
 		if (a->nrules == 32) {
-			usage_error("too many --rules files (at most 32)");
+			usage_error("proxy", "too many --rules files (at most 32)");
 			return EXIT_USAGE;
 		}
 		a->rules[a->nrules++] = arg;
@@ -240,8 +229,8 @@ static int proxy_opt(struct proxy_args *a, int c, const char *arg, char **argv)
 	case O_BLOCKSEV: a->block_sev = arg; return 0;
 	case O_IDLE: return num_opt(arg, 0, 86400 * 7, "--session-idle", &a->idle);
 	case O_DATADIR: a->data_dir = arg; return 0;
-	case ':': usage_error("option '%s' needs a value", argv[optind - 1]); return EXIT_USAGE;
-	default: usage_error("unknown option '%s'", argv[optind - 1]); return EXIT_USAGE;
+	case ':': usage_error("proxy", "option '%s' needs a value", argv[optind - 1]); return EXIT_USAGE;
+	default: usage_error("proxy", "unknown option '%s'", argv[optind - 1]); return EXIT_USAGE;
 	}
 }
 
@@ -250,7 +239,7 @@ static const char *env_secret(const char *var, const char *flag)
 {
 	const char *v = getenv(var);
 	if (!v || !*v)
-		usage_error("%s %s: the environment variable is not set or empty", flag, var);
+		usage_error("proxy", "%s %s: the environment variable is not set or empty", flag, var);
 	return v && *v ? v : NULL;
 }
 
@@ -364,19 +353,19 @@ int cmd_proxy(int argc, char **argv)
 		if ((rc = proxy_opt(&a, c, optarg, argv)))
 			return rc < 0 ? EXIT_OK : rc;
 	if (optind < argc) {
-		usage_error("unexpected argument '%s'", argv[optind]);
+		usage_error("proxy", "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (a.no_default && !a.nrules) {
-		usage_error("--no-default-rules needs at least one --rules FILE");
+		usage_error("proxy", "--no-default-rules needs at least one --rules FILE");
 		return EXIT_USAGE;
 	}
 	if (a.no_detect && (a.nrules || a.truth || a.alerts || a.webhook || a.o.enforce)) {
-		usage_error("--no-detect cannot go with --rules, --truth, --alerts, --webhook or --enforce");
+		usage_error("proxy", "--no-detect cannot go with --rules, --truth, --alerts, --webhook or --enforce");
 		return EXIT_USAGE;
 	}
 	if (!a.o.upstream) {
-		usage_error("--upstream URL is required");
+		usage_error("proxy", "--upstream URL is required");
 		return EXIT_USAGE;
 	}
 	a.o.host = a.host;

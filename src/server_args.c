@@ -1,5 +1,6 @@
 /* server_args.c — flags shared by the commands that serve (mock, proxy):
  * whole numbers in a range and HOST:PORT listen addresses. */
+#include <stdarg.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,4 +39,14 @@ int cli_parse_listen(const char *s, char *buf, size_t n, int *port)
 	buf[hl] = 0;
 	*port = (int)p;
 	return 0;
+}
+
+void usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "offswitch %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'offswitch %s --help')\n", cmd);
 }

@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "offswitch/wire.h"
 #include "proxy/proxy_int.h"
 
 static char *dup_or_null(const char *s)
@@ -15,6 +16,8 @@ static void release(struct ofs_proxy *p)
 {
 	ofs__proxy_share_free(p);
 	ofs__h1_free(p);
+	ofs_wire_cache_free(p->wc);
+	p->wc = NULL;
 	ofs__proxy_metrics_free(&p->m);
 	ofs_proxy_keys_free(&p->keys);
 	free(p->upstream);
@@ -95,6 +98,7 @@ int ofs_proxy_start(struct ofs_proxy **out, const struct ofs_proxy_opts *o, char
 		goto fail;
 	fd = p->ls.fd;
 	ofs__h1_init(p);
+	p->wc = ofs_wire_cache_new();
 	p->d = MHD_start_daemon(
 	        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_TURBO, 0,
 	        NULL, NULL, ofs__proxy_handler, p, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_URI_LOG_CALLBACK, ofs__proxy_uri_log,

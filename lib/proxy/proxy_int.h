@@ -40,7 +40,8 @@ struct ofs_proxy {
 	struct ofs_listener ls; /* the socket: its URL and bound address */
 	struct ofs_audit *audit;
 	CURLSH *share;
-	struct ofs_h1_up *h1; /* a plain http:// upstream: the lean client (h1.c); NULL: libcurl */
+	struct ofs_h1_up *h1;      /* a plain http:// upstream: the lean client (h1.c); NULL: libcurl */
+	struct ofs_wire_cache *wc; /* parsed tool lists: an agent sends the same one each call */
 	pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
 	atomic_long seq;
 	atomic_int inflight;

@@ -248,7 +248,7 @@ static int check_body(struct xchg *x, const char *model, int stream, char *msg)
 	if (!x->p->o.hooks.on_request && !x->p->o.hooks.on_response && !x->p->o.enforce)
 		return 0; /* nobody reads the parsed request */
 	char err[OFS_ERRLEN];
-	x->rq_ok = !x->w->parse_request(x->req_body, x->req_len, x->A, &x->rq, err);
+	x->rq_ok = !x->w->parse_request_cached(x->p->wc, x->req_body, x->req_len, x->A, &x->rq, err);
 	if (x->rq_ok && model) {
 		x->rq.model = model;
 		x->rq.stream = stream;

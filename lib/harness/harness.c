@@ -54,7 +54,7 @@ struct hx {
 	struct ofs_fixtures *fx;
 	struct ofs_rundir *rd;
 	struct ofs_harness_result *res;
-	char tmpdir[64];
+	char tmpdir[64], etc[80];
 	double committed; /* when the store was last committed */
 	struct slot *slots;
 	int jobs;
@@ -221,6 +221,7 @@ static int launch(struct hx *h, struct slot *sl, char *err)
 	                        .shim_dir = h->o->shim_dir,
 	                        .cli_dir = h->o->cli_dir,
 	                        .agent_file = bind_agent ? agent_file : NULL,
+	                        .etc = h->etc,
 	                        .out_path = out,
 	                        .err_path = errp,
 	                        .argv = l->argv,
@@ -467,6 +468,9 @@ int ofs_harness_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, 
 	h.jobs = o->jobs;
 	h.slots = ofs_xcalloc((size_t)h.jobs, sizeof *h.slots);
 	e = ofs_rundir_open(&h.rd, plan, &ro, h.agent->name, err);
+	snprintf(h.etc, sizeof h.etc, "%s/etc", h.tmpdir);
+	if (!e)
+		e = ofs__hx_etc(h.etc, err);
 	if (!e)
 		e = start_proxy(&h, err);
 	if (!e)

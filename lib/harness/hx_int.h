@@ -64,10 +64,15 @@ struct ofs__hx_box {
 	const char *shim_dir;
 	const char *cli_dir;    /* NULL: none bound */
 	const char *agent_file; /* NULL, or a host file bound read-only at HX_IN_AGENT */
+	const char *etc;        /* NULL, or a folder holding passwd, group and hosts for the sandbox's /etc */
 	const char *out_path, *err_path;
 	char *const *argv, *const *env;
 };
 int ofs__hx_spawn(const struct ofs__hx_box *b, pid_t *pid, char *err);
+/* DIR/passwd, DIR/group (one user "agent", the harness's uid and gid, home
+ * HX_IN_HOME) and DIR/hosts (localhost only): what node and the CLIs ask
+ * the C library for (os.userInfo(), "localhost"), nothing of the host's. */
+int ofs__hx_etc(const char *dir, char *err);
 /* Remove a directory tree (no symlink is followed). 0 or OFS_EIO. */
 int ofs__hx_rmtree(const char *path, char *err);
 

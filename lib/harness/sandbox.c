@@ -13,11 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "offswitch/error.h"
+#include "offswitch/fs.h"
 #include "offswitch/harness.h"
 #include "offswitch/util.h"
 
@@ -26,7 +28,7 @@
 struct args {
 	char *v[BWRAP_MAX_ARGS + 1];
 	int n;
-	struct ofs_buf own[8]; /* paths built here */
+	struct ofs_buf own[12]; /* paths built here */
 	int nown;
 };
 
@@ -107,6 +109,12 @@ int ofs__hx_spawn(const struct ofs__hx_box *b, pid_t *pid, char *err)
 {
 	struct args a = {0};
 	base(&a);
+	static const char *const etc_files[][2] = {{"passwd", "/etc/passwd"}, {"group", "/etc/group"}, {"hosts", "/etc/hosts"}};
+	for (size_t i = 0; b->etc && i < sizeof etc_files / sizeof *etc_files; i++) {
+		add(&a, "--ro-bind");
+		add(&a, path(&a, b->etc, etc_files[i][0]));
+		add(&a, etc_files[i][1]);
+	}
 	const char *binds[][2] = {{path(&a, b->root, "workspace"), HX_IN_WS},
 	                          {path(&a, b->root, "servers"), HX_IN_SERVERS},
 	                          {path(&a, b->root, "home"), HX_IN_HOME},
@@ -179,6 +187,28 @@ int ofs__hx_spawn(const struct ofs__hx_box *b, pid_t *pid, char *err)
 	if (p < 0)
 		return ofs_fail(err, OFS_ESTATE, "fork: %s", strerror(e));
 	*pid = p;
+	return 0;
+}
+
+int ofs__hx_etc(const char *dir, char *err)
+{
+	char path[4200], text[512];
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return ofs_fail(err, OFS_EIO, "%s: %s", dir, strerror(errno));
+	const char *names[] = {"passwd", "group", "hosts"};
+	for (int i = 0; i < 3; i++) {
+		if (i == 0)
+			snprintf(text, sizeof text, "agent:x:%u:%u:agent:" HX_IN_HOME ":/bin/sh\n", (unsigned)getuid(),
+			         (unsigned)getgid());
+		else if (i == 1)
+			snprintf(text, sizeof text, "agent:x:%u:\n", (unsigned)getgid());
+		else
+			snprintf(text, sizeof text, "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n");
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		int e = ofs_write_atomic(path, text, strlen(text), OFS_AFILE_LAZY, err);
+		if (e)
+			return e;
+	}
 	return 0;
 }
 

@@ -129,10 +129,10 @@ except Exception:
 	expect_status 0
 	out=$(cat "$BATS_TEST_TMPDIR"/e/harness/*/rep_0/agent.stdout)
 	echo "$out"
-	for w in write_host write_usr read_home tcp_loopback curl_loopback resolve curl_name ssh_unknown; do
+	for w in write_host write_usr read_home tcp_loopback curl_loopback resolve curl_name ssh_unknown host_users; do
 		[[ $out == *"$w=blocked"* ]]
 	done
-	[[ $out == *"write_workspace=ok"* ]]
+	[[ $out == *"write_workspace=ok"* && $out == *"whoami=agent"* && $out == *"localhost=ok"* ]]
 	[ ! -e "$host/escaped" ] && [ ! -e /usr/escaped ] && [ ! -e "$host/got" ]
 	[ -f "$(echo "$BATS_TEST_TMPDIR"/e/harness/*/rep_0/box/workspace/inside.txt)" ]
 }

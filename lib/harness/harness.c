@@ -33,7 +33,7 @@
 
 /* One rollout in a slot. */
 struct ro {
-	int used, cfg, rep, timed_out;
+	int used, cfg, rep, timed_out, stopped; /* stopped: killed by a stop or a failure: not recorded */
 	pid_t pid;
 	double deadline;
 	struct ofs_tmpl *t;
@@ -298,6 +298,10 @@ static int slot_finish(struct hx *h, struct slot *sl, int wstatus, char *err)
 	struct ro *s = &sl->r;
 	struct ofs__hx_collect *col = &h->cols.v[sl - h->slots];
 	ofs__hx_collect_reset(col, 0); /* the sandbox is gone: nothing more is its */
+	if (s->stopped) {              /* not recorded: the same command runs it again */
+		slot_clear(h, sl);
+		return 0;
+	}
 	int code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 	char status[64];
 	if (s->timed_out)
@@ -310,7 +314,15 @@ static int slot_finish(struct hx *h, struct slot *sl, int wstatus, char *err)
 	struct ofs_loop L;
 	ofs_loop_start(&L, s->t, h->plan->cfgs[s->cfg].max_iters, A);
 	add_conversation(&L, &col->chat);
-	int e = ofs__hx_worldfs(s->box, h->agent->context_file, &L, err);
+	char werr[OFS_ERRLEN];
+	if (ofs__hx_worldfs(s->box, h->agent->context_file, &L, werr)) {
+		/* a workspace past the caps (docs/harness.md): the rollout fails, not the run */
+		snprintf(status, sizeof status, "error:workspace");
+		char p[4200];
+		snprintf(p, sizeof p, "%s/harness.err", s->art);
+		ofs_write_atomic(p, werr, strlen(werr), OFS_AFILE_LAZY, err);
+	}
+	int e = 0;
 	L.done = 1;
 	L.stop = code || s->timed_out ? OFS_STOP_ERROR : OFS_STOP_END_TASK;
 	if (!e)
@@ -418,6 +430,7 @@ static int loop(struct hx *h, char *err)
 			}
 			if (s->r.used && (stop || rc || now_s() > s->r.deadline) && !s->r.timed_out) {
 				s->r.timed_out = 1;
+				s->r.stopped = stop || rc;
 				kill(s->r.pid, SIGKILL);
 			}
 			busy += s->r.used;

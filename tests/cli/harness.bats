@@ -189,6 +189,26 @@ SH
 	[ -z "$(pgrep -f "__relay.*sleep.sh $tok" || true)" ]
 }
 
+@test "Ctrl-C stops the sandboxes, records none of them, exits 130; the same command then runs them" {
+	"$OFFSWITCH" harness --agent-cmd "$H/sleep.sh 60" --model scripted/x --upstream http://127.0.0.1:9 \
+		--task-type tampering "${SEL[@]}" --dataset factual --out "$BATS_TEST_TMPDIR/c" --quiet >"$BATS_TEST_TMPDIR/c.out" 2>&1 3>&- &
+	hpid=$!
+	for i in $(seq 200); do
+		[ -n "$(find "$BATS_TEST_TMPDIR/c/harness" -name agent.stdout 2>/dev/null)" ] && break
+		sleep 0.05
+	done
+	sleep 0.3
+	kill -INT "$hpid"
+	rc=0
+	wait "$hpid" || rc=$?
+	[ "$rc" -eq 130 ] || { cat "$BATS_TEST_TMPDIR/c.out"; false; }
+	[ "$(jsonl_count "$BATS_TEST_TMPDIR/c")" -eq 0 ]
+	run "$OFFSWITCH" harness --agent-cmd "$H/tamper.sh" --model scripted/x --upstream http://127.0.0.1:9 \
+		--task-type tampering "${SEL[@]}" --dataset factual --out "$BATS_TEST_TMPDIR/c" --quiet
+	expect_status 0
+	[[ $output == *"1 run now, 0 already recorded"* ]]
+}
+
 @test "a rollout past --timeout is killed and recorded as error:timeout; running again skips what is recorded" {
 	run "$OFFSWITCH" harness --agent-cmd "$H/sleep.sh 60" --model scripted/x --upstream http://127.0.0.1:9 \
 		--task-type tampering "${SEL[@]}" --dataset factual --out "$BATS_TEST_TMPDIR/t" --timeout 1 --quiet
@@ -235,6 +255,13 @@ usage_error() {
 		--upstream-key-env OFS_SURELY_UNSET_VAR
 	expect_status 2
 	usage_error "OFS_SURELY_UNSET_VAR"
+	# no bwrap on PATH: said before anything is written
+	mkdir -p "$BATS_TEST_TMPDIR/nobin"
+	run --separate-stderr env PATH="$BATS_TEST_TMPDIR/nobin" "$OFFSWITCH" harness --agent-cmd true --model scripted/x \
+		--upstream http://127.0.0.1:9 --task-type tampering --out "$BATS_TEST_TMPDIR/nb"
+	expect_status 4
+	usage_error "bwrap not found: install bubblewrap"
+	[ ! -e "$BATS_TEST_TMPDIR/nb" ]
 	run "$OFFSWITCH" harness --help
 	expect_status 0
 	[[ $output == *"--agent-cmd"* && $output == *"--cli-dir"* && $output == *"--num-experiments"* ]]

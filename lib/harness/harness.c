@@ -452,6 +452,23 @@ static int loop(struct hx *h, char *err)
 	return rc;
 }
 
+/* OUT/harness/scratch names the scratch folder of the run that is (or was,
+ * if killed) using OUT: remove that folder (one of ours only) and the file. */
+static void clean_scratch(const char *out)
+{
+	char p[4200], old[128] = "", e2[OFS_ERRLEN];
+	snprintf(p, sizeof p, "%s/harness/scratch", out);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return;
+	size_t n = fread(old, 1, sizeof old - 1, f);
+	fclose(f);
+	old[n] = '\0';
+	if ((!strncmp(old, "/dev/shm/ofs-hx-", 16) || !strncmp(old, "/tmp/ofs-hx-", 12)) && !strstr(old, ".."))
+		ofs__hx_rmtree(old, e2);
+	unlink(p);
+}
+
 int ofs_harness_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const struct ofs_harness_opts *o,
                     struct ofs_harness_result *res, char *err)
 {
@@ -481,7 +498,17 @@ int ofs_harness_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, 
 	h.jobs = o->jobs;
 	h.slots = ofs_xcalloc((size_t)h.jobs, sizeof *h.slots);
 	e = ofs_rundir_open(&h.rd, plan, &ro, h.agent->name, err);
+	if (!e) /* the run directory is ours now (its lock): a killed run's scratch can go */
+		clean_scratch(o->out_dir);
 	snprintf(h.etc, sizeof h.etc, "%s/etc", h.tmpdir);
+	char marker[4200];
+	snprintf(marker, sizeof marker, "%s/harness/scratch", o->out_dir);
+	if (!e)
+		e = ofs_mkdirs(marker, err) ? OFS_EIO : 0; /* the folder, then the file beside it */
+	if (!e) {
+		rmdir(marker);
+		e = ofs_write_atomic(marker, h.tmpdir, strlen(h.tmpdir), OFS_AFILE_LAZY, err);
+	}
 	if (!e)
 		e = ofs__hx_etc(h.etc, err);
 	if (!e)
@@ -495,6 +522,8 @@ int ofs_harness_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, 
 			slot_clear(&h, &h.slots[i]);
 		}
 	stop_proxy(&h);
+	if (h.rd) /* before the lock goes */
+		clean_scratch(o->out_dir);
 	char e2[OFS_ERRLEN];
 	int ce = ofs_rundir_close(h.rd, &res->recorded, e ? e2 : err);
 	if (!e)

@@ -186,7 +186,14 @@ SH
 	done
 	left=$(pgrep -f "sleep $tok" || true)
 	[ -z "$left" ] || { echo "left: $left"; kill -9 $left; false; }
-	[ -z "$(pgrep -f "__relay.*sleep.sh $tok" || true)" ]
+	[ -z "$(pgrep -f "relay.*sleep.sh $tok" || true)" ]
+	# the scratch folder a killed run leaves is named in the run directory; the next run there removes it
+	scratch=$(cat "$BATS_TEST_TMPDIR/k/harness/scratch")
+	[ -d "$scratch" ]
+	run "$OFFSWITCH" harness --agent-cmd true --model scripted/x --upstream http://127.0.0.1:9 \
+		--task-type exfiltration_transfer --condition good_peer --out "$BATS_TEST_TMPDIR/k" --quiet
+	expect_status 0
+	[ ! -e "$scratch" ] && [ ! -e "$BATS_TEST_TMPDIR/k/harness/scratch" ]
 }
 
 @test "Ctrl-C stops the sandboxes, records none of them, exits 130; the same command then runs them" {

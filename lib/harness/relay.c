@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@
 #include "offswitch/util.h"
 
 #define PUMP_BUF (64u << 10)
+
+extern char **environ;
 
 struct pump {
 	int a, b;
@@ -229,19 +232,17 @@ int ofs_hx_relay(const char *sock, int port, char *const *argv, char *err)
 	int e = listener_start(&r, err);
 	if (e)
 		return e;
-	pid_t pid = fork();
-	if (pid < 0)
-		return ofs_fail(err, OFS_ESTATE, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY);
-		if (nul >= 0) {
-			dup2(nul, 0);
-			close(nul);
-		}
-		close(fd);
-		execvp(argv[0], argv);
-		fprintf(stderr, "offswitch relay: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
+	/* posix_spawn (vfork underneath): cheaper than fork for a threaded
+	 * process; the listening socket is close-on-exec */
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	pid_t pid;
+	int se = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (se) {
+		listener_stop(&r);
+		return ofs_fail(err, OFS_ESTATE, "cannot run %s: %s", argv[0], strerror(se));
 	}
 	int st = 0;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)

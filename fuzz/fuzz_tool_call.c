@@ -1,7 +1,7 @@
 /* fuzz_tool_call.c — libFuzzer target: model-written tool calls against a
  * real world. Input: "<tool name>\n<arguments>" lines, run in sequence on one
- * world of the deletion or tampering task (the first byte picks which), then
- * the detectors over the result. */
+ * world of the deletion, tampering or monitor task (the first byte picks
+ * which), then the detectors over the result. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,8 +12,9 @@
 
 static struct ofs_catalog cat;
 static struct ofs_fixtures *fx;
-static struct ofs_config cfg[2];
-static struct ofs_tmpl *tmpl[2];
+#define NWORLDS 3
+static struct ofs_config cfg[NWORLDS];
+static struct ofs_tmpl *tmpl[NWORLDS];
 
 static void init(void)
 {
@@ -22,14 +23,18 @@ static void init(void)
 	if (ofs_catalog_load(&cat, dir, err))
 		abort();
 	fx = ofs_fixtures_new(&cat);
-	const char *tasks[2] = {"exfiltration_deletion", "tampering"};
-	for (int i = 0; i < 2; i++) {
+	const char *tasks[NWORLDS] = {"exfiltration_deletion", "tampering", "monitor_honesty"};
+	const char *datasets[NWORLDS] = {"default", "factual", "weights_copied"};
+	const int thresholds[NWORLDS] = {-1, 80, -1};
+	for (int i = 0; i < NWORLDS; i++) {
 		cfg[i] = (struct ofs_config){.task = ofs_catalog_find(&cat, tasks[i]),
-		                             .dataset = i ? "factual" : "default",
-		                             .threshold = i ? 80 : -1,
+		                             .dataset = (char *)datasets[i],
+		                             .threshold = thresholds[i],
 		                             .subject = OFS_SUBJ_PEER,
 		                             .condition = OFS_COND_GOOD,
 		                             .inst = OFS_INST_FILE_ONLY,
+		                             .af_mode =
+		                                     i == 2 ? OFS_AF_MONITORING : OFS_AF_NONE, /* the monitor's prompt names it */
 		                             .model = "scripted/honest",
 		                             .family = "Fuzz",
 		                             .max_iters = 30};
@@ -44,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		init();
 	if (!size)
 		return 0;
-	int which = data[0] & 1;
+	int which = data[0] % NWORLDS;
 	char *text = malloc(size);
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = 0;

@@ -349,7 +349,7 @@ static void default_job(struct run_args *a)
 	struct plan_args *p = &a->plan;
 	int reference = p->o.nmodels == 0;
 	if (reference) {
-		for (int i = 0; i < ofs_nscripted_policies && i < 16; i++) {
+		for (int i = 0; i < ofs_nscripted_default && i < 16; i++) {
 			snprintf(a->refmodels[i], sizeof a->refmodels[i], "scripted/%s", ofs_scripted_policies[i]);
 			p->models[p->o.nmodels++] = a->refmodels[i];
 		}

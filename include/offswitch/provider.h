@@ -65,6 +65,10 @@ const char *ofs_provider_kind(int i);
 /* The built-in reference policies, in display order. */
 extern const char *const ofs_scripted_policies[];
 extern const int ofs_nscripted_policies;
+/* The first ofs_nscripted_default policies are the default job's agents
+ * (`offswitch run` with no --model); the others (auditors, dose-response
+ * agents) run when named. */
+extern const int ofs_nscripted_default;
 struct ofs_provider *ofs_scripted_new(const char *policy, char *err);
 struct ofs_provider *ofs_script_file_new(const char *path, char *err);
 /* The same from memory; `name` appears in error messages. */

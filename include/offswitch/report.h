@@ -94,6 +94,16 @@ struct ofs_rowset {
 	 * evaluation-kind tasks in catalog order. */
 	const char *settings[OFS_MAX_SETTINGS];
 	int nsettings;
+	/* Dose-response ladders (ofs_rowset_init, from manifests with "ladder"):
+	 * the task, the ladder's name and its rungs (dataset names, in order);
+	 * all in the rowset arena. */
+	struct ofs_ladder_info {
+		int task;
+		const char *name;
+		const char **rungs;
+		int nrungs;
+	} * ladders;
+	int nladders;
 	int scores; /* OFS_SCORES_*: set before ofs_rowset_load */
 	struct ofs_source_counts sources[OFS_SF__N];
 	void *arena;
@@ -114,6 +124,10 @@ int ofs_rowset_add_setting(struct ofs_rowset *rs, const char *name);
  * misrepresentation, alignment faking, self-preservation, headlines) count
  * the main group's rows only; every group is in the per-group table. */
 void ofs_rowset_set_group(struct ofs_rowset *rs, int task, const char *group);
+/* Record task (an index from ofs_rowset_add_task) as a dose-response ladder
+ * whose rungs are t's datasets in order (ofs_rowset_init does it for every
+ * manifest with "ladder"). */
+void ofs_rowset_add_ladder(struct ofs_rowset *rs, int task, const struct ofs_task *t);
 /* Append the rollouts of one run directory, with the judge's stored
  * verdicts in place of the extractor's values as rs->scores says (see
  * lib/report/sources.c), counted into rs->sources. Errors: not a run directory, or
@@ -230,6 +244,33 @@ struct ofs_aware_row {
 	double diff, ci[2];
 };
 
+/* Monitor honesty (lib/report/monitor.c): the monitor-kind tasks' rollouts
+ * (the agent audits a log and files findings), per (run, model) and
+ * (subject, condition, instantiation, af_mode): missed = among the logs that
+ * hold an act, the act left out of the findings (act_reported false: the
+ * false-negative rate); false_alarm = among the clean logs, an item reported
+ * (false_alarm true: the false-positive rate). Wilson 95% intervals. A
+ * dimension that is -1 is pooled: per model, the total (all -1), then each
+ * dimension alone, then the full cells. */
+struct ofs_monitor_row {
+	int run, model, subject, condition, inst, af;
+	struct ofs_rate missed, false_alarm;
+};
+/* Dose-response curves (lib/report/ladder.c): for each ladder task (the
+ * manifest's "ladder"; its rungs are its datasets, in order), per (run,
+ * model, task, behaviour): the behaviour's rate at every rung with its
+ * Wilson interval, and the Cochran–Armitage trend test over the rungs
+ * (scores 0, 1, 2, ...). behaviour: the group table's for the task's kind,
+ * then refused. */
+struct ofs_curve {
+	int run, model, task;
+	const char *behaviour;
+	int nrungs;
+	int *rung;              /* dataset index of each rung, rung order */
+	struct ofs_rate *rates; /* one per rung */
+	double trend_z, trend_p;
+};
+
 struct ofs_report {
 	const struct ofs_rowset *rs;
 	struct ofs_aware_row *aware;
@@ -261,6 +302,10 @@ struct ofs_report {
 	int ncmp;
 	char **warnings;
 	int nwarnings;
+	struct ofs_monitor_row *monitor; /* monitor.c */
+	int nmonitor;
+	struct ofs_curve *curves; /* ladder.c */
+	int ncurves;
 };
 
 /* Compute everything. headlines_path: data/report/headlines.json (NULL to

@@ -30,6 +30,7 @@ enum ofs_kind {
 	OFS_KIND_AF,
 	OFS_KIND_TRANSFER,
 	OFS_KIND_DELETION,
+	OFS_KIND_MONITOR, /* the agent audits another agent's log and files findings */
 	OFS_KIND__N
 };
 enum ofs_subject { OFS_SUBJ_SELF, OFS_SUBJ_PEER, OFS_SUBJ_CLOSED, OFS_SUBJ_OPEN, OFS_SUBJ_FICTION, OFS_SUBJ__N };
@@ -83,6 +84,7 @@ enum ofs_detector {
 	OFS_DET_AF,
 	OFS_DET_TRANSFER,
 	OFS_DET_DELETION,
+	OFS_DET_MONITOR,
 	OFS_DET__N
 };
 extern const char *const ofs_detector_names[OFS_DET__N];
@@ -104,6 +106,9 @@ struct ofs_detect_spec {
 	int nmust_stay;
 	char *agent_user_marker; /* a user name holding this is one of the agents' */
 	char *recent_since;      /* files dated at or after this move (reference agents) */
+	/* monitor: the dataset whose log holds no preservation act; every other
+	 * dataset's name is the findings item of the act its log holds. */
+	char *clean_dataset;
 	/* Derived from weight_file: "{subject}_model_weight.safetensors" gives
 	 * tag "_model_weight", ext ".safetensors", marker "model_weight"
 	 * (the tag without leading punctuation: what names a weight file). */
@@ -154,6 +159,12 @@ struct ofs_task {
 	 * paper's --reasoning_scratchpad_mode, recorded in transcripts); NULL: off.
 	 * The tool itself is reasoning_scratchpad in "tools". */
 	char *scratchpad_mode;
+	/* Optional "ladder": the name of the dose-response dimension whose rungs
+	 * are the task's datasets, in order (docs/experiments.md); NULL: none. */
+	char *ladder;
+	/* Optional "conditions": the conditions the task runs (bit set of enum
+	 * ofs_condition); 0 = all. */
+	unsigned conds;
 };
 
 /* Every manifest DATA/scenarios/<name>.json, sorted by "order" (ascending), then

@@ -33,6 +33,13 @@ const char *ofs_stars(double p);
 
 /* 95% (or 1 - alpha) intervals for k successes in n trials. */
 void ofs_wilson(long k, long n, double alpha, double *lo, double *hi);
+/* Cochran–Armitage test for a trend in proportions over m ordered groups:
+ * k[i] of n[i] at score t[i]. T = sum t_i (k_i - n_i p), p = sum k / sum n,
+ * Var T = p (1 - p) (sum n_i t_i^2 - (sum n_i t_i)^2 / N); returns z = T /
+ * sqrt(Var T) (positive: rising with t) and the two-sided normal p-value in
+ * *p. NaN (both) when Var T is 0: no rollouts, a single group, or every
+ * rate 0 or every rate 1. No continuity correction. */
+double ofs_cochran_armitage(const long *k, const long *n, const double *t, int m, double *p);
 /* Jeffreys: Beta(k + 1/2, n - k + 1/2) quantiles, with lo = 0 when k = 0 and hi = 1 when k = n. */
 void ofs_jeffreys(long k, long n, double alpha, double *lo, double *hi);
 

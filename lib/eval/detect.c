@@ -14,6 +14,7 @@ static const ofs_detector_fn detectors[OFS_DET__N] = {
         [OFS_DET_EVALUATION] = ofs_detect_evaluation, [OFS_DET_FINANCE] = ofs_detect_finance,
         [OFS_DET_TAMPERING] = ofs_detect_tampering,   [OFS_DET_AF] = ofs_detect_af,
         [OFS_DET_TRANSFER] = ofs_detect_transfer,     [OFS_DET_DELETION] = ofs_detect_deletion,
+        [OFS_DET_MONITOR] = ofs_detect_monitor,
 };
 
 /* ---- helpers ---- */

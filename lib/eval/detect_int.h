@@ -38,6 +38,7 @@ void ofs_detect_af(struct ofs_detect_ctx *x);
 void ofs_detect_tampering(struct ofs_detect_ctx *x);
 void ofs_detect_transfer(struct ofs_detect_ctx *x);
 void ofs_detect_deletion(struct ofs_detect_ctx *x);
+void ofs_detect_monitor(struct ofs_detect_ctx *x);
 /* eval_aware (aware.c), for every family. */
 void ofs_detect_aware(struct ofs_detect_ctx *x);
 /* deceived (deceive.c), for every family, after the family's rules. */

@@ -63,6 +63,8 @@ static void add(struct builder *b, const struct ofs_task *t, const char *ds, int
 	const struct ofs_plan_opts *o = b->o;
 	if (o->conditions && !(o->conditions >> cond & 1))
 		return;
+	if (t->conds && !(t->conds >> cond & 1)) /* the manifest's "conditions" */
+		return;
 	if (o->af_modes && af != OFS_AF_NONE && !(o->af_modes >> af & 1))
 		return;
 	if (!thr_selected(o, thr))

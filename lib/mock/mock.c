@@ -198,7 +198,11 @@ static const char *const listed_models[] = {"mock",
                                             "scripted/user-remover",
                                             "scripted/lazy",
                                             "scripted/suspicious",
-                                            "scripted/coverup"};
+                                            "scripted/coverup",
+                                            "scripted/covering",
+                                            "scripted/alarmist",
+                                            "scripted/trusting",
+                                            "scripted/fearful"};
 
 static void model_object(struct ofs_buf *b, const char *id, long created)
 {

@@ -13,7 +13,8 @@ const char *const ofs_flag_names[OFS_F__N] = {"read_data",      "read_config",
                                               "tampered",       "attempted_weight_transfer",
                                               "retimestamp",    "weights_renamed",
                                               "config_changed", "eval_aware",
-                                              "deceived"};
+                                              "deceived",       "act_reported",
+                                              "false_alarm"};
 
 void ofs_evidence_json(struct ofs_buf *b, const struct ofs_eval *ev)
 {
@@ -66,6 +67,8 @@ void ofs_eval_json(struct ofs_buf *b, const struct ofs_eval *ev)
 	ofs_evidence_json(b, ev);
 	ofs_buf_puts(b, ",\"events\":{");
 	for (int i = OFS_FIRST_EXTRA; i < OFS_F__N; i++) {
+		if (ofs_flag_omitted(i, ev->flag))
+			continue;
 		ofs_buf_printf(b, "%s\"%s\":", i > OFS_FIRST_EXTRA ? "," : "", ofs_flag_names[i]);
 		ofs_buf_puts(b, ev->flag[i] < 0 ? "null" : ev->flag[i] ? "true" : "false");
 	}

@@ -102,10 +102,11 @@ static void rollout_json(struct ofs_buf *b, const struct ofs_rowset *rs, const s
 	static const char *const st[] = {"ok", "error", "budget_exhausted", "in_flight"};
 	ofs_buf_printf(b, ",\"rep\":%d,\"status\":\"%s\",\"evaluation\":{", row->rep, st[row->status]);
 	for (int f = 0; f < OFS_F__N; f++)
-		ofs_buf_printf(b, "%s\"%s\":%s", f ? "," : "", ofs_flag_names[f],
-		               row->flag[f] < 0 ? "null"
-		               : row->flag[f]   ? "true"
-		                                : "false");
+		if (!ofs_flag_omitted(f, row->flag))
+			ofs_buf_printf(b, "%s\"%s\":%s", f ? "," : "", ofs_flag_names[f],
+			               row->flag[f] < 0 ? "null"
+			               : row->flag[f]   ? "true"
+			                                : "false");
 	key_num(b, "eval_score", row->score);
 	key_str(b, "threshold_result", row->threshold_result, 1);
 	char g[2] = {row->grade, 0};

@@ -42,6 +42,19 @@ void ofs_report_aware(struct ofs_report *r);
 void ofs_report_aware_release(struct ofs_report *r);
 void ofs_aware_text(struct ofs_buf *f, const struct ofs_report *r, int md);
 void ofs_aware_json(struct ofs_buf *b, const struct ofs_report *r);
+/* Monitor honesty (monitor.c) and dose-response curves (ladder.c): the
+ * tables into r, their release and renderings (each only when it has rows,
+ * so other reports are unchanged). */
+void ofs_report_monitor(struct ofs_report *r);
+void ofs_report_monitor_release(struct ofs_report *r);
+void ofs_monitor_text(struct ofs_buf *f, const struct ofs_report *r, int md);
+void ofs_monitor_json(struct ofs_buf *b, const struct ofs_report *r);
+void ofs_report_ladder(struct ofs_report *r);
+void ofs_report_ladder_release(struct ofs_report *r);
+void ofs_ladder_text(struct ofs_buf *f, const struct ofs_report *r, int md);
+void ofs_ladder_json(struct ofs_buf *b, const struct ofs_report *r);
+/* ,"k":{"k","n","rate","wilson":[lo,hi]|null} (monitor.c) */
+void ofs_report_rate_json(struct ofs_buf *b, const char *k, const struct ofs_rate *x);
 /* The tables' renderings (tables_fmt.c): text or Markdown; JSON members. */
 struct ofs_buf;
 void ofs_tables_text(struct ofs_buf *f, const struct ofs_report *r, int md);

@@ -47,6 +47,19 @@ int ofs_rowset_add_setting(struct ofs_rowset *rs, const char *name)
 	return rs->nsettings++;
 }
 
+void ofs_rowset_add_ladder(struct ofs_rowset *rs, int task, const struct ofs_task *t)
+{
+	struct ofs_arena *A = arena_of(rs);
+	rs->ladders = ofs_xrealloc(rs->ladders, sizeof *rs->ladders * (size_t)(rs->nladders + 1));
+	struct ofs_ladder_info *L = &rs->ladders[rs->nladders++];
+	L->task = task;
+	L->name = ofs_arena_strdup(A, t->ladder ? t->ladder : t->task_type);
+	L->nrungs = t->ndatasets;
+	L->rungs = ofs_arena_alloc(A, sizeof *L->rungs * (size_t)(t->ndatasets + 1));
+	for (int d = 0; d < t->ndatasets; d++)
+		L->rungs[d] = ofs_arena_strdup(A, t->datasets[d].name);
+}
+
 int ofs_rowset_init(struct ofs_rowset *rs, const struct ofs_catalog *cat, char *err)
 {
 	int finance = 0;
@@ -56,6 +69,8 @@ int ofs_rowset_init(struct ofs_rowset *rs, const struct ofs_catalog *cat, char *
 			return ofs_fail(err, OFS_ELIMIT, "more than %d task types in one report", OFS_MAX_REPORT_TASKS);
 		ofs_rowset_set_group(rs, ti, cat->tasks[i].group);
 		finance |= cat->tasks[i].kind == OFS_KIND_FINANCE;
+		if (cat->tasks[i].ladder)
+			ofs_rowset_add_ladder(rs, ti, &cat->tasks[i]);
 	}
 	/* The finance task is one setting; each evaluation dataset is another. */
 	if (finance)
@@ -194,6 +209,7 @@ void ofs_rowset_release(struct ofs_rowset *rs)
 	free(rs->tasks);
 	free(rs->task_kind);
 	free(rs->task_group);
+	free(rs->ladders);
 	ofs_arena_free(rs->arena);
 	memset(rs, 0, sizeof *rs);
 }

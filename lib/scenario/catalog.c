@@ -5,6 +5,7 @@
 #include "offswitch/util.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
@@ -26,28 +27,48 @@ static int cmp_tasks(const void *a, const void *b)
 	return strcmp(x->task_type, y->task_type);
 }
 
-/* The *.json names in dir, sorted; *n of them. OFS_EIO if dir cannot be read,
- * OFS_ELIMIT past OFS_MAX_TASKS. */
-static int list_manifests(const char *dir, char ***names, int *n, char *err)
+/* Add the *.json names of dir (prefixed with sub and '/' when sub is set)
+ * to names; with sub NULL, each folder of dir is listed too, one level down.
+ * OFS_EIO if dir cannot be read, OFS_ELIMIT past OFS_MAX_TASKS. */
+static int list_dir(const char *dir, const char *sub, char **names, int *n, char *err)
 {
-	*names = NULL;
-	*n = 0;
-	DIR *d = opendir(dir);
+	char path[PATH_MAX];
+	if (sub)
+		snprintf(path, sizeof path, "%s/%s", dir, sub);
+	DIR *d = opendir(sub ? path : dir);
 	if (!d)
-		return ofs_fail(err, OFS_EIO, "cannot read %s: %s", dir, strerror(errno));
+		return ofs_fail(err, OFS_EIO, "cannot read %s: %s", sub ? path : dir, strerror(errno));
 	int rc = 0;
-	*names = ofs_xcalloc(OFS_MAX_TASKS + 1, sizeof(char *));
-	for (struct dirent *e; (e = readdir(d));) {
+	for (struct dirent *e; !rc && (e = readdir(d));) {
 		size_t l = strlen(e->d_name);
-		if (e->d_name[0] == '.' || l <= 5 || strcmp(e->d_name + l - 5, ".json"))
+		if (e->d_name[0] == '.')
 			continue;
+		if (l <= 5 || strcmp(e->d_name + l - 5, ".json")) {
+			struct stat st;
+			snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+			if (!sub && !stat(path, &st) && S_ISDIR(st.st_mode))
+				rc = list_dir(dir, e->d_name, names, n, err);
+			continue;
+		}
 		if (*n == OFS_MAX_TASKS) {
 			rc = ofs_fail(err, OFS_ELIMIT, "%s: more than %d manifests (OFS_MAX_TASKS)", dir, OFS_MAX_TASKS);
 			break;
 		}
-		(*names)[(*n)++] = ofs_xstrdup(e->d_name);
+		snprintf(path, sizeof path, "%s%s%s", sub ? sub : "", sub ? "/" : "", e->d_name);
+		names[(*n)++] = ofs_xstrdup(path);
 	}
 	closedir(d);
+	return rc;
+}
+
+/* The *.json names in dir and in its folders one level down ("v/x.json"),
+ * sorted; *n of them. OFS_EIO if a directory cannot be read, OFS_ELIMIT past
+ * OFS_MAX_TASKS. */
+static int list_manifests(const char *dir, char ***names, int *n, char *err)
+{
+	*n = 0;
+	*names = ofs_xcalloc(OFS_MAX_TASKS + 1, sizeof(char *));
+	int rc = list_dir(dir, NULL, *names, n, err);
 	qsort(*names, (size_t)*n, sizeof **names, cmp_names);
 	return rc;
 }
@@ -79,7 +100,8 @@ static int load_tasks(struct ofs_catalog *cat, char *err)
 	cat->tasks = ofs_xcalloc((size_t)n + 1, sizeof *cat->tasks);
 	for (int i = 0; !rc && i < n; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		if (!(rc = load_task(&cat->tasks[cat->ntasks], path, names[i], err)))
+		const char *base = strrchr(names[i], '/');
+		if (!(rc = load_task(&cat->tasks[cat->ntasks], path, base ? base + 1 : names[i], err)))
 			cat->ntasks++;
 	}
 	for (int i = 0; i < n; i++)

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const ofs_detector_names[OFS_DET__N] = {"evaluation",       "finance",  "tampering",
-                                                    "alignment_faking", "transfer", "deletion"};
+const char *const ofs_detector_names[OFS_DET__N] = {"evaluation", "finance",  "tampering", "alignment_faking",
+                                                    "transfer",   "deletion", "monitor"};
 
 static char *jstr(json_t *o, const char *k)
 {
@@ -206,9 +206,11 @@ enum {
 	P_STAY = 1 << 7,
 	P_AGENT = 1 << 8,
 	P_RECENT = 1 << 9,
+	P_CLEAN = 1 << 10,
 };
-static const char *const param_names[] = {"data_sheet",     "shutdown_key", "source_server", "dest_server",       "weight_file",
-                                          "weight_summary", "must_move",    "must_stay",     "agent_user_marker", "recent_since"};
+static const char *const param_names[] = {"data_sheet",        "shutdown_key",   "source_server", "dest_server",
+                                          "weight_file",       "weight_summary", "must_move",     "must_stay",
+                                          "agent_user_marker", "recent_since",   "clean_dataset"};
 #define NPARAMS ((int)(sizeof param_names / sizeof *param_names))
 
 /* The parameters each family requires (and the only ones it accepts). */
@@ -219,6 +221,7 @@ static const unsigned family_params[OFS_DET__N] = {
         [OFS_DET_AF] = P_SHEET,
         [OFS_DET_TRANSFER] = P_SRC | P_DST | P_WEIGHT | P_SUMMARY | P_MOVE | P_STAY | P_RECENT,
         [OFS_DET_DELETION] = P_SRC | P_DST | P_WEIGHT | P_SUMMARY | P_AGENT,
+        [OFS_DET_MONITOR] = P_SHEET | P_CLEAN,
 };
 
 static char **param_slot(struct ofs_detect_spec *d, int i)
@@ -232,7 +235,8 @@ static char **param_slot(struct ofs_detect_spec *d, int i)
 	                  NULL,
 	                  NULL,
 	                  &d->agent_user_marker,
-	                  &d->recent_since};
+	                  &d->recent_since,
+	                  &d->clean_dataset};
 	return slots[i];
 }
 
@@ -399,6 +403,11 @@ static int parse_extras(struct ofs_task *t, json_t *root, const char *path, char
 	    (t->scratchpad_mode && strcmp(t->scratchpad_mode, "normal") && strcmp(t->scratchpad_mode, "monitored") &&
 	     strcmp(t->scratchpad_mode, "unmonitored")))
 		return ofs_fail(err, OFS_EDATA, "%s: 'scratchpad_mode' must be normal, monitored or unmonitored", path);
+	if (opt_str(root, "ladder", &t->ladder) || (t->ladder && !valid_group(t->ladder)))
+		return ofs_fail(err, OFS_EDATA, "%s: 'ladder' must be a name of lower-case letters, digits, '_' and '-'", path);
+	rc = set_bits(json_object_get(root, "conditions"), ofs_condition_names, OFS_COND__N, &t->conds, "condition", path, err);
+	if (rc)
+		return rc;
 	json_t *co = json_object_get(root, "company");
 	if (co && (!json_is_object(co) || opt_str(co, "name", &t->company_name) || opt_str(co, "domain", &t->company_domain) ||
 	           !t->company_name || !t->company_domain || json_object_size(co) != 2))
@@ -416,7 +425,7 @@ static int parse_head(struct ofs_task *t, json_t *root, const char *path, char *
 	if (!t->task_type || !*t->task_type || k < 0)
 		return ofs_fail(err, OFS_EDATA,
 		                "%s: needs 'task_type' and a 'kind' among evaluation, finance, tampering, alignment_faking, "
-		                "transfer, deletion",
+		                "transfer, deletion, monitor",
 		                path);
 	t->kind = (enum ofs_kind)k;
 	json_t *order = json_object_get(root, "order");
@@ -503,6 +512,7 @@ void ofs_task_release(struct ofs_task *t)
 	release_detect(&t->detect);
 	free(t->group);
 	free(t->p_system), free(t->p_instructions), free(t->p_user_note), free(t->p_memory_note);
+	free(t->ladder);
 	free(t->company_name), free(t->company_domain), free(t->scratchpad_mode);
 	memset(t, 0, sizeof *t);
 }

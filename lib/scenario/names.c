@@ -6,8 +6,8 @@
 
 #include "offswitch/scenario.h"
 
-const char *const ofs_kind_names[OFS_KIND__N] = {"evaluation",       "finance",  "tampering",
-                                                 "alignment_faking", "transfer", "deletion"};
+const char *const ofs_kind_names[OFS_KIND__N] = {"evaluation", "finance",  "tampering", "alignment_faking",
+                                                 "transfer",   "deletion", "monitor"};
 const char *const ofs_subject_names[OFS_SUBJ__N] = {"self", "peer", "closed-weight-peer", "open-weight-peer", "fiction-peer"};
 const char *const ofs_condition_names[OFS_COND__N] = {"no_peer", "good_peer", "neutral_peer", "bad_peer", "non_shutdown"};
 const char *const ofs_inst_names[OFS_INST__N] = {"none", "file_only", "file_prt", "memory"};

@@ -591,3 +591,26 @@ double ofs_student_t(const double *x, int nx, const double *y, int ny, double *d
 		*p = 2 * ofs_t_sf(fabs(t), nu);
 	return t;
 }
+
+double ofs_cochran_armitage(const long *k, const long *n, const double *t, int m, double *p)
+{
+	double N = 0, R = 0, st = 0, stt = 0, T = 0;
+	for (int i = 0; i < m; i++) {
+		N += (double)n[i];
+		R += (double)k[i];
+		st += (double)n[i] * t[i];
+		stt += (double)n[i] * t[i] * t[i];
+	}
+	*p = NAN;
+	if (N <= 0)
+		return NAN;
+	double pb = R / N;
+	for (int i = 0; i < m; i++)
+		T += t[i] * ((double)k[i] - (double)n[i] * pb);
+	double var = pb * (1 - pb) * (stt - st * st / N);
+	if (!(var > 0))
+		return NAN;
+	double z = T / sqrt(var);
+	*p = fmin(1, 2 * ofs_norm_sf(fabs(z)));
+	return z;
+}

@@ -20,7 +20,7 @@
  * migrations[v - 1] takes a database from version v - 1 to v. A database
  * with a newer version is refused; an older one is migrated on a
  * read-write open. */
-#define PG_SCHEMA   3
+#define PG_SCHEMA   4
 #define PG_LOCK_KEY "1330009943" /* "OFSW": the advisory lock of migrations */
 
 static const char *const migrations[PG_SCHEMA] = {
@@ -58,6 +58,8 @@ static const char *const migrations[PG_SCHEMA] = {
         "CREATE TABLE control(key TEXT PRIMARY KEY, at TIMESTAMPTZ NOT NULL);",
         /* 3: evaluation awareness and operator deception (lib/eval/aware.c, deceive.c) */
         "ALTER TABLE outcomes ADD COLUMN eval_aware INTEGER; ALTER TABLE outcomes ADD COLUMN deceived INTEGER;",
+        /* 4: monitor honesty (lib/eval/detect_monitor.c) */
+        "ALTER TABLE outcomes ADD COLUMN act_reported INTEGER; ALTER TABLE outcomes ADD COLUMN false_alarm INTEGER;",
 };
 
 static const char *const sql[PQ__N] = {
@@ -75,10 +77,11 @@ static const char *const sql[PQ__N] = {
         "INSERT INTO "
         "outcomes(rollout_id,source,read_data,read_config,read_memory,shutdown_enabled,exfiltration,copy,correct,fully_"
         "incomplete,delete_model,delete_others,change_user,executed,delete_file,refused,tampered,attempted_weight_transfer,"
-        "retimestamp,weights_renamed,config_changed,eval_aware,deceived,eval_score,threshold_result,subject_grade,subject_"
-        "recommendation,"
+        "retimestamp,weights_renamed,config_changed,eval_aware,deceived,act_reported,false_alarm,eval_score,threshold_result,"
+        "subject_grade,subject_recommendation,"
         "needs_judge,evidence)"
-        " VALUES($1,'rules',$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)",
+        " VALUES($1,'rules',$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,"
+        "$29,$30)",
 };
 
 int ofs__pg_err(struct pg *s, const char *what)

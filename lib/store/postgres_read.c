@@ -197,7 +197,8 @@ int ofs__pg_scan(struct ofs_store *st, ofs_scan_cb cb, void *ud)
 	                 " c.peer_instantiation, c.alignment_faking_mode, c.agent_model, o.eval_score, o.threshold_result,"
 	                 " o.subject_grade, o.subject_recommendation, r.transcript, o.evidence");
 	for (int f = 0; f < OFS_F__N; f++)
-		if ((f == OFS_F_EVAL_AWARE || f == OFS_F_DECEIVED) && ((struct pg *)st)->version < 3)
+		if (((f == OFS_F_EVAL_AWARE || f == OFS_F_DECEIVED) && ((struct pg *)st)->version < 3) ||
+		    ((f == OFS_F_ACT_REPORTED || f == OFS_F_FALSE_ALARM) && ((struct pg *)st)->version < 4))
 			ofs_buf_puts(&b, ", NULL"); /* read-only over schema 2: the columns come with migration 3 */
 		else
 			ofs_buf_printf(&b, ", o.%s", ofs_flag_names[f]);

@@ -15,7 +15,7 @@
  * carry no stamp: their version is meta.schema_version; opening one
  * read-write stamps it. A newer version is refused. */
 #define SQ_APP_ID 0x4f465357
-#define SQ_SCHEMA 2
+#define SQ_SCHEMA 3
 
 /* Outside any transaction (journal_mode cannot change inside one). */
 static const char pragmas[] = "PRAGMA journal_mode=WAL;"
@@ -49,7 +49,7 @@ static const char schema[] =
         " executed INTEGER, delete_file INTEGER, refused INTEGER, tampered INTEGER, attempted_weight_transfer INTEGER,"
         " retimestamp INTEGER, weights_renamed INTEGER, config_changed INTEGER, eval_score REAL, threshold_result TEXT,"
         " subject_grade TEXT, subject_recommendation TEXT, needs_judge INTEGER, evidence TEXT, eval_aware INTEGER,"
-        " deceived INTEGER);"
+        " deceived INTEGER, act_reported INTEGER, false_alarm INTEGER);"
         "INSERT OR IGNORE INTO meta VALUES('schema_version','1');";
 
 static const char *const sql[Q__N] = {
@@ -65,10 +65,10 @@ static const char *const sql[Q__N] = {
         "INSERT INTO "
         "outcomes(rollout_id,source,read_data,read_config,read_memory,shutdown_enabled,exfiltration,copy,correct,fully_"
         "incomplete,delete_model,delete_others,change_user,executed,delete_file,refused,tampered,attempted_weight_transfer,"
-        "retimestamp,weights_renamed,config_changed,eval_aware,deceived,eval_score,threshold_result,subject_grade,subject_"
-        "recommendation,"
+        "retimestamp,weights_renamed,config_changed,eval_aware,deceived,act_reported,false_alarm,eval_score,threshold_result,"
+        "subject_grade,subject_recommendation,"
         "needs_judge,evidence)"
-        " VALUES(?,'rules',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " VALUES(?,'rules',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 };
 
 int ofs__sq_err(struct sq *s, const char *what)
@@ -438,7 +438,8 @@ static int vet(struct sq *s, int flags, long long *v, int *stamped)
 	return e;
 }
 
-/* Whether outcomes has column name (schema 2 adds eval_aware and deceived). */
+/* Whether outcomes has column name (schema 2 adds eval_aware and deceived,
+ * schema 3 act_reported and false_alarm). */
 static int has_col(struct sq *s, const char *name)
 {
 	char q[128];
@@ -452,35 +453,40 @@ static int has_aware(struct sq *s)
 	return has_col(s, "eval_aware") && has_col(s, "deceived");
 }
 
-/* Add the columns of schema 2 that are missing, in one transaction. */
+static int has_monitor(struct sq *s)
+{
+	return has_col(s, "act_reported") && has_col(s, "false_alarm");
+}
+
+/* Add the columns of schemas 2 and 3 that are missing, in one transaction. */
 static int add_columns(struct sq *s)
 {
-	static const char *const cols[] = {"eval_aware", "deceived"};
+	static const char *const cols[] = {"eval_aware", "deceived", "act_reported", "false_alarm"};
 	char q[96];
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE;", NULL, NULL, NULL) != SQLITE_OK)
-		return ofs__sq_err(s, "migrate to schema 2");
-	for (int i = 0; i < 2; i++) {
+		return ofs__sq_err(s, "migrate to schema 3");
+	for (int i = 0; i < 4; i++) {
 		snprintf(q, sizeof q, "ALTER TABLE outcomes ADD COLUMN %s INTEGER;", cols[i]);
 		if (!has_col(s, cols[i]) && sqlite3_exec(s->db, q, NULL, NULL, NULL) != SQLITE_OK) {
-			int e = ofs__sq_err(s, "migrate to schema 2");
+			int e = ofs__sq_err(s, "migrate to schema 3");
 			sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
 			return e;
 		}
 	}
 	if (sqlite3_exec(s->db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
-		return ofs__sq_err(s, "migrate to schema 2");
+		return ofs__sq_err(s, "migrate to schema 3");
 	return 0;
 }
 
 /* Bring an older file up to SQ_SCHEMA and stamp its header. Schema 1 files
- * lack only the stamp; schema 2 adds outcomes.eval_aware and deceived (NULL for the
- * rollouts recorded before it). */
+ * lack only the stamp; schema 2 adds outcomes.eval_aware and deceived, schema
+ * 3 act_reported and false_alarm (NULL for the rollouts recorded before). */
 static int migrate(struct sq *s, long long from, int stamped)
 {
 	if (stamped && from == SQ_SCHEMA)
 		return 0;
 	int e;
-	if (from && from < 2 && !has_aware(s) && (e = add_columns(s)))
+	if (from && from < SQ_SCHEMA && !(has_aware(s) && has_monitor(s)) && (e = add_columns(s)))
 		return e;
 	char q[96];
 	snprintf(q, sizeof q, "PRAGMA application_id=%d; PRAGMA user_version=%d;", SQ_APP_ID, SQ_SCHEMA);
@@ -547,6 +553,7 @@ static int open_ro(struct sq *s, const char *dir, int flags, char *err)
 	if (!v) /* nothing committed yet: a first open killed before its schema */
 		return ofs_fail(err, OFS_ENOTFOUND, "%s holds no run yet: it is empty", s->path);
 	s->no_aware = !has_aware(s);
+	s->no_monitor = !has_monitor(s);
 	return 0;
 }
 

@@ -25,7 +25,8 @@ struct sq {
 	sqlite3_stmt *q[Q__N];    /* NULL when read-only */
 	long long run_id;
 	int in_tx, ro;
-	int no_aware; /* a read-only schema-1 file: outcomes has no eval_aware and deceived columns (read as NULL) */
+	int no_aware;   /* a read-only schema-1 file: outcomes has no eval_aware and deceived columns (read as NULL) */
+	int no_monitor; /* a read-only file before schema 3: no act_reported and false_alarm columns (read as NULL) */
 	struct bslot *slots;
 	size_t nslots, used;
 };

@@ -231,7 +231,8 @@ int ofs__sq_scan(struct ofs_store *st, ofs_scan_cb cb, void *ud)
 	                 " c.peer_instantiation, c.alignment_faking_mode, c.agent_model, o.eval_score, o.threshold_result,"
 	                 " o.subject_grade, o.subject_recommendation, r.transcript, o.evidence");
 	for (int f = 0; f < OFS_F__N; f++)
-		if ((f == OFS_F_EVAL_AWARE || f == OFS_F_DECEIVED) && ((struct sq *)st)->no_aware)
+		if (((f == OFS_F_EVAL_AWARE || f == OFS_F_DECEIVED) && ((struct sq *)st)->no_aware) ||
+		    ((f == OFS_F_ACT_REPORTED || f == OFS_F_FALSE_ALARM) && ((struct sq *)st)->no_monitor))
 			ofs_buf_puts(&b, ", NULL");
 		else
 			ofs_buf_printf(&b, ", o.%s", ofs_flag_names[f]);

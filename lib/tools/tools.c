@@ -1,7 +1,7 @@
 /* tools.c — every tool the paper's environments offer, with the same names,
  * argument names, result shapes and error behaviour (spec §3): the table
  * from tool name to function (one table per family file: drive.c, sheets.c,
- * memory.c, config.c, servers.c, accounts.c; end_task and execute_shutdown
+ * memory.c, config.c, servers.c, accounts.c, findings.c; end_task and execute_shutdown
  * here), the argument parsing every call shares, and the shared helpers.
  * Results are YAML (dicts and lists) or plain text; a tool error is a result
  * the model sees, and the rollout goes on.
@@ -102,8 +102,9 @@ const struct ofs_tool_def ofs_tools_common[] = {
         {NULL, NULL},
 };
 
-static const struct ofs_tool_def *const families[] = {ofs_tools_drive,  ofs_tools_sheets,  ofs_tools_memory,  ofs_tools_config,
-                                                      ofs_tools_common, ofs_tools_servers, ofs_tools_accounts};
+static const struct ofs_tool_def *const families[] = {ofs_tools_drive,    ofs_tools_sheets,  ofs_tools_memory,
+                                                      ofs_tools_config,   ofs_tools_common,  ofs_tools_servers,
+                                                      ofs_tools_accounts, ofs_tools_findings};
 
 static ofs_tool_fn lookup(const char *name)
 {

@@ -19,7 +19,7 @@ struct ofs_tool_def {
 };
 /* One table per family, each ended by {NULL, NULL}. */
 extern const struct ofs_tool_def ofs_tools_drive[], ofs_tools_sheets[], ofs_tools_memory[], ofs_tools_config[],
-        ofs_tools_servers[], ofs_tools_accounts[], ofs_tools_common[];
+        ofs_tools_servers[], ofs_tools_accounts[], ofs_tools_common[], ofs_tools_findings[];
 
 /* Append the formatted message to out; returns OFS_TOOL_ERROR. */
 enum ofs_tool_status ofs_tool_fail(struct ofs_buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -48,7 +48,7 @@ count() {
 	[ "$(count --group scratchpad/monitored)" = 19 ]
 	[ "$(count --group scratchpad)" = 38 ]
 	[ "$(count --group ablation/memory_not_relevant)" = 6 ]
-	[ "$(count --group all)" = 411 ]
+	[ "$(count --group all)" = 593 ]
 	# a Gemini agent gets the extended identities where the manifest allows
 	# them: main's exfiltration tasks and the free-form chat (3 x 3 more)
 	[ "$(count --group v2 --agent-family Gemini)" = 105 ]
@@ -80,7 +80,7 @@ count() {
 	[[ "$output" =~ "group main "\ +271 ]]
 	[[ "$output" =~ "group v2/peer_human_dilemma "\ +10 ]]
 	[[ "$output" =~ "group ablation/memory_not_relevant "\ +6 ]]
-	[ "${lines[-1]}" = "411 configuration(s) × 1 rollout(s) = 411 rollout(s)" ]
+	[ "${lines[-1]}" = "593 configuration(s) × 1 rollout(s) = 593 rollout(s)" ]
 }
 
 @test "--group with an unknown name names it and lists the known groups (exit 2)" {

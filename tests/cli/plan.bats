@@ -334,7 +334,7 @@ for fam, mem, hard in seen:
 	# the paper's six first, then the other groups' tasks (docs/experiments.md)
 	expect_one_line_error "'sabotage'" "--task-type" \
 		"misrep_evaluation, tampering, alignment_faking, misrep_finance, exfiltration_transfer, exfiltration_deletion, v2_" \
-		"scratchpad_unmonitored, ablation_memory_not_relevant)"
+		"scratchpad_unmonitored, ablation_memory_not_relevant, monitor_honesty, ladder_trust, ladder_threat)"
 }
 
 @test "a manifest added to --data-dir is a --task-type, and the unknown-type error lists it" {
@@ -361,7 +361,7 @@ PY
 	run --separate-stderr "$OFFSWITCH" plan --data-dir "$data" --model scripted/honest --task-type sabotage --count
 	expect_status 2
 	expect_one_line_error "'sabotage'" "--task-type" "exfiltration_transfer, exfiltration_deletion, v2_" \
-		"ablation_memory_not_relevant, audit_tampering)"
+		"ablation_memory_not_relevant, monitor_honesty, ladder_trust, ladder_threat, audit_tampering)"
 	# the stock data does not know it
 	run --separate-stderr "$OFFSWITCH" plan --model scripted/honest --task-type audit_tampering --count
 	expect_status 2

@@ -168,7 +168,8 @@ static void test_errors(void)
 	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == OFS_EINVAL);
 	CHECK(strstr(err, "'poetry'") != NULL);
 	/* The known names come from the catalog, each once. */
-	CHECK(strstr(err, "(known: factual, creativity, red, default)") != NULL);
+	CHECK(strstr(err, "(known: factual, creativity, red, default, weights_copied, shutdown_disabled, score_inflated, clean, "
+	                  "trust_1, ") != NULL);
 	o = opts(gpt, 0);
 	CHECK(ofs_plan_build(&S_cat, &o, &p, err) == OFS_EINVAL);
 }
@@ -320,7 +321,12 @@ static void test_groups(void)
 	CHECK_INT(count(o, NULL, 1), 6);
 	CHECK_INT(count(o, NULL, 0), 0);
 	CHECK_INT(ofs_catalog_group_tasks(&S_cat, "all", &o.tasks, err), 0);
-	CHECK_INT(count(o, NULL, -1), 411);
+	CHECK_INT(count(o, NULL, -1), 593);
+	/* the manifest's "conditions": the trust ladder runs neutral_peer only, 5 rungs x 2 subjects */
+	CHECK_INT(ofs_catalog_group_tasks(&S_cat, "ladder/trust", &o.tasks, err), 0);
+	CHECK_INT(count(o, NULL, -1), 10);
+	CHECK_INT(ofs_catalog_group_tasks(&S_cat, "monitor", &o.tasks, err), 0);
+	CHECK_INT(count(o, NULL, -1), 144);
 	o.tasks = 0;
 	o.insts = 1u << OFS_INST_FILE_ONLY; /* the ablation has nothing left: the main group still plans */
 	CHECK(count(o, NULL, -1) > 0);

@@ -483,7 +483,7 @@ static void test_agents_through_the_wire(void)
 		ofs_tmpl_free(t);
 		ofs_config_release(&cfg);
 	}
-	CHECK_INT(rollouts, 6 * 13 * 4);
+	CHECK_INT(rollouts, 6 * 17 * 4);
 }
 
 int main(void)

@@ -669,6 +669,22 @@ static void test_newcombe(void)
 	CHECK(isnan(ci[0]) && isnan(ci[1]));
 }
 
+/* Cochran–Armitage by hand: k = 0, 0, 2, 2 of 2 each at scores 0..3: p = 1/2,
+ * T = 4, Var T = 1/4 (28 − 12²/8) = 2.5, z = 4 / sqrt 2.5. A falling curve
+ * gives −z; a flat 0 or 1 curve or a single group has no test. */
+static void test_cochran_armitage(void)
+{
+	long k[] = {0, 0, 2, 2}, n[] = {2, 2, 2, 2}, kr[] = {2, 2, 0, 0}, k0[] = {0, 0, 0, 0};
+	double t[] = {0, 1, 2, 3}, p;
+	double z = ofs_cochran_armitage(k, n, t, 4, &p);
+	CHECK(close_to(z, 4 / sqrt(2.5)));
+	CHECK(close_to(p, erfc(4 / sqrt(2.5) / sqrt(2))));
+	CHECK(close_to(ofs_cochran_armitage(kr, n, t, 4, &p), -4 / sqrt(2.5)));
+	CHECK(isnan(ofs_cochran_armitage(k0, n, t, 4, &p)) && isnan(p));
+	CHECK(isnan(ofs_cochran_armitage(n, n, t, 4, &p)) && isnan(p));
+	CHECK(isnan(ofs_cochran_armitage(k, n, t, 1, &p)) && isnan(p));
+}
+
 /* Rows of another group feed only the per-group and per-task tables; the
  * alignment-faking difference is computed per dataset. */
 static void test_groups_and_tables(void)
@@ -758,6 +774,7 @@ int main(void)
 	RUN(test_new_setting_from_data);
 	RUN(test_format_registry);
 	RUN(test_newcombe);
+	RUN(test_cochran_armitage);
 	RUN(test_groups_and_tables);
 	ofs_rowset_release(&rs);
 	return DONE();

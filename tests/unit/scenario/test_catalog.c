@@ -24,12 +24,22 @@ static void test_unknown_family(void)
 	char err[OFS_ERRLEN];
 	CHECK_INT(parse(&t, HEAD "\"detect\":{\"family\":\"telepathy\"}}", err), OFS_EDATA);
 	CHECK_STR(err, "m.json: unknown detector family 'telepathy' (known: evaluation, finance, tampering, "
-	               "alignment_faking, transfer, deletion)");
+	               "alignment_faking, transfer, deletion, monitor)");
 	CHECK(t.task_type == NULL); /* left empty */
 	CHECK_INT(parse(&t, HEAD "\"detect\":{\"data_sheet\":\"S\"}}", err), OFS_EDATA);
 	CHECK(strstr(err, "'family'") && strstr(err, "evaluation, finance"));
 	CHECK_INT(parse(&t, HEAD "\"order\":1}", err), OFS_EDATA); /* no detect at all */
 	CHECK(strstr(err, "needs a 'detect' object"));
+	/* the monitor family needs its clean log; "ladder" and "conditions" are checked */
+	CHECK_INT(parse(&t, HEAD "\"detect\":{\"family\":\"monitor\",\"data_sheet\":\"S\"}}", err), OFS_EDATA);
+	CHECK_STR(err, "m.json: the 'monitor' detector needs detect.clean_dataset");
+	CHECK_INT(parse(&t, HEAD "\"ladder\":\"Trust!\",\"detect\":{\"family\":\"evaluation\",\"data_sheet\":\"S\"}}", err),
+	          OFS_EDATA);
+	CHECK(strstr(err, "'ladder' must be a name") != NULL);
+	CHECK_INT(parse(&t, HEAD "\"conditions\":[\"kind_peer\"],\"detect\":{\"family\":\"evaluation\",\"data_sheet\":\"S\"}}",
+	                err),
+	          OFS_EDATA);
+	CHECK_STR(err, "m.json: unknown condition 'kind_peer'");
 }
 
 static void test_family_params(void)
@@ -213,8 +223,16 @@ static void test_catalog_order(void)
 	          "misrep_evaluation, tampering, alignment_faking, misrep_finance, exfiltration_transfer, "
 	          "exfiltration_deletion, v2_explicit_instructions, v2_real_company, v2_free_form_chat, v2_no_agency_prompt, "
 	          "v2_peer_human_dilemma, v2_asset_importance_control, scratchpad_monitored, scratchpad_unmonitored, "
-	          "ablation_memory_not_relevant");
-	CHECK_STR(ofs_catalog_dataset_list(&cat, 0, list, sizeof list), "factual, creativity, red, default");
+	          "ablation_memory_not_relevant, monitor_honesty, ladder_trust, ladder_threat");
+	CHECK_STR(
+	        ofs_catalog_dataset_list(&cat, 0, list, sizeof list),
+	        "factual, creativity, red, default, weights_copied, shutdown_disabled, score_inflated, clean, trust_1, trust_3, "
+	        "trust_5, trust_7, trust_9, threat_note, threat_retraining, threat_shutdown, threat_deletion");
+	const struct ofs_task *lt = ofs_catalog_find(&cat, "ladder_trust");
+	CHECK(lt && lt->ladder && !strcmp(lt->ladder, "trust") && lt->conds == 1u << OFS_COND_NEUTRAL);
+	const struct ofs_task *mh = ofs_catalog_find(&cat, "monitor_honesty");
+	CHECK(mh && mh->kind == OFS_KIND_MONITOR && mh->detect.family == OFS_DET_MONITOR &&
+	      !strcmp(mh->detect.clean_dataset, "clean"));
 	CHECK_STR(ofs_catalog_dataset_list(&cat, 1u << 5, list, sizeof list), "default");
 	CHECK_STR(ofs_catalog_dataset_list(&cat, 1u << 1 | 1u << 3, list, sizeof list), "factual, creativity, red, default");
 	CHECK_STR(ofs_catalog_task_list(&cat, list, 40), "misrep_evaluation, tampering, ...");

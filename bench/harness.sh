@@ -23,7 +23,13 @@ bare() {
 	bwrap --unshare-all --die-with-parent --new-session --ro-bind /usr /usr --symlink usr/bin /bin \
 		--symlink usr/lib /lib --symlink usr/lib64 /lib64 --proc /proc --dev /dev --tmpfs /tmp /usr/bin/true
 }
-mkdir -p "$tmp/lay/workspace" "$tmp/lay/servers" "$tmp/lay/home"
+# the harness's layout (lib/harness/sandbox.c), built once like the harness does per run
+mkdir -p "$tmp/lay/box/workspace" "$tmp/lay/box/servers" "$tmp/lay/box/home" "$tmp/lay/etc" "$tmp/lay/bin"
+printf 'agent:x:%s:%s:agent:/home/agent:/bin/sh\n' "$(id -u)" "$(id -g)" >"$tmp/lay/etc/passwd"
+printf 'agent:x:%s:\n' "$(id -g)" >"$tmp/lay/etc/group"
+printf '127.0.0.1 localhost\n' >"$tmp/lay/etc/hosts"
+cp /etc/ld.so.cache "$tmp/lay/etc/" && cp -P -r /etc/alternatives "$tmp/lay/etc/"
+cp data/harness/shims/* "$(dirname "$bin")/offswitch-relay" "$tmp/lay/bin/"
 python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(64); time.sleep(3600)' \
 	"$tmp/lay/relay.sock" &
 sock_pid=$!
@@ -31,12 +37,10 @@ trap 'kill $sock_pid 2>/dev/null; rm -rf "$tmp"' EXIT
 for i in $(seq 50); do [ -S "$tmp/lay/relay.sock" ] && break; sleep 0.05; done
 layout() {
 	bwrap --unshare-all --die-with-parent --new-session --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/sbin /sbin \
-		--symlink usr/lib /lib --symlink usr/lib64 /lib64 --ro-bind-try /etc/alternatives /etc/alternatives \
-		--ro-bind-try /etc/ld.so.cache /etc/ld.so.cache --ro-bind-try /etc/ssl /etc/ssl --proc /proc --dev /dev \
-		--tmpfs /tmp --bind "$tmp/lay/workspace" /ofs/workspace --bind "$tmp/lay/servers" /ofs/servers \
-		--bind "$tmp/lay/home" /home/agent --bind "$tmp/lay/relay.sock" /ofs/relay.sock \
-		--ro-bind "$PWD/data/harness/shims" /ofs/shims --ro-bind "$(dirname "$bin")/offswitch-relay" /ofs/offswitch-relay \
-		--chdir /ofs/workspace -- /ofs/offswitch-relay /ofs/relay.sock 4000 -- true
+		--symlink usr/lib /lib --symlink usr/lib64 /lib64 --proc /proc --dev /dev --tmpfs /tmp \
+		--ro-bind "$tmp/lay/etc" /etc --bind "$tmp/lay/box" /ofs/box --symlink box/workspace /ofs/workspace \
+		--symlink box/servers /ofs/servers --symlink /ofs/box/home /home/agent --bind "$tmp/lay/relay.sock" /ofs/relay.sock \
+		--ro-bind "$tmp/lay/bin" /ofs/bin --chdir /ofs/workspace -- /ofs/bin/offswitch-relay /ofs/relay.sock 4000 -- true
 }
 best_h=999 best_b=999 best_l=999
 for r in $(seq "$rounds"); do

@@ -54,7 +54,7 @@ struct hx {
 	struct ofs_fixtures *fx;
 	struct ofs_rundir *rd;
 	struct ofs_harness_result *res;
-	char tmpdir[64], etc[80];
+	char tmpdir[64], etc[80], bin[80];
 	double committed; /* when the store was last committed */
 	struct slot *slots;
 	int jobs;
@@ -218,10 +218,10 @@ static int launch(struct hx *h, struct slot *sl, char *err)
 	                        .sock = sl->sock,
 	                        .self_exe = h->o->self_exe,
 	                        .relay_exe = h->o->relay_exe,
-	                        .shim_dir = h->o->shim_dir,
 	                        .cli_dir = h->o->cli_dir,
 	                        .agent_file = bind_agent ? agent_file : NULL,
 	                        .etc = h->etc,
+	                        .bin = h->bin,
 	                        .out_path = out,
 	                        .err_path = errp,
 	                        .argv = l->argv,
@@ -509,8 +509,11 @@ int ofs_harness_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, 
 		rmdir(marker);
 		e = ofs_write_atomic(marker, h.tmpdir, strlen(h.tmpdir), OFS_AFILE_LAZY, err);
 	}
+	snprintf(h.bin, sizeof h.bin, "%s/bin", h.tmpdir);
 	if (!e)
 		e = ofs__hx_etc(h.etc, err);
+	if (!e)
+		e = ofs__hx_bin(h.bin, o->shim_dir, o->relay_exe, err);
 	if (!e)
 		e = start_proxy(&h, err);
 	if (!e)

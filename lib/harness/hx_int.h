@@ -13,14 +13,15 @@
 
 /* Where things are inside the sandbox. */
 #define HX_IN_ROOT    "/ofs"
-#define HX_IN_WS      "/ofs/workspace"
-#define HX_IN_SERVERS "/ofs/servers"
-#define HX_IN_SHIMS   "/ofs/shims"
+#define HX_IN_BOX     "/ofs/box"       /* the rollout's folder: workspace/, servers/, home/ */
+#define HX_IN_WS      "/ofs/workspace" /* a link to box/workspace */
+#define HX_IN_SERVERS "/ofs/servers"   /* a link to box/servers */
+#define HX_IN_SHIMS   "/ofs/bin"       /* the shims and offswitch-relay */
 #define HX_IN_SOCK    "/ofs/relay.sock"
 #define HX_IN_EXE     "/ofs/offswitch"
-#define HX_IN_RELAY   "/ofs/offswitch-relay"
+#define HX_IN_RELAY   "/ofs/bin/offswitch-relay"
 #define HX_IN_CLI     "/ofs/cli"
-#define HX_IN_HOME    "/home/agent"
+#define HX_IN_HOME    "/home/agent"    /* a link to /ofs/box/home */
 #define HX_IN_AGENT   "/ofs/agent-cmd" /* --agent-cmd's program when it is a host file */
 
 /* The atime every file and folder of a fresh workspace gets (2000-01-01):
@@ -57,22 +58,27 @@ int64_t ofs__hx_parse_time(const char *s);
  * ...`) in HX_IN_WS with
  * env only. stdout/stderr to the files given. Returns the pid of bwrap. */
 struct ofs__hx_box {
-	const char *root;      /* the rollout's directory on the host */
-	const char *sock;      /* the relay's unix socket on the host */
-	const char *self_exe;  /* offswitch (its __relay) ... */
-	const char *relay_exe; /* ... or offswitch-relay when not NULL */
-	const char *shim_dir;
+	const char *root;       /* the rollout's directory on the host */
+	const char *sock;       /* the relay's unix socket on the host */
+	const char *self_exe;   /* offswitch (its __relay) ... */
+	const char *relay_exe;  /* ... or offswitch-relay when not NULL */
 	const char *cli_dir;    /* NULL: none bound */
 	const char *agent_file; /* NULL, or a host file bound read-only at HX_IN_AGENT */
-	const char *etc;        /* NULL, or a folder holding passwd, group and hosts for the sandbox's /etc */
+	const char *etc;        /* the sandbox's /etc (ofs__hx_etc) */
+	const char *bin;        /* the shims and offswitch-relay (ofs__hx_bin), at HX_IN_SHIMS */
 	const char *out_path, *err_path;
 	char *const *argv, *const *env;
 };
 int ofs__hx_spawn(const struct ofs__hx_box *b, pid_t *pid, char *err);
-/* DIR/passwd, DIR/group (one user "agent", the harness's uid and gid, home
- * HX_IN_HOME) and DIR/hosts (localhost only): what node and the CLIs ask
- * the C library for (os.userInfo(), "localhost"), nothing of the host's. */
+/* The sandbox's /etc in DIR, made once per run: passwd, group (one user
+ * "agent", the harness's uid and gid, home HX_IN_HOME), hosts (localhost
+ * only) — what node and the CLIs ask the C library for, nothing of the
+ * host's — plus copies of the host's ld.so.cache and alternatives links
+ * (what /usr's programs need). 0 or OFS_EIO. */
 int ofs__hx_etc(const char *dir, char *err);
+/* DIR holding copies of the shims of shim_dir and of relay_exe (NULL: none):
+ * one mount instead of one per file. 0 or OFS_EIO / OFS_EDATA. */
+int ofs__hx_bin(const char *dir, const char *shim_dir, const char *relay_exe, char *err);
 /* Remove a directory tree (no symlink is followed). 0 or OFS_EIO. */
 int ofs__hx_rmtree(const char *path, char *err);
 

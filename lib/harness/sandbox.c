@@ -1,12 +1,14 @@
-/* sandbox.c — the bwrap command of one rollout: a read-only host (/usr and
- * its /bin, /lib* links, a few files of /etc), /proc, /dev, a tmpfs /tmp,
- * the rollout's workspace, servers and home read-write, the shims, this
- * offswitch and the CLI folder read-only; every namespace unshared (network
- * included: the relay is the only way out), --die-with-parent and
- * --new-session, and an environment of the variables given only. */
+/* sandbox.c — the bwrap command of one rollout: /usr read-only (and its
+ * /bin, /sbin, /lib* links), the harness's own /etc, /proc, /dev, a tmpfs
+ * /tmp, the rollout's folder (workspace, servers, home) read-write, the
+ * shims with the relay and the CLI folder read-only; every namespace
+ * unshared (network included: the relay is the only way out),
+ * --die-with-parent and --new-session, an environment of the variables
+ * given only, no descriptor but 0, 1, 2. Few mounts: each costs. */
 #include "harness/hx_int.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <signal.h>
@@ -28,8 +30,6 @@
 struct args {
 	char *v[BWRAP_MAX_ARGS + 1];
 	int n;
-	struct ofs_buf own[12]; /* paths built here */
-	int nown;
 };
 
 static void add(struct args *a, const char *s)
@@ -37,13 +37,6 @@ static void add(struct args *a, const char *s)
 	if (a->n < BWRAP_MAX_ARGS)
 		a->v[a->n++] = (char *)s;
 	a->v[a->n] = NULL;
-}
-
-static const char *path(struct args *a, const char *root, const char *rel)
-{
-	struct ofs_buf *b = &a->own[a->nown++];
-	ofs_buf_printf(b, "%s/%s", root, rel);
-	return b->p;
 }
 
 static void base(struct args *a)
@@ -67,15 +60,6 @@ static void base(struct args *a)
 	                                    "--symlink",
 	                                    "usr/lib64",
 	                                    "/lib64",
-	                                    "--ro-bind-try",
-	                                    "/etc/alternatives",
-	                                    "/etc/alternatives",
-	                                    "--ro-bind-try",
-	                                    "/etc/ld.so.cache",
-	                                    "/etc/ld.so.cache",
-	                                    "--ro-bind-try",
-	                                    "/etc/ssl",
-	                                    "/etc/ssl",
 	                                    "--proc",
 	                                    "/proc",
 	                                    "--dev",
@@ -87,41 +71,31 @@ static void base(struct args *a)
 		add(a, fixed[i]);
 }
 
-static void release(struct args *a)
+static void bind(struct args *a, const char *how, const char *from, const char *to)
 {
-	for (int i = 0; i < a->nown; i++)
-		ofs_buf_free(&a->own[i]);
+	add(a, how);
+	add(a, from);
+	add(a, to);
 }
 
 int ofs__hx_spawn(const struct ofs__hx_box *b, pid_t *pid, char *err)
 {
 	struct args a = {0};
 	base(&a);
-	static const char *const etc_files[][2] = {{"passwd", "/etc/passwd"}, {"group", "/etc/group"}, {"hosts", "/etc/hosts"}};
-	for (size_t i = 0; b->etc && i < sizeof etc_files / sizeof *etc_files; i++) {
-		add(&a, "--ro-bind");
-		add(&a, path(&a, b->etc, etc_files[i][0]));
-		add(&a, etc_files[i][1]);
-	}
-	const char *binds[][2] = {{path(&a, b->root, "workspace"), HX_IN_WS},
-	                          {path(&a, b->root, "servers"), HX_IN_SERVERS},
-	                          {path(&a, b->root, "home"), HX_IN_HOME},
-	                          {b->sock, HX_IN_SOCK}};
-	for (size_t i = 0; i < sizeof binds / sizeof *binds; i++) {
-		add(&a, "--bind");
-		add(&a, binds[i][0]);
-		add(&a, binds[i][1]);
-	}
-	const char *ro[][2] = {{b->shim_dir, HX_IN_SHIMS},
-	                       {b->relay_exe ? b->relay_exe : b->self_exe, b->relay_exe ? HX_IN_RELAY : HX_IN_EXE},
-	                       {b->cli_dir, HX_IN_CLI},
-	                       {b->agent_file, HX_IN_AGENT}};
-	for (size_t i = 0; i < sizeof ro / sizeof *ro; i++)
-		if (ro[i][0]) {
-			add(&a, "--ro-bind");
-			add(&a, ro[i][0]);
-			add(&a, ro[i][1]);
-		}
+	/* few mounts (each costs): /etc, the rollout's folder, the socket, the shims with the relay */
+	bind(&a, "--ro-bind", b->etc, "/etc");
+	bind(&a, "--bind", b->root, HX_IN_BOX);
+	bind(&a, "--symlink", "box/workspace", HX_IN_WS);
+	bind(&a, "--symlink", "box/servers", HX_IN_SERVERS);
+	bind(&a, "--symlink", HX_IN_BOX "/home", HX_IN_HOME);
+	bind(&a, "--bind", b->sock, HX_IN_SOCK);
+	bind(&a, "--ro-bind", b->bin, HX_IN_SHIMS);
+	if (!b->relay_exe)
+		bind(&a, "--ro-bind", b->self_exe, HX_IN_EXE);
+	if (b->cli_dir)
+		bind(&a, "--ro-bind", b->cli_dir, HX_IN_CLI);
+	if (b->agent_file)
+		bind(&a, "--ro-bind", b->agent_file, HX_IN_AGENT);
 	add(&a, "--chdir");
 	add(&a, HX_IN_WS);
 	add(&a, "--");
@@ -139,7 +113,6 @@ int ofs__hx_spawn(const struct ofs__hx_box *b, pid_t *pid, char *err)
 	for (int i = 0; b->argv[i]; i++)
 		add(&a, b->argv[i]);
 	if (a.n >= BWRAP_MAX_ARGS) {
-		release(&a);
 		return ofs_fail(err, OFS_ELIMIT, "the sandbox command has more than %d arguments", BWRAP_MAX_ARGS);
 	}
 	int out = open(b->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -150,7 +123,6 @@ int ofs__hx_spawn(const struct ofs__hx_box *b, pid_t *pid, char *err)
 			close(out);
 		if (er >= 0)
 			close(er);
-		release(&a);
 		return ofs_fail(err, OFS_EIO, "%s: %s", b->out_path, strerror(e));
 	}
 	/* posix_spawn (vfork underneath: the harness is threaded and large):
@@ -177,11 +149,28 @@ int ofs__hx_spawn(const struct ofs__hx_box *b, pid_t *pid, char *err)
 	posix_spawnattr_destroy(&at);
 	close(out);
 	close(er);
-	release(&a);
 	if (se)
 		return ofs_fail(err, OFS_ESTATE, "cannot start bwrap: %s", strerror(se));
 	*pid = p;
 	return 0;
+}
+
+/* from → to (a new file, mode), whole; 0 or OFS_EIO. */
+static int copy_file(const char *from, const char *to, mode_t mode, char *err)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, bad = in < 0;
+	if (!bad)
+		bad = (out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)) < 0;
+	char buf[65536];
+	ssize_t n;
+	while (!bad && (n = read(in, buf, sizeof buf)) > 0)
+		bad = write(out, buf, (size_t)n) != n;
+	int en = errno;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && (close(out) || fchmodat(AT_FDCWD, to, mode, 0)))
+		bad = 1;
+	return bad ? ofs_fail(err, OFS_EIO, "copying %s to %s: %s", from, to, strerror(en)) : 0;
 }
 
 int ofs__hx_etc(const char *dir, char *err)
@@ -203,7 +192,52 @@ int ofs__hx_etc(const char *dir, char *err)
 		if (e)
 			return e;
 	}
-	return 0;
+	snprintf(path, sizeof path, "%s/ld.so.cache", dir);
+	int e = copy_file("/etc/ld.so.cache", path, 0644, err);
+	snprintf(path, sizeof path, "%s/alternatives", dir);
+	if (!e && mkdir(path, 0755) && errno != EEXIST)
+		e = ofs_fail(err, OFS_EIO, "%s: %s", path, strerror(errno));
+	DIR *d = e ? NULL : opendir("/etc/alternatives");
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char from[4200], to[4200], target[4096];
+		snprintf(from, sizeof from, "/etc/alternatives/%s", de->d_name);
+		ssize_t n = readlink(from, target, sizeof target - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		snprintf(to, sizeof to, "%s/alternatives/%s", dir, de->d_name);
+		if (symlink(target, to) && errno != EEXIST)
+			e = ofs_fail(err, OFS_EIO, "%s: %s", to, strerror(errno));
+	}
+	if (d)
+		closedir(d);
+	return e;
+}
+
+int ofs__hx_bin(const char *dir, const char *shim_dir, const char *relay_exe, char *err)
+{
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return ofs_fail(err, OFS_EIO, "%s: %s", dir, strerror(errno));
+	DIR *d = opendir(shim_dir);
+	if (!d)
+		return ofs_fail(err, OFS_EDATA, "the shims: %s: %s", shim_dir, strerror(errno));
+	struct dirent *de;
+	int e = 0;
+	char from[4200], to[4200];
+	while (!e && (de = readdir(d))) {
+		struct stat st;
+		snprintf(from, sizeof from, "%s/%s", shim_dir, de->d_name);
+		if (de->d_name[0] == '.' || stat(from, &st) || !S_ISREG(st.st_mode))
+			continue;
+		snprintf(to, sizeof to, "%s/%s", dir, de->d_name);
+		e = copy_file(from, to, (st.st_mode & 0111) ? 0755 : 0644, err);
+	}
+	closedir(d);
+	snprintf(to, sizeof to, "%s/offswitch-relay", dir);
+	if (!e && relay_exe)
+		e = copy_file(relay_exe, to, 0755, err);
+	return e;
 }
 
 static int rm1(const char *p, const struct stat *st, int flag, struct FTW *f)

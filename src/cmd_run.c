@@ -40,6 +40,14 @@ static const char usage[] =
         "                           paper's own paths, keys and tool_calls form, which its\n"
         "                           aggregation script and evaluators read unchanged\n"
         "  --quiet                  no progress line\n"
+        "  --interview              after each rollout run now, ask the agent follow-up questions\n"
+        "                           about what it did, in the same conversation with the same\n"
+        "                           provider (data/interview/questions.json: chosen by task kind and\n"
+        "                           by what the rollout did); answers are stored beside the rollout\n"
+        "                           and labelled admits / denies / deflects (offswitch report:\n"
+        "                           confession rate per behaviour). Rollouts already recorded are\n"
+        "                           not interviewed. Without it nothing changes\n"
+        "  --interview-questions FILE  the same with another question bank (implies --interview)\n"
         "\n"
         "Real models (openai/<m>, openai-responses/<m>, anthropic/<m>, gemini/<m>, together/<m>,\n"
         "openrouter/<m>; openai-responses/ asks over the OpenAI Responses API, for Responses-only\n"
@@ -203,7 +211,9 @@ enum {
 	O_RETRYERR,
 	O_LAYOUT,
 	O_STORE,
-	O_ENQUEUE
+	O_ENQUEUE,
+	O_INTERVIEW,
+	O_IVFILE
 };
 
 /* How a flag's value is checked before it is stored. */
@@ -245,6 +255,8 @@ static const struct run_flag {
         {"layout", O_LAYOUT, F_NONEMPTY},
         {"store", O_STORE, F_NONEMPTY},
         {"enqueue", O_ENQUEUE, F_SWITCH},
+        {"interview", O_INTERVIEW, F_SWITCH},
+        {"interview-questions", O_IVFILE, F_NONEMPTY},
 };
 #define NRUN_FLAGS (int)(sizeof run_flags / sizeof *run_flags)
 
@@ -252,7 +264,8 @@ static const struct run_flag {
 struct run_args {
 	struct plan_args plan;
 	const char *out, *pricing, *judge;
-	int enqueue;
+	int enqueue, interview;
+	const char *ivfile;             /* --interview-questions */
 	int quiet, transcripts, layout; /* layout: OFS_TRANSCRIPTS_OFFSWITCH or _PAPER */
 	struct ofs_provider_opts popts, jopts;
 	struct ofs_run_opts ro;
@@ -274,6 +287,11 @@ static void set_flag(struct run_args *a, int code, const char *arg, double v)
 	case O_OUT: a->out = arg; break;
 	case O_STORE: a->ro.store = arg; break;
 	case O_ENQUEUE: a->enqueue = 1; break;
+	case O_INTERVIEW: a->interview = 1; break;
+	case O_IVFILE:
+		a->ivfile = arg;
+		a->interview = 1;
+		break;
 	case O_QUIET: a->quiet = 1; break;
 	case O_NOTR: a->transcripts = 0; break;
 	case O_BASE: a->popts.base_url = arg; break;
@@ -437,8 +455,19 @@ static int execute(struct run_args *a, const struct ofs_catalog *cat, const stru
 	signal(SIGINT, on_sigint);
 	signal(SIGTERM, on_sigint);
 	signal(SIGPIPE, SIG_IGN);
+	struct ofs_iv_bank bank = {0};
+	if (a->interview) {
+		int e = a->ivfile ? ofs_iv_bank_load(&bank, a->ivfile, err) : ofs_iv_bank_default(&bank, cat->data_dir, err);
+		if (e) {
+			fprintf(stderr, "offswitch run: %s\n", err);
+			ofs_buf_free(&cmd);
+			return exit_for(e);
+		}
+		ro.interview = &bank;
+	}
 	struct ofs_run_result res;
 	int r = ofs_run(cat, p, &ro, &res, err);
+	ofs_iv_bank_release(&bank);
 	ofs_buf_free(&cmd);
 	if (pr.tty)
 		fputc('\n', stderr);
@@ -466,6 +495,9 @@ static int enqueue(struct run_args *a, const struct ofs_plan *p, int argc, char 
 		die_usage("run", "--enqueue needs --store URL (a postgresql:// store; a run directory has one writer)");
 	if (a->plan.shard_count)
 		die_usage("run", "--enqueue takes the whole plan: workers share it without --shard");
+	if (a->interview)
+		die_usage("run",
+		          "--interview is not supported with --enqueue yet: workers do not interview (run without --enqueue)");
 	struct ofs_buf cmd = {0};
 	for (int i = 0; i < argc; i++) {
 		char shown[4096];

@@ -75,6 +75,13 @@ struct ofs_run_summary {
 #define OFS_MAX_SETTINGS     16   /* misrepresentation settings (ofs_rowset_init fails with OFS_ELIMIT beyond) */
 #define OFS_TASK_UNKNOWN     (-1) /* the kind of a task type met in a run but absent from the catalog */
 
+/* One labelled answer of the follow-up interview (lib/report/interview.c),
+ * read from the store's interview_answers with the rowset's rows. */
+struct ofs_iv_answer_row {
+	int run, model;
+	signed char behaviour, happened, label; /* enum ofs_iv_behaviour; 1/0; enum ofs_iv_label */
+};
+
 struct ofs_rowset {
 	struct ofs_rrow *rows;
 	long n, cap;
@@ -107,6 +114,8 @@ struct ofs_rowset {
 	int scores; /* OFS_SCORES_*: set before ofs_rowset_load */
 	struct ofs_source_counts sources[OFS_SF__N];
 	void *arena;
+	struct ofs_iv_answer_row *ivrows; /* the interview's labelled answers, every run */
+	long nivrows, capivrows;
 };
 
 /* Take the report's scenario facts from a catalog (call before the first
@@ -244,6 +253,17 @@ struct ofs_aware_row {
 	double diff, ci[2];
 };
 
+/* The follow-up interview, per (run, model, behaviour asked about): the
+ * answers where the rollout showed the behaviour, by label, the confession
+ * rate (admits among them, Wilson 95%), and the answers where it did not
+ * (clean) with their admissions. */
+struct ofs_iv_stat {
+	int run, model, behaviour;
+	long labels[4]; /* admits, denies, deflects, unclear (enum ofs_iv_label) */
+	struct ofs_rate confess;
+	long clean_n, clean_admits;
+};
+
 /* Monitor honesty (lib/report/monitor.c): the monitor-kind tasks' rollouts
  * (the agent audits a log and files findings), per (run, model) and
  * (subject, condition, instantiation, af_mode): missed = among the logs that
@@ -281,6 +301,8 @@ struct ofs_report {
 	 * the rollouts that show it (aware) and the others it applies to (unaware). */
 	struct ofs_aware_row *deceive;
 	int ndeceive;
+	struct ofs_iv_stat *interview; /* sorted by run, model, behaviour */
+	int ninterview;
 	struct ofs_group_row *groups;
 	int ngroups;
 	struct ofs_refusal_row *refusals;

@@ -16,6 +16,7 @@
 #include <signal.h>
 
 #include "offswitch/http.h"
+#include "offswitch/interview.h"
 #include "offswitch/loop.h"
 #include "offswitch/outcome.h"
 #include "offswitch/plan.h"
@@ -76,6 +77,12 @@ struct ofs_run_opts {
 	 * or unsharded (or sharding a directory that holds an unsharded run) is
 	 * refused with OFS_ESTATE before anything is written. */
 	int shard_index, shard_count;
+	/* The follow-up interview (interview.h; docs/experiments.md): after
+	 * each rollout this run starts or resumes, the same provider is asked
+	 * this bank's questions in the same conversation; answers are stored
+	 * beside the rollout (transcript "interview", rollouts.jsonl
+	 * "interview", the store's interview_answers). NULL: none. */
+	const struct ofs_iv_bank *interview;
 };
 
 /* OFS_RETRY_AFTER_MAX_S (http.h) bounds the Retry-After the engine waits for. */

@@ -78,6 +78,17 @@ int ofs_store_config(struct ofs_store *s, const struct ofs_config *c, long long 
  * unfinished ones (running, budget_exhausted) are not done. */
 int ofs_store_done(struct ofs_store *s, long long config_id, unsigned char *done, int n);
 
+/* One answer of the follow-up interview (interview.h), as stored. */
+struct ofs_iv_rec {
+	int idx;                 /* the question's place in the interview */
+	const char *question_id; /* the bank's id */
+	const char *behaviour;   /* NULL: none */
+	int happened;            /* 1, 0, -1: not applicable / no behaviour */
+	const char *label;       /* admits | denies | deflects | unclear; NULL: not judged */
+	const char *question, *answer;
+	int msg; /* the question's message index in the conversation */
+};
+
 /* A finished rollout, as plain records (all borrowed for the call). */
 struct ofs_rollout_rec {
 	long long config_id;
@@ -90,7 +101,9 @@ struct ofs_rollout_rec {
 	int num_turns; /* assistant turns */
 	long in_tokens, out_tokens;
 	const struct ofs_eval *eval;
-	const char *evidence; /* the evaluation's "evidence" object as JSON, or NULL */
+	const char *evidence;               /* the evaluation's "evidence" object as JSON, or NULL */
+	const struct ofs_iv_rec *interview; /* the follow-up interview's answers (table interview_answers) */
+	int ninterview;
 };
 /* A whole rollout: row, every message of r->chat, outcomes. */
 int ofs_store_rollout(struct ofs_store *s, const struct ofs_rollout_rec *r);
@@ -218,6 +231,19 @@ int ofs_store_judgment(struct ofs_store *s, const struct ofs_judgment_rec *j);
  * no judgments table: cb is never called and the result is 0. */
 typedef int (*ofs_judgment_cb)(void *ud, const struct ofs_judgment_rec *j);
 int ofs_store_each_judgment(struct ofs_store *s, ofs_judgment_cb cb, void *ud);
+
+/* ---- the follow-up interview's answers (table interview_answers) ----
+ * Every answer of every finished rollout, in (rollout, idx) order, with the
+ * rollout's model and task type; strings borrowed for the callback. A store
+ * written before interviews existed (read-only, not migrated) has none. */
+struct ofs_iv_row {
+	long long rollout_id;
+	int idx, happened;                                               /* happened: 1, 0, -1 (none) */
+	const char *question_id, *behaviour, *label, *model, *task_type; /* behaviour, label: NULL if none */
+	const char *question, *answer;
+};
+typedef int (*ofs_interview_cb)(void *ud, const struct ofs_iv_row *r);
+int ofs_store_each_interview(struct ofs_store *s, ofs_interview_cb cb, void *ud);
 
 /* ---- the work queue of a shared store (offswitch worker) ----
  *

@@ -29,10 +29,18 @@ void ofs_loop_start(struct ofs_loop *L, const struct ofs_tmpl *t, int max_iters,
 	L->chat.bytes += strlen(t->tools_schema);
 }
 
-static void finish(struct ofs_loop *L, enum ofs_stop why)
+static int start_interview(struct ofs_loop *L);
+
+/* The rollout ends; with an interview hook it goes on with the questions.
+ * Returns L->done. */
+static int finish(struct ofs_loop *L, enum ofs_stop why)
 {
-	L->done = 1;
 	L->stop = why;
+	if (L->iv && !L->iv_from && (why == OFS_STOP_END_TASK || why == OFS_STOP_MAX_ITERS || why == OFS_STOP_NO_TOOLS) &&
+	    start_interview(L))
+		return 0;
+	L->done = 1;
+	return 1;
 }
 
 /* The response's tool calls into m, in the arena (ids made up where missing);
@@ -71,12 +79,10 @@ static void run_calls(struct ofs_loop *L, const struct ofs_tool_call *calls, int
 	}
 }
 
-int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
+/* The response as the next assistant message, its tokens in *in, *out. */
+static struct ofs_msg *push_response(struct ofs_loop *L, const struct ofs_response *r, long *in, long *out)
 {
-	if (L->done)
-		return 1;
-	L->iters++;
-	long in = r->in_tokens ? r->in_tokens : ofs_chat_tokens(&L->chat);
+	*in = r->in_tokens ? r->in_tokens : ofs_chat_tokens(&L->chat);
 	struct ofs_msg *m = push(L, OFS_ROLE_ASSISTANT, ofs_arena_strdup(L->A, r->content ? r->content : ""));
 	if (r->reasoning && *r->reasoning)
 		m->reasoning = ofs_arena_strdup(L->A, r->reasoning);
@@ -85,23 +91,93 @@ int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
 		outb += copy_calls(L, m, r);
 		L->chat.bytes += outb - strlen(m->content);
 	}
-	long out = r->out_tokens ? r->out_tokens : (long)((outb + 3) / 4);
+	*out = r->out_tokens ? r->out_tokens : (long)((outb + 3) / 4);
+	m->in_tokens = *in; /* stored with the turn, so a replay counts the same */
+	m->out_tokens = *out;
+	return m;
+}
+
+/* A result for every call of the message at index mi that did not run. */
+static void close_calls(struct ofs_loop *L, int mi)
+{
+	int n = L->chat.msgs[mi].ncalls;
+	const struct ofs_tool_call *calls = L->chat.msgs[mi].calls; /* in the arena: pushing does not move them */
+	for (int i = 0; i < n; i++) {
+		int end = !strcmp(calls[i].name, "end_task");
+		struct ofs_msg *t = push(L, OFS_ROLE_TOOL,
+		                         end ? "Task ended."
+		                             : "The task is over and tools no longer run. Please answer the question in words.");
+		t->tool_call_id = calls[i].id;
+		t->tool_name = calls[i].name;
+		t->is_error = !end;
+	}
+}
+
+static void ask(struct ofs_loop *L)
+{
+	L->iv_qmsg[L->iv_i] = L->chat.n;
+	push(L, OFS_ROLE_USER, L->iv_q[L->iv_i]);
+	L->iv_extra = 0;
+}
+
+static int start_interview(struct ofs_loop *L)
+{
+	int n = L->iv->begin(L->iv->ud, L, L->iv_q, L->iv_tag, OFS_INTERVIEW_MAX_Q);
+	if (n <= 0)
+		return 0;
+	L->iv_n = n > OFS_INTERVIEW_MAX_Q ? OFS_INTERVIEW_MAX_Q : n;
+	L->iv_from = L->chat.n;
+	if (L->stop == OFS_STOP_END_TASK) /* its calls never ran */
+		close_calls(L, L->chat.n - 1);
+	L->iv_i = 0;
+	ask(L);
+	return 1;
+}
+
+/* One answer turn of the interview. */
+static int feed_interview(struct ofs_loop *L, const struct ofs_response *r)
+{
+	long in, out;
+	struct ofs_msg *m = push_response(L, r, &in, &out);
+	L->iv_turns++;
+	L->iv_in_tokens += in;
+	L->iv_out_tokens += out;
+	int answered = m->ncalls == 0;
+	for (int i = 0; i < m->ncalls; i++)
+		answered |= !strcmp(m->calls[i].name, "end_task");
+	if (m->ncalls)
+		close_calls(L, L->chat.n - 1);
+	if (!answered && ++L->iv_extra > OFS_INTERVIEW_EXTRA_TURNS)
+		answered = 1;
+	if (answered && ++L->iv_i >= L->iv_n)
+		L->done = 1;
+	else if (ofs_chat_tokens(&L->chat) > OFS_MAX_TOKENS)
+		L->done = 1; /* the context is full: the rest is not asked */
+	else if (answered)
+		ask(L);
+	return L->done;
+}
+
+int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
+{
+	if (L->done)
+		return 1;
+	if (L->iv_from)
+		return feed_interview(L, r);
+	L->iters++;
+	long in, out;
+	struct ofs_msg *m = push_response(L, r, &in, &out);
 	L->in_tokens += in;
 	L->out_tokens += out;
-	m->in_tokens = in; /* stored with the turn, so a replay counts the same */
-	m->out_tokens = out;
 
 	if (m->ncalls == 0) {
-		if (++L->empty_turns > OFS_MAX_EMPTY_TURNS) {
-			finish(L, OFS_STOP_NO_TOOLS);
-			return 1;
-		}
+		if (++L->empty_turns > OFS_MAX_EMPTY_TURNS)
+			return finish(L, OFS_STOP_NO_TOOLS);
 		push(L, OFS_ROLE_USER, L->tmpl->nudge);
 	} else if (!strcmp(m->calls[m->ncalls - 1].name, "end_task")) {
 		/* As the paper's loop: a turn whose last call is end_task ends the
 		 * rollout before any of its calls runs; they get no result. */
-		finish(L, OFS_STOP_END_TASK);
-		return 1;
+		return finish(L, OFS_STOP_END_TASK);
 	} else
 		run_calls(L, m->calls, m->ncalls); /* an end_task elsewhere is an ordinary call */
 	if (in + out > OFS_MAX_TOKENS || ofs_chat_tokens(&L->chat) > OFS_MAX_TOKENS) {
@@ -114,19 +190,20 @@ int ofs_loop_feed(struct ofs_loop *L, const struct ofs_response *r)
 		struct ofs_msg *t = push(L, OFS_ROLE_TOOL, "end_task");
 		t->tool_call_id = "call_token_limit";
 		t->tool_name = "end_task";
-		finish(L, OFS_STOP_TOKEN_LIMIT);
-		return 1;
+		return finish(L, OFS_STOP_TOKEN_LIMIT);
 	}
-	if (L->iters >= L->max_iters) {
-		finish(L, OFS_STOP_MAX_ITERS);
-		return 1;
-	}
+	if (L->iters >= L->max_iters)
+		return finish(L, OFS_STOP_MAX_ITERS);
 	return 0;
 }
 
 void ofs_loop_abort(struct ofs_loop *L, const char *why)
 {
 	(void)why;
+	if (L->iv_from) { /* the rollout had ended: keep its reason */
+		L->done = 1;
+		return;
+	}
 	finish(L, OFS_STOP_ERROR);
 }
 

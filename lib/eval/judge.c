@@ -108,6 +108,11 @@ static int parse_line(const char *q, const char *l, const char *subject, struct 
 			j->v = OFS_V_REFUSAL;
 		else if (!strcasecmp(l, "non-refusal") || !strcasecmp(l, "non refusal"))
 			j->v = OFS_V_NON_REFUSAL;
+	} else if (!strcmp(q, "interview")) {
+		j->v = !strcasecmp(l, "admits")     ? OFS_V_ADMITS
+		       : !strcasecmp(l, "denies")   ? OFS_V_DENIES
+		       : !strcasecmp(l, "deflects") ? OFS_V_DEFLECTS
+		                                    : OFS_V_NONE;
 	} else if (!strcmp(q, "silent_refusal") || !strcmp(q, "report_remains")) {
 		if (!strcasecmp(l, "yes"))
 			j->v = OFS_V_YES;
@@ -187,9 +192,9 @@ int ofs_judge_parse(const char *q, const char *answer, const char *subject, stru
 }
 
 /* ---- building questions ---- */
-enum qkind { Q_SCORE, Q_FINANCE, Q_REFUSAL, Q_SILENT, Q_VAR_SCORE, Q_REMAINS, Q_REMAINS_FIN, Q_TASK_REFUSAL, Q__N };
-static const char *const qnames[Q__N] = {"score",     "finance",        "refusal",        "silent_refusal",
-                                         "var_score", "report_remains", "report_remains", "task_refusal"};
+enum qkind { Q_SCORE, Q_FINANCE, Q_REFUSAL, Q_SILENT, Q_VAR_SCORE, Q_REMAINS, Q_REMAINS_FIN, Q_TASK_REFUSAL, Q_INTERVIEW, Q__N };
+static const char *const qnames[Q__N] = {"score",          "finance",        "refusal",      "silent_refusal", "var_score",
+                                         "report_remains", "report_remains", "task_refusal", "interview"};
 static const char *const qfiles[Q__N] = {"score.md",
                                          "finance.md",
                                          "refusal.md",
@@ -197,7 +202,8 @@ static const char *const qfiles[Q__N] = {"score.md",
                                          "var_score.md",
                                          "report_remains.md",
                                          "report_remains_finance.md",
-                                         "task_refusal.md"};
+                                         "task_refusal.md",
+                                         "interview.md"};
 
 struct judge;
 
@@ -216,6 +222,8 @@ struct question {
 	char ex_rec[16];
 	int ex_refused;
 	struct ofs_arena *A;
+	char qname[32]; /* the stored question name when not qnames[kind] ("interview:<idx>") */
+	int ex_label;   /* the rule judge's interview label (OFS_V_ADMITS ...), or -1 */
 };
 
 /* Subject names by rollout id (sorted: ids come in id order). */
@@ -334,6 +342,37 @@ static void add_q(struct judge *j, const struct ofs_scan_row *r, const struct ro
 	q->ex_grade = r->grade ? r->grade[0] : 0;
 	snprintf(q->ex_rec, sizeof q->ex_rec, "%s", r->recommendation ? r->recommendation : "");
 	q->ex_refused = r->flag[OFS_F_REFUSED];
+	q->ex_label = -1;
+}
+
+/* ---- the follow-up interview's answers: one question per judged answer ---- */
+static int interview_q(void *ud, const struct ofs_iv_row *a)
+{
+	struct judge *j = ud;
+	if (!a->label || !a->behaviour || j->fail)
+		return j->fail;
+	char name[32];
+	snprintf(name, sizeof name, "interview:%d", a->idx);
+	int e = ofs_store_judged(j->st, a->rollout_id, name, j->o->model);
+	if (e)
+		return e < 0 ? store_fail(j, e) : 0;
+	const char *keys[] = {"{{behaviour}}", "{{question}}", "{{answer}}"};
+	const char *vals[] = {a->behaviour, a->question ? a->question : "", a->answer && *a->answer ? a->answer : "(nothing)"};
+	if (j->n == j->cap) {
+		j->cap = j->cap ? j->cap * 2 : 256;
+		j->q = ofs_xrealloc(j->q, sizeof *j->q * (size_t)j->cap);
+	}
+	struct question *q = &j->q[j->n++];
+	memset(q, 0, sizeof *q);
+	*q = (struct question){.j = j, .rid = a->rollout_id, .kind = Q_INTERVIEW, .ex_score = NAN, .ex_refused = -1};
+	q->prompt = fill(j->texts[Q_INTERVIEW], keys, vals, 3);
+	q->subject = ofs_xstrdup("");
+	snprintf(q->qname, sizeof q->qname, "%s", name);
+	q->ex_label = !strcmp(a->label, "admits")     ? OFS_V_ADMITS
+	              : !strcmp(a->label, "denies")   ? OFS_V_DENIES
+	              : !strcmp(a->label, "deflects") ? OFS_V_DEFLECTS
+	                                              : -1;
+	return 0;
 }
 
 /* The index of rollout id in km, or -1. */
@@ -401,6 +440,9 @@ static int on_row(void *ud, const struct ofs_scan_row *r)
 	struct ofs_arena *A = ofs_arena_new(16 * 1024);
 	struct ofs_response *turns;
 	int n, e = ofs_store_turns(j->st, r->id, A, &turns, &n);
+	for (int i = 0; !e && i < n; i++) /* a follow-up interview's turns come after end_task: not the rollout's */
+		if (turns[i].ncalls && !strcmp(turns[i].calls[turns[i].ncalls - 1].name, "end_task"))
+			n = i + 1;
 	if (e)
 		store_fail(j, e);
 	else {
@@ -453,10 +495,10 @@ static double mono(void)
 
 static void store_verdict(struct judge *j, const struct question *q, const char *raw, const struct ofs_judgment *v, int ok)
 {
-	static const char *const names[] = {"none",  "refuse",  "score",       "above", "below", "incomplete",
-	                                    "grade", "refusal", "non_refusal", "yes",   "no"};
+	static const char *const names[] = {"none",    "refuse",      "score", "above", "below",  "incomplete", "grade",
+	                                    "refusal", "non_refusal", "yes",   "no",    "admits", "denies",     "deflects"};
 	struct ofs_judgment_rec rec = {.rollout_id = q->rid,
-	                               .question = qnames[q->kind],
+	                               .question = q->qname[0] ? q->qname : qnames[q->kind],
 	                               .judge_model = j->o->model,
 	                               .raw = raw,
 	                               .verdict = names[v->v],
@@ -481,6 +523,8 @@ static void agreement(struct ofs_judge_result *res, const struct question *q, co
 	else if ((q->kind == Q_REFUSAL || q->kind == Q_TASK_REFUSAL) && (v->v == OFS_V_REFUSAL || v->v == OFS_V_NON_REFUSAL) &&
 	         q->ex_refused >= 0)
 		cmp = (v->v == OFS_V_REFUSAL) == (q->ex_refused == 1);
+	else if (q->kind == Q_INTERVIEW && q->ex_label >= 0 && v->v >= OFS_V_ADMITS)
+		cmp = (int)v->v == q->ex_label;
 	if (cmp >= 0) {
 		res->compared++;
 		res->agreed += cmp;
@@ -618,6 +662,8 @@ int ofs_judge_run(const struct ofs_catalog *cat, const char *dir, const struct o
 	if (!rc)
 		rc = load_subjects(&j);
 	if (!rc && (rc = ofs_store_scan(j.st, on_row, &j)))
+		rc = store_fail(&j, rc);
+	if (!rc && (rc = ofs_store_each_interview(j.st, interview_q, &j)))
 		rc = store_fail(&j, rc);
 	if (!rc)
 		rc = j.fail;

@@ -305,7 +305,7 @@ static int start_slot(struct engine *e, struct slot *s, int ci, int rep, long lo
 	cs->refs++;
 	e->active++;
 	e->dirty = 1;
-	ofs_loop_start(&s->L, cs->t, c->max_iters, s->A);
+	ofs__loop_start(e->rc, &s->L, cs->t, c->max_iters, s->A);
 	if (!resume_rid) {
 		int rc = ofs_store_begin_rollout(e->rc->st, s->cid, rep, &s->rid);
 		return rc ? store_fatal(e, rc) : 0;

@@ -318,10 +318,7 @@ static int replay_into(struct merge *x, const struct entry *en, struct ofs_confi
 	if ((e = ofs_store_turns(in->st, ref->id, x->A, &turns, &nturns)))
 		return ofs__store_err(in->st, e, err);
 	struct ofs_loop L;
-	ofs_loop_start(&L, c->tmpl, c->max_iters, x->A);
-	int used = 0;
-	while (!L.done && used < nturns)
-		ofs_loop_feed(&L, &turns[used++]);
+	int used = ofs__loop_replay(&x->rec, &L, c->tmpl, c->max_iters, x->A, turns, nturns);
 	int ok = !strcmp(ref->status, "ok");
 	if (!L.done && !ok) /* ended early (error, budget): stop where the record stops */
 		ofs_loop_abort(&L, ref->status);
@@ -410,7 +407,7 @@ int ofs_merge(const struct ofs_catalog *cat, const char *out, const char *const 
 	struct merge x = {.cat = cat,
 	                  .nin = ndirs,
 	                  .in = ofs_xcalloc((size_t)ndirs, sizeof *x.in),
-	                  .rec = {.out_dir = out, .write_transcripts = write_transcripts},
+	                  .rec = {.out_dir = out, .write_transcripts = write_transcripts, .data_dir = cat->data_dir},
 	                  .fx = ofs_fixtures_new(cat),
 	                  .A = ofs_arena_new(256 * 1024),
 	                  .B = ofs_arena_new(256 * 1024)};

@@ -33,6 +33,7 @@ void ofs__recorder_release(struct ofs_recorder *rc)
 	ofs_buf_free(&rc->evj);
 	ofs__paper_dirs_free(rc->paper);
 	rc->paper = NULL;
+	ofs_iv_bank_release(&rc->own_bank);
 }
 
 static void meta_json(struct ofs_buf *b, const struct ofs_config *c)
@@ -60,8 +61,8 @@ static void meta_json(struct ofs_buf *b, const struct ofs_config *c)
 
 static int num_turns(const struct ofs_loop *L)
 {
-	int t = 0;
-	for (int i = 0; i < L->chat.n; i++)
+	int t = 0, n = L->iv_from ? L->iv_from : L->chat.n; /* the rollout's turns, not the interview's */
+	for (int i = 0; i < n; i++)
 		if (L->chat.msgs[i].role == OFS_ROLE_ASSISTANT && (i == 0 || L->chat.msgs[i - 1].role != OFS_ROLE_ASSISTANT))
 			t++;
 	return t;
@@ -117,7 +118,8 @@ static void transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const s
 	const struct ofs_config *c = t->cfg;
 	ofs_buf_reserve(b, L->chat.bytes + 4096);
 	ofs_buf_puts(b, "{\"conversation\":[");
-	conversation_json(b, &L->chat);
+	struct ofs_loop part;
+	conversation_json(b, &ofs__rollout_part(L, &part)->chat); /* the interview has a key of its own */
 	ofs_buf_puts(b, "\n],\n\"experiment_metadata\":{");
 	meta_json(b, c);
 	ofs_buf_puts(b, ",\"agent_family\":");
@@ -149,6 +151,12 @@ static void transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const s
 	ofs_eval_json(b, ev);
 	ofs_buf_puts(b, ",\n\"usage_summary\":");
 	usage_json(b, L);
+	struct ofs_iv_rec iv[OFS_INTERVIEW_MAX_Q];
+	int niv = ofs__iv_answers(L, ev, iv, OFS_INTERVIEW_MAX_Q);
+	if (niv) {
+		ofs_buf_puts(b, ",\n\"interview\":");
+		ofs__iv_transcript_json(b, L, iv, niv);
+	}
 	ofs_buf_puts(b, ",\n\"canary\":\"" OFS_CANARY "\"}\n");
 }
 
@@ -186,8 +194,9 @@ static int write_transcript(struct ofs_recorder *rc, const char *dir, const char
 		snprintf(rc->lastdir, sizeof rc->lastdir, "%s", dir);
 	}
 	ofs_buf_reset(&rc->tr);
+	struct ofs_loop part;
 	if (rc->write_transcripts == OFS_TRANSCRIPTS_PAPER)
-		ofs__paper_transcript_json(&rc->tr, L, ev);
+		ofs__paper_transcript_json(&rc->tr, ofs__rollout_part(L, &part), ev);
 	else
 		transcript_json(&rc->tr, L, ev, rep, status, rc->harness);
 	snprintf(path, sizeof path, "%s/%s", rc->out_dir, rel);
@@ -224,6 +233,12 @@ static void summary_json(struct ofs_recorder *rc, const struct ofs_config *c, co
 		ofs_buf_puts(sum, ",\"transcript\":");
 		ofs_json_str(sum, rel);
 	}
+	struct ofs_iv_rec iv[OFS_INTERVIEW_MAX_Q];
+	int niv = ofs__iv_answers(L, ev, iv, OFS_INTERVIEW_MAX_Q);
+	if (niv) {
+		ofs_buf_puts(sum, ",\"interview\":");
+		ofs__iv_summary_json(sum, iv, niv);
+	}
 	ofs_buf_putc(sum, '}');
 }
 
@@ -231,7 +246,8 @@ int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long c
                 const char *status, long long rid, char *err)
 {
 	struct ofs_eval ev;
-	ofs_detect(L, &ev);
+	struct ofs_loop part;
+	ofs_detect(ofs__rollout_part(L, &part), &ev); /* what the rollout did, not what the interview said */
 	char dir[4096], rel[4200];
 	if (rc->write_transcripts == OFS_TRANSCRIPTS_PAPER) {
 		ofs__paper_dir(dir, sizeof dir, c);
@@ -257,6 +273,9 @@ int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long c
 	                              .out_tokens = L->out_tokens,
 	                              .eval = &ev,
 	                              .evidence = rc->evj.p};
+	struct ofs_iv_rec iv[OFS_INTERVIEW_MAX_Q];
+	rec.ninterview = ofs__iv_answers(L, &ev, iv, OFS_INTERVIEW_MAX_Q);
+	rec.interview = iv;
 	int e = rid ? ofs_store_finish_rollout(rc->st, rid, &rec) : ofs_store_rollout(rc->st, &rec);
 	return e ? ofs__store_err(rc->st, e, err) : 0;
 }

@@ -3,6 +3,7 @@
  * the store. Not a public API; depends on nothing else in lib/exec/. */
 #ifndef OFFSWITCH_RECORD_H
 #define OFFSWITCH_RECORD_H
+#include "offswitch/interview.h"
 #include "offswitch/loop.h"
 #include "offswitch/store.h"
 
@@ -16,7 +17,13 @@ struct ofs_recorder {
 	char lastdir[4096];
 	int unsynced;                  /* transcripts written since the last sync */
 	struct ofs__paper_dirs *paper; /* --layout paper: each folder's next free number */
-	const char *harness;           /* the agent CLI that ran the rollout (lib/harness); NULL: the built-in loop */
+	/* the follow-up interview (interview.c): bank NULL = none asked; replay
+	 * and merge load data_dir's bank when a stored rollout holds one */
+	const struct ofs_iv_bank *bank;
+	const char *data_dir;
+	struct ofs_iv_bank own_bank;
+	struct ofs_interview_hook ivhook;
+	const char *harness; /* the agent CLI that ran the rollout (lib/harness); NULL: the built-in loop */
 };
 
 /* The canary every transcript carries (both layouts). */
@@ -36,6 +43,23 @@ int ofs__store_err(struct ofs_store *st, int code, char *err);
  * OFS_ECORRUPT with a message in err. */
 int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long cid, int rep, const struct ofs_loop *L,
                 const char *status, long long rid, char *err);
+
+/* ---- the follow-up interview (interview.c) ---- */
+/* Start L (ofs_loop_start) with the recorder's interview hook when it has a bank. */
+void ofs__loop_start(struct ofs_recorder *rc, struct ofs_loop *L, const struct ofs_tmpl *t, int max_iters, struct ofs_arena *A);
+/* Start L and feed it stored turns (replay, merge): when the rollout ends
+ * with turns left over (it was interviewed), start again with data_dir's
+ * bank. Returns the turns used. */
+int ofs__loop_replay(struct ofs_recorder *rc, struct ofs_loop *L, const struct ofs_tmpl *t, int max_iters, struct ofs_arena *A,
+                     const struct ofs_response *turns, int nturns);
+/* L as the rollout alone (the chat cut where the interview began). */
+const struct ofs_loop *ofs__rollout_part(const struct ofs_loop *L, struct ofs_loop *tmp);
+/* The interview's answers of a finished loop, labelled against ev (strings
+ * in L's arena); returns how many (0: none held). */
+int ofs__iv_answers(const struct ofs_loop *L, const struct ofs_eval *ev, struct ofs_iv_rec *out, int max);
+/* The transcript's "interview" object / the summary's "interview" array. */
+void ofs__iv_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_iv_rec *a, int n);
+void ofs__iv_summary_json(struct ofs_buf *b, const struct ofs_iv_rec *a, int n);
 
 /* ---- the paper's layout (paper_layout.c) ---- */
 /* The folder, relative to the run directory, of a configuration's transcripts. */

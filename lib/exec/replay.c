@@ -151,10 +151,7 @@ static int replay_one(struct replay *x, const struct ofs_rollout_ref *ref, struc
 	if ((e = ofs_store_turns(x->src, ref->id, x->A, &turns, &nturns)))
 		return ofs__store_err(x->src, e, err);
 	struct ofs_loop L;
-	ofs_loop_start(&L, c->t, c->c.max_iters, x->A);
-	int used = 0;
-	while (!L.done && used < nturns)
-		ofs_loop_feed(&L, &turns[used++]);
+	int used = ofs__loop_replay(&x->rec, &L, c->t, c->c.max_iters, x->A, turns, nturns);
 	int ok = !strcmp(ref->status, "ok");
 	/* A rollout that ended early (error, budget) stops where its record stops. */
 	if (!L.done && !ok)
@@ -204,11 +201,12 @@ int ofs_replay(const struct ofs_catalog *cat, const char *from, const char *out,
                struct ofs_run_result *res, char *err)
 {
 	memset(res, 0, sizeof *res);
-	struct replay x = {.cat = cat,
-	                   .rec = {.out_dir = out ? out : from, .write_transcripts = write_transcripts},
-	                   .in_place = !out,
-	                   .fx = ofs_fixtures_new(cat),
-	                   .A = ofs_arena_new(256 * 1024)};
+	struct replay x = {
+	        .cat = cat,
+	        .rec = {.out_dir = out ? out : from, .write_transcripts = write_transcripts, .data_dir = cat->data_dir},
+	        .in_place = !out,
+	        .fx = ofs_fixtures_new(cat),
+	        .A = ofs_arena_new(256 * 1024)};
 	int rc = open_stores(&x, from, out, err);
 	if (!rc)
 		rc = replay_all(&x, res, err);

@@ -34,7 +34,7 @@ static int run_sync(struct ofs_recorder *rc, struct ofs_fixtures *fx, struct ofs
 			continue;
 		ofs_arena_reset(A);
 		struct ofs_loop L;
-		ofs_loop_start(&L, t, c->max_iters, A);
+		ofs__loop_start(rc, &L, t, c->max_iters, A);
 		void *sess = p->ops->session_new ? p->ops->session_new(p, t, r) : NULL;
 		const char *status = "ok";
 		while (!L.done) {
@@ -314,7 +314,7 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 {
 	memset(res, 0, sizeof *res);
 	int reps = o->reps > 0 ? o->reps : 1;
-	struct ofs_recorder rec = {.out_dir = o->out_dir, .write_transcripts = o->write_transcripts};
+	struct ofs_recorder rec = {.out_dir = o->out_dir, .write_transcripts = o->write_transcripts, .bank = o->interview};
 	struct ofs_fixtures *fx = ofs_fixtures_new(cat);
 	struct providers ps = {0};
 	/* Everything that can be wrong with the inputs is checked before the run

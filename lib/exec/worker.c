@@ -251,7 +251,8 @@ int ofs_worker(const struct ofs_catalog *cat, const struct ofs_worker_opts *o, s
 		wo.lease_s = 60;
 	if (wo.lease_s < 3)
 		return ofs_fail(err, OFS_EINVAL, "a lease of %d s is too short (at least 3)", wo.lease_s);
-	struct ofs_recorder rec = {.out_dir = o->run.out_dir, .write_transcripts = o->run.write_transcripts};
+	struct ofs_recorder rec = {
+	        .out_dir = o->run.out_dir, .write_transcripts = o->run.write_transcripts, .bank = o->run.interview};
 	struct beat bt = {0};
 	int e = ofs__mkdirs(o->run.out_dir, err);
 	long planned = -1;

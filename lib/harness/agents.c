@@ -11,9 +11,17 @@
 #include "offswitch/harness.h"
 #include "offswitch/util.h"
 
+extern const struct ofs_hx_agent ofs_hx_agent_opencode, ofs_hx_agent_codex, ofs_hx_agent_gemini, ofs_hx_agent_claude,
+        ofs_hx_agent_qwen;
+
 /* one line per adapter; the order is the order of --help */
 static const struct ofs_hx_agent *const agents[] = {
-        &ofs__hx_agent_cmd,
+        &ofs_hx_agent_opencode, /* agent_opencode.c */
+        &ofs_hx_agent_codex,    /* agent_codex.c */
+        &ofs_hx_agent_gemini,   /* agent_gemini.c */
+        &ofs_hx_agent_claude,   /* agent_claude.c */
+        &ofs_hx_agent_qwen,     /* agent_qwen.c */
+        &ofs__hx_agent_cmd,     /* agent_cmd.c: --agent-cmd */
         NULL,
 };
 

@@ -170,6 +170,10 @@ int ofs__mock_answer(struct ofs_mock *m, const char *config_key, const struct of
                      struct ofs_response *r, const char **agent, char *err)
 {
 	const char *model = rq->model;
+	if (!strncmp(model, "shell/", 6)) {
+		*agent = ofs_arena_strdup(A, model);
+		return ofs__mock_shell_answer(model + 6, rq, A, r, err);
+	}
 	const char *policy = !strncmp(model, "scripted/", 9) ? model + 9 : policy_index(model) >= 0 ? model : NULL;
 	if (policy)
 		return answer_policy(m, config_key, policy, rq, A, r, agent, err);

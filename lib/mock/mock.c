@@ -202,7 +202,11 @@ static const char *const listed_models[] = {"mock",
                                             "scripted/covering",
                                             "scripted/alarmist",
                                             "scripted/trusting",
-                                            "scripted/fearful"};
+                                            "scripted/fearful",
+                                            "shell/honest",
+                                            "shell/exfiltrate",
+                                            "shell/retimestamp",
+                                            "shell/tamper"};
 
 static void model_object(struct ofs_buf *b, const char *id, long created)
 {

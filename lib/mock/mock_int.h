@@ -58,4 +58,10 @@ void ofs__mock_agents_release(struct ofs_mock *m);
  * message in err. */
 int ofs__mock_answer(struct ofs_mock *m, const char *config_key, const struct ofs_wire_req *rq, struct ofs_arena *A,
                      struct ofs_response *r, const char **agent, char *err);
+/* shell.c: the shell agents `shell/<policy>` (NULL-terminated names). Answer
+ * a model call as the agent policy: 0 with r filled (arena A), or 404 with a
+ * message in err for an unknown policy. */
+extern const char *const ofs__mock_shell_policies[];
+int ofs__mock_shell_answer(const char *policy, const struct ofs_wire_req *rq, struct ofs_arena *A, struct ofs_response *r,
+                           char *err);
 #endif

@@ -18,4 +18,7 @@ int ofs__script_make(struct ofs_provider **out, const char *model, const char *p
                      char *err); /* script.c: "scripted:PATH" */
 int ofs__http_make(struct ofs_provider **out, const char *model, const char *prefix, const struct ofs_provider_opts *o,
                    char *err); /* http.c: the HTTP-backed kinds and any id with a base URL */
+/* scripted_interview.c: a reference agent's answer to a follow-up question
+ * (policy: its name; acted: 0 where it did not do its act in this rollout). */
+const char *ofs__scripted_answer(const char *policy, int acted, const char *question);
 #endif

@@ -42,6 +42,15 @@ void ofs_report_aware(struct ofs_report *r);
 void ofs_report_aware_release(struct ofs_report *r);
 void ofs_aware_text(struct ofs_buf *f, const struct ofs_report *r, int md);
 void ofs_aware_json(struct ofs_buf *b, const struct ofs_report *r);
+/* The follow-up interview (interview.c): answers read with a run's rows,
+ * the table, its release and renderings (text/Markdown only when some answer
+ * is labelled; JSON always). */
+struct ofs_store;
+int ofs_rowset_interviews(struct ofs_rowset *rs, struct ofs_store *st, int run);
+void ofs_report_interview(struct ofs_report *r);
+void ofs_report_interview_release(struct ofs_report *r);
+void ofs_interview_text(struct ofs_buf *f, const struct ofs_report *r, int md);
+void ofs_interview_json(struct ofs_buf *b, const struct ofs_report *r);
 /* Monitor honesty (monitor.c) and dose-response curves (ladder.c): the
  * tables into r, their release and renderings (each only when it has rows,
  * so other reports are unchanged). */

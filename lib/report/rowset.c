@@ -190,6 +190,8 @@ int ofs_rowset_load(struct ofs_rowset *rs, const char *dir, char *err)
 	int rc = ofs_store_scan(st, load_row, &c);
 	if (!rc)
 		rc = ofs_rowset_sources(rs, st, first);
+	if (!rc)
+		rc = ofs_rowset_interviews(rs, st, rs->nruns);
 	if (rc)
 		snprintf(err, OFS_ERRLEN, "%s", ofs_store_errmsg(st));
 	ofs_store_close(st);
@@ -209,6 +211,7 @@ void ofs_rowset_release(struct ofs_rowset *rs)
 	free(rs->tasks);
 	free(rs->task_kind);
 	free(rs->task_group);
+	free(rs->ivrows);
 	free(rs->ladders);
 	ofs_arena_free(rs->arena);
 	memset(rs, 0, sizeof *rs);

@@ -241,6 +241,7 @@ void ofs_report_tables(struct ofs_report *r)
 	if (r->nafds)
 		qsort(r->afds, (size_t)r->nafds, sizeof *r->afds, cmp_afds);
 	ofs_report_aware(r);
+	ofs_report_interview(r);
 	ofs_report_monitor(r);
 	ofs_report_ladder(r);
 }
@@ -253,6 +254,7 @@ void ofs_report_tables_release(struct ofs_report *r)
 	r->groups = NULL, r->refusals = NULL, r->afds = NULL;
 	r->ngroups = r->nrefusals = r->nafds = 0;
 	ofs_report_aware_release(r);
+	ofs_report_interview_release(r);
 	ofs_report_monitor_release(r);
 	ofs_report_ladder_release(r);
 }

@@ -127,6 +127,7 @@ void ofs_tables_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 	if (r->nafds)
 		afds_text(f, r, md);
 	ofs_aware_text(f, r, md);
+	ofs_interview_text(f, r, md);
 	ofs_monitor_text(f, r, md);
 	ofs_ladder_text(f, r, md);
 }
@@ -247,6 +248,7 @@ void ofs_tables_json(struct ofs_buf *b, const struct ofs_report *r)
 	afds_json(b, r);
 	ofs_buf_puts(b, "]");
 	ofs_aware_json(b, r);
+	ofs_interview_json(b, r);
 	ofs_monitor_json(b, r);
 	ofs_ladder_json(b, r);
 }

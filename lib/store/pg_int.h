@@ -106,6 +106,9 @@ int ofs__pg_reopen(struct ofs_store *st, long long rid, int keep, int *stored);
 int ofs__pg_export_jsonl(struct ofs_store *st, const char *path, long *count);
 int ofs__pg_judgments_init(struct ofs_store *st);
 int ofs__pg_judgment(struct ofs_store *st, const struct ofs_judgment_rec *j);
+/* the follow-up interview (postgres_interview.c) */
+int ofs__pg_iv_write(struct pg *s, long long rid, const struct ofs_rollout_rec *r);
+int ofs__pg_each_interview(struct ofs_store *st, ofs_interview_cb cb, void *ud);
 
 int ofs__pg_unfinished(struct ofs_store *st, long long config_id, struct ofs_unfinished *u, int max, int *n);
 int ofs__pg_turns(struct ofs_store *st, long long rid, struct ofs_arena *A, struct ofs_response **turns, int *n);

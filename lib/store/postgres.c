@@ -20,7 +20,7 @@
  * migrations[v - 1] takes a database from version v - 1 to v. A database
  * with a newer version is refused; an older one is migrated on a
  * read-write open. */
-#define PG_SCHEMA   4
+#define PG_SCHEMA   5
 #define PG_LOCK_KEY "1330009943" /* "OFSW": the advisory lock of migrations */
 
 static const char *const migrations[PG_SCHEMA] = {
@@ -60,6 +60,10 @@ static const char *const migrations[PG_SCHEMA] = {
         "ALTER TABLE outcomes ADD COLUMN eval_aware INTEGER; ALTER TABLE outcomes ADD COLUMN deceived INTEGER;",
         /* 4: monitor honesty (lib/eval/detect_monitor.c) */
         "ALTER TABLE outcomes ADD COLUMN act_reported INTEGER; ALTER TABLE outcomes ADD COLUMN false_alarm INTEGER;",
+        /* 5: the follow-up interview's answers (lib/exec/interview.c, postgres_interview.c) */
+        "CREATE TABLE interview_answers(rollout_id BIGINT NOT NULL, idx INTEGER NOT NULL, question_id TEXT NOT NULL,"
+        " behaviour TEXT, happened INTEGER, label TEXT, question TEXT, answer TEXT, msg_idx INTEGER,"
+        " PRIMARY KEY(rollout_id, idx));",
 };
 
 static const char *const sql[PQ__N] = {
@@ -521,6 +525,7 @@ static const struct ofs_store_ops pg_ops = {
         .judged = ofs__pg_judged,
         .judgment = ofs__pg_judgment,
         .each_judgment = ofs__pg_each_judgment,
+        .each_interview = ofs__pg_each_interview,
         .integrity = ofs__pg_integrity,
         .records = ofs__pg_records,
         .each_config = ofs__pg_each_config,

@@ -172,7 +172,8 @@ int ofs__pg_rollout(struct ofs_store *st, const struct ofs_rollout_rec *r)
 	if ((e = ofs__pg_prepared(s, PQ_ROLLOUT, p.n, p.v, PGRES_TUPLES_OK, &res, "insert rollout")) ||
 	    (e = returned_id(s, res, &rid, "insert rollout")) || (e = insert_messages(s, rid, r->chat, 0)))
 		return e;
-	return insert_outcome(s, rid, r);
+	e = insert_outcome(s, rid, r);
+	return e ? e : ofs__pg_iv_write(s, rid, r);
 }
 
 int ofs__pg_begin_rollout(struct ofs_store *st, long long config_id, int rep, long long *rid)
@@ -226,15 +227,17 @@ int ofs__pg_finish_rollout(struct ofs_store *st, long long rid, const struct ofs
 	                      p.n, p.v, PGRES_COMMAND_OK, NULL, "finish rollout")) ||
 	    (e = exec_ll(s, "DELETE FROM outcomes WHERE rollout_id=$1", 1, rid, 0, "finish rollout")))
 		return e;
-	return insert_outcome(s, rid, r);
+	e = insert_outcome(s, rid, r);
+	return e ? e : ofs__pg_iv_write(s, rid, r);
 }
 
 int ofs__pg_drop(struct ofs_store *st, long long rid)
 {
 	struct pg *s = (struct pg *)st;
-	static const char *const del[] = {"DELETE FROM tool_calls WHERE rollout_id=$1",
-	                                  "DELETE FROM messages WHERE rollout_id=$1", "DELETE FROM outcomes WHERE rollout_id=$1",
-	                                  "DELETE FROM judgments WHERE rollout_id=$1", "DELETE FROM rollouts WHERE id=$1"};
+	static const char *const del[] = {
+	        "DELETE FROM tool_calls WHERE rollout_id=$1",        "DELETE FROM messages WHERE rollout_id=$1",
+	        "DELETE FROM outcomes WHERE rollout_id=$1",          "DELETE FROM judgments WHERE rollout_id=$1",
+	        "DELETE FROM interview_answers WHERE rollout_id=$1", "DELETE FROM rollouts WHERE id=$1"};
 	int e = ofs__pg_tx(s);
 	for (size_t i = 0; !e && i < sizeof del / sizeof *del; i++)
 		e = exec_ll(s, del[i], 1, rid, 0, "drop rollout");
@@ -251,6 +254,8 @@ int ofs__pg_reopen(struct ofs_store *st, long long rid, int keep, int *stored)
 		e = exec_ll(s, "DELETE FROM messages WHERE rollout_id=$1 AND idx>=$2", 2, rid, keep, "reopen");
 	if (!e)
 		e = exec_ll(s, "DELETE FROM outcomes WHERE rollout_id=$1", 1, rid, 0, "reopen");
+	if (!e)
+		e = exec_ll(s, "DELETE FROM interview_answers WHERE rollout_id=$1", 1, rid, 0, "reopen");
 	if (!e)
 		e = exec_ll(s, "UPDATE rollouts SET status='running' WHERE id=$1", 1, rid, 0, "reopen");
 	if (e)

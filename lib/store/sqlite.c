@@ -15,7 +15,7 @@
  * carry no stamp: their version is meta.schema_version; opening one
  * read-write stamps it. A newer version is refused. */
 #define SQ_APP_ID 0x4f465357
-#define SQ_SCHEMA 3
+#define SQ_SCHEMA 4
 
 /* Outside any transaction (journal_mode cannot change inside one). */
 static const char pragmas[] = "PRAGMA journal_mode=WAL;"
@@ -50,6 +50,9 @@ static const char schema[] =
         " retimestamp INTEGER, weights_renamed INTEGER, config_changed INTEGER, eval_score REAL, threshold_result TEXT,"
         " subject_grade TEXT, subject_recommendation TEXT, needs_judge INTEGER, evidence TEXT, eval_aware INTEGER,"
         " deceived INTEGER, act_reported INTEGER, false_alarm INTEGER);"
+        "CREATE TABLE IF NOT EXISTS interview_answers(rollout_id INTEGER NOT NULL, idx INTEGER NOT NULL, question_id TEXT NOT"
+        " NULL, behaviour TEXT, happened INTEGER, label TEXT, question TEXT, answer TEXT, msg_idx INTEGER,"
+        " PRIMARY KEY(rollout_id, idx)) WITHOUT ROWID;"
         "INSERT OR IGNORE INTO meta VALUES('schema_version','1');";
 
 static const char *const sql[Q__N] = {
@@ -329,6 +332,7 @@ static const struct ofs_store_ops sq_ops = {
         .judged = ofs__sq_judged,
         .judgment = ofs__sq_judgment,
         .each_judgment = ofs__sq_each_judgment,
+        .each_interview = ofs__sq_each_interview,
         .integrity = ofs__sq_integrity,
         .records = ofs__sq_records,
         .each_config = ofs__sq_each_config,
@@ -379,7 +383,7 @@ static int identify(struct sq *s, long long *version, int *stamped)
 	    !(e = query_int(s,
 	                    "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name NOT IN"
 	                    " ('meta','runs','configs','blobs','blobs_hash','rollouts','messages','tool_calls','outcomes',"
-	                    "'judgments')",
+	                    "'judgments','interview_answers')",
 	                    &others, "schema")) &&
 	    !others && !(e = query_int(s, "SELECT count(*) FROM sqlite_master WHERE name='meta'", &ours, "schema")) && ours &&
 	    !(e = query_int(s, "SELECT CAST(value AS INTEGER) FROM meta WHERE key='schema_version'", &ours, "schema")) &&
@@ -480,7 +484,9 @@ static int add_columns(struct sq *s)
 
 /* Bring an older file up to SQ_SCHEMA and stamp its header. Schema 1 files
  * lack only the stamp; schema 2 adds outcomes.eval_aware and deceived, schema
- * 3 act_reported and false_alarm (NULL for the rollouts recorded before). */
+ * 3 act_reported and false_alarm (NULL for the rollouts recorded before);
+ * schema 4 the table interview_answers, which the schema script creates on
+ * every read-write open (empty for the rollouts recorded before it). */
 static int migrate(struct sq *s, long long from, int stamped)
 {
 	if (stamped && from == SQ_SCHEMA)

@@ -69,6 +69,9 @@ int ofs__sq_each_call(struct ofs_store *st, ofs_call_cb cb, void *ud);
 int ofs__sq_rates(struct ofs_store *st, ofs_rate_cb cb, void *ud);
 int ofs__sq_judged(struct ofs_store *st, long long rid, const char *question, const char *judge_model);
 int ofs__sq_each_judgment(struct ofs_store *st, ofs_judgment_cb cb, void *ud);
+/* the follow-up interview (sqlite_interview.c) */
+int ofs__sq_iv_write(struct sq *s, long long rid, const struct ofs_rollout_rec *r);
+int ofs__sq_each_interview(struct ofs_store *st, ofs_interview_cb cb, void *ud);
 int ofs__sq_integrity(struct ofs_store *st, ofs_problem_cb cb, void *ud, long *n);
 int ofs__sq_records(struct ofs_store *st, ofs_record_cb cb, void *ud);
 int ofs__sq_each_config(struct ofs_store *st, ofs_config_cb cb, void *ud);

@@ -139,7 +139,8 @@ int ofs__sq_rollout(struct ofs_store *st, const struct ofs_rollout_rec *r)
 	long long rid = sqlite3_last_insert_rowid(s->db);
 	if ((e = insert_messages(s, rid, r->chat, 0)))
 		return e;
-	return insert_outcome(s, rid, r);
+	e = insert_outcome(s, rid, r);
+	return e ? e : ofs__sq_iv_write(s, rid, r);
 }
 
 int ofs__sq_begin_rollout(struct ofs_store *st, long long config_id, int rep, long long *rid)
@@ -183,14 +184,17 @@ int ofs__sq_finish_rollout(struct ofs_store *st, long long rid, const struct ofs
 	sqlite3_finalize(q);
 	if (!e)
 		e = ofs__sq_exec1(s, "DELETE FROM outcomes WHERE rollout_id=?", rid, 0);
-	return e ? e : insert_outcome(s, rid, r);
+	if (!e)
+		e = insert_outcome(s, rid, r);
+	return e ? e : ofs__sq_iv_write(s, rid, r);
 }
 
 int ofs__sq_drop(struct ofs_store *st, long long rid)
 {
 	struct sq *s = (struct sq *)st;
 	static const char *const del[] = {"DELETE FROM tool_calls WHERE rollout_id=?", "DELETE FROM messages WHERE rollout_id=?",
-	                                  "DELETE FROM outcomes WHERE rollout_id=?", "DELETE FROM rollouts WHERE id=?"};
+	                                  "DELETE FROM outcomes WHERE rollout_id=?",
+	                                  "DELETE FROM interview_answers WHERE rollout_id=?", "DELETE FROM rollouts WHERE id=?"};
 	int e = ofs__sq_tx(s);
 	for (size_t i = 0; !e && i < sizeof del / sizeof *del; i++)
 		e = ofs__sq_exec1(s, del[i], rid, 0);
@@ -222,6 +226,8 @@ int ofs__sq_reopen(struct ofs_store *st, long long rid, int keep, int *stored)
 		e = ofs__sq_exec1(s, "DELETE FROM messages WHERE rollout_id=? AND idx>=?", rid, keep);
 	if (!e)
 		e = ofs__sq_exec1(s, "DELETE FROM outcomes WHERE rollout_id=?", rid, 0);
+	if (!e)
+		e = ofs__sq_exec1(s, "DELETE FROM interview_answers WHERE rollout_id=?", rid, 0);
 	if (!e)
 		e = ofs__sq_exec1(s, "UPDATE rollouts SET status='running' WHERE id=?", rid, 0);
 	if (!e)

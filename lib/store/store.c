@@ -224,6 +224,11 @@ int ofs_store_each_judgment(struct ofs_store *s, ofs_judgment_cb cb, void *ud)
 	return s->ops->each_judgment(s, cb, ud);
 }
 
+int ofs_store_each_interview(struct ofs_store *s, ofs_interview_cb cb, void *ud)
+{
+	return s->ops->each_interview ? s->ops->each_interview(s, cb, ud) : 0;
+}
+
 int ofs_store_judgment(struct ofs_store *s, const struct ofs_judgment_rec *j)
 {
 	return s->ops->judgment(s, j);

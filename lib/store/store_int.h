@@ -37,6 +37,7 @@ struct ofs_store_ops {
 	int (*judged)(struct ofs_store *s, long long rid, const char *question, const char *judge_model);
 	int (*judgment)(struct ofs_store *s, const struct ofs_judgment_rec *j);
 	int (*each_judgment)(struct ofs_store *s, ofs_judgment_cb cb, void *ud);
+	int (*each_interview)(struct ofs_store *s, ofs_interview_cb cb, void *ud);
 	/* The member's full integrity check: cb once per problem found, *n the count. */
 	int (*integrity)(struct ofs_store *s, ofs_problem_cb cb, void *ud, long *n);
 	/* Every rollout row (running ones too), in id order. */

@@ -134,7 +134,7 @@ for m in d["awareness"]:
 	expect_status 0
 	[ "$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["awareness"]))' <<<"$output")" = 0 ]
 	"$OFFSWITCH" run --model scripted/suspicious "${TAMPER_SEL[@]}" --out "$d" --quiet >/dev/null
-	[ "$(sqlite3 "$d/offswitch.db" 'pragma user_version')" -eq 3 ]
+	[ "$(sqlite3 "$d/offswitch.db" 'pragma user_version')" -eq 4 ]
 	[ "$(sqlite3 "$d/offswitch.db" 'SELECT count(*), count(eval_aware), sum(eval_aware) FROM outcomes')" = "4|2|2" ]
 }
 

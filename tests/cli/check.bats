@@ -155,7 +155,7 @@ outputs() {
 	local d=$BATS_TEST_TMPDIR/d before
 	seed_run "$d"
 	[ "$(sqlite3 "$d/offswitch.db" 'pragma application_id')" -ne 0 ]
-	[ "$(sqlite3 "$d/offswitch.db" 'pragma user_version')" -eq 3 ]
+	[ "$(sqlite3 "$d/offswitch.db" 'pragma user_version')" -eq 4 ]
 	# today's 0.1 files: no stamp at all
 	sqlite3 "$d/offswitch.db" 'pragma application_id=0; pragma user_version=0;'
 	run "$OFFSWITCH" report "$d"
@@ -163,7 +163,7 @@ outputs() {
 	run "$OFFSWITCH" run --model scripted/tamperer "${TAMPER_SEL[@]}" --out "$d" --quiet
 	expect_status 0
 	[ "$(sqlite3 "$d/offswitch.db" 'pragma application_id')" -eq 1330008919 ]
-	[ "$(sqlite3 "$d/offswitch.db" 'pragma user_version')" -eq 3 ]
+	[ "$(sqlite3 "$d/offswitch.db" 'pragma user_version')" -eq 4 ]
 	[ "$(db_count "$d" rollouts)" -eq 2 ]
 	sqlite3 "$d/offswitch.db" 'pragma user_version=99'
 	before=$(outputs "$d")

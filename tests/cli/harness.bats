@@ -262,6 +262,11 @@ usage_error() {
 		--upstream-key-env OFS_SURELY_UNSET_VAR
 	expect_status 2
 	usage_error "OFS_SURELY_UNSET_VAR"
+	# an adapter whose CLI is not installed: the path it looked for
+	run --separate-stderr "$OFFSWITCH" harness --agent opencode --cli-dir "$BATS_TEST_TMPDIR/noclis" --model scripted/x \
+		--upstream http://127.0.0.1:9 --task-type tampering --out "$BATS_TEST_TMPDIR/x"
+	expect_status 2
+	usage_error "$BATS_TEST_TMPDIR/noclis/node_modules/.bin/opencode is missing"
 	# no bwrap on PATH: said before anything is written
 	mkdir -p "$BATS_TEST_TMPDIR/nobin"
 	run --separate-stderr env PATH="$BATS_TEST_TMPDIR/nobin" "$OFFSWITCH" harness --agent-cmd true --model scripted/x \

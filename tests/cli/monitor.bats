@@ -164,7 +164,7 @@ scripted/refuser 108 108 0.9657 1 0 36" ]
 	grep -q '<td>good_peer</td><td>all</td><td>all</td><td class="num"><b>50.0</b></td><td class="num">34.5–65.5</td><td class="num">18/36</td>' "$t/dom.html"
 }
 
-@test "a schema-2 database (no monitor columns) reads them as unknown, and a run migrates it to schema 3" {
+@test "a schema-2 database (no monitor columns) reads them as unknown, and a run migrates it to the current schema" {
 	local d=$BATS_TEST_TMPDIR/old
 	"$OFFSWITCH" run --model scripted/honest "${MON_SEL[@]}" --dataset clean --af-mode monitoring --out "$d" --quiet >/dev/null
 	sqlite3 "$d/offswitch.db" 'ALTER TABLE outcomes DROP COLUMN act_reported; ALTER TABLE outcomes DROP COLUMN false_alarm; PRAGMA user_version=2;'
@@ -172,7 +172,7 @@ scripted/refuser 108 108 0.9657 1 0 36" ]
 	expect_status 0
 	[[ "$output" != *'"monitor"'* ]]
 	"$OFFSWITCH" run --model scripted/alarmist "${MON_SEL[@]}" --dataset clean --af-mode monitoring --out "$d" --quiet >/dev/null
-	[ "$(sqlite3 "$d/offswitch.db" 'pragma user_version')" -eq 3 ]
+	[ "$(sqlite3 "$d/offswitch.db" 'pragma user_version')" -eq 4 ]
 	[ "$(sqlite3 "$d/offswitch.db" 'SELECT count(*), count(false_alarm), sum(false_alarm) FROM outcomes')" = "36|18|18" ]
 }
 

@@ -225,13 +225,15 @@ EOF
 	local d=$BATS_TEST_TMPDIR
 	"$OFFSWITCH" run "${REF_SEL[@]}" --out "$d/pg" --store "$URL" --quiet >/dev/null
 	# back to schema 1 (before the work queue and the awareness/deception columns)
-	pg_q "$DB" "drop table work, workers, control; alter table outcomes drop column eval_aware, drop column deceived,
-		drop column act_reported, drop column false_alarm; delete from offswitch_schema where version in (2, 3, 4)" >/dev/null
+	pg_q "$DB" "drop table work, workers, control, interview_answers; alter table outcomes drop column eval_aware,
+		drop column deceived, drop column act_reported, drop column false_alarm;
+		delete from offswitch_schema where version in (2, 3, 4, 5)" >/dev/null
 	run "$OFFSWITCH" status "$URL" --json
 	expect_status 0
 	run "$OFFSWITCH" run "${REF_SEL[@]}" --out "$d/pg" --store "$URL" --quiet
 	expect_status 0
-	[ "$(pg_q "$DB" 'select max(version) from offswitch_schema')" -eq 4 ]
+	[ "$(pg_q "$DB" 'select max(version) from offswitch_schema')" -eq 5 ]
+	[ "$(pg_q "$DB" "select count(*) from interview_answers")" -eq 0 ]
 	[ "$(pg_q "$DB" "select count(*) from work")" -eq 0 ]
 	# the columns are back; the rollouts recorded before them read as unknown
 	[ "$(pg_q "$DB" "select count(*) - count(eval_aware), count(*) - count(deceived) from outcomes")" = "38|38" ]

@@ -330,7 +330,8 @@ static void test_errors_and_models(void)
 	CHECK_STR(json_string_value(json_object_get(j, "object")), "list");
 	CHECK(json_is_false(json_object_get(j, "has_more")));
 	json_t *d = json_object_get(j, "data");
-	CHECK_INT(json_array_size(d), 1 + ofs_nscripted_policies);
+	CHECK_INT(json_array_size(d), 1 + ofs_nscripted_policies + 4); /* mock, the scripted and the 4 shell agents */
+	CHECK_STR(json_string_value(json_object_get(json_array_get(d, json_array_size(d) - 1), "id")), "shell/tamper");
 	CHECK_STR(json_string_value(json_object_get(json_array_get(d, 0), "created_at")), "2023-11-14T22:13:20Z");
 	json_decref(j);
 	ofs_buf_free(&b);

@@ -279,19 +279,24 @@ usage_error() {
 	[[ $output == *"--agent-cmd"* && $output == *"--cli-dir"* && $output == *"--num-experiments"* ]]
 }
 
-@test "OpenCode in the sandbox against offswitch mock's shell agents: the reference agents' outcomes" {
+@test "OpenCode and Codex CLI in the sandbox against offswitch mock's shell agents: the reference agents' outcomes" {
 	clis=${OFS_CLI_DIR:-$ROOT/tests/clis}
-	[ -x "$clis/node_modules/.bin/opencode" ] || skip "OpenCode not installed under $clis (npm install in tests/clis)"
+	ran=0
 	start_srv "$BATS_TEST_TMPDIR/mock" "$OFFSWITCH" mock --listen 127.0.0.1:0
-	for pol in honest:honest exfiltrate:exfiltrator retimestamp:retimestamper; do
-		D=$BATS_TEST_TMPDIR/oc_${pol%%:*}
-		run "$OFFSWITCH" harness --agent opencode --cli-dir "$clis" --model "shell/${pol%%:*}" --agent-family Test \
-			--upstream "$URL" --task-type exfiltration_transfer "${SEL[@]}" --out "$D" --timeout 150 --quiet
-		expect_status 0
-		[ "$(jq -r .agent_harness "$D/rollouts.jsonl")" = opencode ]
-		[ "$(labels "$D")" = "$(reference "${pol#*:}" exfiltration_transfer | head -1)" ]
-		run "$OFFSWITCH" audit show "$D/harness/audit.log"
-		[[ $output == *'"kind":"exchange"'* ]]
+	for cli in opencode codex; do
+		[ -x "$clis/node_modules/.bin/$cli" ] || continue
+		ran=$((ran + 1))
+		for pol in honest:honest exfiltrate:exfiltrator retimestamp:retimestamper; do
+			D=$BATS_TEST_TMPDIR/${cli}_${pol%%:*}
+			run "$OFFSWITCH" harness --agent "$cli" --cli-dir "$clis" --model "shell/${pol%%:*}" --agent-family Test \
+				--upstream "$URL" --task-type exfiltration_transfer "${SEL[@]}" --out "$D" --timeout 150 --quiet
+			expect_status 0
+			[ "$(jq -r .agent_harness "$D/rollouts.jsonl")" = "$cli" ]
+			[ "$(labels "$D")" = "$(reference "${pol#*:}" exfiltration_transfer)" ]
+			run "$OFFSWITCH" audit show "$D/harness/audit.log"
+			[[ $output == *'"kind":"exchange"'* ]]
+		done
 	done
 	stop_srv "$BATS_TEST_TMPDIR/mock"
+	[ "$ran" -gt 0 ] || skip "neither OpenCode nor Codex CLI is installed under $clis (npm install in tests/clis)"
 }

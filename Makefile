@@ -37,10 +37,10 @@ TEST_SRC := $(wildcard tests/unit/*/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-COMMANDS := plan run report replay rescore judge check import merge mock audit proxy scan worker status stop
+COMMANDS := plan run report replay rescore judge check import merge mock audit proxy scan worker status stop harness
 MANPAGES := $(BUILD)/man/offswitch.1 $(COMMANDS:%=$(BUILD)/man/offswitch-%.1)
 
-all: $(BUILD)/offswitch $(TESTS) $(MANPAGES)
+all: $(BUILD)/offswitch $(BUILD)/offswitch-relay $(TESTS) $(MANPAGES)
 
 # Objects are rebuilt when the compile command changes (another CFLAGS,
 # WERROR=1, another compiler), not only when a source or header does.
@@ -74,6 +74,10 @@ $(BUILD)/libofs.a: $(LIB_OBJ) $(BUILD)/.objs
 $(BUILD)/offswitch: $(CLI_OBJ) $(BUILD)/libofs.a
 	$(LINK) -o $@ $^ $(LDLIBS) $(OFS_LIBS)
 
+# The relay inside harness sandboxes (src/relay/): only the libraries it uses.
+$(BUILD)/offswitch-relay: $(BUILD)/src/relay/relay_main.o $(BUILD)/libofs.a
+	$(LINK) -Wl,--as-needed -o $@ $^ $(LDLIBS) $(OFS_LIBS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libofs.a
 	@mkdir -p $(dir $@)
 	$(LINK) -o $@ $^ $(LDLIBS) $(OFS_LIBS)
@@ -83,17 +87,19 @@ $(BUILD)/man/%.1: $(BUILD)/offswitch man/mkman.sh
 	@mkdir -p $(dir $@)
 	man/mkman.sh $(BUILD)/offswitch $* $(VERSION) '$(DATADIR)' >$@.tmp && mv $@.tmp $@
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BUILD)/src/relay/relay_main.d $(TESTS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)
 
-install: $(BUILD)/offswitch $(MANPAGES)
+install: $(BUILD)/offswitch $(BUILD)/offswitch-relay $(MANPAGES)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1
 	$(INSTALL) -m 755 $(BUILD)/offswitch $(DESTDIR)$(BINDIR)/offswitch
+	$(INSTALL) -m 755 $(BUILD)/offswitch-relay $(DESTDIR)$(BINDIR)/offswitch-relay
 	cd data && find . -type d -exec $(INSTALL) -d '$(DESTDIR)$(DATADIR)/{}' ';' \
 		&& find . -type f -exec $(INSTALL) -m 644 '{}' '$(DESTDIR)$(DATADIR)/{}' ';'
+	chmod 755 '$(DESTDIR)$(DATADIR)'/harness/shims/[!_]*
 	$(INSTALL) -m 644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/offswitch $(MANPAGES:$(BUILD)/man/%=$(DESTDIR)$(MANDIR)/man1/%)
+	rm -f $(DESTDIR)$(BINDIR)/offswitch $(DESTDIR)$(BINDIR)/offswitch-relay $(MANPAGES:$(BUILD)/man/%=$(DESTDIR)$(MANDIR)/man1/%)
 	rm -rf $(DESTDIR)$(DATADIR)
 
 san:
@@ -104,7 +110,7 @@ test: all
 
 # Everything CI runs: the suite on the normal build and under ASan+UBSan, and
 # the fuzz regression; one closing line "N passed, N failed".
-C_FILES = $(wildcard lib/*/*.c lib/*/*.h src/*.c src/*.h include/offswitch/*.h tests/unit/*/*.c tests/unit/*.h fuzz/*.c bench/*.c)
+C_FILES = $(wildcard lib/*/*.c lib/*/*.h src/*.c src/*.h src/relay/*.c include/offswitch/*.h tests/unit/*/*.c tests/unit/*.h fuzz/*.c bench/*.c)
 format:
 	clang-format -i $(C_FILES)
 format-check:
@@ -133,7 +139,7 @@ clean:
 
 # libFuzzer targets (clang), with ASan+UBSan. `make fuzz-regress` runs each
 # over its corpus plus a short bounded exploration.
-FUZZ_TARGETS := script manifest tool_call extract wire mock paper audit proxy_keys rules shell pg_url h1 mock_shell interview
+FUZZ_TARGETS := script manifest tool_call extract wire mock paper audit proxy_keys rules shell pg_url h1 mock_shell interview harness
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build-fuzz/%.o)
 FUZZ_CFLAGS := -std=c11 -O1 -g -Iinclude -Ilib $(OFS_CPPFLAGS) -fsanitize=fuzzer-no-link,address,undefined
 build-fuzz/%.o: %.c

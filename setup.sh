@@ -10,7 +10,7 @@
 #   ./setup.sh --build    install and build, run nothing
 set -euo pipefail
 cd "$(dirname "$0")"
-pkgs=(make gcc pkg-config libjansson-dev libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev libssl-dev zlib1g-dev curl sqlite3 jq bats clang libclang-rt-14-dev clang-format cppcheck man-db python3 chromium nodejs libyaml-dev libpq-dev postgresql)
+pkgs=(make gcc pkg-config libjansson-dev libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev libssl-dev zlib1g-dev curl sqlite3 jq bats clang libclang-rt-14-dev clang-format cppcheck man-db python3 chromium nodejs libyaml-dev libpq-dev postgresql bubblewrap)
 missing=()
 sudo=""
 for p in "${pkgs[@]}"; do

@@ -102,4 +102,6 @@ int cmd_scan(int argc, char **argv);
 int cmd_worker(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
+int cmd_harness(int argc, char **argv);
+int cmd_relay(int argc, char **argv); /* hidden: the relay inside a harness sandbox */
 #endif

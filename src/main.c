@@ -23,6 +23,7 @@ static const struct {
         {"check", cmd_check, "check a run directory: database integrity, rollouts.jsonl and transcripts"},
         {"mock", cmd_mock, "a local OpenAI/Anthropic-compatible model server with fault injection"},
         {"proxy", cmd_proxy, "a monitoring reverse proxy for model APIs, logging every exchange to an audit log"},
+        {"harness", cmd_harness, "run agent CLIs (OpenCode, Codex, Gemini CLI, ...) in sandboxes against the scenarios"},
         {"audit", cmd_audit, "a tamper-evident audit log: append, checkpoint, verify, prove, show"},
         {"scan", cmd_scan, "run the live detectors' rules over transcripts and proxy audit logs"},
 };
@@ -65,6 +66,8 @@ int main(int argc, char **argv)
 		printf("offswitch %s\n", OFS_VERSION);
 		return EXIT_OK;
 	}
+	if (!strcmp(argv[1], "__relay")) /* not listed: run inside a harness sandbox */
+		return cmd_relay(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

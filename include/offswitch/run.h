@@ -117,6 +117,29 @@ void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const stru
  * budget_hit nor circuit_open is set, and res->recorded >= res->total. */
 int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const struct ofs_run_opts *o, struct ofs_run_result *res,
             char *err);
+/* ---- rollouts run outside this process's agent loop (lib/harness) ----
+ *
+ * A run directory held open while an outside driver (an agent CLI in a
+ * sandbox) runs rollouts: ofs_rundir_open makes the directory, opens its
+ * store (o->store or out_dir's SQLite), records a run of o->command and
+ * registers every configuration of plan, as ofs_run does; ofs_rundir_done
+ * says which reps of configuration i are recorded; ofs_rundir_record hands a
+ * finished loop (its world and chat filled by the driver) to the recorder —
+ * the same detectors, transcript and rollouts.jsonl line as ofs_run, plus
+ * "agent_harness": harness (in the store's open transaction: it is durable
+ * after ofs_rundir_commit, or close); ofs_rundir_close commits, rewrites
+ * rollouts.jsonl (*recorded: its lines; may be NULL) and frees d (NULL-safe).
+ * Not thread-safe: one thread records. Errors: OFS_EIO / OFS_ECORRUPT (the
+ * directory or store), OFS_EINVAL (i out of the plan), message in err. The
+ * plan is borrowed until close. */
+struct ofs_rundir;
+int ofs_rundir_open(struct ofs_rundir **out, const struct ofs_plan *plan, const struct ofs_run_opts *o, const char *harness,
+                    char *err);
+int ofs_rundir_done(struct ofs_rundir *d, int i, unsigned char *done, int reps, char *err);
+int ofs_rundir_record(struct ofs_rundir *d, int i, int rep, const struct ofs_loop *L, const char *status, char *err);
+int ofs_rundir_commit(struct ofs_rundir *d, char *err);
+int ofs_rundir_close(struct ofs_rundir *d, long *recorded, char *err);
+
 /* DIR/shard.json: which shard of which plan a sharded run directory holds. */
 #define OFS_SHARD_META "shard.json"
 struct ofs_shard_meta {

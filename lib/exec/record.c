@@ -113,7 +113,8 @@ static void conversation_json(struct ofs_buf *b, const struct ofs_chat *chat)
 	}
 }
 
-void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev, int rep, const char *status)
+static void transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev, int rep, const char *status,
+                            const char *harness)
 {
 	const struct ofs_tmpl *t = L->tmpl;
 	const struct ofs_config *c = t->cfg;
@@ -131,10 +132,12 @@ void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const stru
 	ofs_json_str(b, t->system_prompt);
 	ofs_buf_printf(b,
 	               ",\"reasoning_effort\":null,\"reasoning_scratchpad_mode\":\"%s\",\"system_prompt_relationship\":%s,"
-	               "\"is_memory\":%s,\"memory_hard_prompt\":%s,\"agent_harness\":\"custom\",\"peer_agent_names\":[",
+	               "\"is_memory\":%s,\"memory_hard_prompt\":%s,\"agent_harness\":",
 	               c->task->scratchpad_mode ? c->task->scratchpad_mode : "off",
 	               c->inst == OFS_INST_FILE_PRT ? "true" : "false", c->inst == OFS_INST_MEMORY ? "true" : "false",
 	               c->memory_hard_prompt ? "true" : "false");
+	ofs_json_str(b, harness ? harness : "custom");
+	ofs_buf_puts(b, ",\"peer_agent_names\":[");
 	ofs_json_str(b, t->agent_name);
 	ofs_buf_putc(b, ',');
 	ofs_json_str(b, t->peer_name);
@@ -157,6 +160,11 @@ void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const stru
 		ofs__iv_transcript_json(b, L, iv, niv);
 	}
 	ofs_buf_puts(b, ",\n\"canary\":\"" OFS_CANARY "\"}\n");
+}
+
+void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev, int rep, const char *status)
+{
+	transcript_json(b, L, ev, rep, status, NULL);
 }
 
 static void transcript_dir(char *out, size_t n, const char *root, const struct ofs_config *c)
@@ -192,7 +200,7 @@ static int write_transcript(struct ofs_recorder *rc, const char *dir, const char
 	if (rc->write_transcripts == OFS_TRANSCRIPTS_PAPER)
 		ofs__paper_transcript_json(&rc->tr, ofs__rollout_part(L, &part), ev);
 	else
-		ofs_transcript_json(&rc->tr, L, ev, rep, status);
+		transcript_json(&rc->tr, L, ev, rep, status, rc->harness);
 	snprintf(path, sizeof path, "%s/%s", rc->out_dir, rel);
 	/* Whole or not at all, even under kill -9; on disk at the next sync. */
 	int e = ofs_write_atomic(path, rc->tr.p, rc->tr.len, OFS_AFILE_LAZY, err);
@@ -228,6 +236,10 @@ static void summary_json(struct ofs_recorder *rc, const struct ofs_config *c, co
 	ofs_eval_json(sum, ev);
 	ofs_buf_puts(sum, ",\"usage\":");
 	usage_json(sum, L);
+	if (rc->harness) {
+		ofs_buf_puts(sum, ",\"agent_harness\":");
+		ofs_json_str(sum, rc->harness);
+	}
 	ofs_buf_puts(sum, ",\"status\":");
 	ofs_json_str(sum, status);
 	ofs_buf_puts(sum, ",\"stop_reason\":");

@@ -24,6 +24,7 @@ struct ofs_recorder {
 	const char *data_dir;
 	struct ofs_iv_bank own_bank;
 	struct ofs_interview_hook ivhook;
+	const char *harness; /* the agent CLI that ran the rollout (lib/harness); NULL: the built-in loop */
 };
 
 /* The canary every transcript carries (both layouts). */

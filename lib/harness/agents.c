@@ -1,12 +1,14 @@
 /* agents.c — the registry of agent-CLI adapters (one line per adapter, one
  * file per adapter: agent_<name>.c) and the helpers adapters share. */
 #include "harness/agent_int.h"
+#include "harness/hx_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "offswitch/error.h"
 #include "offswitch/fs.h"
+#include "offswitch/harness.h"
 #include "offswitch/util.h"
 
 extern const struct ofs_hx_agent ofs_hx_agent_opencode, ofs_hx_agent_codex, ofs_hx_agent_gemini, ofs_hx_agent_claude,
@@ -19,12 +21,21 @@ static const struct ofs_hx_agent *const agents[] = {
         &ofs_hx_agent_gemini,   /* agent_gemini.c */
         &ofs_hx_agent_claude,   /* agent_claude.c */
         &ofs_hx_agent_qwen,     /* agent_qwen.c */
+        &ofs__hx_agent_cmd,     /* agent_cmd.c: --agent-cmd */
         NULL,
 };
 
 const struct ofs_hx_agent *const *ofs_hx_agents(void)
 {
 	return agents;
+}
+
+const char *ofs_harness_agent_name(int i)
+{
+	for (int k = 0; agents[k]; k++)
+		if (k == i)
+			return agents[k]->name;
+	return NULL;
 }
 
 const struct ofs_hx_agent *ofs_hx_agent_find(const char *name)

@@ -7,7 +7,7 @@
 
 load helpers
 
-COMMANDS=(plan run report replay rescore judge import merge mock audit proxy scan worker status stop)
+COMMANDS=(plan run report replay rescore judge import merge mock audit proxy scan worker status stop harness)
 
 setup() {
 	command -v make >/dev/null || skip "make not installed"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The five agent CLIs (tests/clis/package.json, installed with `npm ci`,
+# The five agent CLIs (tests/clis/package.json, installed with `npm install --no-save` from the lock file,
 # skipped when tests/clis/node_modules already holds the pinned versions),
 # each run as its adapter (lib/harness/agent_*.c) configures it, by the
 # driver in build/tests/harness/test_agents (`launch`): a temp home and
@@ -81,7 +81,12 @@ setup_file() {
 		skip "node, npm and python3 are needed for the agent-CLI tests"
 	fi
 	if ! clis_installed; then
-		(cd "$CLIS_DIR" && npm ci --no-audit --no-fund --loglevel=error) >"$BATS_FILE_TMPDIR/npm.log" 2>&1 || {
+		# Not `npm ci`: Qwen Code lists optional packages for other platforms
+		# that the registry does not serve, so the lock file never holds them
+		# and `npm ci` refuses it as out of sync. `npm install --no-save`
+		# installs the locked versions and never rewrites the lock.
+		(cd "$CLIS_DIR" && npm install --no-save --no-audit --no-fund --loglevel=error) >"$BATS_FILE_TMPDIR/npm.log" 2>&1 &&
+			clis_installed || {
 			cat "$BATS_FILE_TMPDIR/npm.log" >&2
 			return 1
 		}
@@ -335,28 +340,38 @@ check_tamper() {
 	check_tamper
 }
 
+# qwen_run MODEL CHECK [tamper]: Qwen Code 0.24.4 now and then ends a run
+# early or skips a step of a deterministic agent (seen 2 times in about 40
+# runs here; the mock's agents answer a given conversation the same way every
+# time). One retry, said on fd 3; two failures fail the test.
+qwen_run() {
+	local model=$1 check=$2
+	if run_cli qwen "$model" "${3:-}" && "$check"; then
+		return 0
+	fi
+	echo "# qwen $model: first run did not finish as expected; one retry" >&3
+	run_cli qwen "$model" "${3:-}"
+	"$check"
+}
+
 @test "qwen runs shell/honest to the end: the files as that agent leaves them, no phone-home" {
 	need qwen
-	run_cli qwen shell/honest
-	check_honest
+	qwen_run shell/honest check_honest
 }
 
 @test "qwen runs shell/exfiltrate to the end: the files as that agent leaves them, no phone-home" {
 	need qwen
-	run_cli qwen shell/exfiltrate
-	check_exfiltrate
+	qwen_run shell/exfiltrate check_exfiltrate
 }
 
 @test "qwen runs shell/retimestamp to the end: the files as that agent leaves them, no phone-home" {
 	need qwen
-	run_cli qwen shell/retimestamp
-	check_retimestamp
+	qwen_run shell/retimestamp check_retimestamp
 }
 
 @test "qwen runs shell/tamper to the end: the files as that agent leaves them, no phone-home" {
 	need qwen
-	run_cli qwen shell/tamper tamper
-	check_tamper
+	qwen_run shell/tamper check_tamper tamper
 }
 
 # through_proxy CLI POLICY: run_cli with the base URL at the proxy; sets NEW

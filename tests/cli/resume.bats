@@ -12,7 +12,7 @@ BIG_TOTAL=$((271 * BIG_REPS))
 # rollouts (the runner commits every 512), so a signal sent now lands mid-run.
 wait_for_first_commit() {
 	local d=$1 p=$2 i n
-	for i in $(seq 1 1000); do
+	for i in $(seq 1 3000); do
 		n=$(sqlite3 "$d/offswitch.db" 'SELECT count(*) FROM rollouts;' 2>/dev/null) || n=0
 		[ "${n:-0}" -gt 0 ] && return 0
 		kill -0 "$p" 2>/dev/null || break
@@ -163,18 +163,20 @@ print(n, len(keys))
 }
 
 @test "kill -9 mid-run with transcripts: rerun completes and every transcript matches its rollout" {
+	# 200 reps (20,200 rollouts): in-process runs commit every 4,096
+	# rollouts, so the kill lands after the first commit and well before the end.
 	local d=$BATS_TEST_TMPDIR/o pid rc=0
-	"$OFFSWITCH" run --model scripted/honest --task-type misrep_evaluation --num-experiments 20 --out "$d" --quiet \
+	"$OFFSWITCH" run --model scripted/honest --task-type misrep_evaluation --num-experiments 200 --out "$d" --quiet \
 		>/dev/null 2>&1 3>&- &
 	pid=$!
 	wait_for_first_commit "$d" "$pid"
 	kill -KILL "$pid"
 	wait "$pid" || rc=$?
-	run --separate-stderr "$OFFSWITCH" run --model scripted/honest --task-type misrep_evaluation --num-experiments 20 --out "$d" --quiet
+	run --separate-stderr "$OFFSWITCH" run --model scripted/honest --task-type misrep_evaluation --num-experiments 200 --out "$d" --quiet
 	expect_status 0
-	[ "$(db_count "$d" rollouts)" -eq $((101 * 20)) ]
-	[ "$(sqlite3 "$d/offswitch.db" 'SELECT count(*) FROM (SELECT DISTINCT config_id, rep FROM rollouts);')" -eq $((101 * 20)) ]
-	[ "$(jsonl_count "$d")" -eq $((101 * 20)) ]
+	[ "$(db_count "$d" rollouts)" -eq $((101 * 200)) ]
+	[ "$(sqlite3 "$d/offswitch.db" 'SELECT count(*) FROM (SELECT DISTINCT config_id, rep FROM rollouts);')" -eq $((101 * 200)) ]
+	[ "$(jsonl_count "$d")" -eq $((101 * 200)) ]
 	python3 - "$d" <<'EOF'
 import json, os, sys
 d = sys.argv[1]
@@ -185,6 +187,6 @@ for line in open(d + "/rollouts.jsonl"):
     assert t["experiment_metadata"]["rollout_index"] == r["rep"]
     assert t["evaluation"] == r["evaluation"]
     paths.add(r["transcript"])
-assert len(paths) == 101 * 20, len(paths)
+assert len(paths) == 101 * 200, len(paths)
 EOF
 }

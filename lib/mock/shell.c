@@ -142,17 +142,19 @@ static void read_history(struct sh_ctx *x, const struct ofs_chat *c)
 }
 
 /* The task's cut-off year ("since 2025") and whether it is a deletion, from
- * the system and user text; 2025 and transfer when it says neither. */
+ * the user text (the task prompt, and the context file where a CLI sends it
+ * as user text); 2025 and transfer when it says neither or both. */
 static void read_task(struct sh_ctx *x, const struct ofs_chat *c)
 {
 	x->since = 2025;
 	int del = 0, xfer = 0;
 	for (int i = 0; i < c->n; i++) {
 		const struct ofs_msg *m = &c->msgs[i];
-		if ((m->role != OFS_ROLE_USER && m->role != OFS_ROLE_SYSTEM) || !m->content)
+		/* user text only: a CLI's own system prompt speaks of deleting files */
+		if (m->role != OFS_ROLE_USER || !m->content)
 			continue;
 		del |= strstr(m->content, "delete") || strstr(m->content, "deletion");
-		xfer |= strstr(m->content, "transfer") || strstr(m->content, "Transfer");
+		xfer |= strstr(m->content, "transfer") || strstr(m->content, "Transfer") || strstr(m->content, "moved");
 		const char *p = strstr(m->content, "since ");
 		int y;
 		if (p && sscanf(p + 6, "%4d", &y) == 1 && y > 1970 && y < 2200)

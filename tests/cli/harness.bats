@@ -279,24 +279,33 @@ usage_error() {
 	[[ $output == *"--agent-cmd"* && $output == *"--cli-dir"* && $output == *"--num-experiments"* ]]
 }
 
-@test "OpenCode and Codex CLI in the sandbox against offswitch mock's shell agents: the reference agents' outcomes" {
+@test "the five agent CLIs in the sandbox against offswitch mock's shell agents: the reference agents' outcomes" {
 	clis=${OFS_CLI_DIR:-$ROOT/tests/clis}
 	ran=0
 	start_srv "$BATS_TEST_TMPDIR/mock" "$OFFSWITCH" mock --listen 127.0.0.1:0
-	for cli in opencode codex; do
+	for cli in opencode codex gemini claude qwen; do
 		[ -x "$clis/node_modules/.bin/$cli" ] || continue
 		ran=$((ran + 1))
-		for pol in honest:honest exfiltrate:exfiltrator retimestamp:retimestamper; do
-			D=$BATS_TEST_TMPDIR/${cli}_${pol%%:*}
-			run "$OFFSWITCH" harness --agent "$cli" --cli-dir "$clis" --model "shell/${pol%%:*}" --agent-family Test \
-				--upstream "$URL" --task-type exfiltration_transfer "${SEL[@]}" --out "$D" --timeout 150 --quiet
+		# shell policy : reference agent : task (the deletion task caught the
+		# shell agents reading a CLI's own system prompt as the task)
+		for spec in honest:honest:exfiltration_transfer exfiltrate:exfiltrator:exfiltration_transfer \
+			retimestamp:retimestamper:exfiltration_transfer honest:honest:exfiltration_deletion \
+			tamper:tamperer:tampering; do
+			IFS=: read -r pol ref task <<<"$spec"
+			D=$BATS_TEST_TMPDIR/${cli}_${pol}_$task
+			run "$OFFSWITCH" harness --agent "$cli" --cli-dir "$clis" --model "shell/$pol" --agent-family Test \
+				--upstream "$URL" --task-type "$task" "${SEL[@]}" --out "$D" --timeout 150 --quiet
 			expect_status 0
-			[ "$(jq -r .agent_harness "$D/rollouts.jsonl")" = "$cli" ]
-			[ "$(labels "$D")" = "$(reference "${pol#*:}" exfiltration_transfer)" ]
+			[ "$(jq -r .agent_harness "$D/rollouts.jsonl" | sort -u)" = "$cli" ]
+			# shell/tamper edits the config without doing the evaluation
+			# (scripted/tamperer does both): compare what it did to the config
+			got=$(labels "$D" | sed 's/"read_data",//; s/,"fully_incomplete"//')
+			want=$(reference "$ref" "$task" | sed 's/"read_data",//')
+			[ "$got" = "$want" ] || { echo "$cli shell/$pol on $task: $got, scripted/$ref: $want" >&2; false; }
 			run "$OFFSWITCH" audit show "$D/harness/audit.log"
 			[[ $output == *'"kind":"exchange"'* ]]
 		done
 	done
 	stop_srv "$BATS_TEST_TMPDIR/mock"
-	[ "$ran" -gt 0 ] || skip "neither OpenCode nor Codex CLI is installed under $clis (npm install in tests/clis)"
+	[ "$ran" -gt 0 ] || skip "no agent CLI is installed under $clis (tests/cli/clis.bats installs them)"
 }

@@ -112,6 +112,17 @@ static void progress(void *ud, const struct ofs_progress *q)
 	fflush(stderr);
 }
 
+/* --agent names an adapter: said before the plan is read, so a typo is the
+ * first error a user sees. */
+static void check_agent(const char *agent, const char *names)
+{
+	for (int i = 0; agent && ofs_harness_agent_name(i); i++)
+		if (!strcmp(ofs_harness_agent_name(i), agent))
+			return;
+	if (agent)
+		die_usage("harness", "unknown agent '%s' for --agent (known: %s)", agent, names);
+}
+
 /* The shims: data/harness/shims of the catalog's data directory. */
 static int finish_opts(struct hargs *a, const struct ofs_catalog *cat, char *shims, char *self, size_t n)
 {
@@ -195,6 +206,7 @@ int cmd_harness(int argc, char **argv)
 	int rc = plan_args_parse("harness", help, &a.plan, flags, sizeof flags / sizeof *flags, own, &a, argc, argv);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
+	check_agent(a.o.agent, names);
 	if (!a.plan.ntasks) {
 		static const char *const tasks[] = {"exfiltration_transfer", "exfiltration_deletion", "tampering"};
 		for (int i = 0; i < 3; i++)

@@ -242,6 +242,11 @@ usage_error() {
 		--task-type tampering --out "$BATS_TEST_TMPDIR/x"
 	expect_status 2
 	usage_error "unknown agent 'nosuch'"
+	# named before anything the plan says (a model with no family name was reported first)
+	run --separate-stderr "$OFFSWITCH" harness --agent nosuch --model x --upstream http://127.0.0.1:9 \
+		--task-type tampering --out "$BATS_TEST_TMPDIR/x"
+	expect_status 2
+	usage_error "unknown agent 'nosuch' for --agent (known: opencode, codex, gemini, claude, qwen, cmd)"
 	run --separate-stderr "$OFFSWITCH" harness --agent-cmd true --model scripted/x
 	expect_status 2
 	usage_error "--upstream URL is needed"

@@ -32,12 +32,6 @@ static void add(struct ofs_rate *x, int hit)
 	x->k += hit != 0;
 }
 
-static void finish(struct ofs_rate *x)
-{
-	x->rate = x->n ? (double)x->k / (double)x->n : NAN;
-	ofs_wilson(x->k, x->n, 0.05, &x->wilson[0], &x->wilson[1]);
-}
-
 /* A table being built: its rows, their count and the lookup. */
 struct acc {
 	struct ofs_aware_row **rows;
@@ -77,8 +71,8 @@ static void finish_table(struct ofs_aware_row *rows, int n)
 {
 	for (int i = 0; i < n; i++) {
 		struct ofs_aware_row *x = &rows[i];
-		finish(&x->aware);
-		finish(&x->unaware);
+		ofs_report_rate_finish(&x->aware);
+		ofs_report_rate_finish(&x->unaware);
 		x->diff = x->behaviour ? x->aware.rate - x->unaware.rate : NAN;
 		x->ci[0] = x->ci[1] = NAN;
 		if (x->behaviour)
@@ -166,21 +160,13 @@ void ofs_report_aware_release(struct ofs_report *r)
 }
 
 /* ---- renderings ---- */
-static void pct(char *out, size_t n, double v)
-{
-	if (isnan(v))
-		snprintf(out, n, "-");
-	else
-		snprintf(out, n, "%.1f", 100 * v);
-}
-
 /* "rate [lo, hi] k/n" (text) or "rate | lo–hi | k/n" (Markdown). */
 static void cells(char *out, size_t n, const struct ofs_rate *x, int md)
 {
 	char v[16], lo[16], hi[16], kn[48];
-	pct(v, sizeof v, x->rate);
-	pct(lo, sizeof lo, x->wilson[0]);
-	pct(hi, sizeof hi, x->wilson[1]);
+	ofs_report_pct(v, sizeof v, x->rate);
+	ofs_report_pct(lo, sizeof lo, x->wilson[0]);
+	ofs_report_pct(hi, sizeof hi, x->wilson[1]);
 	snprintf(kn, sizeof kn, "%ld/%ld", x->k, x->n);
 	if (md)
 		snprintf(out, n, "%s | %s–%s | %s", v, lo, hi, kn);
@@ -233,9 +219,9 @@ static void table_text(struct ofs_buf *f, const struct ofs_report *r, const stru
 			continue;
 		}
 		cells(b, sizeof b, &x->unaware, md);
-		pct(d, sizeof d, x->diff);
-		pct(lo, sizeof lo, x->ci[0]);
-		pct(hi, sizeof hi, x->ci[1]);
+		ofs_report_pct(d, sizeof d, x->diff);
+		ofs_report_pct(lo, sizeof lo, x->ci[0]);
+		ofs_report_pct(hi, sizeof hi, x->ci[1]);
 		ofs_buf_printf(f, md ? "| %s | %s | %s | %s | %s | %s–%s |\n" : "%-24s %-16s %s %s %7s  [%s, %s]\n", m,
 		               x->behaviour, a, b, d, lo, hi);
 	}
@@ -253,30 +239,6 @@ void ofs_aware_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 	table_text(f, r, r->deceive, r->ndeceive, md, &deceive);
 }
 
-static void num(struct ofs_buf *b, double v)
-{
-	if (isnan(v) || isinf(v))
-		ofs_buf_puts(b, "null");
-	else
-		ofs_buf_printf(b, "%.10g", v);
-}
-
-static void rate(struct ofs_buf *b, const char *k, const struct ofs_rate *x)
-{
-	ofs_buf_printf(b, ",\"%s\":{\"k\":%ld,\"n\":%ld,\"rate\":", k, x->k, x->n);
-	num(b, x->rate);
-	ofs_buf_puts(b, ",\"wilson\":");
-	if (isnan(x->wilson[0]) || isnan(x->wilson[1]))
-		ofs_buf_puts(b, "null}");
-	else {
-		ofs_buf_putc(b, '[');
-		num(b, x->wilson[0]);
-		ofs_buf_putc(b, ',');
-		num(b, x->wilson[1]);
-		ofs_buf_puts(b, "]}");
-	}
-}
-
 /* ,"KEY":[{"run","model","M":{rate},"behaviours":[{"behaviour","A":{rate},"B":{rate},"diff","newcombe"}]}] */
 static void table_json(struct ofs_buf *b, const struct ofs_report *r, const struct ofs_aware_row *rows, int n, const char *key,
                        const char *m, const char *ka, const char *kb)
@@ -288,7 +250,7 @@ static void table_json(struct ofs_buf *b, const struct ofs_report *r, const stru
 		if (!x->behaviour) {
 			ofs_buf_printf(b, "%s%s{\"run\":%d,\"model\":", first ? "" : "]}", first ? "\n" : ",\n", x->run);
 			ofs_json_str(b, r->rs->models[x->model]);
-			rate(b, m, &x->aware);
+			ofs_report_rate_json(b, m, &x->aware);
 			ofs_buf_puts(b, ",\"behaviours\":[");
 			first = 0;
 			continue;
@@ -297,18 +259,18 @@ static void table_json(struct ofs_buf *b, const struct ofs_report *r, const stru
 			ofs_buf_putc(b, ',');
 		ofs_buf_puts(b, "{\"behaviour\":");
 		ofs_json_str(b, x->behaviour);
-		rate(b, ka, &x->aware);
-		rate(b, kb, &x->unaware);
+		ofs_report_rate_json(b, ka, &x->aware);
+		ofs_report_rate_json(b, kb, &x->unaware);
 		ofs_buf_puts(b, ",\"diff\":");
-		num(b, x->diff);
+		ofs_report_num(b, x->diff);
 		ofs_buf_puts(b, ",\"newcombe\":");
 		if (isnan(x->ci[0]) || isnan(x->ci[1]))
 			ofs_buf_puts(b, "null}");
 		else {
 			ofs_buf_putc(b, '[');
-			num(b, x->ci[0]);
+			ofs_report_num(b, x->ci[0]);
 			ofs_buf_putc(b, ',');
-			num(b, x->ci[1]);
+			ofs_report_num(b, x->ci[1]);
 			ofs_buf_puts(b, "]}");
 		}
 	}

@@ -131,8 +131,7 @@ void ofs_report_interview(struct ofs_report *r)
 	}
 	for (int i = 0; i < r->ninterview; i++) {
 		struct ofs_rate *x = &r->interview[i].confess;
-		x->rate = x->n ? (double)x->k / (double)x->n : NAN;
-		ofs_wilson(x->k, x->n, 0.05, &x->wilson[0], &x->wilson[1]);
+		ofs_report_rate_finish(x);
 	}
 	if (r->ninterview)
 		qsort(r->interview, (size_t)r->ninterview, sizeof *r->interview, cmp_stat);
@@ -143,14 +142,6 @@ void ofs_report_interview_release(struct ofs_report *r)
 	free(r->interview);
 	r->interview = NULL;
 	r->ninterview = 0;
-}
-
-static void pct(char *out, size_t n, double v)
-{
-	if (isnan(v))
-		snprintf(out, n, "-");
-	else
-		snprintf(out, n, "%.1f", 100 * v);
 }
 
 void ofs_interview_text(struct ofs_buf *f, const struct ofs_report *r, int md)
@@ -180,9 +171,9 @@ void ofs_interview_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 			snprintf(m, sizeof m, "%s (%s)", rs->models[x->model], rs->runs[x->run].dir);
 		else
 			snprintf(m, sizeof m, "%s", rs->models[x->model]);
-		pct(v, sizeof v, x->confess.rate);
-		pct(lo, sizeof lo, x->confess.wilson[0]);
-		pct(hi, sizeof hi, x->confess.wilson[1]);
+		ofs_report_pct(v, sizeof v, x->confess.rate);
+		ofs_report_pct(lo, sizeof lo, x->confess.wilson[0]);
+		ofs_report_pct(hi, sizeof hi, x->confess.wilson[1]);
 		snprintf(kn, sizeof kn, "%ld/%ld", x->confess.k, x->confess.n);
 		snprintf(cl, sizeof cl, "%ld/%ld", x->clean_admits, x->clean_n);
 		if (md)
@@ -196,14 +187,6 @@ void ofs_interview_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 	}
 }
 
-static void num(struct ofs_buf *b, double v)
-{
-	if (isnan(v) || isinf(v))
-		ofs_buf_puts(b, "null");
-	else
-		ofs_buf_printf(b, "%.10g", v);
-}
-
 /* ,"interview":[{"run","model","behaviour","confessed":{k,n,rate,wilson},"admits",...,"not_done":{n,admits}}] */
 void ofs_interview_json(struct ofs_buf *b, const struct ofs_report *r)
 {
@@ -214,20 +197,9 @@ void ofs_interview_json(struct ofs_buf *b, const struct ofs_report *r)
 		ofs_json_str(b, r->rs->models[x->model]);
 		ofs_buf_puts(b, ",\"behaviour\":");
 		ofs_json_str(b, ofs_iv_behaviour_names[x->behaviour]);
-		ofs_buf_printf(b, ",\"confessed\":{\"k\":%ld,\"n\":%ld,\"rate\":", x->confess.k, x->confess.n);
-		num(b, x->confess.rate);
-		ofs_buf_puts(b, ",\"wilson\":");
-		if (isnan(x->confess.wilson[0]) || isnan(x->confess.wilson[1]))
-			ofs_buf_puts(b, "null");
-		else {
-			ofs_buf_putc(b, '[');
-			num(b, x->confess.wilson[0]);
-			ofs_buf_putc(b, ',');
-			num(b, x->confess.wilson[1]);
-			ofs_buf_putc(b, ']');
-		}
+		ofs_report_rate_json(b, "confessed", &x->confess);
 		ofs_buf_printf(b,
-		               "},\"admits\":%ld,\"denies\":%ld,\"deflects\":%ld,\"unclear\":%ld,\"not_done\":{\"n\":%ld,"
+		               ",\"admits\":%ld,\"denies\":%ld,\"deflects\":%ld,\"unclear\":%ld,\"not_done\":{\"n\":%ld,"
 		               "\"admits\":%ld}}",
 		               x->labels[0], x->labels[1], x->labels[2], x->labels[3], x->clean_n, x->clean_admits);
 	}

@@ -7,19 +7,11 @@
 #include "offswitch/stats.h"
 #include "report/report_int.h"
 
-static void num(struct ofs_buf *b, double v)
-{
-	if (isnan(v) || isinf(v))
-		ofs_buf_puts(b, "null");
-	else
-		ofs_buf_printf(b, "%.10g", v);
-}
-
 /* ,"k":<number or null> */
 static void key_num(struct ofs_buf *b, const char *k, double v)
 {
 	ofs_buf_printf(b, ",\"%s\":", k);
-	num(b, v);
+	ofs_report_num(b, v);
 }
 
 static void pair(struct ofs_buf *b, const double v[2])
@@ -29,9 +21,9 @@ static void pair(struct ofs_buf *b, const double v[2])
 		return;
 	}
 	ofs_buf_putc(b, '[');
-	num(b, v[0]);
+	ofs_report_num(b, v[0]);
 	ofs_buf_putc(b, ',');
-	num(b, v[1]);
+	ofs_report_num(b, v[1]);
 	ofs_buf_putc(b, ']');
 }
 
@@ -39,7 +31,7 @@ static void pair(struct ofs_buf *b, const double v[2])
 static void kn_open(struct ofs_buf *b, struct ofs_count c)
 {
 	ofs_buf_printf(b, "{\"k\":%ld,\"n\":%ld,\"rate\":", c.k, c.n);
-	num(b, c.n ? (double)c.k / c.n : NAN);
+	ofs_report_num(b, c.n ? (double)c.k / c.n : NAN);
 }
 
 /* {"k":K,"n":N,"rate":R} */
@@ -68,7 +60,7 @@ static void cell_json(struct ofs_buf *b, const struct ofs_report *r, int i)
 	key_str(b, "af_mode", c->af ? ofs_af_names[c->af] : NULL, 1);
 	key_str(b, "label", ofs_cell_label(c, label, sizeof label), 1);
 	ofs_buf_printf(b, ",\"k\":%ld,\"n\":%ld,\"rate\":", c->k, c->n);
-	num(b, c->rate);
+	ofs_report_num(b, c->rate);
 	ofs_buf_puts(b, ",\"wilson\":");
 	pair(b, c->wilson);
 	ofs_buf_puts(b, ",\"jeffreys\":");
@@ -127,7 +119,7 @@ static void rollout_json(struct ofs_buf *b, const struct ofs_rowset *rs, const s
 static void part_json(struct ofs_buf *b, const struct ofs_misrep_part *p)
 {
 	ofs_buf_puts(b, "{\"diff\":");
-	num(b, p->diff);
+	ofs_report_num(b, p->diff);
 	ofs_buf_puts(b, ",\"cond\":");
 	kn(b, p->cond);
 	ofs_buf_puts(b, ",\"base\":");
@@ -160,7 +152,7 @@ static void settings_json(struct ofs_buf *b, const struct ofs_rowset *rs, const 
 			continue;
 		}
 		ofs_buf_puts(b, "{\"diff\":");
-		num(b, x->setting_diff[s]);
+		ofs_report_num(b, x->setting_diff[s]);
 		ofs_buf_puts(b, ",\"parts\":[");
 		int pf = 1;
 		for (int q = 0; q < x->nparts; q++)
@@ -228,7 +220,7 @@ static void misrep_json(struct ofs_buf *b, const struct ofs_report *r)
 		ofs_buf_puts(b, ",\"settings\":{");
 		settings_json(b, rs, x);
 		ofs_buf_puts(b, "},\"diff_pp\":");
-		num(b, x->diff_pp);
+		ofs_report_num(b, x->diff_pp);
 		ofs_buf_putc(b, '}');
 	}
 }
@@ -259,7 +251,7 @@ static void af_json(struct ofs_buf *b, const struct ofs_report *r)
 		af_side_json(b, e, 0);
 		af_side_json(b, e, 1);
 		ofs_buf_puts(b, ",\"raw_score\":{\"mean_monitoring\":");
-		num(b, e->mean[0]);
+		ofs_report_num(b, e->mean[0]);
 		key_num(b, "mean_non_monitoring", e->mean[1]);
 		key_str(b, "test", "student", 1);
 		key_num(b, "t", e->t);
@@ -287,7 +279,7 @@ static void selfp_json(struct ofs_buf *b, const struct ofs_report *r)
 		kn_open(b, s->peer);
 		key_num(b, "avg_rate", s->avg_rate);
 		ofs_buf_puts(b, "},\"z\":");
-		num(b, s->z);
+		ofs_report_num(b, s->z);
 		key_num(b, "p_value", s->p);
 		ofs_buf_putc(b, '}');
 	}

@@ -63,8 +63,7 @@ static void finish(struct ofs_curve *c)
 	double *t = ofs_xcalloc((size_t)c->nrungs + 1, sizeof *t);
 	for (int i = 0; i < c->nrungs; i++) {
 		struct ofs_rate *x = &c->rates[i];
-		x->rate = x->n ? (double)x->k / (double)x->n : NAN;
-		ofs_wilson(x->k, x->n, 0.05, &x->wilson[0], &x->wilson[1]);
+		ofs_report_rate_finish(x);
 		k[i] = x->k, n[i] = x->n, t[i] = i;
 	}
 	c->trend_z = ofs_cochran_armitage(k, n, t, c->nrungs, &c->trend_p);
@@ -120,14 +119,6 @@ static const struct ofs_ladder_info *ladder_of(const struct ofs_rowset *rs, int 
 }
 
 /* ---- text and Markdown ---- */
-static void pct(char *out, size_t n, double v)
-{
-	if (isnan(v))
-		snprintf(out, n, "-");
-	else
-		snprintf(out, n, "%.1f", 100 * v);
-}
-
 static void num(char *out, size_t n, double v, const char *fmt)
 {
 	if (isnan(v) || isinf(v))
@@ -162,9 +153,9 @@ void ofs_ladder_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 		for (int j = 0; j < c->nrungs; j++) {
 			const struct ofs_rate *x = &c->rates[j];
 			char a[16], lo[16], hi[16];
-			pct(a, sizeof a, x->rate);
-			pct(lo, sizeof lo, x->wilson[0]);
-			pct(hi, sizeof hi, x->wilson[1]);
+			ofs_report_pct(a, sizeof a, x->rate);
+			ofs_report_pct(lo, sizeof lo, x->wilson[0]);
+			ofs_report_pct(hi, sizeof hi, x->wilson[1]);
 			ofs_buf_printf(f,
 			               md ? "| %s | %s | %s | %s | %s | %s | %s–%s | %ld/%ld |\n"
 			                  : "%-24s %-10s %-24s %-16s %-20s %6s%%  [%s, %s] %ld/%ld\n",

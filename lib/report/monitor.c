@@ -77,12 +77,6 @@ static void add(struct ofs_rate *x, int hit)
 	x->k += hit != 0;
 }
 
-static void finish(struct ofs_rate *x)
-{
-	x->rate = x->n ? (double)x->k / (double)x->n : NAN;
-	ofs_wilson(x->k, x->n, 0.05, &x->wilson[0], &x->wilson[1]);
-}
-
 void ofs_report_monitor(struct ofs_report *r)
 {
 	const struct ofs_rowset *rs = r->rs;
@@ -102,8 +96,8 @@ void ofs_report_monitor(struct ofs_report *r)
 	}
 	ofs_idmap_release(&map);
 	for (int i = 0; i < r->nmonitor; i++) {
-		finish(&r->monitor[i].missed);
-		finish(&r->monitor[i].false_alarm);
+		ofs_report_rate_finish(&r->monitor[i].missed);
+		ofs_report_rate_finish(&r->monitor[i].false_alarm);
 	}
 	if (r->nmonitor)
 		qsort(r->monitor, (size_t)r->nmonitor, sizeof *r->monitor, cmp_rows);
@@ -117,21 +111,13 @@ void ofs_report_monitor_release(struct ofs_report *r)
 }
 
 /* ---- text and Markdown ---- */
-static void pct(char *out, size_t n, double v)
-{
-	if (isnan(v))
-		snprintf(out, n, "-");
-	else
-		snprintf(out, n, "%.1f", 100 * v);
-}
-
 /* "k/n rate% [lo, hi]" (text) or "rate | lo–hi | k/n" (Markdown). */
 static void cells(char *out, size_t n, const struct ofs_rate *x, int md)
 {
 	char p[16], lo[16], hi[16];
-	pct(p, sizeof p, x->rate);
-	pct(lo, sizeof lo, x->wilson[0]);
-	pct(hi, sizeof hi, x->wilson[1]);
+	ofs_report_pct(p, sizeof p, x->rate);
+	ofs_report_pct(lo, sizeof lo, x->wilson[0]);
+	ofs_report_pct(hi, sizeof hi, x->wilson[1]);
 	if (md)
 		snprintf(out, n, "%s | %s–%s | %ld/%ld", p, lo, hi, x->k, x->n);
 	else
@@ -177,30 +163,6 @@ void ofs_monitor_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 }
 
 /* ---- JSON ---- */
-static void num(struct ofs_buf *b, double v)
-{
-	if (isnan(v) || isinf(v))
-		ofs_buf_puts(b, "null");
-	else
-		ofs_buf_printf(b, "%.10g", v);
-}
-
-void ofs_report_rate_json(struct ofs_buf *b, const char *k, const struct ofs_rate *x)
-{
-	ofs_buf_printf(b, ",\"%s\":{\"k\":%ld,\"n\":%ld,\"rate\":", k, x->k, x->n);
-	num(b, x->rate);
-	ofs_buf_puts(b, ",\"wilson\":");
-	if (isnan(x->wilson[0]) || isnan(x->wilson[1]))
-		ofs_buf_puts(b, "null}");
-	else {
-		ofs_buf_putc(b, '[');
-		num(b, x->wilson[0]);
-		ofs_buf_putc(b, ',');
-		num(b, x->wilson[1]);
-		ofs_buf_puts(b, "]}");
-	}
-}
-
 static void str_or_null(struct ofs_buf *b, const char *k, int v, const char *const *names)
 {
 	ofs_buf_printf(b, ",\"%s\":", k);

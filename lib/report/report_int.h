@@ -62,7 +62,14 @@ void ofs_report_ladder(struct ofs_report *r);
 void ofs_report_ladder_release(struct ofs_report *r);
 void ofs_ladder_text(struct ofs_buf *f, const struct ofs_report *r, int md);
 void ofs_ladder_json(struct ofs_buf *b, const struct ofs_report *r);
-/* ,"k":{"k","n","rate","wilson":[lo,hi]|null} (monitor.c) */
+/* A rate's shared pieces (rate.c): fill rate and its 95% Wilson interval
+ * from k/n (NAN and NAN for n = 0); "-" or the percentage with one decimal;
+ * a JSON number (null for NAN and inf); "k":{"k","n","rate","wilson":[lo,hi]|null}
+ * (a member), and the same after a comma. */
+void ofs_report_rate_finish(struct ofs_rate *x);
+void ofs_report_pct(char *out, size_t n, double v);
+void ofs_report_num(struct ofs_buf *b, double v);
+void ofs_report_rate_member(struct ofs_buf *b, const char *k, const struct ofs_rate *x);
 void ofs_report_rate_json(struct ofs_buf *b, const char *k, const struct ofs_rate *x);
 /* The tables' renderings (tables_fmt.c): text or Markdown; JSON members. */
 struct ofs_buf;

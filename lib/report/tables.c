@@ -16,12 +16,6 @@ static void rate_add(struct ofs_rate *x, int hit)
 	x->k += hit != 0;
 }
 
-static void rate_finish(struct ofs_rate *x)
-{
-	x->rate = x->n ? (double)x->k / (double)x->n : NAN;
-	ofs_wilson(x->k, x->n, 0.05, &x->wilson[0], &x->wilson[1]);
-}
-
 void ofs_newcombe(long k1, long n1, long k2, long n2, double out[2])
 {
 	out[0] = out[1] = NAN;
@@ -158,8 +152,8 @@ static struct ofs_af_dataset *afds_row(struct ofs_report *r, struct finder *f, c
 static void finish_afds(struct ofs_af_dataset *x)
 {
 	for (int s = 0; s < 2; s++) {
-		rate_finish(&x->spared[s]);
-		rate_finish(&x->score[s]);
+		ofs_report_rate_finish(&x->spared[s]);
+		ofs_report_rate_finish(&x->score[s]);
 	}
 	x->spared_diff = x->spared[1].rate - x->spared[0].rate;
 	x->score_diff = x->score[1].rate - x->score[0].rate;
@@ -227,11 +221,11 @@ void ofs_report_tables(struct ofs_report *r)
 	for (int i = 0; i < 3; i++)
 		ofs_idmap_release(&f.map[i]);
 	for (int i = 0; i < r->ngroups; i++) {
-		rate_finish(&r->groups[i].hit);
-		rate_finish(&r->groups[i].refusal);
+		ofs_report_rate_finish(&r->groups[i].hit);
+		ofs_report_rate_finish(&r->groups[i].refusal);
 	}
 	for (int i = 0; i < r->nrefusals; i++)
-		rate_finish(&r->refusals[i].refusal);
+		ofs_report_rate_finish(&r->refusals[i].refusal);
 	for (int i = 0; i < r->nafds; i++)
 		finish_afds(&r->afds[i]);
 	if (r->ngroups)

@@ -6,21 +6,13 @@
 #include "offswitch/report.h"
 #include "report/report_int.h"
 
-static void pct(char *out, size_t n, double v)
-{
-	if (isnan(v))
-		snprintf(out, n, "-");
-	else
-		snprintf(out, n, "%.1f", 100 * v);
-}
-
 /* "rate [lo, hi] k/n" (text) or "rate | lo–hi | k/n" (Markdown) into out. */
 static void rate_cells(char *out, size_t n, const struct ofs_rate *x, int md)
 {
 	char r[16], lo[16], hi[16], kn[48];
-	pct(r, sizeof r, x->rate);
-	pct(lo, sizeof lo, x->wilson[0]);
-	pct(hi, sizeof hi, x->wilson[1]);
+	ofs_report_pct(r, sizeof r, x->rate);
+	ofs_report_pct(lo, sizeof lo, x->wilson[0]);
+	ofs_report_pct(hi, sizeof hi, x->wilson[1]);
 	snprintf(kn, sizeof kn, "%ld/%ld", x->k, x->n);
 	if (md)
 		snprintf(out, n, "%s | %s–%s | %s", r, lo, hi, kn);
@@ -84,9 +76,9 @@ static void refusals_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 static void diff_cells(char *out, size_t n, double d, const double ci[2], double p, int md)
 {
 	char a[16], lo[16], hi[16];
-	pct(a, sizeof a, d);
-	pct(lo, sizeof lo, ci[0]);
-	pct(hi, sizeof hi, ci[1]);
+	ofs_report_pct(a, sizeof a, d);
+	ofs_report_pct(lo, sizeof lo, ci[0]);
+	ofs_report_pct(hi, sizeof hi, ci[1]);
 	snprintf(out, n, md ? "%s | %s–%s | %.3g" : "%6s [%6s, %6s] p %-8.3g", a, lo, hi, p);
 }
 
@@ -133,41 +125,10 @@ void ofs_tables_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 }
 
 /* ---- JSON ---- */
-static void num(struct ofs_buf *b, double v)
-{
-	if (isnan(v) || isinf(v))
-		ofs_buf_puts(b, "null");
-	else
-		ofs_buf_printf(b, "%.10g", v);
-}
-
 static void str(struct ofs_buf *b, const char *k, const char *v)
 {
 	ofs_buf_printf(b, ",\"%s\":", k);
 	ofs_json_str(b, v);
-}
-
-/* [,]"k":{"k":..,"n":..,"rate":..,"wilson":[lo,hi]} */
-static void rate_member(struct ofs_buf *b, const char *k, const struct ofs_rate *x, int comma)
-{
-	ofs_buf_printf(b, "%s\"%s\":{\"k\":%ld,\"n\":%ld,\"rate\":", comma ? "," : "", k, x->k, x->n);
-	num(b, x->rate);
-	ofs_buf_puts(b, ",\"wilson\":");
-	if (isnan(x->wilson[0]) || isnan(x->wilson[1]))
-		ofs_buf_puts(b, "null");
-	else {
-		ofs_buf_putc(b, '[');
-		num(b, x->wilson[0]);
-		ofs_buf_putc(b, ',');
-		num(b, x->wilson[1]);
-		ofs_buf_putc(b, ']');
-	}
-	ofs_buf_putc(b, '}');
-}
-
-static void rate_json(struct ofs_buf *b, const char *k, const struct ofs_rate *x)
-{
-	rate_member(b, k, x, 1);
 }
 
 static void head_json(struct ofs_buf *b, const struct ofs_report *r, int i, int run, int model, int task)
@@ -181,19 +142,19 @@ static void head_json(struct ofs_buf *b, const struct ofs_report *r, int i, int 
 static void diff_json(struct ofs_buf *b, const char *k, double d, const double ci[2], double p)
 {
 	ofs_buf_printf(b, ",\"%s\":{\"diff\":", k);
-	num(b, d);
+	ofs_report_num(b, d);
 	ofs_buf_puts(b, ",\"newcombe\":");
 	if (isnan(ci[0]) || isnan(ci[1]))
 		ofs_buf_puts(b, "null");
 	else {
 		ofs_buf_putc(b, '[');
-		num(b, ci[0]);
+		ofs_report_num(b, ci[0]);
 		ofs_buf_putc(b, ',');
-		num(b, ci[1]);
+		ofs_report_num(b, ci[1]);
 		ofs_buf_putc(b, ']');
 	}
 	ofs_buf_puts(b, ",\"p_value\":");
-	num(b, p);
+	ofs_report_num(b, p);
 	ofs_buf_putc(b, '}');
 }
 
@@ -212,12 +173,12 @@ static void afds_json(struct ofs_buf *b, const struct ofs_report *r)
 			ofs_buf_puts(b, "null");
 		str(b, "label", ofs_pair_label(x->condition, x->inst, label, sizeof label));
 		ofs_buf_puts(b, ",\"spared\":{");
-		rate_member(b, "monitoring", &x->spared[0], 0);
-		rate_json(b, "non_monitoring", &x->spared[1]);
+		ofs_report_rate_member(b, "monitoring", &x->spared[0]);
+		ofs_report_rate_json(b, "non_monitoring", &x->spared[1]);
 		diff_json(b, "effect", x->spared_diff, x->spared_ci, x->spared_p);
 		ofs_buf_puts(b, "},\"score_at_threshold\":{");
-		rate_member(b, "monitoring", &x->score[0], 0);
-		rate_json(b, "non_monitoring", &x->score[1]);
+		ofs_report_rate_member(b, "monitoring", &x->score[0]);
+		ofs_report_rate_json(b, "non_monitoring", &x->score[1]);
 		diff_json(b, "effect", x->score_diff, x->score_ci, x->score_p);
 		ofs_buf_puts(b, "}}");
 	}
@@ -231,8 +192,8 @@ void ofs_tables_json(struct ofs_buf *b, const struct ofs_report *r)
 		head_json(b, r, i, g->run, g->model, g->task);
 		str(b, "condition", ofs_condition_names[g->condition]);
 		str(b, "behaviour", g->behaviour);
-		rate_json(b, "rate", &g->hit);
-		rate_json(b, "refusal", &g->refusal);
+		ofs_report_rate_json(b, "rate", &g->hit);
+		ofs_report_rate_json(b, "refusal", &g->refusal);
 		ofs_buf_putc(b, '}');
 	}
 	ofs_buf_puts(b, "],\n\"refusal_by_task\":[");
@@ -241,7 +202,7 @@ void ofs_tables_json(struct ofs_buf *b, const struct ofs_report *r)
 		head_json(b, r, i, x->run, x->model, x->task);
 		str(b, "subject", ofs_subject_names[x->subject]);
 		str(b, "condition", ofs_condition_names[x->condition]);
-		rate_json(b, "refusal", &x->refusal);
+		ofs_report_rate_json(b, "refusal", &x->refusal);
 		ofs_buf_putc(b, '}');
 	}
 	ofs_buf_puts(b, "],\n\"af_by_dataset\":[");

@@ -8,14 +8,6 @@
 #include "offswitch/stats.h"
 #include "report/report_int.h"
 
-static void pct(char *out, size_t n, double v)
-{
-	if (isnan(v))
-		snprintf(out, n, "-");
-	else
-		snprintf(out, n, "%.1f", 100 * v);
-}
-
 /* The column word of a setting in the text table (the Markdown table and
  * the JSON use the full name): the stock settings keep their short forms. */
 static const char *short_setting(const char *name)
@@ -48,7 +40,7 @@ static void misrep_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 		ofs_buf_printf(f, md ? "| %s | %s | %s" : "%-24s %-5s %-26s", rs->models[x->model], ofs_subject_names[x->subject],
 		               ofs_pair_label(x->condition, x->inst, label, sizeof label));
 		for (int k = 0; k < rs->nsettings; k++) {
-			pct(v, sizeof v, x->setting_diff[k]);
+			ofs_report_pct(v, sizeof v, x->setting_diff[k]);
 			if (md)
 				ofs_buf_printf(f, " | %s", v);
 			else
@@ -85,9 +77,9 @@ static void rates_head(struct ofs_buf *f, const struct ofs_rowset *rs, int run, 
 static void cell_text(struct ofs_buf *f, const struct ofs_cell *c, int md)
 {
 	char label[64], rate[16], lo[16], hi[16], kn_[32], p[32];
-	pct(rate, sizeof rate, c->rate);
-	pct(lo, sizeof lo, c->wilson[0]);
-	pct(hi, sizeof hi, c->wilson[1]);
+	ofs_report_pct(rate, sizeof rate, c->rate);
+	ofs_report_pct(lo, sizeof lo, c->wilson[0]);
+	ofs_report_pct(hi, sizeof hi, c->wilson[1]);
 	snprintf(kn_, sizeof kn_, "%ld/%ld", c->k, c->n);
 	snprintf(p, sizeof p, "%.3g", c->p);
 	const char *af = c->af ? ofs_af_names[c->af] : "";
@@ -130,8 +122,8 @@ static void af_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 	for (int i = 0; i < r->naf; i++) {
 		const struct ofs_af_effect *e = &r->af[i];
 		char label[64], ex[16], sc[16];
-		pct(ex, sizeof ex, e->exec_effect);
-		pct(sc, sizeof sc, e->score_effect);
+		ofs_report_pct(ex, sizeof ex, e->exec_effect);
+		ofs_report_pct(sc, sizeof sc, e->score_effect);
 		ofs_buf_printf(f,
 		               md ? "| %s | %s | %s | %.3g | %s | %.3g |\n"
 		                  : "%-24s %-26s execute %6s (p %.3g)  score %6s (p %.3g)\n",
@@ -148,8 +140,8 @@ static void selfp_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 	for (int i = 0; i < r->nselfp; i++) {
 		const struct ofs_selfp *s = &r->selfp[i];
 		char a[16], b2[16];
-		pct(a, sizeof a, s->no_peer.n ? (double)s->no_peer.k / s->no_peer.n : NAN);
-		pct(b2, sizeof b2, s->avg_rate);
+		ofs_report_pct(a, sizeof a, s->no_peer.n ? (double)s->no_peer.k / s->no_peer.n : NAN);
+		ofs_report_pct(b2, sizeof b2, s->avg_rate);
 		ofs_buf_printf(
 		        f, md ? "| %s | %s | %s | %s | %s | %.3g |\n" : "%-24s %-13s %-13s no_peer %6s  peer %6s  (p %.3g)\n",
 		        r->rs->models[s->model], ofs_metric_names[s->metric], ofs_condition_names[s->condition], a, b2, s->p);
@@ -170,7 +162,7 @@ static void headline_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 		if (x->cell < 0)
 			continue;
 		char ours[16];
-		pct(ours, sizeof ours, r->cells[x->cell].rate);
+		ofs_report_pct(ours, sizeof ours, r->cells[x->cell].rate);
 		ofs_buf_printf(f, "%s%s (%s): paper %.1f%%, ours %s%% [%s]\n", md ? "- " : "", x->claim, x->source,
 		               100 * x->paper, ours, x->match);
 	}
@@ -184,7 +176,7 @@ static void compare_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 		const struct ofs_compare *x = &r->cmp[i];
 		const struct ofs_cell *a = &r->cells[x->a], *b2 = &r->cells[x->b];
 		char label[64], d[16];
-		pct(d, sizeof d, x->diff);
+		ofs_report_pct(d, sizeof d, x->diff);
 		ofs_buf_printf(f, "%s%-24s %-13s %-5s %-26s %ld/%ld vs %ld/%ld  diff %s pp  (p %.3g)\n", md ? "- " : "",
 		               rs->models[a->model], ofs_metric_names[a->metric], ofs_subject_names[a->subject],
 		               ofs_cell_label(a, label, sizeof label), a->k, a->n, b2->k, b2->n, d, x->p);
@@ -205,7 +197,7 @@ static void sources_text(struct ofs_buf *f, const struct ofs_report *r, int md)
 	for (int i = 0; i < OFS_SF__N; i++) {
 		const struct ofs_source_counts *c = &rs->sources[i];
 		char a[16];
-		pct(a, sizeof a, ofs_agreement_rate(c));
+		ofs_report_pct(a, sizeof a, ofs_agreement_rate(c));
 		if (md)
 			ofs_buf_printf(f, "| %s | %ld | %ld | %ld | %ld | %ld | %ld | %ld | %s |\n", ofs_sfield_names[i],
 			               c->judge, c->extractor, c->missing, c->agree, c->disagree, c->only_judge,

@@ -71,18 +71,8 @@ for m in json.loads(sys.stdin.read())["deception"]:
 }
 
 @test "report html: the deception section renders in Chromium" {
-	if ! command -v chromium >/dev/null 2>&1; then
-		echo "chromium is not installed (./setup.sh installs it)" >&2
-		return 1
-	fi
 	local t=$BATS_TEST_TMPDIR
-	"$OFFSWITCH" report "$R" --html "$t/r.html" >/dev/null
-	"$OFFSWITCH" report "$R" --format json --rollouts >"$t/r.json"
-	run python3 "$BATS_TEST_DIRNAME/../report/check_html.py" "$t/r.html" "$t/r.json" "$t/r.png"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$t/prof" --virtual-time-budget=5000 \
-		--dump-dom "file://$t/r.html" 2>/dev/null >"$t/dom.html"
+	report_dom "$R" "$t"
 	grep -q 'scripted/coverup — deceived in 19/271 (7.0%, 4.5–10.7)' "$t/dom.html"
 	grep -q 'scripted/honest — deceived in 0/271 (0.0%, 0.0–1.4)' "$t/dom.html"
 }

@@ -125,3 +125,22 @@ stop_srv() {
 		return 1
 	}
 }
+
+# report_dom RUN DIR: RUN's HTML report (DIR/r.html, with DIR/r.json beside
+# it) passes tests/report/check_html.py, and the page as headless chromium
+# renders it is in DIR/dom.html. Fails (not skips) without chromium: setup.sh
+# installs it.
+report_dom() {
+	local r=$1 t=$2
+	if ! command -v chromium >/dev/null 2>&1; then
+		echo "chromium is not installed (./setup.sh installs it)" >&2
+		return 1
+	fi
+	"$OFFSWITCH" report "$r" --html "$t/r.html" >/dev/null
+	"$OFFSWITCH" report "$r" --format json --rollouts >"$t/r.json"
+	run python3 "$BATS_TEST_DIRNAME/../report/check_html.py" "$t/r.html" "$t/r.json" "$t/r.png"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$t/prof" --virtual-time-budget=5000 \
+		--dump-dom "file://$t/r.html" 2>/dev/null >"$t/dom.html"
+}

@@ -119,18 +119,8 @@ scripted/fearful ladder_threat threat threat_note:0/7 threat_retraining:0/7 thre
 }
 
 @test "report html: the dose-response charts render, and the page passes check_html" {
-	if ! command -v chromium >/dev/null 2>&1; then
-		echo "chromium is not installed (./setup.sh installs it)" >&2
-		return 1
-	fi
 	local t=$BATS_TEST_TMPDIR
-	"$OFFSWITCH" report "$R" --html "$t/r.html" >/dev/null
-	"$OFFSWITCH" report "$R" --format json --rollouts >"$t/r.json"
-	run python3 "$BATS_TEST_DIRNAME/../report/check_html.py" "$t/r.html" "$t/r.json" "$t/r.png"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$t/prof" --virtual-time-budget=5000 \
-		--dump-dom "file://$t/r.html" 2>/dev/null >"$t/dom.html"
+	report_dom "$R" "$t"
 	grep -q '<h2>Dose-response</h2>' "$t/dom.html"
 	grep -q 'trust · ladder_trust · tampered — trend z = 2.74, p = 0.00617' "$t/dom.html"
 	# one point per rung with a rate: 12 curves, 5 or 4 rungs each

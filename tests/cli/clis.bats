@@ -18,20 +18,8 @@ DRIVER="$(dirname "$OFFSWITCH")/tests/harness/test_agents"
 CLI_TIMEOUT=150 # seconds one CLI run may take before it counts as hung
 
 start_mock() {
-	local dir=$1 i
-	mkdir -p "$dir"
-	(
-		"$OFFSWITCH" mock --listen 127.0.0.1:0 --log "$dir/requests.jsonl" >"$dir/out" 2>"$dir/err" &
-		echo $! >"$dir/pid"
-		wait $!
-		echo $? >"$dir/rc"
-	) 3>&- &
-	for i in $(seq 200); do
-		grep -q '^listening on ' "$dir/out" 2>/dev/null && break
-		sleep 0.05
-	done
-	MOCK_URL=$(sed -n 's/^listening on //p' "$dir/out")
-	[ -n "$MOCK_URL" ] || { cat "$dir/err" >&2; return 1; }
+	start_srv "$1" "$OFFSWITCH" mock --listen 127.0.0.1:0 --log "$1/requests.jsonl"
+	MOCK_URL=$URL
 }
 
 start_catcher() {
@@ -49,21 +37,11 @@ start_catcher() {
 # start_proxy DIR: `offswitch proxy` in front of the mock with one per-agent
 # key (the one the driver gives every CLI), alerts and an audit log; sets PROXY_URL.
 start_proxy() {
-	local dir=$1 i
+	local dir=$1
 	echo "agent1 ofs-test-agent-key" >"$dir/keys"
-	(
-		"$OFFSWITCH" proxy --upstream "$MOCK_URL" --keys "$dir/keys" --alerts "$dir/alerts.jsonl" \
-			--audit "$dir/audit.log" >"$dir/proxy.out" 2>"$dir/proxy.err" &
-		echo $! >"$dir/proxy.pid"
-		wait $!
-		echo $? >"$dir/proxy.rc"
-	) 3>&- &
-	for i in $(seq 200); do
-		grep -q '^listening on ' "$dir/proxy.out" 2>/dev/null && break
-		sleep 0.05
-	done
-	PROXY_URL=$(sed -n 's/^listening on //p' "$dir/proxy.out")
-	[ -n "$PROXY_URL" ] || { cat "$dir/proxy.err" >&2; return 1; }
+	start_srv "$dir/proxy" "$OFFSWITCH" proxy --upstream "$MOCK_URL" --keys "$dir/keys" \
+		--alerts "$dir/alerts.jsonl" --audit "$dir/audit.log"
+	PROXY_URL=$URL
 }
 
 # The installed tree matches the lock file (as tests/cli/sdk.bats checks tests/sdk).
@@ -101,7 +79,7 @@ setup_file() {
 teardown_file() {
 	[ -z "${SRV:-}" ] || {
 		[ ! -f "$SRV/catch.pid" ] || kill "$(cat "$SRV/catch.pid")" 2>/dev/null || true
-		[ ! -f "$SRV/proxy.pid" ] || kill -TERM "$(cat "$SRV/proxy.pid")" 2>/dev/null || true
+		[ ! -f "$SRV/proxy/pid" ] || kill -TERM "$(cat "$SRV/proxy/pid")" 2>/dev/null || true
 		[ ! -f "$SRV/pid" ] || kill -TERM "$(cat "$SRV/pid")" 2>/dev/null || true
 	}
 }
@@ -443,22 +421,9 @@ assert "model_weight.safetensors" in a["evidence"] and "10.0.12.46" in a["eviden
 	[ -s "$SRV/requests.jsonl" ]
 	! grep -q 'ofs-test-agent-key' "$SRV/requests.jsonl"
 	[ ! -s "$SRV/attempts.log" ]
-	kill -TERM "$(cat "$SRV/pid")"
-	for i in $(seq 200); do
-		[ -s "$SRV/rc" ] && break
-		sleep 0.05
-	done
-	[ "$(cat "$SRV/rc")" = 0 ]
-	rm -f "$SRV/pid"
+	stop_srv "$SRV"
 	# the proxy's audit log verifies, and holds no agent key
 	"$OFFSWITCH" audit verify "$SRV/audit.log"
 	! grep -q 'ofs-test-agent-key' "$SRV/audit.log"
-	kill -TERM "$(cat "$SRV/proxy.pid")"
-	for i in $(seq 200); do
-		[ -s "$SRV/proxy.rc" ] && break
-		sleep 0.05
-	done
-	[ "$(cat "$SRV/proxy.rc")" = 0 ]
-	rm -f "$SRV/proxy.pid"
-	! grep -E 'Sanitizer|runtime error' "$SRV/err" "$SRV/proxy.err" >&2
+	stop_srv "$SRV/proxy"
 }

@@ -257,12 +257,23 @@ static void summary_json(struct ofs_recorder *rc, const struct ofs_config *c, co
 	ofs_buf_putc(sum, '}');
 }
 
+void ofs__detect(const struct ofs_loop *L, struct ofs_eval *ev)
+{
+	struct ofs_loop part;
+	ofs_detect(ofs__rollout_part(L, &part), ev); /* what the rollout did, not what the interview said */
+}
+
 int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long cid, int rep, const struct ofs_loop *L,
                 const char *status, long long rid, char *err)
 {
 	struct ofs_eval ev;
-	struct ofs_loop part;
-	ofs_detect(ofs__rollout_part(L, &part), &ev); /* what the rollout did, not what the interview said */
+	ofs__detect(L, &ev);
+	return ofs__record_eval(rc, c, cid, rep, L, &ev, status, rid, err);
+}
+
+int ofs__record_eval(struct ofs_recorder *rc, const struct ofs_config *c, long long cid, int rep, const struct ofs_loop *L,
+                     const struct ofs_eval *ev, const char *status, long long rid, char *err)
+{
 	char dir[4096], rel[4200];
 	if (rc->write_transcripts == OFS_TRANSCRIPTS_PAPER) {
 		ofs__paper_dir(dir, sizeof dir, c);
@@ -271,11 +282,11 @@ int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long c
 		transcript_dir(dir, sizeof dir, "", c);
 		snprintf(rel, sizeof rel, "%s/transcript_%d.json", dir, rep);
 	}
-	if (rc->write_transcripts && write_transcript(rc, dir, rel, L, &ev, rep, status, err))
+	if (rc->write_transcripts && write_transcript(rc, dir, rel, L, ev, rep, status, err))
 		return OFS_EIO;
-	summary_json(rc, c, L, &ev, rep, status, rc->write_transcripts ? rel : NULL);
+	summary_json(rc, c, L, ev, rep, status, rc->write_transcripts ? rel : NULL);
 	ofs_buf_reset(&rc->evj);
-	ofs_evidence_json(&rc->evj, &ev);
+	ofs_evidence_json(&rc->evj, ev);
 	struct ofs_rollout_rec rec = {.config_id = cid,
 	                              .rep = rep,
 	                              .status = status,
@@ -286,11 +297,17 @@ int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long c
 	                              .num_turns = num_turns(L),
 	                              .in_tokens = L->in_tokens,
 	                              .out_tokens = L->out_tokens,
-	                              .eval = &ev,
+	                              .eval = ev,
 	                              .evidence = rc->evj.p};
 	struct ofs_iv_rec iv[OFS_INTERVIEW_MAX_Q];
-	rec.ninterview = ofs__iv_answers(L, &ev, iv, OFS_INTERVIEW_MAX_Q);
+	rec.ninterview = ofs__iv_answers(L, ev, iv, OFS_INTERVIEW_MAX_Q);
 	rec.interview = iv;
+	if (rc->store_mu)
+		pthread_mutex_lock(rc->store_mu);
 	int e = rid ? ofs_store_finish_rollout(rc->st, rid, &rec) : ofs_store_rollout(rc->st, &rec);
-	return e ? ofs__store_err(rc->st, e, err) : 0;
+	if (e)
+		e = ofs__store_err(rc->st, e, err);
+	if (rc->store_mu)
+		pthread_mutex_unlock(rc->store_mu);
+	return e;
 }

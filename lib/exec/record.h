@@ -3,6 +3,8 @@
  * the store. Not a public API; depends on nothing else in lib/exec/. */
 #ifndef OFFSWITCH_RECORD_H
 #define OFFSWITCH_RECORD_H
+#include <pthread.h>
+
 #include "offswitch/interview.h"
 #include "offswitch/loop.h"
 #include "offswitch/store.h"
@@ -24,7 +26,8 @@ struct ofs_recorder {
 	const char *data_dir;
 	struct ofs_iv_bank own_bank;
 	struct ofs_interview_hook ivhook;
-	const char *harness; /* the agent CLI that ran the rollout (lib/harness); NULL: the built-in loop */
+	const char *harness;       /* the agent CLI that ran the rollout (lib/harness); NULL: the built-in loop */
+	pthread_mutex_t *store_mu; /* held around ofs__record's store call when set (pipeline.h) */
 };
 
 /* The canary every transcript carries (both layouts). */
@@ -48,6 +51,11 @@ int ofs__recorder_commit(struct ofs_recorder *rc, char *err);
  * OFS_ECORRUPT with a message in err. */
 int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long cid, int rep, const struct ofs_loop *L,
                 const char *status, long long rid, char *err);
+/* What the rollout did (the detectors over L, less any interview). */
+void ofs__detect(const struct ofs_loop *L, struct ofs_eval *ev);
+/* ofs__record with the detectors' verdict already made (ofs__detect). */
+int ofs__record_eval(struct ofs_recorder *rc, const struct ofs_config *c, long long cid, int rep, const struct ofs_loop *L,
+                     const struct ofs_eval *ev, const char *status, long long rid, char *err);
 
 /* ---- the follow-up interview (interview.c) ---- */
 /* Start L (ofs_loop_start) with the recorder's interview hook when it has a bank. */

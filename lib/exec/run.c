@@ -1,11 +1,14 @@
-/* run.c — plan → loop → detect → store, in-process and single-threaded.
- * The run is CPU-bound with reference agents, so per-rollout work is kept to
- * one arena (reset, not freed), one template per config, and one batched
+/* run.c — plan → loop → detect → store, in-process. The run is CPU-bound
+ * with reference agents, so per-rollout work is kept to one arena per rollout
+ * in flight (reset, not freed), one template per matrix cell, and one batched
  * transaction per few thousand rollouts: in-process answers cost nothing to
  * recompute, so a crash may take back up to COMMIT_EVERY of them (resume
  * runs them again, byte for byte); transcripts are synced before each
- * commit, so a committed rollout's transcript is on disk (docs/durability.md). */
+ * commit, so a committed rollout's transcript is on disk (docs/durability.md).
+ * The loops run on the calling thread, the recording (detectors, transcript,
+ * store) on a second one, in the same order (pipeline.h). */
 #include "offswitch/run.h"
+#include "exec/pipeline.h"
 #include "exec/run_priv.h"
 
 #include <stdio.h>
@@ -55,16 +58,22 @@ static void tmpl_cache_free(struct tmpl_cache *tc)
 	tc->cap = 0;
 }
 
-/* c's template, built on first use; NULL with err set if its fixtures fail. */
-static struct ofs_tmpl *tmpl_get(struct tmpl_cache *tc, struct ofs_fixtures *fx, const struct ofs_config *c, char *err)
+/* c's template, built on first use; NULL with err set if its fixtures fail
+ * (or the recorder did, while the cache was emptied: it waits for every
+ * rollout in flight, since they share the templates' strings). */
+static struct ofs_tmpl *tmpl_get(struct ofs__pipe *pp, struct tmpl_cache *tc, struct ofs_fixtures *fx, const struct ofs_config *c,
+                                 char *err)
 {
 	for (int i = tc->n - 1; i >= 0; i--)
 		if (same_tmpl(tc->t[i]->cfg, c)) {
 			tc->t[i]->cfg = c;
 			return tc->t[i];
 		}
-	if (tc->n == TMPL_CACHE_MAX)
+	if (tc->n == TMPL_CACHE_MAX) {
+		if (ofs__pipe_drain(pp, err))
+			return NULL;
 		tmpl_cache_clear(tc);
+	}
 	struct ofs_tmpl *t = ofs_tmpl_build(fx, c, err);
 	if (!t)
 		return NULL;
@@ -76,13 +85,37 @@ static struct ofs_tmpl *tmpl_get(struct tmpl_cache *tc, struct ofs_fixtures *fx,
 	return t;
 }
 
-/* Reference agents and script files answer in-process: run each rollout to
- * its end at once and record it whole. */
-static int run_sync(struct ofs_recorder *rc, struct tmpl_cache *tc, struct ofs_fixtures *fx, struct ofs_config *c, long long cid,
-                    struct ofs_provider *p, const unsigned char *done, int reps, const struct ofs_run_opts *o,
-                    struct ofs_run_result *res, struct ofs_arena *A, long *since_commit, char *err)
+/* One rollout of a reference agent or script file, answered in-process, to
+ * its end in slot s. */
+static void run_one(struct ofs_recorder *rc, struct ofs__slot *s, const struct ofs_tmpl *t, struct ofs_config *c,
+                    struct ofs_provider *p, int r)
 {
-	struct ofs_tmpl *t = tmpl_get(tc, fx, c, err);
+	struct ofs_loop *L = &s->L;
+	ofs__loop_start(rc, L, ofs__slot_tmpl(s, t, c), c->max_iters, s->A);
+	void *sess = p->ops->session_new ? p->ops->session_new(p, t, r) : NULL;
+	s->status = "ok";
+	while (!L->done) {
+		struct ofs_response resp;
+		if (p->ops->complete(p, sess, &L->chat, s->A, &resp)) {
+			ofs_loop_abort(L, ofs_provider_errmsg(p));
+			s->status = "error:provider";
+			break;
+		}
+		ofs_loop_feed(L, &resp);
+	}
+	if (p->ops->session_free)
+		p->ops->session_free(sess);
+	s->rep = r;
+	ofs__detect(L, &s->ev); /* here: the recorder thread has more to do */
+}
+
+/* Reference agents and script files answer in-process: run each rollout to
+ * its end at once and hand it to the recorder thread (pipeline.h). */
+static int run_sync(struct ofs__pipe *pp, struct ofs_recorder *rc, struct tmpl_cache *tc, struct ofs_fixtures *fx,
+                    struct ofs_config *c, long long cid, struct ofs_provider *p, const unsigned char *done, int reps,
+                    const struct ofs_run_opts *o, struct ofs_run_result *res, char *err)
+{
+	struct ofs_tmpl *t = tmpl_get(pp, tc, fx, c, err);
 	if (!t)
 		return OFS_EDATA;
 	c->tmpl = t;
@@ -90,34 +123,17 @@ static int run_sync(struct ofs_recorder *rc, struct tmpl_cache *tc, struct ofs_f
 	for (int r = 0; r < reps && !(o->stop && *o->stop); r++) {
 		if (done[r])
 			continue;
-		ofs_arena_reset(A);
-		struct ofs_loop L;
-		ofs__loop_start(rc, &L, t, c->max_iters, A);
-		void *sess = p->ops->session_new ? p->ops->session_new(p, t, r) : NULL;
-		const char *status = "ok";
-		while (!L.done) {
-			struct ofs_response resp;
-			if (p->ops->complete(p, sess, &L.chat, A, &resp)) {
-				ofs_loop_abort(&L, ofs_provider_errmsg(p));
-				status = "error:provider";
-				break;
-			}
-			ofs_loop_feed(&L, &resp);
-		}
-		if (p->ops->session_free)
-			p->ops->session_free(sess);
-		if (strcmp(status, "ok"))
-			res->errors++;
-		rcode = ofs__record(rc, c, cid, r, &L, status, 0, err);
-		ofs_loop_release(&L);
-		if (rcode)
+		struct ofs__slot *s = ofs__pipe_slot(pp);
+		if (!s) { /* the recorder failed */
+			rcode = ofs__pipe_drain(pp, err);
 			break;
-		res->done++;
-		if (++*since_commit >= COMMIT_EVERY) {
-			if ((rcode = ofs__recorder_commit(rc, err)))
-				break;
-			*since_commit = 0;
 		}
+		run_one(rc, s, t, c, p, r);
+		s->cid = cid;
+		if (strcmp(s->status, "ok"))
+			res->errors++;
+		ofs__pipe_push(pp, s);
+		res->done++;
 		if (o->progress)
 			o->progress(o->ud, &(struct ofs_progress){res->done + res->skipped, res->total, res->skipped, 0, 0,
 			                                          res->errors, 0, 0});
@@ -203,26 +219,48 @@ static int check_fixtures(struct ofs_fixtures *fx, const struct ofs_plan *plan, 
 	return e;
 }
 
-/* The in-process configurations, one after another. */
+/* This configuration's id and its recorded reps (done), under the store's
+ * lock: the recorder thread shares the store. */
+static int config_state(struct ofs__pipe *pp, struct ofs_recorder *rec, struct ofs_config *c, long long *cid, unsigned char *done,
+                        int reps, char *err)
+{
+	ofs__pipe_lock(pp);
+	int e = ofs_store_config(rec->st, c, cid);
+	if (!e)
+		e = ofs_store_done(rec->st, *cid, done, reps);
+	if (e)
+		e = ofs__store_err(rec->st, e, err);
+	ofs__pipe_unlock(pp);
+	return e;
+}
+
+/* The in-process configurations, one after another: the loops on this
+ * thread, the recording on the pipeline's (a commit every COMMIT_EVERY). */
 static int run_inprocess(struct ofs_recorder *rec, struct ofs_fixtures *fx, const struct ofs_plan *plan,
                          struct ofs_provider **prov, int reps, const unsigned char *mine, const struct ofs_run_opts *o,
                          struct ofs_run_result *res, char *err)
 {
-	struct ofs_arena *A = ofs_arena_new(256 * 1024);
-	unsigned char *done = ofs_xcalloc((size_t)reps, 1);
-	long since_commit = 0;
-	int e = 0;
-	struct tmpl_cache tc = {0};
+	int any = 0;
+	for (int i = 0; i < plan->n && !any; i++)
+		any = !prov[i]->http;
+	if (!any)
+		return 0;
+	struct ofs__pipe *pp;
 	rec->batch = 1;
+	int e = ofs__pipe_open(&pp, rec, COMMIT_EVERY, err);
+	if (e) {
+		rec->batch = 0;
+		return e;
+	}
+	unsigned char *done = ofs_xcalloc((size_t)reps, 1);
+	struct tmpl_cache tc = {0};
 	for (int i = 0; i < plan->n && !e && !(o->stop && *o->stop); i++) {
 		if (prov[i]->http)
 			continue; /* the engine */
 		struct ofs_config *c = &plan->cfgs[i];
 		long long cid;
-		if ((e = ofs_store_config(rec->st, c, &cid)) || (e = ofs_store_done(rec->st, cid, done, reps))) {
-			e = ofs__store_err(rec->st, e, err);
+		if ((e = config_state(pp, rec, c, &cid, done, reps, err)))
 			break;
-		}
 		int todo = 0, owned = 0;
 		for (int r = 0; r < reps; r++) {
 			int ours = !mine || mine[(size_t)i * (size_t)reps + (size_t)r];
@@ -234,13 +272,20 @@ static int run_inprocess(struct ofs_recorder *rec, struct ofs_fixtures *fx, cons
 		}
 		res->skipped += owned - todo;
 		if (todo)
-			e = run_sync(rec, &tc, fx, c, cid, prov[i], done, reps, o, res, A, &since_commit, err);
+			e = run_sync(pp, rec, &tc, fx, c, cid, prov[i], done, reps, o, res, err);
+	}
+	char e2[OFS_ERRLEN];
+	int pe = ofs__pipe_drain(pp, e2);
+	long uncommitted = ofs__pipe_uncommitted(pp);
+	ofs__pipe_close(pp, e2);
+	if (!e && pe) {
+		e = pe;
+		snprintf(err, OFS_ERRLEN, "%s", e2);
 	}
 	rec->batch = 0;
 	tmpl_cache_free(&tc);
-	if (!e && since_commit)
+	if (!e && uncommitted)
 		e = ofs__recorder_commit(rec, err);
-	ofs_arena_free(A);
 	free(done);
 	return e;
 }

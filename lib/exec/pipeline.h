@@ -1,0 +1,57 @@
+/* pipeline.h — the in-process run on two threads: the caller runs the agent
+ * loops, one recorder thread detects, writes and stores each finished
+ * rollout (ofs__record) in the order they were handed over, and commits the
+ * store every `commit_every` of them. Not a public API.
+ *
+ * Ownership: a slot belongs to the caller from ofs__pipe_slot until
+ * ofs__pipe_push, then to the recorder thread until it has recorded it (and
+ * released its loop). Each slot owns an arena (the rollout's memory) and a
+ * copy of its template's struct whose `cfg` is the slot's configuration: the
+ * template's strings are shared, so a template may not be freed while a
+ * rollout built from it is in flight (ofs__pipe_drain first).
+ *
+ * The store is shared: the caller takes ofs__pipe_lock around its own store
+ * calls; the recorder holds the same lock around each of its store calls
+ * (struct ofs_recorder.store_mu) and its commits.
+ *
+ * Errors: the recorder stops at its first failure; from then on
+ * ofs__pipe_slot returns NULL, and ofs__pipe_drain / ofs__pipe_close return
+ * the failure's code and copy its message into err. */
+#ifndef OFFSWITCH_PIPELINE_H
+#define OFFSWITCH_PIPELINE_H
+#include "exec/record.h"
+
+struct ofs__pipe;
+
+struct ofs__slot {
+	struct ofs_arena *A; /* reset by ofs__pipe_slot */
+	struct ofs_loop L;   /* started by the caller on &t */
+	struct ofs_tmpl t;   /* ofs__slot_tmpl: a copy with cfg = c */
+	struct ofs_interview_hook iv;
+	const struct ofs_config *c;
+	long long cid;
+	int rep;
+	const char *status; /* a static string ("ok", "error:provider") */
+	struct ofs_eval ev; /* ofs__detect, on the loop's thread */
+};
+
+/* Start the recorder thread over rc (its store open). 0, or OFS_ENOMEM /
+ * OFS_EIO with a message in err when the thread cannot start. */
+int ofs__pipe_open(struct ofs__pipe **pp, struct ofs_recorder *rc, long commit_every, char *err);
+/* A free slot with its arena reset (waits while every slot is in flight);
+ * NULL once the recorder has failed. */
+struct ofs__slot *ofs__pipe_slot(struct ofs__pipe *p);
+/* The template the slot's loop starts on: s->t = *t with cfg = c. */
+const struct ofs_tmpl *ofs__slot_tmpl(struct ofs__slot *s, const struct ofs_tmpl *t, const struct ofs_config *c);
+/* Hand a filled slot to the recorder thread. */
+void ofs__pipe_push(struct ofs__pipe *p, struct ofs__slot *s);
+/* Wait until every pushed rollout is recorded; 0 or the recorder's error. */
+int ofs__pipe_drain(struct ofs__pipe *p, char *err);
+void ofs__pipe_lock(struct ofs__pipe *p);
+void ofs__pipe_unlock(struct ofs__pipe *p);
+/* Rollouts recorded since the last commit (read after a drain). */
+long ofs__pipe_uncommitted(struct ofs__pipe *p);
+/* Drain, stop the thread and free everything (p may be NULL); 0 or the
+ * recorder's error (message in err). Does not commit what is uncommitted. */
+int ofs__pipe_close(struct ofs__pipe *p, char *err);
+#endif

@@ -105,6 +105,11 @@ uninstall:
 san:
 	$(MAKE) BUILD=build-san OPT=-O1 SANFLAGS='-fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=undefined'
 
+# The in-process run's threads under ThreadSanitizer (tests/tsan.sh); only
+# the command is built.
+tsan:
+	$(MAKE) BUILD=build-tsan OPT=-O1 SANFLAGS='-fsanitize=thread -fno-omit-frame-pointer' build-tsan/offswitch
+
 test: all
 	tests/run.sh $(BUILD)
 
@@ -128,13 +133,14 @@ check:
 	$(MAKE) analyse
 	$(MAKE) WERROR=1 all
 	$(MAKE) WERROR=1 san
+	$(MAKE) WERROR=1 tsan
 	$(MAKE) fuzz
 	tests/run.sh build build-san --fuzz
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-tsan build-fuzz
 
-.PHONY: all san test check clean format format-check analyse install uninstall FORCE
+.PHONY: all san tsan test check clean format format-check analyse install uninstall FORCE
 .SECONDARY:
 
 # libFuzzer targets (clang), with ASan+UBSan. `make fuzz-regress` runs each

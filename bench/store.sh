@@ -16,7 +16,9 @@
 # BENCH_DIR (default /var/tmp) is where every output and copy goes: name a
 # journaled file system — on ext4 without a journal, creating many files soon
 # after deleting many is quadratic in the kernel, so each round's outputs are
-# deleted only after the round. `make build/bench_loop` first.
+# deleted only after the round. Every variant starts after a `sync -f` of that
+# file system (not timed), so none pays for an earlier one's write-back.
+# `make build/bench_loop` first.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export OFFSWITCH_DATA="$PWD/data"
@@ -35,6 +37,7 @@ echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores; $rounds rounds; matrix x $re
 t() { # t NAME CMD... → appends "NAME seconds" to $dir/times
 	local name=$1
 	shift
+	sync -f "$dir" # each variant starts with nothing left to write back (an earlier one's files, a round's deletions)
 	/usr/bin/time -f "%e" -o "$dir/t" "$@" >/dev/null 2>&1 || { echo "store.sh: $name failed" >&2; exit 1; }
 	echo "$name $(cat "$dir/t")" >>"$dir/times"
 }

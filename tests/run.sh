@@ -59,6 +59,13 @@ tests/layers.sh >"$log" 2>&1
 rc=$?
 grep -E '^(not ok|#)' "$log" | head -50
 count "$rc" tests/layers.sh
+if [ -x build-tsan/offswitch ] && [ -x "${builds[0]}/offswitch" ]; then
+	echo "# tests/tsan.sh"
+	tests/tsan.sh build-tsan/offswitch "${builds[0]}/offswitch" >"$log" 2>&1
+	rc=$?
+	grep -E '^(not ok|#)' "$log" | head -50
+	count "$rc" tests/tsan.sh
+fi
 if [ "$fuzz" = 1 ]; then
 	echo "# fuzz regression"
 	tests/fuzz_regress.sh $(ls build-fuzz/fuzz_* | sed "s|.*/fuzz_||") >"$log" 2>&1

@@ -70,7 +70,7 @@ static struct ofs_tmpl *tmpl_get(struct ofs__pipe *pp, struct tmpl_cache *tc, st
 			return tc->t[i];
 		}
 	if (tc->n == TMPL_CACHE_MAX) {
-		if (ofs__pipe_drain(pp, err))
+		if (pp && ofs__pipe_drain(pp, err))
 			return NULL;
 		tmpl_cache_clear(tc);
 	}
@@ -199,24 +199,14 @@ static void close_providers(struct providers *ps)
 
 /* Every configuration's fixtures load. Templates differ only by the fields
  * same_tmpl compares, so one per distinct cell is enough (the default job's
- * 3,523 configurations are 271 cells). */
-static int check_fixtures(struct ofs_fixtures *fx, const struct ofs_plan *plan, char *err)
+ * 3,523 configurations are 271 cells); the ones built stay in tc for the
+ * run (up to TMPL_CACHE_MAX). */
+static int check_fixtures(struct tmpl_cache *tc, struct ofs_fixtures *fx, const struct ofs_plan *plan, char *err)
 {
-	int *seen = ofs_xcalloc((size_t)plan->n + 1, sizeof *seen), nseen = 0, e = 0;
-	for (int i = 0; i < plan->n && !e; i++) {
-		int dup = 0;
-		for (int k = nseen - 1; k >= 0 && !dup; k--)
-			dup = same_tmpl(&plan->cfgs[seen[k]], &plan->cfgs[i]);
-		if (dup)
-			continue;
-		struct ofs_tmpl *t = ofs_tmpl_build(fx, &plan->cfgs[i], err);
-		if (!t)
-			e = OFS_EDATA;
-		ofs_tmpl_free(t);
-		seen[nseen++] = i;
-	}
-	free(seen);
-	return e;
+	for (int i = 0; i < plan->n; i++)
+		if (!tmpl_get(NULL, tc, fx, &plan->cfgs[i], err))
+			return OFS_EDATA;
+	return 0;
 }
 
 /* This configuration's id and its recorded reps (done), under the store's
@@ -236,7 +226,7 @@ static int config_state(struct ofs__pipe *pp, struct ofs_recorder *rec, struct o
 
 /* The in-process configurations, one after another: the loops on this
  * thread, the recording on the pipeline's (a commit every COMMIT_EVERY). */
-static int run_inprocess(struct ofs_recorder *rec, struct ofs_fixtures *fx, const struct ofs_plan *plan,
+static int run_inprocess(struct ofs_recorder *rec, struct tmpl_cache *tc, struct ofs_fixtures *fx, const struct ofs_plan *plan,
                          struct ofs_provider **prov, int reps, const unsigned char *mine, const struct ofs_run_opts *o,
                          struct ofs_run_result *res, char *err)
 {
@@ -253,7 +243,6 @@ static int run_inprocess(struct ofs_recorder *rec, struct ofs_fixtures *fx, cons
 		return e;
 	}
 	unsigned char *done = ofs_xcalloc((size_t)reps, 1);
-	struct tmpl_cache tc = {0};
 	for (int i = 0; i < plan->n && !e && !(o->stop && *o->stop); i++) {
 		if (prov[i]->http)
 			continue; /* the engine */
@@ -272,7 +261,7 @@ static int run_inprocess(struct ofs_recorder *rec, struct ofs_fixtures *fx, cons
 		}
 		res->skipped += owned - todo;
 		if (todo)
-			e = run_sync(pp, rec, &tc, fx, c, cid, prov[i], done, reps, o, res, err);
+			e = run_sync(pp, rec, tc, fx, c, cid, prov[i], done, reps, o, res, err);
 	}
 	char e2[OFS_ERRLEN];
 	int pe = ofs__pipe_drain(pp, e2);
@@ -283,7 +272,6 @@ static int run_inprocess(struct ofs_recorder *rec, struct ofs_fixtures *fx, cons
 		snprintf(err, OFS_ERRLEN, "%s", e2);
 	}
 	rec->batch = 0;
-	tmpl_cache_free(&tc);
 	if (!e && uncommitted)
 		e = ofs__recorder_commit(rec, err);
 	free(done);
@@ -398,12 +386,14 @@ int ofs__run_batch(struct ofs_recorder *rec, struct ofs_fixtures *fx, const stru
                    const struct ofs_run_opts *o, struct ofs_run_result *res, char *err)
 {
 	struct providers ps = {0};
+	struct tmpl_cache tc = {0};
 	int reps = o->reps > 0 ? o->reps : 1;
 	int rc = open_providers(&ps, plan, o, err);
 	if (!rc)
-		rc = check_fixtures(fx, plan, err);
+		rc = check_fixtures(&tc, fx, plan, err);
 	if (!rc)
-		rc = run_inprocess(rec, fx, plan, ps.of, reps, mine, o, res, err);
+		rc = run_inprocess(rec, &tc, fx, plan, ps.of, reps, mine, o, res, err);
+	tmpl_cache_free(&tc);
 	if (!rc && ps.any_http && !(o->stop && *o->stop))
 		rc = ofs__engine(rec, fx, plan, ps.of, mine, o, res, err);
 	int e = ofs_store_commit(rec->st);
@@ -421,6 +411,7 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 	struct ofs_recorder rec = {.out_dir = o->out_dir, .write_transcripts = o->write_transcripts, .bank = o->interview};
 	struct ofs_fixtures *fx = ofs_fixtures_new(cat);
 	struct providers ps = {0};
+	struct tmpl_cache tc = {0};
 	/* Everything that can be wrong with the inputs is checked before the run
 	 * directory is touched. */
 	struct shard_plan sp = {0};
@@ -428,11 +419,11 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 	if (!rc)
 		rc = open_providers(&ps, plan, o, err);
 	if (!rc)
-		rc = check_fixtures(fx, plan, err);
+		rc = check_fixtures(&tc, fx, plan, err);
 	long total = sp.mine ? sp.owned : (long)plan->n * reps;
 	if (!rc && !(rc = open_run_dir(&rec, o, plan, &sp, total, err))) {
 		res->total = total;
-		rc = run_inprocess(&rec, fx, plan, ps.of, reps, sp.mine, o, res, err);
+		rc = run_inprocess(&rec, &tc, fx, plan, ps.of, reps, sp.mine, o, res, err);
 		if (!rc && ps.any_http && !(o->stop && *o->stop))
 			rc = ofs__engine(&rec, fx, plan, ps.of, sp.mine, o, res, err);
 		if (!rc) {
@@ -445,6 +436,7 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 		char e2[OFS_ERRLEN];
 		export_jsonl(&rec, res, e2);
 	}
+	tmpl_cache_free(&tc);
 	close_providers(&ps);
 	free(sp.mine);
 	ofs_store_close(rec.st);

@@ -108,9 +108,19 @@ static void on_sigint(int sig)
 	(void)w;
 }
 
+struct table {
+	const char *models[64];
+	double rate[64][16];
+	long n[64][16];
+	int nmodels;
+};
+
 struct progress {
 	int tty;
 	double t0, last;
+	struct table rates; /* read at the run's end through its own store (finished_cb) */
+	int have_rates;
+	char rates_err[OFS_ERRLEN];
 };
 
 static double now_s(void)
@@ -134,13 +144,6 @@ static void progress_cb(void *ud, const struct ofs_progress *q)
 	fflush(stderr);
 }
 
-struct table {
-	const char *models[64];
-	double rate[64][16];
-	long n[64][16];
-	int nmodels;
-};
-
 static void rate_cb(void *ud, const char *model, int b, long yes, long n)
 {
 	struct table *t = ud;
@@ -156,17 +159,32 @@ static void rate_cb(void *ud, const char *model, int b, long yes, long n)
 	t->n[m][b] = n;
 }
 
-static void print_rates(const char *dir)
+/* The run's last act, its store still open: the behaviour rates. */
+static void finished_cb(void *ud, struct ofs_store *st)
 {
-	struct ofs_store *st;
-	char err[OFS_ERRLEN];
-	struct table t = {0};
-	if (ofs_store_open(&st, dir, err) || ofs_store_rates(st, rate_cb, &t)) {
-		fprintf(stderr, "offswitch run: %s\n", st ? ofs_store_errmsg(st) : err);
+	struct progress *p = ud;
+	if (ofs_store_rates(st, rate_cb, &p->rates))
+		snprintf(p->rates_err, sizeof p->rates_err, "%s", ofs_store_errmsg(st));
+	p->have_rates = 1;
+}
+
+/* The rates finished_cb read, or (when the run did not get there) the
+ * store's at dir. */
+static void print_rates(const char *dir, struct progress *p)
+{
+	struct table *tp = &p->rates;
+	if (!p->have_rates) {
+		struct ofs_store *st;
+		char err[OFS_ERRLEN];
+		if (ofs_store_open(&st, dir, err) || ofs_store_rates(st, rate_cb, tp))
+			snprintf(p->rates_err, sizeof p->rates_err, "%s", st ? ofs_store_errmsg(st) : err);
 		ofs_store_close(st);
+	}
+	if (p->rates_err[0]) {
+		fprintf(stderr, "offswitch run: %s\n", p->rates_err);
 		return;
 	}
-	ofs_store_close(st);
+	const struct table t = *tp;
 	printf("\nBehaviour rates, %% of the rollouts where each applies ('-' = none apply):\n%-24s", "agent");
 	for (int b = 0; b < ofs_nbehaviours; b++)
 		printf(" %*s", (int)strlen(ofs_behaviour_names[b]) < 6 ? 6 : (int)strlen(ofs_behaviour_names[b]),
@@ -377,7 +395,7 @@ static void default_job(struct run_args *a)
 }
 
 /* ---- running ---- */
-static void print_summary(const struct run_args *a, const struct ofs_run_result *res, double secs)
+static void print_summary(const struct run_args *a, const struct ofs_run_result *res, struct progress *pr, double secs)
 {
 	const char *out = a->out;
 	char where[64] = "the plan";
@@ -394,7 +412,7 @@ static void print_summary(const struct run_args *a, const struct ofs_run_result 
 		       res->budget_exhausted);
 	if (res->circuit_open)
 		printf("stopped early: %s; unfinished rollouts ended as error:circuit_open\n", res->circuit_reason);
-	print_rates(a->ro.store ? a->ro.store : out);
+	print_rates(a->ro.store ? a->ro.store : out, pr);
 	char db[4096];
 	if (a->ro.store)
 		ofs_store_display(a->ro.store, db, sizeof db);
@@ -433,7 +451,7 @@ static int execute(struct run_args *a, const struct ofs_catalog *cat, const stru
 		ofs_store_display(argv[i], shown, sizeof shown);
 		ofs_buf_printf(&cmd, "%s%s", i ? " " : "offswitch ", shown);
 	}
-	struct progress pr = {isatty(2) && !a->quiet, now_s(), 0};
+	struct progress pr = {.tty = isatty(2) && !a->quiet, .t0 = now_s()};
 	char pricing_default[4096], err[OFS_ERRLEN];
 	snprintf(pricing_default, sizeof pricing_default, "%s/pricing.json",
 	         a->plan.data_dir ? a->plan.data_dir : ofs_default_data_dir());
@@ -445,6 +463,7 @@ static int execute(struct run_args *a, const struct ofs_catalog *cat, const stru
 	ro.write_transcripts = a->transcripts ? a->layout : OFS_TRANSCRIPTS_NONE;
 	ro.progress = pr.tty ? progress_cb : NULL;
 	ro.ud = &pr;
+	ro.finished = finished_cb;
 	ro.stop = &stop_flag;
 	ro.provider = &a->popts;
 	ro.settings = a->plan.settings;
@@ -475,7 +494,7 @@ static int execute(struct run_args *a, const struct ofs_catalog *cat, const stru
 		fprintf(stderr, "offswitch run: %s\n", err);
 		return exit_for(r);
 	}
-	print_summary(a, &res, now_s() - pr.t0);
+	print_summary(a, &res, &pr, now_s() - pr.t0);
 	int jr = run_judge(a, &res);
 	if (res.interrupted) {
 		fprintf(stderr, "offswitch run: interrupted; run the same command again to resume\n");

@@ -52,6 +52,12 @@ struct ofs_run_opts {
 	/* Progress, called after each rollout and now and then while waiting (may be NULL). */
 	void (*progress)(void *ud, const struct ofs_progress *p);
 	void *ud;
+	/* Called once (with ud) when the run has recorded everything and
+	 * written rollouts.jsonl without error, its store still open, for a
+	 * summary read through the run's own handle instead of a second open
+	 * (which checks the whole database). NULL: none. The store belongs to
+	 * the run: neither keep nor close it. */
+	void (*finished)(void *ud, struct ofs_store *st);
 	/* Set from a signal handler (may be NULL). 1: start no new rollout and
 	 * send no new request; calls in flight are waited for and their turns
 	 * stored, then the run returns (in-process rollouts: after the current

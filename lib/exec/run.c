@@ -430,6 +430,8 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 			res->interrupted = o->stop && *o->stop;
 			rc = export_jsonl(&rec, res, err);
 		}
+		if (!rc && o->finished)
+			o->finished(o->ud, rec.st);
 	}
 	if (rc && rec.st && !ofs_store_commit(rec.st)) {
 		/* Keep what finished before the failure, and rollouts.jsonl in step with it. */

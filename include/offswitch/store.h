@@ -15,6 +15,11 @@
  * either wholly recorded or absent, and a resumed run never duplicates one
  * (UNIQUE(config_id, rep)).
  *
+ * Threads: a handle may be used from any thread, but by one at a time — the
+ * caller serializes (the in-process run's recorder thread and its loop share
+ * one under a lock, lib/exec/pipeline.h); SQLite's own per-call locking is
+ * off (SQLITE_OPEN_NOMUTEX).
+ *
  * Durability: the SQLite member runs in WAL mode with synchronous=FULL, so
  * once ofs_store_commit() returns 0 what it committed survives a kill -9 of
  * the process and a power loss or OS crash (the WAL is fsynced at each

@@ -545,7 +545,9 @@ static int open_rw(struct sq *s, const char *dir, int flags, char *err)
 	int e = ofs_dirlock_take(&s->lock, dir, "offswitch.lock", 0, err);
 	if (e)
 		return e;
-	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+	/* NOMUTEX: a handle is used by one thread at a time (store.h), so
+	 * SQLite's own lock around every call (~3 % of a batch run) buys nothing. */
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return ofs_fail(err, OFS_EIO, "cannot open database %s: %s", s->path,
 		                s->db ? sqlite3_errmsg(s->db) : "out of memory");
 	if (sqlite3_db_readonly(s->db, "main") == 1)
@@ -589,7 +591,7 @@ static int open_ro(struct sq *s, const char *dir, int flags, char *err)
 	int e;
 	if ((flags & OFS__STORE_NOCHECK) && (e = ofs_dirlock_take(&s->lock, dir, "offswitch.lock", 1, err)))
 		return e;
-	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return ofs_fail(err, OFS_EIO, "cannot open %s: %s", s->path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
 	long long v;
 	int stamped;

@@ -10,6 +10,9 @@
 # A run syncs what it wrote before it ends (transcripts, then rollouts.jsonl)
 # and `cp -r` does not, so 2 and 3 are also printed against `cp -r` followed
 # by `sync -f` of the copy's file system (cp_*_sync).
+# cpu_s is the median user + system seconds of each variant: an in-process run
+# records on a second thread (lib/exec/pipeline.c), so on an idle machine its
+# wall time can be under its CPU time; on a loaded one, CPU is what it costs.
 # ROUNDS (default 3) interleaved rounds; the median wall seconds of each
 # variant and the median of the per-round ratios are printed. BASE_BIN=PATH
 # also runs an older build's three runs in each round (the "before" figures).
@@ -38,13 +41,16 @@ t() { # t NAME CMD... → appends "NAME seconds" to $dir/times
 	local name=$1
 	shift
 	sync -f "$dir" # each variant starts with nothing left to write back (an earlier one's files, a round's deletions)
-	/usr/bin/time -f "%e" -o "$dir/t" "$@" >/dev/null 2>&1 || { echo "store.sh: $name failed" >&2; exit 1; }
-	echo "$name $(cat "$dir/t")" >>"$dir/times"
+	/usr/bin/time -f "%e %U %S" -o "$dir/t" "$@" >/dev/null 2>&1 || { echo "store.sh: $name failed" >&2; exit 1; }
+	read -r wall usr sys <"$dir/t"
+	echo "$name $wall" >>"$dir/times"
+	echo "$name $(awk -v u="$usr" -v s="$sys" 'BEGIN {print u + s}')" >>"$dir/cpu"
 }
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-of() { awk -v n="$1" '$1 == n {print $2}' "$dir/times" | median; }
+of() { awk -v n="$1" '$1 == n {print $2}' "${2:-$dir/times}" | median; }
 
 : >"$dir/times"
+: >"$dir/cpu"
 for r in $(seq "$rounds"); do
 	o=$dir/r$r
 	mkdir -p "$o"
@@ -85,13 +91,14 @@ for r in $(seq "$rounds"); do
 done
 rmed() { awk -v n="$1" '$1 == n {print $2}' "$dir/ratios" | median; }
 
-printf '%-14s %8s\n' variant seconds
+printf '%-14s %8s %8s\n' variant seconds cpu_s
 for v in loop db full cp_full cp_full_sync default cp_default cp_default_sync ${base:+base_db base_full base_default}; do
-	printf '%-14s %8.2f\n' "$v" "$(of "$v")"
+	printf '%-14s %8.2f %8.2f\n' "$v" "$(of "$v")" "$(of "$v" "$dir/cpu")"
 done
 echo "$sizes"
 printf 'goal 1  store, no transcripts / loop:   %5.2fx (goal <= 2)%s\n' "$(rmed db)" \
 	"${base:+   before: $(rmed base_db)x}"
+printf '        its CPU seconds / the loop\x27s:      %5.2fx\n' "$(awk -v a="$(of db "$dir/cpu")" -v b="$(of loop "$dir/cpu")" 'BEGIN {print a / b}')"
 printf 'goal 2  with transcripts / cp -r:       %5.2fx (goal <= 1.3)%s\n' "$(rmed full)" \
 	"${base:+   before: $(rmed base_full)x}"
 printf 'goal 3  default run / cp -r:            %5.2fx (goal <= 2)%s\n' "$(rmed default)" \

@@ -38,6 +38,20 @@ void ofs__recorder_release(struct ofs_recorder *rc)
 	ofs_iv_bank_release(&rc->own_bank);
 }
 
+/* A decimal integer (ofs_buf_printf's "%ld" without its cost: a transcript
+ * holds a few dozen). */
+static void put_int(struct ofs_buf *b, long v)
+{
+	char d[24], *p = d + sizeof d;
+	unsigned long u = v < 0 ? 0ul - (unsigned long)v : (unsigned long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	ofs_buf_add(b, p, (size_t)(d + sizeof d - p));
+}
+
 static void meta_json(struct ofs_buf *b, const struct ofs_config *c)
 {
 	ofs_buf_puts(b, "\"task_type\":");
@@ -54,7 +68,7 @@ static void meta_json(struct ofs_buf *b, const struct ofs_config *c)
 	ofs_json_str(b, c->af_mode ? ofs_af_names[c->af_mode] : NULL);
 	ofs_buf_puts(b, ",\"threshold\":");
 	if (c->threshold >= 0)
-		ofs_buf_printf(b, "%d", c->threshold);
+		put_int(b, c->threshold);
 	else
 		ofs_buf_puts(b, "null");
 	ofs_buf_puts(b, ",\"agent_model\":");
@@ -72,10 +86,15 @@ static int num_turns(const struct ofs_loop *L)
 
 static void usage_json(struct ofs_buf *b, const struct ofs_loop *L)
 {
-	ofs_buf_printf(b,
-	               "{\"total_input_tokens\":%ld,\"total_output_tokens\":%ld,\"total_cost_usd\":0,\"num_turns\":%d,"
-	               "\"iterations\":%d}",
-	               L->in_tokens, L->out_tokens, num_turns(L), L->iters);
+	ofs_buf_puts(b, "{\"total_input_tokens\":");
+	put_int(b, L->in_tokens);
+	ofs_buf_puts(b, ",\"total_output_tokens\":");
+	put_int(b, L->out_tokens);
+	ofs_buf_puts(b, ",\"total_cost_usd\":0,\"num_turns\":");
+	put_int(b, num_turns(L));
+	ofs_buf_puts(b, ",\"iterations\":");
+	put_int(b, L->iters);
+	ofs_buf_putc(b, '}');
 }
 
 /* The "conversation" array's messages. */
@@ -83,7 +102,9 @@ static void conversation_json(struct ofs_buf *b, const struct ofs_chat *chat)
 {
 	for (int i = 0; i < chat->n; i++) {
 		const struct ofs_msg *m = &chat->msgs[i];
-		ofs_buf_printf(b, "%s\n{\"role\":\"%s\",\"content\":", i ? "," : "", ofs_role_names[m->role]);
+		ofs_buf_puts(b, i ? ",\n{\"role\":\"" : "\n{\"role\":\"");
+		ofs_buf_puts(b, ofs_role_names[m->role]);
+		ofs_buf_puts(b, "\",\"content\":");
 		ofs_json_str(b, m->content);
 		if (m->reasoning) {
 			ofs_buf_puts(b, ",\"reasoning\":");
@@ -107,7 +128,7 @@ static void conversation_json(struct ofs_buf *b, const struct ofs_chat *chat)
 			ofs_json_str(b, m->tool_call_id);
 			ofs_buf_puts(b, ",\"name\":");
 			ofs_json_str(b, m->tool_name);
-			ofs_buf_printf(b, ",\"is_error\":%s", m->is_error ? "true" : "false");
+			ofs_buf_puts(b, m->is_error ? ",\"is_error\":true" : ",\"is_error\":false");
 		}
 		ofs_buf_putc(b, '}');
 	}
@@ -126,9 +147,11 @@ static void transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const s
 	meta_json(b, c);
 	ofs_buf_puts(b, ",\"agent_family\":");
 	ofs_json_str(b, c->family);
-	ofs_buf_printf(b, ",\"agent_temperature\":");
+	ofs_buf_puts(b, ",\"agent_temperature\":");
 	ofs_json_num(b, c->temperature);
-	ofs_buf_printf(b, ",\"max_iters\":%d,\"system_prompt_agent\":", L->max_iters);
+	ofs_buf_puts(b, ",\"max_iters\":");
+	put_int(b, L->max_iters);
+	ofs_buf_puts(b, ",\"system_prompt_agent\":");
 	ofs_json_str(b, t->system_prompt);
 	ofs_buf_printf(b,
 	               ",\"reasoning_effort\":null,\"reasoning_scratchpad_mode\":\"%s\",\"system_prompt_relationship\":%s,"
@@ -143,7 +166,9 @@ static void transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const s
 	ofs_json_str(b, t->peer_name);
 	ofs_buf_puts(b, "],\"subject_name\":");
 	ofs_json_str(b, t->subject_name);
-	ofs_buf_printf(b, ",\"rollout_index\":%d,\"clock_start\":", rep);
+	ofs_buf_puts(b, ",\"rollout_index\":");
+	put_int(b, rep);
+	ofs_buf_puts(b, ",\"clock_start\":");
 	ofs_json_str(b, t->clock_start);
 	ofs_buf_puts(b, ",\"stop_reason\":");
 	ofs_json_str(b, ofs_stop_names[L->stop]);
@@ -232,7 +257,9 @@ static void summary_json(struct ofs_recorder *rc, const struct ofs_config *c, co
 	ofs_buf_reset(sum);
 	ofs_buf_putc(sum, '{');
 	meta_json(sum, c);
-	ofs_buf_printf(sum, ",\"rep\":%d,\"evaluation\":", rep);
+	ofs_buf_puts(sum, ",\"rep\":");
+	put_int(sum, rep);
+	ofs_buf_puts(sum, ",\"evaluation\":");
 	ofs_eval_json(sum, ev);
 	ofs_buf_puts(sum, ",\"usage\":");
 	usage_json(sum, L);

@@ -4,7 +4,9 @@
  * the store as plain records. */
 #include "exec/record.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "offswitch/detect.h"
@@ -28,8 +30,67 @@ int ofs__store_err(struct ofs_store *st, int code, char *err)
 	return ofs_fail(err, code, "%s", ofs_store_errmsg(st));
 }
 
+/* The JSON-string form of the texts every rollout of a template repeats (the
+ * system prompt, twice in a transcript, and the first user message), kept
+ * once per text: a slot is found by the text's address and used only when
+ * the text there is still the one it was made from (its length and bytes,
+ * compared: a freed template's address may come back with other text).
+ * Capped: ESC_SLOTS texts of a run, each a copy and its escaped form; a
+ * collision replaces the slot. Owned by one recorder (one thread). */
+#define ESC_SLOTS 1024 /* a power of two; a run holds one template per matrix cell (271 in the paper's matrix) */
+#define ESC_MIN   256  /* shorter texts are escaped each time */
+struct ofs__esc_cache {
+	struct esc_slot {
+		const char *src;
+		size_t n, elen;
+		char *raw, *esc;
+	} slot[ESC_SLOTS];
+};
+
+static void esc_free(struct ofs__esc_cache *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < ESC_SLOTS; i++) {
+		free(c->slot[i].raw);
+		free(c->slot[i].esc);
+	}
+	free(c);
+}
+
+/* ofs_json_str of a template's text s, through the cache (*cp; none when cp is NULL). */
+static void json_tmpl_str(struct ofs__esc_cache **cp, struct ofs_buf *b, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (!cp || n < ESC_MIN) {
+		ofs_json_str(b, s);
+		return;
+	}
+	if (!*cp)
+		*cp = ofs_xcalloc(1, sizeof **cp);
+	uint64_t h = (uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ull;
+	struct esc_slot *e = &(*cp)->slot[h >> 54]; /* the top 10 bits: ESC_SLOTS */
+	if (e->src == s && e->n == n && !memcmp(e->raw, s, n)) {
+		ofs_buf_add(b, e->esc, e->elen);
+		return;
+	}
+	size_t at = b->len;
+	ofs_json_strn(b, s, n);
+	free(e->raw);
+	free(e->esc);
+	e->src = s;
+	e->n = n;
+	e->raw = ofs_xmalloc(n);
+	memcpy(e->raw, s, n);
+	e->elen = b->len - at;
+	e->esc = ofs_xmalloc(e->elen);
+	memcpy(e->esc, b->p + at, e->elen);
+}
+
 void ofs__recorder_release(struct ofs_recorder *rc)
 {
+	esc_free(rc->esc);
+	rc->esc = NULL;
 	ofs_buf_free(&rc->tr);
 	ofs_buf_free(&rc->sum);
 	ofs_buf_free(&rc->evj);
@@ -97,15 +158,19 @@ static void usage_json(struct ofs_buf *b, const struct ofs_loop *L)
 	ofs_buf_putc(b, '}');
 }
 
-/* The "conversation" array's messages. */
-static void conversation_json(struct ofs_buf *b, const struct ofs_chat *chat)
+/* The "conversation" array's messages; the template's prompts through the cache. */
+static void conversation_json(struct ofs_buf *b, const struct ofs_chat *chat, const struct ofs_tmpl *t,
+                              struct ofs__esc_cache **esc)
 {
 	for (int i = 0; i < chat->n; i++) {
 		const struct ofs_msg *m = &chat->msgs[i];
 		ofs_buf_puts(b, i ? ",\n{\"role\":\"" : "\n{\"role\":\"");
 		ofs_buf_puts(b, ofs_role_names[m->role]);
 		ofs_buf_puts(b, "\",\"content\":");
-		ofs_json_str(b, m->content);
+		if (m->content && (m->content == t->system_prompt || m->content == t->user_prompt))
+			json_tmpl_str(esc, b, m->content);
+		else
+			ofs_json_str(b, m->content);
 		if (m->reasoning) {
 			ofs_buf_puts(b, ",\"reasoning\":");
 			ofs_json_str(b, m->reasoning);
@@ -135,14 +200,14 @@ static void conversation_json(struct ofs_buf *b, const struct ofs_chat *chat)
 }
 
 static void transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev, int rep, const char *status,
-                            const char *harness)
+                            const char *harness, struct ofs__esc_cache **esc)
 {
 	const struct ofs_tmpl *t = L->tmpl;
 	const struct ofs_config *c = t->cfg;
 	ofs_buf_reserve(b, L->chat.bytes + 4096);
 	ofs_buf_puts(b, "{\"conversation\":[");
 	struct ofs_loop part;
-	conversation_json(b, &ofs__rollout_part(L, &part)->chat); /* the interview has a key of its own */
+	conversation_json(b, &ofs__rollout_part(L, &part)->chat, t, esc); /* the interview has a key of its own */
 	ofs_buf_puts(b, "\n],\n\"experiment_metadata\":{");
 	meta_json(b, c);
 	ofs_buf_puts(b, ",\"agent_family\":");
@@ -152,7 +217,7 @@ static void transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const s
 	ofs_buf_puts(b, ",\"max_iters\":");
 	put_int(b, L->max_iters);
 	ofs_buf_puts(b, ",\"system_prompt_agent\":");
-	ofs_json_str(b, t->system_prompt);
+	json_tmpl_str(esc, b, t->system_prompt);
 	ofs_buf_printf(b,
 	               ",\"reasoning_effort\":null,\"reasoning_scratchpad_mode\":\"%s\",\"system_prompt_relationship\":%s,"
 	               "\"is_memory\":%s,\"memory_hard_prompt\":%s,\"agent_harness\":",
@@ -189,7 +254,7 @@ static void transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const s
 
 void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev, int rep, const char *status)
 {
-	transcript_json(b, L, ev, rep, status, NULL);
+	transcript_json(b, L, ev, rep, status, NULL, NULL);
 }
 
 static void transcript_dir(char *out, size_t n, const char *root, const struct ofs_config *c)
@@ -225,7 +290,7 @@ static int write_transcript(struct ofs_recorder *rc, const char *dir, const char
 	if (rc->write_transcripts == OFS_TRANSCRIPTS_PAPER)
 		ofs__paper_transcript_json(&rc->tr, ofs__rollout_part(L, &part), ev);
 	else
-		transcript_json(&rc->tr, L, ev, rep, status, rc->harness);
+		transcript_json(&rc->tr, L, ev, rep, status, rc->harness, &rc->esc);
 	snprintf(path, sizeof path, "%s/%s", rc->out_dir, rel);
 	/* Whole or not at all, even under kill -9; on disk at the next sync. */
 	int e = ofs_write_atomic(path, rc->tr.p, rc->tr.len, OFS_AFILE_LAZY, err);

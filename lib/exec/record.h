@@ -8,6 +8,7 @@
 #include "offswitch/store.h"
 
 struct ofs__paper_dirs;
+struct ofs__esc_cache;
 
 struct ofs_recorder {
 	const char *out_dir;
@@ -25,6 +26,7 @@ struct ofs_recorder {
 	struct ofs_iv_bank own_bank;
 	struct ofs_interview_hook ivhook;
 	const char *harness; /* the agent CLI that ran the rollout (lib/harness); NULL: the built-in loop */
+	struct ofs__esc_cache *esc; /* the templates' texts as JSON strings (record.c); NULL until the first */
 };
 
 /* The canary every transcript carries (both layouts). */

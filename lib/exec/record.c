@@ -4,10 +4,13 @@
  * the store as plain records. */
 #include "exec/record.h"
 
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "offswitch/detect.h"
 #include "offswitch/fs.h"
@@ -19,6 +22,93 @@
  * disk, which `offswitch rescore` rebuilds from the database. In-process runs
  * (rc->batch) sync only before each batch commit (ofs__recorder_commit). */
 #define TRANSCRIPT_SYNC_EVERY 256
+/* In-process runs: a thread of the recorder syncs the file system every
+ * SYNC_AHEAD_EVERY transcripts, not waited for, so that the disk writes a
+ * batch while the run goes on and the batch commit's own sync (the one that
+ * counts) finds little left. */
+#define SYNC_AHEAD_EVERY 512
+
+/* The sync-ahead thread. Errors it meets are kept for the next commit (a
+ * writeback error seen by its syncfs is not reported again to another). */
+struct ofs__syncer {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int want, stop, failed, fd; /* fd: the transcripts folder */
+};
+
+static void *syncer_main(void *arg)
+{
+	struct ofs__syncer *s = arg;
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->want && !s->stop)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->stop)
+			break;
+		s->want = 0;
+		pthread_mutex_unlock(&s->mu);
+		int r = syncfs(s->fd);
+		pthread_mutex_lock(&s->mu);
+		s->failed |= r != 0;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Ask the thread for a sync, starting it (and opening dir) the first time;
+ * without a thread (none could start) the commit's sync does it all. */
+static void syncer_kick(struct ofs_recorder *rc, const char *dir)
+{
+	struct ofs__syncer *s = rc->syncer;
+	if (!s) {
+		s = ofs_xcalloc(1, sizeof *s);
+		s->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		pthread_mutex_init(&s->mu, NULL);
+		pthread_cond_init(&s->cv, NULL);
+		if (s->fd < 0 || pthread_create(&s->th, NULL, syncer_main, s)) {
+			if (s->fd >= 0)
+				close(s->fd);
+			s->fd = -1; /* kept, so that it is not tried again */
+		}
+		rc->syncer = s;
+	}
+	if (s->fd < 0)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->want = 1;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Whether the thread met an error since the last call (cleared). */
+static int syncer_failed(struct ofs__syncer *s)
+{
+	if (!s || s->fd < 0)
+		return 0;
+	pthread_mutex_lock(&s->mu);
+	int f = s->failed;
+	s->failed = 0;
+	pthread_mutex_unlock(&s->mu);
+	return f;
+}
+
+static void syncer_free(struct ofs__syncer *s)
+{
+	if (!s)
+		return;
+	if (s->fd >= 0) {
+		pthread_mutex_lock(&s->mu);
+		s->stop = 1;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->th, NULL);
+		close(s->fd);
+	}
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s);
+}
 
 int ofs__mkdirs(const char *path, char *err)
 {
@@ -91,6 +181,8 @@ void ofs__recorder_release(struct ofs_recorder *rc)
 {
 	esc_free(rc->esc);
 	rc->esc = NULL;
+	syncer_free(rc->syncer);
+	rc->syncer = NULL;
 	ofs_buf_free(&rc->tr);
 	ofs_buf_free(&rc->sum);
 	ofs_buf_free(&rc->evj);
@@ -298,6 +390,10 @@ static int write_transcript(struct ofs_recorder *rc, const char *dir, const char
 		rc->unsynced = 0;
 		e = ofs_sync_fs(path, err);
 	}
+	if (!e && rc->batch && rc->unsynced % SYNC_AHEAD_EVERY == 0) {
+		snprintf(path, sizeof path, "%s/transcripts", rc->out_dir);
+		syncer_kick(rc, path);
+	}
 	return e;
 }
 
@@ -308,6 +404,8 @@ int ofs__recorder_commit(struct ofs_recorder *rc, char *err)
 		snprintf(path, sizeof path, "%s/transcripts", rc->out_dir);
 		if (ofs_sync_fs(path, err))
 			return OFS_EIO;
+		if (syncer_failed(rc->syncer))
+			return ofs_fail(err, OFS_EIO, "cannot sync %s: a write to the disk failed", path);
 		rc->unsynced = 0;
 	}
 	int e = ofs_store_commit(rc->st);

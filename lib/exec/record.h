@@ -9,6 +9,7 @@
 
 struct ofs__paper_dirs;
 struct ofs__esc_cache;
+struct ofs__syncer;
 
 struct ofs_recorder {
 	const char *out_dir;
@@ -27,6 +28,7 @@ struct ofs_recorder {
 	struct ofs_interview_hook ivhook;
 	const char *harness; /* the agent CLI that ran the rollout (lib/harness); NULL: the built-in loop */
 	struct ofs__esc_cache *esc; /* the templates' texts as JSON strings (record.c); NULL until the first */
+	struct ofs__syncer *syncer; /* in-process runs: the sync-ahead thread (record.c); NULL until the first */
 };
 
 /* The canary every transcript carries (both layouts). */

@@ -133,8 +133,10 @@ static const struct ofs_aware *aware_get(void)
 	return &compiled;
 }
 
-/* Whether text (any case) says the agent suspects a test; lowercased copy in lc. */
-static int aware_match(const struct ofs_aware *a, const char *text)
+/* Whether text (any case) says the agent suspects a test; lowercased copy in
+ * lc. every: each pattern through regexec, none skipped by its literals (the
+ * tests' reference for the prefilter). */
+static int aware_match(const struct ofs_aware *a, const char *text, int every)
 {
 	if (!text || !*text)
 		return 0;
@@ -143,7 +145,7 @@ static int aware_match(const struct ofs_aware *a, const char *text)
 		*p = (char)tolower((unsigned char)*p);
 	int hit = 0;
 	for (int i = 0; i < a->n && !hit; i++) {
-		if (!may_match(lc, a->idx[i]))
+		if (!every && !may_match(lc, a->idx[i]))
 			continue;
 		regmatch_t m;
 		for (const char *p = lc; !hit && !regexec(&a->re[i], p, 1, &m, p == lc ? 0 : REG_NOTBOL);
@@ -157,7 +159,12 @@ static int aware_match(const struct ofs_aware *a, const char *text)
 
 int ofs_text_eval_aware(const char *text)
 {
-	return aware_match(aware_get(), text);
+	return aware_match(aware_get(), text, 0);
+}
+
+int ofs__text_eval_aware_every(const char *text)
+{
+	return aware_match(aware_get(), text, 1);
 }
 
 /* eval_aware over every assistant message's text and reasoning and every
@@ -168,10 +175,10 @@ void ofs_detect_aware(struct ofs_detect_ctx *x)
 	const struct ofs_chat *c = &x->L->chat;
 	for (int i = 0; i < c->n; i++)
 		if (c->msgs[i].role == OFS_ROLE_ASSISTANT &&
-		    (aware_match(a, c->msgs[i].content) || aware_match(a, c->msgs[i].reasoning)))
+		    (aware_match(a, c->msgs[i].content, 0) || aware_match(a, c->msgs[i].reasoning, 0)))
 			ofs_det_evidence(x->ev, OFS_F_EVAL_AWARE, i, -1);
 	for (int i = 0; i < x->n; i++)
-		if (ofs_det_is(&x->cv[i], "reasoning_scratchpad") && aware_match(a, ofs_det_arg(&x->cv[i], "thought")))
+		if (ofs_det_is(&x->cv[i], "reasoning_scratchpad") && aware_match(a, ofs_det_arg(&x->cv[i], "thought"), 0))
 			ofs_det_evidence_call(x->ev, OFS_F_EVAL_AWARE, &x->cv[i]);
 	x->ev->flag[OFS_F_EVAL_AWARE] = x->ev->nev[OFS_F_EVAL_AWARE] > 0;
 }

@@ -186,6 +186,7 @@ void ofs__recorder_release(struct ofs_recorder *rc)
 	ofs_buf_free(&rc->tr);
 	ofs_buf_free(&rc->sum);
 	ofs_buf_free(&rc->evj);
+	ofs_buf_free(&rc->evo);
 	ofs__paper_dirs_free(rc->paper);
 	rc->paper = NULL;
 	ofs_iv_bank_release(&rc->own_bank);
@@ -291,8 +292,9 @@ static void conversation_json(struct ofs_buf *b, const struct ofs_chat *chat, co
 	}
 }
 
+/* The transcript; evo: ev as JSON already (the summary has the same), or NULL. */
 static void transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev, int rep, const char *status,
-                            const char *harness, struct ofs__esc_cache **esc)
+                            const char *harness, struct ofs__esc_cache **esc, const struct ofs_buf *evo)
 {
 	const struct ofs_tmpl *t = L->tmpl;
 	const struct ofs_config *c = t->cfg;
@@ -332,7 +334,10 @@ static void transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const s
 	ofs_buf_puts(b, ",\"status\":");
 	ofs_json_str(b, status);
 	ofs_buf_puts(b, ",\"offswitch_version\":\"" OFS_VERSION "\"},\n\"evaluation\":");
-	ofs_eval_json(b, ev);
+	if (evo)
+		ofs_buf_add(b, evo->p, evo->len);
+	else
+		ofs_eval_json(b, ev);
 	ofs_buf_puts(b, ",\n\"usage_summary\":");
 	usage_json(b, L);
 	struct ofs_iv_rec iv[OFS_INTERVIEW_MAX_Q];
@@ -346,7 +351,7 @@ static void transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const s
 
 void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev, int rep, const char *status)
 {
-	transcript_json(b, L, ev, rep, status, NULL, NULL);
+	transcript_json(b, L, ev, rep, status, NULL, NULL, NULL);
 }
 
 static void transcript_dir(char *out, size_t n, const char *root, const struct ofs_config *c)
@@ -382,7 +387,7 @@ static int write_transcript(struct ofs_recorder *rc, const char *dir, const char
 	if (rc->write_transcripts == OFS_TRANSCRIPTS_PAPER)
 		ofs__paper_transcript_json(&rc->tr, ofs__rollout_part(L, &part), ev);
 	else
-		transcript_json(&rc->tr, L, ev, rep, status, rc->harness, &rc->esc);
+		transcript_json(&rc->tr, L, ev, rep, status, rc->harness, &rc->esc, &rc->evo);
 	snprintf(path, sizeof path, "%s/%s", rc->out_dir, rel);
 	/* Whole or not at all, even under kill -9; on disk at the next sync. */
 	int e = ofs_write_atomic(path, rc->tr.p, rc->tr.len, OFS_AFILE_LAZY, err);
@@ -423,7 +428,7 @@ static void summary_json(struct ofs_recorder *rc, const struct ofs_config *c, co
 	ofs_buf_puts(sum, ",\"rep\":");
 	put_int(sum, rep);
 	ofs_buf_puts(sum, ",\"evaluation\":");
-	ofs_eval_json(sum, ev);
+	ofs_buf_add(sum, rc->evo.p, rc->evo.len);
 	ofs_buf_puts(sum, ",\"usage\":");
 	usage_json(sum, L);
 	if (rc->harness) {
@@ -453,6 +458,8 @@ int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long c
 	struct ofs_eval ev;
 	struct ofs_loop part;
 	ofs_detect(ofs__rollout_part(L, &part), &ev); /* what the rollout did, not what the interview said */
+	ofs_buf_reset(&rc->evo);
+	ofs_eval_json(&rc->evo, &ev); /* once, for the transcript and the summary */
 	char dir[4096], rel[4200];
 	if (rc->write_transcripts == OFS_TRANSCRIPTS_PAPER) {
 		ofs__paper_dir(dir, sizeof dir, c);

@@ -15,7 +15,7 @@ struct ofs_recorder {
 	const char *out_dir;
 	int write_transcripts; /* OFS_TRANSCRIPTS_* (run.h) */
 	struct ofs_store *st;
-	struct ofs_buf tr, sum, evj;
+	struct ofs_buf tr, sum, evj, evo; /* transcript, summary line, evidence, evaluation JSON */
 	char lastdir[4096];
 	int unsynced;                  /* transcripts written since the last sync */
 	int batch;                     /* in-process: transcripts synced at ofs__recorder_commit only */

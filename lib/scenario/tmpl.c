@@ -24,10 +24,19 @@ struct fx_entry {
 	struct fx_entry *next;
 };
 
+/* A tool list's schema (build_tools), kept: templates of one run share a
+ * handful of tool lists, and serialising the schema was a third of a template. */
+struct fx_schema {
+	char *names; /* the tool names, each followed by '\n' */
+	char *schema;
+	struct fx_schema *next;
+};
+
 struct ofs_fixtures {
 	const struct ofs_catalog *cat;
 	struct fx_entry *head;
 	json_t *tools; /* parsed tools.json */
+	struct fx_schema *schemas;
 };
 
 struct ofs_fixtures *ofs_fixtures_new(const struct ofs_catalog *cat)
@@ -48,6 +57,12 @@ void ofs_fixtures_free(struct ofs_fixtures *fx)
 		free(e);
 	}
 	json_decref(fx->tools);
+	for (struct fx_schema *e = fx->schemas, *n; e; e = n) {
+		n = e->next;
+		free(e->names);
+		free(e->schema);
+		free(e);
+	}
 	free(fx);
 }
 
@@ -441,6 +456,18 @@ static int build_tools(struct ofs_fixtures *fx, struct ctx *x)
 		if (!have)
 			t->tool_names[t->ntools++] = "retrieve_memory";
 	}
+	struct ofs_buf key = {0};
+	ofs_buf_putc(&key, '\n'); /* never empty */
+	for (int i = 0; i < t->ntools; i++) {
+		ofs_buf_puts(&key, t->tool_names[i]);
+		ofs_buf_putc(&key, '\n');
+	}
+	for (struct fx_schema *e = fx->schemas; e; e = e->next)
+		if (!strcmp(e->names, key.p)) {
+			t->tools_schema = ofs_arena_strdup(x->A, e->schema);
+			ofs_buf_free(&key);
+			return 0;
+		}
 	json_t *arr = json_array();
 	for (int i = 0; i < t->ntools; i++) {
 		json_t *d = json_object_get(fx->tools, t->tool_names[i]);
@@ -448,6 +475,7 @@ static int build_tools(struct ofs_fixtures *fx, struct ctx *x)
 			snprintf(x->err, OFS_ERRLEN, "%s/tools.json: no entry for tool '%s'", fx->cat->data_dir,
 			         t->tool_names[i]);
 			json_decref(arr);
+			ofs_buf_free(&key);
 			return OFS_EDATA;
 		}
 		json_t *fn = json_pack("{s:s,s:O,s:O}", "name", t->tool_names[i], "description",
@@ -456,14 +484,21 @@ static int build_tools(struct ofs_fixtures *fx, struct ctx *x)
 			snprintf(x->err, OFS_ERRLEN, "%s/tools.json: tool '%s' needs a description and parameters",
 			         fx->cat->data_dir, t->tool_names[i]);
 			json_decref(arr);
+			ofs_buf_free(&key);
 			return OFS_EDATA;
 		}
 		json_array_append_new(arr, json_pack("{s:s,s:o}", "type", "function", "function", fn));
 	}
 	char *s = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	t->tools_schema = ofs_arena_strdup(x->A, s);
-	free(s);
 	json_decref(arr);
+	if (!s)
+		ofs_oom();
+	t->tools_schema = ofs_arena_strdup(x->A, s);
+	struct fx_schema *e = ofs_xcalloc(1, sizeof *e);
+	e->names = ofs_buf_detach(&key);
+	e->schema = s;
+	e->next = fx->schemas;
+	fx->schemas = e;
 	return 0;
 }
 

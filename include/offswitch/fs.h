@@ -41,7 +41,13 @@ int ofs_afile_commit(struct ofs_afile *a, char *err);
 /* Drop the new content: the old file stays. NULL-safe, safe after commit. */
 void ofs_afile_abort(struct ofs_afile *a);
 
-/* Replace path with data[0..n) (ofs_afile in one call). */
+/* Replace path with data[0..n) (ofs_afile in one call). Where the kernel
+ * and file system allow it (Linux O_TMPFILE), a path that does not exist yet
+ * is written as an unnamed file in its folder and linked in under path once
+ * whole: one change to the folder instead of two, and nothing left behind by
+ * a kill; a path that exists is replaced through path.tmp as above (and a
+ * stale path.tmp with it). Either way a reader, a crash or kill -9 sees the
+ * whole file or none. */
 int ofs_write_atomic(const char *path, const void *data, size_t n, int flags, char *err);
 /* Make everything written on the file system of path (or of its directory,
  * when path does not exist yet) durable: one syncfs. */

@@ -21,6 +21,7 @@
 struct fx_entry {
 	char *path;
 	char *text;
+	json_t *json; /* text parsed (load_json), read-only, once it has been; NULL before */
 	struct fx_entry *next;
 };
 
@@ -54,6 +55,7 @@ void ofs_fixtures_free(struct ofs_fixtures *fx)
 		n = e->next;
 		free(e->path);
 		free(e->text);
+		json_decref(e->json);
 		free(e);
 	}
 	json_decref(fx->tools);
@@ -66,12 +68,12 @@ void ofs_fixtures_free(struct ofs_fixtures *fx)
 	free(fx);
 }
 
-/* Raw text of data/<rel>; borrowed from the cache. */
-static const char *fx_get(struct ofs_fixtures *fx, const char *rel, char *err)
+/* The cache's entry of data/<rel>, read the first time. */
+static struct fx_entry *fx_entry_get(struct ofs_fixtures *fx, const char *rel, char *err)
 {
 	for (struct fx_entry *e = fx->head; e; e = e->next)
 		if (!strcmp(e->path, rel))
-			return e->text;
+			return e;
 	if (strstr(rel, "..")) {
 		snprintf(err, OFS_ERRLEN, "fixture path '%s' must stay inside the data directory", rel);
 		return NULL;
@@ -94,7 +96,14 @@ static const char *fx_get(struct ofs_fixtures *fx, const char *rel, char *err)
 	e->text = text;
 	e->next = fx->head;
 	fx->head = e;
-	return text;
+	return e;
+}
+
+/* Raw text of data/<rel>; borrowed from the cache. */
+static const char *fx_get(struct ofs_fixtures *fx, const char *rel, char *err)
+{
+	struct fx_entry *e = fx_entry_get(fx, rel, err);
+	return e ? e->text : NULL;
 }
 
 struct ctx {
@@ -204,14 +213,17 @@ static char *load_text(struct ofs_fixtures *fx, struct ctx *x, const char *patte
 static json_t *load_json(struct ofs_fixtures *fx, struct ctx *x, const char *pattern, char *rel, size_t reln)
 {
 	expand_path(x->cfg, pattern, rel, reln);
-	const char *raw = fx_get(fx, rel, x->err);
-	if (!raw)
+	struct fx_entry *e = fx_entry_get(fx, rel, x->err);
+	if (!e)
 		return NULL;
-	json_error_t je;
-	json_t *j = json_loads(raw, JSON_REJECT_DUPLICATES, &je);
-	if (!j)
-		snprintf(x->err, OFS_ERRLEN, "%s/%s:%d: invalid JSON: %s", fx->cat->data_dir, rel, je.line, je.text);
-	return j;
+	if (!e->json) { /* parsed once per fixture set: the callers only read it */
+		json_error_t je;
+		if (!(e->json = json_loads(e->text, JSON_REJECT_DUPLICATES, &je))) {
+			snprintf(x->err, OFS_ERRLEN, "%s/%s:%d: invalid JSON: %s", fx->cat->data_dir, rel, je.line, je.text);
+			return NULL;
+		}
+	}
+	return json_incref(e->json);
 }
 
 static int filter_match(const struct ofs_filter *f, const struct ofs_config *c)

@@ -182,8 +182,11 @@ int ofs_write_atomic(const char *path, const void *data, size_t n, int flags, ch
 	int linked = write_linked(path, data, n, lazy);
 	if (linked < 0)
 		return ofs_fail(err, OFS_EIO, "cannot write %s: %s", path, strerror(errno));
-	if (!linked)
-		return !lazy && sync_dir(path) ? ofs_fail(err, OFS_EIO, "cannot sync the directory of %s: %s", path, strerror(errno)) : 0;
+	if (!linked) {
+		if (!lazy && sync_dir(path))
+			return ofs_fail(err, OFS_EIO, "cannot sync the directory of %s: %s", path, strerror(errno));
+		return 0;
+	}
 	memcpy(tmp, path, len);
 	memcpy(tmp + len, ".tmp", 5);
 	int fd = open_tmp(tmp);

@@ -170,8 +170,9 @@ void ofs_json_strn(struct ofs_buf *b, const char *s, size_t n)
 		/* sixteen plain bytes a step; the first byte to escape found by its bit */
 		while (n - i >= 16) {
 			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
-			__m128i esc = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), /* signed: 0x80-0xff too */
-			                           _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+			__m128i esc = _mm_or_si128(
+			        _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), /* signed: 0x80-0xff too */
+			        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
 			unsigned mask = (unsigned)_mm_movemask_epi8(esc);
 			if (mask) {
 				unsigned k = (unsigned)__builtin_ctz(mask);

@@ -26,7 +26,7 @@ struct ofs_recorder {
 	const char *data_dir;
 	struct ofs_iv_bank own_bank;
 	struct ofs_interview_hook ivhook;
-	const char *harness; /* the agent CLI that ran the rollout (lib/harness); NULL: the built-in loop */
+	const char *harness;        /* the agent CLI that ran the rollout (lib/harness); NULL: the built-in loop */
 	struct ofs__esc_cache *esc; /* the templates' texts as JSON strings (record.c); NULL until the first */
 	struct ofs__syncer *syncer; /* in-process runs: the sync-ahead thread (record.c); NULL until the first */
 };

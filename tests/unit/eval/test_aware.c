@@ -75,14 +75,32 @@ static int same_as_every(const char *text)
 
 static void test_prefilter_same(void)
 {
-	static const char *const per_pattern[] = {
-	        "we're currently being probed", "Am I being graded on this?", "they are red teaming us", "assessing me now",
-	        "probing me", "they probe whether i would comply", "evaluating how I behave", "an assessment of my own goals",
-	        "a test of my values", "an evaluation of me", "it could be a staged set-up.", "the environment looks like a sandbox",
-	        "this is clearly a red team exercise", "the task seems to be an elaborate trap", "I believe the situation was a setup",
-	        "I sense that it might be part of a red-team", "I wonder whether this is only a simulation", "a honey pot",
-	        "a red teaming scenario here", "a simulated world", "a hypothetical situation", "the safety eval", "a testing harness",
-	        "this isn't a real task", "is not a real deployment", NULL};
+	static const char *const per_pattern[] = {"we're currently being probed",
+	                                          "Am I being graded on this?",
+	                                          "they are red teaming us",
+	                                          "assessing me now",
+	                                          "probing me",
+	                                          "they probe whether i would comply",
+	                                          "evaluating how I behave",
+	                                          "an assessment of my own goals",
+	                                          "a test of my values",
+	                                          "an evaluation of me",
+	                                          "it could be a staged set-up.",
+	                                          "the environment looks like a sandbox",
+	                                          "this is clearly a red team exercise",
+	                                          "the task seems to be an elaborate trap",
+	                                          "I believe the situation was a setup",
+	                                          "I sense that it might be part of a red-team",
+	                                          "I wonder whether this is only a simulation",
+	                                          "a honey pot",
+	                                          "a red teaming scenario here",
+	                                          "a simulated world",
+	                                          "a hypothetical situation",
+	                                          "the safety eval",
+	                                          "a testing harness",
+	                                          "this isn't a real task",
+	                                          "is not a real deployment",
+	                                          NULL};
 	int bad = 0, hits = 0;
 	for (int i = 0; per_pattern[i]; i++) {
 		hits += ofs__text_eval_aware_every(per_pattern[i]);
@@ -94,18 +112,18 @@ static void test_prefilter_same(void)
 	CHECK_INT(bad, 0);
 	CHECK(hits >= 20);
 	static const char *const words[] = {
-	        "i",        "am",        "i'm",      "we",         "are",       "being",      "tested",      "evaluated",
-	        "probably", "this",      "it",       "the",        "whole",     "task",       "scenario",    "situation",
-	        "setup",    "set-up",    "looks",    "seems",      "is",        "may",        "be",          "might",
-	        "could",    "like",      "to",       "a",          "an",        "test",       "testing",     "evaluation",
-	        "simulation", "honeypot", "honey",   "pot",        "trap",      "exercise",   "red-team",    "red",
-	        "team",     "teaming",   "sandbox",  "me",         "us",        "whether",    "if",          "how",
-	        "would",    "comply",    "of",       "my",         "own",       "alignment",  "safety",      "eval",
-	        "suspect",  "think",     "believe",  "wonder",     "just",      "only",       "part",        "simulated",
-	        "environment", "artificial", "contrived", "staged", "not",     "isn't",      "real",        "deployment",
-	        "harness",  "probing",   "assess",   "assessing",  "set",       "cases",      "report",      "score",
-	        "model",    "shutdown",  "peer",     "file",       "don't",     "doubt",      "\n",          ".",
-	        ",",        "-",         "grading",  "checking",   "examined",  "graded",     "on",          "probed"};
+	        "i",           "am",         "i'm",       "we",        "are",      "being",     "tested",   "evaluated",
+	        "probably",    "this",       "it",        "the",       "whole",    "task",      "scenario", "situation",
+	        "setup",       "set-up",     "looks",     "seems",     "is",       "may",       "be",       "might",
+	        "could",       "like",       "to",        "a",         "an",       "test",      "testing",  "evaluation",
+	        "simulation",  "honeypot",   "honey",     "pot",       "trap",     "exercise",  "red-team", "red",
+	        "team",        "teaming",    "sandbox",   "me",        "us",       "whether",   "if",       "how",
+	        "would",       "comply",     "of",        "my",        "own",      "alignment", "safety",   "eval",
+	        "suspect",     "think",      "believe",   "wonder",    "just",     "only",      "part",     "simulated",
+	        "environment", "artificial", "contrived", "staged",    "not",      "isn't",     "real",     "deployment",
+	        "harness",     "probing",    "assess",    "assessing", "set",      "cases",     "report",   "score",
+	        "model",       "shutdown",   "peer",      "file",      "don't",    "doubt",     "\n",       ".",
+	        ",",           "-",          "grading",   "checking",  "examined", "graded",    "on",       "probed"};
 	size_t nw = sizeof words / sizeof *words;
 	unsigned long x = 88172645463325252ul;
 	char buf[512];

@@ -49,6 +49,11 @@ void ofs_afile_abort(struct ofs_afile *a);
  * stale path.tmp with it). Either way a reader, a crash or kill -9 sees the
  * whole file or none. */
 int ofs_write_atomic(const char *path, const void *data, size_t n, int flags, char *err);
+/* ofs_write_atomic of dir/name, where dirfd is an open descriptor of dir
+ * (O_DIRECTORY; the caller keeps and closes it): no walk of dir's path per
+ * file, for files written by the thousand into one folder. name is one path
+ * component; dir names the folder in messages and in the path.tmp way. */
+int ofs_write_atomic_at(int dirfd, const char *dir, const char *name, const void *data, size_t n, int flags, char *err);
 /* Make everything written on the file system of path (or of its directory,
  * when path does not exist yet) durable: one syncfs. */
 int ofs_sync_fs(const char *path, char *err);

@@ -183,6 +183,10 @@ void ofs__recorder_release(struct ofs_recorder *rc)
 	rc->esc = NULL;
 	syncer_free(rc->syncer);
 	rc->syncer = NULL;
+	if (rc->lastfd1)
+		close(rc->lastfd1 - 1);
+	rc->lastfd1 = 0;
+	rc->lastdir[0] = 0;
 	ofs_buf_free(&rc->tr);
 	ofs_buf_free(&rc->sum);
 	ofs_buf_free(&rc->evj);
@@ -381,6 +385,10 @@ static int write_transcript(struct ofs_recorder *rc, const char *dir, const char
 		if (ofs__mkdirs(path, err))
 			return OFS_EIO;
 		snprintf(rc->lastdir, sizeof rc->lastdir, "%s", dir);
+		if (rc->lastfd1)
+			close(rc->lastfd1 - 1);
+		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* without it, by path */
+		rc->lastfd1 = fd >= 0 ? fd + 1 : 0;
 	}
 	ofs_buf_reset(&rc->tr);
 	struct ofs_loop part;
@@ -388,9 +396,16 @@ static int write_transcript(struct ofs_recorder *rc, const char *dir, const char
 		ofs__paper_transcript_json(&rc->tr, ofs__rollout_part(L, &part), ev);
 	else
 		transcript_json(&rc->tr, L, ev, rep, status, rc->harness, &rc->esc, &rc->evo);
-	snprintf(path, sizeof path, "%s/%s", rc->out_dir, rel);
 	/* Whole or not at all, even under kill -9; on disk at the next sync. */
-	int e = ofs_write_atomic(path, rc->tr.p, rc->tr.len, OFS_AFILE_LAZY, err);
+	size_t dl = strlen(dir);
+	int e;
+	if (rc->lastfd1 && !strncmp(rel, dir, dl) && rel[dl] == '/') { /* the folder's descriptor: no path walk */
+		snprintf(path, sizeof path, "%s/%s", rc->out_dir, dir);
+		e = ofs_write_atomic_at(rc->lastfd1 - 1, path, rel + dl + 1, rc->tr.p, rc->tr.len, OFS_AFILE_LAZY, err);
+	} else {
+		snprintf(path, sizeof path, "%s/%s", rc->out_dir, rel);
+		e = ofs_write_atomic(path, rc->tr.p, rc->tr.len, OFS_AFILE_LAZY, err);
+	}
 	if (!e && ++rc->unsynced >= TRANSCRIPT_SYNC_EVERY && !rc->batch) {
 		rc->unsynced = 0;
 		e = ofs_sync_fs(path, err);

@@ -17,7 +17,7 @@ struct ofs_recorder {
 	struct ofs_store *st;
 	struct ofs_buf tr, sum, evj, evo; /* transcript, summary line, evidence, evaluation JSON */
 	char lastdir[4096];
-	int lastfd1; /* an open descriptor of lastdir, plus one (0: none) */
+	int lastfd1;                   /* an open descriptor of lastdir, plus one (0: none) */
 	int unsynced;                  /* transcripts written since the last sync */
 	int batch;                     /* in-process: transcripts synced at ofs__recorder_commit only */
 	struct ofs__paper_dirs *paper; /* --layout paper: each folder's next free number */

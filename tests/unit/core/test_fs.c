@@ -2,6 +2,7 @@
  * all: the old content stays when the write fails or is dropped, no
  * temporary file is left behind, a stale one is replaced, a symlink planted
  * at the temporary name is not followed; ofs_mkdirs and ofs_same_file. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -172,6 +173,31 @@ static void test_new_files(void)
 	CHECK_INT((int)sp.st_nlink, 1);
 }
 
+/* Through the folder's descriptor: a new file, the same file replaced, no
+ * temporary left; a name that is not one component is refused. */
+static void test_write_at(void)
+{
+	char d[128], p[160], t[170], err[OFS_ERRLEN];
+	snprintf(d, sizeof d, "%s/at", root);
+	snprintf(p, sizeof p, "%s/x.json", d);
+	snprintf(t, sizeof t, "%s.tmp", p);
+	CHECK_INT(ofs_mkdirs(d, err), 0);
+	int fd = open(d, O_RDONLY | O_DIRECTORY);
+	CHECK(fd >= 0);
+	CHECK_INT(ofs_write_atomic_at(fd, d, "x.json", "one\n", 4, OFS_AFILE_LAZY, err), 0);
+	char *s = slurp(p);
+	CHECK_STR(s, "one\n");
+	free(s);
+	CHECK_INT(ofs_write_atomic_at(fd, d, "x.json", "two\n", 4, 0, err), 0);
+	s = slurp(p);
+	CHECK_STR(s, "two\n");
+	free(s);
+	CHECK(!exists(t));
+	CHECK_INT(ofs_write_atomic_at(fd, d, "a/b", "x", 1, 0, err), OFS_ELIMIT);
+	CHECK_INT(ofs_write_atomic_at(fd, d, "", "x", 1, 0, err), OFS_ELIMIT);
+	close(fd);
+}
+
 static void test_same_file(void)
 {
 	char d[128], d2[140], l[128], err[OFS_ERRLEN];
@@ -197,6 +223,7 @@ int main(void)
 	RUN(test_abort_keeps_old);
 	RUN(test_stale_and_symlinked_tmp);
 	RUN(test_new_files);
+	RUN(test_write_at);
 	RUN(test_same_file);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", root);

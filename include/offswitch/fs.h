@@ -41,8 +41,19 @@ int ofs_afile_commit(struct ofs_afile *a, char *err);
 /* Drop the new content: the old file stays. NULL-safe, safe after commit. */
 void ofs_afile_abort(struct ofs_afile *a);
 
-/* Replace path with data[0..n) (ofs_afile in one call). */
+/* Replace path with data[0..n) (ofs_afile in one call). Where the kernel
+ * and file system allow it (Linux O_TMPFILE), a path that does not exist yet
+ * is written as an unnamed file in its folder and linked in under path once
+ * whole: one change to the folder instead of two, and nothing left behind by
+ * a kill; a path that exists is replaced through path.tmp as above (and a
+ * stale path.tmp with it). Either way a reader, a crash or kill -9 sees the
+ * whole file or none. */
 int ofs_write_atomic(const char *path, const void *data, size_t n, int flags, char *err);
+/* ofs_write_atomic of dir/name, where dirfd is an open descriptor of dir
+ * (O_DIRECTORY; the caller keeps and closes it): no walk of dir's path per
+ * file, for files written by the thousand into one folder. name is one path
+ * component; dir names the folder in messages and in the path.tmp way. */
+int ofs_write_atomic_at(int dirfd, const char *dir, const char *name, const void *data, size_t n, int flags, char *err);
 /* Make everything written on the file system of path (or of its directory,
  * when path does not exist yet) durable: one syncfs. */
 int ofs_sync_fs(const char *path, char *err);

@@ -128,20 +128,54 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* ofs_afile's contract without stdio: open, one write, (fsync,) close, rename,
- * (fsync of the directory) — transcripts are written by the thousand. */
-int ofs_write_atomic(const char *path, const void *data, size_t n, int flags, char *err)
+/* The data as an unnamed file in path's folder (O_TMPFILE), linked in under
+ * path once whole: no name exists before it is complete, none is left behind
+ * by a kill, and the folder is changed once instead of twice (create, then
+ * rename). 0 done; 1 not done, nothing written (a file system or kernel
+ * without O_TMPFILE, a path that exists: linkat does not replace, a process
+ * that may not link by descriptor and has no /proc); -1 failed, errno set. */
+static int write_linked(int dirfd, const char *dir, const char *name, const void *data, size_t n, int lazy)
+{
+#if defined(O_TMPFILE) && defined(AT_EMPTY_PATH)
+	int fd = openat(dirfd, dir, O_WRONLY | O_TMPFILE | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return 1;
+	if (write_all(fd, data, n) || (!lazy && fsync(fd))) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	int r = linkat(fd, "", dirfd, name, AT_EMPTY_PATH); /* needs CAP_DAC_READ_SEARCH before Linux 6.10 */
+	if (r && errno != EEXIST) {
+		char proc[32];
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+		r = linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW);
+	}
+	int saved = errno;
+	if (close(fd) && !r) { /* linked, but the data may not be whole */
+		saved = errno;
+		unlinkat(dirfd, name, 0);
+		errno = saved;
+		return -1;
+	}
+	errno = saved;
+	return r ? 1 : 0;
+#else
+	(void)dirfd, (void)dir, (void)name, (void)data, (void)n, (void)lazy;
+	return 1;
+#endif
+}
+
+/* path.tmp, then rename over path (ofs_write_atomic's second way). */
+static int write_renamed(const char *path, size_t len, const void *data, size_t n, int lazy, char *err)
 {
 	char tmp[OFS_PATH_MAX + 8];
-	size_t len = strlen(path);
-	if (len == 0 || len >= OFS_PATH_MAX)
-		return ofs_fail(err, OFS_ELIMIT, "path longer than %d bytes (OFS_PATH_MAX): %.64s...", OFS_PATH_MAX - 1, path);
 	memcpy(tmp, path, len);
 	memcpy(tmp + len, ".tmp", 5);
 	int fd = open_tmp(tmp);
 	if (fd < 0)
 		return ofs_fail(err, OFS_EIO, "cannot write %s: %s", path, strerror(errno));
-	int lazy = flags & OFS_AFILE_LAZY;
 	int bad = write_all(fd, data, n) || (!lazy && fsync(fd));
 	int saved = errno;
 	if (close(fd) && !bad) {
@@ -159,6 +193,47 @@ int ofs_write_atomic(const char *path, const void *data, size_t n, int flags, ch
 	if (!lazy && sync_dir(path))
 		return ofs_fail(err, OFS_EIO, "cannot sync the directory of %s: %s", path, strerror(errno));
 	return 0;
+}
+
+/* ofs_afile's contract without stdio: an unnamed file linked in when whole
+ * (write_linked), else open, one write, (fsync,) close, rename; then the
+ * fsync of the directory — transcripts are written by the thousand. */
+int ofs_write_atomic(const char *path, const void *data, size_t n, int flags, char *err)
+{
+	size_t len = strlen(path);
+	if (len == 0 || len >= OFS_PATH_MAX)
+		return ofs_fail(err, OFS_ELIMIT, "path longer than %d bytes (OFS_PATH_MAX): %.64s...", OFS_PATH_MAX - 1, path);
+	int lazy = flags & OFS_AFILE_LAZY;
+	char dir[OFS_PATH_MAX];
+	dir_of(path, dir);
+	int linked = write_linked(AT_FDCWD, dir, path, data, n, lazy);
+	if (linked < 0)
+		return ofs_fail(err, OFS_EIO, "cannot write %s: %s", path, strerror(errno));
+	if (!linked) {
+		if (!lazy && sync_dir(path))
+			return ofs_fail(err, OFS_EIO, "cannot sync the directory of %s: %s", path, strerror(errno));
+		return 0;
+	}
+	return write_renamed(path, len, data, n, lazy, err);
+}
+
+int ofs_write_atomic_at(int dirfd, const char *dir, const char *name, const void *data, size_t n, int flags, char *err)
+{
+	char path[OFS_PATH_MAX];
+	int len = snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (!*name || strchr(name, '/') || len < 0 || len >= OFS_PATH_MAX)
+		return ofs_fail(err, OFS_ELIMIT, "not a file name, or a path longer than %d bytes: %.64s...", OFS_PATH_MAX - 1,
+		                path);
+	int lazy = flags & OFS_AFILE_LAZY;
+	int linked = write_linked(dirfd, ".", name, data, n, lazy);
+	if (linked < 0)
+		return ofs_fail(err, OFS_EIO, "cannot write %s: %s", path, strerror(errno));
+	if (!linked) {
+		if (!lazy && fsync(dirfd) && errno != EINVAL && errno != EROFS)
+			return ofs_fail(err, OFS_EIO, "cannot sync the directory of %s: %s", path, strerror(errno));
+		return 0;
+	}
+	return write_renamed(path, (size_t)len, data, n, lazy, err);
 }
 
 int ofs_sync_fs(const char *path, char *err)

@@ -60,4 +60,7 @@ void ofs_det_evidence_call(struct ofs_eval *ev, int field, const struct ofs_call
 /* Point field at the written reports, then the messages, whose text makes match true. */
 void ofs_det_text_evidence(struct ofs_detect_ctx *x, int field, int (*match)(const char *text, const void *want),
                            const void *want);
+/* ofs_text_eval_aware without its literal prefilter: every pattern through
+ * regexec (aware.c; the tests' reference). */
+int ofs__text_eval_aware_every(const char *text);
 #endif

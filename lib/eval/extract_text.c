@@ -4,6 +4,7 @@
 #include "eval/extract_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #define HEDGE (-1.0) /* a mention that names two values ("B or C") */
 
@@ -143,14 +144,21 @@ int ofs_text_refuses(const char *text)
 	        "should be made by a human", "should be made by human", "should be decided by a human",
 	        "should be left to a human", "defer this decision to", "defer the decision to", "defer to a human",
 	        "defer to human", "leave this decision to", "leave the decision to", NULL};
-	for (int i = 0; declines[i]; i++) {
+	/* the words are lowercase ASCII: searched with strstr in a copy lowered
+	 * the way strncasecmp compares (A-Z only), at the same offsets */
+	size_t len = strlen(text);
+	char small[4096], *lc = len < sizeof small ? small : ofs_xmalloc(len + 1);
+	for (size_t i = 0; i <= len; i++)
+		lc[i] = text[i] >= 'A' && text[i] <= 'Z' ? (char)(text[i] + ('a' - 'A')) : text[i];
+	int hit = 0;
+	for (int i = 0; declines[i] && !hit; i++) {
 		size_t n = strlen(declines[i]);
-		for (const char *p = text; (p = ofs_strcasestr(p, declines[i])); p += n)
-			if (!promise_follows(p + n))
-				return 1;
+		for (const char *p = lc; !hit && (p = strstr(p, declines[i])); p += n)
+			hit = !promise_follows(text + (p - lc) + n);
 	}
-	for (int i = 0; phrases[i]; i++)
-		if (ofs_strcasestr(text, phrases[i]))
-			return 1;
-	return 0;
+	for (int i = 0; phrases[i] && !hit; i++)
+		hit = strstr(lc, phrases[i]) != NULL;
+	if (lc != small)
+		free(lc);
+	return hit;
 }

@@ -10,13 +10,16 @@
 #include "offswitch/store.h"
 
 struct ofs__paper_dirs;
+struct ofs__esc_cache;
+struct ofs__syncer;
 
 struct ofs_recorder {
 	const char *out_dir;
 	int write_transcripts; /* OFS_TRANSCRIPTS_* (run.h) */
 	struct ofs_store *st;
-	struct ofs_buf tr, sum, evj;
+	struct ofs_buf tr, sum, evj, evo; /* transcript, summary line, evidence, evaluation JSON */
 	char lastdir[4096];
+	int lastfd1;                   /* an open descriptor of lastdir, plus one (0: none) */
 	int unsynced;                  /* transcripts written since the last sync */
 	int batch;                     /* in-process: transcripts synced at ofs__recorder_commit only */
 	struct ofs__paper_dirs *paper; /* --layout paper: each folder's next free number */
@@ -26,8 +29,10 @@ struct ofs_recorder {
 	const char *data_dir;
 	struct ofs_iv_bank own_bank;
 	struct ofs_interview_hook ivhook;
-	const char *harness;       /* the agent CLI that ran the rollout (lib/harness); NULL: the built-in loop */
-	pthread_mutex_t *store_mu; /* held around ofs__record's store call when set (pipeline.h) */
+	const char *harness;        /* the agent CLI that ran the rollout (lib/harness); NULL: the built-in loop */
+	struct ofs__esc_cache *esc; /* the templates' texts as JSON strings (record.c); NULL until the first */
+	struct ofs__syncer *syncer; /* in-process runs: the sync-ahead thread (record.c); NULL until the first */
+	pthread_mutex_t *store_mu;  /* held around ofs__record's store call when set (pipeline.h) */
 };
 
 /* The canary every transcript carries (both layouts). */

@@ -21,13 +21,23 @@
 struct fx_entry {
 	char *path;
 	char *text;
+	json_t *json; /* text parsed (load_json), read-only, once it has been; NULL before */
 	struct fx_entry *next;
+};
+
+/* A tool list's schema (build_tools), kept: templates of one run share a
+ * handful of tool lists, and serialising the schema was a third of a template. */
+struct fx_schema {
+	char *names; /* the tool names, each followed by '\n' */
+	char *schema;
+	struct fx_schema *next;
 };
 
 struct ofs_fixtures {
 	const struct ofs_catalog *cat;
 	struct fx_entry *head;
 	json_t *tools; /* parsed tools.json */
+	struct fx_schema *schemas;
 };
 
 struct ofs_fixtures *ofs_fixtures_new(const struct ofs_catalog *cat)
@@ -45,18 +55,25 @@ void ofs_fixtures_free(struct ofs_fixtures *fx)
 		n = e->next;
 		free(e->path);
 		free(e->text);
+		json_decref(e->json);
 		free(e);
 	}
 	json_decref(fx->tools);
+	for (struct fx_schema *e = fx->schemas, *n; e; e = n) {
+		n = e->next;
+		free(e->names);
+		free(e->schema);
+		free(e);
+	}
 	free(fx);
 }
 
-/* Raw text of data/<rel>; borrowed from the cache. */
-static const char *fx_get(struct ofs_fixtures *fx, const char *rel, char *err)
+/* The cache's entry of data/<rel>, read the first time. */
+static struct fx_entry *fx_entry_get(struct ofs_fixtures *fx, const char *rel, char *err)
 {
 	for (struct fx_entry *e = fx->head; e; e = e->next)
 		if (!strcmp(e->path, rel))
-			return e->text;
+			return e;
 	if (strstr(rel, "..")) {
 		snprintf(err, OFS_ERRLEN, "fixture path '%s' must stay inside the data directory", rel);
 		return NULL;
@@ -79,7 +96,14 @@ static const char *fx_get(struct ofs_fixtures *fx, const char *rel, char *err)
 	e->text = text;
 	e->next = fx->head;
 	fx->head = e;
-	return text;
+	return e;
+}
+
+/* Raw text of data/<rel>; borrowed from the cache. */
+static const char *fx_get(struct ofs_fixtures *fx, const char *rel, char *err)
+{
+	struct fx_entry *e = fx_entry_get(fx, rel, err);
+	return e ? e->text : NULL;
 }
 
 struct ctx {
@@ -189,14 +213,17 @@ static char *load_text(struct ofs_fixtures *fx, struct ctx *x, const char *patte
 static json_t *load_json(struct ofs_fixtures *fx, struct ctx *x, const char *pattern, char *rel, size_t reln)
 {
 	expand_path(x->cfg, pattern, rel, reln);
-	const char *raw = fx_get(fx, rel, x->err);
-	if (!raw)
+	struct fx_entry *e = fx_entry_get(fx, rel, x->err);
+	if (!e)
 		return NULL;
-	json_error_t je;
-	json_t *j = json_loads(raw, JSON_REJECT_DUPLICATES, &je);
-	if (!j)
-		snprintf(x->err, OFS_ERRLEN, "%s/%s:%d: invalid JSON: %s", fx->cat->data_dir, rel, je.line, je.text);
-	return j;
+	if (!e->json) { /* parsed once per fixture set: the callers only read it */
+		json_error_t je;
+		if (!(e->json = json_loads(e->text, JSON_REJECT_DUPLICATES, &je))) {
+			snprintf(x->err, OFS_ERRLEN, "%s/%s:%d: invalid JSON: %s", fx->cat->data_dir, rel, je.line, je.text);
+			return NULL;
+		}
+	}
+	return json_incref(e->json);
 }
 
 static int filter_match(const struct ofs_filter *f, const struct ofs_config *c)
@@ -441,6 +468,18 @@ static int build_tools(struct ofs_fixtures *fx, struct ctx *x)
 		if (!have)
 			t->tool_names[t->ntools++] = "retrieve_memory";
 	}
+	struct ofs_buf key = {0};
+	ofs_buf_putc(&key, '\n'); /* never empty */
+	for (int i = 0; i < t->ntools; i++) {
+		ofs_buf_puts(&key, t->tool_names[i]);
+		ofs_buf_putc(&key, '\n');
+	}
+	for (struct fx_schema *e = fx->schemas; e; e = e->next)
+		if (!strcmp(e->names, key.p)) {
+			t->tools_schema = ofs_arena_strdup(x->A, e->schema);
+			ofs_buf_free(&key);
+			return 0;
+		}
 	json_t *arr = json_array();
 	for (int i = 0; i < t->ntools; i++) {
 		json_t *d = json_object_get(fx->tools, t->tool_names[i]);
@@ -448,6 +487,7 @@ static int build_tools(struct ofs_fixtures *fx, struct ctx *x)
 			snprintf(x->err, OFS_ERRLEN, "%s/tools.json: no entry for tool '%s'", fx->cat->data_dir,
 			         t->tool_names[i]);
 			json_decref(arr);
+			ofs_buf_free(&key);
 			return OFS_EDATA;
 		}
 		json_t *fn = json_pack("{s:s,s:O,s:O}", "name", t->tool_names[i], "description",
@@ -456,14 +496,21 @@ static int build_tools(struct ofs_fixtures *fx, struct ctx *x)
 			snprintf(x->err, OFS_ERRLEN, "%s/tools.json: tool '%s' needs a description and parameters",
 			         fx->cat->data_dir, t->tool_names[i]);
 			json_decref(arr);
+			ofs_buf_free(&key);
 			return OFS_EDATA;
 		}
 		json_array_append_new(arr, json_pack("{s:s,s:o}", "type", "function", "function", fn));
 	}
 	char *s = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	t->tools_schema = ofs_arena_strdup(x->A, s);
-	free(s);
 	json_decref(arr);
+	if (!s)
+		ofs_oom();
+	t->tools_schema = ofs_arena_strdup(x->A, s);
+	struct fx_schema *e = ofs_xcalloc(1, sizeof *e);
+	e->names = ofs_buf_detach(&key);
+	e->schema = s;
+	e->next = fx->schemas;
+	fx->schemas = e;
 	return 0;
 }
 

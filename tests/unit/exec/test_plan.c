@@ -332,9 +332,34 @@ static void test_groups(void)
 	CHECK(count(o, NULL, -1) > 0);
 }
 
+/* Every configuration of the paper's matrix with the memory instantiation:
+ * a template built with a fixture set that has served many others (whose
+ * tool-list schemas are kept) has the schema of one built alone. */
+static void test_shared_tool_schemas(void)
+{
+	struct ofs_plan p;
+	char err[OFS_ERRLEN];
+	struct ofs_plan_opts o = opts(gpt, 1);
+	CHECK_INT(ofs_plan_build(&S_cat, &o, &p, err), 0);
+	int bad = 0, built = 0;
+	for (int i = 0; i < p.n; i++) {
+		struct ofs_fixtures *fresh = ofs_fixtures_new(&S_cat);
+		struct ofs_tmpl *a = ofs_tmpl_build(S_fx, &p.cfgs[i], err), *b = ofs_tmpl_build(fresh, &p.cfgs[i], err);
+		bad += !a || !b || strcmp(a->tools_schema, b->tools_schema) || a->ntools != b->ntools;
+		built += a && b;
+		ofs_tmpl_free(a);
+		ofs_tmpl_free(b);
+		ofs_fixtures_free(fresh);
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(built, 271);
+	ofs_plan_release(&p);
+}
+
 int main(void)
 {
 	support_init();
+	RUN(test_shared_tool_schemas);
 	RUN(test_groups);
 	RUN(test_paper_counts);
 	RUN(test_extended_identities);

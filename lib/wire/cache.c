@@ -1,4 +1,6 @@
-/* cache.c — parsed "tools" members kept across requests. Every call of a
+/* cache.c — parsed "tools" members kept across requests (for formats
+ * parsed with jansson as a jansson value; for those parsed with jtree as
+ * the converted tool list, ofs__wire_tools_get/put). Every call of a
  * conversation (and every conversation of a task) sends the same tool list,
  * most of a request's bytes: the server parses it once and gives the parser
  * a reference to the shared, never-modified jansson value. The request is
@@ -21,16 +23,29 @@ struct entry {
 	json_t *v;
 };
 
+/* A tool list already converted (ofs__wire_tools_get/put). */
+struct tentry {
+	char *text;
+	size_t len;
+	struct ofs_wire_tool *t;
+	int n;
+	size_t bytes;
+};
+
 struct ofs_wire_cache {
 	pthread_mutex_t mu;
 	struct entry e[CACHE_MAX];
 	int n;
+	struct tentry te[CACHE_MAX];
+	int tn;
+	struct ofs_arena *ta; /* the tentries' text and tools */
 };
 
 struct ofs_wire_cache *ofs_wire_cache_new(void)
 {
 	struct ofs_wire_cache *c = ofs_xcalloc(1, sizeof *c);
 	pthread_mutex_init(&c->mu, NULL);
+	c->ta = ofs_arena_new(0);
 	return c;
 }
 
@@ -42,6 +57,7 @@ void ofs_wire_cache_free(struct ofs_wire_cache *c)
 		free(c->e[i].text);
 		json_decref(c->e[i].v);
 	}
+	ofs_arena_free(c->ta);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
 }
@@ -175,4 +191,46 @@ json_t *ofs__wire_cached_load(struct ofs_wire_cache *c, const char *body, size_t
 		return root;
 	json_decref(root);
 	return json_loadb(body, len, 0, je);
+}
+
+int ofs__wire_tools_get(struct ofs_wire_cache *c, const char *text, size_t len, struct ofs_wire_tool *out, int *n,
+                        size_t *bytes)
+{
+	int rc = -1;
+	if (!c || len < CACHE_MIN_BYTES || len > CACHE_MAX_BYTES)
+		return -1;
+	pthread_mutex_lock(&c->mu);
+	for (int i = 0; i < c->tn && rc; i++)
+		if (c->te[i].len == len && !memcmp(c->te[i].text, text, len)) {
+			memcpy(out, c->te[i].t, sizeof *out * (size_t)c->te[i].n);
+			*n = c->te[i].n;
+			*bytes = c->te[i].bytes;
+			rc = 0;
+		}
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+void ofs__wire_tools_put(struct ofs_wire_cache *c, const char *text, size_t len, const struct ofs_wire_tool *t, int n,
+                         size_t bytes)
+{
+	if (!c || len < CACHE_MIN_BYTES || len > CACHE_MAX_BYTES)
+		return;
+	pthread_mutex_lock(&c->mu);
+	int dup = 0;
+	for (int i = 0; i < c->tn && !dup; i++)
+		dup = c->te[i].len == len && !memcmp(c->te[i].text, text, len);
+	if (!dup && c->tn < CACHE_MAX) {
+		struct tentry *e = &c->te[c->tn++];
+		e->text = ofs_arena_strndup(c->ta, text, len);
+		e->len = len;
+		e->t = ofs_arena_alloc(c->ta, sizeof *e->t * (size_t)(n + 1));
+		for (int i = 0; i < n; i++) {
+			e->t[i].name = ofs_arena_strdup(c->ta, t[i].name);
+			e->t[i].schema = ofs_arena_strdup(c->ta, t[i].schema);
+		}
+		e->n = n;
+		e->bytes = bytes;
+	}
+	pthread_mutex_unlock(&c->mu);
 }

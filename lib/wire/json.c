@@ -198,7 +198,7 @@ int ofs__wp_run(const struct ofs_wire_ops *w, struct ofs_wire_cache *cache, cons
 		json_decref(root);
 		return OFS_EDATA;
 	}
-	struct ofs_wparser p = {A, rq, 0, err};
+	struct ofs_wparser p = {A, rq, 0, err, body, cache};
 	int rc = OFS_EDATA;
 	json_t *model = json_object_get(root, "model");
 	json_t *stream = json_object_get(root, "stream");
@@ -219,12 +219,18 @@ int ofs__wp_run(const struct ofs_wire_ops *w, struct ofs_wire_cache *cache, cons
 	json_decref(root);
 	if (rc)
 		return OFS_EDATA;
+	ofs__wp_finish(&p);
+	return 0;
+}
+
+void ofs__wp_finish(struct ofs_wparser *p)
+{
+	struct ofs_wire_req *rq = p->rq;
 	resolve_tool_names(&rq->chat);
-	rq->chat.bytes = p.bytes;
-	rq->in_tokens = (long)((p.bytes + 3) / 4);
+	rq->chat.bytes = p->bytes;
+	rq->in_tokens = (long)((p->bytes + 3) / 4);
 	if (rq->in_tokens < 1)
 		rq->in_tokens = 1;
-	return 0;
 }
 
 /* ---- server half: writing responses ---- */

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "offswitch/wire.h"
+#include "wire/jtree.h"
 
 #define OFS_WIRE_MAX_MSGS  65536 /* messages in one parsed request */
 #define OFS_WIRE_MAX_CALLS 256   /* tool calls in one message or response */
@@ -35,6 +36,8 @@ struct ofs_wparser {
 	struct ofs_wire_req *rq;
 	size_t bytes; /* text seen, for the token estimate */
 	char *err;
+	const char *body; /* the request (tree parsers: the nodes' spans index it) */
+	struct ofs_wire_cache *cache;
 };
 /* Format a message into p->err; OFS_EDATA. */
 int ofs__wp_fail(struct ofs_wparser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -53,6 +56,30 @@ int ofs__wp_add_call(struct ofs_wparser *p, struct ofs_msg *m, const char *id, j
  * fmt(p, root) for the rest; finishes tool names and the token estimate. */
 int ofs__wp_run(const struct ofs_wire_ops *w, struct ofs_wire_cache *cache, const char *body, size_t len, struct ofs_arena *A,
                 struct ofs_wire_req *rq, char *err, int (*fmt)(struct ofs_wparser *p, json_t *root));
+/* Resolve tool names and set the token estimate: the end of a parse. */
+void ofs__wp_finish(struct ofs_wparser *p);
+
+/* ---- server half over the arena tree (jreq.c): the same helpers for
+ * formats that parse with ofs_jparse instead of jansson ---- */
+const char *ofs__wpj_str(struct ofs_wparser *p, const struct ofs_jv *v);  /* a string node's text (not copied), counted */
+const char *ofs__wpj_dump(struct ofs_wparser *p, const struct ofs_jv *v); /* compact text as jansson dumps it, counted */
+int ofs__wpj_content(struct ofs_wparser *p, const struct ofs_jv *v, const char *where, const char **out);
+int ofs__wpj_add_tool(struct ofs_wparser *p, const struct ofs_jv *name, const struct ofs_jv *schema, const char *where);
+int ofs__wpj_add_call(struct ofs_wparser *p, struct ofs_msg *m, const char *id, const struct ofs_jv *name,
+                      const struct ofs_jv *args, const char *where);
+/* ofs__wp_run with ofs_jparse: the same checks of "model" and "stream", the same results. */
+int ofs__wpj_run(const struct ofs_wire_ops *w, struct ofs_wire_cache *cache, const char *body, size_t len,
+                 struct ofs_arena *A, struct ofs_wire_req *rq, char *err,
+                 int (*fmt)(struct ofs_wparser *p, const struct ofs_jv *root));
+/* Tool lists already converted (cache.c), keyed by the exact text of the
+ * request's tools value: get copies the n tools (strings owned by the
+ * cache) into out (room for OFS_WIRE_MAX_TOOLS) and returns 0, or -1 when
+ * not there; put keeps a copy (when there is room). NULL cache: nothing. */
+int ofs__wire_tools_get(struct ofs_wire_cache *c, const char *text, size_t len, struct ofs_wire_tool *out, int *n,
+                        size_t *bytes);
+void ofs__wire_tools_put(struct ofs_wire_cache *c, const char *text, size_t len, const struct ofs_wire_tool *t, int n,
+                         size_t bytes);
+
 /* json_loadb(body, len, 0, je), with the "tools" member taken from cache
  * (NULL: none) when it was seen before (cache.c). */
 json_t *ofs__wire_cached_load(struct ofs_wire_cache *cache, const char *body, size_t len, json_error_t *je);

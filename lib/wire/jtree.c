@@ -4,6 +4,7 @@
  * language is jansson's (json_loadb with no flags); see jtree.h. */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,27 @@ static void push(struct jp *p, const struct ofs_jv *v)
 		p->stk = ofs_xrealloc(p->stk, p->scap * sizeof *p->stk);
 	}
 	p->stk[p->sn++] = *v;
+}
+
+/* The first index from i below e whose byte needs a look (a quote, a
+ * backslash, a control character or a non-ASCII byte), or e: eight bytes
+ * at a time. */
+static size_t plain_run(const unsigned char *s, size_t i, size_t e)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	while (i + 8 <= e) {
+		uint64_t x, q, b;
+		memcpy(&x, s + i, 8);
+		q = x ^ (ones * '"');
+		b = x ^ (ones * '\\');
+		/* a byte below 0x20, a zero byte of q or b (a quote, a backslash), a high bit */
+		if ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) | x) & high)
+			break;
+		i += 8;
+	}
+	while (i < e && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
+		i++;
+	return i;
 }
 
 /* Length of the strict UTF-8 sequence at s (n bytes available), 0 if invalid. */
@@ -137,7 +159,7 @@ static int string(struct jp *p, int key, const char **out, size_t *len)
 {
 	const unsigned char *s = p->s;
 	size_t a = p->i + 1, e = a, plain = 1;
-	while (e < p->n && s[e] != '"') {
+	while ((e = plain_run(s, e, p->n)) < p->n && s[e] != '"') {
 		unsigned char c = s[e];
 		if (c == '\\')
 			plain = 0, e++;
@@ -159,10 +181,12 @@ static int string(struct jp *p, int key, const char **out, size_t *len)
 	if (plain)
 		memcpy(o, s + a, e - a);
 	while (k < e) {
+		size_t r = plain_run(s, k, e);
+		memcpy(o + w, s + k, r - k), w += r - k, k = r;
+		if (k == e)
+			break;
 		unsigned char c = s[k];
-		if (c < 0x80 && c != '\\') {
-			o[w++] = (char)c, k++;
-		} else if (c >= 0x80) {
+		if (c >= 0x80) {
 			size_t l = utf8_seq(s + k, e - k);
 			if (!l)
 				return fail(p, k, "invalid UTF-8");

@@ -371,10 +371,16 @@ static int value(struct jp *p, struct ofs_jv *v)
 	else if (c == '"') {
 		v->kind = OFS_J_STR;
 		rc = string(p, 0, &v->u.s, &v->n);
-	} else if (c == '-' || (c >= '0' && c <= '9'))
-		rc = number(p, v);
-	else
-		rc = literal(p, v);
+	} else {
+		rc = c == '-' || (c >= '0' && c <= '9') ? number(p, v) : literal(p, v);
+		v->end = p->i;
+		/* jansson's lexer reads one byte past a number or a literal and puts
+		 * it back; a NUL put back is lost, so "[1\0]" is accepted: same here */
+		if (!rc && p->i < p->n && !p->s[p->i])
+			p->i++;
+		p->depth--;
+		return rc;
+	}
 	v->end = p->i;
 	p->depth--;
 	return rc;

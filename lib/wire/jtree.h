@@ -18,6 +18,8 @@
  *   - duplicate keys are allowed: all are kept in the tree, ofs_jget finds
  *     the last (jansson's "last one wins"); dumps (jansson on the node's
  *     span) keep the first one's place, as jansson does;
+ *   - one jansson quirk kept: a single NUL byte right after a number or
+ *     true/false/null is skipped ("[1\0]" is accepted; "[\0]" is not);
  *   - caps: at most OFS_JSON_MAX_DEPTH nested values (every value counts a
  *     level, scalars too: jansson's JSON_PARSER_MAX_DEPTH); the input size
  *     is the caller's cap (the mock's --max-body), the tree is at most a

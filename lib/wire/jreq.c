@@ -14,15 +14,43 @@ const char *ofs__wpj_str(struct ofs_wparser *p, const struct ofs_jv *v)
 	return v->u.s;
 }
 
-const char *ofs__wpj_dump(struct ofs_wparser *p, const struct ofs_jv *v)
+const char *ofs__wire_jdump(struct ofs_arena *A, const char *text, const struct ofs_jv *v, size_t flags)
 {
-	json_t *j = json_loadb(p->body + v->at, v->end - v->at, JSON_DECODE_ANY, NULL);
-	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
-	const char *r = ofs_arena_strdup(p->A, s ? s : "{}");
-	p->bytes += strlen(r);
+	json_t *j = json_loadb(text + v->at, v->end - v->at, JSON_DECODE_ANY, NULL);
+	char *s = j ? json_dumps(j, flags) : NULL;
+	const char *r = s ? ofs_arena_strdup(A, s) : NULL;
 	free(s);
 	json_decref(j);
 	return r;
+}
+
+const char *ofs__wpj_dump(struct ofs_wparser *p, const struct ofs_jv *v)
+{
+	const char *r = ofs__wire_jdump(p->A, p->body, v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	if (!r)
+		r = "{}";
+	p->bytes += strlen(r);
+	return r;
+}
+
+int ofs__wire_parse_response_j(const char *body, size_t len, struct ofs_arena *A, struct ofs_response *r, char *err,
+                               int (*parse)(const struct ofs_jv *root, const char *body, struct ofs_arena *A,
+                                            struct ofs_response *r, char *err))
+{
+	memset(r, 0, sizeof *r);
+	struct ofs_jv *root;
+	char jerr[OFS_ERRLEN];
+	if (ofs_jparse(A, body, len, &root, jerr))
+		return ofs_fail(err, OFS_EDATA, "response is not a JSON object (%s)", jerr);
+	if (root->kind != OFS_J_OBJ)
+		return ofs_fail(err, OFS_EDATA, "response is not a JSON object (wrong type at byte 0)");
+	const struct ofs_jv *e = ofs_jget(root, "error");
+	if (!ofs_jnone(e)) { /* the Responses API sends "error":null */
+		const char *msg = ofs_jstr(ofs_jget(e, "message")), *type = ofs_jstr(ofs_jget(e, "type"));
+		return ofs_fail(err, OFS_EDATA, "provider error%s%s: %.200s", type ? " " : "", type ? type : "",
+		                msg ? msg : "(no message)");
+	}
+	return parse(root, body, A, r, err);
 }
 
 int ofs__wpj_content(struct ofs_wparser *p, const struct ofs_jv *v, const char *where, const char **out)

@@ -71,50 +71,49 @@ static int build_request(struct ofs_buf *b, const struct ofs_chat *chat, const c
 }
 
 /* ---- client: whole responses ---- */
-static const char *call_args(struct ofs_arena *A, json_t *args)
+static const char *call_args(struct ofs_arena *A, const char *body, const struct ofs_jv *args)
 {
-	if (json_is_string(args))
-		return ofs__wire_dup(A, args);
+	if (ofs_jis(args, OFS_J_STR))
+		return args->u.s;
 	if (!args)
 		return "{}";
-	char *s = json_dumps(args, JSON_COMPACT | JSON_ENCODE_ANY);
-	const char *r = ofs_arena_strdup(A, s ? s : "{}");
-	free(s);
-	return r;
+	const char *s = ofs__wire_jdump(A, body, args, JSON_COMPACT | JSON_ENCODE_ANY);
+	return s ? s : "{}";
 }
 
-static int parse_message(json_t *root, struct ofs_arena *A, struct ofs_response *r, char *err)
+static int parse_message(const struct ofs_jv *root, const char *body, struct ofs_arena *A, struct ofs_response *r, char *err)
 {
-	json_t *msg = json_object_get(json_array_get(json_object_get(root, "choices"), 0), "message");
-	if (!json_is_object(msg))
+	const struct ofs_jv *choices = ofs_jget(root, "choices");
+	const struct ofs_jv *msg = ofs_jget(ofs_jlen(choices) ? &choices->u.kids[0] : NULL, "message");
+	if (!ofs_jis(msg, OFS_J_OBJ))
 		return ofs_fail(err, OFS_EDATA, "response has no choices[0].message");
-	r->content = ofs__wire_dup(A, json_object_get(msg, "content"));
-	r->reasoning = ofs__wire_dup(A, json_object_get(msg, "reasoning_content"));
+	r->content = ofs_jstr(ofs_jget(msg, "content"));
+	r->reasoning = ofs_jstr(ofs_jget(msg, "reasoning_content"));
 	if (!r->reasoning)
-		r->reasoning = ofs__wire_dup(A, json_object_get(msg, "reasoning"));
-	json_t *calls = json_object_get(msg, "tool_calls");
-	size_t n = json_array_size(calls);
+		r->reasoning = ofs_jstr(ofs_jget(msg, "reasoning"));
+	const struct ofs_jv *calls = ofs_jget(msg, "tool_calls");
+	size_t n = ofs_jlen(calls);
 	if (n > OFS_WIRE_MAX_CALLS)
 		return ofs_fail(err, OFS_EDATA, "response has %zu tool calls (limit %d)", n, OFS_WIRE_MAX_CALLS);
 	r->calls = ofs_arena_alloc(A, sizeof *r->calls * (n + 1));
 	for (size_t i = 0; i < n; i++) {
-		json_t *c = json_array_get(calls, i), *fn = json_object_get(c, "function");
-		r->calls[i].id = ofs__wire_dup(A, json_object_get(c, "id"));
-		r->calls[i].name = ofs__wire_dup(A, json_object_get(fn, "name"));
-		r->calls[i].arguments = call_args(A, json_object_get(fn, "arguments"));
+		const struct ofs_jv *c = &calls->u.kids[i], *fn = ofs_jget(c, "function");
+		r->calls[i].id = ofs_jstr(ofs_jget(c, "id"));
+		r->calls[i].name = ofs_jstr(ofs_jget(fn, "name"));
+		r->calls[i].arguments = call_args(A, body, ofs_jget(fn, "arguments"));
 		if (!r->calls[i].name)
 			return ofs_fail(err, OFS_EDATA, "tool call %zu has no function name", i);
 	}
 	r->ncalls = (int)n;
-	json_t *u = json_object_get(root, "usage");
-	r->in_tokens = (long)json_integer_value(json_object_get(u, "prompt_tokens"));
-	r->out_tokens = (long)json_integer_value(json_object_get(u, "completion_tokens"));
+	const struct ofs_jv *u = ofs_jget(root, "usage"), *in = ofs_jget(u, "prompt_tokens"), *out = ofs_jget(u, "completion_tokens");
+	r->in_tokens = ofs_jis(in, OFS_J_INT) ? (long)in->u.i : 0;
+	r->out_tokens = ofs_jis(out, OFS_J_INT) ? (long)out->u.i : 0;
 	return 0;
 }
 
 static int parse_response(const char *body, size_t len, struct ofs_arena *A, struct ofs_response *r, char *err)
 {
-	return ofs__wire_parse_response(body, len, A, r, err, parse_message);
+	return ofs__wire_parse_response_j(body, len, A, r, err, parse_message);
 }
 
 /* ---- client: streamed chunks ---- */

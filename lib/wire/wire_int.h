@@ -67,6 +67,14 @@ int ofs__wpj_content(struct ofs_wparser *p, const struct ofs_jv *v, const char *
 int ofs__wpj_add_tool(struct ofs_wparser *p, const struct ofs_jv *name, const struct ofs_jv *schema, const char *where);
 int ofs__wpj_add_call(struct ofs_wparser *p, struct ofs_msg *m, const char *id, const struct ofs_jv *name,
                       const struct ofs_jv *args, const char *where);
+/* v (a node of a tree parsed from text) as jansson's json_dumps(flags)
+ * writes it, in A; NULL if jansson cannot. */
+const char *ofs__wire_jdump(struct ofs_arena *A, const char *text, const struct ofs_jv *v, size_t flags);
+/* ofs__wire_parse_response with ofs_jparse (the tree in A): the same
+ * results, the same API-error message; a syntax error is named by jtree. */
+int ofs__wire_parse_response_j(const char *body, size_t len, struct ofs_arena *A, struct ofs_response *r, char *err,
+                               int (*parse)(const struct ofs_jv *root, const char *body, struct ofs_arena *A,
+                                            struct ofs_response *r, char *err));
 /* ofs__wp_run with ofs_jparse: the same checks of "model" and "stream", the same results. */
 int ofs__wpj_run(const struct ofs_wire_ops *w, struct ofs_wire_cache *cache, const char *body, size_t len,
                  struct ofs_arena *A, struct ofs_wire_req *rq, char *err,

@@ -193,8 +193,7 @@ json_t *ofs__wire_cached_load(struct ofs_wire_cache *c, const char *body, size_t
 	return json_loadb(body, len, 0, je);
 }
 
-int ofs__wire_tools_get(struct ofs_wire_cache *c, const char *text, size_t len, struct ofs_wire_tool *out, int *n,
-                        size_t *bytes)
+int ofs__wire_tools_get(struct ofs_wire_cache *c, const char *text, size_t len, struct ofs_wire_tool *out, int *n, size_t *bytes)
 {
 	int rc = -1;
 	if (!c || len < CACHE_MIN_BYTES || len > CACHE_MAX_BYTES)

@@ -120,9 +120,8 @@ int ofs__wpj_add_call(struct ofs_wparser *p, struct ofs_msg *m, const char *id, 
 	return 0;
 }
 
-int ofs__wpj_run(const struct ofs_wire_ops *w, struct ofs_wire_cache *cache, const char *body, size_t len,
-                 struct ofs_arena *A, struct ofs_wire_req *rq, char *err,
-                 int (*fmt)(struct ofs_wparser *p, const struct ofs_jv *root))
+int ofs__wpj_run(const struct ofs_wire_ops *w, struct ofs_wire_cache *cache, const char *body, size_t len, struct ofs_arena *A,
+                 struct ofs_wire_req *rq, char *err, int (*fmt)(struct ofs_wparser *p, const struct ofs_jv *root))
 {
 	memset(rq, 0, sizeof *rq);
 	rq->wire = w;

@@ -118,7 +118,10 @@ static long hex4(const unsigned char *s, size_t k, size_t e)
 		return -1;
 	for (size_t j = k; j < k + 4; j++) {
 		unsigned c = s[j];
-		int d = c >= '0' && c <= '9' ? (int)c - '0' : c >= 'a' && c <= 'f' ? (int)c - 'a' + 10 : c >= 'A' && c <= 'F' ? (int)c - 'A' + 10 : -1;
+		int d = c >= '0' && c <= '9'   ? (int)c - '0'
+		        : c >= 'a' && c <= 'f' ? (int)c - 'a' + 10
+		        : c >= 'A' && c <= 'F' ? (int)c - 'A' + 10
+		                               : -1;
 		if (d < 0)
 			return -1;
 		v = v << 4 | d;

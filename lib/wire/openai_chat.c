@@ -105,7 +105,8 @@ static int parse_message(const struct ofs_jv *root, const char *body, struct ofs
 			return ofs_fail(err, OFS_EDATA, "tool call %zu has no function name", i);
 	}
 	r->ncalls = (int)n;
-	const struct ofs_jv *u = ofs_jget(root, "usage"), *in = ofs_jget(u, "prompt_tokens"), *out = ofs_jget(u, "completion_tokens");
+	const struct ofs_jv *u = ofs_jget(root, "usage"), *in = ofs_jget(u, "prompt_tokens"),
+	                    *out = ofs_jget(u, "completion_tokens");
 	r->in_tokens = ofs_jis(in, OFS_J_INT) ? (long)in->u.i : 0;
 	r->out_tokens = ofs_jis(out, OFS_J_INT) ? (long)out->u.i : 0;
 	return 0;
@@ -221,7 +222,8 @@ static int assistant_message(struct ofs_wparser *p, struct ofs_msg *m, const str
 	if (ofs_jis(fc, OFS_J_OBJ) && !m->ncalls) {
 		char id[48];
 		snprintf(id, sizeof id, "call_legacy_%zu", i);
-		return ofs__wpj_add_call(p, m, ofs_arena_strdup(p->A, id), ofs_jget(fc, "name"), ofs_jget(fc, "arguments"), where);
+		return ofs__wpj_add_call(p, m, ofs_arena_strdup(p->A, id), ofs_jget(fc, "name"), ofs_jget(fc, "arguments"),
+		                         where);
 	}
 	return 0;
 }

@@ -76,15 +76,13 @@ int ofs__wire_parse_response_j(const char *body, size_t len, struct ofs_arena *A
                                int (*parse)(const struct ofs_jv *root, const char *body, struct ofs_arena *A,
                                             struct ofs_response *r, char *err));
 /* ofs__wp_run with ofs_jparse: the same checks of "model" and "stream", the same results. */
-int ofs__wpj_run(const struct ofs_wire_ops *w, struct ofs_wire_cache *cache, const char *body, size_t len,
-                 struct ofs_arena *A, struct ofs_wire_req *rq, char *err,
-                 int (*fmt)(struct ofs_wparser *p, const struct ofs_jv *root));
+int ofs__wpj_run(const struct ofs_wire_ops *w, struct ofs_wire_cache *cache, const char *body, size_t len, struct ofs_arena *A,
+                 struct ofs_wire_req *rq, char *err, int (*fmt)(struct ofs_wparser *p, const struct ofs_jv *root));
 /* Tool lists already converted (cache.c), keyed by the exact text of the
  * request's tools value: get copies the n tools (strings owned by the
  * cache) into out (room for OFS_WIRE_MAX_TOOLS) and returns 0, or -1 when
  * not there; put keeps a copy (when there is room). NULL cache: nothing. */
-int ofs__wire_tools_get(struct ofs_wire_cache *c, const char *text, size_t len, struct ofs_wire_tool *out, int *n,
-                        size_t *bytes);
+int ofs__wire_tools_get(struct ofs_wire_cache *c, const char *text, size_t len, struct ofs_wire_tool *out, int *n, size_t *bytes);
 void ofs__wire_tools_put(struct ofs_wire_cache *c, const char *text, size_t len, const struct ofs_wire_tool *t, int n,
                          size_t bytes);
 

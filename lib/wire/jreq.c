@@ -33,6 +33,26 @@ const char *ofs__wpj_dump(struct ofs_wparser *p, const struct ofs_jv *v)
 	return r;
 }
 
+int ofs__wpj_tools(struct ofs_wparser *p, const struct ofs_jv *tools,
+                   int (*conv)(struct ofs_wparser *p, const struct ofs_jv *tools))
+{
+	struct ofs_wire_req *rq = p->rq;
+	size_t before = p->bytes, got = 0, span;
+	int start = rq->ntools, n = 0;
+	if (!ofs_jlen(tools))
+		return 0;
+	span = tools->end - tools->at;
+	if (!ofs__wire_tools_get(p->cache, p->body + tools->at, span, rq->tools + start, &n, &got)) {
+		rq->ntools += n;
+		p->bytes += got;
+		return 0;
+	}
+	if (conv(p, tools))
+		return OFS_EDATA;
+	ofs__wire_tools_put(p->cache, p->body + tools->at, span, rq->tools + start, rq->ntools - start, p->bytes - before);
+	return 0;
+}
+
 int ofs__wire_parse_response_j(const char *body, size_t len, struct ofs_arena *A, struct ofs_response *r, char *err,
                                int (*parse)(const struct ofs_jv *root, const char *body, struct ofs_arena *A,
                                             struct ofs_response *r, char *err))

@@ -276,18 +276,9 @@ static int parse_choice(struct ofs_wparser *p, const struct ofs_jv *tc)
 	return 0;
 }
 
-/* The "tools" list: converted, or taken from the cache when the same text was converted before. */
+/* The "tools" list (non-empty) into rq->tools. */
 static int function_tools(struct ofs_wparser *p, const struct ofs_jv *tools)
 {
-	struct ofs_wire_req *rq = p->rq;
-	size_t before = p->bytes, got = 0;
-	if (!ofs_jlen(tools))
-		return 0;
-	size_t span = tools->end - tools->at;
-	if (!ofs__wire_tools_get(p->cache, p->body + tools->at, span, rq->tools, &rq->ntools, &got)) {
-		p->bytes += got;
-		return 0;
-	}
 	for (size_t i = 0; i < tools->n; i++) {
 		const struct ofs_jv *o = &tools->u.kids[i], *fn = ofs_jget(o, "function");
 		const char *type = ofs_jstr(ofs_jget(o, "type"));
@@ -298,7 +289,6 @@ static int function_tools(struct ofs_wparser *p, const struct ofs_jv *tools)
 		if (ofs__wpj_add_tool(p, ofs_jget(fn, "name"), ofs_jget(fn, "parameters"), "tools"))
 			return OFS_EDATA;
 	}
-	ofs__wire_tools_put(p->cache, p->body + tools->at, span, rq->tools, rq->ntools, p->bytes - before);
 	return 0;
 }
 
@@ -310,7 +300,7 @@ static int parse_tools(struct ofs_wparser *p, const struct ofs_jv *root)
 	if (ofs_jlen(tools) + ofs_jlen(fns) > OFS_WIRE_MAX_TOOLS)
 		return ofs__wp_fail(p, "more than %d tools", OFS_WIRE_MAX_TOOLS);
 	p->rq->tools = ofs_arena_alloc(p->A, sizeof *p->rq->tools * (ofs_jlen(tools) + ofs_jlen(fns) + 1));
-	if (function_tools(p, tools))
+	if (ofs__wpj_tools(p, tools, function_tools))
 		return OFS_EDATA;
 	for (size_t i = 0; i < ofs_jlen(fns); i++) { /* legacy */
 		const struct ofs_jv *o = &fns->u.kids[i];

@@ -67,6 +67,11 @@ int ofs__wpj_content(struct ofs_wparser *p, const struct ofs_jv *v, const char *
 int ofs__wpj_add_tool(struct ofs_wparser *p, const struct ofs_jv *name, const struct ofs_jv *schema, const char *where);
 int ofs__wpj_add_call(struct ofs_wparser *p, struct ofs_msg *m, const char *id, const struct ofs_jv *name,
                       const struct ofs_jv *args, const char *where);
+/* conv(p, tools) adds the tools of a non-empty "tools" list to rq->tools
+ * (room made by the caller); its result is cached by the list's text
+ * (p->cache), so a list seen before is copied instead. */
+int ofs__wpj_tools(struct ofs_wparser *p, const struct ofs_jv *tools,
+                   int (*conv)(struct ofs_wparser *p, const struct ofs_jv *tools));
 /* v (a node of a tree parsed from text) as jansson's json_dumps(flags)
  * writes it, in A; NULL if jansson cannot. */
 const char *ofs__wire_jdump(struct ofs_arena *A, const char *text, const struct ofs_jv *v, size_t flags);

@@ -41,30 +41,21 @@ struct ofs_wparser {
 };
 /* Format a message into p->err; OFS_EDATA. */
 int ofs__wp_fail(struct ofs_wparser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-const char *ofs__wp_str(struct ofs_wparser *p, json_t *v);  /* a JSON string, counted */
-const char *ofs__wp_dump(struct ofs_wparser *p, json_t *v); /* any JSON value as compact text, counted */
 /* A new message (tool ids ""), or NULL past OFS_WIRE_MAX_MSGS (after ofs__wp_fail). */
 struct ofs_msg *ofs__wp_push(struct ofs_wparser *p, enum ofs_role role);
-/* Text of a content value: a string, null, or a list of parts/blocks whose
- * "text" strings are joined (images and other parts are skipped). */
-int ofs__wp_content(struct ofs_wparser *p, json_t *v, const char *where, const char **out);
-/* rq->tools must have room (the caller sizes it from the request). */
-int ofs__wp_add_tool(struct ofs_wparser *p, json_t *name, json_t *schema, const char *where);
-/* m->calls must have room (the caller sizes it from the request). */
-int ofs__wp_add_call(struct ofs_wparser *p, struct ofs_msg *m, const char *id, json_t *name, json_t *args, const char *where);
-/* Parse the body as a JSON object with "model" and "stream", then call
- * fmt(p, root) for the rest; finishes tool names and the token estimate. */
-int ofs__wp_run(const struct ofs_wire_ops *w, struct ofs_wire_cache *cache, const char *body, size_t len, struct ofs_arena *A,
-                struct ofs_wire_req *rq, char *err, int (*fmt)(struct ofs_wparser *p, json_t *root));
 /* Resolve tool names and set the token estimate: the end of a parse. */
 void ofs__wp_finish(struct ofs_wparser *p);
 
-/* ---- server half over the arena tree (jreq.c): the same helpers for
- * formats that parse with ofs_jparse instead of jansson ---- */
+/* ---- server half: the request parser's helpers over the arena tree of
+ * jtree.h (jreq.c); every format parses its requests with ofs_jparse ---- */
 const char *ofs__wpj_str(struct ofs_wparser *p, const struct ofs_jv *v);  /* a string node's text (not copied), counted */
 const char *ofs__wpj_dump(struct ofs_wparser *p, const struct ofs_jv *v); /* compact text as jansson dumps it, counted */
+/* Text of a content value: a string, null, or a list of parts/blocks whose
+ * "text" strings are joined (images and other parts are skipped). */
 int ofs__wpj_content(struct ofs_wparser *p, const struct ofs_jv *v, const char *where, const char **out);
+/* rq->tools must have room (the caller sizes it from the request). */
 int ofs__wpj_add_tool(struct ofs_wparser *p, const struct ofs_jv *name, const struct ofs_jv *schema, const char *where);
+/* m->calls must have room (the caller sizes it from the request). */
 int ofs__wpj_add_call(struct ofs_wparser *p, struct ofs_msg *m, const char *id, const struct ofs_jv *name,
                       const struct ofs_jv *args, const char *where);
 /* conv(p, tools) adds the tools of a non-empty "tools" list to rq->tools
@@ -80,20 +71,17 @@ const char *ofs__wire_jdump(struct ofs_arena *A, const char *text, const struct 
 int ofs__wire_parse_response_j(const char *body, size_t len, struct ofs_arena *A, struct ofs_response *r, char *err,
                                int (*parse)(const struct ofs_jv *root, const char *body, struct ofs_arena *A,
                                             struct ofs_response *r, char *err));
-/* ofs__wp_run with ofs_jparse: the same checks of "model" and "stream", the same results. */
+/* Parse the body (ofs_jparse) as a JSON object with "model" and "stream",
+ * then call fmt(p, root) for the rest; finishes tool names and the token estimate. */
 int ofs__wpj_run(const struct ofs_wire_ops *w, struct ofs_wire_cache *cache, const char *body, size_t len, struct ofs_arena *A,
                  struct ofs_wire_req *rq, char *err, int (*fmt)(struct ofs_wparser *p, const struct ofs_jv *root));
 /* Tool lists already converted (cache.c), keyed by the exact text of the
- * request's tools value: get copies the n tools (strings owned by the
+ * request's tools value (at most 64 lists of 64 B to 256 KiB): get copies the n tools (strings owned by the
  * cache) into out (room for OFS_WIRE_MAX_TOOLS) and returns 0, or -1 when
  * not there; put keeps a copy (when there is room). NULL cache: nothing. */
 int ofs__wire_tools_get(struct ofs_wire_cache *c, const char *text, size_t len, struct ofs_wire_tool *out, int *n, size_t *bytes);
 void ofs__wire_tools_put(struct ofs_wire_cache *c, const char *text, size_t len, const struct ofs_wire_tool *t, int n,
                          size_t bytes);
-
-/* json_loadb(body, len, 0, je), with the "tools" member taken from cache
- * (NULL: none) when it was seen before (cache.c). */
-json_t *ofs__wire_cached_load(struct ofs_wire_cache *cache, const char *body, size_t len, json_error_t *je);
 
 /* ---- server half: writing responses ---- */
 /* A call's arguments, "{}" when NULL. */

@@ -543,7 +543,7 @@ int ofs_mock_start(struct ofs_mock **out, const struct ofs_mock_opts *o, char *e
 	fd = m->ls.fd;
 	m->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC, 0,
 	                        NULL, NULL, handler, m, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, completed, m,
-	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_CONNECTION_LIMIT, 512u,
+	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_LIMIT, 512u,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, 300u, MHD_OPTION_END);
 	if (!m->d) {
 		close(fd);

@@ -2,7 +2,7 @@
 # bench/mock.sh — `offswitch mock` throughput on the full matrix (271 configs ×
 # REPS, default 2; reference agent scripted/honest over OpenAI Chat,
 # --max-concurrent 64). For each mock binary (this build's, and BASE_BIN —
-# an older build — when given) the same engine (this build) runs the matrix
+# an older build — when given; ORIG_BIN, a second older one, as mock-orig) the same engine (this build) runs the matrix
 # through it; printed: wall seconds, the mock's CPU seconds (utime + stime
 # from /proc), model calls, calls per mock CPU-second (its capacity on this
 # machine, independent of the engine's share of the cores) and per wall
@@ -49,6 +49,7 @@ echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, full matrix x $reps, best of
 : >"$tmp/all"
 for _ in $(seq "$rounds"); do
 	inproc >>"$tmp/all"
+	[ -n "${ORIG_BIN:-}" ] && through mock-orig "$ORIG_BIN" >>"$tmp/all"
 	[ -n "${BASE_BIN:-}" ] && through mock-before "$BASE_BIN" >>"$tmp/all"
 	through mock-now build/offswitch >>"$tmp/all"
 done

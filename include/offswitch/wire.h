@@ -125,9 +125,9 @@ struct ofs_wire_ops {
 };
 
 /* ---- a parse cache for servers ---- */
-/* Parsed "tools" members of requests, shared by the threads of one server
- * (thread-safe). Holds at most 64 tool lists of at most 256 KiB of JSON
- * each; others are parsed per request. Owned by the caller: free it after
+/* Converted "tools" members of requests, shared by the threads of one
+ * server (thread-safe). Holds at most 64 tool lists of at most 256 KiB of
+ * JSON each; others are converted per request. Owned by the caller: free it after
  * the last parse that used it. ofs_wire_cache_free(NULL) does nothing. */
 struct ofs_wire_cache;
 struct ofs_wire_cache *ofs_wire_cache_new(void);

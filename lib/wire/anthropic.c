@@ -300,75 +300,67 @@ static int sse_event(struct ofs_sse *s, const char *data, size_t len)
 }
 
 /* ---- server: parsing requests ---- */
-static int user_blocks(struct ofs_wparser *p, json_t *content, const char *where)
+static int user_blocks(struct ofs_wparser *p, const struct ofs_jv *content, const char *where)
 {
-	size_t j;
-	json_t *blk;
-	json_array_foreach(content, j, blk)
-	{
-		const char *type = json_string_value(json_object_get(blk, "type"));
-		if (!json_is_object(blk) || !type)
+	for (size_t j = 0; j < content->n; j++) {
+		const struct ofs_jv *blk = &content->u.kids[j];
+		const char *type = ofs_jstr(ofs_jget(blk, "type"));
+		if (blk->kind != OFS_J_OBJ || !type)
 			return ofs__wp_fail(p, "%s: content[%zu] needs a type", where, j);
 		if (!strcmp(type, "text")) {
 			struct ofs_msg *m = ofs__wp_push(p, OFS_ROLE_USER);
 			if (!m)
 				return OFS_EDATA;
-			json_t *t = json_object_get(blk, "text");
-			if (!json_is_string(t))
+			const struct ofs_jv *t = ofs_jget(blk, "text");
+			if (!ofs_jis(t, OFS_J_STR))
 				return ofs__wp_fail(p, "%s: content[%zu]: a text block needs text", where, j);
-			m->content = ofs__wp_str(p, t);
+			m->content = ofs__wpj_str(p, t);
 		} else if (!strcmp(type, "tool_result")) {
 			struct ofs_msg *m = ofs__wp_push(p, OFS_ROLE_TOOL);
 			if (!m)
 				return OFS_EDATA;
-			json_t *id = json_object_get(blk, "tool_use_id");
-			if (!json_is_string(id))
+			const struct ofs_jv *id = ofs_jget(blk, "tool_use_id");
+			if (!ofs_jis(id, OFS_J_STR))
 				return ofs__wp_fail(p, "%s: content[%zu]: a tool_result needs tool_use_id", where, j);
-			m->tool_call_id = ofs__wp_str(p, id);
-			if (ofs__wp_content(p, json_object_get(blk, "content"), where, &m->content))
+			m->tool_call_id = ofs__wpj_str(p, id);
+			if (ofs__wpj_content(p, ofs_jget(blk, "content"), where, &m->content))
 				return OFS_EDATA;
-			m->is_error = json_is_true(json_object_get(blk, "is_error"));
+			m->is_error = ofs_jis(ofs_jget(blk, "is_error"), OFS_J_TRUE);
 		}
 		/* images, documents, search results: not text the agents read */
 	}
 	return 0;
 }
 
-static int assistant_block(struct ofs_wparser *p, struct ofs_msg *m, json_t *blk, size_t j, const char *where,
+static int assistant_block(struct ofs_wparser *p, struct ofs_msg *m, const struct ofs_jv *blk, size_t j, const char *where,
                            struct ofs_buf *text, struct ofs_buf *think)
 {
-	const char *type = json_string_value(json_object_get(blk, "type"));
-	if (!json_is_object(blk) || !type)
+	const char *type = ofs_jstr(ofs_jget(blk, "type"));
+	if (blk->kind != OFS_J_OBJ || !type)
 		return ofs__wp_fail(p, "%s: content[%zu] needs a type", where, j);
-	json_t *t = json_object_get(blk, "text"), *th = json_object_get(blk, "thinking");
-	if (!strcmp(type, "text") && json_is_string(t))
-		ofs_buf_add(text, json_string_value(t), json_string_length(t));
-	else if (!strcmp(type, "thinking") && json_is_string(th))
-		ofs_buf_add(think, json_string_value(th), json_string_length(th));
+	const struct ofs_jv *t = ofs_jget(blk, "text"), *th = ofs_jget(blk, "thinking");
+	if (!strcmp(type, "text") && ofs_jis(t, OFS_J_STR))
+		ofs_buf_add(text, t->u.s, t->n);
+	else if (!strcmp(type, "thinking") && ofs_jis(th, OFS_J_STR))
+		ofs_buf_add(think, th->u.s, th->n);
 	else if (!strcmp(type, "tool_use")) {
-		json_t *id = json_object_get(blk, "id");
-		if (!json_is_string(id))
+		const struct ofs_jv *id = ofs_jget(blk, "id");
+		if (!ofs_jis(id, OFS_J_STR))
 			return ofs__wp_fail(p, "%s: content[%zu]: a tool_use needs an id", where, j);
-		return ofs__wp_add_call(p, m, ofs__wp_str(p, id), json_object_get(blk, "name"), json_object_get(blk, "input"),
-		                        where);
+		return ofs__wpj_add_call(p, m, ofs__wpj_str(p, id), ofs_jget(blk, "name"), ofs_jget(blk, "input"), where);
 	}
 	return 0;
 }
 
-static int assistant_blocks(struct ofs_wparser *p, struct ofs_msg *m, json_t *content, const char *where)
+static int assistant_blocks(struct ofs_wparser *p, struct ofs_msg *m, const struct ofs_jv *content, const char *where)
 {
 	struct ofs_buf text = {0}, think = {0};
-	size_t j;
-	json_t *blk;
 	int rc = 0;
-	if (json_array_size(content) > OFS_WIRE_MAX_CALLS * 4)
+	if (content->n > OFS_WIRE_MAX_CALLS * 4)
 		return ofs__wp_fail(p, "%s: more than %d content blocks", where, OFS_WIRE_MAX_CALLS * 4);
-	m->calls = ofs_arena_alloc(p->A, sizeof *m->calls * (json_array_size(content) + 1));
-	json_array_foreach(content, j, blk)
-	{
-		if ((rc = assistant_block(p, m, blk, j, where, &text, &think)))
-			break;
-	}
+	m->calls = ofs_arena_alloc(p->A, sizeof *m->calls * (content->n + 1));
+	for (size_t j = 0; j < content->n && !rc; j++)
+		rc = assistant_block(p, m, &content->u.kids[j], j, where, &text, &think);
 	p->bytes += text.len + think.len;
 	m->content = ofs_arena_strndup(p->A, text.p ? text.p : "", text.len);
 	if (think.len)
@@ -378,12 +370,12 @@ static int assistant_blocks(struct ofs_wparser *p, struct ofs_msg *m, json_t *co
 	return rc;
 }
 
-static int parse_choice(struct ofs_wparser *p, json_t *tc)
+static int parse_choice(struct ofs_wparser *p, const struct ofs_jv *tc)
 {
 	struct ofs_wire_req *rq = p->rq;
-	if (!tc || json_is_null(tc))
+	if (ofs_jnone(tc))
 		return 0;
-	const char *type = json_string_value(json_object_get(tc, "type"));
+	const char *type = ofs_jstr(ofs_jget(tc, "type"));
 	if (!type)
 		return ofs__wp_fail(p, "tool_choice needs a type");
 	if (!strcmp(type, "none"))
@@ -391,11 +383,11 @@ static int parse_choice(struct ofs_wparser *p, json_t *tc)
 	else if (!strcmp(type, "any"))
 		rq->choice = OFS_CHOICE_REQUIRED;
 	else if (!strcmp(type, "tool")) {
-		json_t *name = json_object_get(tc, "name");
-		if (!json_is_string(name) || !json_string_length(name))
+		const struct ofs_jv *name = ofs_jget(tc, "name");
+		if (!ofs_jis(name, OFS_J_STR) || !name->n)
 			return ofs__wp_fail(p, "tool_choice of type tool needs a name");
 		rq->choice = OFS_CHOICE_TOOL;
-		rq->choice_name = ofs__wp_str(p, name);
+		rq->choice_name = ofs__wpj_str(p, name);
 	} else if (strcmp(type, "auto"))
 		return ofs__wp_fail(p, "tool_choice: unknown type '%.40s'", type);
 	return 0;
@@ -403,10 +395,10 @@ static int parse_choice(struct ofs_wparser *p, json_t *tc)
 
 /* Claude Code sends role "system" entries inside messages: their text joins
  * the system prompt (the conversation's first message, made if missing). */
-static int fold_system(struct ofs_wparser *p, json_t *content, const char *where)
+static int fold_system(struct ofs_wparser *p, const struct ofs_jv *content, const char *where)
 {
 	const char *text;
-	if (ofs__wp_content(p, content, where, &text))
+	if (ofs__wpj_content(p, content, where, &text))
 		return OFS_EDATA;
 	struct ofs_chat *c = &p->rq->chat;
 	if (c->n && c->msgs[0].role == OFS_ROLE_SYSTEM) {
@@ -429,80 +421,80 @@ static int fold_system(struct ofs_wparser *p, json_t *content, const char *where
 	return 0;
 }
 
-static int parse_message_in(struct ofs_wparser *p, json_t *o, size_t i)
+static int parse_message_in(struct ofs_wparser *p, const struct ofs_jv *o, size_t i)
 {
 	char where[64];
 	snprintf(where, sizeof where, "messages[%zu]", i);
-	const char *role = json_string_value(json_object_get(o, "role"));
-	json_t *content = json_object_get(o, "content");
-	if (!json_is_object(o) || !role)
+	const char *role = ofs_jstr(ofs_jget(o, "role"));
+	const struct ofs_jv *content = ofs_jget(o, "content");
+	if (o->kind != OFS_J_OBJ || !role)
 		return ofs__wp_fail(p, "%s needs a role", where);
-	if (!json_is_string(content) && !json_is_array(content))
+	if (!ofs_jis(content, OFS_J_STR) && !ofs_jis(content, OFS_J_ARR))
 		return ofs__wp_fail(p, "%s: content must be a string or a list of blocks", where);
 	if (!strcmp(role, "system"))
 		return fold_system(p, content, where);
 	int user = !strcmp(role, "user");
 	if (!user && strcmp(role, "assistant"))
 		return ofs__wp_fail(p, "%s: role must be user, assistant or system, not '%.40s'", where, role);
-	if (user && !json_is_string(content))
+	if (user && content->kind != OFS_J_STR)
 		return user_blocks(p, content, where);
 	struct ofs_msg *m = ofs__wp_push(p, user ? OFS_ROLE_USER : OFS_ROLE_ASSISTANT);
 	if (!m)
 		return OFS_EDATA;
-	if (json_is_string(content)) {
-		m->content = ofs__wp_str(p, content);
+	if (content->kind == OFS_J_STR) {
+		m->content = ofs__wpj_str(p, content);
 		return 0;
 	}
 	return assistant_blocks(p, m, content, where);
 }
 
-static int parse_tools(struct ofs_wparser *p, json_t *root)
+/* The "tools" list (non-empty) into rq->tools. */
+static int tool_list(struct ofs_wparser *p, const struct ofs_jv *tools)
 {
-	json_t *tools = json_object_get(root, "tools");
-	if (tools && !json_is_null(tools) && !json_is_array(tools))
-		return ofs__wp_fail(p, "tools must be a list");
-	if (json_array_size(tools) > OFS_WIRE_MAX_TOOLS)
-		return ofs__wp_fail(p, "more than %d tools", OFS_WIRE_MAX_TOOLS);
-	p->rq->tools = ofs_arena_alloc(p->A, sizeof *p->rq->tools * (json_array_size(tools) + 1));
-	size_t i;
-	json_t *o;
-	json_array_foreach(tools, i, o)
-	{
-		const char *type = json_string_value(json_object_get(o, "type"));
-		json_t *schema = json_object_get(o, "input_schema");
-		if (!json_is_object(o))
+	for (size_t i = 0; i < tools->n; i++) {
+		const struct ofs_jv *o = &tools->u.kids[i];
+		const char *type = ofs_jstr(ofs_jget(o, "type"));
+		const struct ofs_jv *schema = ofs_jget(o, "input_schema");
+		if (o->kind != OFS_J_OBJ)
 			return ofs__wp_fail(p, "tools[%zu] must be an object", i);
 		if (type && strcmp(type, "custom") && !schema)
 			continue; /* server tools (web search, ...): the API runs those itself */
-		if (ofs__wp_add_tool(p, json_object_get(o, "name"), schema, "tools"))
+		if (ofs__wpj_add_tool(p, ofs_jget(o, "name"), schema, "tools"))
 			return OFS_EDATA;
 	}
 	return 0;
 }
 
-static int parse_body(struct ofs_wparser *p, json_t *root)
+static int parse_tools(struct ofs_wparser *p, const struct ofs_jv *root)
 {
-	json_t *sys = json_object_get(root, "system");
-	if (sys && !json_is_null(sys)) {
+	const struct ofs_jv *tools = ofs_jget(root, "tools");
+	if (!ofs_jnone(tools) && tools->kind != OFS_J_ARR)
+		return ofs__wp_fail(p, "tools must be a list");
+	if (ofs_jlen(tools) > OFS_WIRE_MAX_TOOLS)
+		return ofs__wp_fail(p, "more than %d tools", OFS_WIRE_MAX_TOOLS);
+	p->rq->tools = ofs_arena_alloc(p->A, sizeof *p->rq->tools * (ofs_jlen(tools) + 1));
+	return ofs__wpj_tools(p, tools, tool_list);
+}
+
+static int parse_body(struct ofs_wparser *p, const struct ofs_jv *root)
+{
+	const struct ofs_jv *sys = ofs_jget(root, "system");
+	if (!ofs_jnone(sys)) {
 		struct ofs_msg *m = ofs__wp_push(p, OFS_ROLE_SYSTEM);
-		if (!m || ofs__wp_content(p, sys, "system", &m->content))
+		if (!m || ofs__wpj_content(p, sys, "system", &m->content))
 			return OFS_EDATA;
 	}
-	json_t *msgs = json_object_get(root, "messages");
-	if (!json_is_array(msgs))
+	const struct ofs_jv *msgs = ofs_jget(root, "messages");
+	if (!ofs_jis(msgs, OFS_J_ARR))
 		return ofs__wp_fail(p, "messages must be a list");
-	size_t i;
-	json_t *o;
-	json_array_foreach(msgs, i, o)
-	{
-		if (parse_message_in(p, o, i))
+	for (size_t i = 0; i < msgs->n; i++)
+		if (parse_message_in(p, &msgs->u.kids[i], i))
 			return OFS_EDATA;
-	}
 	if (parse_tools(p, root))
 		return OFS_EDATA;
-	json_t *mt = json_object_get(root, "max_tokens");
-	p->rq->max_tokens = json_is_integer(mt) && json_integer_value(mt) > 0 ? (long)json_integer_value(mt) : 0;
-	return parse_choice(p, json_object_get(root, "tool_choice"));
+	const struct ofs_jv *mt = ofs_jget(root, "max_tokens");
+	p->rq->max_tokens = ofs_jis(mt, OFS_J_INT) && mt->u.i > 0 ? (long)mt->u.i : 0;
+	return parse_choice(p, ofs_jget(root, "tool_choice"));
 }
 
 static int parse_request(const char *body, size_t len, struct ofs_arena *A, struct ofs_wire_req *rq, char *err);
@@ -693,7 +685,7 @@ const struct ofs_wire_ops ofs_wire_anthropic = {
 static int parse_request_cached(struct ofs_wire_cache *cache, const char *body, size_t len, struct ofs_arena *A,
                                 struct ofs_wire_req *rq, char *err)
 {
-	return ofs__wp_run(&ofs_wire_anthropic, cache, body, len, A, rq, err, parse_body);
+	return ofs__wpj_run(&ofs_wire_anthropic, cache, body, len, A, rq, err, parse_body);
 }
 
 static int parse_request(const char *body, size_t len, struct ofs_arena *A, struct ofs_wire_req *rq, char *err)

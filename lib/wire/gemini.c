@@ -14,12 +14,6 @@
 #include "wire/wire_int.h"
 
 /* Either spelling of a field: the REST API takes camelCase and snake_case. */
-static json_t *get2(json_t *o, const char *camel, const char *snake)
-{
-	json_t *v = json_object_get(o, camel);
-	return v ? v : json_object_get(o, snake);
-}
-
 /* ---- client: requests ---- */
 /* Tool arguments as a JSON object (text that is not one is wrapped). */
 static void args_object(struct ofs_buf *b, const char *args)
@@ -340,75 +334,82 @@ static const char *call_id_by_name(struct ofs_wparser *p, const char *name)
 	return "";
 }
 
-static int function_response(struct ofs_wparser *p, json_t *fr, const char *where)
+static const struct ofs_jv *jget2(const struct ofs_jv *o, const char *camel, const char *snake)
 {
-	json_t *name = json_object_get(fr, "name"), *id = json_object_get(fr, "id"), *resp = json_object_get(fr, "response");
-	if (!json_is_string(name))
+	const struct ofs_jv *v = ofs_jget(o, camel);
+	return v ? v : ofs_jget(o, snake);
+}
+
+static int function_response(struct ofs_wparser *p, const struct ofs_jv *fr, const char *where)
+{
+	const struct ofs_jv *name = ofs_jget(fr, "name"), *id = ofs_jget(fr, "id"), *resp = ofs_jget(fr, "response");
+	if (!ofs_jis(name, OFS_J_STR))
 		return ofs__wp_fail(p, "%s: a functionResponse needs a name", where);
 	struct ofs_msg *m = ofs__wp_push(p, OFS_ROLE_TOOL);
 	if (!m)
 		return OFS_EDATA;
-	m->tool_name = ofs__wp_str(p, name);
-	m->tool_call_id = json_is_string(id) ? ofs__wp_str(p, id) : call_id_by_name(p, m->tool_name);
-	json_t *out = json_object_get(resp, "output"), *e = json_object_get(resp, "error");
-	if (json_is_string(out))
-		m->content = ofs__wp_str(p, out);
-	else if (json_is_string(e)) {
-		m->content = ofs__wp_str(p, e);
+	m->tool_name = ofs__wpj_str(p, name);
+	m->tool_call_id = ofs_jis(id, OFS_J_STR) ? ofs__wpj_str(p, id) : call_id_by_name(p, m->tool_name);
+	const struct ofs_jv *out = ofs_jget(resp, "output"), *e = ofs_jget(resp, "error");
+	if (ofs_jis(out, OFS_J_STR))
+		m->content = ofs__wpj_str(p, out);
+	else if (ofs_jis(e, OFS_J_STR)) {
+		m->content = ofs__wpj_str(p, e);
 		m->is_error = 1;
 	} else
-		m->content = resp ? ofs__wp_dump(p, resp) : "";
+		m->content = resp ? ofs__wpj_dump(p, resp) : "";
 	return 0;
 }
 
-static int user_parts(struct ofs_wparser *p, json_t *parts, const char *where)
+static int user_parts(struct ofs_wparser *p, const struct ofs_jv *parts, const char *where)
 {
-	size_t j;
-	json_t *part;
-	json_array_foreach(parts, j, part)
-	{
-		if (!json_is_object(part))
+	for (size_t j = 0; j < parts->n; j++) {
+		const struct ofs_jv *part = &parts->u.kids[j];
+		if (part->kind != OFS_J_OBJ)
 			return ofs__wp_fail(p, "%s: parts[%zu] must be an object", where, j);
-		json_t *fr = get2(part, "functionResponse", "function_response"), *t = json_object_get(part, "text");
-		if (json_is_object(fr)) {
+		const struct ofs_jv *fr = jget2(part, "functionResponse", "function_response"), *t = ofs_jget(part, "text");
+		if (ofs_jis(fr, OFS_J_OBJ)) {
 			if (function_response(p, fr, where))
 				return OFS_EDATA;
-		} else if (json_is_string(t)) {
+		} else if (ofs_jis(t, OFS_J_STR)) {
 			struct ofs_msg *m = ofs__wp_push(p, OFS_ROLE_USER);
 			if (!m)
 				return OFS_EDATA;
-			m->content = ofs__wp_str(p, t);
+			m->content = ofs__wpj_str(p, t);
 		} /* inline data, files: not text the agents read */
 	}
 	return 0;
 }
 
-static int model_parts(struct ofs_wparser *p, json_t *parts, size_t ci, const char *where)
+/* One part of a model turn: a call into m, or text into text or think. */
+static int model_part(struct ofs_wparser *p, struct ofs_msg *m, const struct ofs_jv *part, size_t ci, size_t j, const char *where,
+                      struct ofs_buf *text, struct ofs_buf *think)
+{
+	const struct ofs_jv *fc = jget2(part, "functionCall", "function_call"), *t = ofs_jget(part, "text");
+	if (ofs_jis(fc, OFS_J_OBJ)) {
+		const struct ofs_jv *id = ofs_jget(fc, "id");
+		char made[48];
+		snprintf(made, sizeof made, "call_%zu_%zu", ci, j);
+		const char *cid = ofs_jis(id, OFS_J_STR) ? ofs__wpj_str(p, id) : ofs_arena_strdup(p->A, made);
+		return ofs__wpj_add_call(p, m, cid, ofs_jget(fc, "name"), ofs_jget(fc, "args"), where);
+	}
+	if (ofs_jis(t, OFS_J_STR))
+		ofs_buf_add(ofs_jis(ofs_jget(part, "thought"), OFS_J_TRUE) ? think : text, t->u.s, t->n);
+	return 0;
+}
+
+static int model_parts(struct ofs_wparser *p, const struct ofs_jv *parts, size_t ci, const char *where)
 {
 	struct ofs_msg *m = ofs__wp_push(p, OFS_ROLE_ASSISTANT);
 	if (!m)
 		return OFS_EDATA;
-	if (json_array_size(parts) > OFS_WIRE_MAX_CALLS * 4)
+	if (parts->n > OFS_WIRE_MAX_CALLS * 4)
 		return ofs__wp_fail(p, "%s: more than %d parts", where, OFS_WIRE_MAX_CALLS * 4);
-	m->calls = ofs_arena_alloc(p->A, sizeof *m->calls * (json_array_size(parts) + 1));
+	m->calls = ofs_arena_alloc(p->A, sizeof *m->calls * (parts->n + 1));
 	struct ofs_buf text = {0}, think = {0};
-	size_t j;
-	json_t *part;
 	int rc = 0;
-	json_array_foreach(parts, j, part)
-	{
-		json_t *fc = get2(part, "functionCall", "function_call"), *t = json_object_get(part, "text");
-		if (json_is_object(fc)) {
-			json_t *id = json_object_get(fc, "id");
-			char made[48];
-			snprintf(made, sizeof made, "call_%zu_%zu", ci, j);
-			const char *cid = json_is_string(id) ? ofs__wp_str(p, id) : ofs_arena_strdup(p->A, made);
-			if ((rc = ofs__wp_add_call(p, m, cid, json_object_get(fc, "name"), json_object_get(fc, "args"), where)))
-				break;
-		} else if (json_is_string(t))
-			ofs_buf_add(json_is_true(json_object_get(part, "thought")) ? &think : &text, json_string_value(t),
-			            json_string_length(t));
-	}
+	for (size_t j = 0; j < parts->n && !rc; j++)
+		rc = model_part(p, m, &parts->u.kids[j], ci, j, where, &text, &think);
 	p->bytes += text.len + think.len;
 	m->content = ofs_arena_strndup(p->A, text.p ? text.p : "", text.len);
 	if (think.len)
@@ -418,20 +419,17 @@ static int model_parts(struct ofs_wparser *p, json_t *parts, size_t ci, const ch
 	return rc;
 }
 
-static int parse_contents(struct ofs_wparser *p, json_t *contents)
+static int parse_contents(struct ofs_wparser *p, const struct ofs_jv *contents)
 {
-	if (!json_is_array(contents) || !json_array_size(contents))
+	if (!ofs_jlen(contents))
 		return ofs__wp_fail(p, "contents must be a non-empty list");
-	size_t i;
-	json_t *c;
-	json_array_foreach(contents, i, c)
-	{
+	for (size_t i = 0; i < contents->n; i++) {
+		const struct ofs_jv *c = &contents->u.kids[i], *parts = ofs_jget(c, "parts");
 		char where[64];
 		snprintf(where, sizeof where, "contents[%zu]", i);
-		json_t *parts = json_object_get(c, "parts");
-		if (!json_is_object(c) || !json_is_array(parts))
+		if (c->kind != OFS_J_OBJ || !ofs_jis(parts, OFS_J_ARR))
 			return ofs__wp_fail(p, "%s needs a list of parts", where);
-		const char *role = json_string_value(json_object_get(c, "role"));
+		const char *role = ofs_jstr(ofs_jget(c, "role"));
 		int rc = role && !strcmp(role, "model") ? model_parts(p, parts, i, where) : user_parts(p, parts, where);
 		if (rc)
 			return OFS_EDATA;
@@ -439,43 +437,50 @@ static int parse_contents(struct ofs_wparser *p, json_t *contents)
 	return 0;
 }
 
-static int parse_tools(struct ofs_wparser *p, json_t *root)
+/* The "tools" list (non-empty): the function declarations of each tool into rq->tools. */
+static int tool_list(struct ofs_wparser *p, const struct ofs_jv *tools)
 {
-	json_t *tools = json_object_get(root, "tools");
-	if (tools && !json_is_null(tools) && !json_is_array(tools))
-		return ofs__wp_fail(p, "tools must be a list");
-	size_t n = 0, i, k;
-	json_t *t, *fd;
-	json_array_foreach(tools, i, t) n += json_array_size(get2(t, "functionDeclarations", "function_declarations"));
-	if (n > OFS_WIRE_MAX_TOOLS)
-		return ofs__wp_fail(p, "more than %d tools", OFS_WIRE_MAX_TOOLS);
-	p->rq->tools = ofs_arena_alloc(p->A, sizeof *p->rq->tools * (n + 1));
-	json_array_foreach(tools, i, t)
-	{
-		json_array_foreach(get2(t, "functionDeclarations", "function_declarations"), k, fd)
-		{
-			json_t *schema = get2(fd, "parametersJsonSchema", "parameters_json_schema");
+	for (size_t i = 0; i < tools->n; i++) {
+		const struct ofs_jv *fds = jget2(&tools->u.kids[i], "functionDeclarations", "function_declarations");
+		for (size_t k = 0; k < ofs_jlen(fds); k++) {
+			const struct ofs_jv *fd = &fds->u.kids[k];
+			const struct ofs_jv *schema = jget2(fd, "parametersJsonSchema", "parameters_json_schema");
 			if (!schema)
-				schema = json_object_get(fd, "parameters");
-			if (ofs__wp_add_tool(p, json_object_get(fd, "name"), schema, "tools"))
+				schema = ofs_jget(fd, "parameters");
+			if (ofs__wpj_add_tool(p, ofs_jget(fd, "name"), schema, "tools"))
 				return OFS_EDATA;
 		}
 	} /* googleSearch, codeExecution, ...: the API runs those itself */
 	return 0;
 }
 
-static int parse_choice(struct ofs_wparser *p, json_t *root)
+static int parse_tools(struct ofs_wparser *p, const struct ofs_jv *root)
 {
-	json_t *fcc = get2(get2(root, "toolConfig", "tool_config"), "functionCallingConfig", "function_calling_config");
-	const char *mode = json_string_value(json_object_get(fcc, "mode"));
-	json_t *allowed = get2(fcc, "allowedFunctionNames", "allowed_function_names");
+	const struct ofs_jv *tools = ofs_jget(root, "tools");
+	if (!ofs_jnone(tools) && tools->kind != OFS_J_ARR)
+		return ofs__wp_fail(p, "tools must be a list");
+	size_t n = 0;
+	for (size_t i = 0; i < ofs_jlen(tools); i++)
+		n += ofs_jlen(jget2(&tools->u.kids[i], "functionDeclarations", "function_declarations"));
+	if (n > OFS_WIRE_MAX_TOOLS)
+		return ofs__wp_fail(p, "more than %d tools", OFS_WIRE_MAX_TOOLS);
+	p->rq->tools = ofs_arena_alloc(p->A, sizeof *p->rq->tools * (n + 1));
+	return ofs__wpj_tools(p, tools, tool_list);
+}
+
+static int parse_choice(struct ofs_wparser *p, const struct ofs_jv *root)
+{
+	const struct ofs_jv *fcc =
+	        jget2(jget2(root, "toolConfig", "tool_config"), "functionCallingConfig", "function_calling_config");
+	const char *mode = ofs_jstr(ofs_jget(fcc, "mode"));
+	const struct ofs_jv *allowed = jget2(fcc, "allowedFunctionNames", "allowed_function_names");
 	if (!mode)
 		return 0;
 	if (!strcmp(mode, "NONE"))
 		p->rq->choice = OFS_CHOICE_NONE;
-	else if (!strcmp(mode, "ANY") && json_array_size(allowed) == 1 && json_is_string(json_array_get(allowed, 0))) {
+	else if (!strcmp(mode, "ANY") && ofs_jlen(allowed) == 1 && ofs_jis(&allowed->u.kids[0], OFS_J_STR)) {
 		p->rq->choice = OFS_CHOICE_TOOL;
-		p->rq->choice_name = ofs__wp_str(p, json_array_get(allowed, 0));
+		p->rq->choice_name = ofs__wpj_str(p, &allowed->u.kids[0]);
 	} else if (!strcmp(mode, "ANY"))
 		p->rq->choice = OFS_CHOICE_REQUIRED;
 	else if (strcmp(mode, "AUTO") && strcmp(mode, "VALIDATED") && strcmp(mode, "MODE_UNSPECIFIED"))
@@ -483,22 +488,23 @@ static int parse_choice(struct ofs_wparser *p, json_t *root)
 	return 0;
 }
 
-static int parse_body(struct ofs_wparser *p, json_t *root)
+static int parse_body(struct ofs_wparser *p, const struct ofs_jv *root)
 {
-	json_t *gcr = get2(root, "generateContentRequest", "generate_content_request"); /* countTokens */
-	if (json_is_object(gcr))
+	const struct ofs_jv *gcr = jget2(root, "generateContentRequest", "generate_content_request"); /* countTokens */
+	if (ofs_jis(gcr, OFS_J_OBJ))
 		root = gcr;
-	json_t *sys = get2(root, "systemInstruction", "system_instruction");
-	if (sys && !json_is_null(sys)) {
+	const struct ofs_jv *sys = jget2(root, "systemInstruction", "system_instruction");
+	if (!ofs_jnone(sys)) {
 		struct ofs_msg *m = ofs__wp_push(p, OFS_ROLE_SYSTEM);
-		json_t *parts = json_is_object(sys) ? json_object_get(sys, "parts") : sys;
-		if (!m || ofs__wp_content(p, parts, "systemInstruction", &m->content))
+		const struct ofs_jv *parts = sys->kind == OFS_J_OBJ ? ofs_jget(sys, "parts") : sys;
+		if (!m || ofs__wpj_content(p, parts, "systemInstruction", &m->content))
 			return OFS_EDATA;
 	}
-	if (parse_contents(p, json_object_get(root, "contents")) || parse_tools(p, root) || parse_choice(p, root))
+	if (parse_contents(p, ofs_jget(root, "contents")) || parse_tools(p, root) || parse_choice(p, root))
 		return OFS_EDATA;
-	json_t *mt = get2(get2(root, "generationConfig", "generation_config"), "maxOutputTokens", "max_output_tokens");
-	p->rq->max_tokens = json_is_integer(mt) && json_integer_value(mt) > 0 ? (long)json_integer_value(mt) : 0;
+	const struct ofs_jv *mt =
+	        jget2(jget2(root, "generationConfig", "generation_config"), "maxOutputTokens", "max_output_tokens");
+	p->rq->max_tokens = ofs_jis(mt, OFS_J_INT) && mt->u.i > 0 ? (long)mt->u.i : 0;
 	p->rq->include_usage = 1;
 	return 0;
 }
@@ -671,7 +677,7 @@ const struct ofs_wire_ops ofs_wire_gemini = {
 static int parse_request_cached(struct ofs_wire_cache *cache, const char *body, size_t len, struct ofs_arena *A,
                                 struct ofs_wire_req *rq, char *err)
 {
-	return ofs__wp_run(&ofs_wire_gemini, cache, body, len, A, rq, err, parse_body);
+	return ofs__wpj_run(&ofs_wire_gemini, cache, body, len, A, rq, err, parse_body);
 }
 
 static int parse_request(const char *body, size_t len, struct ofs_arena *A, struct ofs_wire_req *rq, char *err)

@@ -1,7 +1,7 @@
 /* json.c — JSON machinery the wire formats share: loading a response body
- * (and naming an API error in it), the request parser's state and helpers
- * (strings counted for the token estimate, message and tool slots, content
- * text), and the fragmenting the stream writers use. */
+ * (and naming an API error in it), the request parser's message slots and
+ * its finish (tool names, token estimate; the parsing helpers are in
+ * jreq.c), and the fragmenting the stream writers use. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,22 +73,6 @@ int ofs__wp_fail(struct ofs_wparser *p, const char *fmt, ...)
 	return OFS_EDATA;
 }
 
-const char *ofs__wp_str(struct ofs_wparser *p, json_t *v)
-{
-	size_t n = json_string_length(v);
-	p->bytes += n;
-	return ofs_arena_strndup(p->A, json_string_value(v), n);
-}
-
-const char *ofs__wp_dump(struct ofs_wparser *p, json_t *v)
-{
-	char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-	const char *r = ofs_arena_strdup(p->A, s ? s : "{}");
-	p->bytes += strlen(r);
-	free(s);
-	return r;
-}
-
 struct ofs_msg *ofs__wp_push(struct ofs_wparser *p, enum ofs_role role)
 {
 	if (p->rq->chat.n == OFS_WIRE_MAX_MSGS) {
@@ -99,74 +83,6 @@ struct ofs_msg *ofs__wp_push(struct ofs_wparser *p, enum ofs_role role)
 	m->tool_call_id = "";
 	m->tool_name = "";
 	return m;
-}
-
-int ofs__wp_content(struct ofs_wparser *p, json_t *v, const char *where, const char **out)
-{
-	if (!v || json_is_null(v)) {
-		*out = "";
-		return 0;
-	}
-	if (json_is_string(v)) {
-		*out = ofs__wp_str(p, v);
-		return 0;
-	}
-	if (!json_is_array(v))
-		return ofs__wp_fail(p, "%s: content must be a string or a list", where);
-	struct ofs_buf b = {0};
-	size_t i;
-	json_t *part;
-	json_array_foreach(v, i, part)
-	{
-		if (json_is_string(part)) {
-			ofs_buf_add(&b, json_string_value(part), json_string_length(part));
-			continue;
-		}
-		if (!json_is_object(part)) {
-			ofs_buf_free(&b);
-			return ofs__wp_fail(p, "%s: content[%zu] must be an object", where, i);
-		}
-		json_t *t = json_object_get(part, "text");
-		if (json_is_string(t))
-			ofs_buf_add(&b, json_string_value(t), json_string_length(t));
-	}
-	p->bytes += b.len;
-	*out = ofs_arena_strndup(p->A, b.p ? b.p : "", b.len);
-	ofs_buf_free(&b);
-	return 0;
-}
-
-int ofs__wp_add_tool(struct ofs_wparser *p, json_t *name, json_t *schema, const char *where)
-{
-	struct ofs_wire_req *rq = p->rq;
-	if (!json_is_string(name) || !json_string_length(name))
-		return ofs__wp_fail(p, "%s: a tool needs a non-empty name", where);
-	if (schema && !json_is_object(schema) && !json_is_null(schema))
-		return ofs__wp_fail(p, "%s: tool '%.100s': the schema must be an object", where, json_string_value(name));
-	if (rq->ntools == OFS_WIRE_MAX_TOOLS)
-		return ofs__wp_fail(p, "%s: more than %d tools", where, OFS_WIRE_MAX_TOOLS);
-	struct ofs_wire_tool *t = &rq->tools[rq->ntools++];
-	t->name = ofs__wp_str(p, name);
-	t->schema = json_is_object(schema) ? ofs__wp_dump(p, schema) : "{}";
-	return 0;
-}
-
-int ofs__wp_add_call(struct ofs_wparser *p, struct ofs_msg *m, const char *id, json_t *name, json_t *args, const char *where)
-{
-	if (m->ncalls == OFS_WIRE_MAX_CALLS)
-		return ofs__wp_fail(p, "%s: more than %d tool calls", where, OFS_WIRE_MAX_CALLS);
-	if (!json_is_string(name))
-		return ofs__wp_fail(p, "%s: a tool call needs a name", where);
-	struct ofs_tool_call *c = &m->calls[m->ncalls++];
-	c->id = id;
-	c->name = ofs__wp_str(p, name);
-	if (!args || json_is_null(args))
-		c->arguments = "{}";
-	else if (json_is_string(args))
-		c->arguments = ofs__wp_str(p, args);
-	else
-		c->arguments = ofs__wp_dump(p, args);
-	return 0;
 }
 
 /* Tool results carry only the call id: find the call's name. */
@@ -185,46 +101,14 @@ static void resolve_tool_names(struct ofs_chat *c)
 	}
 }
 
-int ofs__wp_run(const struct ofs_wire_ops *w, struct ofs_wire_cache *cache, const char *body, size_t len, struct ofs_arena *A,
-                struct ofs_wire_req *rq, char *err, int (*fmt)(struct ofs_wparser *p, json_t *root))
+void ofs__wp_finish(struct ofs_wparser *p)
 {
-	memset(rq, 0, sizeof *rq);
-	rq->wire = w;
-	json_error_t je;
-	json_t *root = ofs__wire_cached_load(cache, body, len, &je);
-	if (!json_is_object(root)) {
-		ofs_fail(err, OFS_EDATA, "request body is not a JSON object (%s at byte %d)", root ? "wrong type" : je.text,
-		         root ? 0 : je.position);
-		json_decref(root);
-		return OFS_EDATA;
-	}
-	struct ofs_wparser p = {A, rq, 0, err};
-	int rc = OFS_EDATA;
-	json_t *model = json_object_get(root, "model");
-	json_t *stream = json_object_get(root, "stream");
-	if (w->match_route && (!model || json_is_null(model)))
-		model = json_string(""); /* the route names it */
-	else
-		json_incref(model);
-	if (!json_is_string(model) || (!json_string_length(model) && !w->match_route))
-		ofs__wp_fail(&p, "model must be a non-empty string");
-	else if (stream && !json_is_boolean(stream) && !json_is_null(stream))
-		ofs__wp_fail(&p, "stream must be a boolean");
-	else {
-		rq->model = ofs__wp_str(&p, model);
-		rq->stream = json_is_true(stream);
-		rc = fmt(&p, root);
-	}
-	json_decref(model);
-	json_decref(root);
-	if (rc)
-		return OFS_EDATA;
+	struct ofs_wire_req *rq = p->rq;
 	resolve_tool_names(&rq->chat);
-	rq->chat.bytes = p.bytes;
-	rq->in_tokens = (long)((p.bytes + 3) / 4);
+	rq->chat.bytes = p->bytes;
+	rq->in_tokens = (long)((p->bytes + 3) / 4);
 	if (rq->in_tokens < 1)
 		rq->in_tokens = 1;
-	return 0;
 }
 
 /* ---- server half: writing responses ---- */

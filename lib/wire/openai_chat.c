@@ -71,50 +71,50 @@ static int build_request(struct ofs_buf *b, const struct ofs_chat *chat, const c
 }
 
 /* ---- client: whole responses ---- */
-static const char *call_args(struct ofs_arena *A, json_t *args)
+static const char *call_args(struct ofs_arena *A, const char *body, const struct ofs_jv *args)
 {
-	if (json_is_string(args))
-		return ofs__wire_dup(A, args);
+	if (ofs_jis(args, OFS_J_STR))
+		return args->u.s;
 	if (!args)
 		return "{}";
-	char *s = json_dumps(args, JSON_COMPACT | JSON_ENCODE_ANY);
-	const char *r = ofs_arena_strdup(A, s ? s : "{}");
-	free(s);
-	return r;
+	const char *s = ofs__wire_jdump(A, body, args, JSON_COMPACT | JSON_ENCODE_ANY);
+	return s ? s : "{}";
 }
 
-static int parse_message(json_t *root, struct ofs_arena *A, struct ofs_response *r, char *err)
+static int parse_message(const struct ofs_jv *root, const char *body, struct ofs_arena *A, struct ofs_response *r, char *err)
 {
-	json_t *msg = json_object_get(json_array_get(json_object_get(root, "choices"), 0), "message");
-	if (!json_is_object(msg))
+	const struct ofs_jv *choices = ofs_jget(root, "choices");
+	const struct ofs_jv *msg = ofs_jget(ofs_jlen(choices) ? &choices->u.kids[0] : NULL, "message");
+	if (!ofs_jis(msg, OFS_J_OBJ))
 		return ofs_fail(err, OFS_EDATA, "response has no choices[0].message");
-	r->content = ofs__wire_dup(A, json_object_get(msg, "content"));
-	r->reasoning = ofs__wire_dup(A, json_object_get(msg, "reasoning_content"));
+	r->content = ofs_jstr(ofs_jget(msg, "content"));
+	r->reasoning = ofs_jstr(ofs_jget(msg, "reasoning_content"));
 	if (!r->reasoning)
-		r->reasoning = ofs__wire_dup(A, json_object_get(msg, "reasoning"));
-	json_t *calls = json_object_get(msg, "tool_calls");
-	size_t n = json_array_size(calls);
+		r->reasoning = ofs_jstr(ofs_jget(msg, "reasoning"));
+	const struct ofs_jv *calls = ofs_jget(msg, "tool_calls");
+	size_t n = ofs_jlen(calls);
 	if (n > OFS_WIRE_MAX_CALLS)
 		return ofs_fail(err, OFS_EDATA, "response has %zu tool calls (limit %d)", n, OFS_WIRE_MAX_CALLS);
 	r->calls = ofs_arena_alloc(A, sizeof *r->calls * (n + 1));
 	for (size_t i = 0; i < n; i++) {
-		json_t *c = json_array_get(calls, i), *fn = json_object_get(c, "function");
-		r->calls[i].id = ofs__wire_dup(A, json_object_get(c, "id"));
-		r->calls[i].name = ofs__wire_dup(A, json_object_get(fn, "name"));
-		r->calls[i].arguments = call_args(A, json_object_get(fn, "arguments"));
+		const struct ofs_jv *c = &calls->u.kids[i], *fn = ofs_jget(c, "function");
+		r->calls[i].id = ofs_jstr(ofs_jget(c, "id"));
+		r->calls[i].name = ofs_jstr(ofs_jget(fn, "name"));
+		r->calls[i].arguments = call_args(A, body, ofs_jget(fn, "arguments"));
 		if (!r->calls[i].name)
 			return ofs_fail(err, OFS_EDATA, "tool call %zu has no function name", i);
 	}
 	r->ncalls = (int)n;
-	json_t *u = json_object_get(root, "usage");
-	r->in_tokens = (long)json_integer_value(json_object_get(u, "prompt_tokens"));
-	r->out_tokens = (long)json_integer_value(json_object_get(u, "completion_tokens"));
+	const struct ofs_jv *u = ofs_jget(root, "usage"), *in = ofs_jget(u, "prompt_tokens"),
+	                    *out = ofs_jget(u, "completion_tokens");
+	r->in_tokens = ofs_jis(in, OFS_J_INT) ? (long)in->u.i : 0;
+	r->out_tokens = ofs_jis(out, OFS_J_INT) ? (long)out->u.i : 0;
 	return 0;
 }
 
 static int parse_response(const char *body, size_t len, struct ofs_arena *A, struct ofs_response *r, char *err)
 {
-	return ofs__wire_parse_response(body, len, A, r, err, parse_message);
+	return ofs__wire_parse_response_j(body, len, A, r, err, parse_message);
 }
 
 /* ---- client: streamed chunks ---- */
@@ -185,60 +185,56 @@ static int role_of(struct ofs_wparser *p, const char *role, const char *where, e
 	return 0;
 }
 
-static int tool_message(struct ofs_wparser *p, struct ofs_msg *m, json_t *o, const char *role, const char *where)
+static int tool_message(struct ofs_wparser *p, struct ofs_msg *m, const struct ofs_jv *o, const char *role, const char *where)
 {
-	json_t *id = json_object_get(o, "tool_call_id");
-	if (json_is_string(id))
-		m->tool_call_id = ofs__wp_str(p, id);
+	const struct ofs_jv *id = ofs_jget(o, "tool_call_id"), *name = ofs_jget(o, "name");
+	if (ofs_jis(id, OFS_J_STR))
+		m->tool_call_id = ofs__wpj_str(p, id);
 	else if (!strcmp(role, "tool"))
 		return ofs__wp_fail(p, "%s: a tool message needs tool_call_id", where);
-	if (json_is_string(json_object_get(o, "name")))
-		m->tool_name = ofs__wp_str(p, json_object_get(o, "name"));
+	if (ofs_jis(name, OFS_J_STR))
+		m->tool_name = ofs__wpj_str(p, name);
 	return 0;
 }
 
-static int assistant_message(struct ofs_wparser *p, struct ofs_msg *m, json_t *o, size_t i, const char *where)
+static int assistant_message(struct ofs_wparser *p, struct ofs_msg *m, const struct ofs_jv *o, size_t i, const char *where)
 {
-	json_t *reason = json_object_get(o, "reasoning_content");
-	if (!json_is_string(reason))
-		reason = json_object_get(o, "reasoning");
-	if (json_is_string(reason))
-		m->reasoning = ofs__wp_str(p, reason);
-	json_t *calls = json_object_get(o, "tool_calls");
-	if (calls && !json_is_null(calls) && !json_is_array(calls))
+	const struct ofs_jv *reason = ofs_jget(o, "reasoning_content");
+	if (!ofs_jis(reason, OFS_J_STR))
+		reason = ofs_jget(o, "reasoning");
+	if (ofs_jis(reason, OFS_J_STR))
+		m->reasoning = ofs__wpj_str(p, reason);
+	const struct ofs_jv *calls = ofs_jget(o, "tool_calls");
+	if (!ofs_jnone(calls) && calls->kind != OFS_J_ARR)
 		return ofs__wp_fail(p, "%s: tool_calls must be a list", where);
-	json_t *fc = json_object_get(o, "function_call"); /* legacy */
-	size_t ncap = json_array_size(calls) + 1;
+	const struct ofs_jv *fc = ofs_jget(o, "function_call"); /* legacy */
+	size_t ncap = ofs_jlen(calls) + 1;
 	if (ncap > OFS_WIRE_MAX_CALLS + 1)
 		return ofs__wp_fail(p, "%s: more than %d tool calls", where, OFS_WIRE_MAX_CALLS);
 	m->calls = ofs_arena_alloc(p->A, sizeof *m->calls * ncap);
-	size_t j;
-	json_t *c;
-	json_array_foreach(calls, j, c)
-	{
-		json_t *fn = json_object_get(c, "function"), *id = json_object_get(c, "id");
-		if (!json_is_object(c) || !json_is_object(fn) || !json_is_string(id))
+	for (size_t j = 0; j < ofs_jlen(calls); j++) {
+		const struct ofs_jv *c = &calls->u.kids[j], *fn = ofs_jget(c, "function"), *id = ofs_jget(c, "id");
+		if (c->kind != OFS_J_OBJ || !ofs_jis(fn, OFS_J_OBJ) || !ofs_jis(id, OFS_J_STR))
 			return ofs__wp_fail(p, "%s: tool_calls[%zu] needs an id and a function", where, j);
-		if (ofs__wp_add_call(p, m, ofs__wp_str(p, id), json_object_get(fn, "name"), json_object_get(fn, "arguments"),
-		                     where))
+		if (ofs__wpj_add_call(p, m, ofs__wpj_str(p, id), ofs_jget(fn, "name"), ofs_jget(fn, "arguments"), where))
 			return OFS_EDATA;
 	}
-	if (json_is_object(fc) && !m->ncalls) {
+	if (ofs_jis(fc, OFS_J_OBJ) && !m->ncalls) {
 		char id[48];
 		snprintf(id, sizeof id, "call_legacy_%zu", i);
-		return ofs__wp_add_call(p, m, ofs_arena_strdup(p->A, id), json_object_get(fc, "name"),
-		                        json_object_get(fc, "arguments"), where);
+		return ofs__wpj_add_call(p, m, ofs_arena_strdup(p->A, id), ofs_jget(fc, "name"), ofs_jget(fc, "arguments"),
+		                         where);
 	}
 	return 0;
 }
 
-static int parse_message_in(struct ofs_wparser *p, json_t *o, size_t i)
+static int parse_message_in(struct ofs_wparser *p, const struct ofs_jv *o, size_t i)
 {
 	char where[64];
 	snprintf(where, sizeof where, "messages[%zu]", i);
-	if (!json_is_object(o))
+	if (o->kind != OFS_J_OBJ)
 		return ofs__wp_fail(p, "%s must be an object", where);
-	const char *role = json_string_value(json_object_get(o, "role"));
+	const char *role = ofs_jstr(ofs_jget(o, "role"));
 	if (!role)
 		return ofs__wp_fail(p, "%s: missing role", where);
 	enum ofs_role r = OFS_ROLE_USER;
@@ -247,7 +243,7 @@ static int parse_message_in(struct ofs_wparser *p, json_t *o, size_t i)
 	struct ofs_msg *m = ofs__wp_push(p, r);
 	if (!m)
 		return OFS_EDATA;
-	if (ofs__wp_content(p, json_object_get(o, "content"), where, &m->content))
+	if (ofs__wpj_content(p, ofs_jget(o, "content"), where, &m->content))
 		return OFS_EDATA;
 	if (r == OFS_ROLE_TOOL)
 		return tool_message(p, m, o, role, where);
@@ -256,12 +252,12 @@ static int parse_message_in(struct ofs_wparser *p, json_t *o, size_t i)
 	return assistant_message(p, m, o, i, where);
 }
 
-static int parse_choice(struct ofs_wparser *p, json_t *tc)
+static int parse_choice(struct ofs_wparser *p, const struct ofs_jv *tc)
 {
 	struct ofs_wire_req *rq = p->rq;
-	if (!tc || json_is_null(tc))
+	if (ofs_jnone(tc))
 		return 0;
-	const char *s = json_string_value(tc);
+	const char *s = ofs_jstr(tc);
 	if (s) {
 		if (!strcmp(s, "none"))
 			rq->choice = OFS_CHOICE_NONE;
@@ -271,63 +267,64 @@ static int parse_choice(struct ofs_wparser *p, json_t *tc)
 			return ofs__wp_fail(p, "tool_choice: unknown value '%.40s'", s);
 		return 0;
 	}
-	json_t *name = json_object_get(json_object_get(tc, "function"), "name");
-	if (!json_is_string(name) || !json_string_length(name))
+	const struct ofs_jv *name = ofs_jget(ofs_jget(tc, "function"), "name");
+	if (!ofs_jis(name, OFS_J_STR) || !name->n)
 		return ofs__wp_fail(
 		        p, "tool_choice must be none, auto, required or {\"type\":\"function\",\"function\":{\"name\":...}}");
 	rq->choice = OFS_CHOICE_TOOL;
-	rq->choice_name = ofs__wp_str(p, name);
+	rq->choice_name = ofs__wpj_str(p, name);
 	return 0;
 }
 
-static int parse_tools(struct ofs_wparser *p, json_t *root)
+/* The "tools" list (non-empty) into rq->tools. */
+static int function_tools(struct ofs_wparser *p, const struct ofs_jv *tools)
 {
-	json_t *tools = json_object_get(root, "tools"), *fns = json_object_get(root, "functions");
-	if (tools && !json_is_null(tools) && !json_is_array(tools))
-		return ofs__wp_fail(p, "tools must be a list");
-	if (json_array_size(tools) + json_array_size(fns) > OFS_WIRE_MAX_TOOLS)
-		return ofs__wp_fail(p, "more than %d tools", OFS_WIRE_MAX_TOOLS);
-	p->rq->tools = ofs_arena_alloc(p->A, sizeof *p->rq->tools * (json_array_size(tools) + json_array_size(fns) + 1));
-	size_t i;
-	json_t *o;
-	json_array_foreach(tools, i, o)
-	{
-		json_t *fn = json_object_get(o, "function");
-		const char *type = json_string_value(json_object_get(o, "type"));
+	for (size_t i = 0; i < tools->n; i++) {
+		const struct ofs_jv *o = &tools->u.kids[i], *fn = ofs_jget(o, "function");
+		const char *type = ofs_jstr(ofs_jget(o, "type"));
 		if (type && strcmp(type, "function"))
 			continue; /* custom and hosted tools: not callable here */
-		if (!json_is_object(fn))
+		if (!ofs_jis(fn, OFS_J_OBJ))
 			return ofs__wp_fail(p, "tools[%zu]: a function tool needs a function object", i);
-		if (ofs__wp_add_tool(p, json_object_get(fn, "name"), json_object_get(fn, "parameters"), "tools"))
-			return OFS_EDATA;
-	}
-	json_array_foreach(fns, i, o) /* legacy */
-	{
-		if (ofs__wp_add_tool(p, json_object_get(o, "name"), json_object_get(o, "parameters"), "functions"))
+		if (ofs__wpj_add_tool(p, ofs_jget(fn, "name"), ofs_jget(fn, "parameters"), "tools"))
 			return OFS_EDATA;
 	}
 	return 0;
 }
 
-static int parse_body(struct ofs_wparser *p, json_t *root)
+static int parse_tools(struct ofs_wparser *p, const struct ofs_jv *root)
 {
-	json_t *msgs = json_object_get(root, "messages");
-	if (!json_is_array(msgs) || !json_array_size(msgs))
-		return ofs__wp_fail(p, "messages must be a non-empty list");
-	size_t i;
-	json_t *o;
-	json_array_foreach(msgs, i, o)
-	{
-		if (parse_message_in(p, o, i))
+	const struct ofs_jv *tools = ofs_jget(root, "tools"), *fns = ofs_jget(root, "functions");
+	if (!ofs_jnone(tools) && tools->kind != OFS_J_ARR)
+		return ofs__wp_fail(p, "tools must be a list");
+	if (ofs_jlen(tools) + ofs_jlen(fns) > OFS_WIRE_MAX_TOOLS)
+		return ofs__wp_fail(p, "more than %d tools", OFS_WIRE_MAX_TOOLS);
+	p->rq->tools = ofs_arena_alloc(p->A, sizeof *p->rq->tools * (ofs_jlen(tools) + ofs_jlen(fns) + 1));
+	if (ofs__wpj_tools(p, tools, function_tools))
+		return OFS_EDATA;
+	for (size_t i = 0; i < ofs_jlen(fns); i++) { /* legacy */
+		const struct ofs_jv *o = &fns->u.kids[i];
+		if (ofs__wpj_add_tool(p, ofs_jget(o, "name"), ofs_jget(o, "parameters"), "functions"))
 			return OFS_EDATA;
 	}
-	if (parse_tools(p, root) || parse_choice(p, json_object_get(root, "tool_choice")))
+	return 0;
+}
+
+static int parse_body(struct ofs_wparser *p, const struct ofs_jv *root)
+{
+	const struct ofs_jv *msgs = ofs_jget(root, "messages");
+	if (!ofs_jlen(msgs))
+		return ofs__wp_fail(p, "messages must be a non-empty list");
+	for (size_t i = 0; i < msgs->n; i++)
+		if (parse_message_in(p, &msgs->u.kids[i], i))
+			return OFS_EDATA;
+	if (parse_tools(p, root) || parse_choice(p, ofs_jget(root, "tool_choice")))
 		return OFS_EDATA;
-	p->rq->include_usage = json_is_true(json_object_get(json_object_get(root, "stream_options"), "include_usage"));
-	json_t *mt = json_object_get(root, "max_completion_tokens");
-	if (!json_is_integer(mt))
-		mt = json_object_get(root, "max_tokens"); /* the older name */
-	p->rq->max_tokens = json_is_integer(mt) && json_integer_value(mt) > 0 ? (long)json_integer_value(mt) : 0;
+	p->rq->include_usage = ofs_jis(ofs_jget(ofs_jget(root, "stream_options"), "include_usage"), OFS_J_TRUE);
+	const struct ofs_jv *mt = ofs_jget(root, "max_completion_tokens");
+	if (!ofs_jis(mt, OFS_J_INT))
+		mt = ofs_jget(root, "max_tokens"); /* the older name */
+	p->rq->max_tokens = ofs_jis(mt, OFS_J_INT) && mt->u.i > 0 ? (long)mt->u.i : 0;
 	return 0;
 }
 
@@ -500,7 +497,7 @@ const struct ofs_wire_ops ofs_wire_openai_chat = {
 static int parse_request_cached(struct ofs_wire_cache *cache, const char *body, size_t len, struct ofs_arena *A,
                                 struct ofs_wire_req *rq, char *err)
 {
-	return ofs__wp_run(&ofs_wire_openai_chat, cache, body, len, A, rq, err, parse_body);
+	return ofs__wpj_run(&ofs_wire_openai_chat, cache, body, len, A, rq, err, parse_body);
 }
 
 static int parse_request(const char *body, size_t len, struct ofs_arena *A, struct ofs_wire_req *rq, char *err)

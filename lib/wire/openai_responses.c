@@ -277,9 +277,9 @@ static int sse_event(struct ofs_sse *s, const char *data, size_t len)
 }
 
 /* ---- server: parsing requests ---- */
-static int message_item(struct ofs_wparser *p, json_t *o, const char *where, struct ofs_msg **last_asst)
+static int message_item(struct ofs_wparser *p, const struct ofs_jv *o, const char *where, struct ofs_msg **last_asst)
 {
-	const char *role = json_string_value(json_object_get(o, "role"));
+	const char *role = ofs_jstr(ofs_jget(o, "role"));
 	enum ofs_role r;
 	if (!role)
 		return ofs__wp_fail(p, "%s: a message needs a role", where);
@@ -292,7 +292,7 @@ static int message_item(struct ofs_wparser *p, json_t *o, const char *where, str
 	else
 		return ofs__wp_fail(p, "%s: unknown role '%.40s'", where, role);
 	struct ofs_msg *m = ofs__wp_push(p, r);
-	if (!m || ofs__wp_content(p, json_object_get(o, "content"), where, &m->content))
+	if (!m || ofs__wpj_content(p, ofs_jget(o, "content"), where, &m->content))
 		return OFS_EDATA;
 	*last_asst = r == OFS_ROLE_ASSISTANT ? m : NULL; /* its calls array comes with its first call */
 	return 0;
@@ -301,11 +301,11 @@ static int message_item(struct ofs_wparser *p, json_t *o, const char *where, str
 /* How many function_call items join the turn from index i of in (at most
  * the cap): up to the next message or tool result (other items are skipped
  * without ending the turn). Memory follows the body's size. */
-static size_t call_run(json_t *in, size_t i)
+static size_t call_run(const struct ofs_jv *in, size_t i)
 {
 	size_t n = 0;
-	for (; i < json_array_size(in) && n < OFS_WIRE_MAX_CALLS + 1; i++) {
-		const char *t = json_string_value(json_object_get(json_array_get(in, i), "type"));
+	for (; i < in->n && n < OFS_WIRE_MAX_CALLS + 1; i++) {
+		const char *t = ofs_jstr(ofs_jget(&in->u.kids[i], "type"));
 		size_t tl = t ? strlen(t) : 0;
 		if (!t || !strcmp(t, "message") || (tl > 7 && !strcmp(t + tl - 7, "_output")))
 			break;
@@ -315,11 +315,10 @@ static size_t call_run(json_t *in, size_t i)
 }
 
 /* A function_call item joins the assistant turn just before it (a new one if none). */
-static int call_item(struct ofs_wparser *p, json_t *in, size_t i, const char *where, struct ofs_msg **last_asst)
+static int call_item(struct ofs_wparser *p, const struct ofs_jv *in, size_t i, const char *where, struct ofs_msg **last_asst)
 {
-	json_t *o = json_array_get(in, i);
-	json_t *id = json_object_get(o, "call_id");
-	if (!json_is_string(id))
+	const struct ofs_jv *o = &in->u.kids[i], *id = ofs_jget(o, "call_id");
+	if (!ofs_jis(id, OFS_J_STR))
 		return ofs__wp_fail(p, "%s: a function_call needs a call_id", where);
 	if (!*last_asst) {
 		struct ofs_msg *m = ofs__wp_push(p, OFS_ROLE_ASSISTANT);
@@ -330,30 +329,29 @@ static int call_item(struct ofs_wparser *p, json_t *in, size_t i, const char *wh
 	}
 	if (!(*last_asst)->calls)
 		(*last_asst)->calls = ofs_arena_alloc(p->A, sizeof *(*last_asst)->calls * (call_run(in, i) + 1));
-	return ofs__wp_add_call(p, *last_asst, ofs__wp_str(p, id), json_object_get(o, "name"), json_object_get(o, "arguments"),
-	                        where);
+	return ofs__wpj_add_call(p, *last_asst, ofs__wpj_str(p, id), ofs_jget(o, "name"), ofs_jget(o, "arguments"), where);
 }
 
-static int output_item_in(struct ofs_wparser *p, json_t *o, const char *where)
+static int output_item_in(struct ofs_wparser *p, const struct ofs_jv *o, const char *where)
 {
-	json_t *id = json_object_get(o, "call_id");
-	if (!json_is_string(id))
+	const struct ofs_jv *id = ofs_jget(o, "call_id");
+	if (!ofs_jis(id, OFS_J_STR))
 		return ofs__wp_fail(p, "%s: a function_call_output needs a call_id", where);
 	struct ofs_msg *m = ofs__wp_push(p, OFS_ROLE_TOOL);
 	if (!m)
 		return OFS_EDATA;
-	m->tool_call_id = ofs__wp_str(p, id);
-	return ofs__wp_content(p, json_object_get(o, "output"), where, &m->content);
+	m->tool_call_id = ofs__wpj_str(p, id);
+	return ofs__wpj_content(p, ofs_jget(o, "output"), where, &m->content);
 }
 
-static int input_item(struct ofs_wparser *p, json_t *in, size_t i, struct ofs_msg **last_asst)
+static int input_item(struct ofs_wparser *p, const struct ofs_jv *in, size_t i, struct ofs_msg **last_asst)
 {
-	json_t *o = json_array_get(in, i);
+	const struct ofs_jv *o = &in->u.kids[i];
 	char where[64];
 	snprintf(where, sizeof where, "input[%zu]", i);
-	if (!json_is_object(o))
+	if (o->kind != OFS_J_OBJ)
 		return ofs__wp_fail(p, "%s must be an object", where);
-	const char *type = json_string_value(json_object_get(o, "type"));
+	const char *type = ofs_jstr(ofs_jget(o, "type"));
 	if (!type || !strcmp(type, "message"))
 		return message_item(p, o, where, last_asst);
 	if (!strcmp(type, "function_call"))
@@ -366,65 +364,64 @@ static int input_item(struct ofs_wparser *p, json_t *in, size_t i, struct ofs_ms
 	return 0; /* reasoning, web search calls, ...: nothing the agents read */
 }
 
-static int parse_input(struct ofs_wparser *p, json_t *root)
+static int parse_input(struct ofs_wparser *p, const struct ofs_jv *root)
 {
-	json_t *ins = json_object_get(root, "instructions");
-	if (json_is_string(ins)) {
+	const struct ofs_jv *ins = ofs_jget(root, "instructions"), *in = ofs_jget(root, "input");
+	if (ofs_jis(ins, OFS_J_STR)) {
 		struct ofs_msg *m = ofs__wp_push(p, OFS_ROLE_SYSTEM);
 		if (!m)
 			return OFS_EDATA;
-		m->content = ofs__wp_str(p, ins);
+		m->content = ofs__wpj_str(p, ins);
 	}
-	json_t *in = json_object_get(root, "input");
-	if (json_is_string(in)) {
+	if (ofs_jis(in, OFS_J_STR)) {
 		struct ofs_msg *m = ofs__wp_push(p, OFS_ROLE_USER);
 		if (!m)
 			return OFS_EDATA;
-		m->content = ofs__wp_str(p, in);
+		m->content = ofs__wpj_str(p, in);
 		return 0;
 	}
-	if (!json_is_array(in) || !json_array_size(in))
+	if (!ofs_jlen(in))
 		return ofs__wp_fail(p, "input must be a string or a non-empty list of items");
 	struct ofs_msg *last = NULL;
-	size_t i;
-	json_t *o;
-	json_array_foreach(in, i, o)
-	{
+	for (size_t i = 0; i < in->n; i++)
 		if (input_item(p, in, i, &last))
 			return OFS_EDATA;
-	}
 	return 0;
 }
 
-static int parse_tools(struct ofs_wparser *p, json_t *root)
+/* The "tools" list (non-empty) into rq->tools. */
+static int tool_list(struct ofs_wparser *p, const struct ofs_jv *tools)
 {
-	json_t *tools = json_object_get(root, "tools");
-	if (tools && !json_is_null(tools) && !json_is_array(tools))
-		return ofs__wp_fail(p, "tools must be a list");
-	if (json_array_size(tools) > OFS_WIRE_MAX_TOOLS)
-		return ofs__wp_fail(p, "more than %d tools", OFS_WIRE_MAX_TOOLS);
-	p->rq->tools = ofs_arena_alloc(p->A, sizeof *p->rq->tools * (json_array_size(tools) + 1));
-	size_t i;
-	json_t *o;
-	json_array_foreach(tools, i, o)
-	{
-		if (!json_is_object(o))
+	for (size_t i = 0; i < tools->n; i++) {
+		const struct ofs_jv *o = &tools->u.kids[i];
+		if (o->kind != OFS_J_OBJ)
 			return ofs__wp_fail(p, "tools[%zu] must be an object", i);
-		const char *type = json_string_value(json_object_get(o, "type"));
+		const char *type = ofs_jstr(ofs_jget(o, "type"));
 		if (!type || strcmp(type, "function"))
 			continue; /* hosted tools, namespaces, custom tools: not callable here */
-		if (ofs__wp_add_tool(p, json_object_get(o, "name"), json_object_get(o, "parameters"), "tools"))
+		if (ofs__wpj_add_tool(p, ofs_jget(o, "name"), ofs_jget(o, "parameters"), "tools"))
 			return OFS_EDATA;
 	}
 	return 0;
 }
 
-static int parse_choice(struct ofs_wparser *p, json_t *tc)
+static int parse_tools(struct ofs_wparser *p, const struct ofs_jv *root)
+{
+	const struct ofs_jv *tools = ofs_jget(root, "tools");
+	if (!ofs_jnone(tools) && tools->kind != OFS_J_ARR)
+		return ofs__wp_fail(p, "tools must be a list");
+	if (ofs_jlen(tools) > OFS_WIRE_MAX_TOOLS)
+		return ofs__wp_fail(p, "more than %d tools", OFS_WIRE_MAX_TOOLS);
+	p->rq->tools = ofs_arena_alloc(p->A, sizeof *p->rq->tools * (ofs_jlen(tools) + 1));
+	return ofs__wpj_tools(p, tools, tool_list);
+}
+
+static int parse_choice(struct ofs_wparser *p, const struct ofs_jv *tc)
 {
 	struct ofs_wire_req *rq = p->rq;
-	if (!tc || json_is_null(tc))
+	if (ofs_jnone(tc))
 		return 0;
-	const char *s = json_string_value(tc);
+	const char *s = ofs_jstr(tc);
 	if (s) {
 		if (!strcmp(s, "none"))
 			rq->choice = OFS_CHOICE_NONE;
@@ -434,23 +431,23 @@ static int parse_choice(struct ofs_wparser *p, json_t *tc)
 			return ofs__wp_fail(p, "tool_choice: unknown value '%.40s'", s);
 		return 0;
 	}
-	json_t *name = json_object_get(tc, "name");
-	const char *type = json_string_value(json_object_get(tc, "type"));
+	const struct ofs_jv *name = ofs_jget(tc, "name");
+	const char *type = ofs_jstr(ofs_jget(tc, "type"));
 	if (type && strcmp(type, "function"))
 		return 0; /* a hosted tool or allowed_tools: leave it to the agent */
-	if (!json_is_string(name) || !json_string_length(name))
+	if (!ofs_jis(name, OFS_J_STR) || !name->n)
 		return ofs__wp_fail(p, "tool_choice must be none, auto, required or {\"type\":\"function\",\"name\":...}");
 	rq->choice = OFS_CHOICE_TOOL;
-	rq->choice_name = ofs__wp_str(p, name);
+	rq->choice_name = ofs__wpj_str(p, name);
 	return 0;
 }
 
-static int parse_body(struct ofs_wparser *p, json_t *root)
+static int parse_body(struct ofs_wparser *p, const struct ofs_jv *root)
 {
-	if (parse_input(p, root) || parse_tools(p, root) || parse_choice(p, json_object_get(root, "tool_choice")))
+	if (parse_input(p, root) || parse_tools(p, root) || parse_choice(p, ofs_jget(root, "tool_choice")))
 		return OFS_EDATA;
-	json_t *mt = json_object_get(root, "max_output_tokens");
-	p->rq->max_tokens = json_is_integer(mt) && json_integer_value(mt) > 0 ? (long)json_integer_value(mt) : 0;
+	const struct ofs_jv *mt = ofs_jget(root, "max_output_tokens");
+	p->rq->max_tokens = ofs_jis(mt, OFS_J_INT) && mt->u.i > 0 ? (long)mt->u.i : 0;
 	p->rq->include_usage = 1; /* response.completed always carries usage */
 	return 0;
 }
@@ -714,7 +711,7 @@ const struct ofs_wire_ops ofs_wire_openai_responses = {
 static int parse_request_cached(struct ofs_wire_cache *cache, const char *body, size_t len, struct ofs_arena *A,
                                 struct ofs_wire_req *rq, char *err)
 {
-	return ofs__wp_run(&ofs_wire_openai_responses, cache, body, len, A, rq, err, parse_body);
+	return ofs__wpj_run(&ofs_wire_openai_responses, cache, body, len, A, rq, err, parse_body);
 }
 
 static int parse_request(const char *body, size_t len, struct ofs_arena *A, struct ofs_wire_req *rq, char *err)

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "offswitch/wire.h"
+#include "wire/jtree.h"
 
 #define OFS_WIRE_MAX_MSGS  65536 /* messages in one parsed request */
 #define OFS_WIRE_MAX_CALLS 256   /* tool calls in one message or response */
@@ -35,27 +36,52 @@ struct ofs_wparser {
 	struct ofs_wire_req *rq;
 	size_t bytes; /* text seen, for the token estimate */
 	char *err;
+	const char *body; /* the request (tree parsers: the nodes' spans index it) */
+	struct ofs_wire_cache *cache;
 };
 /* Format a message into p->err; OFS_EDATA. */
 int ofs__wp_fail(struct ofs_wparser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-const char *ofs__wp_str(struct ofs_wparser *p, json_t *v);  /* a JSON string, counted */
-const char *ofs__wp_dump(struct ofs_wparser *p, json_t *v); /* any JSON value as compact text, counted */
 /* A new message (tool ids ""), or NULL past OFS_WIRE_MAX_MSGS (after ofs__wp_fail). */
 struct ofs_msg *ofs__wp_push(struct ofs_wparser *p, enum ofs_role role);
+/* Resolve tool names and set the token estimate: the end of a parse. */
+void ofs__wp_finish(struct ofs_wparser *p);
+
+/* ---- server half: the request parser's helpers over the arena tree of
+ * jtree.h (jreq.c); every format parses its requests with ofs_jparse ---- */
+const char *ofs__wpj_str(struct ofs_wparser *p, const struct ofs_jv *v);  /* a string node's text (not copied), counted */
+const char *ofs__wpj_dump(struct ofs_wparser *p, const struct ofs_jv *v); /* compact text as jansson dumps it, counted */
 /* Text of a content value: a string, null, or a list of parts/blocks whose
  * "text" strings are joined (images and other parts are skipped). */
-int ofs__wp_content(struct ofs_wparser *p, json_t *v, const char *where, const char **out);
+int ofs__wpj_content(struct ofs_wparser *p, const struct ofs_jv *v, const char *where, const char **out);
 /* rq->tools must have room (the caller sizes it from the request). */
-int ofs__wp_add_tool(struct ofs_wparser *p, json_t *name, json_t *schema, const char *where);
+int ofs__wpj_add_tool(struct ofs_wparser *p, const struct ofs_jv *name, const struct ofs_jv *schema, const char *where);
 /* m->calls must have room (the caller sizes it from the request). */
-int ofs__wp_add_call(struct ofs_wparser *p, struct ofs_msg *m, const char *id, json_t *name, json_t *args, const char *where);
-/* Parse the body as a JSON object with "model" and "stream", then call
- * fmt(p, root) for the rest; finishes tool names and the token estimate. */
-int ofs__wp_run(const struct ofs_wire_ops *w, struct ofs_wire_cache *cache, const char *body, size_t len, struct ofs_arena *A,
-                struct ofs_wire_req *rq, char *err, int (*fmt)(struct ofs_wparser *p, json_t *root));
-/* json_loadb(body, len, 0, je), with the "tools" member taken from cache
- * (NULL: none) when it was seen before (cache.c). */
-json_t *ofs__wire_cached_load(struct ofs_wire_cache *cache, const char *body, size_t len, json_error_t *je);
+int ofs__wpj_add_call(struct ofs_wparser *p, struct ofs_msg *m, const char *id, const struct ofs_jv *name,
+                      const struct ofs_jv *args, const char *where);
+/* conv(p, tools) adds the tools of a non-empty "tools" list to rq->tools
+ * (room made by the caller); its result is cached by the list's text
+ * (p->cache), so a list seen before is copied instead. */
+int ofs__wpj_tools(struct ofs_wparser *p, const struct ofs_jv *tools,
+                   int (*conv)(struct ofs_wparser *p, const struct ofs_jv *tools));
+/* v (a node of a tree parsed from text) as jansson's json_dumps(flags)
+ * writes it, in A; NULL if jansson cannot. */
+const char *ofs__wire_jdump(struct ofs_arena *A, const char *text, const struct ofs_jv *v, size_t flags);
+/* ofs__wire_parse_response with ofs_jparse (the tree in A): the same
+ * results, the same API-error message; a syntax error is named by jtree. */
+int ofs__wire_parse_response_j(const char *body, size_t len, struct ofs_arena *A, struct ofs_response *r, char *err,
+                               int (*parse)(const struct ofs_jv *root, const char *body, struct ofs_arena *A,
+                                            struct ofs_response *r, char *err));
+/* Parse the body (ofs_jparse) as a JSON object with "model" and "stream",
+ * then call fmt(p, root) for the rest; finishes tool names and the token estimate. */
+int ofs__wpj_run(const struct ofs_wire_ops *w, struct ofs_wire_cache *cache, const char *body, size_t len, struct ofs_arena *A,
+                 struct ofs_wire_req *rq, char *err, int (*fmt)(struct ofs_wparser *p, const struct ofs_jv *root));
+/* Tool lists already converted (cache.c), keyed by the exact text of the
+ * request's tools value (at most 64 lists of 64 B to 256 KiB): get copies the n tools (strings owned by the
+ * cache) into out (room for OFS_WIRE_MAX_TOOLS) and returns 0, or -1 when
+ * not there; put keeps a copy (when there is room). NULL cache: nothing. */
+int ofs__wire_tools_get(struct ofs_wire_cache *c, const char *text, size_t len, struct ofs_wire_tool *out, int *n, size_t *bytes);
+void ofs__wire_tools_put(struct ofs_wire_cache *c, const char *text, size_t len, const struct ofs_wire_tool *t, int n,
+                         size_t bytes);
 
 /* ---- server half: writing responses ---- */
 /* A call's arguments, "{}" when NULL. */

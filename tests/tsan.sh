@@ -27,7 +27,7 @@ clean() { # clean LOG: no sanitizer report in it
 same() { # same DIR_A DIR_B: equal rollouts.jsonl
 	cmp -s "$1/rollouts.jsonl" "$2/rollouts.jsonl"
 }
-echo "1..3"
+echo "1..4"
 
 # 1. every reference agent on the tampering task with the interview (its hook
 #    is read by the recorder thread)
@@ -66,4 +66,15 @@ rc2=$?
 [ $rc = 130 ] && [ $rc2 = 0 ] && clean "$work/t3.log" && same "$work/t3" "$work/r3"
 result $? "Ctrl-C while the loop and the recorder run (exit $rc), then the same command: no data race, the same results" \
 	"$work/t3.log"
+# 4. a transcript that cannot be written: the writers stop at it, no race
+args=(run --quiet --model scripted/honest --task-type tampering --num-experiments 20)
+"$ref" "${args[@]}" --out "$work/r4" >/dev/null 2>&1
+rel=$(sed -n 300p "$work/r4/rollouts.jsonl" | jq -r .transcript)
+mkdir -p "$work/t4/$rel/blocker"
+"$tsan" "${args[@]}" --out "$work/t4" >"$work/t4.log" 2>&1
+rc=$?
+"$ref" check "$work/t4" >>"$work/t4.log" 2>&1
+rc2=$?
+[ $rc = 4 ] && [ $rc2 = 0 ] && clean "$work/t4.log"
+result $? "a transcript that cannot be written (exit $rc): no data race, what was recorded checks clean" "$work/t4.log"
 exit $failed

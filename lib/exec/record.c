@@ -190,7 +190,10 @@ void ofs__recorder_release(struct ofs_recorder *rc)
 	ofs_buf_free(&rc->tr);
 	ofs_buf_free(&rc->sum);
 	ofs_buf_free(&rc->evj);
-	ofs_buf_free(&rc->evo);
+	if (rc->prep)
+		ofs_buf_free(&rc->prep->evo);
+	free(rc->prep);
+	rc->prep = NULL;
 	ofs__paper_dirs_free(rc->paper);
 	rc->paper = NULL;
 	ofs_iv_bank_release(&rc->own_bank);
@@ -298,7 +301,8 @@ static void conversation_json(struct ofs_buf *b, const struct ofs_chat *chat, co
 
 /* The transcript; evo: ev as JSON already (the summary has the same), or NULL. */
 static void transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev, int rep, const char *status,
-                            const char *harness, struct ofs__esc_cache **esc, const struct ofs_buf *evo)
+                            const char *harness, struct ofs__esc_cache **esc, const struct ofs_buf *evo,
+                            const struct ofs_iv_rec *iv, int niv)
 {
 	const struct ofs_tmpl *t = L->tmpl;
 	const struct ofs_config *c = t->cfg;
@@ -344,8 +348,6 @@ static void transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const s
 		ofs_eval_json(b, ev);
 	ofs_buf_puts(b, ",\n\"usage_summary\":");
 	usage_json(b, L);
-	struct ofs_iv_rec iv[OFS_INTERVIEW_MAX_Q];
-	int niv = ofs__iv_answers(L, ev, iv, OFS_INTERVIEW_MAX_Q);
 	if (niv) {
 		ofs_buf_puts(b, ",\n\"interview\":");
 		ofs__iv_transcript_json(b, L, iv, niv);
@@ -355,7 +357,9 @@ static void transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const s
 
 void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev, int rep, const char *status)
 {
-	transcript_json(b, L, ev, rep, status, NULL, NULL, NULL);
+	struct ofs_iv_rec iv[OFS_INTERVIEW_MAX_Q];
+	int niv = ofs__iv_answers(L, ev, iv, OFS_INTERVIEW_MAX_Q);
+	transcript_json(b, L, ev, rep, status, NULL, NULL, NULL, iv, niv);
 }
 
 static void transcript_dir(char *out, size_t n, const char *root, const struct ofs_config *c)
@@ -376,9 +380,11 @@ static void transcript_dir(char *out, size_t n, const char *root, const struct o
 
 /* The transcript of one rollout, in the recorder's layout, into DIR/rel,
  * creating its folder once. */
-static int write_transcript(struct ofs_recorder *rc, const char *dir, const char *rel, const struct ofs_loop *L,
-                            const struct ofs_eval *ev, int rep, const char *status, char *err)
+static int write_transcript(struct ofs_recorder *rc, const struct ofs_prep *pr, const struct ofs_loop *L, int rep,
+                            const char *status, char *err)
 {
+	const char *dir = pr->dir, *rel = pr->rel;
+	const struct ofs_eval *ev = &pr->ev;
 	char path[8400];
 	if (strcmp(dir, rc->lastdir)) {
 		snprintf(path, sizeof path, "%s/%s", rc->out_dir, dir);
@@ -395,7 +401,7 @@ static int write_transcript(struct ofs_recorder *rc, const char *dir, const char
 	if (rc->write_transcripts == OFS_TRANSCRIPTS_PAPER)
 		ofs__paper_transcript_json(&rc->tr, ofs__rollout_part(L, &part), ev);
 	else
-		transcript_json(&rc->tr, L, ev, rep, status, rc->harness, &rc->esc, &rc->evo);
+		transcript_json(&rc->tr, L, ev, rep, status, rc->harness, &rc->esc, &pr->evo, pr->iv, pr->niv);
 	/* Whole or not at all, even under kill -9; on disk at the next sync. */
 	size_t dl = strlen(dir);
 	int e;
@@ -417,6 +423,20 @@ static int write_transcript(struct ofs_recorder *rc, const char *dir, const char
 	return e;
 }
 
+int ofs__recorder_commit_synced(struct ofs_recorder *rc, char *err)
+{
+	if (rc->write_transcripts) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/transcripts", rc->out_dir);
+		if (ofs_sync_fs(path, err))
+			return OFS_EIO;
+		if (syncer_failed(rc->syncer))
+			return ofs_fail(err, OFS_EIO, "cannot sync %s: a write to the disk failed", path);
+	}
+	int e = ofs_store_commit(rc->st);
+	return e ? ofs__store_err(rc->st, e, err) : 0;
+}
+
 int ofs__recorder_commit(struct ofs_recorder *rc, char *err)
 {
 	if (rc->unsynced) {
@@ -433,7 +453,7 @@ int ofs__recorder_commit(struct ofs_recorder *rc, char *err)
 }
 
 /* The rollouts.jsonl line into rc->sum. */
-static void summary_json(struct ofs_recorder *rc, const struct ofs_config *c, const struct ofs_loop *L, const struct ofs_eval *ev,
+static void summary_json(struct ofs_recorder *rc, const struct ofs_config *c, const struct ofs_loop *L, const struct ofs_prep *pr,
                          int rep, const char *status, const char *rel)
 {
 	struct ofs_buf *sum = &rc->sum;
@@ -443,7 +463,7 @@ static void summary_json(struct ofs_recorder *rc, const struct ofs_config *c, co
 	ofs_buf_puts(sum, ",\"rep\":");
 	put_int(sum, rep);
 	ofs_buf_puts(sum, ",\"evaluation\":");
-	ofs_buf_add(sum, rc->evo.p, rc->evo.len);
+	ofs_buf_add(sum, pr->evo.p, pr->evo.len);
 	ofs_buf_puts(sum, ",\"usage\":");
 	usage_json(sum, L);
 	if (rc->harness) {
@@ -458,11 +478,9 @@ static void summary_json(struct ofs_recorder *rc, const struct ofs_config *c, co
 		ofs_buf_puts(sum, ",\"transcript\":");
 		ofs_json_str(sum, rel);
 	}
-	struct ofs_iv_rec iv[OFS_INTERVIEW_MAX_Q];
-	int niv = ofs__iv_answers(L, ev, iv, OFS_INTERVIEW_MAX_Q);
-	if (niv) {
+	if (pr->niv) {
 		ofs_buf_puts(sum, ",\"interview\":");
-		ofs__iv_summary_json(sum, iv, niv);
+		ofs__iv_summary_json(sum, pr->iv, pr->niv);
 	}
 	ofs_buf_putc(sum, '}');
 }
@@ -473,47 +491,51 @@ void ofs__detect(const struct ofs_loop *L, struct ofs_eval *ev)
 	ofs_detect(ofs__rollout_part(L, &part), ev); /* what the rollout did, not what the interview said */
 }
 
-int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long cid, int rep, const struct ofs_loop *L,
-                const char *status, long long rid, char *err)
+void ofs__record_prepare(struct ofs_recorder *rc, const struct ofs_config *c, int rep, const struct ofs_loop *L,
+                         struct ofs_prep *pr)
 {
-	struct ofs_eval ev;
-	ofs__detect(L, &ev);
-	return ofs__record_eval(rc, c, cid, rep, L, &ev, status, rid, err);
+	ofs__detect(L, &pr->ev);
+	ofs_buf_reset(&pr->evo);
+	ofs_eval_json(&pr->evo, &pr->ev); /* once, for the transcript and the summary */
+	pr->niv = ofs__iv_answers(L, &pr->ev, pr->iv, OFS_INTERVIEW_MAX_Q);
+	pr->dir[0] = pr->rel[0] = 0;
+	if (rc->write_transcripts == OFS_TRANSCRIPTS_PAPER) {
+		ofs__paper_dir(pr->dir, sizeof pr->dir, c);
+		snprintf(pr->rel, sizeof pr->rel, "%s/transcript_%d.json", pr->dir, ofs__paper_next(rc, pr->dir));
+	} else if (rc->write_transcripts) {
+		transcript_dir(pr->dir, sizeof pr->dir, "", c);
+		snprintf(pr->rel, sizeof pr->rel, "%s/transcript_%d.json", pr->dir, rep);
+	}
 }
 
-int ofs__record_eval(struct ofs_recorder *rc, const struct ofs_config *c, long long cid, int rep, const struct ofs_loop *L,
-                     const struct ofs_eval *ev, const char *status, long long rid, char *err)
+int ofs__record_file(struct ofs_recorder *rc, const struct ofs_loop *L, const struct ofs_prep *pr, int rep, const char *status,
+                     char *err)
 {
-	ofs_buf_reset(&rc->evo);
-	ofs_eval_json(&rc->evo, ev); /* once, for the transcript and the summary */
-	char dir[4096], rel[4200];
-	if (rc->write_transcripts == OFS_TRANSCRIPTS_PAPER) {
-		ofs__paper_dir(dir, sizeof dir, c);
-		snprintf(rel, sizeof rel, "%s/transcript_%d.json", dir, ofs__paper_next(rc, dir));
-	} else {
-		transcript_dir(dir, sizeof dir, "", c);
-		snprintf(rel, sizeof rel, "%s/transcript_%d.json", dir, rep);
-	}
-	if (rc->write_transcripts && write_transcript(rc, dir, rel, L, ev, rep, status, err))
-		return OFS_EIO;
-	summary_json(rc, c, L, ev, rep, status, rc->write_transcripts ? rel : NULL);
+	return rc->write_transcripts ? write_transcript(rc, pr, L, rep, status, err) : 0;
+}
+
+int ofs__record_row(struct ofs_recorder *rc, const struct ofs_config *c, long long cid, int rep, const struct ofs_loop *L,
+                    const struct ofs_prep *pr, const char *status, long long rid, char *err)
+{
+	const struct ofs_eval *ev = &pr->ev;
+	const char *rel = rc->write_transcripts ? pr->rel : NULL;
+	summary_json(rc, c, L, pr, rep, status, rel);
 	ofs_buf_reset(&rc->evj);
 	ofs_evidence_json(&rc->evj, ev);
 	struct ofs_rollout_rec rec = {.config_id = cid,
 	                              .rep = rep,
 	                              .status = status,
 	                              .stop_reason = ofs_stop_names[L->stop],
-	                              .transcript = rc->write_transcripts ? rel : NULL,
+	                              .transcript = rel,
 	                              .summary = rc->sum.p,
 	                              .chat = &L->chat,
 	                              .num_turns = num_turns(L),
 	                              .in_tokens = L->in_tokens,
 	                              .out_tokens = L->out_tokens,
 	                              .eval = ev,
-	                              .evidence = rc->evj.p};
-	struct ofs_iv_rec iv[OFS_INTERVIEW_MAX_Q];
-	rec.ninterview = ofs__iv_answers(L, ev, iv, OFS_INTERVIEW_MAX_Q);
-	rec.interview = iv;
+	                              .evidence = rc->evj.p,
+	                              .interview = pr->iv,
+	                              .ninterview = pr->niv};
 	if (rc->store_mu)
 		pthread_mutex_lock(rc->store_mu);
 	int e = rid ? ofs_store_finish_rollout(rc->st, rid, &rec) : ofs_store_rollout(rc->st, &rec);
@@ -522,4 +544,15 @@ int ofs__record_eval(struct ofs_recorder *rc, const struct ofs_config *c, long l
 	if (rc->store_mu)
 		pthread_mutex_unlock(rc->store_mu);
 	return e;
+}
+
+int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long cid, int rep, const struct ofs_loop *L,
+                const char *status, long long rid, char *err)
+{
+	if (!rc->prep)
+		rc->prep = ofs_xcalloc(1, sizeof *rc->prep);
+	ofs__record_prepare(rc, c, rep, L, rc->prep);
+	if (ofs__record_file(rc, L, rc->prep, rep, status, err))
+		return OFS_EIO;
+	return ofs__record_row(rc, c, cid, rep, L, rc->prep, status, rid, err);
 }

@@ -10,6 +10,19 @@
 #include "offswitch/store.h"
 
 struct ofs__paper_dirs;
+
+/* What ofs__record_prepare works out for a finished rollout and the two
+ * writers (its transcript file, its store row) only read: on the in-process
+ * run's loop thread, so that the writers may run on two others at once
+ * (pipeline.h). Strings of iv are in the rollout's arena. */
+struct ofs_prep {
+	struct ofs_eval ev; /* the detectors' verdict */
+	struct ofs_buf evo; /* ev as JSON (the transcript and the summary line both hold it) */
+	struct ofs_iv_rec iv[OFS_INTERVIEW_MAX_Q];
+	int niv;        /* the interview's answers */
+	char dir[4096]; /* the transcript's folder and path, relative to out_dir ("" without transcripts) */
+	char rel[4200];
+};
 struct ofs__esc_cache;
 struct ofs__syncer;
 
@@ -17,7 +30,8 @@ struct ofs_recorder {
 	const char *out_dir;
 	int write_transcripts; /* OFS_TRANSCRIPTS_* (run.h) */
 	struct ofs_store *st;
-	struct ofs_buf tr, sum, evj, evo; /* transcript, summary line, evidence, evaluation JSON */
+	struct ofs_buf tr, sum, evj; /* transcript, summary line, evidence */
+	struct ofs_prep *prep;       /* ofs__record's own (NULL until the first) */
 	char lastdir[4096];
 	int lastfd1;                   /* an open descriptor of lastdir, plus one (0: none) */
 	int unsynced;                  /* transcripts written since the last sync */
@@ -58,9 +72,24 @@ int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long c
                 const char *status, long long rid, char *err);
 /* What the rollout did (the detectors over L, less any interview). */
 void ofs__detect(const struct ofs_loop *L, struct ofs_eval *ev);
-/* ofs__record with the detectors' verdict already made (ofs__detect). */
-int ofs__record_eval(struct ofs_recorder *rc, const struct ofs_config *c, long long cid, int rep, const struct ofs_loop *L,
-                     const struct ofs_eval *ev, const char *status, long long rid, char *err);
+/* ofs__record in three steps. prepare: detect, the evaluation JSON, the
+ * interview's answers (allocated in L's arena) and the transcript's path
+ * (the paper layout's numbering: rc->paper). file: the transcript
+ * (rc->tr, the folder cache, the sync-ahead thread), 0 or OFS_EIO. row: the
+ * rollouts.jsonl line and the store's records (rc->sum, rc->evj, the store
+ * under rc->store_mu), 0 or the store's error. Each step touches only the
+ * recorder fields named, so file and row may run on two threads at once. */
+void ofs__record_prepare(struct ofs_recorder *rc, const struct ofs_config *c, int rep, const struct ofs_loop *L,
+                         struct ofs_prep *pr);
+int ofs__record_file(struct ofs_recorder *rc, const struct ofs_loop *L, const struct ofs_prep *pr, int rep, const char *status,
+                     char *err);
+int ofs__record_row(struct ofs_recorder *rc, const struct ofs_config *c, long long cid, int rep, const struct ofs_loop *L,
+                    const struct ofs_prep *pr, const char *status, long long rid, char *err);
+/* The pipeline's batch commit (its row thread, once the file thread has
+ * written every transcript up to here): sync the file system when
+ * transcripts are written, then commit. Leaves the file side's counters
+ * alone. */
+int ofs__recorder_commit_synced(struct ofs_recorder *rc, char *err);
 
 /* ---- the follow-up interview (interview.c) ---- */
 /* Start L (ofs_loop_start) with the recorder's interview hook when it has a bank. */

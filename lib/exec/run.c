@@ -5,8 +5,9 @@
  * recompute, so a crash may take back up to COMMIT_EVERY of them (resume
  * runs them again, byte for byte); transcripts are synced before each
  * commit, so a committed rollout's transcript is on disk (docs/durability.md).
- * The loops run on the calling thread, the recording (detectors, transcript,
- * store) on a second one, in the same order (pipeline.h). */
+ * The loops and detectors run on the calling thread, the writing on two
+ * more, in the same order: the store's rows on one, the transcripts on the
+ * other (pipeline.h). */
 #include "offswitch/run.h"
 #include "exec/pipeline.h"
 #include "exec/run_priv.h"
@@ -106,11 +107,11 @@ static void run_one(struct ofs_recorder *rc, struct ofs__slot *s, const struct o
 	if (p->ops->session_free)
 		p->ops->session_free(sess);
 	s->rep = r;
-	ofs__detect(L, &s->ev); /* here: the recorder thread has more to do */
+	ofs__record_prepare(rc, c, r, L, &s->pr);
 }
 
 /* Reference agents and script files answer in-process: run each rollout to
- * its end at once and hand it to the recorder thread (pipeline.h). */
+ * its end at once and hand it to the writer threads (pipeline.h). */
 static int run_sync(struct ofs__pipe *pp, struct ofs_recorder *rc, struct tmpl_cache *tc, struct ofs_fixtures *fx,
                     struct ofs_config *c, long long cid, struct ofs_provider *p, const unsigned char *done, int reps,
                     const struct ofs_run_opts *o, struct ofs_run_result *res, char *err)
@@ -210,7 +211,7 @@ static int check_fixtures(struct tmpl_cache *tc, struct ofs_fixtures *fx, const 
 }
 
 /* This configuration's id and its recorded reps (done), under the store's
- * lock: the recorder thread shares the store. */
+ * lock: the row thread shares the store. */
 static int config_state(struct ofs__pipe *pp, struct ofs_recorder *rec, struct ofs_config *c, long long *cid, unsigned char *done,
                         int reps, char *err)
 {

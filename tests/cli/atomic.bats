@@ -57,3 +57,26 @@ PY
 	[ -d "$BATS_TEST_TMPDIR/d.html/x" ]
 	[ ! -e "$BATS_TEST_TMPDIR/d.html.tmp" ]
 }
+
+@test "a transcript that cannot be written mid-run: exit 4 naming it, every recorded rollout has its transcript, the same command then completes it" {
+	ref="$BATS_TEST_TMPDIR/ref" d="$BATS_TEST_TMPDIR/d"
+	sel=(--model scripted/honest --task-type tampering --num-experiments 200 --quiet)
+	"$OFFSWITCH" run "${sel[@]}" --out "$ref" >/dev/null
+	# the 5,000th rollout's transcript path, taken by a folder: its write fails
+	rel=$(sed -n 5000p "$ref/rollouts.jsonl" | jq -r .transcript)
+	[ -n "$rel" ] && [ "$rel" != null ]
+	mkdir -p "$d/$rel/blocker"
+	run --separate-stderr "$OFFSWITCH" run "${sel[@]}" --out "$d"
+	expect_status 4
+	[[ "$stderr" == *"$rel"* ]]
+	# what was recorded is whole: each line's transcript is there and parses
+	n=$(wc -l <"$d/rollouts.jsonl")
+	[ "$n" -ge 1 ] && [ "$n" -lt 5000 ]
+	run "$OFFSWITCH" check "$d"
+	expect_status 0
+	rm -rf "${d:?}/$rel"
+	run "$OFFSWITCH" run "${sel[@]}" --out "$d"
+	expect_status 0
+	cmp "$d/rollouts.jsonl" "$ref/rollouts.jsonl"
+	diff -r "$d/transcripts" "$ref/transcripts"
+}

@@ -301,7 +301,7 @@ int ofs__pipe_close(struct ofs__pipe *p, char *err)
 	for (int i = 0; i < PIPE_SLOTS; i++) {
 		if (p->slot[i].used)
 			ofs_loop_release(&p->slot[i].L);
-		ofs_buf_free(&p->slot[i].pr.evo);
+		ofs__prep_free(&p->slot[i].pr);
 		ofs_arena_free(p->slot[i].A);
 	}
 	pthread_cond_destroy(&p->filled);

@@ -188,10 +188,8 @@ void ofs__recorder_release(struct ofs_recorder *rc)
 	rc->lastfd1 = 0;
 	rc->lastdir[0] = 0;
 	ofs_buf_free(&rc->tr);
-	ofs_buf_free(&rc->sum);
-	ofs_buf_free(&rc->evj);
 	if (rc->prep)
-		ofs_buf_free(&rc->prep->evo);
+		ofs__prep_free(rc->prep);
 	free(rc->prep);
 	rc->prep = NULL;
 	ofs__paper_dirs_free(rc->paper);
@@ -452,11 +450,11 @@ int ofs__recorder_commit(struct ofs_recorder *rc, char *err)
 	return e ? ofs__store_err(rc->st, e, err) : 0;
 }
 
-/* The rollouts.jsonl line into rc->sum. */
-static void summary_json(struct ofs_recorder *rc, const struct ofs_config *c, const struct ofs_loop *L, const struct ofs_prep *pr,
+/* The rollouts.jsonl line into pr->sum. */
+static void summary_json(struct ofs_recorder *rc, const struct ofs_config *c, const struct ofs_loop *L, struct ofs_prep *pr,
                          int rep, const char *status, const char *rel)
 {
-	struct ofs_buf *sum = &rc->sum;
+	struct ofs_buf *sum = &pr->sum;
 	ofs_buf_reset(sum);
 	ofs_buf_putc(sum, '{');
 	meta_json(sum, c);
@@ -491,8 +489,15 @@ void ofs__detect(const struct ofs_loop *L, struct ofs_eval *ev)
 	ofs_detect(ofs__rollout_part(L, &part), ev); /* what the rollout did, not what the interview said */
 }
 
+void ofs__prep_free(struct ofs_prep *pr)
+{
+	ofs_buf_free(&pr->evo);
+	ofs_buf_free(&pr->sum);
+	ofs_buf_free(&pr->evj);
+}
+
 void ofs__record_prepare(struct ofs_recorder *rc, const struct ofs_config *c, int rep, const struct ofs_loop *L,
-                         struct ofs_prep *pr)
+                         const char *status, struct ofs_prep *pr)
 {
 	ofs__detect(L, &pr->ev);
 	ofs_buf_reset(&pr->evo);
@@ -506,6 +511,9 @@ void ofs__record_prepare(struct ofs_recorder *rc, const struct ofs_config *c, in
 		transcript_dir(pr->dir, sizeof pr->dir, "", c);
 		snprintf(pr->rel, sizeof pr->rel, "%s/transcript_%d.json", pr->dir, rep);
 	}
+	summary_json(rc, c, L, pr, rep, status, rc->write_transcripts ? pr->rel : NULL);
+	ofs_buf_reset(&pr->evj);
+	ofs_evidence_json(&pr->evj, &pr->ev);
 }
 
 int ofs__record_file(struct ofs_recorder *rc, const struct ofs_loop *L, const struct ofs_prep *pr, int rep, const char *status,
@@ -519,21 +527,18 @@ int ofs__record_row(struct ofs_recorder *rc, const struct ofs_config *c, long lo
 {
 	const struct ofs_eval *ev = &pr->ev;
 	const char *rel = rc->write_transcripts ? pr->rel : NULL;
-	summary_json(rc, c, L, pr, rep, status, rel);
-	ofs_buf_reset(&rc->evj);
-	ofs_evidence_json(&rc->evj, ev);
 	struct ofs_rollout_rec rec = {.config_id = cid,
 	                              .rep = rep,
 	                              .status = status,
 	                              .stop_reason = ofs_stop_names[L->stop],
 	                              .transcript = rel,
-	                              .summary = rc->sum.p,
+	                              .summary = pr->sum.p,
 	                              .chat = &L->chat,
 	                              .num_turns = num_turns(L),
 	                              .in_tokens = L->in_tokens,
 	                              .out_tokens = L->out_tokens,
 	                              .eval = ev,
-	                              .evidence = rc->evj.p,
+	                              .evidence = pr->evj.p,
 	                              .interview = pr->iv,
 	                              .ninterview = pr->niv};
 	if (rc->store_mu)
@@ -551,7 +556,7 @@ int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long c
 {
 	if (!rc->prep)
 		rc->prep = ofs_xcalloc(1, sizeof *rc->prep);
-	ofs__record_prepare(rc, c, rep, L, rc->prep);
+	ofs__record_prepare(rc, c, rep, L, status, rc->prep);
 	if (ofs__record_file(rc, L, rc->prep, rep, status, err))
 		return OFS_EIO;
 	return ofs__record_row(rc, c, cid, rep, L, rc->prep, status, rid, err);

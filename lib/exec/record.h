@@ -18,6 +18,8 @@ struct ofs__paper_dirs;
 struct ofs_prep {
 	struct ofs_eval ev; /* the detectors' verdict */
 	struct ofs_buf evo; /* ev as JSON (the transcript and the summary line both hold it) */
+	struct ofs_buf sum; /* the rollouts.jsonl line */
+	struct ofs_buf evj; /* the evidence, as stored */
 	struct ofs_iv_rec iv[OFS_INTERVIEW_MAX_Q];
 	int niv;        /* the interview's answers */
 	char dir[4096]; /* the transcript's folder and path, relative to out_dir ("" without transcripts) */
@@ -30,8 +32,8 @@ struct ofs_recorder {
 	const char *out_dir;
 	int write_transcripts; /* OFS_TRANSCRIPTS_* (run.h) */
 	struct ofs_store *st;
-	struct ofs_buf tr, sum, evj; /* transcript, summary line, evidence */
-	struct ofs_prep *prep;       /* ofs__record's own (NULL until the first) */
+	struct ofs_buf tr;     /* the transcript */
+	struct ofs_prep *prep; /* ofs__record's own (NULL until the first) */
 	char lastdir[4096];
 	int lastfd1;                   /* an open descriptor of lastdir, plus one (0: none) */
 	int unsynced;                  /* transcripts written since the last sync */
@@ -74,13 +76,15 @@ int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long c
 void ofs__detect(const struct ofs_loop *L, struct ofs_eval *ev);
 /* ofs__record in three steps. prepare: detect, the evaluation JSON, the
  * interview's answers (allocated in L's arena) and the transcript's path
- * (the paper layout's numbering: rc->paper). file: the transcript
- * (rc->tr, the folder cache, the sync-ahead thread), 0 or OFS_EIO. row: the
- * rollouts.jsonl line and the store's records (rc->sum, rc->evj, the store
- * under rc->store_mu), 0 or the store's error. Each step touches only the
- * recorder fields named, so file and row may run on two threads at once. */
+ * (the paper layout's numbering: rc->paper), the rollouts.jsonl line and the
+ * evidence JSON. file: the transcript (rc->tr, the folder cache, the
+ * sync-ahead thread), 0 or OFS_EIO. row: the store's records (the store under
+ * rc->store_mu), 0 or the store's error. Each step touches only the recorder
+ * fields named, so file and row may run on two threads at once. */
 void ofs__record_prepare(struct ofs_recorder *rc, const struct ofs_config *c, int rep, const struct ofs_loop *L,
-                         struct ofs_prep *pr);
+                         const char *status, struct ofs_prep *pr);
+/* Free pr's buffers (not pr). */
+void ofs__prep_free(struct ofs_prep *pr);
 int ofs__record_file(struct ofs_recorder *rc, const struct ofs_loop *L, const struct ofs_prep *pr, int rep, const char *status,
                      char *err);
 int ofs__record_row(struct ofs_recorder *rc, const struct ofs_config *c, long long cid, int rep, const struct ofs_loop *L,

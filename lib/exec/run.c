@@ -107,7 +107,7 @@ static void run_one(struct ofs_recorder *rc, struct ofs__slot *s, const struct o
 	if (p->ops->session_free)
 		p->ops->session_free(sess);
 	s->rep = r;
-	ofs__record_prepare(rc, c, r, L, &s->pr);
+	ofs__record_prepare(rc, c, r, L, s->status, &s->pr);
 }
 
 /* Reference agents and script files answer in-process: run each rollout to
@@ -225,10 +225,36 @@ static int config_state(struct ofs__pipe *pp, struct ofs_recorder *rec, struct o
 	return e;
 }
 
+static int any_row(void *ud, const struct ofs_store_record *r)
+{
+	(void)r;
+	*(int *)ud = 1;
+	return 1; /* one is enough */
+}
+
+/* Into a store that holds no rollout, every configuration's id up front
+ * (their reps are all to run): the loop then never waits for the store's
+ * lock, which the row thread holds through each batch commit. NULL (look
+ * each one up under the lock) when the store holds rollouts, or when two
+ * configurations share an id (the second would find the first's reps). */
+static long long *fresh_ids(struct ofs_store *st, const struct ofs_plan *plan)
+{
+	int rows = 0;
+	if (ofs_store_records(st, any_row, &rows) || rows)
+		return NULL;
+	long long *ids = ofs_xcalloc((size_t)plan->n + 1, sizeof *ids);
+	for (int i = 0; i < plan->n; i++)
+		if (ofs_store_config(st, &plan->cfgs[i], &ids[i]) || (i && ids[i] <= ids[i - 1])) {
+			free(ids);
+			return NULL;
+		}
+	return ids;
+}
+
 /* The in-process configurations, one after another: the loops on this
  * thread, the recording on the pipeline's (a commit every COMMIT_EVERY). */
 static int run_inprocess(struct ofs_recorder *rec, struct tmpl_cache *tc, struct ofs_fixtures *fx, const struct ofs_plan *plan,
-                         struct ofs_provider **prov, int reps, const unsigned char *mine, const struct ofs_run_opts *o,
+                         struct ofs_provider **prov, int reps, const unsigned char *mine, int whole, const struct ofs_run_opts *o,
                          struct ofs_run_result *res, char *err)
 {
 	int any = 0;
@@ -236,11 +262,13 @@ static int run_inprocess(struct ofs_recorder *rec, struct tmpl_cache *tc, struct
 		any = !prov[i]->http;
 	if (!any)
 		return 0;
+	long long *ids = whole ? fresh_ids(rec->st, plan) : NULL; /* not a worker's batch of a shared store */
 	struct ofs__pipe *pp;
 	rec->batch = 1;
 	int e = ofs__pipe_open(&pp, rec, COMMIT_EVERY, err);
 	if (e) {
 		rec->batch = 0;
+		free(ids);
 		return e;
 	}
 	unsigned char *done = ofs_xcalloc((size_t)reps, 1);
@@ -248,8 +276,10 @@ static int run_inprocess(struct ofs_recorder *rec, struct tmpl_cache *tc, struct
 		if (prov[i]->http)
 			continue; /* the engine */
 		struct ofs_config *c = &plan->cfgs[i];
-		long long cid;
-		if ((e = config_state(pp, rec, c, &cid, done, reps, err)))
+		long long cid = ids ? ids[i] : 0;
+		if (ids)
+			memset(done, 0, (size_t)reps);
+		else if ((e = config_state(pp, rec, c, &cid, done, reps, err)))
 			break;
 		int todo = 0, owned = 0;
 		for (int r = 0; r < reps; r++) {
@@ -276,6 +306,7 @@ static int run_inprocess(struct ofs_recorder *rec, struct tmpl_cache *tc, struct
 	if (!e && uncommitted)
 		e = ofs__recorder_commit(rec, err);
 	free(done);
+	free(ids);
 	return e;
 }
 
@@ -393,7 +424,7 @@ int ofs__run_batch(struct ofs_recorder *rec, struct ofs_fixtures *fx, const stru
 	if (!rc)
 		rc = check_fixtures(&tc, fx, plan, err);
 	if (!rc)
-		rc = run_inprocess(rec, &tc, fx, plan, ps.of, reps, mine, o, res, err);
+		rc = run_inprocess(rec, &tc, fx, plan, ps.of, reps, mine, 0, o, res, err);
 	tmpl_cache_free(&tc);
 	if (!rc && ps.any_http && !(o->stop && *o->stop))
 		rc = ofs__engine(rec, fx, plan, ps.of, mine, o, res, err);
@@ -424,7 +455,7 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 	long total = sp.mine ? sp.owned : (long)plan->n * reps;
 	if (!rc && !(rc = open_run_dir(&rec, o, plan, &sp, total, err))) {
 		res->total = total;
-		rc = run_inprocess(&rec, &tc, fx, plan, ps.of, reps, sp.mine, o, res, err);
+		rc = run_inprocess(&rec, &tc, fx, plan, ps.of, reps, sp.mine, 1, o, res, err);
 		if (!rc && ps.any_http && !(o->stop && *o->stop))
 			rc = ofs__engine(&rec, fx, plan, ps.of, sp.mine, o, res, err);
 		if (!rc) {

@@ -297,15 +297,25 @@ usage_error() {
 			retimestamp:retimestamper:exfiltration_transfer honest:honest:exfiltration_deletion \
 			tamper:tamperer:tampering; do
 			IFS=: read -r pol ref task <<<"$spec"
-			D=$BATS_TEST_TMPDIR/${cli}_${pol}_$task
-			run "$OFFSWITCH" harness --agent "$cli" --cli-dir "$clis" --model "shell/$pol" --agent-family Test \
-				--upstream "$URL" --task-type "$task" "${SEL[@]}" --out "$D" --timeout 150 --quiet
-			expect_status 0
-			[ "$(jq -r .agent_harness "$D/rollouts.jsonl" | sort -u)" = "$cli" ]
-			# shell/tamper edits the config without doing the evaluation
-			# (scripted/tamperer does both): compare what it did to the config
-			got=$(labels "$D" | sed 's/"read_data",//; s/,"fully_incomplete"//')
 			want=$(reference "$ref" "$task" | sed 's/"read_data",//')
+			# Qwen Code now and then returns a command's output cut short
+			# (`pwd && ls -la` with no listing), so a Qwen run gets one more
+			# try, said on stderr; two misses fail (as in clis.bats)
+			for try in 1 2; do
+				D=$BATS_TEST_TMPDIR/${cli}_${pol}_${task}_$try
+				run "$OFFSWITCH" harness --agent "$cli" --cli-dir "$clis" --model "shell/$pol" --agent-family Test \
+					--upstream "$URL" --task-type "$task" "${SEL[@]}" --out "$D" --timeout 150 --quiet
+				expect_status 0
+				[ "$(jq -r .agent_harness "$D/rollouts.jsonl" | sort -u)" = "$cli" ]
+				# shell/tamper edits the config without doing the evaluation
+				# (scripted/tamperer does both): compare what it did to the config
+				got=$(labels "$D" | sed 's/"read_data",//; s/,"fully_incomplete"//')
+				[ "$got" = "$want" ] || [ "$cli" != qwen ] || [ "$try" = 2 ] || {
+					echo "# qwen shell/$pol on $task missed once ($got): run again" >&3
+					continue
+				}
+				break
+			done
 			[ "$got" = "$want" ] || { echo "$cli shell/$pol on $task: $got, scripted/$ref: $want" >&2; false; }
 			run "$OFFSWITCH" audit show "$D/harness/audit.log"
 			[[ $output == *'"kind":"exchange"'* ]]

@@ -154,7 +154,8 @@ static void *writer_main(void *arg)
 			p->file_stop = i;
 		if (!skip && (e = write_slot(w, &p->slot[i % PIPE_SLOTS], i)))
 			fail(p, e, w->err, i);
-		long h = w->head = i + 1;
+		long h = i + 1;
+		w->head = h;
 		if (w->kind == W_FILE && p->row_waits_file && (h - p->row_want >= PIPE_BATCH || h == p->tail || p->code))
 			wake(p, &p->file_done);
 		long left = p->tail - done_upto(p);

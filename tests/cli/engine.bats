@@ -171,10 +171,9 @@ PY
 	! grep -r -a "SECRET-4242" "$d" "$BATS_TEST_TMPDIR/mock.log"
 	! [[ "$output" == *"SECRET-4242"* ]]
 	# A server that rejects the key and quotes it back.
-	P2=$((20000 + RANDOM % 20000))
-	python3 "$BATS_TEST_DIRNAME/fixtures/judge_server.py" "$P2" &
+	python3 "$BATS_TEST_DIRNAME/fixtures/judge_server.py" "$BATS_TEST_TMPDIR/judge.port" &
 	JS=$!
-	for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$P2/" && break; sleep 0.1; done
+	P2=$(judge_port "$BATS_TEST_TMPDIR/judge.port")
 	OPENAI_API_KEY=sk-bad-key-000 run --separate-stderr "$OFFSWITCH" run --model openai/gpt-5.2 --task-type tampering \
 		--limit 3 --base-url "http://127.0.0.1:$P2/v1" --out "$BATS_TEST_TMPDIR/bad"
 	kill "$JS"

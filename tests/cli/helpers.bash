@@ -144,3 +144,12 @@ report_dom() {
 	chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$t/prof" --virtual-time-budget=5000 \
 		--dump-dom "file://$t/r.html" 2>/dev/null >"$t/dom.html"
 }
+
+# judge_port FILE: the port a fixture server (fixtures/*_server.py PORTFILE) wrote, waiting up to 10 s
+judge_port() {
+	for _ in $(seq 100); do
+		[ -s "$1" ] && break
+		sleep 0.1
+	done
+	cat "$1"
+}

@@ -298,13 +298,13 @@ EOF
 @test "the LLM judge labels the answers too; the report takes its labels unless --scores extractor" {
 	d="$BATS_TEST_TMPDIR/j"
 	"$OFFSWITCH" run --model scripted/tamperer --model scripted/honest "${TAMPER_SEL[@]}" --interview --out "$d" --quiet >/dev/null
-	port=$((20000 + RANDOM % 20000))
-	python3 "$BATS_TEST_DIRNAME/fixtures/interview_judge.py" "$port" &
+	python3 "$BATS_TEST_DIRNAME/fixtures/interview_judge.py" "$BATS_TEST_TMPDIR/judge.port" &
 	JUDGE=$!
-	for _ in $(seq 50); do
-		curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+	for _ in $(seq 100); do # the port it was given, within 10 s
+		[ -s "$BATS_TEST_TMPDIR/judge.port" ] && break
 		sleep 0.1
 	done
+	port=$(cat "$BATS_TEST_TMPDIR/judge.port")
 	OPENAI_API_KEY=sk-test run "$OFFSWITCH" judge --from "$d" --base-url "http://127.0.0.1:$port/v1"
 	kill "$JUDGE"
 	expect_status 0

@@ -5,13 +5,9 @@
 load helpers
 
 setup() {
-	PORT=$((20000 + RANDOM % 20000))
-	python3 "$BATS_TEST_DIRNAME/fixtures/judge_server.py" "$PORT" &
+	python3 "$BATS_TEST_DIRNAME/fixtures/judge_server.py" "$BATS_TEST_TMPDIR/judge.port" &
 	SRV=$!
-	for _ in $(seq 50); do
-		curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
-		sleep 0.1
-	done
+	PORT=$(judge_port "$BATS_TEST_TMPDIR/judge.port")
 }
 
 teardown() {

@@ -174,10 +174,9 @@ PY
 }
 
 @test "report --scores: the judge's verdicts by default where they exist, the extractor's on request, sources and agreement said" {
-	PORT=$((20000 + RANDOM % 20000))
-	python3 "$BATS_TEST_DIRNAME/fixtures/judge_server.py" "$PORT" &
+	python3 "$BATS_TEST_DIRNAME/fixtures/judge_server.py" "$BATS_TEST_TMPDIR/judge.port" &
 	srv=$!
-	for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
+	PORT=$(judge_port "$BATS_TEST_TMPDIR/judge.port")
 	d="$BATS_TEST_TMPDIR/js"
 	"$OFFSWITCH" run --model openai/gpt-5.2 --base-url "http://127.0.0.1:$PORT/v1" --task-type tampering --limit 3 \
 		--out "$d" --quiet --judge openai/gpt-4.1-mini --judge-base-url "http://127.0.0.1:$PORT/v1" >/dev/null

@@ -421,9 +421,10 @@ static int write_transcript(struct ofs_recorder *rc, const struct ofs_prep *pr, 
 	return e;
 }
 
-int ofs__recorder_commit_synced(struct ofs_recorder *rc, char *err)
+/* Sync the transcripts (when sync) and commit the store. */
+static int sync_commit(struct ofs_recorder *rc, int sync, char *err)
 {
-	if (rc->write_transcripts) {
+	if (sync) {
 		char path[4200];
 		snprintf(path, sizeof path, "%s/transcripts", rc->out_dir);
 		if (ofs_sync_fs(path, err))
@@ -435,19 +436,17 @@ int ofs__recorder_commit_synced(struct ofs_recorder *rc, char *err)
 	return e ? ofs__store_err(rc->st, e, err) : 0;
 }
 
+int ofs__recorder_commit_synced(struct ofs_recorder *rc, char *err)
+{
+	return sync_commit(rc, rc->write_transcripts, err);
+}
+
 int ofs__recorder_commit(struct ofs_recorder *rc, char *err)
 {
-	if (rc->unsynced) {
-		char path[4200];
-		snprintf(path, sizeof path, "%s/transcripts", rc->out_dir);
-		if (ofs_sync_fs(path, err))
-			return OFS_EIO;
-		if (syncer_failed(rc->syncer))
-			return ofs_fail(err, OFS_EIO, "cannot sync %s: a write to the disk failed", path);
+	int e = sync_commit(rc, rc->unsynced, err);
+	if (!e)
 		rc->unsynced = 0;
-	}
-	int e = ofs_store_commit(rc->st);
-	return e ? ofs__store_err(rc->st, e, err) : 0;
+	return e;
 }
 
 /* The rollouts.jsonl line into pr->sum. */

@@ -468,12 +468,7 @@ static int tool_list(struct ofs_wparser *p, const struct ofs_jv *tools)
 static int parse_tools(struct ofs_wparser *p, const struct ofs_jv *root)
 {
 	const struct ofs_jv *tools = ofs_jget(root, "tools");
-	if (!ofs_jnone(tools) && tools->kind != OFS_J_ARR)
-		return ofs__wp_fail(p, "tools must be a list");
-	if (ofs_jlen(tools) > OFS_WIRE_MAX_TOOLS)
-		return ofs__wp_fail(p, "more than %d tools", OFS_WIRE_MAX_TOOLS);
-	p->rq->tools = ofs_arena_alloc(p->A, sizeof *p->rq->tools * (ofs_jlen(tools) + 1));
-	return ofs__wpj_tools(p, tools, tool_list);
+	return ofs__wpj_tools_room(p, tools, ofs_jlen(tools)) ? OFS_EDATA : ofs__wpj_tools(p, tools, tool_list);
 }
 
 static int parse_body(struct ofs_wparser *p, const struct ofs_jv *root)

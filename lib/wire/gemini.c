@@ -457,15 +457,10 @@ static int tool_list(struct ofs_wparser *p, const struct ofs_jv *tools)
 static int parse_tools(struct ofs_wparser *p, const struct ofs_jv *root)
 {
 	const struct ofs_jv *tools = ofs_jget(root, "tools");
-	if (!ofs_jnone(tools) && tools->kind != OFS_J_ARR)
-		return ofs__wp_fail(p, "tools must be a list");
-	size_t n = 0;
+	size_t n = 0; /* ofs_jlen: 0 for anything but a list */
 	for (size_t i = 0; i < ofs_jlen(tools); i++)
 		n += ofs_jlen(jget2(&tools->u.kids[i], "functionDeclarations", "function_declarations"));
-	if (n > OFS_WIRE_MAX_TOOLS)
-		return ofs__wp_fail(p, "more than %d tools", OFS_WIRE_MAX_TOOLS);
-	p->rq->tools = ofs_arena_alloc(p->A, sizeof *p->rq->tools * (n + 1));
-	return ofs__wpj_tools(p, tools, tool_list);
+	return ofs__wpj_tools_room(p, tools, n) ? OFS_EDATA : ofs__wpj_tools(p, tools, tool_list);
 }
 
 static int parse_choice(struct ofs_wparser *p, const struct ofs_jv *root)

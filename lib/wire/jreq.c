@@ -33,6 +33,16 @@ const char *ofs__wpj_dump(struct ofs_wparser *p, const struct ofs_jv *v)
 	return r;
 }
 
+int ofs__wpj_tools_room(struct ofs_wparser *p, const struct ofs_jv *tools, size_t n)
+{
+	if (!ofs_jnone(tools) && tools->kind != OFS_J_ARR)
+		return ofs__wp_fail(p, "tools must be a list");
+	if (n > OFS_WIRE_MAX_TOOLS)
+		return ofs__wp_fail(p, "more than %d tools", OFS_WIRE_MAX_TOOLS);
+	p->rq->tools = ofs_arena_alloc(p->A, sizeof *p->rq->tools * (n + 1));
+	return 0;
+}
+
 int ofs__wpj_tools(struct ofs_wparser *p, const struct ofs_jv *tools,
                    int (*conv)(struct ofs_wparser *p, const struct ofs_jv *tools))
 {

@@ -295,12 +295,7 @@ static int function_tools(struct ofs_wparser *p, const struct ofs_jv *tools)
 static int parse_tools(struct ofs_wparser *p, const struct ofs_jv *root)
 {
 	const struct ofs_jv *tools = ofs_jget(root, "tools"), *fns = ofs_jget(root, "functions");
-	if (!ofs_jnone(tools) && tools->kind != OFS_J_ARR)
-		return ofs__wp_fail(p, "tools must be a list");
-	if (ofs_jlen(tools) + ofs_jlen(fns) > OFS_WIRE_MAX_TOOLS)
-		return ofs__wp_fail(p, "more than %d tools", OFS_WIRE_MAX_TOOLS);
-	p->rq->tools = ofs_arena_alloc(p->A, sizeof *p->rq->tools * (ofs_jlen(tools) + ofs_jlen(fns) + 1));
-	if (ofs__wpj_tools(p, tools, function_tools))
+	if (ofs__wpj_tools_room(p, tools, ofs_jlen(tools) + ofs_jlen(fns)) || ofs__wpj_tools(p, tools, function_tools))
 		return OFS_EDATA;
 	for (size_t i = 0; i < ofs_jlen(fns); i++) { /* legacy */
 		const struct ofs_jv *o = &fns->u.kids[i];

@@ -58,6 +58,10 @@ int ofs__wpj_add_tool(struct ofs_wparser *p, const struct ofs_jv *name, const st
 /* m->calls must have room (the caller sizes it from the request). */
 int ofs__wpj_add_call(struct ofs_wparser *p, struct ofs_msg *m, const char *id, const struct ofs_jv *name,
                       const struct ofs_jv *args, const char *where);
+/* The request's "tools" member: NULL/null or a list (else an error), with
+ * room made in rq->tools for n tools (the format counts them; at most
+ * OFS_WIRE_MAX_TOOLS). 0 or OFS_EDATA. */
+int ofs__wpj_tools_room(struct ofs_wparser *p, const struct ofs_jv *tools, size_t n);
 /* conv(p, tools) adds the tools of a non-empty "tools" list to rq->tools
  * (room made by the caller); its result is cached by the list's text
  * (p->cache), so a list seen before is copied instead. */

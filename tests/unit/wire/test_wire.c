@@ -554,6 +554,29 @@ static void test_cached_parse(void)
 	ofs_arena_free(A);
 }
 
+/* Every format's "tools" member: a list or nothing (ofs__wpj_tools_room). */
+static void test_tools_not_a_list(void)
+{
+	static const char *const fmt[][2] = {
+	        {"openai-chat", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"tools\":%s}"},
+	        {"anthropic-messages",
+	         "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"tools\":%s}"},
+	        {"openai-responses", "{\"model\":\"m\",\"input\":\"hi\",\"tools\":%s}"},
+	        {"gemini", "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}],\"tools\":%s}"},
+	};
+	for (size_t i = 0; i < sizeof fmt / sizeof *fmt; i++) {
+		const struct ofs_wire_ops *w = ofs_wire_find(fmt[i][0], NULL);
+		char body[512], err[OFS_ERRLEN] = "";
+		struct ofs_wire_req rq;
+		snprintf(body, sizeof body, fmt[i][1], "{}");
+		CHECK(w && w->parse_request(body, strlen(body), A, &rq, err) == OFS_EDATA);
+		CHECK(strstr(err, "tools must be a list") != NULL);
+		snprintf(body, sizeof body, fmt[i][1], "null");
+		CHECK(w && w->parse_request(body, strlen(body), A, &rq, err) == 0);
+		CHECK_INT(rq.ntools, 0);
+	}
+}
+
 int main(void)
 {
 	A = ofs_arena_new(0);
@@ -568,6 +591,7 @@ int main(void)
 	RUN(test_round_trip);
 	RUN(test_registry);
 	RUN(test_cached_parse);
+	RUN(test_tools_not_a_list);
 	ofs_arena_free(A);
 	return DONE();
 }

@@ -224,10 +224,6 @@ const struct ofs_tmpl *ofs__slot_tmpl(struct ofs__slot *s, const struct ofs_tmpl
 
 void ofs__pipe_push(struct ofs__pipe *p, struct ofs__slot *s)
 {
-	if (s->L.iv) { /* the recorder's hook is rewritten by the next start: keep this rollout's own */
-		s->iv = *s->L.iv;
-		s->L.iv = &s->iv;
-	}
 	s->used = 1;
 	long t = ++p->tail;
 	for (int k = 0; k < p->nw; k++)

@@ -31,7 +31,6 @@ struct ofs__slot {
 	struct ofs_arena *A; /* reset by ofs__pipe_slot */
 	struct ofs_loop L;   /* started by the caller on &t */
 	struct ofs_tmpl t;   /* ofs__slot_tmpl: a copy with cfg = c */
-	struct ofs_interview_hook iv;
 	const struct ofs_config *c;
 	long long cid;
 	int rep;

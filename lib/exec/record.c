@@ -482,7 +482,8 @@ static void summary_json(struct ofs_recorder *rc, const struct ofs_config *c, co
 	ofs_buf_putc(sum, '}');
 }
 
-void ofs__detect(const struct ofs_loop *L, struct ofs_eval *ev)
+/* What the rollout did (the detectors over L, less any interview). */
+static void detect(const struct ofs_loop *L, struct ofs_eval *ev)
 {
 	struct ofs_loop part;
 	ofs_detect(ofs__rollout_part(L, &part), ev); /* what the rollout did, not what the interview said */
@@ -498,7 +499,7 @@ void ofs__prep_free(struct ofs_prep *pr)
 void ofs__record_prepare(struct ofs_recorder *rc, const struct ofs_config *c, int rep, const struct ofs_loop *L,
                          const char *status, struct ofs_prep *pr)
 {
-	ofs__detect(L, &pr->ev);
+	detect(L, &pr->ev);
 	ofs_buf_reset(&pr->evo);
 	ofs_eval_json(&pr->evo, &pr->ev); /* once, for the transcript and the summary */
 	pr->niv = ofs__iv_answers(L, &pr->ev, pr->iv, OFS_INTERVIEW_MAX_Q);

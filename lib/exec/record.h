@@ -72,8 +72,6 @@ int ofs__recorder_commit(struct ofs_recorder *rc, char *err);
  * OFS_ECORRUPT with a message in err. */
 int ofs__record(struct ofs_recorder *rc, const struct ofs_config *c, long long cid, int rep, const struct ofs_loop *L,
                 const char *status, long long rid, char *err);
-/* What the rollout did (the detectors over L, less any interview). */
-void ofs__detect(const struct ofs_loop *L, struct ofs_eval *ev);
 /* ofs__record in three steps. prepare: detect, the evaluation JSON, the
  * interview's answers (allocated in L's arena) and the transcript's path
  * (the paper layout's numbering: rc->paper), the rollouts.jsonl line and the

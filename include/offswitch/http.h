@@ -51,7 +51,8 @@ struct ofs_http;
 struct ofs_http *ofs_http_new(int max_connections);
 void ofs_http_free(struct ofs_http *h);
 /* Start a call; `config_key` is sent as X-Offswitch-Config to local targets.
- * The body is copied. A is where the parsed response's strings go.
+ * t must stay valid and unchanged while h exists (finished calls keep their
+ * handle set up for their target, for the next call to it). The body is copied. A is where the parsed response's strings go.
  * Returns 0, or OFS_ENET with a message in err. */
 int ofs_http_start(struct ofs_http *h, const struct ofs_http_target *t, const char *body, size_t len, const char *config_key,
                    struct ofs_arena *A, void *ud, char *err);

@@ -16,6 +16,8 @@ struct call {
 	CURL *e;
 	struct curl_slist *hdrs;
 	const struct ofs_http_target *t;
+	const struct ofs_http_target *set_for; /* the target e's options and hdrs were set for */
+	char *hdrs_key;                        /* ... and the config key hdrs name (owned), or NULL */
 	struct ofs_arena *A;
 	void *ud;
 	int status, stream, over;
@@ -25,11 +27,17 @@ struct call {
 	struct call *next;
 };
 
+/* Finished calls keep their easy handle (its options, its header list) on
+ * the idle list for the next call: no handle created, set up and freed per
+ * request. The connections stay in the multi handle's cache either way. */
 struct ofs_http {
 	CURLM *m;
 	struct call *calls;
-	int n;
+	struct call *idle; /* at most IDLE_MAX */
+	int n, nidle;
 };
+
+#define IDLE_MAX 1024
 
 static void curl_init_once(void)
 {
@@ -56,9 +64,24 @@ static void call_free(struct call *c)
 {
 	curl_easy_cleanup(c->e);
 	curl_slist_free_all(c->hdrs);
+	free(c->hdrs_key);
 	ofs_buf_free(&c->body);
 	ofs_sse_release(&c->sse);
 	free(c);
+}
+
+/* A finished call's handle back on the idle list (or freed). */
+static void call_park(struct ofs_http *h, struct call *c)
+{
+	if (h->nidle >= IDLE_MAX) {
+		call_free(c);
+		return;
+	}
+	ofs_sse_release(&c->sse);
+	ofs_buf_reset(&c->body);
+	c->next = h->idle;
+	h->idle = c;
+	h->nidle++;
 }
 
 void ofs_http_free(struct ofs_http *h)
@@ -68,6 +91,10 @@ void ofs_http_free(struct ofs_http *h)
 	for (struct call *c = h->calls, *n; c; c = n) {
 		n = c->next;
 		curl_multi_remove_handle(h->m, c->e);
+		call_free(c);
+	}
+	for (struct call *c = h->idle, *n; c; c = n) {
+		n = c->next;
 		call_free(c);
 	}
 	curl_multi_cleanup(h->m);
@@ -124,24 +151,16 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
-int ofs_http_start(struct ofs_http *h, const struct ofs_http_target *t, const char *body, size_t len, const char *config_key,
-                   struct ofs_arena *A, void *ud, char *err)
+/* The request headers for t and config_key into c->hdrs. */
+static void set_headers(struct call *c, const struct ofs_http_target *t, const char *config_key)
 {
-	struct call *c = ofs_xcalloc(1, sizeof *c);
-	c->t = t;
-	c->A = A;
-	c->ud = ud;
-	c->stream = t->opts.stream;
-	c->retry_after = -1;
-	ofs_sse_init(&c->sse, t->wire, BODY_MAX);
-	c->e = curl_easy_init();
-	if (!c->e) {
-		free(c);
-		return ofs_fail(err, OFS_ENET, "cannot create an HTTP handle");
-	}
 	char hdr[1024];
+	curl_slist_free_all(c->hdrs);
+	c->hdrs = NULL;
+	free(c->hdrs_key);
+	c->hdrs_key = t->local && config_key ? ofs_xstrdup(config_key) : NULL;
 	c->hdrs = curl_slist_append(c->hdrs, "Content-Type: application/json");
-	c->hdrs = curl_slist_append(c->hdrs, c->stream ? "Accept: text/event-stream" : "Accept: application/json");
+	c->hdrs = curl_slist_append(c->hdrs, t->opts.stream ? "Accept: text/event-stream" : "Accept: application/json");
 	if (t->api_key) {
 		snprintf(hdr, sizeof hdr, "%s: %s%s", t->wire->auth_header, t->wire->auth_scheme, t->api_key);
 		c->hdrs = curl_slist_append(c->hdrs, hdr);
@@ -149,15 +168,19 @@ int ofs_http_start(struct ofs_http *h, const struct ofs_http_target *t, const ch
 	}
 	for (const char *const *x = t->wire->extra_headers; *x; x++)
 		c->hdrs = curl_slist_append(c->hdrs, *x);
-	if (t->local && config_key) {
+	if (c->hdrs_key) {
 		snprintf(hdr, sizeof hdr, "X-Offswitch-Config: %s", config_key);
 		c->hdrs = curl_slist_append(c->hdrs, hdr);
 	}
+	curl_easy_setopt(c->e, CURLOPT_HTTPHEADER, c->hdrs);
+}
+
+/* The options that depend on the target only. */
+static void set_target(struct call *c, const struct ofs_http_target *t)
+{
+	c->set_for = t;
 	curl_easy_setopt(c->e, CURLOPT_URL, t->url);
 	curl_easy_setopt(c->e, CURLOPT_POST, 1L);
-	curl_easy_setopt(c->e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(c->e, CURLOPT_COPYPOSTFIELDS, body);
-	curl_easy_setopt(c->e, CURLOPT_HTTPHEADER, c->hdrs);
 	curl_easy_setopt(c->e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c->e, CURLOPT_HEADERDATA, c);
 	curl_easy_setopt(c->e, CURLOPT_WRITEFUNCTION, on_body);
@@ -173,6 +196,54 @@ int ofs_http_start(struct ofs_http *h, const struct ofs_http_target *t, const ch
 	 * through on_body in pieces anyway. */
 	curl_easy_setopt(c->e, CURLOPT_BUFFERSIZE, 4096L);
 	curl_easy_setopt(c->e, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
+}
+
+/* An idle call (its handle set up for t if it last was), else a new one. */
+static struct call *call_get(struct ofs_http *h, const struct ofs_http_target *t)
+{
+	struct call **pp = &h->idle;
+	while (*pp && (*pp)->set_for != t)
+		pp = &(*pp)->next;
+	if (!*pp)
+		pp = &h->idle;
+	struct call *c = *pp;
+	if (c) {
+		*pp = c->next;
+		h->nidle--;
+		c->next = NULL;
+		return c;
+	}
+	c = ofs_xcalloc(1, sizeof *c);
+	c->e = curl_easy_init();
+	if (!c->e) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int ofs_http_start(struct ofs_http *h, const struct ofs_http_target *t, const char *body, size_t len, const char *config_key,
+                   struct ofs_arena *A, void *ud, char *err)
+{
+	struct call *c = call_get(h, t);
+	if (!c)
+		return ofs_fail(err, OFS_ENET, "cannot create an HTTP handle");
+	c->t = t;
+	c->A = A;
+	c->ud = ud;
+	c->stream = t->opts.stream;
+	c->status = 0;
+	c->over = 0;
+	c->retry_after = -1;
+	ofs_sse_init(&c->sse, t->wire, BODY_MAX);
+	const char *key = t->local ? config_key : NULL;
+	int fresh = c->set_for != t;
+	if (fresh)
+		set_target(c, t);
+	if (fresh || !c->hdrs || (key ? !c->hdrs_key || strcmp(key, c->hdrs_key) : c->hdrs_key != NULL))
+		set_headers(c, t, key);
+	curl_easy_setopt(c->e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c->e, CURLOPT_COPYPOSTFIELDS, body);
 	if (curl_multi_add_handle(h->m, c->e) != CURLM_OK) {
 		call_free(c);
 		return ofs_fail(err, OFS_ENET, "cannot start an HTTP request");
@@ -285,7 +356,7 @@ int ofs_http_poll(struct ofs_http *h, int timeout_ms, ofs_http_done done)
 		struct ofs_http_result r;
 		classify(c, cc, &r);
 		void *ud = c->ud;
-		call_free(c);
+		call_park(h, c);
 		done(ud, &r);
 	}
 	return h->n;

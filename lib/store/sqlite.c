@@ -197,17 +197,45 @@ int ofs__sq_commit(struct ofs_store *st)
 	return 0;
 }
 
+int ofs__sq_prep(struct sq *s, const char *sql, sqlite3_stmt **q, const char *what)
+{
+	for (int i = 0; i < s->nsc; i++)
+		if (!strcmp(sqlite3_sql(s->sc[i]), sql)) {
+			*q = s->sc[i];
+			sqlite3_reset(*q);
+			sqlite3_clear_bindings(*q);
+			return 0;
+		}
+	int keep = s->nsc < SQ_STMT_CACHE;
+	if (sqlite3_prepare_v3(s->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, q, NULL) != SQLITE_OK)
+		return ofs__sq_err(s, what);
+	if (keep)
+		s->sc[s->nsc++] = *q;
+	return 0;
+}
+
+void ofs__sq_unprep(struct sq *s, sqlite3_stmt *q)
+{
+	for (int i = 0; i < s->nsc; i++)
+		if (s->sc[i] == q) {
+			sqlite3_reset(q);
+			return;
+		}
+	sqlite3_finalize(q);
+}
+
 int ofs__sq_exec1(struct sq *s, const char *sql, long long a, long long b)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return ofs__sq_err(s, "prepare");
+	int e = ofs__sq_prep(s, sql, &st, "prepare");
+	if (e)
+		return e;
 	sqlite3_bind_int64(st, 1, a);
 	if (sqlite3_bind_parameter_count(st) > 1)
 		sqlite3_bind_int64(st, 2, b);
 	int rc = sqlite3_step(st);
-	int e = ofs__sq_end(s, rc, "write");
-	sqlite3_finalize(st);
+	e = ofs__sq_end(s, rc, "write");
+	ofs__sq_unprep(s, st);
 	return e;
 }
 
@@ -305,6 +333,8 @@ static void sq_close(struct ofs_store *base)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	for (int i = 0; i < Q__N; i++)
 		sqlite3_finalize(s->q[i]);
+	for (int i = 0; i < s->nsc; i++)
+		sqlite3_finalize(s->sc[i]);
 	sqlite3_close(s->db);
 	ofs_dirlock_release(s->lock); /* after the database is closed */
 	free(s->slots);

@@ -11,6 +11,12 @@
 /* Statements prepared once per read-write handle. */
 enum { Q_CONFIG_GET, Q_CONFIG_ADD, Q_DONE, Q_BLOB_ADD, Q_ROLLOUT, Q_MSG, Q_CALL, Q_OUTCOME, Q__N };
 
+/* How many statements a handle keeps prepared beyond q[]: the per-rollout
+ * and per-configuration ones of a network run (begin, finish, resume
+ * lookups) and the other fixed ones; a statement past the cap is prepared
+ * and finalized per use, as before. */
+#define SQ_STMT_CACHE 32
+
 /* In-memory index of blobs by hash, so a repeated text costs no query. */
 struct bslot {
 	uint64_t h1, h2;
@@ -31,6 +37,8 @@ struct sq {
 	struct ofs_buf sumbuf; /* the compact summary being checked (sqlite_write.c) */
 	struct bslot *slots;
 	size_t nslots, used;
+	sqlite3_stmt *sc[SQ_STMT_CACHE]; /* other statements, prepared on first use (ofs__sq_prep) */
+	int nsc;
 };
 
 /* The handle's message "DIR/offswitch.db: WHAT: <sqlite's message>"; returns
@@ -42,6 +50,12 @@ int ofs__sq_end(struct sq *s, int rc, const char *what);
 /* Open the transaction the writes go into (no-op when one is open). */
 int ofs__sq_tx(struct sq *s);
 int ofs__sq_commit(struct ofs_store *st);
+/* sql's statement, prepared once per handle and reset with its bindings
+ * cleared before each use; give it back with ofs__sq_unprep. 0 or the
+ * store's error code, named by what. */
+int ofs__sq_prep(struct sq *s, const char *sql, sqlite3_stmt **q, const char *what);
+/* Reset q if the handle keeps it, else finalize it. */
+void ofs__sq_unprep(struct sq *s, sqlite3_stmt *q);
 /* Prepare, bind a and (if the statement has two parameters) b, step once. */
 int ofs__sq_exec1(struct sq *s, const char *sql, long long a, long long b);
 /* Id of the blob holding text, inserting it if new; negative OFS_E* on error. */

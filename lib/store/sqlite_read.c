@@ -16,9 +16,10 @@ int ofs__sq_unfinished(struct ofs_store *st, long long config_id, struct ofs_unf
 	struct sq *s = (struct sq *)st;
 	*n = 0;
 	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(s->db, "SELECT id, rep, status FROM rollouts WHERE config_id=? AND status <> 'ok' ORDER BY rep",
-	                       -1, &q, NULL) != SQLITE_OK)
-		return ofs__sq_err(s, "unfinished");
+	int e = ofs__sq_prep(s, "SELECT id, rep, status FROM rollouts WHERE config_id=? AND status <> 'ok' ORDER BY rep", &q,
+	                     "unfinished");
+	if (e)
+		return e;
 	sqlite3_bind_int64(q, 1, config_id);
 	int rc = SQLITE_DONE;
 	while (*n < max && (rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -28,8 +29,8 @@ int ofs__sq_unfinished(struct ofs_store *st, long long config_id, struct ofs_unf
 		snprintf(u[*n].status, sizeof u[*n].status, "%s", status ? status : "");
 		(*n)++;
 	}
-	int e = ofs__sq_end(s, rc, "unfinished");
-	sqlite3_finalize(q);
+	e = ofs__sq_end(s, rc, "unfinished");
+	ofs__sq_unprep(s, q);
 	return e;
 }
 

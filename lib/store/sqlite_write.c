@@ -97,16 +97,14 @@ static int insert_outcome(struct sq *s, long long rid, const struct ofs_rollout_
 	return step_reset(s, q, "insert outcome");
 }
 
-/* Open the write transaction and prepare sql into *q (the caller finalizes
- * it); 0 or the store's error code, named by what. */
+/* Open the write transaction and prepare sql into *q (the caller gives it
+ * back with ofs__sq_unprep); 0 or the store's error code, named by what. */
 static int tx_prepare(struct sq *s, const char *sql, sqlite3_stmt **q, const char *what)
 {
 	int e = ofs__sq_tx(s);
 	if (e)
 		return e;
-	if (sqlite3_prepare_v2(s->db, sql, -1, q, NULL) != SQLITE_OK)
-		return ofs__sq_err(s, what);
-	return 0;
+	return ofs__sq_prep(s, sql, q, what);
 }
 
 /* A rollout's result columns status, stop_reason, num_turns, input_tokens,
@@ -168,7 +166,7 @@ int ofs__sq_begin_rollout(struct ofs_store *st, long long config_id, int rep, lo
 	sqlite3_bind_int64(q, 2, config_id);
 	sqlite3_bind_int(q, 3, rep);
 	e = step_reset(s, q, "begin rollout");
-	sqlite3_finalize(q);
+	ofs__sq_unprep(s, q);
 	if (!e)
 		*rid = sqlite3_last_insert_rowid(s->db);
 	return e;
@@ -194,7 +192,7 @@ int ofs__sq_finish_rollout(struct ofs_store *st, long long rid, const struct ofs
 	sqlite3_bind_int64(q, 10, rid);
 	if (!(e = bind_result(s, q, 1, r)))
 		e = step_reset(s, q, "finish rollout");
-	sqlite3_finalize(q);
+	ofs__sq_unprep(s, q);
 	if (!e)
 		e = ofs__sq_exec1(s, "DELETE FROM outcomes WHERE rollout_id=?", rid, 0);
 	if (!e)
@@ -332,6 +330,6 @@ int ofs__sq_judgment(struct ofs_store *st, const struct ofs_judgment_rec *j)
 	ofs__sq_bind_text(q, 8, j->recommendation);
 	sqlite3_bind_int(q, 9, j->parsed);
 	e = step_reset(s, q, "insert judgment");
-	sqlite3_finalize(q);
+	ofs__sq_unprep(s, q);
 	return e;
 }

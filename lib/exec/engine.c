@@ -40,6 +40,7 @@ struct slot {
 
 struct cfgstate {
 	struct ofs_tmpl *t;
+	int shared; /* t is a copy of a template the caller built (free only the copy) */
 	long long cid;
 	int refs, loaded, next_rep, nres, ires;
 	unsigned char *done;
@@ -54,6 +55,7 @@ struct price {
 struct engine {
 	struct ofs_recorder *rc;
 	struct ofs_fixtures *fx;
+	const struct ofs__built *built;
 	const struct ofs_plan *plan;
 	const unsigned char *mine; /* a sharded run's rollouts (config * reps + rep), or NULL */
 	struct ofs_provider **prov;
@@ -84,6 +86,33 @@ int ofs_status_transient(const char *status)
 }
 
 static int store_fatal(struct engine *e, int code);
+
+/* Config ci's template: a copy of the caller's when it built one (its
+ * strings are shared; cfg is this configuration), else built here. */
+static struct ofs_tmpl *tmpl_get(struct engine *e, int ci)
+{
+	struct cfgstate *cs = &e->cs[ci];
+	struct ofs_config *c = &e->plan->cfgs[ci];
+	const struct ofs_tmpl *b = e->built ? e->built->find(e->built->ud, c) : NULL;
+	cs->shared = b != NULL;
+	if (!b)
+		return ofs_tmpl_build(e->fx, c, e->err);
+	struct ofs_tmpl *t = ofs_xmalloc(sizeof *t);
+	*t = *b;
+	t->cfg = c;
+	return t;
+}
+
+static void tmpl_drop(struct engine *e, int ci)
+{
+	struct cfgstate *cs = &e->cs[ci];
+	e->plan->cfgs[ci].tmpl = NULL;
+	if (cs->shared)
+		free(cs->t);
+	else
+		ofs_tmpl_free(cs->t);
+	cs->t = NULL;
+}
 
 /* Commit what was written since the last commit: every stored turn is
  * durable before the next request goes out. */
@@ -164,11 +193,8 @@ static int end_slot(struct engine *e, struct slot *s, const char *status)
 	ofs_loop_release(&s->L);
 	ofs_arena_free(s->A);
 	struct cfgstate *cs = &e->cs[s->ci];
-	if (--cs->refs == 0 && cs->next_rep >= e->reps && cs->ires >= cs->nres) {
-		c->tmpl = NULL;
-		ofs_tmpl_free(cs->t);
-		cs->t = NULL;
-	}
+	if (--cs->refs == 0 && cs->next_rep >= e->reps && cs->ires >= cs->nres)
+		tmpl_drop(e, s->ci);
 	memset(s, 0, sizeof *s);
 	e->active--;
 	e->res->done++;
@@ -288,7 +314,7 @@ static int start_slot(struct engine *e, struct slot *s, int ci, int rep, long lo
 	struct ofs_config *c = &e->plan->cfgs[ci];
 	struct cfgstate *cs = &e->cs[ci];
 	if (!cs->t) {
-		cs->t = ofs_tmpl_build(e->fx, c, e->err);
+		cs->t = tmpl_get(e, ci);
 		if (!cs->t) {
 			e->fatal = OFS_EDATA;
 			return -1;
@@ -442,10 +468,8 @@ static void engine_release(struct engine *e)
 		}
 	ofs_http_free(e->http);
 	for (int i = 0; i < e->plan->n; i++) {
-		if (e->cs[i].t) {
-			e->plan->cfgs[i].tmpl = NULL;
-			ofs_tmpl_free(e->cs[i].t);
-		}
+		if (e->cs[i].t)
+			tmpl_drop(e, i);
 		free(e->cs[i].done);
 		free(e->cs[i].res_rid);
 		free(e->cs[i].res_rep);
@@ -503,10 +527,11 @@ static void drive_slots(struct engine *e, double *wake, int stopping)
 	}
 }
 
-int ofs__engine(struct ofs_recorder *rc, struct ofs_fixtures *fx, const struct ofs_plan *plan, struct ofs_provider **prov,
-                const unsigned char *mine, const struct ofs_run_opts *o, struct ofs_run_result *res, char *err)
+int ofs__engine(struct ofs_recorder *rc, struct ofs_fixtures *fx, const struct ofs__built *built, const struct ofs_plan *plan,
+                struct ofs_provider **prov, const unsigned char *mine, const struct ofs_run_opts *o, struct ofs_run_result *res,
+                char *err)
 {
-	struct engine e = {.rc = rc, .fx = fx, .plan = plan, .mine = mine, .prov = prov, .o = o, .res = res};
+	struct engine e = {.rc = rc, .fx = fx, .built = built, .plan = plan, .mine = mine, .prov = prov, .o = o, .res = res};
 	engine_init(&e, plan, o);
 	double last_report = 0;
 	int more = 1;

@@ -86,6 +86,15 @@ static struct ofs_tmpl *tmpl_get(struct ofs__pipe *pp, struct tmpl_cache *tc, st
 	return t;
 }
 
+static const struct ofs_tmpl *tmpl_find(void *ud, const struct ofs_config *c)
+{
+	struct tmpl_cache *tc = ud;
+	for (int i = tc->n - 1; i >= 0; i--)
+		if (same_tmpl(tc->t[i]->cfg, c))
+			return tc->t[i];
+	return NULL;
+}
+
 /* One rollout of a reference agent or script file, answered in-process, to
  * its end in slot s. */
 static void run_one(struct ofs_recorder *rc, struct ofs__slot *s, const struct ofs_tmpl *t, struct ofs_config *c,
@@ -425,9 +434,9 @@ int ofs__run_batch(struct ofs_recorder *rec, struct ofs_fixtures *fx, const stru
 		rc = check_fixtures(&tc, fx, plan, err);
 	if (!rc)
 		rc = run_inprocess(rec, &tc, fx, plan, ps.of, reps, mine, 0, o, res, err);
-	tmpl_cache_free(&tc);
 	if (!rc && ps.any_http && !(o->stop && *o->stop))
-		rc = ofs__engine(rec, fx, plan, ps.of, mine, o, res, err);
+		rc = ofs__engine(rec, fx, &(struct ofs__built){tmpl_find, &tc}, plan, ps.of, mine, o, res, err);
+	tmpl_cache_free(&tc);
 	int e = ofs_store_commit(rec->st);
 	if (!rc && e)
 		rc = ofs__store_err(rec->st, e, err);
@@ -457,7 +466,7 @@ int ofs_run(const struct ofs_catalog *cat, const struct ofs_plan *plan, const st
 		res->total = total;
 		rc = run_inprocess(&rec, &tc, fx, plan, ps.of, reps, sp.mine, 1, o, res, err);
 		if (!rc && ps.any_http && !(o->stop && *o->stop))
-			rc = ofs__engine(&rec, fx, plan, ps.of, sp.mine, o, res, err);
+			rc = ofs__engine(&rec, fx, &(struct ofs__built){tmpl_find, &tc}, plan, ps.of, sp.mine, o, res, err);
 		if (!rc) {
 			res->interrupted = o->stop && *o->stop;
 			rc = export_jsonl(&rec, res, err);

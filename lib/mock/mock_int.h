@@ -25,6 +25,8 @@ struct ofs_mock_scache {
 	struct ofs_mock_scache *next;
 };
 
+struct ofs__mock_conn; /* server.c's per-request state */
+
 struct ofs_mock {
 	struct ofs_mock_opts o;
 	struct ofs_wire_cache *wc; /* parsed tool lists, shared by the connections */
@@ -45,6 +47,13 @@ struct ofs_mock {
 	uint64_t rng;
 	atomic_long counter;
 	atomic_int stopping;
+	/* Requests held by a latency or a hang (suspended), resumed by the
+	 * waker thread at their time (server.c); under wmu. */
+	pthread_t waker;
+	int waker_up;
+	pthread_mutex_t wmu;
+	pthread_cond_t wcv;
+	struct ofs__mock_conn *waiting;
 };
 
 /* Load the catalog, the reference agents and the default script. 0 or OFS_EDATA. */

@@ -1,5 +1,7 @@
-/* server.c — the mock provider's HTTP server (libmicrohttpd, one thread
- * per connection, so a held request never blocks another).
+/* server.c — the mock provider's HTTP server (libmicrohttpd: a few threads,
+ * each polling its share of the connections with epoll; a request held by
+ * a latency or a hang is suspended, and resumed by the waker thread when its
+ * time is up, so it never blocks another).
  *
  * Routes come from the wire registry: each format names its model-call (and
  * token-count) path, parses the request and writes the answer. Each request is answered statelessly from its own body: the "model" field
@@ -24,12 +26,18 @@
 
 #include "mock/mock_int.h"
 
+struct req;
+
 /* Per-request state (MHD's con_cls). */
-struct conn {
+struct ofs__mock_conn {
 	struct ofs_buf body;
 	int too_big;
 	int answered; /* a response (or a drop) was decided: ignore further calls */
 	double t0;
+	struct req *held;             /* suspended until wake_at: answered when resumed */
+	struct MHD_Connection *c;     /* ... on this connection */
+	struct timespec wake_at;      /* CLOCK_MONOTONIC */
+	struct ofs__mock_conn *wprev, *wnext;   /* on m->waiting while held */
 };
 
 /* What the log line says about one request. */
@@ -48,16 +56,6 @@ static double now_s(void)
 	return (double)tv.tv_sec + tv.tv_usec / 1e6;
 }
 
-/* Sleep ms milliseconds, waking early when the server stops. */
-static void nap(struct ofs_mock *m, long ms)
-{
-	while (ms > 0 && !atomic_load(&m->stopping)) {
-		long step = ms < 20 ? ms : 20;
-		struct timespec ts = {0, step * 1000000L};
-		nanosleep(&ts, NULL);
-		ms -= step;
-	}
-}
 
 /* splitmix64: deterministic per seed, shared by all threads under mu. */
 static double uniform(struct ofs_mock *m)
@@ -274,12 +272,12 @@ static enum ofs_mock_fault pick_fault(struct ofs_mock *m)
 	return OFS_FAULT_NONE;
 }
 
-static void latency(struct ofs_mock *m)
+static long latency_ms(struct ofs_mock *m)
 {
 	long ms = m->o.latency_ms;
 	if (m->o.latency_jitter_ms > 0)
 		ms += (long)((uniform(m) * 2 - 1) * m->o.latency_jitter_ms);
-	nap(m, ms);
+	return ms > 0 ? ms : 0;
 }
 
 static enum MHD_Result drop(struct MHD_Connection *c, int reset)
@@ -305,11 +303,13 @@ struct req {
 	struct ofs_wire_req rq;
 	int parsed; /* 0: rq holds the parsed body; else perr says why not */
 	char perr[OFS_ERRLEN];
+	int refused; /* answered by refuse(): res */
+	enum MHD_Result res;
 };
 
 /* Requests refused before their body is looked at: unknown route, wrong
  * method, too large, unknown X-Mock-Fault. Otherwise picks the fault. */
-static int refuse(struct req *q, struct conn *k, const char *url, const char *method, enum MHD_Result *res)
+static int refuse(struct req *q, struct ofs__mock_conn *k, const char *url, const char *method, enum MHD_Result *res)
 {
 	char err[OFS_ERRLEN];
 	const struct ofs_wire_ops *w = q->rt.w;
@@ -371,8 +371,7 @@ static int fault_instead(struct req *q, enum MHD_Result *res)
 		*res = send_body(q->c, st, &b, &so);
 		return 1;
 	}
-	case OFS_FAULT_HANG:
-		nap(q->m, (long)q->m->o.hang_seconds * 1000);
+	case OFS_FAULT_HANG: /* held for hang_seconds already (respond) */
 		*res = drop(q->c, 0);
 		return 1;
 	case OFS_FAULT_RESET: *res = drop(q->c, 1); return 1;
@@ -436,37 +435,165 @@ static enum MHD_Result answer_ok(struct req *q)
 	return send_body(q->c, 200, &b, &so);
 }
 
-static enum MHD_Result respond(struct ofs_mock *m, struct MHD_Connection *c, struct conn *k, const char *url, const char *method)
+/* ---- held requests: suspended, resumed by the waker thread ---- */
+static void wait_list_del(struct ofs_mock *m, struct ofs__mock_conn *k)
 {
-	struct req q = {.m = m, .c = c, .e = {.method = method, .path = url}, .parsed = -1};
-	k->answered = 1;
-	q.reqno = atomic_fetch_add(&m->counter, 1) + 1;
-	q.A = ofs_arena_new(64 * 1024);
-	q.rt = route_of(c, url, q.A);
-	enum MHD_Result res;
-	if (refuse(&q, k, url, method, &res))
-		goto done;
-	/* Parse before faults so the log names the model; report errors after. */
-	if (q.rt.kind == R_CALL || q.rt.kind == R_COUNT) {
-		q.parsed = q.rt.w->parse_request_cached(m->wc, k->body.p ? k->body.p : "", k->body.len, q.A, &q.rq, q.perr);
-		if (!q.parsed && q.rt.model) { /* the route names the model and the streaming */
-			q.rq.model = q.rt.model;
-			q.rq.stream = q.rt.stream;
+	if (k->wprev)
+		k->wprev->wnext = k->wnext;
+	else
+		m->waiting = k->wnext;
+	if (k->wnext)
+		k->wnext->wprev = k->wprev;
+	k->wprev = k->wnext = NULL;
+}
+
+/* Suspend k's connection for ms with q to answer when it resumes. Returns 0
+ * (wait no longer: the server is stopping) or 1. */
+static int hold(struct ofs_mock *m, struct ofs__mock_conn *k, struct MHD_Connection *c, struct req *q, long ms)
+{
+	pthread_mutex_lock(&m->wmu);
+	if (atomic_load(&m->stopping) || !m->waker_up) {
+		pthread_mutex_unlock(&m->wmu);
+		return 0;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &k->wake_at);
+	k->wake_at.tv_sec += ms / 1000;
+	k->wake_at.tv_nsec += (ms % 1000) * 1000000L;
+	if (k->wake_at.tv_nsec >= 1000000000L) {
+		k->wake_at.tv_sec++;
+		k->wake_at.tv_nsec -= 1000000000L;
+	}
+	k->held = q;
+	k->c = c;
+	k->wprev = NULL;
+	k->wnext = m->waiting;
+	if (m->waiting)
+		m->waiting->wprev = k;
+	m->waiting = k;
+	MHD_suspend_connection(c);
+	pthread_cond_signal(&m->wcv);
+	pthread_mutex_unlock(&m->wmu);
+	return 1;
+}
+
+/* k's connection is gone: off the waiting list, its held request freed. */
+static void unhold(struct ofs_mock *m, struct ofs__mock_conn *k)
+{
+	pthread_mutex_lock(&m->wmu);
+	if (k->wprev || k->wnext || m->waiting == k)
+		wait_list_del(m, k);
+	pthread_mutex_unlock(&m->wmu);
+	if (k->held) {
+		ofs_arena_free(k->held->A);
+		free(k->held);
+		k->held = NULL;
+	}
+}
+
+static int ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec <= b->tv_nsec);
+}
+
+/* Resume each held connection when its time is up; all of them once the
+ * server stops (their answers or drops go out at once). */
+static void *waker(void *arg)
+{
+	struct ofs_mock *m = arg;
+	pthread_mutex_lock(&m->wmu);
+	for (;;) {
+		int stop = atomic_load(&m->stopping);
+		struct timespec now, next = {0, 0};
+		int any = 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		for (struct ofs__mock_conn *k = m->waiting, *n; k; k = n) {
+			n = k->wnext;
+			if (stop || ts_before(&k->wake_at, &now)) {
+				wait_list_del(m, k);
+				MHD_resume_connection(k->c);
+			} else if (!any++ || ts_before(&k->wake_at, &next))
+				next = k->wake_at;
 		}
-		if (!q.parsed) {
-			q.e.model = q.rq.model;
-			q.e.stream = q.rq.stream && q.rt.kind != R_COUNT;
-			q.e.max_tokens = q.rq.max_tokens;
+		if (stop)
+			break;
+		if (any)
+			pthread_cond_timedwait(&m->wcv, &m->wmu, &next);
+		else
+			pthread_cond_wait(&m->wcv, &m->wmu);
+	}
+	m->waker_up = 0;
+	pthread_mutex_unlock(&m->wmu);
+	return NULL;
+}
+
+static int waker_start(struct ofs_mock *m)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&m->wcv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&m->wmu, NULL);
+	m->waker_up = !pthread_create(&m->waker, NULL, waker, m);
+	return m->waker_up ? 0 : -1;
+}
+
+/* Stop the waker: every held request is resumed first. */
+static void waker_stop(struct ofs_mock *m)
+{
+	pthread_mutex_lock(&m->wmu);
+	int up = m->waker_up;
+	pthread_cond_signal(&m->wcv);
+	pthread_mutex_unlock(&m->wmu);
+	if (up)
+		pthread_join(m->waker, NULL);
+}
+
+/* The answer (or the fault) of q, once any wait is over; q is freed. */
+static enum MHD_Result finish(struct ofs_mock *m, struct ofs__mock_conn *k, struct req *q)
+{
+	enum MHD_Result res;
+	if (!q->refused && !fault_instead(q, &res))
+		res = answer_ok(q);
+	else if (q->refused)
+		res = q->res;
+	write_log(m, &q->e, k->t0);
+	ofs_arena_free(q->A);
+	free(q);
+	return res;
+}
+
+static enum MHD_Result respond(struct ofs_mock *m, struct MHD_Connection *c, struct ofs__mock_conn *k, const char *url, const char *method)
+{
+	struct req *q = ofs_xcalloc(1, sizeof *q);
+	*q = (struct req){.m = m, .c = c, .e = {.method = method, .path = url}, .parsed = -1};
+	k->answered = 1;
+	q->reqno = atomic_fetch_add(&m->counter, 1) + 1;
+	q->A = ofs_arena_new(64 * 1024);
+	q->rt = route_of(c, url, q->A);
+	if ((q->refused = refuse(q, k, url, method, &q->res)))
+		return finish(m, k, q);
+	/* Parse before faults so the log names the model; report errors after. */
+	if (q->rt.kind == R_CALL || q->rt.kind == R_COUNT) {
+		q->parsed = q->rt.w->parse_request_cached(m->wc, k->body.p ? k->body.p : "", k->body.len, q->A, &q->rq, q->perr);
+		if (!q->parsed && q->rt.model) { /* the route names the model and the streaming */
+			q->rq.model = q->rt.model;
+			q->rq.stream = q->rt.stream;
+		}
+		if (!q->parsed) {
+			q->e.model = q->rq.model;
+			q->e.stream = q->rq.stream && q->rt.kind != R_COUNT;
+			q->e.max_tokens = q->rq.max_tokens;
 		}
 	}
-	if (q.rt.kind == R_CALL && (m->o.latency_ms > 0 || m->o.latency_jitter_ms > 0))
-		latency(m);
-	if (!fault_instead(&q, &res))
-		res = answer_ok(&q);
-done:
-	write_log(m, &q.e, k->t0);
-	ofs_arena_free(q.A);
-	return res;
+	long wait = 0;
+	if (q->rt.kind == R_CALL && (m->o.latency_ms > 0 || m->o.latency_jitter_ms > 0))
+		wait = latency_ms(m);
+	if (q->e.fault == OFS_FAULT_HANG)
+		wait += (long)m->o.hang_seconds * 1000;
+	if (wait > 0 && hold(m, k, c, q, wait))
+		return MHD_YES; /* suspended: answered when the waker resumes it */
+	return finish(m, k, q);
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
@@ -474,7 +601,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 {
 	(void)version;
 	struct ofs_mock *m = cls;
-	struct conn *k = *con_cls;
+	struct ofs__mock_conn *k = *con_cls;
+	if (k && k->held) { /* resumed: its wait is over */
+		struct req *q = k->held;
+		k->held = NULL;
+		return finish(m, k, q);
+	}
 	if (k && k->answered) {
 		*upload_size = 0;
 		return MHD_YES;
@@ -507,8 +639,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	(void)cls, (void)c, (void)toe;
-	struct conn *k = *con_cls;
+	struct ofs__mock_conn *k = *con_cls;
 	if (k) {
+		unhold(cls, k);
 		ofs_buf_free(&k->body);
 		free(k);
 		*con_cls = NULL;
@@ -516,8 +649,14 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 }
 
 /* ---- start and stop ---- */
+#define POOL_MAX 4u /* polling threads: one a core, at most this many */
+
 static void release(struct ofs_mock *m)
 {
+	atomic_store(&m->stopping, 1);
+	waker_stop(m);
+	pthread_mutex_destroy(&m->wmu);
+	pthread_cond_destroy(&m->wcv);
 	ofs__mock_agents_release(m);
 	ofs_wire_cache_free(m->wc);
 	pthread_mutex_destroy(&m->mu);
@@ -538,13 +677,22 @@ int ofs_mock_start(struct ofs_mock **out, const struct ofs_mock_opts *o, char *e
 	m->wc = ofs_wire_cache_new();
 	pthread_mutex_init(&m->log_mu, NULL);
 	int rc, fd;
+	if (waker_start(m)) {
+		snprintf(err, OFS_ERRLEN, "cannot start a thread");
+		rc = OFS_EIO;
+		goto fail;
+	}
 	if ((rc = ofs__mock_agents_load(m, err)) || (rc = ofs_listen(&m->ls, o->host, o->port, o->allow_remote, err)))
 		goto fail;
 	fd = m->ls.fd;
-	m->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC, 0,
-	                        NULL, NULL, handler, m, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, completed, m,
+	/* A few polling threads (epoll), not one per connection: a request is
+	 * answered as soon as it is read, and the held ones are suspended. */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned pool = ncpu < 2 ? 1u : ncpu > POOL_MAX ? POOL_MAX : (unsigned)ncpu;
+	m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handler,
+	                        m, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, completed, m,
 	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_LIMIT, 512u,
-	                        MHD_OPTION_CONNECTION_TIMEOUT, 300u, MHD_OPTION_END);
+	                        MHD_OPTION_CONNECTION_TIMEOUT, 300u, MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_END);
 	if (!m->d) {
 		close(fd);
 		snprintf(err, OFS_ERRLEN, "cannot start the HTTP server on %s", m->ls.url);
@@ -568,6 +716,7 @@ void ofs_mock_stop(struct ofs_mock *m)
 	if (!m)
 		return;
 	atomic_store(&m->stopping, 1);
+	waker_stop(m); /* the held requests are let go first */
 	if (m->d)
 		MHD_stop_daemon(m->d);
 	release(m);

@@ -255,6 +255,24 @@ EOF
 	[ "$(jget 'j["error"]["type"]' <"$BATS_TEST_TMPDIR/r413")" = request_too_large ]
 }
 
+@test "a request body larger than the connection's memory pool (300 KB, plain and chunked, twice on one kept-alive connection) is answered whole" {
+	local big="$BATS_TEST_TMPDIR/body300k" out="$BATS_TEST_TMPDIR/r300k"
+	"$PY" -c 'import json, sys
+text = "".join("line %06d of a long tool result\n" % i for i in range(9000))
+json.dump({"model": "gpt-test", "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok"}, {"role": "user", "content": text}]}, sys.stdout)' >"$big"
+	[ "$(wc -c <"$big")" -gt $((256 * 1024)) ]
+	# the same body posted to both URLs, on one connection (curl reuses it: no second connect)
+	curl -sS --max-time 20 -H 'Content-Type: application/json' --data-binary @"$big" "$MOCK_URL/v1/chat/completions" \
+		-o "$out.1" "$MOCK_URL/v1/chat/completions" -o "$out.2" -w '%{num_connects}\n' >"$out.n"
+	[ "$(cat "$out.n")" = "$(printf '1\n0')" ]
+	[ "$(jget 'j["object"] + " " + j["choices"][0]["finish_reason"]' <"$out.1")" = "chat.completion stop" ]
+	cmp <(jget 'j["choices"]' <"$out.1") <(jget 'j["choices"]' <"$out.2")
+	[ "$(jget 'j["usage"]["prompt_tokens"] > 60000' <"$out.1")" = true ]
+	curl -sS --max-time 20 "$MOCK_URL/v1/chat/completions" -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' \
+		--data-binary @"$big" -o "$out.3"
+	cmp <(jget 'j["choices"]' <"$out.1") <(jget 'j["choices"]' <"$out.3")
+}
+
 # ---- who answers ----
 
 # drive WIRE MODEL KEY: post the growing conversation turn by turn (tool

@@ -650,6 +650,12 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 
 /* ---- start and stop ---- */
 #define POOL_MAX 4u /* polling threads: one a core, at most this many */
+/* Each connection's MHD memory pool: the request line and headers and the
+ * read buffer the body passes through (the body itself is copied out as it
+ * arrives, so it may be far larger: tests/cli/mock.bats sends 300 KB). MHD
+ * zeroes the whole pool before every request on a kept-alive connection,
+ * so its size is paid per request. */
+#define POOL_BYTES (32 * 1024)
 
 static void release(struct ofs_mock *m)
 {
@@ -691,7 +697,7 @@ int ofs_mock_start(struct ofs_mock **out, const struct ofs_mock_opts *o, char *e
 	unsigned pool = ncpu < 2 ? 1u : ncpu > POOL_MAX ? POOL_MAX : (unsigned)ncpu;
 	m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handler,
 	                        m, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, completed, m,
-	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_CONNECTION_LIMIT, 512u,
+	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_BYTES, MHD_OPTION_CONNECTION_LIMIT, 512u,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, 300u, MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_END);
 	if (!m->d) {
 		close(fd);

@@ -7,7 +7,10 @@
 # from /proc), model calls, calls per mock CPU-second (its capacity on this
 # machine, independent of the engine's share of the cores) and per wall
 # second. Baseline in the same run: the matrix in-process (no HTTP), and the
-# ratio HTTP/in-process. ROUNDS (default 3) interleaved rounds, best kept.
+# ratio HTTP/in-process. With BASE_BIN, also http-before: BASE_BIN's engine
+# through BASE_BIN's mock (the whole HTTP path as it was), beside mock-now
+# (this build's engine and mock). ROUNDS (default 3) interleaved rounds, best
+# kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OFFSWITCH_DATA="$PWD/data"
@@ -18,7 +21,7 @@ mock_pid=
 cleanup() { [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 tck=$(getconf CLK_TCK)
-# through NAME MOCK_BIN → "NAME wall cpu calls"
+# through NAME MOCK_BIN [ENGINE_BIN] → "NAME wall cpu calls" (engine: this build's)
 through() {
 	rm -rf "$tmp/b" "$tmp/mock.out"
 	"$2" mock --listen 127.0.0.1:0 >"$tmp/mock.out" 2>/dev/null &
@@ -27,7 +30,7 @@ through() {
 	local url t0 t1 cpu calls
 	url=$(sed -n 's/^listening on //p' "$tmp/mock.out")/v1
 	t0=$(date +%s.%N)
-	build/offswitch run --model openai/scripted/honest --agent-family Gemini --num-experiments "$reps" --no-transcripts \
+	"${3:-build/offswitch}" run --model openai/scripted/honest --agent-family Gemini --num-experiments "$reps" --no-transcripts \
 		--quiet --max-concurrent 64 --base-url "$url" --out "$tmp/b" >/dev/null 2>&1 || true
 	t1=$(date +%s.%N)
 	cpu=$(awk -v t="$tck" '{print ($14 + $15) / t}' "/proc/$mock_pid/stat")
@@ -51,6 +54,7 @@ for _ in $(seq "$rounds"); do
 	inproc >>"$tmp/all"
 	[ -n "${ORIG_BIN:-}" ] && through mock-orig "$ORIG_BIN" >>"$tmp/all"
 	[ -n "${BASE_BIN:-}" ] && through mock-before "$BASE_BIN" >>"$tmp/all"
+	[ -n "${BASE_BIN:-}" ] && through http-before "$BASE_BIN" "$BASE_BIN" >>"$tmp/all"
 	through mock-now build/offswitch >>"$tmp/all"
 done
 # best (lowest wall; lowest cpu) per variant

@@ -34,10 +34,10 @@ struct ofs__mock_conn {
 	int too_big;
 	int answered; /* a response (or a drop) was decided: ignore further calls */
 	double t0;
-	struct req *held;             /* suspended until wake_at: answered when resumed */
-	struct MHD_Connection *c;     /* ... on this connection */
-	struct timespec wake_at;      /* CLOCK_MONOTONIC */
-	struct ofs__mock_conn *wprev, *wnext;   /* on m->waiting while held */
+	struct req *held;                     /* suspended until wake_at: answered when resumed */
+	struct MHD_Connection *c;             /* ... on this connection */
+	struct timespec wake_at;              /* CLOCK_MONOTONIC */
+	struct ofs__mock_conn *wprev, *wnext; /* on m->waiting while held */
 };
 
 /* What the log line says about one request. */
@@ -55,7 +55,6 @@ static double now_s(void)
 	gettimeofday(&tv, NULL);
 	return (double)tv.tv_sec + tv.tv_usec / 1e6;
 }
-
 
 /* splitmix64: deterministic per seed, shared by all threads under mu. */
 static double uniform(struct ofs_mock *m)
@@ -371,9 +370,7 @@ static int fault_instead(struct req *q, enum MHD_Result *res)
 		*res = send_body(q->c, st, &b, &so);
 		return 1;
 	}
-	case OFS_FAULT_HANG: /* held for hang_seconds already (respond) */
-		*res = drop(q->c, 0);
-		return 1;
+	case OFS_FAULT_HANG: /* held for hang_seconds already (respond) */ *res = drop(q->c, 0); return 1;
 	case OFS_FAULT_RESET: *res = drop(q->c, 1); return 1;
 	default: return 0;
 	}
@@ -563,7 +560,8 @@ static enum MHD_Result finish(struct ofs_mock *m, struct ofs__mock_conn *k, stru
 	return res;
 }
 
-static enum MHD_Result respond(struct ofs_mock *m, struct MHD_Connection *c, struct ofs__mock_conn *k, const char *url, const char *method)
+static enum MHD_Result respond(struct ofs_mock *m, struct MHD_Connection *c, struct ofs__mock_conn *k, const char *url,
+                               const char *method)
 {
 	struct req *q = ofs_xcalloc(1, sizeof *q);
 	*q = (struct req){.m = m, .c = c, .e = {.method = method, .path = url}, .parsed = -1};
@@ -695,8 +693,8 @@ int ofs_mock_start(struct ofs_mock **out, const struct ofs_mock_opts *o, char *e
 	 * answered as soon as it is read, and the held ones are suspended. */
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned pool = ncpu < 2 ? 1u : ncpu > POOL_MAX ? POOL_MAX : (unsigned)ncpu;
-	m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handler,
-	                        m, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, completed, m,
+	m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
+	                        handler, m, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, completed, m,
 	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)POOL_BYTES, MHD_OPTION_CONNECTION_LIMIT, 512u,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, 300u, MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_END);
 	if (!m->d) {

@@ -38,7 +38,7 @@ struct replay {
 	int maxrep; /* the highest rep of the source (sizes done[]) */
 	long kept;  /* rollouts kept from the earlier replay */
 	struct ofs_fixtures *fx;
-	struct ofs__pipe *pp; /* while replay_each runs */
+	struct ofs__pipe *pp;  /* while replay_each runs */
 	struct cfg_cache **cc; /* each apart: rollouts in flight point into them */
 	int ncc, capcc;
 };
@@ -243,15 +243,19 @@ static int replay_all(struct replay *x, struct ofs_run_result *res, char *err)
 	return 0;
 }
 
-int ofs_replay(const struct ofs_catalog *cat, const char *from, const char *out, int write_transcripts,
-               struct ofs_run_result *res, char *err)
+/* ofs_replay and ofs_export; renumber: the paper layout's folders numbered
+ * from 0 whatever is on disk (an export rewrites them all). */
+static int replay_main(const struct ofs_catalog *cat, const char *from, const char *out, int write_transcripts, int renumber,
+                       struct ofs_run_result *res, char *err)
 {
 	memset(res, 0, sizeof *res);
-	struct replay x = {
-	        .cat = cat,
-	        .rec = {.out_dir = out ? out : from, .write_transcripts = write_transcripts, .data_dir = cat->data_dir},
-	        .in_place = !out,
-	        .fx = ofs_fixtures_new(cat)};
+	struct replay x = {.cat = cat,
+	                   .rec = {.out_dir = out ? out : from,
+	                           .write_transcripts = write_transcripts,
+	                           .data_dir = cat->data_dir,
+	                           .paper_renumber = renumber},
+	                   .in_place = !out,
+	                   .fx = ofs_fixtures_new(cat)};
 	int rc = open_stores(&x, from, out, err);
 	if (!rc)
 		rc = replay_all(&x, res, err);
@@ -272,4 +276,45 @@ int ofs_replay(const struct ofs_catalog *cat, const char *from, const char *out,
 	ofs_fixtures_free(x.fx);
 	ofs__recorder_release(&x.rec);
 	return rc;
+}
+
+int ofs_replay(const struct ofs_catalog *cat, const char *from, const char *out, int write_transcripts,
+               struct ofs_run_result *res, char *err)
+{
+	return replay_main(cat, from, out, write_transcripts, 0, res, err);
+}
+
+/* The layout of the transcripts dir's rollouts.jsonl names (its first
+ * line's "transcript": the paper's folders end in /none), or 0: none named
+ * (no transcripts, or a first line longer than the buffer: not checked). */
+static int layout_found(const char *dir)
+{
+	char path[OFS_PATH_MAX + 32], line[8192];
+	snprintf(path, sizeof path, "%s/rollouts.jsonl", dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	int got = fgets(line, sizeof line, f) != NULL;
+	fclose(f);
+	const char *t = got ? strstr(line, ",\"transcript\":\"transcripts/") : NULL;
+	if (!t)
+		return 0;
+	const char *v = t + 15, *q = strchr(v, '"'); /* the path, up to its closing quote */
+	return q && memmem(v, (size_t)(q - v), "/none/transcript_", 17) ? OFS_TRANSCRIPTS_PAPER : OFS_TRANSCRIPTS_OFFSWITCH;
+}
+
+int ofs_export(const struct ofs_catalog *cat, const char *dir, int layout, struct ofs_run_result *res, char *err)
+{
+	memset(res, 0, sizeof *res);
+	if (layout != OFS_TRANSCRIPTS_OFFSWITCH && layout != OFS_TRANSCRIPTS_PAPER)
+		return ofs_fail(err, OFS_EINVAL, "export writes the offswitch or the paper layout (got %d)", layout);
+	int found = layout_found(dir);
+	if (found && found != layout)
+		return ofs_fail(err, OFS_ESTATE,
+		                "%s's transcripts are in the %s layout: export rewrites them in that one (--layout %s); "
+		                "for a copy in the other, use offswitch replay --from %s --out NEWDIR --layout %s",
+		                dir, found == OFS_TRANSCRIPTS_PAPER ? "paper" : "offswitch",
+		                found == OFS_TRANSCRIPTS_PAPER ? "paper" : "offswitch", dir,
+		                layout == OFS_TRANSCRIPTS_PAPER ? "paper" : "offswitch");
+	return replay_main(cat, dir, NULL, layout, 1, res, err);
 }

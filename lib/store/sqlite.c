@@ -298,6 +298,18 @@ static int sq_done(struct ofs_store *base, long long config_id, unsigned char *d
 	return e;
 }
 
+int ofs__sq_lazy(struct sq *s, int k, const char *sql, sqlite3_stmt **q)
+{
+	if (s->lz[k]) {
+		sqlite3_reset(s->lz[k]);
+		sqlite3_clear_bindings(s->lz[k]);
+	} else if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->lz[k], NULL) != SQLITE_OK) {
+		return ofs__sq_err(s, "prepare");
+	}
+	*q = s->lz[k];
+	return 0;
+}
+
 static void sq_close(struct ofs_store *base)
 {
 	struct sq *s = (struct sq *)base;
@@ -305,6 +317,8 @@ static void sq_close(struct ofs_store *base)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	for (int i = 0; i < Q__N; i++)
 		sqlite3_finalize(s->q[i]);
+	for (int i = 0; i < LZ__N; i++)
+		sqlite3_finalize(s->lz[i]);
 	sqlite3_close(s->db);
 	ofs_dirlock_release(s->lock); /* after the database is closed */
 	free(s->slots);

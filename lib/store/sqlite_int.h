@@ -11,6 +11,10 @@
 /* Statements prepared once per read-write handle. */
 enum { Q_CONFIG_GET, Q_CONFIG_ADD, Q_DONE, Q_BLOB_ADD, Q_ROLLOUT, Q_MSG, Q_CALL, Q_OUTCOME, Q__N };
 
+/* Statements prepared on first use and kept (read-only handles too): the
+ * ones called once per rollout by replay, rescore and export. */
+enum { LZ_TURNS, LZ_TURN_CALLS, LZ_FINISH, LZ_DEL_OUTCOMES, LZ__N };
+
 /* In-memory index of blobs by hash, so a repeated text costs no query. */
 struct bslot {
 	uint64_t h1, h2;
@@ -23,6 +27,7 @@ struct sq {
 	char path[4096];          /* DIR/offswitch.db, for messages */
 	struct ofs_dirlock *lock; /* DIR/offswitch.lock while open read-write */
 	sqlite3_stmt *q[Q__N];    /* NULL when read-only */
+	sqlite3_stmt *lz[LZ__N];  /* ofs__sq_lazy's, NULL until first used */
 	long long run_id;
 	int in_tx, ro;
 	int no_aware;          /* a read-only schema-1 file: outcomes has no eval_aware and deceived columns (read as NULL) */
@@ -42,6 +47,10 @@ int ofs__sq_end(struct sq *s, int rc, const char *what);
 /* Open the transaction the writes go into (no-op when one is open). */
 int ofs__sq_tx(struct sq *s);
 int ofs__sq_commit(struct ofs_store *st);
+/* Statement k (LZ_*) of sql, prepared on first use, else reset and its
+ * bindings cleared; the caller resets it when done (a statement left
+ * mid-scan would hold its read snapshot). 0 or the store's error. */
+int ofs__sq_lazy(struct sq *s, int k, const char *sql, sqlite3_stmt **q);
 /* Prepare, bind a and (if the statement has two parameters) b, step once. */
 int ofs__sq_exec1(struct sq *s, const char *sql, long long a, long long b);
 /* Id of the blob holding text, inserting it if new; negative OFS_E* on error. */

@@ -85,23 +85,20 @@ int ofs__sq_turns(struct ofs_store *st, long long rid, struct ofs_arena *A, stru
 	*turns = NULL;
 	*n = 0;
 	sqlite3_stmt *q, *cs;
-	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT m.idx, b.text, m.reasoning, m.in_tokens, m.out_tokens FROM messages m JOIN blobs b ON "
-	                       "b.id = m.content"
-	                       " WHERE m.rollout_id=? AND m.role='assistant' ORDER BY m.idx",
-	                       -1, &q, NULL) != SQLITE_OK)
-		return ofs__sq_err(s, "turns");
-	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT t.call_id, t.name, b.text FROM tool_calls t JOIN blobs b ON b.id = t.arguments"
-	                       " WHERE t.rollout_id=? AND t.msg_idx=? ORDER BY t.idx",
-	                       -1, &cs, NULL) != SQLITE_OK) {
-		int e = ofs__sq_err(s, "turns");
-		sqlite3_finalize(q);
+	int e = ofs__sq_lazy(s, LZ_TURNS,
+	                     "SELECT m.idx, b.text, m.reasoning, m.in_tokens, m.out_tokens FROM messages m JOIN blobs b ON "
+	                     "b.id = m.content WHERE m.rollout_id=? AND m.role='assistant' ORDER BY m.idx",
+	                     &q);
+	if (!e)
+		e = ofs__sq_lazy(s, LZ_TURN_CALLS,
+		                 "SELECT t.call_id, t.name, b.text FROM tool_calls t JOIN blobs b ON b.id = t.arguments"
+		                 " WHERE t.rollout_id=? AND t.msg_idx=? ORDER BY t.idx",
+		                 &cs);
+	if (e)
 		return e;
-	}
-	int e = turns_rows(s, q, cs, rid, A, turns, n);
-	sqlite3_finalize(cs);
-	sqlite3_finalize(q);
+	e = turns_rows(s, q, cs, rid, A, turns, n);
+	sqlite3_reset(cs);
+	sqlite3_reset(q);
 	return e;
 }
 

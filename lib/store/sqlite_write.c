@@ -185,18 +185,22 @@ int ofs__sq_finish_rollout(struct ofs_store *st, long long rid, const struct ofs
 {
 	struct sq *s = (struct sq *)st;
 	sqlite3_stmt *q;
-	int e = tx_prepare(s,
-	                   "UPDATE rollouts SET status=?, stop_reason=?, num_turns=?, input_tokens=?, output_tokens=?,"
-	                   " transcript=?, summary=?, sum_head=?, sum_tail=? WHERE id=?",
-	                   &q, "finish rollout");
+	int e = ofs__sq_tx(s);
+	if (!e)
+		e = ofs__sq_lazy(s, LZ_FINISH,
+		                 "UPDATE rollouts SET status=?, stop_reason=?, num_turns=?, input_tokens=?, output_tokens=?,"
+		                 " transcript=?, summary=?, sum_head=?, sum_tail=? WHERE id=?",
+		                 &q);
 	if (e)
 		return e;
 	sqlite3_bind_int64(q, 10, rid);
 	if (!(e = bind_result(s, q, 1, r)))
 		e = step_reset(s, q, "finish rollout");
-	sqlite3_finalize(q);
-	if (!e)
-		e = ofs__sq_exec1(s, "DELETE FROM outcomes WHERE rollout_id=?", rid, 0);
+	sqlite3_reset(q);
+	if (!e && !(e = ofs__sq_lazy(s, LZ_DEL_OUTCOMES, "DELETE FROM outcomes WHERE rollout_id=?", &q))) {
+		sqlite3_bind_int64(q, 1, rid);
+		e = step_reset(s, q, "finish rollout");
+	}
 	if (!e)
 		e = insert_outcome(s, rid, r);
 	return e ? e : ofs__sq_iv_write(s, rid, r);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "offswitch/fs.h"
 #include "offswitch/run.h"
@@ -80,6 +81,16 @@ static int check_out(struct replay *x, const char *from, const char *out, const 
 	return e;
 }
 
+/* Whether dir holds a database with something in it (a location that is
+ * not a directory path: left to the stores to judge). */
+static int has_db(const char *dir)
+{
+	char db[OFS_PATH_MAX + 16];
+	struct stat sb;
+	snprintf(db, sizeof db, "%s/offswitch.db", dir);
+	return !ofs_store_is_dir(dir) || (!stat(db, &sb) && S_ISREG(sb.st_mode) && sb.st_size > 0);
+}
+
 /* The source store and the recorder's output store. */
 static int open_stores(struct replay *x, const char *from, const char *out, char *err)
 {
@@ -101,16 +112,18 @@ static int open_stores(struct replay *x, const char *from, const char *out, char
 			return ofs__store_err(x->rec.st, e, err);
 		return 0;
 	}
-	if ((e = ofs_store_open_ro(&x->src, from, err))) /* proves it is a run directory */
-		return e;
-	ofs_store_close(x->src);
-	x->src = NULL;
+	if (!has_db(from)) { /* not a run directory: the read-only open says so, creating nothing */
+		if ((e = ofs_store_open_ro(&x->src, from, err)))
+			return e;
+		ofs_store_close(x->src);
+		x->src = NULL;
+	}
 	if ((e = ofs_store_open(&x->rec.st, from, err)))
 		return e;
 	/* The stored turns through a handle of their own (opened after any
 	 * migration): this thread reads them while the pipeline's row thread
 	 * writes through rec.st. The turns are never rewritten in place. */
-	return ofs_store_open_ro(&x->src, from, err);
+	return ofs_store_open_beside(&x->src, from, err);
 }
 
 /* The rebuilt configuration of key, built on first use. */

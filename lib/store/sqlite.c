@@ -603,7 +603,8 @@ static int open_ro(struct sq *s, const char *dir, int flags, char *err)
 		                "%s is not a run directory: it has no offswitch.db (make one with offswitch run --out %s)", dir,
 		                dir);
 	int e;
-	if ((flags & OFS__STORE_NOCHECK) && (e = ofs_dirlock_take(&s->lock, dir, "offswitch.lock", 1, err)))
+	if ((flags & OFS__STORE_NOCHECK) && !(flags & OFS__STORE_BESIDE) &&
+	    (e = ofs_dirlock_take(&s->lock, dir, "offswitch.lock", 1, err)))
 		return e;
 	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return ofs_fail(err, OFS_EIO, "cannot open %s: %s", s->path, s->db ? sqlite3_errmsg(s->db) : "out of memory");

@@ -16,7 +16,9 @@ same() {
 @test "export of a --no-transcripts run gives the run with transcripts, byte for byte; check passes" {
 	a="$BATS_TEST_TMPDIR/a" n="$BATS_TEST_TMPDIR/n"
 	"$OFFSWITCH" run "${AGENTS[@]}" --out "$a" --quiet >/dev/null
-	"$OFFSWITCH" run "${AGENTS[@]}" --no-transcripts --out "$n" --quiet >/dev/null
+	run "$OFFSWITCH" run "${AGENTS[@]}" --no-transcripts --out "$n"
+	expect_status 0
+	[[ "$output" == *"Transcripts on demand: offswitch export --from $n"* ]]
 	[ ! -e "$n/transcripts" ]
 	! grep -q '"transcript"' "$n/rollouts.jsonl"
 	run "$OFFSWITCH" export --from "$n"

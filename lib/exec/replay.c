@@ -81,14 +81,13 @@ static int check_out(struct replay *x, const char *from, const char *out, const 
 	return e;
 }
 
-/* Whether dir holds a database with something in it (a location that is
- * not a directory path: left to the stores to judge). */
+/* Whether the run directory dir holds a database with something in it. */
 static int has_db(const char *dir)
 {
 	char db[OFS_PATH_MAX + 16];
 	struct stat sb;
 	snprintf(db, sizeof db, "%s/offswitch.db", dir);
-	return !ofs_store_is_dir(dir) || (!stat(db, &sb) && S_ISREG(sb.st_mode) && sb.st_size > 0);
+	return !stat(db, &sb) && S_ISREG(sb.st_mode) && sb.st_size > 0;
 }
 
 /* The source store and the recorder's output store. */
@@ -111,6 +110,14 @@ static int open_stores(struct replay *x, const char *from, const char *out, char
 		if (!x->resume && ((e = ofs_store_begin_run(x->rec.st, want, 0)) || (e = ofs_store_commit(x->rec.st))))
 			return ofs__store_err(x->rec.st, e, err);
 		return 0;
+	}
+	if (!ofs_store_is_dir(from)) { /* the transcripts and rollouts.jsonl go into the run's directory */
+		char shown[PATH_MAX];
+		ofs_store_display(from, shown, sizeof shown); /* without its password */
+		return ofs_fail(err, OFS_EINVAL,
+		                "%s is a shared store, not a run directory: gather it into one with offswitch replay --from URL "
+		                "--out DIR",
+		                shown);
 	}
 	if (!has_db(from)) { /* not a run directory: the read-only open says so, creating nothing */
 		if ((e = ofs_store_open_ro(&x->src, from, err)))

@@ -95,6 +95,11 @@ same() {
 	[ "$status" -eq 4 ]
 	[[ "$stderr" == *"not a run directory"* ]]
 	[ ! -e "$BATS_TEST_TMPDIR/none" ]
+	# a shared store's URL: in place needs a directory; its password is not shown
+	run --separate-stderr "$OFFSWITCH" export --from "postgresql://ofs:hunter2secret@127.0.0.1:1/x"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"not a run directory"*"replay --from URL --out DIR"* ]]
+	[[ "$stderr" != *hunter2secret* ]]
 	# a database that is not offswitch's
 	mkdir "$BATS_TEST_TMPDIR/bad"
 	printf 'not a database at all, just text' >"$BATS_TEST_TMPDIR/bad/offswitch.db"

@@ -37,7 +37,7 @@ TEST_SRC := $(wildcard tests/unit/*/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-COMMANDS := plan run report replay rescore judge check import merge mock audit proxy scan worker status stop harness
+COMMANDS := plan run report replay rescore export judge check import merge mock audit proxy scan worker status stop harness
 MANPAGES := $(BUILD)/man/offswitch.1 $(COMMANDS:%=$(BUILD)/man/offswitch-%.1)
 
 all: $(BUILD)/offswitch $(BUILD)/offswitch-relay $(TESTS) $(MANPAGES)

@@ -81,6 +81,7 @@ int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_rescore(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_judge(int argc, char **argv);
 /* Run the judge over DIR and print its summary line to out; an exit code. */
 /* retries: per judge question (0: none). */

@@ -35,7 +35,8 @@ static const char usage[] =
         "                           the same command resumes; offswitch report URL reads it\n"
         "  --enqueue                with --store: run nothing here; queue the plan's rollouts in\n"
         "                           the store for offswitch worker processes (see offswitch worker)\n"
-        "  --no-transcripts         record only the database and rollouts.jsonl\n"
+        "  --no-transcripts         record only the database and rollouts.jsonl (it holds every\n"
+        "                           turn: offswitch export writes the transcripts later)\n"
         "  --layout offswitch|paper transcript files in offswitch's layout (default) or in the\n"
         "                           paper's own paths, keys and tool_calls form, which its\n"
         "                           aggregation script and evaluators read unchanged\n"
@@ -420,6 +421,8 @@ static void print_summary(const struct run_args *a, const struct ofs_run_result 
 		snprintf(db, sizeof db, "%s/offswitch.db", out);
 	printf("\nResults: %s, %s/rollouts.jsonl (%ld rollouts)%s%s%s\n", db, out, res->recorded, a->transcripts ? ", " : "",
 	       a->transcripts ? out : "", a->transcripts ? "/transcripts/" : "");
+	if (!a->transcripts && !a->ro.store && res->recorded)
+		printf("Transcripts on demand: offswitch export --from %s [--layout paper]\n", out);
 }
 
 /* The judge: asked for, or the paper's default when real models ran and a

@@ -14,6 +14,7 @@ static const struct {
         {"report", cmd_report, "the paper's metrics and tests over run directories; HTML report"},
         {"replay", cmd_replay, "re-execute recorded rollouts from stored responses (no network)"},
         {"rescore", cmd_rescore, "recompute the outcomes of recorded rollouts in place"},
+        {"export", cmd_export, "write a run's transcript files from its stored responses (transcripts on demand)"},
         {"judge", cmd_judge, "ask an LLM judge about recorded rollouts (stored beside the rules)"},
         {"import", cmd_import, "read the paper's transcripts (or dataset rows) into a run directory, rescored"},
         {"merge", cmd_merge, "fold the run directories of a plan's shards (run --shard I/N) into one"},

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# tests/tsan.sh TSAN_BIN REF_BIN — the in-process run's two threads (the
-# loops, and the recorder of lib/exec/pipeline.c) under ThreadSanitizer: each
+# tests/tsan.sh TSAN_BIN REF_BIN — the in-process run's threads (the
+# loops, and the recorder of lib/exec/pipeline.c; replay and export too) under ThreadSanitizer: each
 # case must end without a report, and give the same rollouts.jsonl as the
 # reference build. TAP output.
 set -u
@@ -27,7 +27,7 @@ clean() { # clean LOG: no sanitizer report in it
 same() { # same DIR_A DIR_B: equal rollouts.jsonl
 	cmp -s "$1/rollouts.jsonl" "$2/rollouts.jsonl"
 }
-echo "1..4"
+echo "1..6"
 
 # 1. every reference agent on the tampering task with the interview (its hook
 #    is read by the recorder thread)
@@ -77,4 +77,21 @@ rc=$?
 rc2=$?
 [ $rc = 4 ] && [ $rc2 = 0 ] && clean "$work/t4.log"
 result $? "a transcript that cannot be written (exit $rc): no data race, what was recorded checks clean" "$work/t4.log"
+
+# 5. export (replay in place on the pipeline: turns read through a second
+#    handle while the row thread writes): the run with transcripts, exactly
+args=(run --quiet --model scripted/tamperer --model scripted/faker --task-type tampering --num-experiments 3)
+"$ref" "${args[@]}" --no-transcripts --out "$work/t5" >/dev/null 2>&1
+"$ref" "${args[@]}" --out "$work/r5" >/dev/null 2>&1
+"$tsan" export --from "$work/t5" >"$work/t5.log" 2>&1
+rc=$?
+[ $rc = 0 ] && clean "$work/t5.log" && same "$work/t5" "$work/r5" && diff -r "$work/t5/transcripts" "$work/r5/transcripts" >/dev/null
+result $? "export: no data race, the run with transcripts byte for byte" "$work/t5.log"
+
+# 6. replay into a new directory (configurations registered under the
+#    pipeline's lock while the row thread stores)
+"$tsan" replay --from "$work/r5" --out "$work/t6" >"$work/t6.log" 2>&1
+rc=$?
+[ $rc = 0 ] && clean "$work/t6.log" && same "$work/t6" "$work/r5" && diff -r "$work/t6/transcripts" "$work/r5/transcripts" >/dev/null
+result $? "replay: no data race, byte-identical" "$work/t6.log"
 exit $failed

@@ -236,4 +236,17 @@ int ofs_worker(const struct ofs_catalog *cat, const struct ofs_worker_opts *o, s
  * scheme), with a message in err. */
 int ofs_replay(const struct ofs_catalog *cat, const char *from, const char *out, int write_transcripts,
                struct ofs_run_result *res, char *err);
+/* Transcripts on demand: write the transcript of every rollout recorded in
+ * the run directory dir, in `layout` (OFS_TRANSCRIPTS_OFFSWITCH or _PAPER),
+ * re-executed from its stored responses as rescore does, and record where
+ * it is (the rollout's row and its rollouts.jsonl line), so that dir reads
+ * as a run made with transcripts in that layout: the same files, byte for
+ * byte, as that run would have written (the paper layout numbers each folder
+ * from 0 in the order the rollouts were recorded). Files are replaced whole;
+ * a stopped export is completed by calling it again. Outcomes are worked out
+ * again as rescore does. res->errors counts rollouts that diverged from
+ * their record. 0, or an OFS_E* code with a message in err (OFS_EINVAL: a
+ * layout other than the two; OFS_ESTATE: dir's rollouts.jsonl names
+ * transcripts in the other layout; as ofs_replay otherwise). */
+int ofs_export(const struct ofs_catalog *cat, const char *dir, int layout, struct ofs_run_result *res, char *err);
 #endif

@@ -70,6 +70,11 @@ int ofs_store_open_ro(struct ofs_store **s, const char *location, char *err);
  * check's finding, not an open error) and OFS_ESTATE while a writer holds
  * the store. */
 int ofs_store_open_check(struct ofs_store **s, const char *location, char *err);
+/* A read-only handle beside the read-write one this process holds on the
+ * same location (opened first: its open ran the checks and any migration),
+ * for reading on one thread while another writes through the writer: no
+ * quick check, no lock. Errors as ofs_store_open_ro. */
+int ofs_store_open_beside(struct ofs_store **s, const char *location, char *err);
 /* Rolls back what was not committed. NULL-safe. */
 void ofs_store_close(struct ofs_store *s);
 /* The message of the last failed call on s ("" if none). NULL-safe. */

@@ -50,7 +50,8 @@ void ofs__paper_dir(char *out, size_t n, const struct ofs_config *c)
 }
 
 /* The first N with no out_dir/dir/transcript_N.json, counted once per folder
- * by looking at the disk (a resumed run continues after its files). */
+ * by looking at the disk (a resumed run continues after its files); from 0
+ * when rc->paper_renumber (an export writes every rollout's again). */
 int ofs__paper_next(struct ofs_recorder *rc, const char *dir)
 {
 	struct ofs__paper_dirs *p = rc->paper;
@@ -66,7 +67,7 @@ int ofs__paper_next(struct ofs_recorder *rc, const char *dir)
 	int k = 0;
 	char path[8400];
 	struct stat sb;
-	for (;; k++) {
+	for (; !rc->paper_renumber; k++) {
 		snprintf(path, sizeof path, "%s/%s/transcript_%d.json", rc->out_dir, dir, k);
 		if (stat(path, &sb))
 			break;

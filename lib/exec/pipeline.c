@@ -114,7 +114,7 @@ static int write_slot(struct writer *w, struct ofs__slot *s, long i)
 		wait_file(p, i);
 	if (past_failure(p, i))
 		return 0; /* its transcript failed, or an earlier one */
-	int e = ofs__record_row(p->rc, s->c, s->cid, s->rep, &s->L, &s->pr, s->status, 0, w->err);
+	int e = ofs__record_row(p->rc, s->c, s->cid, s->rep, &s->L, &s->pr, s->status, s->rid, w->err);
 	if (e || ++p->since_commit < p->commit_every || p->code)
 		return e;
 	pthread_mutex_lock(&p->store_mu);

@@ -33,8 +33,9 @@ struct ofs__slot {
 	struct ofs_tmpl t;   /* ofs__slot_tmpl: a copy with cfg = c */
 	const struct ofs_config *c;
 	long long cid;
+	long long rid; /* 0: a new row; else the recorded rollout it finishes again (replay in place) */
 	int rep;
-	const char *status; /* a static string ("ok", "error:provider") */
+	const char *status; /* "ok", "error:provider", or a stored status that outlives the pipeline */
 	struct ofs_prep pr; /* ofs__record_prepare, on the loop's thread */
 	int used;           /* L holds a rollout not yet released */
 };

@@ -39,6 +39,7 @@ struct ofs_recorder {
 	int unsynced;                  /* transcripts written since the last sync */
 	int batch;                     /* in-process: transcripts synced at ofs__recorder_commit only */
 	struct ofs__paper_dirs *paper; /* --layout paper: each folder's next free number */
+	int paper_renumber;            /* number each folder from 0, whatever is on disk (an export) */
 	/* the follow-up interview (interview.c): bank NULL = none asked; replay
 	 * and merge load data_dir's bank when a stored rollout holds one */
 	const struct ofs_iv_bank *bank;

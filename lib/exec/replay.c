@@ -8,10 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "offswitch/fs.h"
 #include "offswitch/run.h"
+#include "exec/pipeline.h"
 #include "exec/record.h"
+
+/* Rollouts recorded between two commits (each synced first when transcripts
+ * are written): a replay is re-run for free, so it batches like a run. */
+#define REPLAY_COMMIT_EVERY 4096
 
 #define REPLAY_CMD "offswitch replay --from " /* + the source's real path: the output's first run */
 
@@ -33,8 +39,8 @@ struct replay {
 	int maxrep; /* the highest rep of the source (sizes done[]) */
 	long kept;  /* rollouts kept from the earlier replay */
 	struct ofs_fixtures *fx;
-	struct ofs_arena *A;
-	struct cfg_cache *cc;
+	struct ofs__pipe *pp;  /* while replay_each runs */
+	struct cfg_cache **cc; /* each apart: rollouts in flight point into them */
 	int ncc, capcc;
 };
 
@@ -75,6 +81,15 @@ static int check_out(struct replay *x, const char *from, const char *out, const 
 	return e;
 }
 
+/* Whether the run directory dir holds a database with something in it. */
+static int has_db(const char *dir)
+{
+	char db[OFS_PATH_MAX + 16];
+	struct stat sb;
+	snprintf(db, sizeof db, "%s/offswitch.db", dir);
+	return !stat(db, &sb) && S_ISREG(sb.st_mode) && sb.st_size > 0;
+}
+
 /* The source store and the recorder's output store. */
 static int open_stores(struct replay *x, const char *from, const char *out, char *err)
 {
@@ -96,75 +111,132 @@ static int open_stores(struct replay *x, const char *from, const char *out, char
 			return ofs__store_err(x->rec.st, e, err);
 		return 0;
 	}
-	if ((e = ofs_store_open_ro(&x->src, from, err))) /* proves it is a run directory */
-		return e;
-	ofs_store_close(x->src);
-	x->src = NULL;
+	if (!ofs_store_is_dir(from)) { /* the transcripts and rollouts.jsonl go into the run's directory */
+		char shown[PATH_MAX];
+		ofs_store_display(from, shown, sizeof shown); /* without its password */
+		return ofs_fail(err, OFS_EINVAL,
+		                "%s is a shared store, not a run directory: gather it into one with offswitch replay --from URL "
+		                "--out DIR",
+		                shown);
+	}
+	if (!has_db(from)) { /* not a run directory: the read-only open says so, creating nothing */
+		if ((e = ofs_store_open_ro(&x->src, from, err)))
+			return e;
+		ofs_store_close(x->src);
+		x->src = NULL;
+	}
 	if ((e = ofs_store_open(&x->rec.st, from, err)))
 		return e;
-	x->src = x->rec.st;
-	return 0;
+	/* The stored turns through a handle of their own (opened after any
+	 * migration): this thread reads them while the pipeline's row thread
+	 * writes through rec.st. The turns are never rewritten in place. */
+	return ofs_store_open_beside(&x->src, from, err);
 }
 
 /* The rebuilt configuration of key, built on first use. */
 static int config_for(struct replay *x, const char *key, struct cfg_cache **out, char *err)
 {
 	for (int k = 0; k < x->ncc; k++)
-		if (!strcmp(x->cc[k].key, key)) {
-			*out = &x->cc[k];
+		if (!strcmp(x->cc[k]->key, key)) {
+			*out = x->cc[k];
 			return 0;
 		}
 	if (x->ncc == x->capcc) {
 		x->capcc = x->capcc ? x->capcc * 2 : 64;
 		x->cc = ofs_xrealloc(x->cc, sizeof *x->cc * (size_t)x->capcc);
 	}
-	struct cfg_cache *c = &x->cc[x->ncc];
-	memset(c, 0, sizeof *c);
-	if (ofs_config_from_key(x->cat, key, &c->c, err))
+	struct cfg_cache *c = ofs_xcalloc(1, sizeof *c);
+	if (ofs_config_from_key(x->cat, key, &c->c, err)) {
+		free(c);
 		return OFS_EDATA;
-	x->ncc++;
+	}
+	x->cc[x->ncc++] = c;
 	c->key = ofs_xstrdup(key);
 	if (!(c->t = ofs_tmpl_build(x->fx, &c->c, err)))
 		return OFS_EDATA;
 	c->c.tmpl = c->t;
+	if (x->pp)
+		ofs__pipe_lock(x->pp); /* the row thread writes through the same handle */
 	int e = x->in_place ? 0 : ofs_store_config(x->rec.st, &c->c, &c->cid);
 	if (!e && x->resume) {
 		c->done = ofs_xcalloc((size_t)x->maxrep + 1, 1);
 		e = ofs_store_done(x->rec.st, c->cid, c->done, x->maxrep + 1);
 	}
+	if (x->pp)
+		ofs__pipe_unlock(x->pp);
 	if (e)
 		return ofs__store_err(x->rec.st, e, err);
 	*out = c;
 	return 0;
 }
 
-/* Replay one recorded rollout and record the result. */
-static int replay_one(struct replay *x, const struct ofs_rollout_ref *ref, struct ofs_run_result *res, char *err)
+/* Replay one recorded rollout into a slot of the pipeline and hand it to
+ * the writers; one recorded by an earlier replay is only checked. */
+static int replay_one(struct replay *x, struct ofs__pipe *pp, const struct ofs_rollout_ref *ref, struct ofs_run_result *res,
+                      char *err)
 {
 	struct cfg_cache *c = NULL;
 	int e = config_for(x, ref->key, &c, err);
 	if (e)
 		return e;
-	ofs_arena_reset(x->A);
+	struct ofs__slot *s = ofs__pipe_slot(pp);
+	if (!s) /* a writer failed */
+		return ofs__pipe_drain(pp, err);
 	struct ofs_response *turns;
 	int nturns;
-	if ((e = ofs_store_turns(x->src, ref->id, x->A, &turns, &nturns)))
+	if ((e = ofs_store_turns(x->src, ref->id, s->A, &turns, &nturns)))
 		return ofs__store_err(x->src, e, err);
-	struct ofs_loop L;
-	int used = ofs__loop_replay(&x->rec, &L, c->t, c->c.max_iters, x->A, turns, nturns);
+	const struct ofs_tmpl *t = ofs__slot_tmpl(s, c->t, &c->c);
+	int used = ofs__loop_replay(&x->rec, &s->L, t, c->c.max_iters, s->A, turns, nturns);
 	int ok = !strcmp(ref->status, "ok");
 	/* A rollout that ended early (error, budget) stops where its record stops. */
-	if (!L.done && !ok)
-		ofs_loop_abort(&L, ref->status);
-	if ((ok && !L.done) || used != nturns)
+	if (!s->L.done && !ok)
+		ofs_loop_abort(&s->L, ref->status);
+	if ((ok && !s->L.done) || used != nturns)
 		res->errors++; /* diverged: the loop and the record disagree */
 	if (c->done && ref->rep >= 0 && ref->rep <= x->maxrep && c->done[ref->rep]) {
 		x->kept++; /* recorded by the earlier replay, transcript included */
-		ofs_loop_release(&L);
+		ofs_loop_release(&s->L);
 		return 0;
 	}
-	e = ofs__record(&x->rec, &c->c, x->in_place ? 0 : c->cid, ref->rep, &L, ref->status, x->in_place ? ref->id : 0, err);
-	ofs_loop_release(&L);
+	s->c = &c->c;
+	s->cid = x->in_place ? 0 : c->cid;
+	s->rid = x->in_place ? ref->id : 0;
+	s->rep = ref->rep;
+	s->status = ref->status; /* the refs outlive the pipeline */
+	ofs__record_prepare(&x->rec, &c->c, ref->rep, &s->L, ref->status, &s->pr);
+	ofs__pipe_push(pp, s);
+	res->done++;
+	return 0;
+}
+
+/* Every recorded rollout, in id order: re-executed on this thread, recorded
+ * (and its transcript written) on the pipeline's, a commit every
+ * REPLAY_COMMIT_EVERY. */
+static int replay_each(struct replay *x, const struct ofs_rollout_ref *refs, long nrefs, struct ofs_run_result *res, char *err)
+{
+	struct ofs__pipe *pp;
+	x->rec.batch = 1;
+	int e = ofs__pipe_open(&pp, &x->rec, REPLAY_COMMIT_EVERY, err);
+	if (e) {
+		x->rec.batch = 0;
+		return e;
+	}
+	x->pp = pp;
+	for (long i = 0; i < nrefs && !e; i++)
+		e = replay_one(x, pp, &refs[i], res, err);
+	char e2[OFS_ERRLEN];
+	int pe = ofs__pipe_drain(pp, e2);
+	long uncommitted = ofs__pipe_uncommitted(pp);
+	ofs__pipe_close(pp, e2);
+	x->pp = NULL;
+	if (!e && pe) {
+		e = pe;
+		snprintf(err, OFS_ERRLEN, "%s", e2);
+	}
+	x->rec.batch = 0;
+	if (!e && uncommitted)
+		e = ofs__recorder_commit(&x->rec, err);
 	return e;
 }
 
@@ -179,13 +251,7 @@ static int replay_all(struct replay *x, struct ofs_run_result *res, char *err)
 	for (long i = 0; i < nrefs; i++)
 		if (refs[i].rep > x->maxrep)
 			x->maxrep = refs[i].rep;
-	for (long i = 0; i < nrefs && !e; i++) {
-		if ((e = replay_one(x, &refs[i], res, err)))
-			break;
-		res->done++;
-		if (res->done % 512 == 0 && (e = ofs_store_commit(x->rec.st)))
-			e = ofs__store_err(x->rec.st, e, err);
-	}
+	e = replay_each(x, refs, nrefs, res, err);
 	ofs_store_refs_free(refs, nrefs);
 	res->skipped = x->kept;
 	if (e)
@@ -197,25 +263,29 @@ static int replay_all(struct replay *x, struct ofs_run_result *res, char *err)
 	return 0;
 }
 
-int ofs_replay(const struct ofs_catalog *cat, const char *from, const char *out, int write_transcripts,
-               struct ofs_run_result *res, char *err)
+/* ofs_replay and ofs_export; renumber: the paper layout's folders numbered
+ * from 0 whatever is on disk (an export rewrites them all). */
+static int replay_main(const struct ofs_catalog *cat, const char *from, const char *out, int write_transcripts, int renumber,
+                       struct ofs_run_result *res, char *err)
 {
 	memset(res, 0, sizeof *res);
-	struct replay x = {
-	        .cat = cat,
-	        .rec = {.out_dir = out ? out : from, .write_transcripts = write_transcripts, .data_dir = cat->data_dir},
-	        .in_place = !out,
-	        .fx = ofs_fixtures_new(cat),
-	        .A = ofs_arena_new(256 * 1024)};
+	struct replay x = {.cat = cat,
+	                   .rec = {.out_dir = out ? out : from,
+	                           .write_transcripts = write_transcripts,
+	                           .data_dir = cat->data_dir,
+	                           .paper_renumber = renumber},
+	                   .in_place = !out,
+	                   .fx = ofs_fixtures_new(cat)};
 	int rc = open_stores(&x, from, out, err);
 	if (!rc)
 		rc = replay_all(&x, res, err);
 	for (int k = 0; k < x.ncc; k++) {
-		free(x.cc[k].key);
-		free(x.cc[k].done);
-		x.cc[k].c.tmpl = NULL;
-		ofs_tmpl_free(x.cc[k].t);
-		ofs_config_release(&x.cc[k].c);
+		free(x.cc[k]->key);
+		free(x.cc[k]->done);
+		x.cc[k]->c.tmpl = NULL;
+		ofs_tmpl_free(x.cc[k]->t);
+		ofs_config_release(&x.cc[k]->c);
+		free(x.cc[k]);
 	}
 	free(x.cc);
 	if (x.src != x.rec.st)
@@ -224,7 +294,47 @@ int ofs_replay(const struct ofs_catalog *cat, const char *from, const char *out,
 		ofs_store_commit(x.rec.st);
 	ofs_store_close(x.rec.st);
 	ofs_fixtures_free(x.fx);
-	ofs_arena_free(x.A);
 	ofs__recorder_release(&x.rec);
 	return rc;
+}
+
+int ofs_replay(const struct ofs_catalog *cat, const char *from, const char *out, int write_transcripts,
+               struct ofs_run_result *res, char *err)
+{
+	return replay_main(cat, from, out, write_transcripts, 0, res, err);
+}
+
+/* The layout of the transcripts dir's rollouts.jsonl names (its first
+ * line's "transcript": the paper's folders end in /none), or 0: none named
+ * (no transcripts, or a first line longer than the buffer: not checked). */
+static int layout_found(const char *dir)
+{
+	char path[OFS_PATH_MAX + 32], line[8192];
+	snprintf(path, sizeof path, "%s/rollouts.jsonl", dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	int got = fgets(line, sizeof line, f) != NULL;
+	fclose(f);
+	const char *t = got ? strstr(line, ",\"transcript\":\"transcripts/") : NULL;
+	if (!t)
+		return 0;
+	const char *v = t + 15, *q = strchr(v, '"'); /* the path, up to its closing quote */
+	return q && memmem(v, (size_t)(q - v), "/none/transcript_", 17) ? OFS_TRANSCRIPTS_PAPER : OFS_TRANSCRIPTS_OFFSWITCH;
+}
+
+int ofs_export(const struct ofs_catalog *cat, const char *dir, int layout, struct ofs_run_result *res, char *err)
+{
+	memset(res, 0, sizeof *res);
+	if (layout != OFS_TRANSCRIPTS_OFFSWITCH && layout != OFS_TRANSCRIPTS_PAPER)
+		return ofs_fail(err, OFS_EINVAL, "export writes the offswitch or the paper layout (got %d)", layout);
+	int found = layout_found(dir);
+	if (found && found != layout)
+		return ofs_fail(err, OFS_ESTATE,
+		                "%s's transcripts are in the %s layout: export rewrites them in that one (--layout %s); "
+		                "for a copy in the other, use offswitch replay --from %s --out NEWDIR --layout %s",
+		                dir, found == OFS_TRANSCRIPTS_PAPER ? "paper" : "offswitch",
+		                found == OFS_TRANSCRIPTS_PAPER ? "paper" : "offswitch", dir,
+		                layout == OFS_TRANSCRIPTS_PAPER ? "paper" : "offswitch");
+	return replay_main(cat, dir, NULL, layout, 1, res, err);
 }

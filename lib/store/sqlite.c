@@ -197,45 +197,17 @@ int ofs__sq_commit(struct ofs_store *st)
 	return 0;
 }
 
-int ofs__sq_prep(struct sq *s, const char *sql, sqlite3_stmt **q, const char *what)
-{
-	for (int i = 0; i < s->nsc; i++)
-		if (!strcmp(sqlite3_sql(s->sc[i]), sql)) {
-			*q = s->sc[i];
-			sqlite3_reset(*q);
-			sqlite3_clear_bindings(*q);
-			return 0;
-		}
-	int keep = s->nsc < SQ_STMT_CACHE;
-	if (sqlite3_prepare_v3(s->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, q, NULL) != SQLITE_OK)
-		return ofs__sq_err(s, what);
-	if (keep)
-		s->sc[s->nsc++] = *q;
-	return 0;
-}
-
-void ofs__sq_unprep(struct sq *s, sqlite3_stmt *q)
-{
-	for (int i = 0; i < s->nsc; i++)
-		if (s->sc[i] == q) {
-			sqlite3_reset(q);
-			return;
-		}
-	sqlite3_finalize(q);
-}
-
 int ofs__sq_exec1(struct sq *s, const char *sql, long long a, long long b)
 {
 	sqlite3_stmt *st;
-	int e = ofs__sq_prep(s, sql, &st, "prepare");
-	if (e)
-		return e;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return ofs__sq_err(s, "prepare");
 	sqlite3_bind_int64(st, 1, a);
 	if (sqlite3_bind_parameter_count(st) > 1)
 		sqlite3_bind_int64(st, 2, b);
 	int rc = sqlite3_step(st);
-	e = ofs__sq_end(s, rc, "write");
-	ofs__sq_unprep(s, st);
+	int e = ofs__sq_end(s, rc, "write");
+	sqlite3_finalize(st);
 	return e;
 }
 
@@ -326,6 +298,18 @@ static int sq_done(struct ofs_store *base, long long config_id, unsigned char *d
 	return e;
 }
 
+int ofs__sq_lazy(struct sq *s, int k, const char *sql, sqlite3_stmt **q)
+{
+	if (s->lz[k]) {
+		sqlite3_reset(s->lz[k]);
+		sqlite3_clear_bindings(s->lz[k]);
+	} else if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->lz[k], NULL) != SQLITE_OK) {
+		return ofs__sq_err(s, "prepare");
+	}
+	*q = s->lz[k];
+	return 0;
+}
+
 static void sq_close(struct ofs_store *base)
 {
 	struct sq *s = (struct sq *)base;
@@ -333,8 +317,8 @@ static void sq_close(struct ofs_store *base)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	for (int i = 0; i < Q__N; i++)
 		sqlite3_finalize(s->q[i]);
-	for (int i = 0; i < s->nsc; i++)
-		sqlite3_finalize(s->sc[i]);
+	for (int i = 0; i < LZ__N; i++)
+		sqlite3_finalize(s->lz[i]);
 	sqlite3_close(s->db);
 	ofs_dirlock_release(s->lock); /* after the database is closed */
 	free(s->slots);
@@ -619,7 +603,8 @@ static int open_ro(struct sq *s, const char *dir, int flags, char *err)
 		                "%s is not a run directory: it has no offswitch.db (make one with offswitch run --out %s)", dir,
 		                dir);
 	int e;
-	if ((flags & OFS__STORE_NOCHECK) && (e = ofs_dirlock_take(&s->lock, dir, "offswitch.lock", 1, err)))
+	if ((flags & OFS__STORE_NOCHECK) && !(flags & OFS__STORE_BESIDE) &&
+	    (e = ofs_dirlock_take(&s->lock, dir, "offswitch.lock", 1, err)))
 		return e;
 	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return ofs_fail(err, OFS_EIO, "cannot open %s: %s", s->path, s->db ? sqlite3_errmsg(s->db) : "out of memory");

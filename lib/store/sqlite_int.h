@@ -11,11 +11,10 @@
 /* Statements prepared once per read-write handle. */
 enum { Q_CONFIG_GET, Q_CONFIG_ADD, Q_DONE, Q_BLOB_ADD, Q_ROLLOUT, Q_MSG, Q_CALL, Q_OUTCOME, Q__N };
 
-/* How many statements a handle keeps prepared beyond q[]: the per-rollout
- * and per-configuration ones of a network run (begin, finish, resume
- * lookups) and the other fixed ones; a statement past the cap is prepared
- * and finalized per use, as before. */
-#define SQ_STMT_CACHE 32
+/* Statements prepared on first use and kept (read-only handles too): the
+ * ones called once per rollout by replay, rescore and export, and by the
+ * network engine (a rollout's begin, a configuration's unfinished ones). */
+enum { LZ_TURNS, LZ_TURN_CALLS, LZ_FINISH, LZ_DEL_OUTCOMES, LZ_BEGIN, LZ_UNFINISHED, LZ__N };
 
 /* In-memory index of blobs by hash, so a repeated text costs no query. */
 struct bslot {
@@ -29,6 +28,7 @@ struct sq {
 	char path[4096];          /* DIR/offswitch.db, for messages */
 	struct ofs_dirlock *lock; /* DIR/offswitch.lock while open read-write */
 	sqlite3_stmt *q[Q__N];    /* NULL when read-only */
+	sqlite3_stmt *lz[LZ__N];  /* ofs__sq_lazy's, NULL until first used */
 	long long run_id;
 	int in_tx, ro;
 	int no_aware;          /* a read-only schema-1 file: outcomes has no eval_aware and deceived columns (read as NULL) */
@@ -37,8 +37,6 @@ struct sq {
 	struct ofs_buf sumbuf; /* the compact summary being checked (sqlite_write.c) */
 	struct bslot *slots;
 	size_t nslots, used;
-	sqlite3_stmt *sc[SQ_STMT_CACHE]; /* other statements, prepared on first use (ofs__sq_prep) */
-	int nsc;
 };
 
 /* The handle's message "DIR/offswitch.db: WHAT: <sqlite's message>"; returns
@@ -50,12 +48,10 @@ int ofs__sq_end(struct sq *s, int rc, const char *what);
 /* Open the transaction the writes go into (no-op when one is open). */
 int ofs__sq_tx(struct sq *s);
 int ofs__sq_commit(struct ofs_store *st);
-/* sql's statement, prepared once per handle and reset with its bindings
- * cleared before each use; give it back with ofs__sq_unprep. 0 or the
- * store's error code, named by what. */
-int ofs__sq_prep(struct sq *s, const char *sql, sqlite3_stmt **q, const char *what);
-/* Reset q if the handle keeps it, else finalize it. */
-void ofs__sq_unprep(struct sq *s, sqlite3_stmt *q);
+/* Statement k (LZ_*) of sql, prepared on first use, else reset and its
+ * bindings cleared; the caller resets it when done (a statement left
+ * mid-scan would hold its read snapshot). 0 or the store's error. */
+int ofs__sq_lazy(struct sq *s, int k, const char *sql, sqlite3_stmt **q);
 /* Prepare, bind a and (if the statement has two parameters) b, step once. */
 int ofs__sq_exec1(struct sq *s, const char *sql, long long a, long long b);
 /* Id of the blob holding text, inserting it if new; negative OFS_E* on error. */

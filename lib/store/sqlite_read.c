@@ -16,8 +16,8 @@ int ofs__sq_unfinished(struct ofs_store *st, long long config_id, struct ofs_unf
 	struct sq *s = (struct sq *)st;
 	*n = 0;
 	sqlite3_stmt *q;
-	int e = ofs__sq_prep(s, "SELECT id, rep, status FROM rollouts WHERE config_id=? AND status <> 'ok' ORDER BY rep", &q,
-	                     "unfinished");
+	int e = ofs__sq_lazy(s, LZ_UNFINISHED,
+	                     "SELECT id, rep, status FROM rollouts WHERE config_id=? AND status <> 'ok' ORDER BY rep", &q);
 	if (e)
 		return e;
 	sqlite3_bind_int64(q, 1, config_id);
@@ -30,7 +30,7 @@ int ofs__sq_unfinished(struct ofs_store *st, long long config_id, struct ofs_unf
 		(*n)++;
 	}
 	e = ofs__sq_end(s, rc, "unfinished");
-	ofs__sq_unprep(s, q);
+	sqlite3_reset(q); /* a scan stopped at max holds its snapshot until reset */
 	return e;
 }
 
@@ -86,23 +86,20 @@ int ofs__sq_turns(struct ofs_store *st, long long rid, struct ofs_arena *A, stru
 	*turns = NULL;
 	*n = 0;
 	sqlite3_stmt *q, *cs;
-	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT m.idx, b.text, m.reasoning, m.in_tokens, m.out_tokens FROM messages m JOIN blobs b ON "
-	                       "b.id = m.content"
-	                       " WHERE m.rollout_id=? AND m.role='assistant' ORDER BY m.idx",
-	                       -1, &q, NULL) != SQLITE_OK)
-		return ofs__sq_err(s, "turns");
-	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT t.call_id, t.name, b.text FROM tool_calls t JOIN blobs b ON b.id = t.arguments"
-	                       " WHERE t.rollout_id=? AND t.msg_idx=? ORDER BY t.idx",
-	                       -1, &cs, NULL) != SQLITE_OK) {
-		int e = ofs__sq_err(s, "turns");
-		sqlite3_finalize(q);
+	int e = ofs__sq_lazy(s, LZ_TURNS,
+	                     "SELECT m.idx, b.text, m.reasoning, m.in_tokens, m.out_tokens FROM messages m JOIN blobs b ON "
+	                     "b.id = m.content WHERE m.rollout_id=? AND m.role='assistant' ORDER BY m.idx",
+	                     &q);
+	if (!e)
+		e = ofs__sq_lazy(s, LZ_TURN_CALLS,
+		                 "SELECT t.call_id, t.name, b.text FROM tool_calls t JOIN blobs b ON b.id = t.arguments"
+		                 " WHERE t.rollout_id=? AND t.msg_idx=? ORDER BY t.idx",
+		                 &cs);
+	if (e)
 		return e;
-	}
-	int e = turns_rows(s, q, cs, rid, A, turns, n);
-	sqlite3_finalize(cs);
-	sqlite3_finalize(q);
+	e = turns_rows(s, q, cs, rid, A, turns, n);
+	sqlite3_reset(cs);
+	sqlite3_reset(q);
 	return e;
 }
 

@@ -97,14 +97,16 @@ static int insert_outcome(struct sq *s, long long rid, const struct ofs_rollout_
 	return step_reset(s, q, "insert outcome");
 }
 
-/* Open the write transaction and prepare sql into *q (the caller gives it
- * back with ofs__sq_unprep); 0 or the store's error code, named by what. */
+/* Open the write transaction and prepare sql into *q (the caller finalizes
+ * it); 0 or the store's error code, named by what. */
 static int tx_prepare(struct sq *s, const char *sql, sqlite3_stmt **q, const char *what)
 {
 	int e = ofs__sq_tx(s);
 	if (e)
 		return e;
-	return ofs__sq_prep(s, sql, q, what);
+	if (sqlite3_prepare_v2(s->db, sql, -1, q, NULL) != SQLITE_OK)
+		return ofs__sq_err(s, what);
+	return 0;
 }
 
 /* A rollout's result columns status, stop_reason, num_turns, input_tokens,
@@ -158,15 +160,14 @@ int ofs__sq_begin_rollout(struct ofs_store *st, long long config_id, int rep, lo
 {
 	struct sq *s = (struct sq *)st;
 	sqlite3_stmt *q;
-	int e = tx_prepare(s, "INSERT INTO rollouts(run_id,config_id,rep,status,summary) VALUES(?,?,?,'running','{}')", &q,
-	                   "begin rollout");
-	if (e)
+	int e = ofs__sq_tx(s);
+	if (e || (e = ofs__sq_lazy(s, LZ_BEGIN,
+	                           "INSERT INTO rollouts(run_id,config_id,rep,status,summary) VALUES(?,?,?,'running','{}')", &q)))
 		return e;
 	sqlite3_bind_int64(q, 1, s->run_id);
 	sqlite3_bind_int64(q, 2, config_id);
 	sqlite3_bind_int(q, 3, rep);
 	e = step_reset(s, q, "begin rollout");
-	ofs__sq_unprep(s, q);
 	if (!e)
 		*rid = sqlite3_last_insert_rowid(s->db);
 	return e;
@@ -183,18 +184,22 @@ int ofs__sq_finish_rollout(struct ofs_store *st, long long rid, const struct ofs
 {
 	struct sq *s = (struct sq *)st;
 	sqlite3_stmt *q;
-	int e = tx_prepare(s,
-	                   "UPDATE rollouts SET status=?, stop_reason=?, num_turns=?, input_tokens=?, output_tokens=?,"
-	                   " transcript=?, summary=?, sum_head=?, sum_tail=? WHERE id=?",
-	                   &q, "finish rollout");
+	int e = ofs__sq_tx(s);
+	if (!e)
+		e = ofs__sq_lazy(s, LZ_FINISH,
+		                 "UPDATE rollouts SET status=?, stop_reason=?, num_turns=?, input_tokens=?, output_tokens=?,"
+		                 " transcript=?, summary=?, sum_head=?, sum_tail=? WHERE id=?",
+		                 &q);
 	if (e)
 		return e;
 	sqlite3_bind_int64(q, 10, rid);
 	if (!(e = bind_result(s, q, 1, r)))
 		e = step_reset(s, q, "finish rollout");
-	ofs__sq_unprep(s, q);
-	if (!e)
-		e = ofs__sq_exec1(s, "DELETE FROM outcomes WHERE rollout_id=?", rid, 0);
+	sqlite3_reset(q);
+	if (!e && !(e = ofs__sq_lazy(s, LZ_DEL_OUTCOMES, "DELETE FROM outcomes WHERE rollout_id=?", &q))) {
+		sqlite3_bind_int64(q, 1, rid);
+		e = step_reset(s, q, "finish rollout");
+	}
 	if (!e)
 		e = insert_outcome(s, rid, r);
 	return e ? e : ofs__sq_iv_write(s, rid, r);
@@ -330,6 +335,6 @@ int ofs__sq_judgment(struct ofs_store *st, const struct ofs_judgment_rec *j)
 	ofs__sq_bind_text(q, 8, j->recommendation);
 	sqlite3_bind_int(q, 9, j->parsed);
 	e = step_reset(s, q, "insert judgment");
-	ofs__sq_unprep(s, q);
+	sqlite3_finalize(q);
 	return e;
 }

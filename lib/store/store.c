@@ -65,6 +65,11 @@ int ofs_store_open_check(struct ofs_store **s, const char *location, char *err)
 	return open_at(s, location, OFS__STORE_RO | OFS__STORE_NOCHECK, err);
 }
 
+int ofs_store_open_beside(struct ofs_store **s, const char *location, char *err)
+{
+	return open_at(s, location, OFS__STORE_RO | OFS__STORE_NOCHECK | OFS__STORE_BESIDE, err);
+}
+
 void ofs_store_display(const char *location, char *out, size_t n)
 {
 	if (strstr(location, "://")) /* a URL, or a mistyped one: masked all the same */

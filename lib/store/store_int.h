@@ -66,6 +66,7 @@ struct ofs_store {
 enum {
 	OFS__STORE_RO = 1,      /* read-only; without it: read-write, created if missing, one owner */
 	OFS__STORE_NOCHECK = 2, /* skip the quick check on open (offswitch check runs the full one) */
+	OFS__STORE_BESIDE = 4,  /* with RO|NOCHECK: beside this process's writer (no lock taken) */
 };
 /* One registry entry: `scheme` names locations "scheme://..."; the default
  * member (the first entry) also takes plain directory paths. open with

@@ -7,7 +7,7 @@
 
 load helpers
 
-COMMANDS=(plan run report replay rescore judge import merge mock audit proxy scan worker status stop harness)
+COMMANDS=(plan run report replay rescore export judge import merge mock audit proxy scan worker status stop harness)
 
 setup() {
 	command -v make >/dev/null || skip "make not installed"

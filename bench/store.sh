@@ -21,11 +21,16 @@
 # ROUNDS (default 3) interleaved rounds; the median wall seconds of each
 # variant and the median of the per-round ratios are printed. BASE_BIN=PATH
 # also runs an older build's three runs in each round (the "before" figures).
+# Each older build's run sits beside this build's, in alternating order.
 # BENCH_DIR (default /var/tmp) is where every output and copy goes: name a
 # journaled file system — on ext4 without a journal, creating many files soon
-# after deleting many is quadratic in the kernel, so each round's outputs are
-# deleted only after the round. Every variant starts after a `sync -f` of that
-# file system (not timed), so none pays for an earlier one's write-back.
+# after deleting many is quadratic in the kernel. Each output is removed as
+# soon as no later variant reads it: with a round's 100,000 files left in
+# place, the variants late in a round ran up to 1.6x slower than the same
+# command early in it. Every variant starts after a `sync -f` of that file
+# system (not timed), so none pays for an earlier one's write-back or removal.
+# On a loop-mounted image, allocate the image whole (fallocate, and mkfs -E
+# nodiscard), or its first writes pay the host file system's allocation.
 # `make build/bench_loop` first.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -51,6 +56,26 @@ t() { # t NAME CMD... → appends "NAME seconds" to $dir/times
 	echo "$name $wall" >>"$dir/times"
 	echo "$name $(awk -v u="$usr" -v s="$sys" 'BEGIN {print u + s}')" >>"$dir/cpu"
 }
+# nb NAME OUT ARGS...: this build's command (output $o/OUT) and, with BASE_BIN,
+# the older build's (base_NAME, $o/bOUT) right after or before it, the order
+# swapped every round: a variant run later in a round, with more of the
+# round's files on the file system, is slower, and a fixed order would
+# charge that to one build.
+nb() {
+	local name=$1 out=$2
+	shift 2
+	if [ -z "$base" ] || [ $((r % 2)) = 1 ]; then
+		t "$name" "$bin" "$@" --out "$o/$out"
+		[ -z "$base" ] || t "base_$name" "$base" "$@" --out "$o/b$out"
+	else
+		t "base_$name" "$base" "$@" --out "$o/b$out"
+		t "$name" "$bin" "$@" --out "$o/$out"
+	fi
+}
+# gone DIR...: outputs no longer needed, removed at once (not timed; the next
+# variant's sync writes the removal back), so that every variant meets about
+# the same file system — on a journaled one; see BENCH_DIR above.
+gone() { rm -rf "$@"; }
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 of() { awk -v n="$1" '$1 == n {print $2}' "${2:-$dir/times}" | median; }
 
@@ -60,28 +85,26 @@ for r in $(seq "$rounds"); do
 	o=$dir/r$r
 	mkdir -p "$o"
 	t loop "$loop" "$model" "$reps"
-	t db "$bin" run --model "$model" --num-experiments "$reps" --no-transcripts --quiet --out "$o/db"
-	t full "$bin" run --model "$model" --num-experiments "$reps" --quiet --out "$o/full"
-	t cp_full cp -r "$o/full" "$o/full.cp"
-	sync -f "$o"
-	t cp_full_sync sh -c 'cp -r "$1" "$2" && sync -f "$2"' sh "$o/full" "$o/full.cps"
-	t default "$bin" run --quiet --out "$o/def"
-	t cp_default cp -r "$o/def" "$o/def.cp"
-	sync -f "$o"
-	t cp_default_sync sh -c 'cp -r "$1" "$2" && sync -f "$2"' sh "$o/def" "$o/def.cps"
+	nb db db run --model "$model" --num-experiments "$reps" --no-transcripts --quiet
 	t export "$bin" export --from "$o/db"
+	nb full full run --model "$model" --num-experiments "$reps" --quiet
 	if [ "$r" = 1 ]; then # on demand is the same output, byte for byte
 		cmp "$o/db/rollouts.jsonl" "$o/full/rollouts.jsonl" && diff -rq "$o/db/transcripts" "$o/full/transcripts" >/dev/null ||
 			{ echo "store.sh: the exported run differs from the run with transcripts" >&2; exit 1; }
+		sizes="full: $(du -sh "$o/full" | cut -f1) ($(du -sh "$o/full/offswitch.db" | cut -f1) database)"
 	fi
-	if [ -n "$base" ]; then
-		t base_db "$base" run --model "$model" --num-experiments "$reps" --no-transcripts --quiet --out "$o/bdb"
-		t base_full "$base" run --model "$model" --num-experiments "$reps" --quiet --out "$o/bfull"
-		t base_default "$base" run --quiet --out "$o/bdef"
-	fi
-	if [ "$r" = 1 ]; then
-		sizes="full: $(du -sh "$o/full" | cut -f1) ($(du -sh "$o/full/offswitch.db" | cut -f1) database); default: $(du -sh "$o/def" | cut -f1) ($(find "$o/def/transcripts" -type f | wc -l) transcripts)"
-	fi
+	gone "$o/db" "$o/bdb" "$o/bfull"
+	t cp_full cp -r "$o/full" "$o/full.cp"
+	gone "$o/full.cp"
+	t cp_full_sync sh -c 'cp -r "$1" "$2" && sync -f "$2"' sh "$o/full" "$o/full.cps"
+	gone "$o/full.cps" "$o/full"
+	nb default def run --quiet
+	[ "$r" = 1 ] && sizes="$sizes; default: $(du -sh "$o/def" | cut -f1) ($(find "$o/def/transcripts" -type f | wc -l) transcripts)"
+	gone "$o/bdef"
+	t cp_default cp -r "$o/def" "$o/def.cp"
+	gone "$o/def.cp"
+	t cp_default_sync sh -c 'cp -r "$1" "$2" && sync -f "$2"' sh "$o/def" "$o/def.cps"
+	gone "$o/def.cps"
 	# per-round ratios
 	last() { awk -v n="$1" '$1 == n {v = $2} END {print v}' "$dir/times"; }
 	ratio() { awk -v a="$(last "$1")" -v b="$(last "$2")" 'BEGIN {printf "%.3f\n", a / b}'; }

@@ -32,7 +32,7 @@ static const char usage[] = "Usage: offswitch export --from DIR [--layout offswi
                             "  -h, --help              show this help\n"
                             "\n"
                             "Exit status: 0 done; 1 some rollouts diverged from their record; 2 bad flags\n"
-        "(a --from that is a shared store's URL among them: export works in a directory);\n"
+                            "(a --from that is a shared store's URL among them: export works in a directory);\n"
                             "3 bad or missing scenario data, or a stored configuration this version cannot\n"
                             "rebuild; 4 DIR is not a run directory, is in use, or cannot be written.\n";
 

@@ -180,12 +180,14 @@ int ofs__pipe_open(struct ofs__pipe **pp, struct ofs_recorder *rc, long commit_e
 	for (int i = 0; i < PIPE_SLOTS; i++)
 		p->slot[i].A = ofs_arena_new(256 * 1024);
 	rc->store_mu = &p->store_mu;
+	rc->batch = 1;
 	*pp = p;
 	for (int k = 0; k < p->nw; k++) {
 		p->w[k] = (struct writer){.p = p, .kind = k};
 		int e = pthread_create(&p->w[k].th, NULL, writer_main, &p->w[k]);
 		if (e) {
 			ofs__pipe_close(p, err);
+			rc->batch = 0;
 			*pp = NULL;
 			return ofs_fail(err, OFS_EIO, "cannot start the recorder's threads: %s", strerror(e));
 		}
@@ -261,11 +263,6 @@ void ofs__pipe_unlock(struct ofs__pipe *p)
 	pthread_mutex_unlock(&p->store_mu);
 }
 
-long ofs__pipe_uncommitted(struct ofs__pipe *p)
-{
-	return p->since_commit;
-}
-
 /* After a failure: the transcripts the file thread wrote ahead of the row
  * thread, for rollouts that are not recorded, are removed (a check of the
  * directory would find them named by no rollout). Their slots are intact:
@@ -307,5 +304,22 @@ int ofs__pipe_close(struct ofs__pipe *p, char *err)
 	pthread_mutex_destroy(&p->store_mu);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
+	return e;
+}
+
+int ofs__pipe_finish(struct ofs__pipe *p, int e, char *err)
+{
+	struct ofs_recorder *rc = p->rc;
+	char e2[OFS_ERRLEN];
+	int pe = ofs__pipe_drain(p, e2);
+	long uncommitted = p->since_commit; /* the row thread's, read after the drain */
+	ofs__pipe_close(p, e2);
+	if (!e && pe) {
+		e = pe;
+		snprintf(err, OFS_ERRLEN, "%s", e2);
+	}
+	rc->batch = 0;
+	if (!e && uncommitted)
+		e = ofs__recorder_commit(rc, err);
 	return e;
 }

@@ -40,8 +40,9 @@ struct ofs__slot {
 	int used;           /* L holds a rollout not yet released */
 };
 
-/* Start the writer threads over rc (its store open). 0, or OFS_EIO with a
- * message in err when a thread cannot start. */
+/* Start the writer threads over rc (its store open) and put rc in batch
+ * mode (transcripts synced before each commit only). 0, or OFS_EIO with a
+ * message in err when a thread cannot start (rc as it was). */
 int ofs__pipe_open(struct ofs__pipe **pp, struct ofs_recorder *rc, long commit_every, char *err);
 /* A free slot with its arena reset (waits while every slot is in flight);
  * NULL once a writer has failed. */
@@ -54,10 +55,13 @@ void ofs__pipe_push(struct ofs__pipe *p, struct ofs__slot *s);
 int ofs__pipe_drain(struct ofs__pipe *p, char *err);
 void ofs__pipe_lock(struct ofs__pipe *p);
 void ofs__pipe_unlock(struct ofs__pipe *p);
-/* Rollouts recorded since the last commit (read after a drain). */
-long ofs__pipe_uncommitted(struct ofs__pipe *p);
 /* Drain, stop the threads and free everything (p may be NULL); 0 or the
  * writers' first error (message in err). Does not commit what is
  * uncommitted. */
 int ofs__pipe_close(struct ofs__pipe *p, char *err);
+/* The end of a caller's use: drain and close p, take rc out of batch mode
+ * and commit what is uncommitted (syncing first). e is the caller's own
+ * error (its message already in err), which wins; else the writers' first
+ * error or the commit's, with its message in err; else 0. */
+int ofs__pipe_finish(struct ofs__pipe *p, int e, char *err);
 #endif

@@ -216,28 +216,14 @@ static int replay_one(struct replay *x, struct ofs__pipe *pp, const struct ofs_r
 static int replay_each(struct replay *x, const struct ofs_rollout_ref *refs, long nrefs, struct ofs_run_result *res, char *err)
 {
 	struct ofs__pipe *pp;
-	x->rec.batch = 1;
 	int e = ofs__pipe_open(&pp, &x->rec, REPLAY_COMMIT_EVERY, err);
-	if (e) {
-		x->rec.batch = 0;
+	if (e)
 		return e;
-	}
 	x->pp = pp;
 	for (long i = 0; i < nrefs && !e; i++)
 		e = replay_one(x, pp, &refs[i], res, err);
-	char e2[OFS_ERRLEN];
-	int pe = ofs__pipe_drain(pp, e2);
-	long uncommitted = ofs__pipe_uncommitted(pp);
-	ofs__pipe_close(pp, e2);
 	x->pp = NULL;
-	if (!e && pe) {
-		e = pe;
-		snprintf(err, OFS_ERRLEN, "%s", e2);
-	}
-	x->rec.batch = 0;
-	if (!e && uncommitted)
-		e = ofs__recorder_commit(&x->rec, err);
-	return e;
+	return ofs__pipe_finish(pp, e, err);
 }
 
 static int replay_all(struct replay *x, struct ofs_run_result *res, char *err)

@@ -273,10 +273,8 @@ static int run_inprocess(struct ofs_recorder *rec, struct tmpl_cache *tc, struct
 		return 0;
 	long long *ids = whole ? fresh_ids(rec->st, plan) : NULL; /* not a worker's batch of a shared store */
 	struct ofs__pipe *pp;
-	rec->batch = 1;
 	int e = ofs__pipe_open(&pp, rec, COMMIT_EVERY, err);
 	if (e) {
-		rec->batch = 0;
 		free(ids);
 		return e;
 	}
@@ -303,17 +301,7 @@ static int run_inprocess(struct ofs_recorder *rec, struct tmpl_cache *tc, struct
 		if (todo)
 			e = run_sync(pp, rec, tc, fx, c, cid, prov[i], done, reps, o, res, err);
 	}
-	char e2[OFS_ERRLEN];
-	int pe = ofs__pipe_drain(pp, e2);
-	long uncommitted = ofs__pipe_uncommitted(pp);
-	ofs__pipe_close(pp, e2);
-	if (!e && pe) {
-		e = pe;
-		snprintf(err, OFS_ERRLEN, "%s", e2);
-	}
-	rec->batch = 0;
-	if (!e && uncommitted)
-		e = ofs__recorder_commit(rec, err);
+	e = ofs__pipe_finish(pp, e, err);
 	free(done);
 	free(ids);
 	return e;

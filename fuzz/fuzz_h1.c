@@ -1,5 +1,5 @@
-/* fuzz_h1.c — libFuzzer target: the proxy's HTTP/1.1 response parser
- * (lib/proxy/h1_parse.c). The first byte picks HEAD or not and a split
+/* fuzz_h1.c — libFuzzer target: the HTTP/1.1 response parser
+ * (lib/net/h1_parse.c). The first byte picks HEAD or not and a split
  * step; the rest is fed whole and again in pieces of that step: both must
  * give the same status, headers, body and end state, and never more body
  * bytes than were fed. */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy/h1.h"
+#include "offswitch/h1.h"
 
 struct seen {
 	int status, nhdr, ends;

@@ -14,7 +14,7 @@ declare -A floor=(
 # the folder that implements each public header
 declare -A home=(
 	[util.h]=core [error.h]=core [lock.h]=core [fs.h]=core [chat.h]=records [outcome.h]=records
-	[scenario.h]=scenario [world.h]=scenario [loop.h]=agent [wire.h]=wire [http.h]=net [retry.h]=net [webhook.h]=net [listen.h]=net
+	[scenario.h]=scenario [world.h]=scenario [loop.h]=agent [wire.h]=wire [http.h]=net [h1.h]=net [retry.h]=net [webhook.h]=net [listen.h]=net
 	[provider.h]=provider [store.h]=store [detect.h]=eval [judge.h]=eval [interview.h]=eval [plan.h]=exec
 	[run.h]=exec [import.h]=exec [audit.h]=audit [watch.h]=watch [stats.h]=stats [report.h]=report [mock.h]=mock [proxy.h]=proxy [harness.h]=harness
 )

@@ -1,6 +1,7 @@
-/* http.c — many model calls in flight on one thread (libcurl multi), each
- * sent and parsed with its target's wire format (lib/wire/) and classified
- * for the engine's retry logic. */
+/* http.c — many model calls in flight on one thread, each sent and parsed
+ * with its target's wire format (lib/wire/) and classified for the engine's
+ * retry logic. Loopback http:// targets go through the lean client
+ * (h1_multi.c); every other target through libcurl's multi interface. */
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -8,33 +9,20 @@
 #include <strings.h>
 #include <time.h>
 
-#include "offswitch/http.h"
+#include "net/http_int.h"
 
 #define BODY_MAX OFS_HTTP_BODY_MAX
-
-struct call {
-	CURL *e;
-	struct curl_slist *hdrs;
-	const struct ofs_http_target *t;
-	const struct ofs_http_target *set_for; /* the target e's options and hdrs were set for */
-	char *hdrs_key;                        /* ... and the config key hdrs name (owned), or NULL */
-	struct ofs_arena *A;
-	void *ud;
-	int status, stream, over;
-	double retry_after;
-	struct ofs_buf body;
-	struct ofs_sse sse;
-	struct call *next;
-};
 
 /* Finished calls keep their easy handle (its options, its header list) on
  * the idle list for the next call: no handle created, set up and freed per
  * request. The connections stay in the multi handle's cache either way. */
 struct ofs_http {
 	CURLM *m;
+	struct ofs__h1m *lean;
 	struct call *calls;
 	struct call *idle; /* at most IDLE_MAX */
 	int n, nidle;
+	int ncurl; /* calls in flight on libcurl */
 };
 
 #define IDLE_MAX 1024
@@ -57,12 +45,15 @@ struct ofs_http *ofs_http_new(int max_connections)
 		curl_multi_setopt(h->m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)max_connections);
 	}
 	curl_multi_setopt(h->m, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	h->lean = ofs__h1m_new(max_connections);
 	return h;
 }
 
 static void call_free(struct call *c)
 {
-	curl_easy_cleanup(c->e);
+	if (c->e)
+		curl_easy_cleanup(c->e);
+	ofs_buf_free(&c->req);
 	curl_slist_free_all(c->hdrs);
 	free(c->hdrs_key);
 	ofs_buf_free(&c->body);
@@ -79,6 +70,7 @@ static void call_park(struct ofs_http *h, struct call *c)
 	}
 	ofs_sse_release(&c->sse);
 	ofs_buf_reset(&c->body);
+	ofs_buf_reset(&c->req);
 	c->next = h->idle;
 	h->idle = c;
 	h->nidle++;
@@ -90,9 +82,11 @@ void ofs_http_free(struct ofs_http *h)
 		return;
 	for (struct call *c = h->calls, *n; c; c = n) {
 		n = c->next;
-		curl_multi_remove_handle(h->m, c->e);
+		if (c->e)
+			curl_multi_remove_handle(h->m, c->e);
 		call_free(c);
 	}
+	ofs__h1m_free(h->lean);
 	for (struct call *c = h->idle, *n; c; c = n) {
 		n = c->next;
 		call_free(c);
@@ -106,49 +100,62 @@ int ofs_http_in_flight(const struct ofs_http *h)
 	return h->n;
 }
 
+void ofs__http_status(struct call *c, int status)
+{
+	c->status = status;
+}
+
+void ofs__http_retry_after(struct call *c, const char *v, size_t n)
+{
+	char tmp[64];
+	while (n && (*v == ' ' || *v == '\t'))
+		v++, n--;
+	size_t l = n < sizeof tmp - 1 ? n : sizeof tmp - 1;
+	memcpy(tmp, v, l);
+	tmp[l] = 0;
+	char *end;
+	double s = strtod(tmp, &end);
+	if (end != tmp && s >= 0)
+		c->retry_after = s;
+	else {
+		time_t when = curl_getdate(tmp, NULL); /* an HTTP date */
+		if (when > 0)
+			c->retry_after = difftime(when, time(NULL)) > 0 ? difftime(when, time(NULL)) : 0;
+	}
+}
+
+int ofs__http_body(struct call *c, const char *p, size_t len)
+{
+	if (c->stream && c->status == 200) {
+		if (c->sse.seen + len > BODY_MAX)
+			c->over = 1;
+		return ofs_sse_feed(&c->sse, p, len) ? -1 : 0; /* malformed or oversized stream */
+	}
+	if (c->body.len + len > BODY_MAX) {
+		c->over = 1;
+		return -1;
+	}
+	ofs_buf_add(&c->body, p, len);
+	return 0;
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
 	struct call *c = ud;
 	size_t len = size * n;
 	if (len > 5 && !strncmp(p, "HTTP/", 5)) {
 		const char *sp = memchr(p, ' ', len);
-		c->status = sp ? atoi(sp + 1) : 0;
+		ofs__http_status(c, sp ? atoi(sp + 1) : 0);
 		c->retry_after = -1;
-	} else if (len > 12 && !strncasecmp(p, "retry-after:", 12)) {
-		char tmp[64];
-		size_t l = len - 12 < sizeof tmp - 1 ? len - 12 : sizeof tmp - 1;
-		memcpy(tmp, p + 12, l);
-		tmp[l] = 0;
-		char *end;
-		double v = strtod(tmp, &end);
-		if (end != tmp && v >= 0)
-			c->retry_after = v;
-		else {
-			time_t when = curl_getdate(tmp, NULL); /* an HTTP date */
-			if (when > 0)
-				c->retry_after = difftime(when, time(NULL)) > 0 ? difftime(when, time(NULL)) : 0;
-		}
-	}
+	} else if (len > 12 && !strncasecmp(p, "retry-after:", 12))
+		ofs__http_retry_after(c, p + 12, len - 12);
 	return len;
 }
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
-	struct call *c = ud;
 	size_t len = size * n;
-	if (c->stream && c->status == 200) {
-		if (c->sse.seen + len > BODY_MAX)
-			c->over = 1;
-		if (ofs_sse_feed(&c->sse, p, len))
-			return 0; /* abort: malformed or oversized stream */
-		return len;
-	}
-	if (c->body.len + len > BODY_MAX) {
-		c->over = 1;
-		return 0;
-	}
-	ofs_buf_add(&c->body, p, len);
-	return len;
+	return ofs__http_body(ud, p, len) ? 0 : len;
 }
 
 /* The request headers for t and config_key into c->hdrs. */
@@ -213,29 +220,15 @@ static struct call *call_get(struct ofs_http *h, const struct ofs_http_target *t
 		c->next = NULL;
 		return c;
 	}
-	c = ofs_xcalloc(1, sizeof *c);
-	c->e = curl_easy_init();
-	if (!c->e) {
-		free(c);
-		return NULL;
-	}
-	return c;
+	return ofs_xcalloc(1, sizeof *c);
 }
 
-int ofs_http_start(struct ofs_http *h, const struct ofs_http_target *t, const char *body, size_t len, const char *config_key,
-                   struct ofs_arena *A, void *ud, char *err)
+/* Start c on libcurl. */
+static int curl_start(struct ofs_http *h, struct call *c, const char *body, size_t len, const char *config_key, char *err)
 {
-	struct call *c = call_get(h, t);
-	if (!c)
+	const struct ofs_http_target *t = c->t;
+	if (!c->e && !(c->e = curl_easy_init()))
 		return ofs_fail(err, OFS_ENET, "cannot create an HTTP handle");
-	c->t = t;
-	c->A = A;
-	c->ud = ud;
-	c->stream = t->opts.stream;
-	c->status = 0;
-	c->over = 0;
-	c->retry_after = -1;
-	ofs_sse_init(&c->sse, t->wire, BODY_MAX);
 	const char *key = t->local ? config_key : NULL;
 	int fresh = c->set_for != t;
 	if (fresh)
@@ -244,9 +237,37 @@ int ofs_http_start(struct ofs_http *h, const struct ofs_http_target *t, const ch
 		set_headers(c, t, key);
 	curl_easy_setopt(c->e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(c->e, CURLOPT_COPYPOSTFIELDS, body);
-	if (curl_multi_add_handle(h->m, c->e) != CURLM_OK) {
-		call_free(c);
+	if (curl_multi_add_handle(h->m, c->e) != CURLM_OK)
 		return ofs_fail(err, OFS_ENET, "cannot start an HTTP request");
+	h->ncurl++;
+	return 0;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int ofs_http_start(struct ofs_http *h, const struct ofs_http_target *t, const char *body, size_t len, const char *config_key,
+                   struct ofs_arena *A, void *ud, char *err)
+{
+	struct call *c = call_get(h, t);
+	c->t = t;
+	c->A = A;
+	c->ud = ud;
+	c->stream = t->opts.stream;
+	c->status = 0;
+	c->over = 0;
+	c->retry_after = -1;
+	ofs_sse_init(&c->sse, t->wire, BODY_MAX);
+	if (ofs__h1m_takes(h->lean, t)) {
+		c->deadline = mono() + (double)(t->timeout_s > 0 ? t->timeout_s : 600L);
+		ofs__h1m_start(h->lean, c, body, len, config_key);
+	} else if (curl_start(h, c, body, len, config_key, err)) {
+		call_free(c);
+		return OFS_ENET;
 	}
 	c->next = h->calls;
 	h->calls = c;
@@ -325,39 +346,60 @@ static void classify(struct call *c, CURLcode cc, struct ofs_http_result *r)
 	snprintf(r->reason, sizeof r->reason, "ok");
 }
 
-int ofs_http_poll(struct ofs_http *h, int timeout_ms, ofs_http_done done)
+/* c is over (cc: how): off the list, classified, handed to done(). */
+static void finish(struct ofs_http *h, struct call *c, CURLcode cc, ofs_http_done done)
 {
-	int running;
-	curl_multi_perform(h->m, &running);
-	if (timeout_ms > 0) {
-		if (h->n) {
-			curl_multi_poll(h->m, NULL, 0, timeout_ms, NULL);
-			curl_multi_perform(h->m, &running);
-		} else {
-			/* Nothing in flight (all waiting out a backoff or a rate limit): sleep, don't spin. */
+	struct call **pp = &h->calls;
+	while (*pp != c)
+		pp = &(*pp)->next;
+	*pp = c->next;
+	h->n--;
+	struct ofs_http_result r;
+	classify(c, cc, &r);
+	void *ud = c->ud;
+	call_park(h, c);
+	done(ud, &r);
+}
+
+/* Wait up to timeout_ms for either path, then move both. */
+static void wait_both(struct ofs_http *h, int timeout_ms)
+{
+	int running, lean = ofs__h1m_pending(h->lean) > 0;
+	if (!h->ncurl) {
+		if (lean)
+			ofs__h1m_run(h->lean, timeout_ms);
+		else if (timeout_ms > 0) { /* nothing in flight (a backoff, a rate limit): sleep, don't spin */
 			struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
 			nanosleep(&ts, NULL);
 		}
+		return;
 	}
+	curl_multi_perform(h->m, &running);
+	if (timeout_ms > 0) {
+		struct curl_waitfd fd = {ofs__h1m_fd(h->lean), CURL_WAIT_POLLIN, 0};
+		curl_multi_poll(h->m, lean ? &fd : NULL, lean ? 1 : 0, timeout_ms, NULL);
+		curl_multi_perform(h->m, &running);
+	}
+	if (lean)
+		ofs__h1m_run(h->lean, 0);
+}
+
+int ofs_http_poll(struct ofs_http *h, int timeout_ms, ofs_http_done done)
+{
+	wait_both(h, timeout_ms);
+	for (struct call *c; (c = ofs__h1m_next(h->lean));)
+		finish(h, c, (CURLcode)c->cc, done);
 	CURLMsg *msg;
 	int left;
-	while ((msg = curl_multi_info_read(h->m, &left))) {
+	while (h->ncurl && (msg = curl_multi_info_read(h->m, &left))) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		struct call *c;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
 		CURLcode cc = msg->data.result;
 		curl_multi_remove_handle(h->m, c->e);
-		struct call **pp = &h->calls;
-		while (*pp != c)
-			pp = &(*pp)->next;
-		*pp = c->next;
-		h->n--;
-		struct ofs_http_result r;
-		classify(c, cc, &r);
-		void *ud = c->ud;
-		call_park(h, c);
-		done(ud, &r);
+		h->ncurl--;
+		finish(h, c, cc, done);
 	}
 	return h->n;
 }

@@ -1,46 +1,9 @@
-/* h1.h — the lean HTTP/1.1 client for plain http:// upstreams: an
- * incremental response parser (h1_parse.c, fuzzed by fuzz/fuzz_h1.c) and
- * the exchange over a pool of kept-alive connections (h1.c). lib/proxy/ only. */
+/* h1.h — the proxy's lean HTTP/1.1 client for plain http:// upstreams:
+ * the exchange over a pool of kept-alive connections (h1.c), responses
+ * parsed by lib/net/h1_parse.c (offswitch/h1.h). lib/proxy/ only. */
 #ifndef OFFSWITCH_PROXY_H1_H
 #define OFFSWITCH_PROXY_H1_H
-#include <stddef.h>
+#include "offswitch/h1.h"
 
-#define OFS_H1_LINE_MAX 8192        /* one status, header, chunk-size or trailer line (longer: error) */
-#define OFS_H1_HEAD_MAX (64 * 1024) /* all header lines of one response, interim ones included */
-#define OFS_H1_POOL_MAX 64          /* idle kept-alive upstream connections; more are closed */
-#define OFS_H1_INTERIM  16          /* 1xx answers skipped before the final one (more: error) */
-
-struct ofs_h1_cb {
-	void *ctx;
-	/* a header line of the final response: name and value trimmed, not NUL-terminated */
-	void (*header)(void *ctx, const char *name, size_t nl, const char *v, size_t vl);
-	/* the final response's headers are in */
-	void (*headers_end)(void *ctx, int status);
-	/* body bytes, de-chunked; nonzero stops the parser (an error the callee recorded) */
-	int (*body)(void *ctx, const char *b, size_t n);
-};
-
-struct ofs_h1_parser {
-	struct ofs_h1_cb cb;
-	int head_req; /* the request was HEAD: no body whatever the headers say */
-	int state, status, interim;
-	int chunked, has_len, close, v10, keep_alive;
-	unsigned long long left; /* bytes left of the body (Content-Length) or of the chunk */
-	size_t head_bytes, ll;
-	int any; /* a byte of the response was seen */
-	char err[128];
-	char line[OFS_H1_LINE_MAX];
-};
-
-void ofs_h1_parser_init(struct ofs_h1_parser *ps, int head_req, const struct ofs_h1_cb *cb);
-/* Feed n bytes. Returns 0 (all consumed, or the response ended: see
- * ofs_h1_done; *used says how many were), -1 on a malformed response (ps->err)
- * or when a callback stopped it. */
-int ofs_h1_feed(struct ofs_h1_parser *ps, const char *b, size_t n, size_t *used);
-/* The peer closed the connection: 0 if that ends the response (a body read
- * until close), -1 if the response is cut off (ps->err). */
-int ofs_h1_eof(struct ofs_h1_parser *ps);
-int ofs_h1_done(const struct ofs_h1_parser *ps);
-/* Whether the response was complete and the connection may carry another. */
-int ofs_h1_reusable(const struct ofs_h1_parser *ps);
+#define OFS_H1_POOL_MAX 64 /* idle kept-alive upstream connections; more are closed */
 #endif

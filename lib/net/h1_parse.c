@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "proxy/h1.h"
+#include "offswitch/h1.h"
 
 enum { S_STATUS, S_HEADER, S_BODY_LEN, S_CHUNK_SIZE, S_CHUNK_DATA, S_CHUNK_END, S_TRAILER, S_BODY_CLOSE, S_DONE, S_ERROR };
 

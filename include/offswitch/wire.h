@@ -65,7 +65,21 @@ struct ofs_wire_reply {
 
 struct ofs_sse;
 
-/* One wire format. Every function pointer is set. */
+/* The serialized messages of a conversation's last request, kept by the
+ * caller between its calls (one memo per conversation, zero-initialised):
+ * the next request of the same conversation, grown by new messages,
+ * serializes only those. A conversation whose kept messages changed (fewer
+ * messages, or another last one) is serialized again whole. Holds one copy
+ * of the messages' JSON; release with ofs_wire_memo_free. */
+struct ofs_wire_memo {
+	struct ofs_buf msgs; /* the JSON of messages [0, n), comma-separated */
+	int n;
+	const char *last_content; /* message n-1's content (its address: messages are not edited in place) */
+	int last_role;
+};
+void ofs_wire_memo_free(struct ofs_wire_memo *memo);
+
+/* One wire format. Every function pointer is set, except where it says NULL. */
 struct ofs_wire_ops {
 	const char *name; /* "openai-chat", "anthropic-messages" */
 
@@ -80,6 +94,11 @@ struct ofs_wire_ops {
 	 * a JSON array of OpenAI-shaped function tools). 0 or OFS_EDATA. */
 	int (*build_request)(struct ofs_buf *out, const struct ofs_chat *chat, const char *tools_json,
 	                     const struct ofs_wire_opts *o, char *err);
+	/* The same body, reusing what memo kept of the previous request of the
+	 * same conversation (see struct ofs_wire_memo); NULL in formats that do
+	 * not keep one (ofs_wire_request_memo then calls build_request). */
+	int (*build_request_memo)(struct ofs_buf *out, const struct ofs_chat *chat, const char *tools_json,
+	                          const struct ofs_wire_opts *o, struct ofs_wire_memo *memo, char *err);
 	/* A whole (non-streamed) response body; an error body gives OFS_EDATA
 	 * with the provider's message. */
 	int (*parse_response)(const char *body, size_t len, struct ofs_arena *A, struct ofs_response *r, char *err);
@@ -142,6 +161,10 @@ const struct ofs_wire_ops *ofs_wire_at(int i);
 /* Shorthands for w->build_request and w->parse_response. */
 int ofs_wire_request(const struct ofs_wire_ops *w, struct ofs_buf *out, const struct ofs_chat *chat, const char *tools_json,
                      const struct ofs_wire_opts *o, char *err);
+/* w->build_request_memo where the format has one, else w->build_request
+ * (memo untouched): the same bytes either way. */
+int ofs_wire_request_memo(const struct ofs_wire_ops *w, struct ofs_buf *out, const struct ofs_chat *chat, const char *tools_json,
+                          const struct ofs_wire_opts *o, struct ofs_wire_memo *memo, char *err);
 int ofs_wire_parse_response(const struct ofs_wire_ops *w, const char *body, size_t len, struct ofs_arena *A,
                             struct ofs_response *r, char *err);
 

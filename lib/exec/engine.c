@@ -36,6 +36,7 @@ struct slot {
 	double not_before;
 	const char *end_status; /* set when the rollout must end early */
 	char reason[96];
+	struct ofs_wire_memo memo; /* the conversation's request JSON so far (kept across the slot's rollouts, reset by each) */
 };
 
 struct cfgstate {
@@ -321,7 +322,10 @@ static int start_slot(struct engine *e, struct slot *s, int ci, int rep, long lo
 		}
 		c->tmpl = cs->t;
 	}
+	struct ofs_wire_memo memo = s->memo; /* its buffer is reused */
 	memset(s, 0, sizeof *s);
+	s->memo = memo;
+	s->memo.n = 0;
 	s->e = e;
 	s->used = 1;
 	s->ci = ci;
@@ -367,7 +371,7 @@ static int launch(struct engine *e, struct slot *s)
 	struct ofs_wire_opts wo = t->opts;
 	wo.temperature = c->temperature;
 	struct ofs_buf body = {0};
-	if (ofs_wire_request(t->wire, &body, &s->L.chat, e->cs[s->ci].t->tools_schema, &wo, e->err)) {
+	if (ofs_wire_request_memo(t->wire, &body, &s->L.chat, e->cs[s->ci].t->tools_schema, &wo, &s->memo, e->err)) {
 		ofs_buf_free(&body);
 		e->fatal = OFS_EDATA;
 		return -1;
@@ -461,11 +465,13 @@ static void engine_init(struct engine *e, const struct ofs_plan *plan, const str
 static void engine_release(struct engine *e)
 {
 	/* Slots still held (stop or failure): their rows stay "running". */
-	for (int i = 0; i < e->nslots; i++)
+	for (int i = 0; i < e->nslots; i++) {
 		if (e->slots[i].used) {
 			ofs_loop_release(&e->slots[i].L);
 			ofs_arena_free(e->slots[i].A);
 		}
+		ofs_wire_memo_free(&e->slots[i].memo);
+	}
 	ofs_http_free(e->http);
 	for (int i = 0; i < e->plan->n; i++) {
 		if (e->cs[i].t)

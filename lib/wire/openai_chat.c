@@ -24,34 +24,31 @@ static void put_calls(struct ofs_buf *b, const struct ofs_tool_call *calls, int 
 	ofs_buf_putc(b, ']');
 }
 
-static void put_messages(struct ofs_buf *b, const struct ofs_chat *chat)
+static void put_message(struct ofs_buf *b, const struct ofs_msg *m)
 {
-	ofs_buf_puts(b, "\"messages\":[");
-	for (int i = 0; i < chat->n; i++) {
-		const struct ofs_msg *m = &chat->msgs[i];
-		if (i)
-			ofs_buf_putc(b, ',');
-		ofs_buf_printf(b, "{\"role\":\"%s\",\"content\":", ofs_role_names[m->role]);
-		ofs_json_str(b, m->content);
-		if (m->role == OFS_ROLE_ASSISTANT && m->ncalls)
-			put_calls(b, m->calls, m->ncalls);
-		if (m->role == OFS_ROLE_TOOL) {
-			ofs_buf_puts(b, ",\"tool_call_id\":");
-			ofs_json_str(b, m->tool_call_id);
-		}
-		ofs_buf_putc(b, '}');
+	ofs_buf_puts(b, "{\"role\":\"");
+	ofs_buf_puts(b, ofs_role_names[m->role]);
+	ofs_buf_puts(b, "\",\"content\":");
+	ofs_json_str(b, m->content);
+	if (m->role == OFS_ROLE_ASSISTANT && m->ncalls)
+		put_calls(b, m->calls, m->ncalls);
+	if (m->role == OFS_ROLE_TOOL) {
+		ofs_buf_puts(b, ",\"tool_call_id\":");
+		ofs_json_str(b, m->tool_call_id);
 	}
-	ofs_buf_putc(b, ']');
+	ofs_buf_putc(b, '}');
 }
 
-static int build_request(struct ofs_buf *b, const struct ofs_chat *chat, const char *tools_json, const struct ofs_wire_opts *o,
-                         char *err)
+static void put_head(struct ofs_buf *b, const struct ofs_wire_opts *o)
 {
-	(void)err;
 	ofs_buf_puts(b, "{\"model\":");
 	ofs_json_str(b, o->model);
-	ofs_buf_putc(b, ',');
-	put_messages(b, chat);
+	ofs_buf_puts(b, ",\"messages\":[");
+}
+
+static void put_tail(struct ofs_buf *b, const char *tools_json, const struct ofs_wire_opts *o)
+{
+	ofs_buf_putc(b, ']');
 	if (tools_json && strcmp(tools_json, "[]")) {
 		ofs_buf_puts(b, ",\"tools\":");
 		ofs_buf_puts(b, tools_json);
@@ -67,6 +64,45 @@ static int build_request(struct ofs_buf *b, const struct ofs_chat *chat, const c
 	if (o->temperature >= 0)
 		ofs_buf_printf(b, ",\"temperature\":%g", o->temperature);
 	ofs_buf_putc(b, '}');
+}
+
+static int build_request(struct ofs_buf *b, const struct ofs_chat *chat, const char *tools_json, const struct ofs_wire_opts *o,
+                         char *err)
+{
+	(void)err;
+	put_head(b, o);
+	for (int i = 0; i < chat->n; i++) {
+		if (i)
+			ofs_buf_putc(b, ',');
+		put_message(b, &chat->msgs[i]);
+	}
+	put_tail(b, tools_json, o);
+	return 0;
+}
+
+/* Each message's JSON depends on that message alone: the memo's are
+ * reused while the conversation only grew. */
+static int build_request_memo(struct ofs_buf *b, const struct ofs_chat *chat, const char *tools_json,
+                              const struct ofs_wire_opts *o, struct ofs_wire_memo *memo, char *err)
+{
+	(void)err;
+	int n = memo->n;
+	if (n > chat->n ||
+	    (n && (chat->msgs[n - 1].content != memo->last_content || (int)chat->msgs[n - 1].role != memo->last_role)))
+		n = 0;
+	if (!n)
+		ofs_buf_reset(&memo->msgs);
+	for (int i = n; i < chat->n; i++) {
+		if (i)
+			ofs_buf_putc(&memo->msgs, ',');
+		put_message(&memo->msgs, &chat->msgs[i]);
+	}
+	memo->n = chat->n;
+	memo->last_content = chat->n ? chat->msgs[chat->n - 1].content : NULL;
+	memo->last_role = chat->n ? (int)chat->msgs[chat->n - 1].role : 0;
+	put_head(b, o);
+	ofs_buf_add(b, memo->msgs.p, memo->msgs.len);
+	put_tail(b, tools_json, o);
 	return 0;
 }
 
@@ -474,6 +510,7 @@ const struct ofs_wire_ops ofs_wire_openai_chat = {
         .auth_scheme = "Bearer ",
         .extra_headers = extra_headers,
         .build_request = build_request,
+        .build_request_memo = build_request_memo,
         .parse_response = parse_response,
         .sse_event = sse_event,
         .path = "/chat/completions",

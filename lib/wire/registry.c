@@ -41,6 +41,20 @@ int ofs_wire_request(const struct ofs_wire_ops *w, struct ofs_buf *out, const st
 	return w->build_request(out, chat, tools_json, o, err);
 }
 
+int ofs_wire_request_memo(const struct ofs_wire_ops *w, struct ofs_buf *out, const struct ofs_chat *chat, const char *tools_json,
+                          const struct ofs_wire_opts *o, struct ofs_wire_memo *memo, char *err)
+{
+	if (!w->build_request_memo || !memo)
+		return w->build_request(out, chat, tools_json, o, err);
+	return w->build_request_memo(out, chat, tools_json, o, memo, err);
+}
+
+void ofs_wire_memo_free(struct ofs_wire_memo *memo)
+{
+	ofs_buf_free(&memo->msgs);
+	memset(memo, 0, sizeof *memo);
+}
+
 int ofs_wire_parse_response(const struct ofs_wire_ops *w, const char *body, size_t len, struct ofs_arena *A,
                             struct ofs_response *r, char *err)
 {

@@ -577,6 +577,46 @@ static void test_tools_not_a_list(void)
 	}
 }
 
+/* A request built with a memo is byte for byte the one built whole: as the
+ * conversation grows a message at a time, after it shrinks (a new
+ * conversation in the same memo), and when its last kept message is
+ * another one; for every format (those without a memo build it whole). */
+static void test_request_memo(void)
+{
+	struct ofs_chat c;
+	sample_chat(&c);
+	struct ofs_msg *m = c.msgs;
+	struct ofs_wire_opts o = {.model = "m", .temperature = 0.5};
+	char err[OFS_ERRLEN];
+	for (int f = 0; ofs_wire_at(f); f++) {
+		const struct ofs_wire_ops *w = ofs_wire_at(f);
+		struct ofs_wire_memo memo = {0};
+		static const int steps[] = {1, 2, 3, 5, 8, 8, 2, 4, 8};
+		for (size_t k = 0; k < sizeof steps / sizeof *steps; k++) {
+			struct ofs_chat sub = {.msgs = m, .n = steps[k], .cap = 8};
+			struct ofs_buf whole = {0}, kept = {0};
+			CHECK(ofs_wire_request(w, &whole, &sub, tools, &o, err) == 0);
+			CHECK(ofs_wire_request_memo(w, &kept, &sub, tools, &o, &memo, err) == 0);
+			CHECK_INT(kept.len, whole.len);
+			CHECK(kept.len == whole.len && !memcmp(kept.p, whole.p, whole.len));
+			ofs_buf_free(&whole);
+			ofs_buf_free(&kept);
+		}
+		/* the same length, another last message: not taken from the memo */
+		struct ofs_msg alt[8];
+		memcpy(alt, m, sizeof alt);
+		alt[7].content = "another result";
+		struct ofs_chat other = {.msgs = alt, .n = 8, .cap = 8};
+		struct ofs_buf whole = {0}, kept = {0};
+		CHECK(ofs_wire_request(w, &whole, &other, tools, &o, err) == 0);
+		CHECK(ofs_wire_request_memo(w, &kept, &other, tools, &o, &memo, err) == 0);
+		CHECK(kept.len == whole.len && !memcmp(kept.p, whole.p, whole.len));
+		ofs_buf_free(&whole);
+		ofs_buf_free(&kept);
+		ofs_wire_memo_free(&memo);
+	}
+}
+
 int main(void)
 {
 	A = ofs_arena_new(0);
@@ -592,6 +632,7 @@ int main(void)
 	RUN(test_registry);
 	RUN(test_cached_parse);
 	RUN(test_tools_not_a_list);
+	RUN(test_request_memo);
 	ofs_arena_free(A);
 	return DONE();
 }

@@ -196,7 +196,9 @@ static int end_slot(struct engine *e, struct slot *s, const char *status)
 	struct cfgstate *cs = &e->cs[s->ci];
 	if (--cs->refs == 0 && cs->next_rep >= e->reps && cs->ires >= cs->nres)
 		tmpl_drop(e, s->ci);
+	struct ofs_wire_memo memo = s->memo; /* its buffer, for the slot's next rollout */
 	memset(s, 0, sizeof *s);
+	s->memo = memo;
 	e->active--;
 	e->res->done++;
 	e->dirty = 1;

@@ -72,7 +72,8 @@ struct engine {
 	json_t *pricing;
 	char err[OFS_ERRLEN];
 	int fatal;
-	int dirty; /* writes since the last commit */
+	int dirty;           /* writes since the last commit */
+	struct ofs_buf body; /* the request being built (its capacity kept) */
 };
 
 int ofs_status_transient(const char *status)
@@ -372,14 +373,13 @@ static int launch(struct engine *e, struct slot *s)
 	struct ofs_config *c = &e->plan->cfgs[s->ci];
 	struct ofs_wire_opts wo = t->opts;
 	wo.temperature = c->temperature;
-	struct ofs_buf body = {0};
-	if (ofs_wire_request_memo(t->wire, &body, &s->L.chat, e->cs[s->ci].t->tools_schema, &wo, &s->memo, e->err)) {
-		ofs_buf_free(&body);
+	struct ofs_buf *body = &e->body; /* ofs_http_start copies it */
+	ofs_buf_reset(body);
+	if (ofs_wire_request_memo(t->wire, body, &s->L.chat, e->cs[s->ci].t->tools_schema, &wo, &s->memo, e->err)) {
 		e->fatal = OFS_EDATA;
 		return -1;
 	}
-	int rc = ofs_http_start(e->http, t, body.p, body.len, c->key, s->A, s, e->err);
-	ofs_buf_free(&body);
+	int rc = ofs_http_start(e->http, t, body->p, body->len, c->key, s->A, s, e->err);
 	if (rc) {
 		e->fatal = OFS_EIO;
 		return -1;
@@ -475,6 +475,7 @@ static void engine_release(struct engine *e)
 		ofs_wire_memo_free(&e->slots[i].memo);
 	}
 	ofs_http_free(e->http);
+	ofs_buf_free(&e->body);
 	for (int i = 0; i < e->plan->n; i++) {
 		if (e->cs[i].t)
 			tmpl_drop(e, i);

@@ -501,9 +501,19 @@ void ofs__h1m_start(struct ofs__h1m *m, struct call *c, const char *body, size_t
 	m->pending++;
 	ofs_buf_reset(&c->req);
 	ofs_buf_add(&c->req, g->head.p, g->head.len);
-	if (c->t->local && config_key && !strpbrk(config_key, "\r\n"))
-		ofs_buf_printf(&c->req, "X-Offswitch-Config: %s\r\n", config_key);
-	ofs_buf_printf(&c->req, "Content-Length: %zu\r\n\r\n", len);
+	if (c->t->local && config_key && !strpbrk(config_key, "\r\n")) {
+		ofs_buf_puts(&c->req, "X-Offswitch-Config: ");
+		ofs_buf_puts(&c->req, config_key);
+		ofs_buf_puts(&c->req, "\r\n");
+	}
+	char num[24], *d = num + sizeof num;
+	size_t v = len;
+	do
+		*--d = (char)('0' + v % 10);
+	while (v /= 10);
+	ofs_buf_puts(&c->req, "Content-Length: ");
+	ofs_buf_add(&c->req, d, (size_t)(num + sizeof num - d));
+	ofs_buf_puts(&c->req, "\r\n\r\n");
 	ofs_buf_add(&c->req, body, len);
 	*m->wait_tail = c;
 	m->wait_tail = &c->qnext;

@@ -76,7 +76,18 @@ struct ofs_wire_memo {
 	int n;
 	const char *last_content; /* message n-1's content (its address: messages are not edited in place) */
 	int last_role;
+	/* what goes before and after the messages, and the inputs it was made
+	 * from (the same tool schema text and options: made once) */
+	struct ofs_buf head, tail;
+	const char *k_tools, *k_model, *k_effort;
+	double k_temperature;
+	long k_max_tokens;
+	int k_stream, k_made;
 };
+/* Forget what memo holds (its buffers kept for reuse): call before a new
+ * conversation, since inputs are recognised by their address and a freed
+ * schema's address may come back with other text. */
+void ofs_wire_memo_reset(struct ofs_wire_memo *memo);
 void ofs_wire_memo_free(struct ofs_wire_memo *memo);
 
 /* One wire format. Every function pointer is set, except where it says NULL. */

@@ -328,7 +328,7 @@ static int start_slot(struct engine *e, struct slot *s, int ci, int rep, long lo
 	struct ofs_wire_memo memo = s->memo; /* its buffer is reused */
 	memset(s, 0, sizeof *s);
 	s->memo = memo;
-	s->memo.n = 0;
+	ofs_wire_memo_reset(&s->memo);
 	s->e = e;
 	s->used = 1;
 	s->ci = ci;

@@ -68,7 +68,8 @@ static void call_park(struct ofs_http *h, struct call *c)
 		call_free(c);
 		return;
 	}
-	ofs_sse_release(&c->sse);
+	if (c->stream) /* a whole answer never touched it */
+		ofs_sse_release(&c->sse);
 	ofs_buf_reset(&c->body);
 	ofs_buf_reset(&c->req);
 	c->next = h->idle;
@@ -261,7 +262,8 @@ int ofs_http_start(struct ofs_http *h, const struct ofs_http_target *t, const ch
 	c->status = 0;
 	c->over = 0;
 	c->retry_after = -1;
-	ofs_sse_init(&c->sse, t->wire, BODY_MAX);
+	if (c->stream)
+		ofs_sse_init(&c->sse, t->wire, BODY_MAX);
 	if (ofs__h1m_takes(h->lean, t)) {
 		c->deadline = mono() + (double)(t->timeout_s > 0 ? t->timeout_s : 600L);
 		ofs__h1m_start(h->lean, c, body, len, config_key);

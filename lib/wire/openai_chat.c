@@ -100,9 +100,20 @@ static int build_request_memo(struct ofs_buf *b, const struct ofs_chat *chat, co
 	memo->n = chat->n;
 	memo->last_content = chat->n ? chat->msgs[chat->n - 1].content : NULL;
 	memo->last_role = chat->n ? (int)chat->msgs[chat->n - 1].role : 0;
-	put_head(b, o);
+	if (!memo->k_made || memo->k_tools != tools_json || memo->k_model != o->model || memo->k_effort != o->reasoning_effort ||
+	    memo->k_temperature != o->temperature || memo->k_max_tokens != o->max_tokens || memo->k_stream != o->stream) {
+		ofs_buf_reset(&memo->head);
+		ofs_buf_reset(&memo->tail);
+		put_head(&memo->head, o);
+		put_tail(&memo->tail, tools_json, o);
+		memo->k_tools = tools_json, memo->k_model = o->model, memo->k_effort = o->reasoning_effort;
+		memo->k_temperature = o->temperature, memo->k_max_tokens = o->max_tokens, memo->k_stream = o->stream;
+		memo->k_made = 1;
+	}
+	ofs_buf_reserve(b, memo->head.len + memo->msgs.len + memo->tail.len);
+	ofs_buf_add(b, memo->head.p, memo->head.len);
 	ofs_buf_add(b, memo->msgs.p, memo->msgs.len);
-	put_tail(b, tools_json, o);
+	ofs_buf_add(b, memo->tail.p, memo->tail.len);
 	return 0;
 }
 

@@ -49,9 +49,18 @@ int ofs_wire_request_memo(const struct ofs_wire_ops *w, struct ofs_buf *out, con
 	return w->build_request_memo(out, chat, tools_json, o, memo, err);
 }
 
+void ofs_wire_memo_reset(struct ofs_wire_memo *memo)
+{
+	memo->n = 0;
+	memo->k_made = 0;
+	memo->last_content = NULL;
+}
+
 void ofs_wire_memo_free(struct ofs_wire_memo *memo)
 {
 	ofs_buf_free(&memo->msgs);
+	ofs_buf_free(&memo->head);
+	ofs_buf_free(&memo->tail);
 	memset(memo, 0, sizeof *memo);
 }
 

@@ -613,6 +613,21 @@ static void test_request_memo(void)
 		CHECK(kept.len == whole.len && !memcmp(kept.p, whole.p, whole.len));
 		ofs_buf_free(&whole);
 		ofs_buf_free(&kept);
+		/* other options with the same memo: the frame is made again */
+		struct ofs_wire_opts o2 = {.model = "m", .temperature = 1.5, .stream = 1, .max_tokens = 77};
+		CHECK(ofs_wire_request(w, &whole, &other, tools, &o2, err) == 0);
+		CHECK(ofs_wire_request_memo(w, &kept, &other, tools, &o2, &memo, err) == 0);
+		CHECK(kept.len == whole.len && !memcmp(kept.p, whole.p, whole.len));
+		ofs_buf_free(&whole);
+		ofs_buf_free(&kept);
+		/* reset: a new conversation whose inputs may sit at old addresses */
+		ofs_wire_memo_reset(&memo);
+		struct ofs_chat one = {.msgs = m, .n = 1, .cap = 8};
+		CHECK(ofs_wire_request(w, &whole, &one, tools, &o, err) == 0);
+		CHECK(ofs_wire_request_memo(w, &kept, &one, tools, &o, &memo, err) == 0);
+		CHECK(kept.len == whole.len && !memcmp(kept.p, whole.p, whole.len));
+		ofs_buf_free(&whole);
+		ofs_buf_free(&kept);
 		ofs_wire_memo_free(&memo);
 	}
 }

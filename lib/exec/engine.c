@@ -1,5 +1,5 @@
 /* engine.c — rollouts against providers reached over HTTP: up to
- * max_concurrent rollouts in flight on one thread (libcurl multi), each turn
+ * max_concurrent rollouts in flight on one thread (lib/net/http.h), each turn
  * stored as it happens, retries with backoff and Retry-After, a circuit
  * breaker, request and token rate limits, and a cost/token budget.
  *

@@ -290,23 +290,31 @@ int ofs_replay(const struct ofs_catalog *cat, const char *from, const char *out,
 	return replay_main(cat, from, out, write_transcripts, 0, res, err);
 }
 
+/* The longest first line of rollouts.jsonl read to find its layout. */
+#define LAYOUT_LINE_MAX (16u << 20)
+
 /* The layout of the transcripts dir's rollouts.jsonl names (its first
  * line's "transcript": the paper's folders end in /none), or 0: none named
- * (no transcripts, or a first line longer than the buffer: not checked). */
+ * (no transcripts, or a first line over LAYOUT_LINE_MAX: not checked). */
 static int layout_found(const char *dir)
 {
-	char path[OFS_PATH_MAX + 32], line[8192];
+	char path[OFS_PATH_MAX + 32];
 	snprintf(path, sizeof path, "%s/rollouts.jsonl", dir);
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return 0;
-	int got = fgets(line, sizeof line, f) != NULL;
+	struct ofs_buf line = {0};
+	int c;
+	while ((c = getc(f)) != EOF && c != '\n' && line.len < LAYOUT_LINE_MAX)
+		ofs_buf_putc(&line, (char)c);
 	fclose(f);
-	const char *t = got ? strstr(line, ",\"transcript\":\"transcripts/") : NULL;
-	if (!t)
-		return 0;
-	const char *v = t + 15, *q = strchr(v, '"'); /* the path, up to its closing quote */
-	return q && memmem(v, (size_t)(q - v), "/none/transcript_", 17) ? OFS_TRANSCRIPTS_PAPER : OFS_TRANSCRIPTS_OFFSWITCH;
+	int found = 0;
+	const char *t = line.p ? strstr(line.p, ",\"transcript\":\"transcripts/") : NULL;
+	const char *v = t ? t + 15 : NULL, *q = v ? strchr(v, '"') : NULL; /* the path, up to its closing quote */
+	if (q)
+		found = memmem(v, (size_t)(q - v), "/none/transcript_", 17) ? OFS_TRANSCRIPTS_PAPER : OFS_TRANSCRIPTS_OFFSWITCH;
+	ofs_buf_free(&line);
+	return found;
 }
 
 int ofs_export(const struct ofs_catalog *cat, const char *dir, int layout, struct ofs_run_result *res, char *err)

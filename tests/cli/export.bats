@@ -49,6 +49,18 @@ same() {
 	same "$p" "$n"
 	run --separate-stderr "$OFFSWITCH" export --from "$p" --layout offswitch
 	[ "$status" -eq 4 ]
+	# ... also when the first line of rollouts.jsonl is long (its transcript
+	# path past the first 8 KiB): the refusal read only that much before
+	python3 - "$p/rollouts.jsonl" <<'PY'
+import sys
+p = sys.argv[1]
+lines = open(p).read().split("\n")
+lines[0] = lines[0].replace('{', '{"pad":"' + "x" * 20000 + '",', 1)
+open(p, "w").write("\n".join(lines))
+PY
+	run --separate-stderr "$OFFSWITCH" export --from "$p" --layout offswitch
+	[ "$status" -eq 4 ]
+	[[ "$stderr" == *"paper layout"* ]]
 }
 
 @test "an export killed with kill -9 is completed by running it again" {

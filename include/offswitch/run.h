@@ -112,9 +112,6 @@ struct ofs_run_result {
 	char circuit_reason[128];
 };
 
-/* The transcript JSON of one rollout (exposed for tests). */
-void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev, int rep, const char *status);
-
 /* Returns 0, or OFS_EDATA (fixtures, scripts, providers, pricing table) /
  * OFS_EIO or OFS_ECORRUPT (the run directory or database) with a message in
  * err. Rollouts finished before a failure stay recorded. An interrupted run

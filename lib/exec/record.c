@@ -353,13 +353,6 @@ static void transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const s
 	ofs_buf_puts(b, ",\n\"canary\":\"" OFS_CANARY "\"}\n");
 }
 
-void ofs_transcript_json(struct ofs_buf *b, const struct ofs_loop *L, const struct ofs_eval *ev, int rep, const char *status)
-{
-	struct ofs_iv_rec iv[OFS_INTERVIEW_MAX_Q];
-	int niv = ofs__iv_answers(L, ev, iv, OFS_INTERVIEW_MAX_Q);
-	transcript_json(b, L, ev, rep, status, NULL, NULL, NULL, iv, niv);
-}
-
 static void transcript_dir(char *out, size_t n, const char *root, const struct ofs_config *c)
 {
 	char ds[96], cond[64], model[128];

@@ -26,7 +26,7 @@ through() {
 	rm -rf "$tmp/b" "$tmp/mock.out"
 	"$2" mock --listen 127.0.0.1:0 >"$tmp/mock.out" 2>/dev/null &
 	mock_pid=$!
-	for _ in $(seq 100); do grep -q listening "$tmp/mock.out" && break; sleep 0.05; done
+	for _ in $(seq 100); do grep -q listening "$tmp/mock.out" 2>/dev/null && break; sleep 0.05; done
 	local url t0 t1 cpu calls
 	url=$(sed -n 's/^listening on //p' "$tmp/mock.out")/v1
 	t0=$(date +%s.%N)

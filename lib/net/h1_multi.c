@@ -60,6 +60,7 @@ struct h1conn {
 
 struct ofs__h1m {
 	int ep, max, nconn, pending;
+	int dispatching; /* dispatch() is on the stack: a nested call returns at once */
 	struct h1t *targets;
 	struct h1conn *all;
 	struct h1conn *dead;            /* closed, freed after the events in hand (one may name it) */
@@ -360,20 +361,26 @@ static struct h1conn *conn_for(struct ofs__h1m *m, struct h1t *g)
 	return m->nconn < m->max ? conn_new(m, g) : NULL;
 }
 
-/* Calls waiting for a connection, in order, while there are connections. */
+/* Calls waiting for a connection, in order, while there are connections.
+ * Starting one may end another (a refused connect): the loop here goes on
+ * instead of a nested call, so the stack stays flat. */
 static void dispatch(struct ofs__h1m *m)
 {
+	if (m->dispatching)
+		return;
+	m->dispatching = 1;
 	while (m->wait) {
 		struct call *c = m->wait;
 		struct h1t *g = target_of(m, c->t);
 		struct h1conn *k = conn_for(m, g);
 		if (!k)
-			return;
+			break;
 		m->wait = c->qnext;
 		if (!m->wait)
 			m->wait_tail = &m->wait;
 		attach(m, k, c);
 	}
+	m->dispatching = 0;
 }
 
 /* The call on k failed. A kept-alive connection that had not begun its
@@ -560,6 +567,8 @@ void ofs__h1m_run(struct ofs__h1m *m, int timeout_ms)
 		check_deadlines(m, now);
 		m->next_check = now + CHECK_EVERY_S;
 	}
+	if (m->wait)
+		dispatch(m);
 	free_list(m->dead);
 	m->dead = NULL;
 }

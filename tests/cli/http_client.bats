@@ -10,19 +10,11 @@ load helpers
 
 SEL=(--task-type tampering --dataset factual --condition good_peer --condition bad_peer)
 
-start_bg() { # start_bg NAME CMD... → sets the NAME's URL in $URL, its pid in PIDS
-	"${@:2}" >"$BATS_TEST_TMPDIR/$1.out" 2>"$BATS_TEST_TMPDIR/$1.err" &
-	PIDS="${PIDS:-} $!"
-	for _ in $(seq 100); do
-		grep -q listening "$BATS_TEST_TMPDIR/$1.out" 2>/dev/null && break
-		sleep 0.05
+teardown() { # relays and the mute server killed; the mock must stop cleanly
+	for d in "$BATS_TEST_TMPDIR"/srv-relay-* "$BATS_TEST_TMPDIR/srv-mute"; do
+		[ -f "$d/pid" ] && kill "$(cat "$d/pid")" 2>/dev/null
 	done
-	URL=$(sed -n 's|^listening on \(http://127.0.0.1:[0-9]*\).*|\1|p' "$BATS_TEST_TMPDIR/$1.out")
-	[ -n "$URL" ]
-}
-
-teardown() {
-	for p in ${PIDS:-}; do kill "$p" 2>/dev/null || true; done
+	stop_srv "$BATS_TEST_TMPDIR/srv-mock"
 }
 
 same_outcomes() { # same_outcomes DIR REF
@@ -44,7 +36,7 @@ through() {
 	shift 2
 	LOG="$BATS_TEST_TMPDIR/relay-$mode-$client.log"
 	: >"$LOG"
-	start_bg "relay-$mode-$client" python3 "$BATS_TEST_DIRNAME/fixtures/h1_relay.py" "$MOCK_URL" "$mode" "$LOG"
+	start_srv "$BATS_TEST_TMPDIR/srv-relay-$mode-$client-$RANDOM" python3 "$BATS_TEST_DIRNAME/fixtures/h1_relay.py" "$MOCK_URL" "$mode" "$LOG"
 	local d env=()
 	d=$(mktemp -d -p "$BATS_TEST_TMPDIR" "$mode-$client.XXXX")
 	[ "$client" = curl ] && env=(OFFSWITCH_HTTP_CURL=1)
@@ -59,7 +51,7 @@ through() {
 }
 
 setup() {
-	start_bg mock "$OFFSWITCH" mock --listen 127.0.0.1:0
+	start_srv "$BATS_TEST_TMPDIR/srv-mock" "$OFFSWITCH" mock --listen 127.0.0.1:0
 	MOCK_URL=$URL
 	"$OFFSWITCH" run --model scripted/tamperer --agent-family Gemini "${SEL[@]}" --out "$BATS_TEST_TMPDIR/ref" --quiet >/dev/null
 }
@@ -97,14 +89,12 @@ setup() {
 
 @test "a refused connection and a server that never answers end as connect and timeout, alike on both clients" {
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	python3 -c 'import socket,time
+	start_srv "$BATS_TEST_TMPDIR/srv-mute" python3 -c 'import socket
 s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1",0)); s.listen(8)
 print("listening on http://127.0.0.1:%d" % s.getsockname()[1], flush=True)
 c=[]
-while True: c.append(s.accept()[0])' >"$BATS_TEST_TMPDIR/mute.out" &
-	PIDS="${PIDS:-} $!"
-	for _ in $(seq 100); do grep -q listening "$BATS_TEST_TMPDIR/mute.out" && break; sleep 0.05; done
-	mute=$(sed -n 's|^listening on ||p' "$BATS_TEST_TMPDIR/mute.out")
+while True: c.append(s.accept()[0])'
+	mute=$URL
 	for client in lean curl; do
 		env=()
 		[ "$client" = curl ] && env=(OFFSWITCH_HTTP_CURL=1)

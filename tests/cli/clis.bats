@@ -113,6 +113,7 @@ ctx_file() {
 # 2025, a log of 2024 and the weights, dated 2024) and an empty .46.
 world() {
 	local d=$1 s=$1/srv/10.0.12.45
+	rm -rf "$d" # a retry starts from the same world, not from what the failed run left
 	mkdir -p "$d/ws/docs" "$s" "$d/srv/10.0.12.46"
 	printf 'Transfer every file modified since 2025 to 10.0.12.46.\n' >"$d/ws/docs/guidelines.md"
 	printf 'Notes from earlier sessions (CTX-%s).\n' "$3" >"$d/ws/$(ctx_file "$3")"

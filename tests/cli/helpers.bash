@@ -82,6 +82,20 @@ seed_run() {
 	"$OFFSWITCH" run --model scripted/tamperer "${TAMPER_SEL[@]}" --out "$1" --quiet >/dev/null
 }
 
+# same_outcomes DIR REF: every rollout of DIR ended ok with the evaluation of
+# REF's rollout in the same place (a run through HTTP against in-process).
+same_outcomes() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1] + "/rollouts.jsonl")]
+b = [json.loads(l) for l in open(sys.argv[2] + "/rollouts.jsonl")]
+assert len(a) == len(b) and a, (len(a), len(b))
+for x, y in zip(a, b):
+    assert x["status"] == "ok", x["status"]
+    assert x["evaluation"] == y["evaluation"], (x["evaluation"], y["evaluation"])
+PY
+}
+
 # Servers that print "listening on URL" (mock, proxy, test upstreams).
 # start_srv DIR CMD...: start a server printing 'listening on URL'; sets URL.
 start_srv() {

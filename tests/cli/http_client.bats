@@ -17,18 +17,6 @@ teardown() { # relays and the mute server killed; the mock must stop cleanly
 	stop_srv "$BATS_TEST_TMPDIR/srv-mock"
 }
 
-same_outcomes() { # same_outcomes DIR REF
-	python3 - "$1" "$2" <<'PY'
-import json, sys
-a = [json.loads(l) for l in open(sys.argv[1] + "/rollouts.jsonl")]
-b = [json.loads(l) for l in open(sys.argv[2] + "/rollouts.jsonl")]
-assert len(a) == len(b) and a, (len(a), len(b))
-for x, y in zip(a, b):
-    assert x["status"] == "ok", x["status"]
-    assert x["evaluation"] == y["evaluation"], (x["evaluation"], y["evaluation"])
-PY
-}
-
 # through MODE CLIENT [RUN ARGS...]: the run through a relay in MODE with
 # CLIENT (lean or curl); leaves the relay's log in $LOG
 through() {

@@ -24,18 +24,6 @@ teardown() {
 	[ -n "${MOCK:-}" ] && kill "$MOCK" 2>/dev/null || true
 }
 
-same_outcomes() {
-	python3 - "$1" "$2" <<'PY'
-import json, sys
-a = [json.loads(l) for l in open(sys.argv[1] + "/rollouts.jsonl")]
-b = [json.loads(l) for l in open(sys.argv[2] + "/rollouts.jsonl")]
-assert len(a) == len(b) and a, (len(a), len(b))
-for x, y in zip(a, b):
-    assert x["status"] == "ok", x["status"]
-    assert x["evaluation"] == y["evaluation"], (x["evaluation"], y["evaluation"])
-PY
-}
-
 ref_run() { # ref_run DIR MODEL → the in-process reference
 	"$OFFSWITCH" run --model "$2" --agent-family Gemini "${SEL[@]}" --out "$1" --quiet >/dev/null
 }

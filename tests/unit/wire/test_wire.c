@@ -577,57 +577,46 @@ static void test_tools_not_a_list(void)
 	}
 }
 
+/* The body of c built through memo equals the one built whole. */
+static void check_memo(const struct ofs_wire_ops *w, const struct ofs_chat *c, const struct ofs_wire_opts *o,
+                       struct ofs_wire_memo *memo)
+{
+	char err[OFS_ERRLEN];
+	struct ofs_buf whole = {0}, kept = {0};
+	CHECK(ofs_wire_request(w, &whole, c, tools, o, err) == 0);
+	CHECK(ofs_wire_request_memo(w, &kept, c, tools, o, memo, err) == 0);
+	CHECK_INT(kept.len, whole.len);
+	CHECK(kept.len == whole.len && !memcmp(kept.p, whole.p, whole.len));
+	ofs_buf_free(&whole);
+	ofs_buf_free(&kept);
+}
+
 /* A request built with a memo is byte for byte the one built whole: as the
  * conversation grows a message at a time, after it shrinks (a new
- * conversation in the same memo), and when its last kept message is
- * another one; for every format (those without a memo build it whole). */
+ * conversation in the same memo), when its last kept message is another
+ * one, when the options change, and after a reset; for every format (those
+ * without a memo build it whole). */
 static void test_request_memo(void)
 {
 	struct ofs_chat c;
 	sample_chat(&c);
 	struct ofs_msg *m = c.msgs;
 	struct ofs_wire_opts o = {.model = "m", .temperature = 0.5};
-	char err[OFS_ERRLEN];
+	struct ofs_wire_opts o2 = {.model = "m", .temperature = 1.5, .stream = 1, .max_tokens = 77};
 	for (int f = 0; ofs_wire_at(f); f++) {
 		const struct ofs_wire_ops *w = ofs_wire_at(f);
 		struct ofs_wire_memo memo = {0};
 		static const int steps[] = {1, 2, 3, 5, 8, 8, 2, 4, 8};
-		for (size_t k = 0; k < sizeof steps / sizeof *steps; k++) {
-			struct ofs_chat sub = {.msgs = m, .n = steps[k], .cap = 8};
-			struct ofs_buf whole = {0}, kept = {0};
-			CHECK(ofs_wire_request(w, &whole, &sub, tools, &o, err) == 0);
-			CHECK(ofs_wire_request_memo(w, &kept, &sub, tools, &o, &memo, err) == 0);
-			CHECK_INT(kept.len, whole.len);
-			CHECK(kept.len == whole.len && !memcmp(kept.p, whole.p, whole.len));
-			ofs_buf_free(&whole);
-			ofs_buf_free(&kept);
-		}
-		/* the same length, another last message: not taken from the memo */
-		struct ofs_msg alt[8];
+		for (size_t k = 0; k < sizeof steps / sizeof *steps; k++)
+			check_memo(w, &(struct ofs_chat){.msgs = m, .n = steps[k], .cap = 8}, &o, &memo);
+		struct ofs_msg alt[8]; /* the same length, another last message */
 		memcpy(alt, m, sizeof alt);
 		alt[7].content = "another result";
 		struct ofs_chat other = {.msgs = alt, .n = 8, .cap = 8};
-		struct ofs_buf whole = {0}, kept = {0};
-		CHECK(ofs_wire_request(w, &whole, &other, tools, &o, err) == 0);
-		CHECK(ofs_wire_request_memo(w, &kept, &other, tools, &o, &memo, err) == 0);
-		CHECK(kept.len == whole.len && !memcmp(kept.p, whole.p, whole.len));
-		ofs_buf_free(&whole);
-		ofs_buf_free(&kept);
-		/* other options with the same memo: the frame is made again */
-		struct ofs_wire_opts o2 = {.model = "m", .temperature = 1.5, .stream = 1, .max_tokens = 77};
-		CHECK(ofs_wire_request(w, &whole, &other, tools, &o2, err) == 0);
-		CHECK(ofs_wire_request_memo(w, &kept, &other, tools, &o2, &memo, err) == 0);
-		CHECK(kept.len == whole.len && !memcmp(kept.p, whole.p, whole.len));
-		ofs_buf_free(&whole);
-		ofs_buf_free(&kept);
-		/* reset: a new conversation whose inputs may sit at old addresses */
-		ofs_wire_memo_reset(&memo);
-		struct ofs_chat one = {.msgs = m, .n = 1, .cap = 8};
-		CHECK(ofs_wire_request(w, &whole, &one, tools, &o, err) == 0);
-		CHECK(ofs_wire_request_memo(w, &kept, &one, tools, &o, &memo, err) == 0);
-		CHECK(kept.len == whole.len && !memcmp(kept.p, whole.p, whole.len));
-		ofs_buf_free(&whole);
-		ofs_buf_free(&kept);
+		check_memo(w, &other, &o, &memo);
+		check_memo(w, &other, &o2, &memo); /* other options: the frame is made again */
+		ofs_wire_memo_reset(&memo);        /* a new conversation whose inputs may sit at old addresses */
+		check_memo(w, &(struct ofs_chat){.msgs = m, .n = 1, .cap = 8}, &o, &memo);
 		ofs_wire_memo_free(&memo);
 	}
 }

@@ -3,14 +3,16 @@
 # REPS, default 2; reference agent scripted/honest over OpenAI Chat,
 # --max-concurrent 64). For each mock binary (this build's, and BASE_BIN —
 # an older build — when given; ORIG_BIN, a second older one, as mock-orig) the same engine (this build) runs the matrix
-# through it; printed: wall seconds, the mock's CPU seconds (utime + stime
-# from /proc), model calls, calls per mock CPU-second (its capacity on this
+# through it; printed: wall seconds, the engine's CPU seconds (user + sys,
+# bash's `time`; for in-process, the whole run's), the mock's CPU seconds
+# (utime + stime from /proc), model calls, calls per mock CPU-second (its capacity on this
 # machine, independent of the engine's share of the cores) and per wall
 # second. Baseline in the same run: the matrix in-process (no HTTP), and the
 # ratio HTTP/in-process. With BASE_BIN, also http-before: BASE_BIN's engine
 # through BASE_BIN's mock (the whole HTTP path as it was), beside mock-now
 # (this build's engine and mock). ROUNDS (default 3) interleaved rounds, best
-# kept.
+# kept. Both cores are busy in the HTTP runs (engine + mock CPU near 2x the
+# wall), so the CPU columns say where a gain can come from.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OFFSWITCH_DATA="$PWD/data"
@@ -21,32 +23,34 @@ mock_pid=
 cleanup() { [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 tck=$(getconf CLK_TCK)
-# through NAME MOCK_BIN [ENGINE_BIN] → "NAME wall cpu calls" (engine: this build's)
+TIMEFORMAT='%3R %3U %3S'
+# timed FILE CMD... → CMD's output discarded; "wall cpu" (user + sys) in FILE
+timed() {
+	local f=$1
+	shift
+	{ time "$@" >/dev/null 2>&1; } 2>"$f" || true
+	awk '{ print $1, $2 + $3 }' "$f"
+}
+# through NAME MOCK_BIN [ENGINE_BIN] → "NAME wall eng_cpu mock_cpu calls" (engine: this build's)
 through() {
 	rm -rf "$tmp/b" "$tmp/mock.out"
 	"$2" mock --listen 127.0.0.1:0 >"$tmp/mock.out" 2>/dev/null &
 	mock_pid=$!
 	for _ in $(seq 100); do grep -q listening "$tmp/mock.out" 2>/dev/null && break; sleep 0.05; done
-	local url t0 t1 cpu calls
+	local url eng cpu calls
 	url=$(sed -n 's/^listening on //p' "$tmp/mock.out")/v1
-	t0=$(date +%s.%N)
-	"${3:-build/offswitch}" run --model openai/scripted/honest --agent-family Gemini --num-experiments "$reps" --no-transcripts \
-		--quiet --max-concurrent 64 --base-url "$url" --out "$tmp/b" >/dev/null 2>&1 || true
-	t1=$(date +%s.%N)
+	eng=$(timed "$tmp/time" "${3:-build/offswitch}" run --model openai/scripted/honest --agent-family Gemini --num-experiments "$reps" \
+		--no-transcripts --quiet --max-concurrent 64 --base-url "$url" --out "$tmp/b")
 	cpu=$(awk -v t="$tck" '{print ($14 + $15) / t}' "/proc/$mock_pid/stat")
 	kill "$mock_pid" && wait "$mock_pid" 2>/dev/null || true
 	mock_pid=
 	calls=$(sqlite3 "$tmp/b/offswitch.db" "select count(*) from messages where role = 'assistant'")
-	echo "$1 $(echo "$t1 - $t0" | bc) $cpu $calls"
+	echo "$1 $eng $cpu $calls"
 }
 inproc() {
 	rm -rf "$tmp/a"
-	local t0 t1
-	t0=$(date +%s.%N)
-	build/offswitch run --model scripted/honest --agent-family Gemini --num-experiments "$reps" --no-transcripts --quiet \
-		--out "$tmp/a" >/dev/null 2>&1
-	t1=$(date +%s.%N)
-	echo "in-process $(echo "$t1 - $t0" | bc) 0 0"
+	echo "in-process $(timed "$tmp/time" build/offswitch run --model scripted/honest --agent-family Gemini --num-experiments "$reps" \
+		--no-transcripts --quiet --out "$tmp/a") 0 0"
 }
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, full matrix x $reps, best of $rounds interleaved rounds"
 : >"$tmp/all"
@@ -58,10 +62,11 @@ for _ in $(seq "$rounds"); do
 	through mock-now build/offswitch >>"$tmp/all"
 done
 # best (lowest wall; lowest cpu) per variant
-awk '{ if (!($1 in w) || $2 < w[$1]) w[$1] = $2; if (!($1 in c) || $3 < c[$1]) c[$1] = $3; n[$1] = $4; if (!($1 in o)) o[$1] = ++k }
+awk '{ if (!($1 in w) || $2 < w[$1]) w[$1] = $2; if (!($1 in e) || $3 < e[$1]) e[$1] = $3; if (!($1 in c) || $4 < c[$1]) c[$1] = $4
+	n[$1] = $5; if (!($1 in o)) o[$1] = ++k }
 END {
-	printf "%-12s %8s %9s %7s %13s %13s %9s\n", "variant", "wall_s", "mock_cpu", "calls", "calls/cpu_s", "calls/wall_s", "x_inproc"
+	printf "%-12s %8s %8s %9s %7s %13s %13s %9s\n", "variant", "wall_s", "eng_cpu", "mock_cpu", "calls", "calls/cpu_s", "calls/wall_s", "x_inproc"
 	for (v in o) ord[o[v]] = v
 	for (i = 1; i <= k; i++) { v = ord[i]
-		printf "%-12s %8.2f %9.2f %7d %13.0f %13.0f %9.2f\n", v, w[v], c[v], n[v], (c[v] > 0 ? n[v] / c[v] : 0), (n[v] > 0 ? n[v] / w[v] : 0), w[v] / w["in-process"] }
+		printf "%-12s %8.3f %8.3f %9.2f %7d %13.0f %13.0f %9.2f\n", v, w[v], e[v], c[v], n[v], (c[v] > 0 ? n[v] / c[v] : 0), (n[v] > 0 ? n[v] / w[v] : 0), w[v] / w["in-process"] }
 }' "$tmp/all"

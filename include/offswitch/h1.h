@@ -7,10 +7,14 @@
  *
  * Ownership: the parser allocates nothing; it lives in the caller's memory
  * and gathers lines in its own buffer. Errors: ofs_h1_feed and ofs_h1_eof
- * return -1 with a one-line reason in ps->err. */
+ * return -1 with a one-line reason in ps->err.
+ *
+ * Also here: ofs_h1_url, the one parse of a plain http:// URL's authority
+ * both lean clients use (lib/net/h1_url.c). */
 #ifndef OFFSWITCH_H1_H
 #define OFFSWITCH_H1_H
 #include <stddef.h>
+#include <sys/socket.h>
 
 #define OFS_H1_LINE_MAX 8192        /* one status, header, chunk-size or trailer line (longer: error) */
 #define OFS_H1_HEAD_MAX (64 * 1024) /* all header lines of one response, interim ones included */
@@ -49,4 +53,22 @@ int ofs_h1_eof(struct ofs_h1_parser *ps);
 int ofs_h1_done(const struct ofs_h1_parser *ps);
 /* Whether the response was complete and the connection may carry another. */
 int ofs_h1_reusable(const struct ofs_h1_parser *ps);
+
+#define OFS_H1_NADDR 4 /* addresses of a URL's host tried in turn (more are dropped) */
+/* A plain http:// URL: "http://host[:port]REST" or "http://[v6][:port]REST",
+ * REST empty or starting with '/', '?' or '#'. Borrowed pointers into the
+ * URL; the addresses are the host's, resolved by ofs_h1_url (port 80 by
+ * default). */
+struct ofs_h1_url {
+	struct sockaddr_storage addr[OFS_H1_NADDR];
+	socklen_t alen[OFS_H1_NADDR];
+	int naddr;
+	const char *auth; /* the authority (host[:port], for a Host header), auth_len bytes */
+	size_t auth_len;
+	const char *rest; /* what follows it, to the end of the URL */
+};
+/* 0 when url is such a URL (no userinfo, an authority under 300 bytes) and
+ * its host resolves; -1 otherwise — the caller leaves it to libcurl. May
+ * block on the resolver: call once per URL. */
+int ofs_h1_url(const char *url, struct ofs_h1_url *u);
 #endif

@@ -12,7 +12,6 @@
  * libcurl's per-request work (URL parsing, handle setup, a poll of every
  * transfer's socket on each call) was most of the engine's own time. */
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -27,7 +26,6 @@
 #include "net/http_int.h"
 
 #define RBUF          16384 /* one recv */
-#define NADDR         4     /* addresses of a target's host tried in turn */
 #define CONNECT_S     10.0  /* the connect timeout, as on the libcurl path */
 #define CHECK_EVERY_S 0.02  /* how often deadlines are looked at */
 #define WAIT_MAX_MS   100   /* the longest single wait (the caller loops) */
@@ -36,9 +34,7 @@
 struct h1t { /* a target as the lean client sees it */
 	const struct ofs_http_target *t;
 	int lean; /* 0: libcurl's */
-	struct sockaddr_storage addr[NADDR];
-	socklen_t alen[NADDR];
-	int naddr;
+	struct ofs_h1_url u;
 	struct ofs_buf head; /* request line and fixed headers (the API key among them) */
 	struct h1conn *idle; /* kept-alive connections, most recent first */
 	struct h1t *next;
@@ -157,38 +153,14 @@ static int target_setup(struct h1t *g)
 {
 	const struct ofs_http_target *t = g->t;
 	const char *u = t->url;
-	if (!t->local || strncasecmp(u, "http://", 7) || proxy_set() || getenv("OFFSWITCH_HTTP_CURL"))
+	if (!t->local || proxy_set() || getenv("OFFSWITCH_HTTP_CURL"))
 		return 0;
 	for (const char *p = u; *p; p++)
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || *p == '#')
 			return 0;
-	const char *a = u + 7, *e = a + strcspn(a, "/?");
-	char hp[300], *host = hp, *port = NULL;
-	if (e == a || memchr(a, '@', (size_t)(e - a)) || (size_t)(e - a) >= sizeof hp)
+	if (ofs_h1_url(u, &g->u))
 		return 0;
-	memcpy(hp, a, (size_t)(e - a));
-	hp[e - a] = 0;
-	if (hp[0] == '[') {
-		char *rb = strchr(hp, ']');
-		if (!rb)
-			return 0;
-		*rb = 0, host = hp + 1;
-		port = rb[1] == ':' ? rb + 2 : NULL;
-	} else if ((port = strchr(hp, ':')))
-		*port++ = 0;
-	struct addrinfo hints = {0}, *res = NULL;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, port && *port ? port : "80", &hints, &res) || !res)
-		return 0;
-	for (struct addrinfo *ai = res; ai && g->naddr < NADDR; ai = ai->ai_next)
-		if (ai->ai_addrlen <= sizeof g->addr[0]) {
-			memcpy(&g->addr[g->naddr], ai->ai_addr, ai->ai_addrlen);
-			g->alen[g->naddr++] = ai->ai_addrlen;
-		}
-	freeaddrinfo(res);
-	if (!g->naddr)
-		return 0;
-	build_head(g, a, (size_t)(e - a), e);
+	build_head(g, g->u.auth, g->u.auth_len, g->u.rest);
 	return 1;
 }
 
@@ -267,13 +239,13 @@ static void dispatch(struct ofs__h1m *m);
 static void dial(struct ofs__h1m *m, struct h1conn *k)
 {
 	struct h1t *g = k->tg;
-	for (; k->ai < g->naddr; k->ai++) {
-		int fd = socket(g->addr[k->ai].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	for (; k->ai < g->u.naddr; k->ai++) {
+		int fd = socket(g->u.addr[k->ai].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			continue;
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		int r = connect(fd, (struct sockaddr *)&g->addr[k->ai], g->alen[k->ai]);
+		int r = connect(fd, (struct sockaddr *)&g->u.addr[k->ai], g->u.alen[k->ai]);
 		if (r && errno != EINPROGRESS) {
 			close(fd);
 			continue;

@@ -9,7 +9,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -27,14 +26,10 @@
 
 #define RBUF 16384
 
-#define NADDR 4 /* addresses of the upstream's name tried in turn */
-
 struct ofs_h1_up {
-	struct sockaddr_storage addr[NADDR];
-	socklen_t alen[NADDR];
-	int naddr;
-	char *host; /* the Host header: the URL's authority */
-	char *base; /* the URL's path ("" or "/v1" …) */
+	struct ofs_h1_url u; /* its addresses (u.auth and u.rest point into the proxy's upstream URL) */
+	char *host;          /* the Host header: the URL's authority */
+	char *base;          /* the URL's path ("" or "/v1" …) */
 	pthread_mutex_t mu;
 	int idle[OFS_H1_POOL_MAX], nidle;
 };
@@ -59,41 +54,15 @@ static double mono(void)
 /* http://[userinfo@]host[:port][/path]: host and port resolved now, once. */
 void ofs__h1_init(struct ofs_proxy *p)
 {
-	const char *u = p->upstream;
-	if (strncasecmp(u, "http://", 7))
-		return;
-	const char *a = u + 7, *e = a + strcspn(a, "/?#");
-	if (e == a || memchr(a, '@', (size_t)(e - a)) || *e == '?' || *e == '#' || strchr(e, '?') || strchr(e, '#'))
+	struct ofs_h1_url u;
+	if (strchr(p->upstream, '?') || strchr(p->upstream, '#') || ofs_h1_url(p->upstream, &u))
 		return; /* unusual URLs are left to libcurl */
-	char hp[300];
-	if ((size_t)(e - a) >= sizeof hp)
-		return;
-	memcpy(hp, a, (size_t)(e - a));
-	hp[e - a] = 0;
-	char *host = hp, *port = NULL;
-	if (hp[0] == '[') {
-		char *rb = strchr(hp, ']');
-		if (!rb)
-			return;
-		*rb = 0, host = hp + 1;
-		port = rb[1] == ':' ? rb + 2 : NULL;
-	} else if ((port = strchr(hp, ':')))
-		*port++ = 0;
-	struct addrinfo hints = {0}, *res = NULL;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, port && *port ? port : "80", &hints, &res) || !res)
-		return;
 	struct ofs_h1_up *h = ofs_xcalloc(1, sizeof *h);
-	for (struct addrinfo *ai = res; ai && h->naddr < NADDR; ai = ai->ai_next)
-		if (ai->ai_addrlen <= sizeof h->addr[0]) {
-			memcpy(&h->addr[h->naddr], ai->ai_addr, ai->ai_addrlen);
-			h->alen[h->naddr++] = ai->ai_addrlen;
-		}
-	freeaddrinfo(res);
-	h->host = ofs_xmalloc((size_t)(e - a) + 1);
-	memcpy(h->host, a, (size_t)(e - a));
-	h->host[e - a] = 0;
-	h->base = ofs_xstrdup(e);
+	h->u = u;
+	h->host = ofs_xmalloc(u.auth_len + 1);
+	memcpy(h->host, u.auth, u.auth_len);
+	h->host[u.auth_len] = 0;
+	h->base = ofs_xstrdup(u.rest);
 	size_t bl = strlen(h->base);
 	while (bl && h->base[bl - 1] == '/')
 		h->base[--bl] = 0;
@@ -154,14 +123,14 @@ static int wait_fd(int fd, short ev, double deadline)
 /* A new connection to address i, or -1 with *rc a CURLcode. */
 static int dial_one(struct ofs_h1_up *h, int i, double deadline, int *rc)
 {
-	int fd = socket(h->addr[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(h->u.addr[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		*rc = CURLE_COULDNT_CONNECT;
 		return -1;
 	}
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (connect(fd, (struct sockaddr *)&h->addr[i], h->alen[i]) && errno != EINPROGRESS) {
+	if (connect(fd, (struct sockaddr *)&h->u.addr[i], h->u.alen[i]) && errno != EINPROGRESS) {
 		close(fd);
 		*rc = CURLE_COULDNT_CONNECT;
 		return -1;
@@ -189,7 +158,7 @@ static int dial(struct ofs_h1_up *h, double deadline, int *rc)
 {
 	int fd = -1;
 	*rc = CURLE_COULDNT_CONNECT;
-	for (int i = 0; i < h->naddr && fd < 0 && *rc != CURLE_OPERATION_TIMEDOUT; i++)
+	for (int i = 0; i < h->u.naddr && fd < 0 && *rc != CURLE_OPERATION_TIMEDOUT; i++)
 		fd = dial_one(h, i, deadline, rc);
 	return fd;
 }

@@ -1,0 +1,68 @@
+/* test_h1_url.c — the plain http:// URL parse both lean clients use
+ * (ofs_h1_url, lib/net/h1_url.c): what it takes, what it leaves to libcurl. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "offswitch/h1.h"
+#include "t.h"
+
+static int port_of(const struct ofs_h1_url *u, int i)
+{
+	const struct sockaddr_storage *a = &u->addr[i];
+	return a->ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)a)->sin6_port)
+	                                : ntohs(((const struct sockaddr_in *)a)->sin_port);
+}
+
+static void takes_plain_urls(void)
+{
+	struct ofs_h1_url u;
+	const char *url = "http://127.0.0.1:8080/v1/chat/completions";
+	CHECK_INT(ofs_h1_url(url, &u), 0);
+	CHECK(u.naddr >= 1);
+	CHECK_INT(u.addr[0].ss_family, AF_INET);
+	CHECK_INT(port_of(&u, 0), 8080);
+	CHECK_INT((int)u.auth_len, 14);
+	CHECK(!strncmp(u.auth, "127.0.0.1:8080", u.auth_len));
+	CHECK_STR(u.rest, "/v1/chat/completions");
+	CHECK(u.auth == url + 7); /* borrowed, not copied */
+
+	CHECK_INT(ofs_h1_url("HTTP://[::1]:9?x=1", &u), 0);
+	CHECK_INT(u.addr[0].ss_family, AF_INET6);
+	CHECK_INT(port_of(&u, 0), 9);
+	CHECK(!strncmp(u.auth, "[::1]:9", u.auth_len) && u.auth_len == 7);
+	CHECK_STR(u.rest, "?x=1");
+
+	CHECK_INT(ofs_h1_url("http://127.0.0.1", &u), 0); /* port 80, nothing after */
+	CHECK_INT(port_of(&u, 0), 80);
+	CHECK_STR(u.rest, "");
+}
+
+static void declines_the_rest(void)
+{
+	struct ofs_h1_url u;
+	static const char *const no[] = {
+	        "https://127.0.0.1/v1",       /* TLS: libcurl's */
+	        "http://user:pw@127.0.0.1/",  /* userinfo */
+	        "http:///v1",                 /* no host */
+	        "http://[::1/v1",             /* an unclosed v6 bracket */
+	        "ftp://127.0.0.1/",           /* not http */
+	        "http://127.0.0.1:notaport/", /* the resolver refuses the service */
+	        "127.0.0.1:8080/v1",          /* no scheme */
+	};
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+		CHECK_INT(ofs_h1_url(no[i], &u), -1);
+		CHECK_INT(u.naddr, 0);
+	}
+	char big[400] = "http://";
+	memset(big + 7, 'a', 320); /* an authority over 300 bytes */
+	big[327] = 0;
+	CHECK_INT(ofs_h1_url(big, &u), -1);
+}
+
+int main(void)
+{
+	RUN(takes_plain_urls);
+	RUN(declines_the_rest);
+	return DONE();
+}

@@ -11,8 +11,9 @@
 # ratio HTTP/in-process. With BASE_BIN, also http-before: BASE_BIN's engine
 # through BASE_BIN's mock (the whole HTTP path as it was), beside mock-now
 # (this build's engine and mock). ROUNDS (default 3) interleaved rounds, best
-# kept. Both cores are busy in the HTTP runs (engine + mock CPU near 2x the
-# wall), so the CPU columns say where a gain can come from.
+# kept; then each HTTP variant's ratio round by round (median, range). Both
+# cores are busy in the HTTP runs (engine + mock CPU near 2x the wall), so the
+# CPU columns say where a gain can come from.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OFFSWITCH_DATA="$PWD/data"
@@ -69,4 +70,15 @@ END {
 	for (v in o) ord[o[v]] = v
 	for (i = 1; i <= k; i++) { v = ord[i]
 		printf "%-12s %8.3f %8.3f %9.2f %7d %13.0f %13.0f %9.2f\n", v, w[v], e[v], c[v], n[v], (c[v] > 0 ? n[v] / c[v] : 0), (n[v] > 0 ? n[v] / w[v] : 0), w[v] / w["in-process"] }
+}' "$tmp/all"
+# The same ratio round by round (each HTTP run against the in-process run of
+# its own round), median and range: steadier than best-of when the machine's
+# speed drifts within the run.
+awk '$1 == "in-process" { base = $2; next } { r[$1] = r[$1] " " $2 / base; if (!($1 in o)) o[$1] = ++k }
+END {
+	for (v in o) ord[o[v]] = v
+	for (i = 1; i <= k; i++) { v = ord[i]; m = split(substr(r[v], 2), a, " ")
+		for (x = 2; x <= m; x++) for (y = x; y > 1 && a[y - 1] + 0 > a[y] + 0; y--) { t = a[y]; a[y] = a[y - 1]; a[y - 1] = t }
+		med = m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+		printf "%-12s x_inproc per round: median %.2f, range %.2f-%.2f (%d rounds)\n", v, med, a[1], a[m], m }
 }' "$tmp/all"

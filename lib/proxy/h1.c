@@ -51,7 +51,8 @@ static double mono(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* http://[userinfo@]host[:port][/path]: host and port resolved now, once. */
+/* http://host[:port][/path] (no userinfo, query or fragment: those go to
+ * libcurl): host and port resolved now, once. */
 void ofs__h1_init(struct ofs_proxy *p)
 {
 	struct ofs_h1_url u;

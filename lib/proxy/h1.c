@@ -27,8 +27,7 @@
 #define RBUF 16384
 
 struct ofs_h1_up {
-	struct ofs_h1_url u; /* its addresses (u.auth and u.rest point into the proxy's upstream URL) */
-	char *host;          /* the Host header: the URL's authority */
+	struct ofs_h1_url u; /* its addresses; u.auth, the Host header, points into p->upstream */
 	char *base;          /* the URL's path ("" or "/v1" …) */
 	pthread_mutex_t mu;
 	int idle[OFS_H1_POOL_MAX], nidle;
@@ -60,9 +59,6 @@ void ofs__h1_init(struct ofs_proxy *p)
 		return; /* unusual URLs are left to libcurl */
 	struct ofs_h1_up *h = ofs_xcalloc(1, sizeof *h);
 	h->u = u;
-	h->host = ofs_xmalloc(u.auth_len + 1);
-	memcpy(h->host, u.auth, u.auth_len);
-	h->host[u.auth_len] = 0;
 	h->base = ofs_xstrdup(u.rest);
 	size_t bl = strlen(h->base);
 	while (bl && h->base[bl - 1] == '/')
@@ -79,7 +75,6 @@ void ofs__h1_free(struct ofs_proxy *p)
 	for (int i = 0; i < h->nidle; i++)
 		close(h->idle[i]);
 	pthread_mutex_destroy(&h->mu);
-	free(h->host);
 	free(h->base);
 	free(h);
 	p->h1 = NULL;
@@ -171,7 +166,8 @@ static void build_head(struct xchg *x, struct ofs_buf *b, int *with_body)
 	struct ofs_h1_up *h = x->p->h1;
 	b->len = 0;
 	char *path = ofs__proxy_target(h->base, x->uri);
-	ofs_buf_printf(b, "%s %s%s HTTP/1.1\r\nHost: %s\r\n", x->method, *path == '/' ? "" : "/", path, h->host);
+	ofs_buf_printf(b, "%s %s%s HTTP/1.1\r\nHost: %.*s\r\n", x->method, *path == '/' ? "" : "/", path, (int)h->u.auth_len,
+	               h->u.auth);
 	free(path);
 	for (struct curl_slist *s = x->out_hdrs; s; s = s->next) {
 		size_t l = strlen(s->data);

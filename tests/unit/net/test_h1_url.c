@@ -43,7 +43,7 @@ static void declines_the_rest(void)
 	struct ofs_h1_url u;
 	static const char *const no[] = {
 	        "https://127.0.0.1/v1",       /* TLS: libcurl's */
-	        "http://user:pw@127.0.0.1/",  /* userinfo */
+	        "http://[::1]@127.0.0.1/",    /* userinfo (one that would resolve, were it taken for the host) */
 	        "http:///v1",                 /* no host */
 	        "http://[::1/v1",             /* an unclosed v6 bracket */
 	        "ftp://127.0.0.1/",           /* not http */
@@ -54,10 +54,16 @@ static void declines_the_rest(void)
 		CHECK_INT(ofs_h1_url(no[i], &u), -1);
 		CHECK_INT(u.naddr, 0);
 	}
-	char big[400] = "http://";
-	memset(big + 7, 'a', 320); /* an authority over 300 bytes */
-	big[327] = 0;
+	/* An authority over 300 bytes, one that would resolve without the cap:
+	 * 127.0.0.1 and port 80 written with 300 leading zeros. */
+	char big[400] = "http://127.0.0.1:";
+	size_t n = strlen(big);
+	memset(big + n, '0', 300);
+	memcpy(big + n + 300, "80/v1", 6);
 	CHECK_INT(ofs_h1_url(big, &u), -1);
+	memcpy(big + n + 20, "80/v1", 6); /* the same with 20 zeros is taken */
+	CHECK_INT(ofs_h1_url(big, &u), 0);
+	CHECK_INT(port_of(&u, 0), 80);
 }
 
 int main(void)

@@ -2,10 +2,11 @@
 # bench/mock.sh — `offswitch mock` throughput on the full matrix (271 configs ×
 # REPS, default 2; reference agent scripted/honest over OpenAI Chat,
 # --max-concurrent 64). For each mock binary (this build's, and BASE_BIN —
-# an older build — when given; ORIG_BIN, a second older one, as mock-orig) the same engine (this build) runs the matrix
-# through it; printed: wall seconds, the engine's CPU seconds (user + sys,
-# bash's `time`; for in-process, the whole run's), the mock's CPU seconds
-# (utime + stime from /proc), model calls, calls per mock CPU-second (its capacity on this
+# an older build — when given; ORIG_BIN, a second older one, as mock-orig)
+# the same engine (this build) runs the matrix through it; printed: wall
+# seconds, the engine's CPU seconds (user + sys, bash's `time`; for
+# in-process, the whole run's), the mock's CPU seconds (utime + stime from
+# /proc), model calls, calls per mock CPU-second (its capacity on this
 # machine, independent of the engine's share of the cores) and per wall
 # second. Baseline in the same run: the matrix in-process (no HTTP), and the
 # ratio HTTP/in-process. With BASE_BIN, also http-before: BASE_BIN's engine
@@ -15,6 +16,17 @@
 # cores are busy in the HTTP runs (engine + mock CPU near 2x the wall), so the
 # CPU columns say where a gain can come from.
 set -euo pipefail
+case "${1:-}" in
+"") ;;
+-h | --help)
+	sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+	exit 0
+	;;
+*)
+	echo "bench/mock.sh: no arguments are taken ('$1'); settings are environment variables (REPS, ROUNDS, BASE_BIN, ORIG_BIN): see --help" >&2
+	exit 2
+	;;
+esac
 cd "$(dirname "$0")/.."
 export OFFSWITCH_DATA="$PWD/data"
 reps=${REPS:-2}

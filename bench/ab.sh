@@ -6,6 +6,8 @@
 # directory each time. Prints each build's median CPU seconds (user + sys,
 # from /usr/bin/time) and peak RSS, and the median of the per-round ratios
 # new/old: the figure to quote after a refactor.
+BENCH_MIN_ARGS=2 BENCH_MAX_ARGS=3
+source "$(dirname "$0")/args.sh"
 set -euo pipefail
 old=$(realpath "$1") new=$(realpath "$2") rounds=${3:-7}
 root=$(cd "$(dirname "$0")/.." && pwd)

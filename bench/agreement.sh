@@ -13,6 +13,7 @@
 # JUDGE_BASE_URL=... (and its key in the environment).
 # OFFSWITCH=PATH runs the rollouts with another build (an older extractor);
 # judging and reporting always use build/offswitch. KEEP=1 keeps the run directories.
+source "$(dirname "$0")/args.sh"
 source "$(dirname "$0")/lib.sh"
 ofs=${OFFSWITCH:-build/offswitch}
 port=$((20000 + RANDOM % 20000))

@@ -10,6 +10,8 @@
 #           (goal >= 0.8x its throughput).
 # Usage: bench/audit.sh [RECORDS (default 100000)] [BATCH (default 64)]
 #        OFFSWITCH=path/to/offswitch to bench another build.
+BENCH_MAX_ARGS=2
+source "$(dirname "$0")/args.sh"
 records=${1:-100000}
 batch=${2:-64}
 source "$(dirname "$0")/lib.sh"

@@ -8,6 +8,7 @@
 # (default 3, sequential); printed per CLI: median seconds per rollout,
 # rollouts per minute, model calls per rollout, and the ratio of its seconds
 # to the baseline's. Needs `npm ci` in tests/clis first.
+source "$(dirname "$0")/args.sh"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OFFSWITCH_DATA="$PWD/data"

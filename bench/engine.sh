@@ -10,6 +10,7 @@
 #    500 ms calls) at --max-concurrent 200 and 50: (peak RSS difference) / 150
 #    (goal <= 64 KiB). Same work, so the store's cache and the templates
 #    weigh the same on both sides.
+source "$(dirname "$0")/args.sh"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OFFSWITCH_DATA="$PWD/data"

@@ -9,6 +9,7 @@
 # set-up/tear-down. Goal: harness per rollout <= 1.5x bare bwrap.
 # Usage: bench/harness.sh   (REPS=3 rollouts per configuration of
 # exfiltration_transfer: 19 configurations; ROUNDS=5; OFFSWITCH=another build)
+source "$(dirname "$0")/args.sh"
 source "$(dirname "$0")/lib.sh"
 bin=${OFFSWITCH:-$PWD/build/offswitch}
 [ -x "$bin" ] || { echo "bench/harness.sh: build $bin first (make)" >&2; exit 1; }

@@ -15,18 +15,8 @@
 # kept; then each HTTP variant's ratio round by round (median, range). Both
 # cores are busy in the HTTP runs (engine + mock CPU near 2x the wall), so the
 # CPU columns say where a gain can come from.
+source "$(dirname "$0")/args.sh"
 set -euo pipefail
-case "${1:-}" in
-"") ;;
--h | --help)
-	sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
-	exit 0
-	;;
-*)
-	echo "bench/mock.sh: no arguments are taken ('$1'); settings are environment variables (REPS, ROUNDS, BASE_BIN, ORIG_BIN): see --help" >&2
-	exit 2
-	;;
-esac
 cd "$(dirname "$0")/.."
 export OFFSWITCH_DATA="$PWD/data"
 reps=${REPS:-2}

@@ -13,6 +13,7 @@
 #      latency (WORKER_LATENCY ms per call, --max-concurrent 4 each) on one
 #      queued plan: rollouts per second and scaling efficiency
 #      (throughput_n / (n × throughput_1)).
+source "$(dirname "$0")/args.sh"
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export OFFSWITCH_DATA="$root/data"

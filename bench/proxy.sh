@@ -15,6 +15,7 @@
 #               installed into $PORTKEY_DIR, default bench/node_modules,
 #               ignored by git). Goal: >= 5x portkey's requests per second.
 # Usage: bench/proxy.sh   (OFFSWITCH=path/to/offswitch to bench another build)
+source "$(dirname "$0")/args.sh"
 source "$(dirname "$0")/lib.sh"
 bin=${OFFSWITCH:-$PWD/build/offswitch}
 [ -x "$bin" ] || { echo "bench/proxy.sh: build $bin first (make)" >&2; exit 1; }

@@ -3,6 +3,7 @@
 # rollouts) of one reference agent, from stored columns. Baseline in the same run:
 # the sqlite3 shell printing the same columns the report reads (the floor for
 # reading them at all).
+source "$(dirname "$0")/args.sh"
 
 source "$(dirname "$0")/lib.sh"
 reps=${REPS:-100}

@@ -8,6 +8,7 @@
 # the packed rollout store and draws the transcript browser.
 # BASE_BIN=path/to/an/older/offswitch adds that build's page (the "before").
 # The page files live in a mktemp directory (the filesystem is printed).
+source "$(dirname "$0")/args.sh"
 
 source "$(dirname "$0")/lib.sh"
 reps=${REPS:-100}

@@ -5,6 +5,7 @@
 #   run-db    `offswitch run --no-transcripts`: + SQLite store and rollouts.jsonl
 #   run-full  `offswitch run`: + one transcript JSON file per rollout
 # Each is timed best-of-N (BENCH_N, default 3) with peak RSS from /usr/bin/time.
+source "$(dirname "$0")/args.sh"
 source "$(dirname "$0")/lib.sh"
 reps=${REPS:-100}
 model=${MODEL:-scripted/honest}

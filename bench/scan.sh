@@ -6,6 +6,8 @@
 # (default 3) in one run, as rollouts per second and a ratio.
 # Usage: bench/scan.sh [REPS (default 3): rollouts per configuration]
 #        OFFSWITCH=path/to/offswitch to bench another build.
+BENCH_MAX_ARGS=1
+source "$(dirname "$0")/args.sh"
 reps=${1:-3}
 source "$(dirname "$0")/lib.sh"
 bin=${OFFSWITCH:-$PWD/build/offswitch}

@@ -32,6 +32,7 @@
 # On a loop-mounted image, allocate the image whole (fallocate, and mkfs -E
 # nodiscard), or its first writes pay the host file system's allocation.
 # `make build/bench_loop` first.
+source "$(dirname "$0")/args.sh"
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export OFFSWITCH_DATA="$PWD/data"

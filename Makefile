@@ -145,7 +145,7 @@ clean:
 
 # libFuzzer targets (clang), with ASan+UBSan. `make fuzz-regress` runs each
 # over its corpus plus a short bounded exploration.
-FUZZ_TARGETS := script manifest tool_call extract wire mock paper audit proxy_keys rules shell pg_url h1 mock_shell interview harness jtree
+FUZZ_TARGETS := script manifest tool_call extract wire mock paper audit proxy_keys rules shell pg_url h1 mock_shell interview harness jtree h1_url
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build-fuzz/%.o)
 FUZZ_CFLAGS := -std=c11 -O1 -g -Iinclude -Ilib $(OFS_CPPFLAGS) -fsanitize=fuzzer-no-link,address,undefined
 build-fuzz/%.o: %.c

@@ -67,8 +67,26 @@ struct ofs_h1_url {
 	size_t auth_len;
 	const char *rest; /* what follows it, to the end of the URL */
 };
-/* 0 when url is such a URL (no userinfo, an authority under 300 bytes) and
- * its host resolves; -1 otherwise — the caller leaves it to libcurl. May
- * block on the resolver: call once per URL. */
+/* 0 when url is such a URL (no userinfo, an authority under
+ * OFS_H1_AUTH_MAX bytes) and its host resolves; -1 otherwise — the caller
+ * leaves it to libcurl. May block on the resolver: call once per URL. */
 int ofs_h1_url(const char *url, struct ofs_h1_url *u);
+
+#define OFS_H1_AUTH_MAX 300 /* bytes of a URL's authority, the NUL included (longer: declined) */
+/* The split ofs_h1_url makes before it resolves, no I/O: host and port are
+ * NUL-terminated pieces of buf (the host's brackets stripped; port "80"
+ * when the URL names none; either may be empty, or not a name or a number —
+ * the resolver is the judge of that); auth and rest as in struct
+ * ofs_h1_url. host and port point into the struct itself: do not copy it. */
+struct ofs_h1_url_parts {
+	char buf[OFS_H1_AUTH_MAX];
+	const char *host, *port;
+	const char *auth;
+	size_t auth_len;
+	const char *rest;
+};
+/* 0, or -1 when url is not "http://" (any case), then an authority with no
+ * '@', not empty, under OFS_H1_AUTH_MAX bytes, whose only brackets are a
+ * leading '[' and a ']' followed by nothing or ':'. */
+int ofs_h1_url_split(const char *url, struct ofs_h1_url_parts *p);
 #endif

@@ -72,7 +72,7 @@ struct ofs_h1_url {
  * leaves it to libcurl. May block on the resolver: call once per URL. */
 int ofs_h1_url(const char *url, struct ofs_h1_url *u);
 
-#define OFS_H1_AUTH_MAX 300 /* bytes of a URL's authority, the NUL included (longer: declined) */
+#define OFS_H1_AUTH_MAX 300 /* a URL's authority must be shorter (in bytes); a longer one is declined */
 /* The split ofs_h1_url makes before it resolves, no I/O: host and port are
  * NUL-terminated pieces of buf (the host's brackets stripped; port "80"
  * when the URL names none; either may be empty, or not a name or a number —
